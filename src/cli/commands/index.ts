@@ -1,0 +1,9 @@
+import type { Command } from 'commander';
+
+/**
+ * Every `hlmm` command. Each entry declares its flags only; the work lives in a module the action imports
+ * lazily, so `hlmm --help` and each command start without loading the others.
+ */
+export type DefineCommand = (program: Command) => void;
+
+export const commands: DefineCommand[] = [];

@@ -1,0 +1,67 @@
+import type { Bbo, Side } from '../core/market.ts';
+import type { ModelParams } from '../model/params.ts';
+
+/**
+ * The contract between the strategy and the three worlds it runs in (backtest, paper, live). A strategy is
+ * plain code: market state and own state in, desired quotes out. It never talks to a venue and never reads a
+ * clock of its own: `nowMs` is the venue's clock (simulated exchange time in backtest and replay, wall clock live).
+ */
+export interface QuoteContext {
+  /** Venue clock, Unix ms. */
+  nowMs: number;
+  /** Latest top of book. */
+  bbo: Bbo;
+  /** Signed position in base units (e.g. BTC); positive = long. */
+  positionBase: number;
+  /** Calibrated parameters (σ quote/√s, A 1/s, k 1/quote, γ 1/quote). */
+  params: ModelParams;
+}
+
+/** One order the strategy wants resting. Prices already on the venue's tick grid, sizes on its lot grid. */
+export interface QuoteIntent {
+  side: Side;
+  px: number;
+  sz: number;
+}
+
+/** The model values behind a quote, for logs, the dashboard and reports (all in quote units unless named). */
+export interface QuoteExplain {
+  mid: number;
+  reservationPrice: number;
+  /** Distance of the model's bid/ask from the reservation price before fees and rounding. */
+  halfSpreadBid: number;
+  halfSpreadAsk: number;
+  /** Inventory in lots (position ÷ order size). */
+  qLots: number;
+  /** Horizon in seconds (A–S); NaN for infinite-horizon models. */
+  tauS: number;
+  sigma: number;
+  A: number;
+  k: number;
+  gamma: number;
+  /** Why a side is not quoted, if it is not (max position, min spread, stale data…). */
+  note?: string;
+}
+
+export interface DesiredQuotes {
+  bid: QuoteIntent | null;
+  ask: QuoteIntent | null;
+  explain: QuoteExplain | null;
+}
+
+/** A fill of one of our orders, as the strategy sees it. */
+export interface OwnFill {
+  side: Side;
+  px: number;
+  sz: number;
+  exchMs: number;
+  feeQuote: number;
+}
+
+export interface Strategy {
+  readonly name: string;
+  /** Desired resting quotes now. Must be a pure function of the context plus fills seen so far. */
+  quote(ctx: QuoteContext): DesiredQuotes;
+  /** Called for each of our fills, before the next `quote`. */
+  onFill(fill: OwnFill): void;
+}
