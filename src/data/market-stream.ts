@@ -1,0 +1,190 @@
+/**
+ * One time-ordered stream of market events for a symbol: a k-way merge of its prices, trades and (when present)
+ * orderbooks files, as the backtester and the replaying fake exchange consume them.
+ */
+import { UserError } from '../core/errors.ts';
+import type { MarketEvent } from '../core/market.ts';
+import { findMarketFile, type MarketFileKind, marketFileName } from './layout.ts';
+import {
+  type BatchReader,
+  type RowStats,
+  readBookEvents,
+  readPriceEvents,
+  readTradeEvents,
+} from './reader.ts';
+
+export interface MarketStreamOptions {
+  /** Keep events with exchMs ≥ fromMs (Unix ms). */
+  fromMs?: number;
+  /** Keep events with exchMs < toMs (Unix ms, exclusive). */
+  toMs?: number;
+  /** Merge orderbooks_<SYM>.csv when it exists (default true); false leaves it unread. */
+  books?: boolean;
+}
+
+export interface MarketStream extends AsyncIterable<MarketEvent[]> {
+  /** Row statistics of each file read (prices, trades, then orderbooks when merged); final once iteration ends. */
+  readonly stats: RowStats[];
+}
+
+/**
+ * Tie order at equal exchange time. Hyperliquid publishes a block's trades before the BBO that results from
+ * them, so a resting order at the old touch must see the trade before the book moves: trades, then BBO, then
+ * full book snapshots.
+ */
+const TIE_RANK: Record<MarketEvent['kind'], number> = { trade: 0, bbo: 1, book: 2 };
+
+/**
+ * How far a file may step back in exchange time. Recorded files are in exchange-time order except for trades
+ * Hyperliquid re-sends when a subscription starts (the sample steps back by up to 5.6 s). The merge keeps each
+ * file's own order (it never reorders within a file), so such a trade comes out where the file has it; this slack
+ * only decides when a file can stop being read after `toMs`: once its events are a minute past `toMs`.
+ */
+const REORDER_SLACK_MS = 60_000;
+
+const BATCH_SIZE = 8192;
+
+/**
+ * Merges the symbol's files in `dir` in exchange-time order (ties: trades, BBO, book; stable within a file).
+ * Missing prices or trades file → UserError naming the directory, symbol and the file expected.
+ */
+export function readMarket(dir: string, symbol: string, opts: MarketStreamOptions = {}): MarketStream {
+  const required = (kind: MarketFileKind): string => {
+    const file = findMarketFile(dir, kind, symbol);
+    if (file === null) {
+      const name = marketFileName(kind, symbol);
+      throw new UserError(
+        `No ${kind} file for ${symbol} in ${dir}: expected ${name} or ${name}.gz; record one with "hlmm collect" or pick another directory.`,
+      );
+    }
+    return file;
+  };
+  const readers: BatchReader<MarketEvent>[] = [
+    readPriceEvents(required('prices')),
+    readTradeEvents(required('trades')),
+  ];
+  const booksFile = opts.books === false ? null : findMarketFile(dir, 'orderbooks', symbol);
+  if (booksFile !== null) readers.push(readBookEvents(booksFile));
+  return new MergedStream(
+    readers,
+    opts.fromMs ?? Number.NEGATIVE_INFINITY,
+    opts.toMs ?? Number.POSITIVE_INFINITY,
+  );
+}
+
+/** The head of one file in the merge: its current batch and position. */
+interface Source {
+  iterator: AsyncIterator<MarketEvent[]>;
+  batch: MarketEvent[];
+  index: number;
+  rank: number;
+}
+
+class MergedStream implements MarketStream {
+  private readonly readers: BatchReader<MarketEvent>[];
+  private readonly fromMs: number;
+  private readonly toMs: number;
+
+  constructor(readers: BatchReader<MarketEvent>[], fromMs: number, toMs: number) {
+    this.readers = readers;
+    this.fromMs = fromMs;
+    this.toMs = toMs;
+  }
+
+  get stats(): RowStats[] {
+    return this.readers.map((r) => r.stats);
+  }
+
+  async *[Symbol.asyncIterator](): AsyncGenerator<MarketEvent[]> {
+    const { fromMs, toMs } = this;
+    const stopAtMs = toMs + REORDER_SLACK_MS;
+    const sources: Source[] = [];
+    try {
+      for (const reader of this.readers) {
+        const source: Source = { iterator: reader[Symbol.asyncIterator](), batch: [], index: 0, rank: 0 };
+        sources.push(source);
+        if (await refill(source, stopAtMs)) source.rank = TIE_RANK[source.batch[0].kind];
+      }
+      let live = sources.filter((s) => s.index < s.batch.length);
+      let out: MarketEvent[] = [];
+      while (live.length > 0) {
+        // Pick the source whose head is earliest (rank breaks ties); with 2–3 sources a scan beats a heap.
+        let best = live[0];
+        let bestEvent = best.batch[best.index];
+        for (let i = 1; i < live.length; i++) {
+          const s = live[i];
+          const e = s.batch[s.index];
+          if (e.exchMs < bestEvent.exchMs || (e.exchMs === bestEvent.exchMs && s.rank < best.rank)) {
+            best = s;
+            bestEvent = e;
+          }
+        }
+        // Emit from `best` while it stays ahead of every other head: whole runs leave without re-scanning.
+        let limitMs = Number.POSITIVE_INFINITY;
+        let limitRank = 0;
+        for (const s of live) {
+          if (s === best) continue;
+          const e = s.batch[s.index];
+          if (e.exchMs < limitMs || (e.exchMs === limitMs && s.rank < limitRank)) {
+            limitMs = e.exchMs;
+            limitRank = s.rank;
+          }
+        }
+        const batch = best.batch;
+        let i = best.index;
+        const rankWins = best.rank < limitRank;
+        while (i < batch.length) {
+          const e = batch[i];
+          if (e.exchMs > limitMs || (e.exchMs === limitMs && !rankWins)) break;
+          i++;
+          if (e.exchMs >= fromMs && e.exchMs < toMs) {
+            out.push(e);
+            if (out.length >= BATCH_SIZE) {
+              yield out;
+              out = [];
+            }
+          }
+        }
+        best.index = i;
+        if (i >= batch.length && !(await refill(best, stopAtMs))) live = live.filter((s) => s !== best);
+      }
+      if (out.length > 0) yield out;
+    } finally {
+      // Stopping early (toMs, or the consumer breaking out) must close the files still open.
+      await Promise.all(sources.map((s) => s.iterator.return?.()));
+    }
+  }
+}
+
+/**
+ * Loads the source's next non-empty batch; false at the end of its file, or once the file is past `stopAtMs`
+ * (the rest of the batch is kept up to that point).
+ */
+async function refill(source: Source, stopAtMs: number): Promise<boolean> {
+  for (;;) {
+    const next = await source.iterator.next();
+    if (next.done) {
+      source.batch = [];
+      source.index = 0;
+      return false;
+    }
+    const batch = next.value;
+    if (batch.length === 0) continue;
+    let cut = batch.length;
+    if (batch[cut - 1].exchMs >= stopAtMs) {
+      cut = batch.findIndex((e) => e.exchMs >= stopAtMs);
+      batch.length = cut;
+      await source.iterator.return?.();
+      source.iterator = emptyIterator;
+    }
+    source.batch = batch;
+    source.index = 0;
+    if (cut > 0) return true;
+    if (source.iterator === emptyIterator) return false;
+  }
+}
+
+const emptyIterator: AsyncIterator<MarketEvent[]> = {
+  next: async () => ({ done: true, value: undefined }),
+  return: async () => ({ done: true, value: undefined }),
+};

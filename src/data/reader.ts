@@ -1,0 +1,475 @@
+/**
+ * Streaming readers for the market-data files (layout in ./layout.ts, docs/data-files.md).
+ *
+ * The reader is the hot path of calibration and backtests, so it parses bytes directly: the file (or its gunzip
+ * stream) arrives in 256 KiB chunks, lines are found with Buffer.indexOf and fields are parsed in place by
+ * ./csv-fields.ts — no per-row strings, splits or regexes. Memory stays constant whatever the file size: one
+ * chunk, one carried-over partial line and one batch (8,192 objects) at a time.
+ *
+ * Bad input policy: a malformed row is skipped and counted (`RowStats`), with its 1-based line number (the
+ * header is line 1; the first 10 kept) and reason; a missing file, a missing or wrong header, or an unreadable
+ * gzip stream is a UserError naming the file.
+ */
+import { createReadStream, statSync } from 'node:fs';
+import { basename } from 'node:path';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream';
+import { createGunzip } from 'node:zlib';
+import { UserError } from '../core/errors.ts';
+import type { Bbo, BookLevel, BookSnapshot, MarketEvent, TradePrint } from '../core/market.ts';
+import { fieldEnd, isEmptyField, parseNumberField, parseWordField } from './csv-fields.ts';
+import { ORDERBOOK_HEADER_PREFIX, orderBookHeader, PRICES_HEADER, TRADES_HEADER } from './layout.ts';
+
+export interface RowStats {
+  file: string;
+  /** Data rows read so far (every non-blank line after the header), good and bad. */
+  rows: number;
+  /** Rows skipped as malformed. */
+  badRows: number;
+  /** 1-based line numbers (header = line 1) of the first 10 bad rows, ascending. */
+  badLines: number[];
+  /** Bad rows per reason, e.g. { 'non-numeric price': 2, 'unpaired bid/ask row': 1 }. */
+  reasons: Record<string, number>;
+}
+
+/**
+ * Batches of parsed records (arrays of ~8k, fresh each time: keep them if you like). Each iteration re-reads the
+ * file from the start and resets `stats`, which is final once the iteration has ended.
+ */
+export interface BatchReader<T> extends AsyncIterable<T[]> {
+  readonly stats: RowStats;
+}
+
+export type BboEvent = Extract<MarketEvent, { kind: 'bbo' }>;
+export type TradeEvent = Extract<MarketEvent, { kind: 'trade' }>;
+export type BookEvent = Extract<MarketEvent, { kind: 'book' }>;
+
+/** Objects per batch: big enough to amortise the async hop, small enough to stay in cache. */
+const BATCH_SIZE = 8192;
+const CHUNK_BYTES = 256 * 1024;
+/** A "line" longer than this is not CSV (binary junk, a missing newline): it is skipped, not buffered. */
+const MAX_LINE_BYTES = 1024 * 1024;
+const BAD_LINES_KEPT = 10;
+const NEWLINE = 10;
+const CR = 13;
+
+/**
+ * BBO updates from `prices_<SYM>.csv`: two rows per update (bid and ask: the collector writes bid first, but
+ * the original recorder also wrote ask first, so either order pairs), joined when consecutive rows carry the same
+ * timestamp and exchange_timestamp and opposite sides. A row without its partner is skipped as
+ * 'unpaired bid/ask row' (the sample has a few where recording stopped between the two rows).
+ * The objects also carry `kind: 'bbo'`, so they are MarketEvents as they stand.
+ */
+export function readPrices(file: string): BatchReader<Bbo> {
+  return readPriceEvents(file);
+}
+
+/** Trades from `trades_<SYM>.csv`, in file order; duplicate trade ids are kept (de-duplication is the collector's job). */
+export function readTrades(file: string): BatchReader<TradePrint> {
+  return readTradeEvents(file);
+}
+
+/** Order-book snapshots from `orderbooks_<SYM>.csv`; the depth comes from the header; missing levels are left out. */
+export function readOrderBooks(file: string): BatchReader<BookSnapshot> {
+  return readBookEvents(file);
+}
+
+export function readPriceEvents(file: string): BatchReader<BboEvent> {
+  return new CsvBatchReader(file, (stats) => new PricesParser(stats));
+}
+
+export function readTradeEvents(file: string): BatchReader<TradeEvent> {
+  return new CsvBatchReader(file, (stats) => new TradesParser(stats));
+}
+
+export function readBookEvents(file: string): BatchReader<BookEvent> {
+  return new CsvBatchReader(file, (stats) => new BooksParser(stats));
+}
+
+/**
+ * One line for users, or null when nothing was skipped, e.g.
+ * `prices_BTC.csv: skipped 3 malformed rows of 5,000 (lines 5, 9, 12: non-numeric price ×2, unknown side ×1)`.
+ */
+export function describeBadRows(stats: RowStats): string | null {
+  if (stats.badRows === 0) return null;
+  const lines = stats.badLines.join(', ') + (stats.badRows > stats.badLines.length ? ', …' : '');
+  const reasons = Object.entries(stats.reasons)
+    .sort((a, b) => b[1] - a[1])
+    .map(([reason, count]) => `${reason} ×${count}`)
+    .join(', ');
+  const noun = stats.badRows === 1 ? 'row' : 'rows';
+  return `${basename(stats.file)}: skipped ${stats.badRows.toLocaleString('en-US')} malformed ${noun} of ${stats.rows.toLocaleString('en-US')} (line${stats.badLines.length === 1 ? '' : 's'} ${lines}: ${reasons})`;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// The line loop shared by the three files.
+
+interface RowParser<T> {
+  /** The expected header, as shown to users. */
+  readonly headerHint: string;
+  /** Throws a UserError if `header` (BOM and CR removed) is not this file kind's header. */
+  checkHeader(header: string, file: string): void;
+  /** Parses bytes [start, end) of line `line`: pushes 0 or 1 records to `out` and returns true, or counts a bad row and returns false. */
+  row(buf: Uint8Array, start: number, end: number, line: number, out: T[]): boolean;
+  /** End of the file: flush any state (e.g. a pending unpaired price row). */
+  finish(out: T[]): void;
+}
+
+/** Counts a skipped row; returns false so a row parser can `return countBad(…)`. */
+function countBad(stats: RowStats, line: number, reason: string): false {
+  stats.badRows++;
+  stats.reasons[reason] = (stats.reasons[reason] ?? 0) + 1;
+  const kept = stats.badLines;
+  if (kept.length < BAD_LINES_KEPT) {
+    // An unpaired price row is only known to be unpaired once the next row arrives: keep the list ascending.
+    let at = kept.length;
+    while (at > 0 && kept[at - 1] > line) at--;
+    kept.splice(at, 0, line);
+  }
+  return false;
+}
+
+class CsvBatchReader<T> implements BatchReader<T> {
+  readonly stats: RowStats;
+  private readonly file: string;
+  private readonly makeParser: (stats: RowStats) => RowParser<T>;
+
+  constructor(file: string, makeParser: (stats: RowStats) => RowParser<T>) {
+    this.file = file;
+    this.makeParser = makeParser;
+    this.stats = { file, rows: 0, badRows: 0, badLines: [], reasons: {} };
+    let isFile = false;
+    try {
+      isFile = statSync(file).isFile();
+    } catch {
+      throw new UserError(`${file} does not exist; check the path (or the --data directory and symbol).`);
+    }
+    if (!isFile)
+      throw new UserError(`${file} is not a file; give the path of a .csv or .csv.gz market-data file.`);
+  }
+
+  async *[Symbol.asyncIterator](): AsyncGenerator<T[]> {
+    const stats = this.stats;
+    stats.rows = 0;
+    stats.badRows = 0;
+    stats.badLines.length = 0;
+    for (const key of Object.keys(stats.reasons)) delete stats.reasons[key];
+    const parser = this.makeParser(stats);
+    const file = this.file;
+    const input = openBytes(file);
+
+    let out: T[] = [];
+    let line = 0; // number of the line being handled
+    let header = true;
+    let carry: Buffer | null = null; // a partial line from the previous chunk
+    let skippingLongLine = false;
+
+    const handle = (buf: Uint8Array, start: number, end: number): void => {
+      line++;
+      if (end > start && buf[end - 1] === CR) end--;
+      if (header) {
+        header = false;
+        let text = Buffer.from(buf.buffer, buf.byteOffset + start, end - start).toString('utf8');
+        if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+        parser.checkHeader(text, file);
+        return;
+      }
+      if (end === start) return; // blank line: not a row
+      stats.rows++;
+      parser.row(buf, start, end, line, out);
+    };
+
+    try {
+      for await (const chunk of input as AsyncIterable<Buffer>) {
+        let pos = 0;
+        if (skippingLongLine) {
+          const nl = chunk.indexOf(NEWLINE);
+          if (nl === -1) continue;
+          skippingLongLine = false;
+          pos = nl + 1;
+        } else if (carry !== null) {
+          const nl = chunk.indexOf(NEWLINE);
+          if (nl === -1) {
+            carry = Buffer.concat([carry, chunk]);
+            if (carry.length > MAX_LINE_BYTES) {
+              carry = null;
+              skippingLongLine = true;
+              line++;
+              if (header)
+                throw new UserError(
+                  `${file}: the first line is over 1 MiB long; it must be "${parser.headerHint}".`,
+                );
+              stats.rows++;
+              countBad(stats, line, 'line too long');
+            }
+            continue;
+          }
+          const joined = Buffer.concat([carry, chunk.subarray(0, nl)]);
+          carry = null;
+          handle(joined, 0, joined.length);
+          pos = nl + 1;
+        }
+        for (;;) {
+          const nl = chunk.indexOf(NEWLINE, pos);
+          if (nl === -1) break;
+          handle(chunk, pos, nl);
+          pos = nl + 1;
+          if (out.length >= BATCH_SIZE) {
+            yield out;
+            out = [];
+          }
+        }
+        if (pos < chunk.length) carry = chunk.subarray(pos);
+        if (out.length >= BATCH_SIZE) {
+          yield out;
+          out = [];
+        }
+      }
+      if (carry !== null) handle(carry, 0, carry.length); // last line without a newline
+      if (header) throw headerError(file, parser);
+      parser.finish(out);
+      if (out.length > 0) yield out;
+    } catch (err) {
+      throw readError(err, file);
+    } finally {
+      input.destroy();
+    }
+  }
+}
+
+/** The file's bytes: a plain read stream, or read → gunzip for `.gz` (errors of either end the iteration). */
+function openBytes(file: string): Readable {
+  const raw = createReadStream(file, { highWaterMark: CHUNK_BYTES });
+  if (!file.endsWith('.gz')) return raw;
+  const gunzip = createGunzip({ chunkSize: CHUNK_BYTES });
+  return pipeline(raw, gunzip, () => {
+    // Errors surface through the iteration of `gunzip`; nothing to do here.
+  });
+}
+
+function headerError(file: string, parser: RowParser<unknown>): UserError {
+  return new UserError(`${file} has no header line; its first line must be "${parser.headerHint}".`);
+}
+
+function readError(err: unknown, file: string): unknown {
+  if (err instanceof UserError) return err;
+  const code = (err as { code?: string }).code;
+  if (typeof code === 'string' && (code.startsWith('Z_') || code === 'ERR_ZLIB_INITIALIZATION_FAILED')) {
+    return new UserError(
+      `${file} is not a readable gzip file (${(err as Error).message}); re-compress it or use the plain .csv.`,
+    );
+  }
+  if (code === 'ENOENT') return new UserError(`${file} does not exist; check the path.`);
+  if (code === 'EACCES') return new UserError(`${file} cannot be read (permission denied).`);
+  return err;
+}
+
+function expectHeader(header: string, expected: string, file: string): void {
+  if (header !== expected) {
+    throw new UserError(
+      `${file}: the first line must be the header "${expected}", found "${header.slice(0, 120)}".`,
+    );
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Row parsers. Every accepted number equals Number(text); rejected rows are counted with one reason.
+
+const BID_ASK = [Buffer.from('bid'), Buffer.from('ask')];
+const BUY_SELL = [Buffer.from('buy'), Buffer.from('sell')];
+const SIDES: readonly TradePrint['side'][] = ['buy', 'sell'];
+const WRONG_COLUMNS = 'wrong column count';
+
+/** Reason for a value that must be a finite number > 0, or null when it is one. */
+function positiveProblem(value: number, nonNumeric: string, nonPositive: string): string | null {
+  if (value > 0 && value < Number.POSITIVE_INFINITY) return null;
+  return value <= 0 ? nonPositive : nonNumeric; // NaN and ±Infinity compare false with 0 except -Infinity
+}
+
+class PricesParser implements RowParser<BboEvent> {
+  readonly headerHint = PRICES_HEADER;
+  private readonly stats: RowStats;
+  // The first row of a pair, waiting for its partner.
+  private pendingSide = -1; // -1 none, 0 bid, 1 ask
+  private pendingRecvS = 0;
+  private pendingExchMs = 0;
+  private pendingPx = 0;
+  private pendingSz = 0;
+  private pendingLine = 0;
+
+  constructor(stats: RowStats) {
+    this.stats = stats;
+  }
+
+  checkHeader(header: string, file: string): void {
+    expectHeader(header, PRICES_HEADER, file);
+  }
+
+  row(buf: Uint8Array, start: number, end: number, line: number, out: BboEvent[]): boolean {
+    const recvS = parseNumberField(buf, start, end);
+    if (fieldEnd >= end) return countBad(this.stats, line, WRONG_COLUMNS);
+    const px = parseNumberField(buf, fieldEnd + 1, end);
+    if (fieldEnd >= end) return countBad(this.stats, line, WRONG_COLUMNS);
+    const sz = parseNumberField(buf, fieldEnd + 1, end);
+    if (fieldEnd >= end) return countBad(this.stats, line, WRONG_COLUMNS);
+    const side = parseWordField(buf, fieldEnd + 1, end, BID_ASK);
+    if (fieldEnd >= end) return countBad(this.stats, line, WRONG_COLUMNS);
+    const exchMs = parseNumberField(buf, fieldEnd + 1, end);
+    if (fieldEnd !== end) return countBad(this.stats, line, WRONG_COLUMNS);
+
+    const problem =
+      positiveProblem(recvS, 'non-numeric timestamp', 'non-positive timestamp') ??
+      positiveProblem(px, 'non-numeric price', 'non-positive price') ??
+      positiveProblem(sz, 'non-numeric size', 'non-positive size') ??
+      (side < 0 ? 'unknown side' : null) ??
+      positiveProblem(exchMs, 'non-numeric exchange_timestamp', 'non-positive exchange_timestamp');
+    if (problem !== null) return countBad(this.stats, line, problem);
+
+    if (
+      this.pendingSide >= 0 &&
+      this.pendingSide !== side &&
+      this.pendingRecvS === recvS &&
+      this.pendingExchMs === exchMs
+    ) {
+      const bidFirst = this.pendingSide === 0;
+      out.push({
+        kind: 'bbo',
+        exchMs,
+        recvS,
+        bidPx: bidFirst ? this.pendingPx : px,
+        bidSz: bidFirst ? this.pendingSz : sz,
+        askPx: bidFirst ? px : this.pendingPx,
+        askSz: bidFirst ? sz : this.pendingSz,
+      });
+      this.pendingSide = -1;
+      return true;
+    }
+    if (this.pendingSide >= 0) countBad(this.stats, this.pendingLine, 'unpaired bid/ask row');
+    this.pendingSide = side;
+    this.pendingRecvS = recvS;
+    this.pendingExchMs = exchMs;
+    this.pendingPx = px;
+    this.pendingSz = sz;
+    this.pendingLine = line;
+    return true;
+  }
+
+  finish(): void {
+    if (this.pendingSide >= 0) countBad(this.stats, this.pendingLine, 'unpaired bid/ask row');
+    this.pendingSide = -1;
+  }
+}
+
+class TradesParser implements RowParser<TradeEvent> {
+  readonly headerHint = TRADES_HEADER;
+  private readonly stats: RowStats;
+
+  constructor(stats: RowStats) {
+    this.stats = stats;
+  }
+
+  checkHeader(header: string, file: string): void {
+    expectHeader(header, TRADES_HEADER, file);
+  }
+
+  row(buf: Uint8Array, start: number, end: number, line: number, out: TradeEvent[]): boolean {
+    const recvS = parseNumberField(buf, start, end);
+    if (fieldEnd >= end) return countBad(this.stats, line, WRONG_COLUMNS);
+    const px = parseNumberField(buf, fieldEnd + 1, end);
+    if (fieldEnd >= end) return countBad(this.stats, line, WRONG_COLUMNS);
+    const sz = parseNumberField(buf, fieldEnd + 1, end);
+    if (fieldEnd >= end) return countBad(this.stats, line, WRONG_COLUMNS);
+    const side = parseWordField(buf, fieldEnd + 1, end, BUY_SELL);
+    if (fieldEnd >= end) return countBad(this.stats, line, WRONG_COLUMNS);
+    const tid = parseNumberField(buf, fieldEnd + 1, end);
+    if (fieldEnd >= end) return countBad(this.stats, line, WRONG_COLUMNS);
+    const exchMs = parseNumberField(buf, fieldEnd + 1, end);
+    if (fieldEnd !== end) return countBad(this.stats, line, WRONG_COLUMNS);
+
+    const problem =
+      positiveProblem(recvS, 'non-numeric timestamp', 'non-positive timestamp') ??
+      positiveProblem(px, 'non-numeric price', 'non-positive price') ??
+      positiveProblem(sz, 'non-numeric size', 'non-positive size') ??
+      (side < 0 ? 'unknown side' : null) ??
+      (Number.isSafeInteger(tid) && tid >= 0 ? null : 'trade_id not a whole number below 2^53') ??
+      positiveProblem(exchMs, 'non-numeric exchange_timestamp', 'non-positive exchange_timestamp');
+    if (problem !== null) return countBad(this.stats, line, problem);
+    out.push({ kind: 'trade', exchMs, recvS, px, sz, side: SIDES[side], tid });
+    return true;
+  }
+
+  finish(): void {}
+}
+
+class BooksParser implements RowParser<BookEvent> {
+  readonly headerHint = `${ORDERBOOK_HEADER_PREFIX},bid_price_0,bid_size_0,ask_price_0,ask_size_0,…`;
+  private readonly stats: RowStats;
+  private depth = 0;
+
+  constructor(stats: RowStats) {
+    this.stats = stats;
+  }
+
+  checkHeader(header: string, file: string): void {
+    const levelColumns = header.split(',').length - 3;
+    const depth = levelColumns / 4;
+    if (!header.startsWith(ORDERBOOK_HEADER_PREFIX) || !Number.isInteger(depth) || depth < 1) {
+      throw new UserError(
+        `${file}: the first line must be the header "${this.headerHint}", found "${header.slice(0, 120)}".`,
+      );
+    }
+    expectHeader(header, orderBookHeader(depth), file);
+    this.depth = depth;
+  }
+
+  row(buf: Uint8Array, start: number, end: number, line: number, out: BookEvent[]): boolean {
+    // Count columns first: a book row is long and mostly optional cells, so the shape is checked up front.
+    let commas = 0;
+    for (let i = start; i < end; i++) if (buf[i] === 44) commas++;
+    if (commas !== 2 + 4 * this.depth) return countBad(this.stats, line, WRONG_COLUMNS);
+
+    const recvS = parseNumberField(buf, start, end);
+    const seq = parseNumberField(buf, fieldEnd + 1, end);
+    const exchMs = parseNumberField(buf, fieldEnd + 1, end);
+    let problem =
+      positiveProblem(recvS, 'non-numeric timestamp', 'non-positive timestamp') ??
+      (Number.isFinite(seq) ? (seq >= 0 ? null : 'negative sequence') : 'non-numeric sequence') ??
+      positiveProblem(exchMs, 'non-numeric exchange_timestamp', 'non-positive exchange_timestamp');
+    if (problem !== null) return countBad(this.stats, line, problem);
+
+    const bids: BookLevel[] = [];
+    const asks: BookLevel[] = [];
+    let bidsEnded = false;
+    let asksEnded = false;
+    let at = fieldEnd + 1;
+    for (let level = 0; level < this.depth && problem === null; level++) {
+      for (let side = 0; side < 2 && problem === null; side++) {
+        const pxEmpty = isEmptyField(buf, at, end);
+        const px = parseNumberField(buf, at, end);
+        at = fieldEnd + 1;
+        const szEmpty = isEmptyField(buf, at, end);
+        const sz = parseNumberField(buf, at, end);
+        at = fieldEnd + 1;
+        const ended = side === 0 ? bidsEnded : asksEnded;
+        if (pxEmpty && szEmpty) {
+          if (side === 0) bidsEnded = true;
+          else asksEnded = true;
+        } else if (pxEmpty || szEmpty) {
+          problem = 'half-empty book level';
+        } else if (ended) {
+          problem = 'gap in book levels';
+        } else {
+          problem =
+            positiveProblem(px, 'non-numeric level price', 'non-positive level price') ??
+            positiveProblem(sz, 'non-numeric level size', 'non-positive level size');
+          if (problem === null) (side === 0 ? bids : asks).push({ px, sz });
+        }
+      }
+    }
+    if (problem !== null) return countBad(this.stats, line, problem);
+    out.push({ kind: 'book', exchMs, recvS, seq, bids, asks });
+    return true;
+  }
+
+  finish(): void {}
+}

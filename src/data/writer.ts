@@ -1,0 +1,216 @@
+/**
+ * Appends market data to the per-symbol files of ./layout.ts, buffered in memory until `flush`.
+ *
+ * Why writes are synchronous underneath `flush()`: `flushSync()` must be callable from a signal handler or an
+ * exit path and still leave the file complete and in order. With asynchronous appends, an append still in the
+ * thread pool when the process exits would be lost, and one that finished after a later synchronous append
+ * would land out of order. A flush every few seconds appends a few MB to the page cache, which takes
+ * milliseconds, so blocking the event loop for it is the cheaper trade.
+ *
+ * Numbers are written with JavaScript's shortest round-trip form (`String(x)`): 107947.0 becomes `107947`,
+ * 1756707631.2300105 stays as given, and the reader gets back exactly the same double.
+ * The writer never writes a row the reader would skip: a record with a non-finite or non-positive price, size
+ * or timestamp is dropped and counted in `droppedRecords`.
+ */
+import { appendFileSync, closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { UserError } from '../core/errors.ts';
+import type { Bbo, BookSnapshot, TradePrint } from '../core/market.ts';
+import {
+  type MarketFileKind,
+  marketFileName,
+  orderBookHeader,
+  PRICES_HEADER,
+  TRADES_HEADER,
+} from './layout.ts';
+
+export interface MarketDataWriterOptions {
+  dir: string;
+  symbol: string;
+  /** Order-book levels per side written to orderbooks_<SYM>.csv (deeper levels are cut). Default 20. */
+  depth?: number;
+}
+
+/** One output file: its path, header and the lines waiting for the next flush. */
+interface PendingFile {
+  readonly path: string;
+  readonly header: string;
+  lines: string[];
+  rows: number;
+  /** Header checked (existing file) or written (new file). */
+  ready: boolean;
+}
+
+export class MarketDataWriter {
+  readonly depth: number;
+  private readonly prices: PendingFile;
+  private readonly trades: PendingFile;
+  private readonly books: PendingFile;
+  private dropped = 0;
+  private closed = false;
+
+  constructor(opts: MarketDataWriterOptions) {
+    const depth = opts.depth ?? 20;
+    if (!Number.isInteger(depth) || depth < 1) {
+      throw new UserError(`Order-book depth must be a whole number ≥ 1, got ${depth}; fix --depth.`);
+    }
+    if (!existsSync(opts.dir) || !statSync(opts.dir).isDirectory()) {
+      throw new UserError(`Output directory ${opts.dir} does not exist; create it or pick another --out.`);
+    }
+    this.depth = depth;
+    const file = (kind: MarketFileKind, header: string): PendingFile => ({
+      path: join(opts.dir, marketFileName(kind, opts.symbol)),
+      header,
+      lines: [],
+      rows: 0,
+      ready: false,
+    });
+    this.prices = file('prices', PRICES_HEADER);
+    this.trades = file('trades', TRADES_HEADER);
+    this.books = file('orderbooks', orderBookHeader(depth));
+    // Check existing files now, so a wrong --out or --depth fails at start-up rather than at the first flush.
+    for (const f of [this.prices, this.trades, this.books]) prepareFile(f);
+  }
+
+  /** Two rows (bid, then ask) with the same timestamps. */
+  writeBbo(b: Bbo): void {
+    this.assertOpen();
+    if (!(validTimes(b.recvS, b.exchMs) && positive(b.bidPx, b.bidSz) && positive(b.askPx, b.askSz))) {
+      this.dropped++;
+      return;
+    }
+    const recv = String(b.recvS);
+    const exch = String(b.exchMs);
+    this.prices.lines.push(
+      `${recv},${b.bidPx},${b.bidSz},bid,${exch}\n${recv},${b.askPx},${b.askSz},ask,${exch}\n`,
+    );
+    this.prices.rows += 2;
+  }
+
+  writeTrade(t: TradePrint): void {
+    this.assertOpen();
+    if (
+      !(validTimes(t.recvS, t.exchMs) && positive(t.px, t.sz)) ||
+      (t.side !== 'buy' && t.side !== 'sell') ||
+      !(Number.isSafeInteger(t.tid) && t.tid >= 0)
+    ) {
+      this.dropped++;
+      return;
+    }
+    this.trades.lines.push(`${t.recvS},${t.px},${t.sz},${t.side},${t.tid},${t.exchMs}\n`);
+    this.trades.rows++;
+  }
+
+  /** One row of `depth` levels per side, best first; missing levels are empty cells, deeper ones are cut. */
+  writeBook(b: BookSnapshot): void {
+    this.assertOpen();
+    if (!(validTimes(b.recvS, b.exchMs) && Number.isFinite(b.seq) && b.seq >= 0)) {
+      this.dropped++;
+      return;
+    }
+    let row = `${b.recvS},${b.seq},${b.exchMs}`;
+    for (let i = 0; i < this.depth; i++) {
+      const bid = b.bids[i];
+      const ask = b.asks[i];
+      if (
+        (bid !== undefined && !positive(bid.px, bid.sz)) ||
+        (ask !== undefined && !positive(ask.px, ask.sz))
+      ) {
+        this.dropped++;
+        return;
+      }
+      row += bid === undefined ? ',,' : `,${bid.px},${bid.sz}`;
+      row += ask === undefined ? ',,' : `,${ask.px},${ask.sz}`;
+    }
+    this.books.lines.push(`${row}\n`);
+    this.books.rows++;
+  }
+
+  /** Rows waiting in memory for the next flush (a BBO counts two rows). */
+  get bufferedRows(): number {
+    return this.prices.rows + this.trades.rows + this.books.rows;
+  }
+
+  /** Records refused because the reader would have skipped them (non-finite or non-positive values). */
+  get droppedRecords(): number {
+    return this.dropped;
+  }
+
+  /** Appends every buffered row to its file (see the module comment for why this is synchronous inside). */
+  async flush(): Promise<void> {
+    this.flushSync();
+  }
+
+  /** Same as flush, for signal handlers and exit paths. */
+  flushSync(): void {
+    for (const file of [this.prices, this.trades, this.books]) {
+      if (file.lines.length === 0) continue;
+      const text = file.lines.join('');
+      appendFileSync(file.path, file.ready ? text : `${file.header}\n${text}`);
+      file.ready = true;
+      file.lines = [];
+      file.rows = 0;
+    }
+  }
+
+  /** Flushes; the writer accepts no more rows afterwards. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.flushSync();
+    this.closed = true;
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new Error(`MarketDataWriter for ${this.prices.path} is closed`);
+  }
+}
+
+/**
+ * Before the first append: a new (or empty) file gets its header with the first rows; an existing file must
+ * already have exactly this header, so rows of another layout or depth never get mixed in.
+ */
+function prepareFile(file: PendingFile): void {
+  if (!existsSync(file.path) || statSync(file.path).size === 0) return; // header goes with the first text
+  const first = firstLine(file.path);
+  if (first !== file.header) {
+    throw new UserError(
+      `${file.path} already exists with the header "${first.slice(0, 120)}", not "${file.header.slice(0, 120)}"; ` +
+        'write to another --out directory (or use the same --depth as before).',
+    );
+  }
+  if (!endsWithNewline(file.path)) appendFileSync(file.path, '\n'); // a crash mid-row left a partial line
+  file.ready = true;
+}
+
+function firstLine(path: string): string {
+  const fd = openSync(path, 'r');
+  try {
+    const buf = Buffer.alloc(64 * 1024);
+    const n = readSync(fd, buf, 0, buf.length, 0);
+    const text = buf.toString('utf8', 0, n);
+    const nl = text.indexOf('\n');
+    return (nl === -1 ? text : text.slice(0, nl)).replace(/\r$/, '');
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function endsWithNewline(path: string): boolean {
+  const size = statSync(path).size;
+  const fd = openSync(path, 'r');
+  try {
+    const buf = Buffer.alloc(1);
+    readSync(fd, buf, 0, 1, size - 1);
+    return buf[0] === 10;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function validTimes(recvS: number, exchMs: number): boolean {
+  return recvS > 0 && recvS < Number.POSITIVE_INFINITY && exchMs > 0 && exchMs < Number.POSITIVE_INFINITY;
+}
+
+function positive(px: number, sz: number): boolean {
+  return px > 0 && px < Number.POSITIVE_INFINITY && sz > 0 && sz < Number.POSITIVE_INFINITY;
+}

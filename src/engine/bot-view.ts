@@ -1,0 +1,107 @@
+import type { Bbo, Side } from '../core/market.ts';
+import type { ModelParams } from '../model/params.ts';
+import type { DesiredQuotes } from '../strategy/types.ts';
+
+/**
+ * What a running bot (`hlmm trade`) exposes to the outside: the REST API, the dashboard's WebSocket and the
+ * console. The engine implements it; readers never mutate engine state except through the controls.
+ * Units: prices in quote currency (USDC), sizes and positions in base units, times in Unix ms.
+ */
+export interface BotInfo {
+  botName: string;
+  ticker: string;
+  /** 'dry' = paper (simulated fills on the real feed or a replay), 'live' = real orders. */
+  mode: 'dry' | 'live';
+  strategy: string;
+  model: 'as' | 'glft';
+  stakeCurrency: string;
+  startedMs: number;
+  version: string;
+  /** Where market data comes from: the exchange's WebSocket URL or "replay:<dir>". */
+  feed: string;
+}
+
+export interface RiskState {
+  quoting: boolean;
+  /** Set when quoting was stopped by hand (API/dashboard) rather than by a risk rule. */
+  stoppedByUser: boolean;
+  killSwitch: { tripped: boolean; reason: string | null; atMs: number | null };
+  staleData: boolean;
+  lastMarketMs: number | null;
+  maxPositionLots: number;
+  dailyLossLimitQuote: number | null;
+  maxDrawdownQuote: number | null;
+}
+
+export interface AccountState {
+  positionBase: number;
+  /** Quote cash including realized PnL, fees and funding already booked. */
+  cashQuote: number;
+  startingBalanceQuote: number;
+  realizedPnlQuote: number;
+  unrealizedPnlQuote: number;
+  feesQuote: number;
+  fundingQuote: number;
+  /** cash + position × mid. */
+  equityQuote: number;
+  mid: number | null;
+  bbo: Bbo | null;
+}
+
+export interface OpenOrderView {
+  oid: number;
+  cloid: string | null;
+  side: Side;
+  px: number;
+  sz: number;
+  filledSz: number;
+  createdMs: number;
+}
+
+export interface FillView {
+  /** Exchange trade id (idempotency key). */
+  tid: number;
+  oid: number;
+  side: Side;
+  px: number;
+  sz: number;
+  feeQuote: number;
+  liquidity: 'maker' | 'taker';
+  tsMs: number;
+}
+
+export interface ParamsView {
+  current: ModelParams | null;
+  source: string | null;
+  loadedMs: number | null;
+}
+
+export type BotEvent =
+  | { type: 'quotes'; tsMs: number; quotes: DesiredQuotes }
+  | { type: 'fill'; fill: FillView; positionBase: number }
+  | { type: 'status'; account: AccountState; risk: RiskState }
+  | { type: 'params'; params: ParamsView }
+  | { type: 'log'; tsMs: number; level: string; msg: string };
+
+export interface BotControls {
+  /** Stop quoting: cancel resting orders, keep the process and the feed up. */
+  stopQuoting(reason: string): Promise<void>;
+  startQuoting(): Promise<void>;
+  /** Close the position at the touch (reduce-only), then keep quoting state as it was. */
+  flatten(): Promise<void>;
+  /** Re-read the config and parameters files. */
+  reloadConfig(): Promise<void>;
+}
+
+export interface BotView extends BotControls {
+  info(): BotInfo;
+  account(): AccountState;
+  risk(): RiskState;
+  quotes(): DesiredQuotes | null;
+  openOrders(): OpenOrderView[];
+  params(): ParamsView;
+  /** Recent log lines kept in memory for the API's /logs. */
+  recentLogs(limit: number): { tsMs: number; level: string; msg: string }[];
+  /** Live events for the dashboard and the Freqtrade message WebSocket. Returns an unsubscribe function. */
+  subscribe(listener: (event: BotEvent) => void): () => void;
+}

@@ -1,0 +1,84 @@
+/**
+ * What a strategy needs besides market data and parameters. Defaults follow the original system where it had
+ * one (long-only stake 20 USDC, re-price after 15 s) and Hyperliquid's base fee tier (maker 0.015 %).
+ */
+import { UserError } from '../core/errors.ts';
+import type { GlftXi } from '../model/glft.ts';
+import type { HorizonConfig } from '../model/horizon.ts';
+
+export type QuotingModel = 'as' | 'glft';
+export type StrategyMode = 'two-sided' | 'long-only';
+
+export interface StrategyConfig {
+  model: QuotingModel;
+  /** GLFT only: ξ = γ (default) or the ξ = 0 variant. */
+  glftXi: GlftXi;
+  mode: StrategyMode;
+  /** One lot in base units (e.g. 0.001 BTC). q = position ÷ orderSizeBase. Two-sided order size. */
+  orderSizeBase: number;
+  /** Stop quoting the side whose fill would take |q| above this many lots. */
+  maxPositionLots: number;
+  /**
+   * Minimum total quoted spread, basis points of the mid (bps scale across assets and price levels; 0 = none).
+   * Applied after the fee, before rounding, by widening both sides around the model's centre.
+   */
+  minSpreadBps: number;
+  /** Maker fee rate (0.00015 = 0.015 %), added to each side's distance as feeRate × mid. */
+  makerFeeRate: number;
+  /** A–S horizon; ignored by GLFT. */
+  horizon: HorizonConfig;
+  /** The venue's size decimals for this perp (BTC 5, ETH 4). */
+  szDecimals: number;
+  /** Venue minimum order value, quote units (Hyperliquid: 10 USDC). */
+  minOrderValueQuote: number;
+  /** Long-only: value of each trade, quote units. */
+  stakeQuote: number;
+  /** Long-only: an unfilled order keeps its price this long, then is re-priced. */
+  repriceAfterMs: number;
+}
+
+export const defaultStrategyConfig: StrategyConfig = {
+  model: 'as',
+  glftXi: 'gamma',
+  mode: 'two-sided',
+  orderSizeBase: 0.001,
+  maxPositionLots: 5,
+  minSpreadBps: 0,
+  makerFeeRate: 0.00015,
+  horizon: { kind: 'end-of-day-utc' },
+  szDecimals: 5,
+  minOrderValueQuote: 10,
+  stakeQuote: 20,
+  repriceAfterMs: 15_000,
+};
+
+/** Defaults + overrides, checked: a bad value is a UserError naming the key. */
+export function strategyConfig(overrides: Partial<StrategyConfig> = {}): StrategyConfig {
+  const c: StrategyConfig = { ...defaultStrategyConfig, ...overrides };
+  const need = (ok: boolean, key: string, what: string) => {
+    if (!ok) throw new UserError(`strategy setting "${key}" ${what}.`);
+  };
+  const pos = (x: number) => Number.isFinite(x) && x > 0;
+  const nonNeg = (x: number) => Number.isFinite(x) && x >= 0;
+  need(c.model === 'as' || c.model === 'glft', 'model', 'must be "as" or "glft"');
+  need(c.glftXi === 'gamma' || c.glftXi === 'zero', 'glftXi', 'must be "gamma" or "zero"');
+  need(c.mode === 'two-sided' || c.mode === 'long-only', 'mode', 'must be "two-sided" or "long-only"');
+  need(pos(c.orderSizeBase), 'orderSizeBase', 'must be a number of base units greater than 0');
+  need(nonNeg(c.maxPositionLots), 'maxPositionLots', 'must be a number of lots, 0 or more');
+  need(nonNeg(c.minSpreadBps), 'minSpreadBps', 'must be basis points, 0 or more');
+  need(
+    nonNeg(c.makerFeeRate) && c.makerFeeRate < 0.01,
+    'makerFeeRate',
+    'must be a rate such as 0.00015 (0.015 %)',
+  );
+  need(Number.isInteger(c.szDecimals) && c.szDecimals >= 0 && c.szDecimals <= 6, 'szDecimals', 'must be 0–6');
+  need(nonNeg(c.minOrderValueQuote), 'minOrderValueQuote', 'must be 0 or more quote units');
+  need(pos(c.stakeQuote), 'stakeQuote', 'must be greater than 0 quote units');
+  need(nonNeg(c.repriceAfterMs), 'repriceAfterMs', 'must be 0 or more milliseconds');
+  need(
+    c.horizon?.kind === 'end-of-day-utc' || (c.horizon?.kind === 'rolling' && pos(c.horizon.tauS)),
+    'horizon',
+    'must be end-of-day-utc or a rolling horizon with tauS > 0 seconds',
+  );
+  return c;
+}

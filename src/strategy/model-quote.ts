@@ -1,0 +1,133 @@
+/**
+ * The quote pipeline both modes share: model prices, then what a trader adds on top, in this order —
+ * 1. the model (A–S or GLFT) gives a centre (reservation price) and a half spread per side;
+ * 2. the maker fee (feeRate × mid) is added to each side's distance;
+ * 3. the minimum spread widens both sides around the centre;
+ * 4. post-only safety: a bid at or above the best ask is pulled to one tick below it, an ask at or below the
+ *    best bid to one tick above it (the most aggressive price that still rests);
+ * 5. venue rounding away from the mid: bid down, ask up.
+ * Returns null prices with a note when params or book are not usable.
+ */
+import type { Bbo } from '../core/market.ts';
+import { midPrice } from '../core/market.ts';
+import { priceAbove, priceBelow, roundPrice } from '../exchange/hyperliquid/rules.ts';
+import { asQuotes } from '../model/avellaneda-stoikov.ts';
+import { glftQuotes } from '../model/glft.ts';
+import { horizonSeconds } from '../model/horizon.ts';
+import type { ModelParams } from '../model/params.ts';
+import { bpsToQuote } from '../model/units.ts';
+import type { StrategyConfig } from './config.ts';
+import type { QuoteExplain } from './types.ts';
+
+export interface PricedQuotes {
+  /** Venue-valid prices, or NaN when the side cannot be priced. */
+  bidPx: number;
+  askPx: number;
+  explain: QuoteExplain;
+}
+
+const isPos = (x: number) => Number.isFinite(x) && x > 0;
+
+/** Why the inputs cannot be quoted, or null when they can. */
+export function unusableInputs(bbo: Bbo, params: ModelParams, qLots: number): string | null {
+  if (!bbo || !isPos(bbo.bidPx) || !isPos(bbo.askPx))
+    return 'no quote: best bid/ask missing or not a positive number';
+  if (bbo.bidPx >= bbo.askPx) return 'no quote: book is crossed or locked (best bid ≥ best ask)';
+  if (!params || !isPos(params.sigma) || !isPos(params.A) || !isPos(params.k) || !isPos(params.gamma))
+    return 'no quote: a model parameter (sigma, A, k, gamma) is missing, non-finite or not positive';
+  if (!Number.isFinite(qLots)) return 'no quote: position is not a finite number';
+  return null;
+}
+
+export function emptyExplain(
+  bbo: Bbo | undefined,
+  params: ModelParams | undefined,
+  note: string,
+): QuoteExplain {
+  const mid = bbo && Number.isFinite(bbo.bidPx) && Number.isFinite(bbo.askPx) ? midPrice(bbo) : Number.NaN;
+  return {
+    mid,
+    reservationPrice: Number.NaN,
+    halfSpreadBid: Number.NaN,
+    halfSpreadAsk: Number.NaN,
+    qLots: Number.NaN,
+    tauS: Number.NaN,
+    sigma: params?.sigma ?? Number.NaN,
+    A: params?.A ?? Number.NaN,
+    k: params?.k ?? Number.NaN,
+    gamma: params?.gamma ?? Number.NaN,
+    note,
+  };
+}
+
+/** Model → fee → min spread → post-only clamp → rounding. Inputs must have passed `unusableInputs`. */
+export function priceQuotes(
+  config: StrategyConfig,
+  nowMs: number,
+  bbo: Bbo,
+  params: ModelParams,
+  qLots: number,
+): PricedQuotes {
+  const mid = midPrice(bbo);
+  const { sigma, A, k, gamma } = params;
+  let model: { bid: number; ask: number; reservationPrice: number; halfSpread: number };
+  let tauS = Number.NaN;
+  if (config.model === 'as') {
+    tauS = horizonSeconds(config.horizon, nowMs);
+    model = asQuotes(mid, qLots, gamma, sigma, tauS, k);
+  } else {
+    model = glftQuotes(mid, qLots, gamma, sigma, A, k, config.glftXi);
+  }
+  const explain: QuoteExplain = {
+    mid,
+    reservationPrice: model.reservationPrice,
+    halfSpreadBid: model.reservationPrice - model.bid,
+    halfSpreadAsk: model.ask - model.reservationPrice,
+    qLots,
+    tauS,
+    sigma,
+    A,
+    k,
+    gamma,
+  };
+  if (![model.bid, model.ask, model.reservationPrice].every(Number.isFinite)) {
+    explain.note = 'no quote: the model gave a non-finite price (check sigma, k, gamma and the horizon)';
+    return { bidPx: Number.NaN, askPx: Number.NaN, explain };
+  }
+  const feeQuote = config.makerFeeRate * mid;
+  let bid = model.bid - feeQuote;
+  let ask = model.ask + feeQuote;
+  const minSpread = bpsToQuote(config.minSpreadBps, mid);
+  if (ask - bid < minSpread) {
+    const centre = (bid + ask) / 2;
+    bid = centre - minSpread / 2;
+    ask = centre + minSpread / 2;
+  }
+  const sz = config.szDecimals;
+  let note: string | undefined;
+  // Post-only: never at or through the opposite best price. A bid below the best ask stays below it after
+  // rounding down (the best ask is on the grid), so the one-tick-inside price is only needed when it is not.
+  if (bid >= bbo.askPx) {
+    bid = priceBelow(bbo.askPx, sz);
+    note = 'bid pulled behind the best ask (post-only)';
+  }
+  if (ask <= bbo.bidPx) {
+    ask = priceAbove(bbo.bidPx, sz);
+    note = note
+      ? `${note}; ask pulled behind the best bid (post-only)`
+      : 'ask pulled behind the best bid (post-only)';
+  }
+  const bidPx = roundPrice(bid, sz, 'down');
+  const askPx = roundPrice(ask, sz, 'up');
+  if (!(bidPx > 0))
+    note = note
+      ? `${note}; no bid: the model bid is at or below zero`
+      : 'no bid: the model bid is at or below zero';
+  if (note) explain.note = note;
+  return { bidPx, askPx, explain };
+}
+
+/** Appends a reason to explain.note (notes are joined with "; "). */
+export function addNote(explain: QuoteExplain, note: string): void {
+  explain.note = explain.note ? `${explain.note}; ${note}` : note;
+}
