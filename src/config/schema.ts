@@ -1,0 +1,201 @@
+import { z } from 'zod';
+import type { HorizonConfig } from '../model/horizon.ts';
+
+/**
+ * The bot's config file (JSON), as a zod schema. Every key has a default, so `{}` is a valid paper-trading
+ * config for BTC. Each check carries the sentence a user reads when it fails ("must be …"); load-config.ts adds
+ * the file, the key path and the value. Tick and lot rules are not here: they come from the exchange's `meta`.
+ * Docs: docs/config.md (keep them in step).
+ */
+
+// ── building blocks: one expectation sentence per value ─────────────────────────────────────────────────────────
+
+const number = (expect: string, checks: { min?: number; max?: number; gt?: number; int?: boolean } = {}) => {
+  let s = z.number({ error: expect });
+  if (checks.int) s = s.int({ error: expect });
+  if (checks.gt !== undefined) s = s.gt(checks.gt, { error: expect });
+  if (checks.min !== undefined) s = s.min(checks.min, { error: expect });
+  if (checks.max !== undefined) s = s.max(checks.max, { error: expect });
+  return s;
+};
+
+const text = (expect: string, pattern?: RegExp) => {
+  const s = z.string({ error: expect }).min(1, { error: expect });
+  return pattern ? s.regex(pattern, { error: expect }) : s;
+};
+
+const oneOf = <T extends readonly [string, ...string[]]>(values: T) =>
+  z.enum(values, { error: `must be one of ${values.map((v) => `"${v}"`).join(', ')}` });
+
+const bool = () => z.boolean({ error: 'must be true or false' });
+
+/** A nested object: unknown keys refused; absent → `{}` parsed through the shape, so every inner default applies. */
+const section = <T extends z.ZodRawShape>(shape: T) =>
+  // `{}` is a valid input here because every key of every section has a default; TS cannot see that generically.
+  z.strictObject(shape, { error: 'must be an object ({ … })' }).prefault({} as never);
+
+const ENV_VAR_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const ADDRESS = /^0x[0-9a-fA-F]{40}$/;
+
+const HORIZON_EXPECT =
+  'must be "end-of-day-utc" (or "eod") or a number of seconds greater than 0 for a rolling horizon';
+const horizon = z
+  .union(
+    [
+      z.literal('end-of-day-utc', { error: HORIZON_EXPECT }),
+      z.literal('eod', { error: HORIZON_EXPECT }),
+      number(HORIZON_EXPECT, { gt: 0 }),
+    ],
+    { error: HORIZON_EXPECT },
+  )
+  .default('end-of-day-utc')
+  .transform(
+    (v): HorizonConfig => (typeof v === 'number' ? { kind: 'rolling', tauS: v } : { kind: 'end-of-day-utc' }),
+  );
+
+/** Hyperliquid's public endpoints per network (used when api_url / ws_url are not given). */
+export const NETWORK_URLS = {
+  mainnet: { api: 'https://api.hyperliquid.xyz', ws: 'wss://api.hyperliquid.xyz/ws' },
+  testnet: { api: 'https://api.hyperliquid-testnet.xyz', ws: 'wss://api.hyperliquid-testnet.xyz/ws' },
+} as const;
+
+// ── the file ────────────────────────────────────────────────────────────────────────────────────────────────────
+
+export const configSchema = z
+  .strictObject(
+    {
+      /** Hyperliquid perp name, exactly as the exchange spells it (BTC, ETH, kPEPE). */
+      ticker: text('must be a Hyperliquid perp name such as "BTC"', /^[A-Za-z0-9]{1,20}$/).default('BTC'),
+      /** Paper trading unless false; live trading also needs the CLI's --live. */
+      dry_run: bool().default(true),
+      /** Name shown by the API (Freqtrade's bot_name). */
+      bot_name: text('must be a non-empty name').default('hlmm'),
+      /** Calibration JSON written by `hlmm calibrate`; null = params_<ticker>.json in the working folder. */
+      params_file: text('must be a file path').nullable().default(null),
+      /** SQLite file of the bot (orders, fills, PnL, parameters history). */
+      db_file: text('must be a file path').default('user_data/hlmm.sqlite'),
+      /** Paper wallet's starting balance, USDC (Freqtrade's name). */
+      dry_run_wallet: number('must be a number of USDC greater than 0', { gt: 0 }).default(1000),
+
+      strategy: section({
+        model: oneOf(['as', 'glft'] as const).default('as'),
+        glft_xi: oneOf(['gamma', 'zero'] as const).default('gamma'),
+        mode: oneOf(['two-sided', 'long-only'] as const).default('two-sided'),
+        /** One lot, base units; q = position ÷ order_size. */
+        order_size: number('must be a number of base units greater than 0 (e.g. 0.001 for BTC)', {
+          gt: 0,
+        }).default(0.001),
+        max_position_lots: number('must be a number of lots, 0 or more', { min: 0 }).default(5),
+        min_spread_bps: number('must be basis points of the mid, 0 or more', { min: 0 }).default(0),
+        reprice_tolerance_bps: number('must be basis points, 0 or more', { min: 0 }).default(1),
+        horizon,
+        /** Long-only: value of each trade, USDC. */
+        stake_usdc: number('must be a number of USDC greater than 0', { gt: 0 }).default(20),
+        /** Long-only: an unfilled order keeps its price this long before re-pricing, seconds. */
+        reprice_after_s: number('must be a number of seconds, 0 or more', { min: 0 }).default(15),
+      }),
+
+      risk: section({
+        max_position_lots: number('must be a number of lots, 0 or more', { min: 0 }).default(10),
+        max_notional_usdc: number('must be a number of USDC greater than 0', { gt: 0 }).default(1000),
+        /** Largest single order, base units; null = strategy.order_size (no order bigger than one lot). */
+        max_order_size: number('must be a number of base units greater than 0, or null', { gt: 0 })
+          .nullable()
+          .default(null),
+        daily_loss_limit_usdc: number('must be a number of USDC greater than 0', { gt: 0 }).default(50),
+        max_drawdown_usdc: number('must be a number of USDC greater than 0', { gt: 0 }).default(100),
+        stale_data_s: number('must be a number of seconds greater than 0', { gt: 0 }).default(10),
+      }),
+
+      fees: section({
+        /** Fraction of notional (0.00015 = 0.015 %); negative = rebate. */
+        maker_rate: number('must be a fee rate between -0.001 and 0.01 (0.00015 = 0.015 %)', {
+          min: -0.001,
+          max: 0.01,
+        }).default(0.00015),
+        taker_rate: number('must be a fee rate between 0 and 0.01 (0.00045 = 0.045 %)', {
+          min: 0,
+          max: 0.01,
+        }).default(0.00045),
+      }),
+
+      exchange: section({
+        network: oneOf(['mainnet', 'testnet'] as const).default('mainnet'),
+        /** null = the network's official URL. */
+        api_url: text('must be an http(s) URL', /^https?:\/\/\S+$/)
+          .nullable()
+          .default(null),
+        ws_url: text('must be a ws(s) URL', /^wss?:\/\/\S+$/)
+          .nullable()
+          .default(null),
+        /** The trading account (main wallet or vault), public address. */
+        account_address: text('must be an address: 0x followed by 40 hex digits', ADDRESS)
+          .nullable()
+          .default(null),
+        /** NAME of the environment variable holding the private key (never the key itself). */
+        private_key_env: text(
+          'must be the name of an environment variable, e.g. "HLMM_PRIVATE_KEY"',
+          ENV_VAR_NAME,
+        ).default('HLMM_PRIVATE_KEY'),
+        /** Path of a file holding the private key; used when the environment variable is not set. */
+        private_key_file: text('must be a file path').nullable().default(null),
+      }),
+
+      collector: section({
+        /** Record market data here while trading (null = off; `hlmm collect` can write there instead). */
+        collect_dir: text('must be a folder path').nullable().default(null),
+        /** Re-run calibration on collect_dir's data once per UTC day. */
+        recalibrate_daily: bool().default(true),
+      }),
+
+      logging: section({
+        level: oneOf(['debug', 'info', 'warn', 'error'] as const).default('info'),
+        /** JSON-lines log file (null = console only). */
+        file: text('must be a file path').nullable().default('user_data/logs/hlmm.jsonl'),
+        /** At most one line of model values (mid, r, spreads, q, τ, σ, k, γ) per this many seconds. */
+        quote_log_interval_s: number('must be a number of seconds, 0 or more', { min: 0 }).default(5),
+      }),
+
+      api_server: section({
+        enabled: bool().default(true),
+        listen_ip_address: text('must be an IP address such as "127.0.0.1"').default('127.0.0.1'),
+        /** 0 = API off. */
+        listen_port: number('must be an integer 0–65535', { int: true, min: 0, max: 65535 }).default(3004),
+        username: text('must be a non-empty user name').default('hlmm'),
+        password: z.string({ error: 'must be a string' }).default(''),
+        jwt_secret_key: z.string({ error: 'must be a string' }).default(''),
+        CORS_origins: z
+          .array(z.string({ error: 'must be a list of origins (strings)' }), {
+            error: 'must be a list of origins, e.g. ["http://localhost:8080"]',
+          })
+          .default([]),
+        /** Token(s) accepted by the message WebSocket, Freqtrade style (one string or a list). */
+        ws_token: z
+          .union(
+            [
+              z.string({ error: 'must be a string or a list of strings' }),
+              z.array(z.string({ error: 'must be a string or a list of strings' })),
+            ],
+            { error: 'must be a string or a list of strings' },
+          )
+          .default([])
+          .transform((v) => (typeof v === 'string' ? (v === '' ? [] : [v]) : v)),
+      }),
+    },
+    { error: 'must be a JSON object ({ … }) at the top level' },
+  )
+  .transform((c) => ({
+    ...c,
+    params_file: c.params_file ?? `params_${c.ticker}.json`,
+    exchange: {
+      ...c.exchange,
+      api_url: c.exchange.api_url ?? NETWORK_URLS[c.exchange.network].api,
+      ws_url: c.exchange.ws_url ?? NETWORK_URLS[c.exchange.network].ws,
+    },
+    risk: { ...c.risk, max_order_size: c.risk.max_order_size ?? c.strategy.order_size },
+  }));
+
+/** The validated config, with every default filled in and derived values resolved. */
+export type HlmmConfig = z.output<typeof configSchema>;
+/** What a config file may contain (every key optional). */
+export type HlmmConfigInput = z.input<typeof configSchema>;
