@@ -32,15 +32,18 @@ export function choiceOption<T extends string>(choices: readonly T[]) {
   };
 }
 
-/** Comma-separated list of symbols, upper-cased: "btc,eth" → ["BTC", "ETH"]. */
+/**
+ * Comma-separated list of Hyperliquid coin names, kept as written ("kPEPE" is a real name, so no upper-casing):
+ * "BTC,ETH" → ["BTC", "ETH"].
+ */
 export function symbolListOption(text: string): string[] {
   const symbols = text
     .split(',')
-    .map((s) => s.trim().toUpperCase())
+    .map((s) => s.trim())
     .filter((s) => s.length > 0);
   if (symbols.length === 0) throw new InvalidArgumentError('give at least one symbol, e.g. BTC or BTC,ETH.');
   for (const s of symbols) {
-    if (!/^[A-Z0-9@:_-]{1,20}$/.test(s)) throw new InvalidArgumentError(`"${s}" is not a symbol name.`);
+    if (!/^[A-Za-z0-9@:_/-]{1,20}$/.test(s)) throw new InvalidArgumentError(`"${s}" is not a symbol name.`);
   }
   return symbols;
 }
