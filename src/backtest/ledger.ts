@@ -1,0 +1,200 @@
+import type { Side } from '../core/market.ts';
+
+/**
+ * Backtest accounting, all in quote currency (USDC) unless named. Exact by construction:
+ *
+ *   equity = cash + position × mid                      (fees are already taken out of cash)
+ *   equity − 0 = spreadCapture + inventoryPnl − fees     (starting flat with zero cash)
+ *
+ * - spreadCapture: for each fill, its edge against the mid of the last BBO before it:
+ *   buy (mid − px)·sz, sell (px − mid)·sz. Negative for taker fills.
+ * - inventoryPnl: Σ position × Δmid over every mid change (the mark-to-market of inventory we held).
+ * - fees: Σ fees paid (a rebate is negative).
+ * Per-minute PnL (for Sharpe/Sortino) = change of equity over each UTC minute from the first event's minute to
+ * the last's; minutes with no event count as 0. Statistics stream (constant memory).
+ */
+export const MINUTES_PER_YEAR = 365 * 24 * 60;
+const MINUTE_MS = 60_000;
+
+export interface LedgerSnapshot {
+  cashQuote: number;
+  positionBase: number;
+  lastMid: number;
+  equityQuote: number;
+  spreadCaptureQuote: number;
+  inventoryPnlQuote: number;
+  feesQuote: number;
+  turnoverQuote: number;
+  buyFills: number;
+  sellFills: number;
+  buyVolumeBase: number;
+  sellVolumeBase: number;
+  makerFills: number;
+  takerFills: number;
+  maxAbsPositionBase: number;
+  /** Time-weighted mean of |position| ÷ lot. */
+  meanAbsQLots: number;
+  /** Share of time with |q| at (or beyond) the max position, 0–1. */
+  timeAtLimitShare: number;
+  maxDrawdownQuote: number;
+  /** Minutes in the per-minute PnL series. */
+  minutes: number;
+  /** Annualised (√525 600) mean ÷ std of per-minute PnL; NaN with fewer than 2 minutes or zero std. */
+  sharpe: number;
+  /** Annualised mean ÷ downside deviation (root mean square of negative per-minute PnL); NaN when undefined. */
+  sortino: number;
+}
+
+export class Ledger {
+  cash = 0;
+  position = 0;
+  mid = Number.NaN;
+  spreadCapture = 0;
+  inventoryPnl = 0;
+  fees = 0;
+  turnover = 0;
+  buyFills = 0;
+  sellFills = 0;
+  buyVolume = 0;
+  sellVolume = 0;
+  makerFills = 0;
+  takerFills = 0;
+  maxAbsPosition = 0;
+
+  private lastT = Number.NaN;
+  private absQTimeSum = 0;
+  private atLimitMs = 0;
+  private totalMs = 0;
+  private peakEquity = 0;
+  private maxDrawdown = 0;
+  private minute = Number.NaN;
+  private minuteStartEquity = 0;
+  private n = 0;
+  private sum = 0;
+  private sumSq = 0;
+  private downSq = 0;
+
+  constructor(
+    private readonly lotBase: number,
+    private readonly maxPositionLots: number,
+  ) {}
+
+  get equity(): number {
+    return this.position === 0 ? this.cash : this.cash + this.position * this.mid;
+  }
+
+  /** Time moves to `t` (exchange ms) with the state held since the last call. */
+  advance(t: number): void {
+    const last = this.lastT;
+    if (!Number.isNaN(last)) {
+      const dt = t - last;
+      if (dt > 0) {
+        const absQ = Math.abs(this.position) / this.lotBase;
+        this.absQTimeSum += absQ * dt;
+        if (this.maxPositionLots > 0 && absQ >= this.maxPositionLots - 1e-9) this.atLimitMs += dt;
+        this.totalMs += dt;
+      }
+    }
+    this.lastT = t;
+    const m = Math.floor(t / MINUTE_MS);
+    if (m !== this.minute) {
+      if (!Number.isNaN(this.minute) && m > this.minute) {
+        this.closeMinute();
+        this.n += m - this.minute - 1; // minutes without events: zero PnL
+      }
+      this.minute = m;
+      this.minuteStartEquity = !Number.isNaN(this.mid) ? this.equity : 0;
+    }
+  }
+
+  onMid(mid: number): void {
+    const prev = this.mid;
+    if (!Number.isNaN(prev) && this.position !== 0) this.inventoryPnl += this.position * (mid - prev);
+    this.mid = mid;
+    if (Number.isNaN(prev)) this.minuteStartEquity = this.equity;
+    this.markDrawdown();
+  }
+
+  onFill(side: Side, px: number, sz: number, feeQuote: number, taker: boolean): void {
+    const notional = px * sz;
+    const mid = this.mid;
+    if (side === 'buy') {
+      this.cash -= notional + feeQuote;
+      this.position += sz;
+      if (!Number.isNaN(mid)) this.spreadCapture += (mid - px) * sz;
+      this.buyFills++;
+      this.buyVolume += sz;
+    } else {
+      this.cash += notional - feeQuote;
+      this.position -= sz;
+      if (!Number.isNaN(mid)) this.spreadCapture += (px - mid) * sz;
+      this.sellFills++;
+      this.sellVolume += sz;
+    }
+    this.fees += feeQuote;
+    this.turnover += notional;
+    if (taker) this.takerFills++;
+    else this.makerFills++;
+    const absPos = Math.abs(this.position);
+    if (absPos > this.maxAbsPosition) this.maxAbsPosition = absPos;
+    this.markDrawdown();
+  }
+
+  snapshot(): LedgerSnapshot {
+    // Close the running minute without disturbing the ledger (a snapshot may be taken mid-run).
+    let n = this.n;
+    let sum = this.sum;
+    let sumSq = this.sumSq;
+    let downSq = this.downSq;
+    if (!Number.isNaN(this.minute) && !Number.isNaN(this.mid)) {
+      const x = this.equity - this.minuteStartEquity;
+      n++;
+      sum += x;
+      sumSq += x * x;
+      if (x < 0) downSq += x * x;
+    }
+    const mean = n > 0 ? sum / n : Number.NaN;
+    const variance = n > 1 ? (sumSq - n * mean * mean) / (n - 1) : Number.NaN;
+    const std = variance > 0 ? Math.sqrt(variance) : Number.NaN;
+    const downDev = n > 0 && downSq > 0 ? Math.sqrt(downSq / n) : Number.NaN;
+    const annual = Math.sqrt(MINUTES_PER_YEAR);
+    return {
+      cashQuote: this.cash,
+      positionBase: this.position,
+      lastMid: this.mid,
+      equityQuote: !Number.isNaN(this.mid) ? this.equity : this.cash,
+      spreadCaptureQuote: this.spreadCapture,
+      inventoryPnlQuote: this.inventoryPnl,
+      feesQuote: this.fees,
+      turnoverQuote: this.turnover,
+      buyFills: this.buyFills,
+      sellFills: this.sellFills,
+      buyVolumeBase: this.buyVolume,
+      sellVolumeBase: this.sellVolume,
+      makerFills: this.makerFills,
+      takerFills: this.takerFills,
+      maxAbsPositionBase: this.maxAbsPosition,
+      meanAbsQLots: this.totalMs > 0 ? this.absQTimeSum / this.totalMs : 0,
+      timeAtLimitShare: this.totalMs > 0 ? this.atLimitMs / this.totalMs : 0,
+      maxDrawdownQuote: this.maxDrawdown,
+      minutes: n,
+      sharpe: n > 1 ? (mean / std) * annual : Number.NaN,
+      sortino: n > 1 ? (mean / downDev) * annual : Number.NaN,
+    };
+  }
+
+  private closeMinute(): void {
+    const x = (!Number.isNaN(this.mid) ? this.equity : 0) - this.minuteStartEquity;
+    this.n++;
+    this.sum += x;
+    this.sumSq += x * x;
+    if (x < 0) this.downSq += x * x;
+  }
+
+  private markDrawdown(): void {
+    if (Number.isNaN(this.mid)) return;
+    const eq = this.equity;
+    if (eq > this.peakEquity) this.peakEquity = eq;
+    else if (this.peakEquity - eq > this.maxDrawdown) this.maxDrawdown = this.peakEquity - eq;
+  }
+}

@@ -1,0 +1,100 @@
+import type { Bbo, MarketEvent } from '../core/market.ts';
+import type { ModelParams } from '../model/params.ts';
+import type { OrderAction, VenueReport } from '../sim/orders.ts';
+import type { DesiredQuotes, OwnFill, Strategy } from '../strategy/types.ts';
+import type { OrderManager } from './order-manager.ts';
+
+/**
+ * The run loop shared by backtest, paper and live: market events and venue reports in, order actions out.
+ * It owns the position (from fills), asks the strategy for quotes and lets the OrderManager turn them into
+ * actions. No I/O and no clock: time is the event's exchange time (or the caller's clock live).
+ *
+ * When the strategy is asked (requote policy, one place):
+ * - the best bid or ask price changed (size-only BBO updates and trades do not move A–S/GLFT quotes);
+ * - one of our orders filled (the position changed);
+ * - `requoteIntervalMs` passed since the last quote (the A–S horizon τ shrinks, long-only re-prices after 15 s).
+ * Acks, rejects and cancels only re-run the reconcile with the last desired quotes, since a side that had an
+ * action in flight was skipped.
+ */
+export interface QuotingLoopConfig {
+  strategy: Strategy;
+  params: ModelParams;
+  orderManager: OrderManager;
+  /** Ask the strategy at least this often (exchange ms) even when the touch does not move. Default 1000. */
+  requoteIntervalMs?: number;
+}
+
+const NO_ACTIONS: OrderAction[] = [];
+
+export class QuotingLoop {
+  /** Signed position, base units (positive = long). */
+  positionBase = 0;
+  bbo: Bbo | null = null;
+  lastQuote: DesiredQuotes | null = null;
+  /** Number of strategy.quote calls. */
+  quoteCalls = 0;
+
+  private lastQuoteMs = Number.NEGATIVE_INFINITY;
+  private quotedBidPx = Number.NaN;
+  private quotedAskPx = Number.NaN;
+  private needQuote = true;
+  private needReconcile = false;
+  private readonly intervalMs: number;
+
+  constructor(private readonly cfg: QuotingLoopConfig) {
+    this.intervalMs = cfg.requoteIntervalMs ?? 1000;
+  }
+
+  get orderManager(): OrderManager {
+    return this.cfg.orderManager;
+  }
+
+  /** A market event arrived (exchange time `ev.exchMs`): the actions to send now (often none). */
+  onMarket(ev: MarketEvent): OrderAction[] {
+    if (ev.kind === 'bbo') {
+      this.bbo = ev;
+      if (ev.bidPx !== this.quotedBidPx || ev.askPx !== this.quotedAskPx) this.needQuote = true;
+    }
+    return this.poll(ev.exchMs);
+  }
+
+  /** Applies a venue report; returns our fill when it is one (position already updated). */
+  onReport(r: VenueReport): OwnFill | null {
+    const changed = this.cfg.orderManager.onReport(r);
+    if (r.type !== 'fill') {
+      if (changed) this.needReconcile = true;
+      return null;
+    }
+    this.positionBase += r.side === 'buy' ? r.sz : -r.sz;
+    const fill: OwnFill = { side: r.side, px: r.px, sz: r.sz, exchMs: r.exchMs, feeQuote: r.feeQuote };
+    this.cfg.strategy.onFill(fill);
+    this.needQuote = true;
+    return fill;
+  }
+
+  /** Actions due at `nowMs` given what changed since the last call (call after reports and on timers). */
+  poll(nowMs: number): OrderAction[] {
+    const bbo = this.bbo;
+    if (bbo === null) return NO_ACTIONS;
+    if (this.needQuote || nowMs - this.lastQuoteMs >= this.intervalMs) {
+      this.quoteCalls++;
+      this.lastQuote = this.cfg.strategy.quote({
+        nowMs,
+        bbo,
+        positionBase: this.positionBase,
+        params: this.cfg.params,
+      });
+      this.lastQuoteMs = nowMs;
+      this.quotedBidPx = bbo.bidPx;
+      this.quotedAskPx = bbo.askPx;
+      this.needQuote = false;
+      this.needReconcile = false;
+      return this.cfg.orderManager.reconcile(this.lastQuote);
+    }
+    if (this.needReconcile && this.lastQuote !== null) {
+      this.needReconcile = false;
+      return this.cfg.orderManager.reconcile(this.lastQuote);
+    }
+    return NO_ACTIONS;
+  }
+}

@@ -1,0 +1,20 @@
+/** The fill model shared by backtest, paper trading and the fake exchange (see docs/fill-model.md). */
+
+export type { FeeModel } from './fees.ts';
+export { HYPERLIQUID_BASE_MAKER_FEE_RATE, HYPERLIQUID_BASE_TAKER_FEE_RATE, RateFeeModel } from './fees.ts';
+export type { LatencyModel } from './latency.ts';
+export { ConstantLatency } from './latency.ts';
+export type {
+  CancelAction,
+  Liquidity,
+  ModifyAction,
+  OrderAction,
+  PlaceAction,
+  RejectReason,
+  TimeInForce,
+  VenueReport,
+} from './orders.ts';
+export type { QueueModel, QueueModelName } from './queue.ts';
+export { createQueueModel, PowerProbQueue, RiskAverseQueue } from './queue.ts';
+export type { SimOrderView, SimVenueConfig } from './sim-venue.ts';
+export { levelSize, SimVenue } from './sim-venue.ts';
