@@ -1,4 +1,7 @@
 import type { Command } from 'commander';
+import { defineBacktest } from './backtest.ts';
+import { defineMarketDataCommands } from './collect.ts';
+import { defineSimulate } from './simulate.ts';
 
 /**
  * Every `hlmm` command. Each entry declares its flags only; the work lives in a module the action imports
@@ -6,4 +9,8 @@ import type { Command } from 'commander';
  */
 export type DefineCommand = (program: Command) => void;
 
-export const commands: DefineCommand[] = [];
+export const commands: DefineCommand[] = [
+  defineBacktest,
+  defineMarketDataCommands,
+  defineSimulate,
+];
