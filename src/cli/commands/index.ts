@@ -1,7 +1,9 @@
 import type { Command } from 'commander';
 import { defineBacktest } from './backtest.ts';
+import { defineCalibrate } from './calibrate.ts';
 import { defineMarketDataCommands } from './collect.ts';
 import { defineSimulate } from './simulate.ts';
+import { defineSynth } from './synth.ts';
 
 /**
  * Every `hlmm` command. Each entry declares its flags only; the work lives in a module the action imports
@@ -13,4 +15,6 @@ export const commands: DefineCommand[] = [
   defineBacktest,
   defineMarketDataCommands,
   defineSimulate,
+  defineCalibrate,
+  defineSynth,
 ];

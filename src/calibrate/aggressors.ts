@@ -1,0 +1,153 @@
+/**
+ * Aggressive orders rebuilt from trade prints, and how deep each one reached into the book.
+ *
+ * Market assumption (Hyperliquid matching): one taker order matched in one block prints one trade per maker it
+ * meets, all with the same exchange timestamp and the same aggressor side. So prints with equal (exchange ms,
+ * side) are one aggressive order. Its depth δ is the distance from the mid just before it (the mid of the last
+ * BBO strictly before that millisecond — Hyperliquid publishes a block's BBO after its trades) to its furthest
+ * print: max price − mid for a buy, mid − min price for a sell. A per-day mid would make δ meaningless.
+ */
+import type { Side } from '../core/market.ts';
+
+export interface AggressiveOrder {
+  exchMs: number;
+  side: Side;
+  /** Distance of the furthest print from the mid just before, quote units (≥ 0 unless the book was stale). */
+  depth: number;
+  prints: number;
+}
+
+/**
+ * Feeds on the merged market stream (BBO mids and prints, in exchange-time order) and emits aggressive orders.
+ * It does not rely on the tie order at equal ms: the reference mid is the one in force when the millisecond
+ * started. Prints seen before any BBO are dropped (no reference mid).
+ */
+export class AggressorGrouper {
+  private readonly emit: (order: AggressiveOrder) => void;
+  private currentMs = Number.NEGATIVE_INFINITY;
+  /** Mid of the latest BBO seen. */
+  private latestMid = Number.NaN;
+  /** Mid in force just before `currentMs`. */
+  private midBefore = Number.NaN;
+  private buyMaxPx = Number.NaN;
+  private buyPrints = 0;
+  private sellMinPx = Number.NaN;
+  private sellPrints = 0;
+  private groupMidBuy = Number.NaN;
+  private groupMidSell = Number.NaN;
+  private groupMs = Number.NaN;
+  droppedNoMid = 0;
+
+  constructor(emit: (order: AggressiveOrder) => void) {
+    this.emit = emit;
+  }
+
+  private advance(exchMs: number): void {
+    if (exchMs !== this.currentMs) {
+      if (exchMs > this.currentMs) {
+        this.flush();
+        this.currentMs = exchMs;
+        this.midBefore = this.latestMid;
+      } else {
+        // An out-of-order row (e.g. a late duplicate): close the open groups, keep the clock where it is.
+        this.flush();
+      }
+    }
+  }
+
+  onMid(exchMs: number, mid: number): void {
+    this.advance(exchMs);
+    this.latestMid = mid;
+  }
+
+  onPrint(exchMs: number, side: Side, px: number): void {
+    const late = exchMs < this.currentMs;
+    this.advance(exchMs);
+    const ref = late ? Number.NaN : this.midBefore;
+    if (!Number.isFinite(ref)) {
+      this.droppedNoMid++;
+      return;
+    }
+    this.groupMs = exchMs;
+    if (side === 'buy') {
+      if (this.buyPrints === 0 || px > this.buyMaxPx) this.buyMaxPx = px;
+      this.buyPrints++;
+      this.groupMidBuy = ref;
+    } else {
+      if (this.sellPrints === 0 || px < this.sellMinPx) this.sellMinPx = px;
+      this.sellPrints++;
+      this.groupMidSell = ref;
+    }
+  }
+
+  /** Emits the open groups (call at the end of the stream). */
+  flush(): void {
+    if (this.buyPrints > 0) {
+      this.emit({
+        exchMs: this.groupMs,
+        side: 'buy',
+        depth: this.buyMaxPx - this.groupMidBuy,
+        prints: this.buyPrints,
+      });
+      this.buyPrints = 0;
+    }
+    if (this.sellPrints > 0) {
+      this.emit({
+        exchMs: this.groupMs,
+        side: 'sell',
+        depth: this.groupMidSell - this.sellMinPx,
+        prints: this.sellPrints,
+      });
+      this.sellPrints = 0;
+    }
+  }
+}
+
+/**
+ * Drops re-sent prints by trade id, in bounded memory. Hyperliquid re-sends recent trades when a subscription
+ * starts, so recordings can hold the same tid twice; a re-sent print keeps its original exchange time, which is
+ * then behind the newest time already seen. So only a print not newer than the newest one can be a duplicate:
+ * in-order prints are appended to a ring of the last `capacity` (time, tid) pairs (sorted by time), and a print
+ * that steps back in time is looked up among the ring entries with its exact time.
+ */
+export class TradeIdFilter {
+  private readonly ringMs: Float64Array;
+  private readonly ringTid: Float64Array;
+  private next = 0;
+  private size = 0;
+  private newestMs = Number.NEGATIVE_INFINITY;
+  duplicates = 0;
+
+  constructor(capacity = 65_536) {
+    this.ringMs = new Float64Array(capacity);
+    this.ringTid = new Float64Array(capacity);
+  }
+
+  /** True the first time a (tid, exchange ms) is seen. */
+  accept(tid: number, exchMs: number): boolean {
+    if (exchMs <= this.newestMs && this.seen(tid, exchMs)) {
+      this.duplicates++;
+      return false;
+    }
+    if (exchMs >= this.newestMs) {
+      this.newestMs = exchMs;
+      const cap = this.ringMs.length;
+      this.ringMs[this.next] = exchMs;
+      this.ringTid[this.next] = tid;
+      this.next = (this.next + 1) % cap;
+      if (this.size < cap) this.size++;
+    }
+    return true;
+  }
+
+  private seen(tid: number, exchMs: number): boolean {
+    const cap = this.ringMs.length;
+    // Newest first; entries are in time order, so stop once they are older than exchMs.
+    for (let n = 0, i = (this.next - 1 + cap) % cap; n < this.size; n++, i = (i - 1 + cap) % cap) {
+      const ms = this.ringMs[i] as number;
+      if (ms < exchMs) return false;
+      if (ms === exchMs && this.ringTid[i] === tid) return true;
+    }
+    return false;
+  }
+}

@@ -1,0 +1,97 @@
+/**
+ * The γ search's backtest of one in-memory day: the backtester and strategy of `hlmm backtest` (BacktestEngine —
+ * what runBacktestOnEvents runs — and createStrategy), never a private copy, with a fresh strategy per run. The
+ * day is replayed from the compact store (./day-events.ts) into engine.onEvent, exactly as runBacktestOnEvents
+ * loops over an array, without holding the day as ~1 M objects.
+ */
+
+import { BacktestEngine, type BacktestResult, MINUTES_PER_YEAR } from '../backtest/index.ts';
+import type { HorizonConfig } from '../model/horizon.ts';
+import type { ModelParams } from '../model/params.ts';
+import type { QueueModelName } from '../sim/queue.ts';
+import { createStrategy } from '../strategy/index.ts';
+import type { DayEvents } from './day-events.ts';
+import { scoreEquity } from './score.ts';
+
+export interface DayBacktestOutcome {
+  /** Day PnL: final equity (cash + position × last mid, fees included), quote units. */
+  pnl: number;
+  fills: number;
+  /** Minutes in the per-minute PnL series and the sample std of minute PnL (quote units). */
+  minutes: number;
+  minuteStd: number;
+  /** Equity curve (downsampled), only when asked for. */
+  equityCurve: { timesMs: number[]; equity: number[] } | null;
+}
+
+export type DayBacktester = (
+  events: DayEvents,
+  params: ModelParams,
+  withEquity: boolean,
+) => DayBacktestOutcome;
+
+export interface DayBacktestSettings {
+  model: 'as' | 'glft';
+  mode: 'two-sided' | 'long-only';
+  /** One lot, base units. */
+  orderSizeBase: number;
+  maxPositionLots: number;
+  horizon: HorizonConfig;
+  szDecimals: number;
+  makerFeeRate: number;
+  takerFeeRate: number;
+  latencyMs: number;
+  queue: QueueModelName;
+  minSpreadBps: number;
+}
+
+/**
+ * Minute-PnL standard deviation from the ledger's figures: Sharpe = mean ÷ std × √(minutes per year) and
+ * mean = pnl ÷ minutes, so std = mean × √(minutes per year) ÷ Sharpe. Sharpe is NaN when the std is 0 (or
+ * fewer than 2 minutes): std 0. Sharpe exactly 0 (mean exactly 0) leaves std unknown: NaN.
+ */
+export function minuteStdFromLedger(r: Pick<BacktestResult, 'pnlQuote' | 'minutes' | 'sharpe'>): number {
+  if (r.minutes < 2 || Number.isNaN(r.sharpe)) return 0;
+  if (r.sharpe === 0) return Number.NaN;
+  return ((r.pnlQuote / r.minutes) * Math.sqrt(MINUTES_PER_YEAR)) / r.sharpe;
+}
+
+export function createDayBacktester(s: DayBacktestSettings): DayBacktester {
+  const run = (events: DayEvents, params: ModelParams, series: boolean): BacktestResult => {
+    const engine = new BacktestEngine({
+      strategy: createStrategy({
+        model: s.model,
+        mode: s.mode,
+        orderSizeBase: s.orderSizeBase,
+        maxPositionLots: s.maxPositionLots,
+        makerFeeRate: Math.max(0, s.makerFeeRate),
+        minSpreadBps: s.minSpreadBps,
+        horizon: s.horizon,
+        szDecimals: s.szDecimals,
+      }),
+      params,
+      orderSizeBase: s.orderSizeBase,
+      maxPositionLots: s.maxPositionLots,
+      queue: s.queue,
+      latencyMs: s.latencyMs,
+      makerFeeRate: s.makerFeeRate,
+      takerFeeRate: s.takerFeeRate,
+      series,
+    });
+    events.replay((ev) => engine.onEvent(ev));
+    return engine.finish();
+  };
+  return (events, params, withEquity) => {
+    let r = run(events, params, withEquity);
+    let minuteStd = minuteStdFromLedger(r);
+    if (Number.isNaN(minuteStd)) {
+      // Rare (mean minute PnL exactly 0): measure the std on the equity series instead.
+      if (r.series === null) r = run(events, params, true);
+      const series = r.series as NonNullable<BacktestResult['series']>;
+      minuteStd = scoreEquity(series.tMs, series.equityQuote).minuteStd;
+    }
+    const equityCurve =
+      withEquity && r.series !== null ? { timesMs: r.series.tMs, equity: r.series.equityQuote } : null;
+    return { pnl: r.pnlQuote, fills: r.fills, minutes: r.minutes, minuteStd, equityCurve };
+  };
+}

@@ -1,0 +1,154 @@
+/**
+ * `hlmm calibrate --report`: what a researcher would otherwise draw in a notebook — λ(δ) fitted over the
+ * empirical points (log y), σ per day, the γ score curve and the chosen γ's backtest equity — rendered with the
+ * shared report builder (src/report: one self-contained HTML file, uPlot inlined).
+ */
+import type { ReportBlock, ReportDoc } from '../report/index.ts';
+import type { CalibrationResult } from './calibrate.ts';
+import { intensityAt } from './intensity.ts';
+import type { ParamsJson } from './params-output.ts';
+
+const fmt = (x: number | null | undefined, digits = 4) =>
+  x === null || x === undefined || !Number.isFinite(x) ? 'n/a' : Number(x.toPrecision(digits)).toString();
+
+export function calibrationReportDoc(r: CalibrationResult, json: ParamsJson, dataDir: string): ReportDoc {
+  const last = r.days[r.days.length - 1];
+  const fitDays = r.days.filter((d) => d.fit !== null);
+  const gammaDays = r.days.filter((d) => d.gamma !== null);
+  const lastGamma = gammaDays[gammaDays.length - 1];
+  const blocks: ReportBlock[] = [];
+
+  blocks.push({
+    kind: 'metrics',
+    title: 'Parameters for the next day',
+    items: [
+      { label: 'mid', value: fmt(json.market_data.mid_price, 8), unit: 'USDC' },
+      {
+        label: 'σ',
+        value: fmt(json.market_data.sigma),
+        unit: 'USDC/√s',
+        help: 'mean of the last ≤ 7 daily σ',
+      },
+      { label: 'σ daily', value: fmt(json.market_data.sigma_daily_pct), unit: '%' },
+      { label: 'A', value: fmt(json.market_data.A), unit: 'orders/s per side' },
+      { label: 'k', value: fmt(json.market_data.k), unit: '1/USDC' },
+      { label: 'γ', value: fmt(json.optimal_parameters.gamma), unit: '1/USDC' },
+      { label: 'bid / ask, q = 0', value: `${fmt(json.quotes.q_0.bid, 8)} / ${fmt(json.quotes.q_0.ask, 8)}` },
+      {
+        label: 'bid / ask, q = +1',
+        value: `${fmt(json.quotes.q_plus_1.bid, 8)} / ${fmt(json.quotes.q_plus_1.ask, 8)}`,
+      },
+      {
+        label: 'bid / ask, q = −1',
+        value: `${fmt(json.quotes.q_minus_1.bid, 8)} / ${fmt(json.quotes.q_minus_1.ask, 8)}`,
+      },
+      { label: 'tick', value: `${r.tick.tick} (${r.tick.source})`, unit: 'USDC' },
+    ],
+  });
+
+  const lambdaSeries = fitDays.slice(-4).flatMap((d) => {
+    const fit = d.fit as NonNullable<typeof d.fit>;
+    const xs = fit.points.map((p) => p.depth);
+    return [
+      { label: `${d.date} empirical`, x: xs, y: fit.points.map((p) => p.lambda), style: 'points' as const },
+      { label: `${d.date} fit`, x: xs, y: xs.map((x) => intensityAt(fit.A, fit.k, x)) },
+    ];
+  });
+  const lambdaBlock: ReportBlock = {
+    kind: 'chart',
+    title: 'λ(δ): aggressive orders per second per side reaching depth ≥ δ (last 4 days)',
+    series: lambdaSeries,
+    logY: true,
+    xLabel: 'δ, USDC from the mid',
+    yLabel: 'orders/s',
+    note: 'Points: measured on the depth grid; lines: A·e^(−kδ) fitted by Poisson maximum likelihood on the binned counts.',
+  };
+
+  const dayMs = r.days.map((d) => d.dayStartMs);
+  const sigmaBlock: ReportBlock = {
+    kind: 'chart',
+    title: 'σ per day (std of 1-second mid changes)',
+    series: [{ label: 'σ', x: dayMs, y: r.days.map((d) => d.sigma), style: 'points' }],
+    xTime: true,
+    yLabel: 'USDC/√s',
+  };
+
+  const sections = [
+    { heading: 'Headline', blocks },
+    { heading: 'Order arrival intensity', blocks: [lambdaBlock] },
+    { heading: 'Volatility', blocks: [sigmaBlock] },
+  ];
+
+  if (lastGamma?.gamma) {
+    const g = lastGamma.gamma;
+    const gammaBlocks: ReportBlock[] = [
+      {
+        kind: 'chart',
+        title: `γ score curve, ${lastGamma.date} traded with ${g.paramsFrom}'s σ, A, k`,
+        series: [
+          { label: 'score', x: g.curve.map((p) => Math.log10(p.gamma)), y: g.curve.map((p) => p.score) },
+          { label: 'PnL', x: g.curve.map((p) => Math.log10(p.gamma)), y: g.curve.map((p) => p.pnl) },
+        ],
+        xLabel: 'log10 γ (γ in 1/USDC)',
+        yLabel: 'USDC',
+        note: `Score = day PnL − ${r.riskPenalty} × √minutes × std of minute PnL. Best γ ${fmt(g.best.gamma)} (total spread ${fmt(g.best.spreadQuote)} USDC). ${g.range.notes.join(' ')}`,
+      },
+    ];
+    if (g.bestEquity !== null) {
+      gammaBlocks.push({
+        kind: 'chart',
+        title: `Equity of the chosen γ on ${lastGamma.date}`,
+        series: [{ label: 'equity', x: g.bestEquity.timesMs, y: g.bestEquity.equity }],
+        xTime: true,
+        yLabel: 'USDC',
+      });
+    }
+    sections.push({ heading: 'Choosing γ by backtest', blocks: gammaBlocks });
+  }
+
+  sections.push({
+    heading:
+      'Per day (estimated on the day; γ and score from trading the day with the previous day’s estimates)',
+    blocks: [
+      {
+        kind: 'table',
+        columns: [
+          'date',
+          'σ USDC/√s',
+          'A /s',
+          'k 1/USDC',
+          'fit R²',
+          'aggressors',
+          'observed s',
+          'γ',
+          'score USDC',
+          'fills',
+        ],
+        rows: json.days.map((d) => [
+          d.date,
+          fmt(d.sigma),
+          fmt(d.A),
+          fmt(d.k),
+          fmt(d.fit_r2, 3),
+          d.aggressors,
+          Math.round(d.observed_s),
+          fmt(d.gamma),
+          fmt(d.score),
+          d.fills,
+        ]),
+      },
+      {
+        kind: 'text',
+        text: [
+          `Data: ${dataDir} (${r.ticker}).${r.droppedIncompleteDay ? ` ${r.droppedIncompleteDay} is incomplete and left out.` : ''}`,
+          ...r.notes,
+        ].join('\n\n'),
+      },
+    ],
+  });
+  return {
+    title: `hlmm calibrate — ${r.ticker}`,
+    subtitle: `${r.days[0]?.date} to ${last?.date}, ${r.days.length} complete UTC days, model ${r.model}`,
+    sections,
+  };
+}

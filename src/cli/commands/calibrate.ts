@@ -1,0 +1,112 @@
+import { InvalidArgumentError } from 'commander';
+import { choiceOption, dateOption, numberOption } from '../options.ts';
+import type { DefineCommand } from './index.ts';
+
+function horizonOption(text: string) {
+  const t = text.trim().toLowerCase();
+  if (t === 'eod' || t === 'end-of-day-utc') return { kind: 'end-of-day-utc' as const };
+  const seconds = Number(t);
+  if (t === '' || !Number.isFinite(seconds) || seconds <= 0) {
+    throw new InvalidArgumentError(`"${text}" is not a horizon; use eod or a number of seconds, e.g. 3600.`);
+  }
+  return { kind: 'rolling' as const, tauS: seconds };
+}
+
+/** --to: a date alone (YYYY-MM-DD) includes that whole UTC day; a timestamp is used as given (exclusive). */
+function toDateOption(text: string): number {
+  const ms = dateOption(text);
+  return /^\d{4}-\d{2}-\d{2}$/.test(text) ? ms + 86_400_000 : ms;
+}
+
+export const defineCalibrate: DefineCommand = (program) => {
+  program
+    .command('calibrate')
+    .description(
+      'Estimate σ, A, k from recorded data and choose γ by walk-forward backtests; write params_<TICKER>.json.',
+    )
+    .option(
+      '--data <dir>',
+      'directory with prices_<TICKER>.csv[.gz] and trades_<TICKER>.csv[.gz]',
+      'data/sample',
+    )
+    .option('--ticker <symbol>', 'perp name, e.g. BTC', (t: string) => t.trim().toUpperCase(), 'BTC')
+    .option(
+      '--tick-size <px>',
+      'price tick, USDC (default: Hyperliquid rule, else inferred)',
+      numberOption({ positive: true }),
+    )
+    .option('--from <date>', 'first day used, YYYY-MM-DD (UTC) or ISO time', dateOption)
+    .option(
+      '--to <date>',
+      'last day used: YYYY-MM-DD includes that day; an ISO time is exclusive',
+      toDateOption,
+    )
+    .option('--out <file>', 'parameters file to write (default params_<TICKER>.json)')
+    .option('--report <file.html>', 'write a self-contained HTML report with charts')
+    .option('--json', 'also print the parameters JSON to stdout', false)
+    .option('--model <model>', 'quoting model: as | glft', choiceOption(['as', 'glft'] as const), 'as')
+    .option(
+      '--mode <mode>',
+      'strategy mode backtested: two-sided | long-only',
+      choiceOption(['two-sided', 'long-only'] as const),
+      'two-sided',
+    )
+    .option('--horizon <h>', 'A–S horizon: eod (to 00:00 UTC) or seconds (rolling)', horizonOption, {
+      kind: 'end-of-day-utc',
+    })
+    .option(
+      '--order-size <base>',
+      'one lot, base units (e.g. 0.001 BTC)',
+      numberOption({ positive: true }),
+      0.001,
+    )
+    .option('--max-position <lots>', 'max position in lots in the γ backtests', numberOption({ min: 0 }), 5)
+    .option(
+      '--sz-decimals <n>',
+      'size decimals of the perp (default: known table, BTC 5)',
+      numberOption({ integer: true, min: 0, max: 6 }),
+    )
+    .option('--latency-ms <ms>', 'order-entry latency in the γ backtests', numberOption({ min: 0 }), 100)
+    .option(
+      '--queue <model>',
+      'queue model: risk-averse | prob',
+      choiceOption(['risk-averse', 'prob'] as const),
+      'risk-averse',
+    )
+    .option(
+      '--maker-fee <rate>',
+      'maker fee rate (0.00015 = 0.015 %)',
+      numberOption({ min: -0.01, max: 0.01 }),
+      0.00015,
+    )
+    .option(
+      '--taker-fee <rate>',
+      'taker fee rate (0.00045 = 0.045 %)',
+      numberOption({ min: -0.01, max: 0.01 }),
+      0.00045,
+    )
+    .option('--min-spread-bps <bps>', 'minimum total quoted spread, bps of mid', numberOption({ min: 0 }), 0)
+    .option(
+      '--grid-points <n>',
+      'log-spaced γ grid points per day',
+      numberOption({ integer: true, min: 3, max: 100 }),
+      7,
+    )
+    .option(
+      '--refine-steps <n>',
+      'golden-section refinements around the best grid γ',
+      numberOption({ integer: true, min: 0, max: 30 }),
+      3,
+    )
+    .option('--risk-penalty <κ>', 'score = PnL − κ·√minutes·std(minute PnL)', numberOption({ min: 0 }), 1)
+    .option(
+      '--min-orders <n>',
+      'λ(δ) grid stops where fewer aggressive orders reach δ',
+      numberOption({ integer: true, min: 3 }),
+      10,
+    )
+    .action(async (opts) => {
+      const { runCalibrateCommand } = await import('../../calibrate/cli-run.ts');
+      await runCalibrateCommand(opts);
+    });
+};
