@@ -23,7 +23,8 @@ export type FaultRequest =
   | { type: 'silence'; seconds: number }
   | { type: 'malformed'; count: number }
   | { type: 'replayTrades' }
-  | { type: 'resendOnSubscribe'; count: number };
+  | { type: 'resendOnSubscribe'; count: number }
+  | { type: 'rateLimit'; kind: 'ip' | 'address'; count?: number };
 
 export interface FaultCounters {
   drops: number;
@@ -38,6 +39,8 @@ export interface FaultTargets {
   connections(): Iterable<FakeConnection>;
   /** Re-sends each coin's recent trades to its current `trades` subscribers. */
   replayRecentTrades(): void;
+  /** The next `count` requests are refused for a rate limit: HTTP 429 ('ip') or the address-limit text. */
+  forceRateLimit?(kind: 'ip' | 'address', count: number): void;
 }
 
 export class FaultController {
@@ -135,8 +138,16 @@ export class FaultController {
         }
         this.resendTradesOnSubscribe = r.count;
         return null;
+      case 'rateLimit': {
+        if (r.kind !== 'ip' && r.kind !== 'address') return '"rateLimit" needs "kind": "ip" or "address"';
+        const count = r.count ?? 1;
+        if (!positive(count) || !Number.isInteger(count)) return '"rateLimit" needs a whole "count" > 0';
+        if (this.targets.forceRateLimit === undefined) return 'this server has no order entry to rate-limit';
+        this.targets.forceRateLimit(r.kind, count as number);
+        return null;
+      }
       default:
-        return 'unknown fault type; use drop, silence, malformed, replayTrades or resendOnSubscribe';
+        return 'unknown fault type; use drop, silence, malformed, replayTrades, resendOnSubscribe or rateLimit';
     }
   }
 }

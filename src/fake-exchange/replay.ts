@@ -42,6 +42,8 @@ export interface ReplayOptions {
   highWaterBytes?: number;
   /** Current send buffer of the slowest subscriber, bytes. */
   maxBufferedBytes: () => number;
+  /** Sees every event as it is emitted, with its replay timestamp (order entry matches our orders here). */
+  onEvent?: (coin: string, event: MarketEvent) => void;
   logger?: Logger;
 }
 
@@ -137,6 +139,9 @@ export class MarketReplay {
         }
         this.emit(symbol, event, atMs);
         clock.advanceTo(atMs);
+        if (this.options.onEvent) {
+          this.options.onEvent(symbol, atMs === event.exchMs ? event : { ...event, exchMs: atMs });
+        }
       }
       this.flushTrades();
       for (const s of sources) await s.iterator.return?.();

@@ -18,6 +18,15 @@ export interface FakeExchangeCommandOptions {
   resendTrades: number;
   maxGapS: number;
   idleTimeoutS: number;
+  account?: { address: string; usdc?: number }[];
+  agent?: Record<string, string>;
+  startUsdc: number;
+  makerFee: number;
+  takerFee: number;
+  mainnetSignatures: boolean;
+  queue: 'risk-averse' | 'prob';
+  ipWeightPerMinute: number;
+  addressRequestBuffer: number;
   logLevel: LogLevel;
 }
 
@@ -39,6 +48,17 @@ export async function runFakeExchange(opts: FakeExchangeCommandOptions): Promise
     resendTradesOnSubscribe: opts.resendTrades,
     maxGapMs: opts.maxGapS * 1000,
     idleTimeoutMs: opts.idleTimeoutS * 1000,
+    trading: {
+      accounts: opts.account,
+      agents: opts.agent,
+      startUsdc: opts.startUsdc,
+      makerFeeRate: opts.makerFee,
+      takerFeeRate: opts.takerFee,
+      isMainnet: opts.mainnetSignatures,
+      queue: opts.queue,
+      ipWeightPerMinute: opts.ipWeightPerMinute,
+      addressRequestBuffer: opts.addressRequestBuffer,
+    },
     logger,
   });
   // One machine-readable line first, so scripts can find the port when --port 0 picked one.
@@ -52,6 +72,8 @@ export async function runFakeExchange(opts: FakeExchangeCommandOptions): Promise
     symbols: opts.symbols.join(','),
     speed: opts.speed === 0 ? 'max' : opts.speed,
     loop: opts.loop,
+    accounts:
+      (opts.account ?? []).map((a) => a.address).join(',') || 'none (every /exchange request is refused)',
   });
   const ended = exchange.replayDone.then(() => {
     logger.info('replay finished', { ...exchange.replayStats });

@@ -4,9 +4,11 @@
  *     bbo/trades/l2Book pushes of the replay;
  *   - POST `/info`: the InfoRoutes table (meta, l2Book, allMids built in);
  *   - POST `/fault`: fault injection for out-of-process tests; GET `/status`: clock and counters.
- * Extension points for later work (order entry, user channels): `routes` (HTTP path → handler, e.g. /exchange),
- * `info.register(type, …)`, `subscriptions.registerType(type, …)` and `publish(key, frame)`, and `clock`, the
- * exchange time every new piece must use.
+ *   - POST `/exchange`: signed L1 actions (exchange-endpoint.ts) executed by order entry (order-entry.ts), which
+ *     matches our orders against the replay with the shared fill model; /info user queries and the user
+ *     channels (user-info.ts); optional IP/address rate limits (rate-limits.ts).
+ * Extension points: `routes` (HTTP path → handler), `info.register(type, …)`, `subscriptions.registerType(type, …)`
+ * and `publish(key, frame)`, and `clock`, the exchange time every new piece must use.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -14,13 +16,44 @@ import { WebSocketServer } from 'ws';
 import { UserError } from '../core/errors.ts';
 import type { Logger } from '../core/log.ts';
 import { findMarketFile } from '../data/layout.ts';
+import { infoRequestWeight } from '../exchange/hyperliquid/info-client.ts';
 import { channelFrame, parseClientRequest, type Subscription } from '../exchange/hyperliquid/ws-messages.ts';
+import { createQueueModel, type QueueModelName } from '../sim/index.ts';
 import { CoinMarket } from './coin-market.ts';
+import { ExchangeEndpoint } from './exchange-endpoint.ts';
 import { FaultController } from './faults.ts';
-import { InfoRequestError, InfoRoutes, registerMarketInfo } from './info-routes.ts';
+import { InfoRequestError, InfoRoutes, registerMarketInfo, universeFor } from './info-routes.ts';
+import { type AccountConfig, OrderEntry } from './order-entry.ts';
+import { RateLimits } from './rate-limits.ts';
 import { MarketReplay, type ReplayStats } from './replay.ts';
 import { ReplayClock } from './replay-clock.ts';
 import { FakeConnection, SubscriptionRegistry } from './subscriptions.ts';
+import { registerUserChannels, registerUserInfo } from './user-info.ts';
+
+/** Order entry settings: who may trade, with what, and the limits (docs/fake-exchange.md). */
+export interface TradingOptions {
+  /** Accounts that exist (an address signing for anything else is refused as unknown). */
+  accounts?: AccountConfig[];
+  /** Approved agent (API wallet) address → account address. */
+  agents?: Record<string, string>;
+  /** Starting USDC per account (default 10,000). */
+  startUsdc?: number;
+  /** Default 0.00015 (0.015 %) and 0.00045 (0.045 %): Hyperliquid's base tier. */
+  makerFeeRate?: number;
+  takerFeeRate?: number;
+  /** Signatures use the mainnet phantom agent ("a") instead of testnet's "b" (default false). */
+  isMainnet?: boolean;
+  /** Queue model of the shared fill model (default risk-averse). */
+  queue?: QueueModelName;
+  /** IP weight per rolling minute, 0 = unlimited (default 0; Hyperliquid 1200). */
+  ipWeightPerMinute?: number;
+  /** Requests per address before traded volume counts (default 10,000 as Hyperliquid; Infinity = off). */
+  addressRequestBuffer?: number;
+  /** Traded volume needed before scheduleCancel may be armed (default 0). */
+  scheduleCancelMinVolumeUsdc?: number;
+  /** First oid handed out (default 1,000,000,000). */
+  firstOid?: number;
+}
 
 export interface FakeExchangeOptions {
   /** Directory with prices_/trades_(/orderbooks_)<SYM>.csv(.gz). */
@@ -45,6 +78,8 @@ export interface FakeExchangeOptions {
   bookIntervalMs?: number;
   /** Sees every frame actually sent to a client (tests). */
   tap?: (frame: string, connectionId: number) => void;
+  /** Order entry (/exchange, user /info, user channels). */
+  trading?: TradingOptions;
   logger?: Logger;
 }
 
@@ -71,6 +106,12 @@ export interface FakeExchange {
   routes: Map<string, HttpRoute>;
   subscriptions: SubscriptionRegistry;
   markets: Map<string, CoinMarket>;
+  /** Accounts, orders and fills; `trading.addAccount(address, usdc)` opens an account at run time. */
+  trading: OrderEntry;
+  /** POST /exchange; `exchange.approveAgent(agent, account)` approves an API wallet at run time. */
+  exchange: ExchangeEndpoint;
+  /** Rate limits; `limits.force('ip' | 'address', n)` refuses the next n requests. */
+  limits: RateLimits;
   replayStats: ReplayStats;
   /** Open WebSocket connections. */
   connections(): ReadonlySet<FakeConnection>;
@@ -107,9 +148,15 @@ export async function startFakeExchange(options: FakeExchangeOptions): Promise<F
   let accepted = 0;
   const logger = options.logger;
 
+  const tradingOptions = options.trading ?? {};
+  const limits = new RateLimits({
+    ipWeightPerMinute: tradingOptions.ipWeightPerMinute,
+    addressRequestBuffer: tradingOptions.addressRequestBuffer,
+  });
   const faults = new FaultController(
     {
       connections: () => connections,
+      forceRateLimit: (kind, count) => limits.force(kind, count),
       replayRecentTrades: () => {
         for (const [coin, market] of markets) {
           const trades = market.recentTrades(faults.resendTradesOnSubscribe);
@@ -149,6 +196,30 @@ export async function startFakeExchange(options: FakeExchangeOptions): Promise<F
   const info = new InfoRoutes();
   registerMarketInfo(info, markets, clock, symbols);
 
+  const trading = new OrderEntry({
+    clock,
+    markets,
+    registry,
+    universe: universeFor(symbols),
+    accounts: tradingOptions.accounts,
+    startUsdc: tradingOptions.startUsdc,
+    makerFeeRate: tradingOptions.makerFeeRate,
+    takerFeeRate: tradingOptions.takerFeeRate,
+    queue: createQueueModel(tradingOptions.queue ?? 'risk-averse'),
+    firstOid: tradingOptions.firstOid,
+    scheduleCancelMinVolumeUsdc: tradingOptions.scheduleCancelMinVolumeUsdc,
+    logger,
+  });
+  trading.start();
+  const exchange = new ExchangeEndpoint({
+    entry: trading,
+    limits,
+    isMainnet: tradingOptions.isMainnet,
+    agents: tradingOptions.agents,
+  });
+  registerUserInfo(info, trading, limits);
+  registerUserChannels(registry, trading);
+
   const replay = new MarketReplay({
     dataDir: options.dataDir,
     symbols,
@@ -159,6 +230,7 @@ export async function startFakeExchange(options: FakeExchangeOptions): Promise<F
     bookIntervalMs: options.bookIntervalMs ?? 500,
     maxGapMs: options.maxGapMs ?? 10_000,
     fromMs: options.fromMs,
+    onEvent: (coin, event) => trading.onMarketEvent(coin, event),
     logger,
     maxBufferedBytes: () => {
       let max = 0;
@@ -168,9 +240,25 @@ export async function startFakeExchange(options: FakeExchangeOptions): Promise<F
   });
 
   const routes = new Map<string, HttpRoute>();
+  const remoteIp = (request: IncomingMessage) => request.socket.remoteAddress ?? '';
   routes.set('/info', {
     method: 'POST',
-    handle: (body) => ({ status: 200, body: info.answer(body) }),
+    handle: (body, request) => {
+      const type = (body as { type?: unknown } | null)?.type;
+      if (!limits.takeIp(remoteIp(request), infoRequestWeight(typeof type === 'string' ? type : ''))) {
+        return { status: 429, body: 'Too Many Requests' };
+      }
+      return { status: 200, body: info.answer(body) };
+    },
+  });
+  routes.set('/exchange', {
+    method: 'POST',
+    handle: (body, request) => {
+      if (!limits.takeIp(remoteIp(request), ExchangeEndpoint.weightOf(body))) {
+        return { status: 429, body: 'Too Many Requests' };
+      }
+      return exchange.handle(body);
+    },
   });
   routes.set('/fault', {
     method: 'POST',
@@ -192,6 +280,7 @@ export async function startFakeExchange(options: FakeExchangeOptions): Promise<F
         connectionsAccepted: accepted,
         replay: replay.stats,
         faults: faults.counters,
+        trading: { ...trading.counters, ...exchange.counters, ...limits.counters },
       },
     }),
   });
@@ -247,8 +336,13 @@ export async function startFakeExchange(options: FakeExchangeOptions): Promise<F
         return;
       case 'post': {
         let response: unknown;
-        if (request.request.type !== 'info') {
-          response = { type: 'error', payload: 'Action requests are not supported by the fake exchange yet' };
+        if (request.request.type === 'action') {
+          // Same handling as POST /exchange; a body that is not an action comes back as an error payload.
+          const reply = exchange.handle(request.request.payload);
+          response =
+            reply.status === 200
+              ? { type: 'action', payload: reply.body }
+              : { type: 'error', payload: String(reply.body) };
         } else {
           try {
             const payload = request.request.payload as Record<string, unknown>;
@@ -311,6 +405,9 @@ export async function startFakeExchange(options: FakeExchangeOptions): Promise<F
     routes,
     subscriptions: registry,
     markets,
+    trading,
+    exchange,
+    limits,
     replayStats: replay.stats,
     connections: () => connections,
     connectionsAccepted: () => accepted,
@@ -318,6 +415,7 @@ export async function startFakeExchange(options: FakeExchangeOptions): Promise<F
     close() {
       closing ??= (async () => {
         replay.stop();
+        trading.stop();
         if (idleTimer) clearInterval(idleTimer);
         for (const c of connections) c.socket.terminate();
         await new Promise<void>((resolve) => wss.close(() => resolve()));

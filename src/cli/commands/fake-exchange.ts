@@ -13,6 +13,30 @@ function speedOption(text: string): number {
   return speed;
 }
 
+const ADDRESS = /^0x[0-9a-fA-F]{40}$/;
+
+/** --account 0xADDR[=USDC], repeatable. */
+function accountOption(text: string, previous: { address: string; usdc?: number }[] = []) {
+  const [address, usdcText] = text.split('=');
+  if (!ADDRESS.test(address ?? '')) {
+    throw new InvalidArgumentError(`"${text}" is not 0x + 40 hex digits, optionally followed by =USDC.`);
+  }
+  const usdc = usdcText === undefined ? undefined : Number(usdcText);
+  if (usdc !== undefined && !(usdc >= 0 && Number.isFinite(usdc))) {
+    throw new InvalidArgumentError(`"${usdcText}" is not a USDC amount ≥ 0.`);
+  }
+  return [...previous, { address, usdc }];
+}
+
+/** --agent 0xAGENT=0xACCOUNT, repeatable. */
+function agentOption(text: string, previous: Record<string, string> = {}) {
+  const [agent, account] = text.split('=');
+  if (!ADDRESS.test(agent ?? '') || !ADDRESS.test(account ?? '')) {
+    throw new InvalidArgumentError(`"${text}" is not 0xAGENT=0xACCOUNT (two addresses).`);
+  }
+  return { ...previous, [agent]: account };
+}
+
 export const defineFakeExchange: DefineCommand = (program) => {
   program
     .command('fake-exchange')
@@ -51,6 +75,38 @@ export const defineFakeExchange: DefineCommand = (program) => {
       'close connections that sent nothing for this long (Hyperliquid: 60; 0 = never)',
       numberOption({ min: 0 }),
       60,
+    )
+    .option(
+      '--account <addr[=usdc]>',
+      'an account that may trade (repeatable); =USDC sets its starting balance',
+      accountOption,
+    )
+    .option('--agent <agent=account>', 'approve an API wallet for an account (repeatable)', agentOption)
+    .option('--start-usdc <n>', 'starting USDC of accounts without =USDC', numberOption({ min: 0 }), 10_000)
+    .option('--maker-fee <rate>', 'maker fee rate (0.00015 = 0.015 %)', numberOption(), 0.00015)
+    .option('--taker-fee <rate>', 'taker fee rate (0.00045 = 0.045 %)', numberOption(), 0.00045)
+    .option(
+      '--mainnet-signatures',
+      'verify signatures with the mainnet phantom agent ("a") instead of testnet\'s ("b")',
+      false,
+    )
+    .option(
+      '--queue <model>',
+      'queue model of the fill model: risk-averse | prob',
+      choiceOption(['risk-averse', 'prob'] as const),
+      'risk-averse',
+    )
+    .option(
+      '--ip-weight-per-minute <n>',
+      'IP rate limit, request weight per minute (Hyperliquid: 1200; 0 = off)',
+      numberOption({ integer: true, min: 0 }),
+      0,
+    )
+    .option(
+      '--address-request-buffer <n>',
+      'requests per address before traded volume counts (Hyperliquid: 10000)',
+      numberOption({ integer: true, min: 0 }),
+      10_000,
     )
     .option(
       '--log-level <level>',

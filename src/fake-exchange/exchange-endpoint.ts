@@ -1,0 +1,152 @@
+/**
+ * POST /exchange of the fake exchange (and WebSocket `post` requests of type "action"): authenticates a signed
+ * L1 action as Hyperliquid does, then hands it to OrderEntry.
+ *
+ *   body {action, nonce, signature:{r,s,v}, vaultAddress?, expiresAfter?}
+ *   1. the action is validated and put back in wire key order (canonicalAction), because the signature covers
+ *      msgpack(action) whose bytes depend on key order;
+ *   2. the signer is recovered from the signature (recoverL1Signer: phantom agent, "b" = testnet by default);
+ *      a bad signature recovers some other address, which has no account: "User or API Wallet 0x… does not
+ *      exist." — exactly how the real exchange reports it;
+ *   3. the signer is the account, or an approved agent (API wallet) of one (`agents`, configured at start);
+ *   4. the nonce must be new for that signer (NonceLedger: not among its 100 highest, above their minimum,
+ *      within (T − 2 d, T + 1 d));
+ *   5. the address-based request allowance is charged; then the action runs.
+ * Whole-request failures answer {"status":"err","response":"…"} with HTTP 200, as Hyperliquid does; a body
+ * that is not an action at all gets HTTP 422.
+ *
+ * Which "now" a nonce is judged against: Hyperliquid's T is its block time. Against a replay there are two
+ * candidates — the replayed exchange time (which a bot following the replay clock stamps nonces with) and the
+ * wall clock (which a bot using Date.now() stamps them with) — so a nonce within the window of EITHER is
+ * accepted; duplicates and too-low nonces are refused whatever the clock.
+ */
+import {
+  actionBatchLength,
+  canonicalAction,
+  exchangeRequestWeight,
+  type L1Action,
+} from '../exchange/hyperliquid/actions.ts';
+import { NonceLedger } from '../exchange/hyperliquid/nonce.ts';
+import { recoverL1Signer, type Signature } from '../exchange/hyperliquid/signing.ts';
+import type { ExchangeAnswer, OrderEntry } from './order-entry.ts';
+import type { RateLimits } from './rate-limits.ts';
+
+export interface ExchangeEndpointOptions {
+  entry: OrderEntry;
+  limits: RateLimits;
+  /** Phantom agent source the signatures must use: false = "b" (testnet; default), true = "a" (mainnet). */
+  isMainnet?: boolean;
+  /** Approved agent (API wallet) address → the account it trades for. */
+  agents?: Readonly<Record<string, string>>;
+  wallNowMs?: () => number;
+}
+
+export type EndpointReply = { status: number; body: ExchangeAnswer | string };
+
+const DESERIALIZE = 'Failed to deserialize the JSON body into the target type';
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function parseSignature(v: unknown): Signature | null {
+  if (!isObject(v)) return null;
+  const { r, s } = v;
+  const vv = v.v;
+  if (typeof r !== 'string' || typeof s !== 'string' || (vv !== 27 && vv !== 28)) return null;
+  if (!/^0x[0-9a-fA-F]{1,64}$/.test(r) || !/^0x[0-9a-fA-F]{1,64}$/.test(s)) return null;
+  return { r: r as `0x${string}`, s: s as `0x${string}`, v: vv };
+}
+
+export class ExchangeEndpoint {
+  private readonly ledgers = new Map<string, NonceLedger>();
+  private readonly agents = new Map<string, string>();
+  private readonly wallNowMs: () => number;
+  readonly counters = { requests: 0, unknownSigner: 0, nonceRejected: 0 };
+
+  constructor(private readonly opts: ExchangeEndpointOptions) {
+    this.wallNowMs = opts.wallNowMs ?? Date.now;
+    for (const [agent, account] of Object.entries(opts.agents ?? {})) {
+      this.agents.set(agent.toLowerCase(), account.toLowerCase());
+    }
+  }
+
+  /** Approves `agent` (an API wallet) to trade for `account`. */
+  approveAgent(agent: string, account: string): void {
+    this.agents.set(agent.toLowerCase(), account.toLowerCase());
+  }
+
+  /** Rate-limit weight of a raw /exchange body (1 when it is not a valid action). */
+  static weightOf(body: unknown): number {
+    if (!isObject(body)) return 1;
+    const parsed = canonicalAction(body.action);
+    return parsed.ok ? exchangeRequestWeight(parsed.action) : 1;
+  }
+
+  handle(body: unknown): EndpointReply {
+    this.counters.requests++;
+    if (!isObject(body)) return { status: 422, body: DESERIALIZE };
+    const parsed = canonicalAction(body.action);
+    if (!parsed.ok) return { status: 422, body: `${DESERIALIZE}: ${parsed.reason}` };
+    const action: L1Action = parsed.action;
+    const nonce = body.nonce;
+    if (typeof nonce !== 'number' || !Number.isSafeInteger(nonce) || nonce < 0) {
+      return { status: 422, body: `${DESERIALIZE}: nonce` };
+    }
+    const signature = parseSignature(body.signature);
+    if (signature === null) return { status: 422, body: `${DESERIALIZE}: signature` };
+    const vaultAddress = typeof body.vaultAddress === 'string' ? body.vaultAddress.toLowerCase() : null;
+    const expiresAfter = typeof body.expiresAfter === 'number' ? body.expiresAfter : null;
+    if (vaultAddress !== null && !/^0x[0-9a-f]{40}$/.test(vaultAddress)) {
+      return { status: 422, body: `${DESERIALIZE}: vaultAddress` };
+    }
+
+    const signer = recoverL1Signer(action, nonce, signature, {
+      isMainnet: this.opts.isMainnet ?? false,
+      vaultAddress,
+      expiresAfter,
+    });
+    if (signer === null) return err('Unable to recover signer.');
+    const accountAddress = this.agents.get(signer) ?? signer;
+    const account = this.opts.entry.accounts.get(accountAddress);
+    if (account === undefined) {
+      this.counters.unknownSigner++;
+      return err(`User or API Wallet ${signer} does not exist.`);
+    }
+    // FAKE-ONLY: vaults and sub-accounts are not modelled; say so rather than trade the wrong account.
+    if (vaultAddress !== null)
+      return err('Vault and sub-account trading is not supported by the fake exchange.');
+
+    const exchangeNow = this.opts.entry.nowMs();
+    const wallNow = this.wallNowMs();
+    // FAKE-ONLY wording for the expiry (the condition is Hyperliquid's: the action is refused after expiresAfter).
+    if (expiresAfter !== null && expiresAfter < Math.min(exchangeNow, wallNow)) {
+      return err(`Action expired: expiresAfter ${expiresAfter} is in the past.`);
+    }
+
+    let ledger = this.ledgers.get(signer);
+    if (ledger === undefined) this.ledgers.set(signer, (ledger = new NonceLedger()));
+    let verdict = ledger.check(nonce, exchangeNow);
+    let nonceNow = exchangeNow;
+    if (verdict === 'outOfWindow') {
+      verdict = ledger.check(nonce, wallNow);
+      nonceNow = wallNow;
+    }
+    if (verdict !== 'ok') {
+      this.counters.nonceRejected++;
+      if (verdict === 'duplicate') return err(`Invalid nonce: duplicate nonce ${nonce}`);
+      if (verdict === 'tooLow') return err(`Invalid nonce: nonce too low ${nonce}`);
+      // FAKE-ONLY wording for a nonce outside the time window.
+      return err(`Invalid nonce: ${nonce} is not within (T - 2 days, T + 1 day) of the exchange time.`);
+    }
+
+    const refusal = this.opts.limits.takeAddress(account, actionBatchLength(action));
+    if (refusal !== null) return err(refusal);
+    ledger.accept(nonce, nonceNow);
+    return { status: 200, body: this.opts.entry.execute(account, action) };
+  }
+}
+
+function err(response: string): EndpointReply {
+  return { status: 200, body: { status: 'err', response } };
+}

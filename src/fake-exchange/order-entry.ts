@@ -1,0 +1,650 @@
+/**
+ * Order entry of the fake exchange: the accounts, our users' orders, and their matching against the replayed
+ * market with the SHARED fill model (one SimVenue per coin from src/sim/ — no second fill model here). It
+ * executes already-authenticated L1 actions (exchange-endpoint.ts checks signatures, nonces and limits) and
+ * answers them exactly as Hyperliquid's /exchange does; every change is pushed on the user channels
+ * (orderUpdates, userFills, user/userEvents).
+ *
+ * How SimVenue is used (its assumptions are in src/sim/sim-venue.ts and queue.ts):
+ * - Each coin has one SimVenue holding every user's resting orders; the venue's client id IS the Hyperliquid
+ *   oid (unique across users), and this module maps oid → user, cloid → oid.
+ * - Zero latency: an action takes effect at the venue's current market state when the request is handled (the
+ *   network delay is real here: the client's round trip over loopback and the replay timing).
+ * - Users' orders do not interact with each other: each is matched against the recorded market only, as if it
+ *   were alone (the recorded market never saw any of them).
+ *
+ * Validation, in Hyperliquid's order and words (docs, "Error responses"): size on the lot grid, price on the
+ * tick grid, value ≥ $10, reduce-only, margin, then post-only crossing / IOC without a match at the matching
+ * engine. Texts of errors the real exchange words differently are marked FAKE-ONLY where they are built.
+ */
+import { keccak_256 } from '@noble/hashes/sha3.js';
+import { bytesToHex } from '@noble/hashes/utils.js';
+import type { Logger } from '../core/log.ts';
+import type { MarketEvent } from '../core/market.ts';
+import type { Cloid, L1Action, OrderWire } from '../exchange/hyperliquid/actions.ts';
+import { isValidPrice, isValidSize, meetsMinOrderValue } from '../exchange/hyperliquid/rules.ts';
+import { channelFrame, wireDecimal } from '../exchange/hyperliquid/ws-messages.ts';
+import {
+  ConstantLatency,
+  type QueueModel,
+  RateFeeModel,
+  RiskAverseQueue,
+  SimVenue,
+  type VenueReport,
+} from '../sim/index.ts';
+import { marginSummary, PerpAccount } from './accounts.ts';
+import type { CoinMarket } from './coin-market.ts';
+import type { ReplayClock } from './replay-clock.ts';
+import type { SubscriptionRegistry } from './subscriptions.ts';
+import type { PerpAssetMeta } from './universe.ts';
+import { type FillWire, type OrderRecord, type OrderStatusName, wireUsdc, wsOrderWire } from './user-wire.ts';
+
+/** The body of an /exchange answer: {"status":"ok","response":{…}} or {"status":"err","response":"…"}. */
+export type ExchangeAnswer =
+  | {
+      status: 'ok';
+      response: { type: 'order' | 'cancel'; data: { statuses: unknown[] } } | { type: 'default' };
+    }
+  | { status: 'err'; response: string };
+
+export interface AccountConfig {
+  address: string;
+  /** Starting USDC; default OrderEntryOptions.startUsdc. */
+  usdc?: number;
+}
+
+export interface OrderEntryOptions {
+  clock: ReplayClock;
+  markets: Map<string, CoinMarket>;
+  registry: SubscriptionRegistry;
+  /** The perp universe `meta` reports: asset index = position. */
+  universe: readonly PerpAssetMeta[];
+  accounts?: readonly AccountConfig[];
+  /** Starting USDC of each account (default 10,000). */
+  startUsdc?: number;
+  makerFeeRate?: number;
+  takerFeeRate?: number;
+  /** Queue model of the shared fill model (default risk-averse: only trades advance us). */
+  queue?: QueueModel;
+  /** First oid handed out (default 1,000,000,000). */
+  firstOid?: number;
+  /** Traded volume (USDC) an account needs before scheduleCancel may be armed (default 0; see docs). */
+  scheduleCancelMinVolumeUsdc?: number;
+  wallNowMs?: () => number;
+  logger?: Logger;
+}
+
+/** Hyperliquid's limits on the dead man's switch: ≥ 5 s ahead, at most 10 triggers per UTC day. */
+export const SCHEDULE_CANCEL_MIN_LEAD_MS = 5_000;
+export const SCHEDULE_CANCEL_MAX_TRIGGERS_PER_DAY = 10;
+/** /info userFills returns at most this many fills (Hyperliquid: 2000). */
+const MAX_FILLS_KEPT = 2_000;
+/** Closed orders remembered for orderStatus. */
+const MAX_CLOSED_ORDERS = 20_000;
+/** Fill tids start here: above real Hyperliquid tids (~1e15), below the replay's fresh tids (2^52). */
+const FIRST_TID = 2 ** 51;
+
+interface CoinBook {
+  coin: string;
+  asset: number;
+  meta: PerpAssetMeta;
+  venue: SimVenue;
+}
+
+/** Per-user messages gathered while handling one request or market event, sent together at the end. */
+class Outbox {
+  readonly orders = new Map<string, Record<string, unknown>[]>();
+  readonly fills = new Map<string, FillWire[]>();
+  readonly nonUserCancels = new Map<string, { coin: string; oid: number }[]>();
+
+  order(o: OrderRecord): void {
+    push(this.orders, o.user, wsOrderWire(o));
+  }
+  fill(user: string, f: FillWire): void {
+    push(this.fills, user, f);
+  }
+  nonUserCancel(o: OrderRecord): void {
+    push(this.nonUserCancels, o.user, { coin: o.coin, oid: o.oid });
+  }
+}
+
+function push<T>(map: Map<string, T[]>, key: string, value: T): void {
+  const list = map.get(key);
+  if (list === undefined) map.set(key, [value]);
+  else list.push(value);
+}
+
+type PlaceOutcome =
+  | { resting: { oid: number; cloid?: string } }
+  | { filled: { totalSz: string; avgPx: string; oid: number; cloid?: string } }
+  | { error: string };
+
+export class OrderEntry {
+  readonly accounts = new Map<string, PerpAccount>();
+  readonly orders = new Map<number, OrderRecord>();
+  private readonly closedOrders: number[] = [];
+  private readonly cloids = new Map<string, number>(); // `${user}:${cloid}` → oid
+  private readonly fillsByUser = new Map<string, FillWire[]>();
+  private readonly books = new Map<string, CoinBook>();
+  private readonly deadlines = new Map<string, { wallMs: number }>();
+  private readonly triggers = new Map<string, { day: number; count: number }>();
+  private nextOid: number;
+  private nextTid = FIRST_TID;
+  private readonly startUsdc: number;
+  private readonly wallNowMs: () => number;
+  private timer: NodeJS.Timeout | null = null;
+  readonly counters = { actions: 0, ordersPlaced: 0, fills: 0, scheduledCancels: 0 };
+
+  constructor(private readonly opts: OrderEntryOptions) {
+    this.startUsdc = opts.startUsdc ?? 10_000;
+    this.nextOid = opts.firstOid ?? 1_000_000_000;
+    this.wallNowMs = opts.wallNowMs ?? Date.now;
+    const fees = new RateFeeModel(opts.makerFeeRate, opts.takerFeeRate);
+    for (const [coin] of opts.markets) {
+      const asset = opts.universe.findIndex((a) => a.name === coin);
+      if (asset < 0) continue;
+      const venue = new SimVenue({
+        queue: opts.queue ?? new RiskAverseQueue(),
+        latency: new ConstantLatency(0),
+        fees,
+      });
+      this.books.set(coin, { coin, asset, meta: opts.universe[asset], venue });
+    }
+    for (const a of opts.accounts ?? []) this.addAccount(a.address, a.usdc);
+  }
+
+  /** Registers (or returns) an account; its address is what /info and the user channels are keyed by. */
+  addAccount(address: string, usdc = this.startUsdc): PerpAccount {
+    const key = address.toLowerCase();
+    let account = this.accounts.get(key);
+    if (account === undefined) this.accounts.set(key, (account = new PerpAccount(key, usdc)));
+    return account;
+  }
+
+  /** Exchange time now, ms (the wall clock before the replay starts). */
+  nowMs(): number {
+    const t = this.opts.clock.nowMs();
+    return Math.round(Number.isNaN(t) ? this.wallNowMs() : t);
+  }
+
+  /** Mark price of a coin: the replay's mid (NaN before the first quote). */
+  markPx(coin: string): number {
+    return this.opts.markets.get(coin)?.mid() ?? Number.NaN;
+  }
+
+  maxLeverageOf(coin: string): number {
+    return this.books.get(coin)?.meta.maxLeverage ?? 50;
+  }
+
+  /** Starts the dead man's switch watcher (wall clock). */
+  start(): void {
+    this.timer ??= setInterval(() => this.fireDueScheduledCancels(), 50);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+  }
+
+  // ------------------------------------------------------------------ market events (from the replay)
+
+  /** Feeds one replayed event to the coin's fill model and books what it filled. */
+  onMarketEvent(coin: string, event: MarketEvent): void {
+    const book = this.books.get(coin);
+    if (book === undefined) return;
+    book.venue.onEvent(event);
+    if (book.venue.reports.length === 0) return;
+    const out = new Outbox();
+    this.drainReports(book, out, event.exchMs);
+    this.flush(out);
+  }
+
+  // ------------------------------------------------------------------ actions
+
+  /** Executes an authenticated action for `account` and returns Hyperliquid's answer. */
+  execute(account: PerpAccount, action: L1Action): ExchangeAnswer {
+    this.counters.actions++;
+    const out = new Outbox();
+    try {
+      switch (action.type) {
+        case 'order':
+          return orderAnswer(action.orders.map((o) => this.placeOne(account, o, out)));
+        case 'cancel':
+          return cancelAnswer(action.cancels.map((c) => this.cancelOne(account, c.a, c.o, out)));
+        case 'cancelByCloid':
+          return cancelAnswer(
+            action.cancels.map((c) =>
+              this.cancelOne(account, c.asset, this.oidOfCloid(account.address, c.cloid) ?? -1, out),
+            ),
+          );
+        case 'modify': {
+          const status = this.modifyOne(account, action.oid, action.order, out);
+          return 'error' in status ? orderAnswer([status]) : { status: 'ok', response: { type: 'default' } };
+        }
+        case 'batchModify':
+          return orderAnswer(action.modifies.map((m) => this.modifyOne(account, m.oid, m.order, out)));
+        case 'scheduleCancel':
+          return this.scheduleCancel(account, action.time);
+        case 'updateLeverage':
+          return this.updateLeverage(account, action.asset, action.isCross, action.leverage);
+      }
+    } finally {
+      this.flush(out);
+    }
+  }
+
+  private bookOfAsset(asset: number): CoinBook | undefined {
+    const meta = this.opts.universe[asset];
+    return meta === undefined ? undefined : this.books.get(meta.name);
+  }
+
+  /** Static checks of an order against the market's rules; Hyperliquid's error text or null. */
+  private ruleError(book: CoinBook, wire: OrderWire): string | null {
+    const px = Number(wire.p);
+    const sz = Number(wire.s);
+    const a = book.asset;
+    if (!isValidSize(sz, book.meta.szDecimals)) return 'Order has invalid size.';
+    if (!(px > 0)) return 'Order has invalid price.';
+    if (!isValidPrice(px, book.meta.szDecimals)) return `Price must be divisible by tick size. asset=${a}`;
+    if (!meetsMinOrderValue(px, sz)) return `Order must have minimum value of $10. asset=${a}`;
+    return null;
+  }
+
+  /** Account checks: reduce-only direction and initial margin; Hyperliquid's error text or null. */
+  private accountError(
+    account: PerpAccount,
+    book: CoinBook,
+    wire: OrderWire,
+    replacingOid?: number,
+  ): string | null {
+    const px = Number(wire.p);
+    const sz = Number(wire.s);
+    const szi = account.szi(book.coin);
+    if (wire.r && (szi === 0 || szi > 0 === wire.b)) {
+      return `Reduce only order would increase position. asset=${book.asset}`;
+    }
+    if (wire.r) return null;
+    // Initial margin: positions and open (non-reduce-only) orders at their leverage must fit the account value.
+    const summary = marginSummary(
+      account,
+      (c) => this.markOr(c),
+      (c) => this.maxLeverageOf(c),
+    );
+    let required = summary.totalMarginUsed;
+    for (const o of this.orders.values()) {
+      if (o.user !== account.address || o.status !== 'open' || o.reduceOnly || o.oid === replacingOid)
+        continue;
+      required += (o.limitPx * o.sz) / account.leverageOf(o.coin, this.maxLeverageOf(o.coin)).value;
+    }
+    required += (px * sz) / account.leverageOf(book.coin, book.meta.maxLeverage).value;
+    if (required > summary.accountValue) return `Insufficient margin to place order. asset=${book.asset}`;
+    return null;
+  }
+
+  /** Mark price, or the entry price while the market has no quote yet. */
+  private markOr(coin: string): number {
+    const mark = this.markPx(coin);
+    if (!Number.isNaN(mark)) return mark;
+    return 0;
+  }
+
+  private placeOne(
+    account: PerpAccount,
+    wire: OrderWire,
+    out: Outbox,
+    replacing?: OrderRecord,
+  ): PlaceOutcome {
+    const book = this.bookOfAsset(wire.a);
+    // FAKE-ONLY text: the real exchange knows every listed asset; this one trades only the replayed coins.
+    if (book === undefined)
+      return { error: `Asset ${wire.a} is not traded on this fake exchange. asset=${wire.a}` };
+    const error = this.ruleError(book, wire) ?? this.accountError(account, book, wire, replacing?.oid);
+    if (error !== null) return { error };
+    const cloid = wire.c?.toLowerCase();
+    if (cloid !== undefined && replacing?.cloid !== cloid) {
+      const existing = this.oidOfCloid(account.address, cloid as Cloid);
+      // FAKE-ONLY text: Hyperliquid refuses a cloid that is already in use by an open order.
+      if (existing !== undefined && this.orders.get(existing)?.status === 'open') {
+        return { error: `Duplicate cloid ${cloid}. asset=${book.asset}` };
+      }
+    }
+    const now = this.nowMs();
+    const record: OrderRecord = {
+      oid: this.nextOid++,
+      user: account.address,
+      coin: book.coin,
+      asset: book.asset,
+      isBuy: wire.b,
+      limitPx: Number(wire.p),
+      origSz: Number(wire.s),
+      sz: Number(wire.s),
+      tif: wire.t.limit.tif,
+      reduceOnly: wire.r,
+      cloid,
+      timestamp: now,
+      status: 'open',
+      statusTimestamp: now,
+    };
+    this.orders.set(record.oid, record);
+    if (cloid !== undefined) this.cloids.set(`${account.address}:${cloid}`, record.oid);
+    this.counters.ordersPlaced++;
+    const venue = book.venue;
+    const tif = record.tif === 'Alo' ? 'alo' : record.tif === 'Gtc' ? 'gtc' : 'ioc';
+    const side = record.isBuy ? 'buy' : 'sell';
+    if (replacing) {
+      venue.submit(
+        {
+          type: 'modify',
+          cid: replacing.oid,
+          newCid: record.oid,
+          side,
+          px: record.limitPx,
+          sz: record.origSz,
+          tif,
+        },
+        venue.nowMs,
+      );
+    } else {
+      venue.submit(
+        { type: 'place', cid: record.oid, side, px: record.limitPx, sz: record.origSz, tif },
+        venue.nowMs,
+      );
+    }
+    // What happened to this order (the reports may also close `replacing`).
+    let outcome: PlaceOutcome = { resting: withCloid({ oid: record.oid }, cloid) };
+    for (const r of venue.reports) {
+      if (r.cid !== record.oid) continue;
+      if (r.type === 'reject' && r.reason === 'post-only-would-cross') {
+        const bbo = venue.bbo!;
+        outcome = {
+          error: `Post only order would have immediately matched, bbo was ${wireDecimal(bbo.bidPx)}@${wireDecimal(bbo.askPx)}. asset=${book.asset}`,
+        };
+      } else if (r.type === 'reject') {
+        outcome = { error: `Order has invalid size.` };
+      } else if (r.type === 'cancelled' && r.reason === 'ioc') {
+        outcome = {
+          error: `Order could not immediately match against any resting orders. asset=${book.asset}`,
+        };
+      } else if (r.type === 'fill' && r.leavesSz === 0) {
+        outcome = {
+          filled: withCloid(
+            { totalSz: wireDecimal(record.origSz), avgPx: wireDecimal(r.px), oid: record.oid },
+            cloid,
+          ),
+        };
+      }
+    }
+    if ('error' in outcome) {
+      this.close(record, 'rejected', now);
+      out.order(record);
+    } else if ('resting' in outcome) {
+      out.order(record);
+    }
+    this.drainReports(book, out, now, record.oid);
+    return outcome;
+  }
+
+  /**
+   * Books the venue's reports: fills (accounts, user fills), cancels; clears them. `skipRejectOf` is an order
+   * whose reject the caller already handled.
+   */
+  private drainReports(book: CoinBook, out: Outbox, timeMs: number, skipRejectOf?: number): void {
+    const reports = book.venue.reports;
+    for (const r of reports) this.bookReport(book, r, out, timeMs, skipRejectOf);
+    book.venue.clearReports();
+  }
+
+  private bookReport(
+    book: CoinBook,
+    r: VenueReport,
+    out: Outbox,
+    timeMs: number,
+    skipRejectOf?: number,
+  ): void {
+    const record = this.orders.get(r.cid);
+    if (record === undefined) return;
+    const t = Math.round(timeMs);
+    if (r.type === 'fill') {
+      const account = this.accounts.get(record.user);
+      if (account === undefined) return;
+      const change = account.fill(book.coin, record.isBuy, r.px, r.sz, r.feeQuote, book.meta.maxLeverage);
+      const tid = this.nextTid++;
+      const fill: FillWire = {
+        coin: book.coin,
+        px: wireDecimal(r.px),
+        sz: wireDecimal(r.sz),
+        side: record.isBuy ? 'B' : 'A',
+        time: t,
+        startPosition: wireDecimal(change.startSzi),
+        dir: change.dir,
+        closedPnl: wireUsdc(change.closedPnl),
+        hash: fillHash(tid),
+        oid: record.oid,
+        crossed: r.liquidity === 'taker',
+        fee: wireUsdc(r.feeQuote),
+        tid,
+        feeToken: 'USDC',
+      };
+      if (record.cloid !== undefined) fill.cloid = record.cloid;
+      let fills = this.fillsByUser.get(record.user);
+      if (fills === undefined) this.fillsByUser.set(record.user, (fills = []));
+      fills.push(fill);
+      if (fills.length > MAX_FILLS_KEPT) fills.splice(0, fills.length - MAX_FILLS_KEPT);
+      out.fill(record.user, fill);
+      this.counters.fills++;
+      record.sz = r.leavesSz;
+      if (r.leavesSz === 0) this.close(record, 'filled', t);
+      else record.statusTimestamp = t;
+      out.order(record);
+    } else if (r.type === 'cancelled' && r.reason !== 'ioc') {
+      if (record.status === 'open') {
+        this.close(record, 'canceled', t);
+        out.order(record);
+      }
+    } else if (r.type === 'reject' && r.cid !== skipRejectOf && record.status === 'open') {
+      this.close(record, 'rejected', t);
+      out.order(record);
+    }
+  }
+
+  private close(record: OrderRecord, status: OrderStatusName, t: number): void {
+    record.status = status;
+    record.statusTimestamp = t;
+    this.closedOrders.push(record.oid);
+    if (this.closedOrders.length > MAX_CLOSED_ORDERS) {
+      const old = this.orders.get(this.closedOrders.shift()!);
+      if (old !== undefined) {
+        this.orders.delete(old.oid);
+        if (old.cloid !== undefined && this.cloids.get(`${old.user}:${old.cloid}`) === old.oid) {
+          this.cloids.delete(`${old.user}:${old.cloid}`);
+        }
+      }
+    }
+  }
+
+  oidOfCloid(user: string, cloid: string): number | undefined {
+    return this.cloids.get(`${user.toLowerCase()}:${cloid.toLowerCase()}`);
+  }
+
+  /** The open order `oid` of `account` on `asset`, or undefined. */
+  private openOrder(account: PerpAccount, asset: number, oid: number): OrderRecord | undefined {
+    const o = this.orders.get(oid);
+    return o !== undefined && o.user === account.address && o.asset === asset && o.status === 'open'
+      ? o
+      : undefined;
+  }
+
+  private cancelOne(
+    account: PerpAccount,
+    asset: number,
+    oid: number,
+    out: Outbox,
+  ): 'success' | { error: string } {
+    const record = this.openOrder(account, asset, oid);
+    const book = this.bookOfAsset(asset);
+    if (record === undefined || book === undefined) {
+      return { error: `Order was never placed, already canceled, or filled. asset=${asset}` };
+    }
+    book.venue.submit({ type: 'cancel', cid: oid }, book.venue.nowMs);
+    this.drainReports(book, out, this.nowMs());
+    return 'success';
+  }
+
+  private modifyOne(
+    account: PerpAccount,
+    target: number | string,
+    wire: OrderWire,
+    out: Outbox,
+  ): PlaceOutcome {
+    const oid = typeof target === 'number' ? target : this.oidOfCloid(account.address, target);
+    const record = oid === undefined ? undefined : this.openOrder(account, wire.a, oid);
+    if (record === undefined) return { error: 'Cannot modify canceled or filled order' };
+    // The old order stays untouched when the new one breaks a static rule; past those checks the replacement
+    // goes to the matching engine as one cancel-and-place (a post-only cross then loses both, as in SimVenue).
+    return this.placeOne(account, wire, out, record);
+  }
+
+  // ------------------------------------------------------------------ dead man's switch
+
+  /**
+   * scheduleCancel. `time` is in the exchange's clock (what the client's timestamps follow: wall time live,
+   * replayed exchange time against a replay). Its lead over exchange-now must be ≥ 5 s; the switch then fires
+   * after that lead has passed on the server's WALL clock, because it guards against a process dying, which
+   * happens in real time: at replay speed 100, a bot that arms "now + 60 s" and dies has its orders cancelled
+   * 60 real seconds later, not 0.6 s later while it is still alive and about to push the switch forward.
+   */
+  private scheduleCancel(account: PerpAccount, time: number | undefined): ExchangeAnswer {
+    if (time === undefined) {
+      this.deadlines.delete(account.address);
+      return { status: 'ok', response: { type: 'default' } };
+    }
+    if (account.cumVolume < (this.opts.scheduleCancelMinVolumeUsdc ?? 0)) {
+      return { status: 'err', response: 'Cannot set scheduled cancel time until enough volume traded' };
+    }
+    const leadMs = time - this.nowMs();
+    if (leadMs < SCHEDULE_CANCEL_MIN_LEAD_MS) {
+      return {
+        status: 'err',
+        response: 'Scheduled cancel time too early, must be at least 5 seconds from now.',
+      };
+    }
+    const fired = this.triggers.get(account.address);
+    if (
+      fired !== undefined &&
+      fired.day === utcDay(this.nowMs()) &&
+      fired.count >= SCHEDULE_CANCEL_MAX_TRIGGERS_PER_DAY
+    ) {
+      return { status: 'err', response: 'Too many scheduled cancel triggers today' };
+    }
+    this.deadlines.set(account.address, { wallMs: this.wallNowMs() + leadMs });
+    return { status: 'ok', response: { type: 'default' } };
+  }
+
+  /** Wall ms at which `user`'s dead man's switch fires, or undefined when none is armed. */
+  scheduledCancelAt(user: string): number | undefined {
+    return this.deadlines.get(user.toLowerCase())?.wallMs;
+  }
+
+  /** Cancels every open order of each user whose switch is due (status "scheduledCancel"). */
+  fireDueScheduledCancels(): void {
+    const wall = this.wallNowMs();
+    for (const [user, deadline] of this.deadlines) {
+      if (deadline.wallMs > wall) continue;
+      this.deadlines.delete(user);
+      const out = new Outbox();
+      const now = this.nowMs();
+      for (const o of [...this.orders.values()]) {
+        if (o.user !== user || o.status !== 'open') continue;
+        const book = this.books.get(o.coin)!;
+        book.venue.submit({ type: 'cancel', cid: o.oid }, book.venue.nowMs);
+        book.venue.clearReports();
+        this.close(o, 'scheduledCancel', now);
+        out.order(o);
+        out.nonUserCancel(o);
+      }
+      const day = utcDay(now);
+      const fired = this.triggers.get(user);
+      this.triggers.set(user, { day, count: fired?.day === day ? fired.count + 1 : 1 });
+      this.counters.scheduledCancels++;
+      this.opts.logger?.info('scheduled cancel fired', {
+        user,
+        cancelled: out.orders.get(user)?.length ?? 0,
+      });
+      this.flush(out);
+    }
+  }
+
+  private updateLeverage(
+    account: PerpAccount,
+    asset: number,
+    isCross: boolean,
+    leverage: number,
+  ): ExchangeAnswer {
+    const book = this.bookOfAsset(asset);
+    // FAKE-ONLY texts (the real exchange's wording for these was not found in its docs).
+    if (book === undefined)
+      return { status: 'err', response: `Asset ${asset} is not traded on this fake exchange.` };
+    if (leverage > book.meta.maxLeverage) return { status: 'err', response: 'Invalid leverage value' };
+    const value = { type: isCross ? ('cross' as const) : ('isolated' as const), value: leverage };
+    account.leverage.set(book.coin, value);
+    const position = account.positions.get(book.coin);
+    if (position !== undefined) position.leverage = value;
+    return { status: 'ok', response: { type: 'default' } };
+  }
+
+  // ------------------------------------------------------------------ queries
+
+  openOrdersOf(user: string): OrderRecord[] {
+    const key = user.toLowerCase();
+    const list: OrderRecord[] = [];
+    for (const o of this.orders.values()) if (o.user === key && o.status === 'open') list.push(o);
+    // Newest first, as /info answers.
+    return list.sort((a, b) => b.timestamp - a.timestamp || b.oid - a.oid);
+  }
+
+  fillsOf(user: string): readonly FillWire[] {
+    return this.fillsByUser.get(user.toLowerCase()) ?? [];
+  }
+
+  // ------------------------------------------------------------------ pushes
+
+  private flush(out: Outbox): void {
+    const { registry } = this.opts;
+    for (const [user, orders] of out.orders) {
+      registry.publish(`orderUpdates:${user}`, channelFrame('orderUpdates', orders));
+    }
+    for (const [user, fills] of out.fills) {
+      registry.publish(`userFills:${user}`, channelFrame('userFills', { user, fills }));
+      const frame = channelFrame('user', { fills });
+      registry.publish(`userEvents:${user}`, frame);
+      registry.publish(`user:${user}`, frame);
+    }
+    for (const [user, cancels] of out.nonUserCancels) {
+      const frame = channelFrame('user', { nonUserCancel: cancels });
+      registry.publish(`userEvents:${user}`, frame);
+      registry.publish(`user:${user}`, frame);
+    }
+  }
+}
+
+function withCloid<T extends object>(value: T, cloid: string | undefined): T & { cloid?: string } {
+  return cloid === undefined ? value : { ...value, cloid };
+}
+
+function orderAnswer(statuses: unknown[]): ExchangeAnswer {
+  return { status: 'ok', response: { type: 'order', data: { statuses } } };
+}
+
+function cancelAnswer(statuses: unknown[]): ExchangeAnswer {
+  return { status: 'ok', response: { type: 'cancel', data: { statuses } } };
+}
+
+function utcDay(ms: number): number {
+  return Math.floor(ms / 86_400_000);
+}
+
+/** A fill's transaction hash: the recordings hold none, so a stable 32-byte hash of the fill's tid. */
+function fillHash(tid: number): string {
+  return `0x${bytesToHex(keccak_256(new TextEncoder().encode(`hlmm-fake-fill-${tid}`)))}`;
+}
