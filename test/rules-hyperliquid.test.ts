@@ -87,6 +87,10 @@ describe('prices: ≤ 5 significant figures and ≤ 6 − szDecimals decimals; i
     assert.equal(priceBelow(4_512.3, ETH), 4_512.2);
     assert.equal(priceBelow(4_512.35, ETH), 4_512.3); // off-grid input: next grid price below
   });
+  it('a price a thousandth under an integer rounds down below it (regression: tolerance was relative 1e-9)', () => {
+    assert.equal(roundPrice(930_529.9990694701, 0, 'down'), 930_529);
+    assert.equal(roundPrice(930_529.9990694701, 0, 'up'), 930_530);
+  });
   it('non-finite or non-positive prices round to NaN', () => {
     assert.ok(Number.isNaN(roundPrice(Number.NaN, BTC, 'down')));
     assert.ok(Number.isNaN(roundPrice(-5, BTC, 'up')));

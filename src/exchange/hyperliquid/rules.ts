@@ -47,8 +47,9 @@ export function lotSize(szDecimals: number): number {
   return 10 ** -szDecimals;
 }
 
-// Values within this many grid units of a grid point count as on it (binary floating point: 0.1 + 0.2).
-const GRID_EPSILON = 1e-9;
+// Relative tolerance for "on the grid": absorbs binary floating-point noise (0.1 + 0.2 is ~1e-16 off, far below
+// this) yet stays far below one grid unit at any realistic price (1e-12 × 1e6 = 1e-6 of a tick).
+const GRID_EPSILON = 1e-12;
 
 function roundToDecimals(value: number, decimals: number, direction: RoundDirection): number {
   const scale = 10 ** decimals;
