@@ -14,3 +14,19 @@ await build({
   sourcemap: 'linked',
   logLevel: 'warning',
 });
+
+// The dashboard (src/web) for browsers: one ES module + CSS in dist/web, served at / by the API server. uPlot is
+// bundled in, so the page needs nothing from a CDN at run time.
+await build({
+  entryPoints: { dashboard: 'src/web/dashboard.ts' },
+  outdir: 'dist/web',
+  bundle: true,
+  format: 'esm',
+  platform: 'browser',
+  target: ['chrome100', 'firefox100', 'safari15'],
+  minify: true,
+  sourcemap: 'linked',
+  logLevel: 'warning',
+});
+const { copyFileSync } = await import('node:fs');
+copyFileSync('src/web/index.html', 'dist/web/index.html');

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { defineBacktest } from './backtest.ts';
 import { defineCalibrate } from './calibrate.ts';
 import { defineMarketDataCommands } from './collect.ts';
+import { definePnl } from './pnl.ts';
 import { defineSimulate } from './simulate.ts';
 import { defineSynth } from './synth.ts';
 
@@ -14,6 +15,7 @@ export type DefineCommand = (program: Command) => void;
 export const commands: DefineCommand[] = [
   defineBacktest,
   defineMarketDataCommands,
+  definePnl,
   defineSimulate,
   defineCalibrate,
   defineSynth,

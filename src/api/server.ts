@@ -1,0 +1,217 @@
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import fastifyCors from '@fastify/cors';
+import fastifyStatic from '@fastify/static';
+import fastifyWebsocket from '@fastify/websocket';
+import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
+import { UserError } from '../core/errors.ts';
+import type { Logger } from '../core/log.ts';
+import type { BotView } from '../engine/bot-view.ts';
+import type { TradeStore } from '../store/trade-store.ts';
+import {
+  assertSafeBinding,
+  constantTimeEqual,
+  createTokenService,
+  LoginThrottle,
+  parseBasicAuth,
+  parseBearer,
+} from './auth.ts';
+import { registerFreqtradeRoutes } from './freqtrade-routes.ts';
+import { createHistory } from './history.ts';
+import { registerHlmmRoutes } from './hlmm-routes.ts';
+import { registerSockets } from './sockets.ts';
+
+export interface ApiServerOptions {
+  view: BotView;
+  store: TradeStore;
+  /** Listen address; 127.0.0.1 keeps the API on this machine (Freqtrade `listen_ip_address`). */
+  host: string;
+  /** TCP port; 0 picks a free one (tests). */
+  port: number;
+  username: string;
+  password: string;
+  jwtSecret: string;
+  /** Browser origins allowed to call the API from another site (e.g. a FreqUI at http://localhost:8080). */
+  corsOrigins: string[];
+  logger: Logger;
+  /** Optional fixed token also accepted by the WebSockets (Freqtrade `ws_token`). */
+  wsToken?: string;
+  /** Folder holding the built dashboard (index.html); found next to the bundle by default. */
+  webRoot?: string;
+}
+
+export interface ApiServer {
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+/** Paths reachable without credentials (Freqtrade: only ping; login/refresh check their own credentials). */
+const PUBLIC_PATHS = new Set(['/api/v1/ping', '/api/v1/token/login', '/api/v1/token/refresh']);
+/** WebSockets cannot send headers from a browser, so they authenticate with `?token=`. */
+const SOCKET_PATHS = new Set(['/api/v1/message/ws', '/api/v1/hlmm/ws']);
+
+/** The dashboard bundle: dist/web next to the bundled CLI, or ../../dist/web from src/api when run by tsx. */
+function findWebRoot(): string | null {
+  for (const rel of ['./web/', '../../dist/web/']) {
+    const dir = fileURLToPath(new URL(rel, import.meta.url));
+    if (existsSync(`${dir}index.html`)) return dir;
+  }
+  return null;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The authenticated API user, set by the auth hook. */
+    apiUser?: string;
+  }
+}
+
+export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer> {
+  assertSafeBinding(opts.host, opts.password, opts.jwtSecret);
+  const log = opts.logger;
+  const tokens = createTokenService(opts.jwtSecret);
+  const throttle = new LoginThrottle();
+  const history = createHistory(opts.store, opts.view);
+
+  // Fastify's own logger stays off: it would log request headers (Authorization) — ours redacts secrets.
+  // forceCloseConnections: shutting the bot down must not wait for idle keep-alive or half-open sockets.
+  const app = Fastify({
+    logger: false,
+    trustProxy: false,
+    bodyLimit: 64 * 1024,
+    forceCloseConnections: true,
+  });
+
+  const checkPassword = (user: string, password: string) =>
+    // Both compared, always, so timing does not reveal whether the user name was right.
+    [constantTimeEqual(user, opts.username), constantTimeEqual(password, opts.password)].every(Boolean);
+
+  const refuse = (reply: FastifyReply, status: number, detail: string) =>
+    reply.code(status).header('cache-control', 'no-store').send({ detail });
+
+  /** Checks Basic credentials with the failed-login throttle; returns the user or sends 401/429. */
+  const basicLogin = (req: FastifyRequest, reply: FastifyReply): string | null => {
+    const retry = throttle.retryAfterS(req.ip);
+    if (retry > 0) {
+      reply.header('retry-after', String(retry));
+      refuse(reply, 429, `Too many failed logins; try again in ${retry} s.`);
+      return null;
+    }
+    const basic = parseBasicAuth(req.headers.authorization);
+    if (basic && checkPassword(basic.username, basic.password)) return basic.username;
+    if (basic) {
+      throttle.recordFailure(req.ip);
+      log.warn('api login refused', { ip: req.ip });
+    }
+    // No `WWW-Authenticate: Basic` challenge: a browser would answer it with its own password prompt (and a
+    // fetch from the dashboard would wait on it) instead of letting the page show the error.
+    refuse(reply, 401, 'Incorrect username or password');
+    return null;
+  };
+
+  app.addHook('onRequest', async (req, reply) => {
+    const path = req.url.split('?')[0];
+    if (!path.startsWith('/api/') || PUBLIC_PATHS.has(path)) return;
+    // A CORS preflight carries no credentials by design; @fastify/cors answers it (or the route 404s).
+    if (req.method === 'OPTIONS') return;
+    const bearer = parseBearer(req.headers.authorization);
+    if (bearer) {
+      const user = await tokens.verify(bearer, 'access');
+      if (user) {
+        req.apiUser = user;
+        return;
+      }
+      reply.header('www-authenticate', 'Bearer');
+      return refuse(reply, 401, 'Could not validate credentials');
+    }
+    if (SOCKET_PATHS.has(path)) {
+      const token = new URLSearchParams(req.url.split('?')[1] ?? '').get('token');
+      if (token && opts.wsToken && constantTimeEqual(token, opts.wsToken)) {
+        req.apiUser = 'ws_token';
+        return;
+      }
+      const user = token ? await tokens.verify(token, 'access') : null;
+      if (user) {
+        req.apiUser = user;
+        return;
+      }
+      return refuse(reply, 401, 'Could not validate credentials');
+    }
+    if (req.headers.authorization) {
+      const user = basicLogin(req, reply);
+      if (user) req.apiUser = user;
+      return;
+    }
+    return refuse(reply, 401, 'Unauthorized');
+  });
+
+  // A WebSocket handshake refused here (401) is answered on a raw socket that @fastify/websocket took out of the
+  // HTTP server's bookkeeping: nothing closes it, so each refused reconnect would leak a file descriptor (and
+  // keep close() waiting). Close it once the refusal is written.
+  app.addHook('onResponse', async (req, reply) => {
+    if (req.headers.upgrade && reply.statusCode !== 101) req.raw.socket.destroy();
+  });
+
+  app.setErrorHandler((err: Error & { statusCode?: number }, req, reply) => {
+    const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
+    if (status === 500) log.error('api error', { path: req.url.split('?')[0], error: err.message });
+    // A UserError from the bot (e.g. "already flat") is the caller's problem, not a server bug.
+    const code = err instanceof UserError ? 400 : status;
+    reply.code(code).send({ detail: code === 500 ? 'Internal error' : err.message });
+  });
+
+  if (opts.corsOrigins.length > 0) {
+    await app.register(fastifyCors, {
+      origin: opts.corsOrigins,
+      credentials: true,
+      methods: ['GET', 'POST', 'DELETE', 'OPTIONS'],
+    });
+  }
+  await app.register(fastifyWebsocket, { options: { maxPayload: 64 * 1024 } });
+
+  app.post('/api/v1/token/login', async (req, reply) => {
+    const user = basicLogin(req, reply);
+    if (!user) return reply;
+    return {
+      access_token: await tokens.issue(user, 'access'),
+      refresh_token: await tokens.issue(user, 'refresh'),
+    };
+  });
+  app.post('/api/v1/token/refresh', async (req, reply) => {
+    const token = parseBearer(req.headers.authorization);
+    const user = token ? await tokens.verify(token, 'refresh') : null;
+    if (!user) return refuse(reply, 401, 'Could not validate credentials');
+    return { access_token: await tokens.issue(user, 'access') };
+  });
+
+  registerFreqtradeRoutes(app, { view: opts.view, history, logger: log });
+  registerHlmmRoutes(app, { view: opts.view, history });
+  registerSockets(app, { view: opts.view, history, logger: log });
+
+  const webRoot = opts.webRoot ?? findWebRoot();
+  if (webRoot) {
+    await app.register(fastifyStatic, { root: webRoot, prefix: '/', index: ['index.html'] });
+  } else {
+    app.get('/', async (_req, reply) =>
+      reply
+        .code(503)
+        .type('text/plain')
+        .send('The dashboard is not built: run `npm run build` (it writes dist/web).'),
+    );
+  }
+
+  await app.listen({ host: opts.host, port: opts.port });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : opts.port;
+  const hostForUrl = opts.host.includes(':') ? `[${opts.host}]` : opts.host;
+  const url = `http://${hostForUrl}:${port}`;
+  log.info('api server listening', { url, dashboard: webRoot !== null });
+  return {
+    url,
+    port,
+    close: async () => {
+      await app.close();
+    },
+  };
+}

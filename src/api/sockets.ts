@@ -1,0 +1,192 @@
+import type { FastifyInstance } from 'fastify';
+import type { WebSocket } from 'ws';
+import type { Logger } from '../core/log.ts';
+import type { BotEvent, BotView, FillView } from '../engine/bot-view.ts';
+import type { RoundTrip } from '../store/round-trips.ts';
+import { pairOf } from './freqtrade-shapes.ts';
+import type { History } from './history.ts';
+import { snapshotOf } from './hlmm-routes.ts';
+
+/**
+ * The two WebSockets:
+ * - /api/v1/message/ws — Freqtrade's message stream. A client sends `{"type":"subscribe","data":[...types]}` and
+ *   then receives flat messages `{"type": "entry_fill", "trade_id": …, "pair": …}` of those types. hlmm sends
+ *   `status` (quoting started/stopped), `entry_fill` (a fill that opened or grew the round trip) and `exit_fill`
+ *   (a fill that reduced or closed it; a fill crossing through flat sends an exit_fill then an entry_fill).
+ * - /api/v1/hlmm/ws — the dashboard's stream: one `{"type":"snapshot","data":…}` then every BotEvent as is.
+ */
+
+/** Freqtrade's RPCMessageType values a client may subscribe to (others are refused as Freqtrade does). */
+const FREQTRADE_MESSAGE_TYPES = new Set([
+  'status',
+  'warning',
+  'exception',
+  'startup',
+  'entry',
+  'entry_fill',
+  'entry_cancel',
+  'exit',
+  'exit_fill',
+  'exit_cancel',
+  'protection_trigger',
+  'protection_trigger_global',
+  'strategy_msg',
+  'whitelist',
+  'analyzed_df',
+  'new_candle',
+]);
+
+/** Quote events are dropped for a client that lags this far behind (fills and status are never dropped). */
+const MAX_BUFFERED_BYTES = 1 << 20;
+/** Position sizes are lot multiples summed in floating point: below this, a position is flat. */
+const FLAT_EPS = 1e-9;
+
+type FreqtradeMessage = Record<string, unknown> & { type: string };
+
+/** Sizes derived by subtraction (0.03 − 0.02) carry float noise; no exchange lot is finer than 1e-10. */
+const cleanSz = (x: number) => Math.round(x * 1e10) / 1e10;
+
+/**
+ * The Freqtrade messages for one of our fills. `trips` are the round trips including this fill; the position
+ * before the fill is derived from the position after it.
+ */
+export function fillMessages(
+  fill: FillView,
+  positionAfter: number,
+  trips: RoundTrip[],
+  ctx: { pair: string; ticker: string; stake: string; markPx: number | null },
+): FreqtradeMessage[] {
+  const signed = fill.side === 'buy' ? fill.sz : -fill.sz;
+  const before = positionAfter - signed;
+  const after = positionAfter;
+  const flatBefore = Math.abs(before) <= FLAT_EPS;
+  const flatAfter = Math.abs(after) <= FLAT_EPS;
+  const crossed = !flatBefore && !flatAfter && Math.sign(before) !== Math.sign(after);
+  const grows = flatBefore || (!crossed && Math.abs(after) > Math.abs(before));
+  const last = trips[trips.length - 1];
+  const common = (trip: RoundTrip) => ({
+    trade_id: trip.id,
+    exchange: 'Hyperliquid',
+    pair: ctx.pair,
+    leverage: 1,
+    direction: trip.side === 'long' ? 'Long' : 'Short',
+    order_type: 'limit',
+    enter_tag: 'market_making',
+    buy_tag: 'market_making',
+    stake_currency: ctx.stake,
+    base_currency: ctx.ticker,
+    quote_currency: ctx.stake,
+    fiat_currency: null,
+    current_rate: ctx.markPx,
+    open_date: new Date(trip.openMs).toISOString(),
+  });
+  const entry = (trip: RoundTrip, amount: number): FreqtradeMessage => {
+    const openRate = trip.costBasisPx ?? trip.avgOpenPx;
+    return {
+      type: 'entry_fill',
+      ...common(trip),
+      limit: fill.px,
+      open_rate: openRate,
+      amount,
+      stake_amount: trip.openPositionBase * openRate,
+      // A fill adding to a position already open is a partial entry (Freqtrade: position adjustment).
+      sub_trade: !flatBefore && !crossed,
+    };
+  };
+  const exit = (trip: RoundTrip, amount: number, final: boolean): FreqtradeMessage => {
+    const opened = trip.amountBase * trip.avgOpenPx;
+    const ratio = opened > 0 ? trip.profitQuote / opened : 0;
+    return {
+      type: 'exit_fill',
+      ...common(trip),
+      gain: trip.profitQuote > 0 ? 'profit' : 'loss',
+      limit: fill.px,
+      order_rate: fill.px,
+      amount,
+      open_rate: trip.avgOpenPx,
+      close_rate: fill.px,
+      profit_amount: trip.profitQuote,
+      profit_ratio: ratio,
+      exit_reason: final ? 'flat' : 'reduce',
+      close_date: final && trip.closeMs !== null ? new Date(trip.closeMs).toISOString() : null,
+      stake_amount: opened,
+      sub_trade: !final,
+      cumulative_profit: trip.profitQuote,
+      final_profit_ratio: final ? ratio : null,
+      is_final_exit: final,
+    };
+  };
+  if (!last) return [];
+  if (crossed && trips.length >= 2) {
+    const closed = trips[trips.length - 2];
+    return [exit(closed, cleanSz(Math.abs(before)), true), entry(last, cleanSz(Math.abs(after)))];
+  }
+  if (grows) return [entry(last, fill.sz)];
+  return [exit(last, fill.sz, flatAfter)];
+}
+
+function send(socket: WebSocket, message: unknown): void {
+  if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(message));
+}
+
+export function registerSockets(
+  app: FastifyInstance,
+  deps: { view: BotView; history: History; logger: Logger },
+): void {
+  const { view, history, logger } = deps;
+
+  app.get('/api/v1/message/ws', { websocket: true }, (socket, req) => {
+    const topics = new Set<string>();
+    let quoting = view.risk().quoting;
+    logger.info('message ws connected', { ip: req.ip });
+
+    socket.on('message', (raw) => {
+      let msg: { type?: unknown; data?: unknown };
+      try {
+        msg = JSON.parse(raw.toString());
+      } catch {
+        return;
+      }
+      if (msg.type === 'subscribe' && Array.isArray(msg.data) && msg.data.length > 0) {
+        if (msg.data.every((t) => typeof t === 'string' && FREQTRADE_MESSAGE_TYPES.has(t))) {
+          topics.clear();
+          for (const t of msg.data as string[]) topics.add(t);
+        }
+      } else if (msg.type === 'whitelist') {
+        send(socket, { type: 'whitelist', data: [pairOf(view.info())] });
+      }
+    });
+
+    const unsubscribe = view.subscribe((event: BotEvent) => {
+      if (event.type === 'status') {
+        if (event.risk.quoting !== quoting) {
+          quoting = event.risk.quoting;
+          if (topics.has('status')) send(socket, { type: 'status', status: quoting ? 'running' : 'stopped' });
+        }
+        return;
+      }
+      if (event.type !== 'fill' || !(topics.has('entry_fill') || topics.has('exit_fill'))) return;
+      const info = view.info();
+      const messages = fillMessages(event.fill, event.positionBase, history.tripsIncluding(event.fill), {
+        pair: pairOf(info),
+        ticker: info.ticker,
+        stake: info.stakeCurrency,
+        markPx: view.account().mid,
+      });
+      for (const m of messages) if (topics.has(m.type)) send(socket, m);
+    });
+    socket.on('close', unsubscribe);
+    socket.on('error', unsubscribe);
+  });
+
+  app.get('/api/v1/hlmm/ws', { websocket: true }, (socket, req) => {
+    logger.info('dashboard ws connected', { ip: req.ip });
+    send(socket, { type: 'snapshot', data: snapshotOf(view, history) });
+    const unsubscribe = view.subscribe((event: BotEvent) => {
+      if (event.type === 'quotes' && socket.bufferedAmount > MAX_BUFFERED_BYTES) return;
+      send(socket, event);
+    });
+    socket.on('close', unsubscribe);
+    socket.on('error', unsubscribe);
+  });
+}

@@ -1,0 +1,142 @@
+import assert from 'node:assert/strict';
+import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { build } from 'esbuild';
+import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import { quotesAt, startTestServer, TEST_PASSWORD, TEST_USER, type TestServer } from './api-bot-double.ts';
+
+/**
+ * The dashboard in headless Chromium (Debian's /usr/bin/chromium driven by playwright-core): log in, watch the
+ * quotes move as the bot emits quote events, press stop, confirm, and see the bot told to stop and the page say
+ * "stopped". The page is built from src/web with the same esbuild options as scripts/build.mjs.
+ */
+const CHROMIUM = '/usr/bin/chromium';
+
+describe('dashboard in a browser', {
+  skip: existsSync(CHROMIUM) ? false : `${CHROMIUM} is not installed`,
+}, () => {
+  let s: TestServer;
+  let context: BrowserContext;
+  let page: Page;
+  let webRoot: string;
+  let profile: string;
+  const requests: string[] = [];
+  const pageErrors: string[] = [];
+
+  before(async () => {
+    webRoot = mkdtempSync(join(tmpdir(), 'hlmm-web-'));
+    await build({
+      entryPoints: { dashboard: 'src/web/dashboard.ts' },
+      outdir: webRoot,
+      bundle: true,
+      format: 'esm',
+      platform: 'browser',
+      target: ['chrome100'],
+      logLevel: 'warning',
+    });
+    copyFileSync('src/web/index.html', join(webRoot, 'index.html'));
+    s = await startTestServer({ webRoot });
+    profile = mkdtempSync(join(tmpdir(), 'hlmm-chromium-'));
+    context = await chromium.launchPersistentContext(profile, {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+      viewport: { width: 1280, height: 900 },
+    });
+    page = context.pages()[0] ?? (await context.newPage());
+    page.on('request', (r) => requests.push(r.url()));
+    page.on('pageerror', (e) => pageErrors.push(e.message));
+  });
+
+  after(async () => {
+    await context?.close();
+    await s?.close();
+    for (const dir of [webRoot, profile]) if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('logs in, shows live quotes, and stops quoting after a confirmation', async () => {
+    await page.goto(s.server.url);
+    await page.fill('#user', TEST_USER);
+    await page.fill('#password', 'not the password');
+    await page.click('#login-button');
+    await page.waitForFunction(() => document.getElementById('login-error')?.textContent !== '');
+    assert.equal(await page.textContent('#login-error'), 'Incorrect username or password');
+
+    await page.fill('#password', TEST_PASSWORD);
+    await page.click('#login-button');
+    await page.waitForSelector('#app:not([hidden])');
+    await page.waitForFunction(() => document.getElementById('status')?.textContent === 'quoting');
+    assert.equal(await page.textContent('#bot-name'), 'hlmm-test');
+    await page.waitForFunction(() => document.getElementById('conn')?.textContent === 'live');
+
+    // Quotes move as the bot emits them.
+    s.view.emit({ type: 'quotes', tsMs: Date.now(), quotes: quotesAt(100_000) });
+    await page.waitForFunction(() => document.getElementById('quote-bid')?.textContent === '99995 × 0.001');
+    assert.equal(await page.textContent('#quote-ask'), '100005 × 0.001');
+    s.view.emit({ type: 'quotes', tsMs: Date.now() + 1000, quotes: quotesAt(100_020, 7, 1) });
+    await page.waitForFunction(() => document.getElementById('quote-bid')?.textContent === '100013 × 0.001');
+    assert.equal(await page.textContent('#quote-ask'), '100027 × 0.001');
+    assert.equal(await page.textContent('#quote-mid'), '100020.00');
+    assert.equal(await page.textContent('#p-sigma'), '3');
+    assert.equal(await page.textContent('#inv-q'), '1.00');
+
+    // A fill appears in the recent fills.
+    s.view.emit({
+      type: 'fill',
+      fill: {
+        tid: 1,
+        oid: 1,
+        side: 'buy',
+        px: 100_013,
+        sz: 0.001,
+        feeQuote: 0.01,
+        liquidity: 'maker',
+        tsMs: Date.now(),
+      },
+      positionBase: 0.001,
+    });
+    await page.waitForFunction(() => document.getElementById('fills-body')?.textContent?.includes('100013'));
+
+    // Stop, but cancel: nothing happens.
+    await page.click('#btn-stop');
+    await page.waitForSelector('#confirm-dialog[open]');
+    await page.click('#confirm-no');
+    await page.waitForSelector('#confirm-dialog', { state: 'hidden' });
+    assert.deepEqual(s.view.calls, []);
+
+    // Stop and confirm: the bot is told to stop, the page says "stopped".
+    await page.click('#btn-stop');
+    await page.waitForSelector('#confirm-dialog[open]');
+    assert.match((await page.textContent('#confirm-text')) ?? '', /Stop quoting\?/);
+    await page.click('#confirm-yes');
+    await page.waitForFunction(() => document.getElementById('status')?.textContent === 'stopped');
+    assert.deepEqual(s.view.calls, ['stopQuoting:stopped through the API']);
+    assert.equal(await page.getAttribute('#status', 'data-state'), 'stopped');
+
+    // Everything the page loaded came from our server: no CDN.
+    const origin = new URL(s.server.url).origin.replace('http', '');
+    const foreign = requests.filter((u) => !u.replace(/^(http|ws)/, '').startsWith(origin));
+    assert.deepEqual(foreign, []);
+    assert.deepEqual(pageErrors, []);
+  });
+
+  it('fits a phone screen without sideways scrolling', async () => {
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.waitForTimeout(200);
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(overflow <= 0, `page is ${overflow}px wider than the phone screen`);
+    const stopBox = await page.locator('#btn-stop').boundingBox();
+    assert.ok(stopBox && stopBox.width > 300, 'controls take the full width on a phone');
+  });
+});
