@@ -125,6 +125,55 @@ describe('Ledger per-minute statistics', () => {
     close(s.sharpe, (mean / std) * Math.sqrt(MINUTES_PER_YEAR));
     assert.ok(Number.isNaN(s.sortino)); // no losing minute
   });
+
+  it('exposes the mean and sample std of per-minute PnL (hand-computed)', () => {
+    const l = new Ledger(1, 5);
+    l.advance(0);
+    l.onMid(100);
+    l.onFill('buy', 100, 2, 0, false);
+    l.advance(60_000);
+    l.onMid(101); // minute 0: 0; minute 1: +2
+    l.advance(180_000); // minute 2 had no event: 0
+    l.onMid(99.5); // minute 3: 2 × (99.5 − 101) = −3
+    const s = l.snapshot(); // [0, 2, 0, −3]: mean −0.25, Σ(x − mean)² = 0.0625 + 5.0625 + 0.0625 + 7.5625 = 12.75
+    assert.equal(s.minutes, 4);
+    close(s.minutePnlMeanQuote, -0.25);
+    close(s.minutePnlStdQuote, Math.sqrt(12.75 / 3));
+    close(s.sharpe, (-0.25 / Math.sqrt(4.25)) * Math.sqrt(MINUTES_PER_YEAR));
+    // The snapshot leaves the ledger untouched: one more minute extends the same series.
+    l.advance(240_000);
+    l.onMid(100.5); // minute 4: +2 → [0, 2, 0, −3, 2]: mean 0.2, Σ(x − mean)² = 0.04 + 3.24 + 0.04 + 10.24 + 3.24 = 16.8
+    const t = l.snapshot();
+    assert.equal(t.minutes, 5);
+    close(t.minutePnlMeanQuote, 0.2);
+    close(t.minutePnlStdQuote, Math.sqrt(16.8 / 4));
+  });
+
+  it('a flat per-minute series has std exactly 0 (no cancellation at a large PnL level)', () => {
+    const l = new Ledger(1, 5);
+    l.advance(0);
+    l.onMid(1_000_000);
+    l.onFill('sell', 1_000_000, 1, 0, false);
+    for (let m = 1; m <= 3; m++) {
+      l.advance(m * 60_000);
+      l.onMid(1_000_000 - 1_000 * m); // +1000 each minute from minute 1 on
+    }
+    const s = l.snapshot(); // [0, 1000, 1000, 1000]
+    close(s.minutePnlMeanQuote, 750);
+    close(s.minutePnlStdQuote, 500); // √(3·250² + 750²)/3 = √(750 000/3) = 500
+    const flat = new Ledger(1, 5);
+    flat.advance(0);
+    flat.onMid(1_000_000);
+    flat.advance(180_000);
+    const f = flat.snapshot(); // [0, 0, 0, 0]
+    assert.equal(f.minutePnlStdQuote, 0);
+    assert.ok(Number.isNaN(f.sharpe));
+    const one = new Ledger(1, 5);
+    one.advance(0);
+    one.onMid(100);
+    assert.equal(one.snapshot().minutes, 1);
+    assert.ok(Number.isNaN(one.snapshot().minutePnlStdQuote));
+  });
 });
 
 describe('accounting identity on the bundled BTC sample (real strategy)', () => {

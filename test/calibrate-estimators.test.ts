@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { Ledger } from '../src/backtest/ledger.ts';
 import { type AggressiveOrder, AggressorGrouper, TradeIdFilter } from '../src/calibrate/aggressors.ts';
 import { DayEventStore } from '../src/calibrate/day-events.ts';
 import { gammaRange, logSpaced, searchGamma } from '../src/calibrate/gamma-search.ts';
 import { fitIntensity } from '../src/calibrate/intensity.ts';
-import { scoreEquity, scoreMinutePnl } from '../src/calibrate/score.ts';
+import { scoreEquity, scoreLedger, scoreMinutePnl } from '../src/calibrate/score.ts';
 import { inferTickFromPrices, resolveTickSize } from '../src/calibrate/tick-size.ts';
 import { isLastDayComplete, utcDateKey } from '../src/calibrate/trading-day.ts';
 import { headlineSigma, sigmaFromMids } from '../src/calibrate/volatility.ts';
@@ -167,6 +168,36 @@ describe('γ score', () => {
     const withGap = scoreEquity([0, 200_000], [0, 4]);
     assert.equal(withGap.minutes, 4);
     assert.equal(withGap.pnl, 4);
+  });
+
+  it('scores a backtest from the ledger minute-PnL std, as scoreMinutePnl does (hand-computed)', () => {
+    // Long 1 from mid 100; mids 101, 100, 103 at the next minutes → minute PnL [0, 1, −1, 3]:
+    // PnL 3, mean 0.75, Σ(x − mean)² = 0.5625 + 0.0625 + 3.0625 + 5.0625 = 8.75, std √(8.75/3).
+    const l = new Ledger(1, 5);
+    l.advance(0);
+    l.onMid(100);
+    l.onFill('buy', 100, 1, 0, false);
+    for (const [m, mid] of [
+      [1, 101],
+      [2, 100],
+      [3, 103],
+    ]) {
+      l.advance(m * 60_000);
+      l.onMid(mid);
+    }
+    const s = scoreLedger(l.snapshot());
+    close(s.pnl, 3);
+    assert.equal(s.minutes, 4);
+    close(s.minuteStd, Math.sqrt(8.75 / 3));
+    close(s.score, 3 - Math.sqrt(4) * Math.sqrt(8.75 / 3));
+    const direct = scoreMinutePnl([0, 1, -1, 3]);
+    close(s.minuteStd, direct.minuteStd);
+    close(s.score, direct.score);
+    // Mean minute PnL exactly 0 (where the old Sharpe-derived std was undefined): the std is still known.
+    const zero = scoreLedger({ equityQuote: 0, minutes: 3, minutePnlStdQuote: 2 });
+    close(zero.score, -2 * Math.sqrt(3));
+    // One minute: std taken as 0, score = PnL.
+    assert.equal(scoreLedger({ equityQuote: 5, minutes: 1, minutePnlStdQuote: Number.NaN }).score, 5);
   });
 });
 

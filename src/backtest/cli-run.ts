@@ -1,6 +1,6 @@
 import { UserError } from '../core/errors.ts';
 import { describeBadRows } from '../data/reader.ts';
-import { HYPERLIQUID_PERP_UNIVERSE } from '../fake-exchange/universe.ts';
+import { szDecimalsOf } from '../exchange/hyperliquid/universe.ts';
 import { parseHorizon } from '../model/horizon.ts';
 import type { ModelParams } from '../model/params.ts';
 import { loadParamsFile } from '../model/params-file.ts';
@@ -77,13 +77,13 @@ function horizon(text: string) {
 
 function szDecimalsFor(o: BacktestCliOptions): number {
   if (o.szDecimals !== undefined) return o.szDecimals;
-  const known = HYPERLIQUID_PERP_UNIVERSE.find((a) => a.name.toUpperCase() === o.ticker.toUpperCase());
-  if (known === undefined) {
+  const known = szDecimalsOf(o.ticker);
+  if (known === null) {
     throw new UserError(
       `no size decimals known for ${o.ticker}; pass --sz-decimals N (Hyperliquid meta "szDecimals", e.g. BTC 5, ETH 4).`,
     );
   }
-  return known.szDecimals;
+  return known;
 }
 
 export async function runBacktestCommand(o: BacktestCliOptions): Promise<void> {

@@ -11,7 +11,9 @@ import type { Side } from '../core/market.ts';
  * - inventoryPnl: Σ position × Δmid over every mid change (the mark-to-market of inventory we held).
  * - fees: Σ fees paid (a rebate is negative).
  * Per-minute PnL (for Sharpe/Sortino) = change of equity over each UTC minute from the first event's minute to
- * the last's; minutes with no event count as 0. Statistics stream (constant memory).
+ * the last's; minutes with no event count as 0. Statistics stream (constant memory): mean and sum of squared
+ * deviations are updated with Welford's method (a run of empty minutes joins as one batch of zeros, Chan et al.),
+ * so a flat series has a std of exactly 0 and a large PnL level does not cancel the variance away.
  */
 export const MINUTES_PER_YEAR = 365 * 24 * 60;
 const MINUTE_MS = 60_000;
@@ -39,6 +41,13 @@ export interface LedgerSnapshot {
   maxDrawdownQuote: number;
   /** Minutes in the per-minute PnL series. */
   minutes: number;
+  /** Mean of per-minute PnL, quote units; NaN with no minute. */
+  minutePnlMeanQuote: number;
+  /**
+   * Sample standard deviation (n − 1) of per-minute PnL, quote units: 0 for a flat series, NaN with fewer than
+   * 2 minutes. The calibration score uses it directly (src/calibrate/score.ts).
+   */
+  minutePnlStdQuote: number;
   /** Annualised (√525 600) mean ÷ std of per-minute PnL; NaN with fewer than 2 minutes or zero std. */
   sharpe: number;
   /** Annualised mean ÷ downside deviation (root mean square of negative per-minute PnL); NaN when undefined. */
@@ -70,8 +79,9 @@ export class Ledger {
   private minute = Number.NaN;
   private minuteStartEquity = 0;
   private n = 0;
-  private sum = 0;
-  private sumSq = 0;
+  private mean = 0;
+  /** Σ (x − mean)² over the closed minutes (Welford). */
+  private m2 = 0;
   private downSq = 0;
 
   constructor(
@@ -100,7 +110,7 @@ export class Ledger {
     if (m !== this.minute) {
       if (!Number.isNaN(this.minute) && m > this.minute) {
         this.closeMinute();
-        this.n += m - this.minute - 1; // minutes without events: zero PnL
+        this.addZeroMinutes(m - this.minute - 1); // minutes without events: zero PnL
       }
       this.minute = m;
       this.minuteStartEquity = !Number.isNaN(this.mid) ? this.equity : 0;
@@ -143,19 +153,21 @@ export class Ledger {
   snapshot(): LedgerSnapshot {
     // Close the running minute without disturbing the ledger (a snapshot may be taken mid-run).
     let n = this.n;
-    let sum = this.sum;
-    let sumSq = this.sumSq;
+    let mean = this.mean;
+    let m2 = this.m2;
     let downSq = this.downSq;
     if (!Number.isNaN(this.minute) && !Number.isNaN(this.mid)) {
       const x = this.equity - this.minuteStartEquity;
       n++;
-      sum += x;
-      sumSq += x * x;
+      const delta = x - mean;
+      mean += delta / n;
+      m2 += delta * (x - mean);
       if (x < 0) downSq += x * x;
     }
-    const mean = n > 0 ? sum / n : Number.NaN;
-    const variance = n > 1 ? (sumSq - n * mean * mean) / (n - 1) : Number.NaN;
-    const std = variance > 0 ? Math.sqrt(variance) : Number.NaN;
+    if (n === 0) mean = Number.NaN;
+    const minuteStd = n > 1 ? Math.sqrt(Math.max(0, m2) / (n - 1)) : Number.NaN;
+    // Sharpe is undefined (NaN) for a flat series: std 0.
+    const std = minuteStd > 0 ? minuteStd : Number.NaN;
     const downDev = n > 0 && downSq > 0 ? Math.sqrt(downSq / n) : Number.NaN;
     const annual = Math.sqrt(MINUTES_PER_YEAR);
     return {
@@ -178,6 +190,8 @@ export class Ledger {
       timeAtLimitShare: this.totalMs > 0 ? this.atLimitMs / this.totalMs : 0,
       maxDrawdownQuote: this.maxDrawdown,
       minutes: n,
+      minutePnlMeanQuote: mean,
+      minutePnlStdQuote: minuteStd,
       sharpe: n > 1 ? (mean / std) * annual : Number.NaN,
       sortino: n > 1 ? (mean / downDev) * annual : Number.NaN,
     };
@@ -186,9 +200,20 @@ export class Ledger {
   private closeMinute(): void {
     const x = (!Number.isNaN(this.mid) ? this.equity : 0) - this.minuteStartEquity;
     this.n++;
-    this.sum += x;
-    this.sumSq += x * x;
+    const delta = x - this.mean;
+    this.mean += delta / this.n;
+    this.m2 += delta * (x - this.mean);
     if (x < 0) this.downSq += x * x;
+  }
+
+  /** `k` minutes of zero PnL at once: Chan et al.'s merge of (n, mean, m2) with (k, 0, 0). */
+  private addZeroMinutes(k: number): void {
+    if (k <= 0) return;
+    const n = this.n + k;
+    const delta = -this.mean;
+    this.m2 += (delta * delta * this.n * k) / n;
+    this.mean += (delta * k) / n;
+    this.n = n;
   }
 
   private markDrawdown(): void {

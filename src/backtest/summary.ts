@@ -51,6 +51,8 @@ export function backtestJson(
     sharpe: sig(r.sharpe),
     sortino: sig(r.sortino),
     minutes: r.minutes,
+    minute_pnl_mean: r6(r.minutePnlMeanQuote),
+    minute_pnl_std: r6(r.minutePnlStdQuote),
     max_drawdown: r6(r.maxDrawdownQuote),
     turnover: r6(r.turnoverQuote),
     orders_placed: r.ordersPlaced,
@@ -86,6 +88,7 @@ export function backtestText(r: BacktestResult, ticker: string): string {
     `final position    ${r.positionBase} (${f(r.finalPositionLots, 3)} lots) at mid ${r.lastMid}`,
     `inventory         mean |q| ${f(r.meanAbsQLots, 3)} lots, max |q| ${f(r.maxAbsPositionLots, 3)} lots, at limit ${f(r.timeAtLimitShare * 100, 1)} % of time`,
     `risk              Sharpe ${f(r.sharpe)}, Sortino ${f(r.sortino)} (annualised, per-minute PnL, ${r.minutes} min), max drawdown ${f(r.maxDrawdownQuote, 4)} USDC`,
+    `minute pnl        mean ${f(r.minutePnlMeanQuote, 4)} USDC, std ${f(r.minutePnlStdQuote, 4)} USDC over ${r.minutes} min`,
     `turnover          ${f(r.turnoverQuote)} USDC; orders ${r.ordersPlaced} placed, ${r.modifies} modified, ${r.cancels} cancelled, ${r.rejects} rejected`,
   ];
   return `${lines.join('\n')}\n`;

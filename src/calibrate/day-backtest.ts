@@ -5,13 +5,13 @@
  * loops over an array, without holding the day as ~1 M objects.
  */
 
-import { BacktestEngine, type BacktestResult, MINUTES_PER_YEAR } from '../backtest/index.ts';
+import { BacktestEngine, type BacktestResult } from '../backtest/index.ts';
 import type { HorizonConfig } from '../model/horizon.ts';
 import type { ModelParams } from '../model/params.ts';
 import type { QueueModelName } from '../sim/queue.ts';
 import { createStrategy } from '../strategy/index.ts';
 import type { DayEvents } from './day-events.ts';
-import { scoreEquity } from './score.ts';
+import { scoreLedger } from './score.ts';
 
 export interface DayBacktestOutcome {
   /** Day PnL: final equity (cash + position × last mid, fees included), quote units. */
@@ -45,17 +45,6 @@ export interface DayBacktestSettings {
   minSpreadBps: number;
 }
 
-/**
- * Minute-PnL standard deviation from the ledger's figures: Sharpe = mean ÷ std × √(minutes per year) and
- * mean = pnl ÷ minutes, so std = mean × √(minutes per year) ÷ Sharpe. Sharpe is NaN when the std is 0 (or
- * fewer than 2 minutes): std 0. Sharpe exactly 0 (mean exactly 0) leaves std unknown: NaN.
- */
-export function minuteStdFromLedger(r: Pick<BacktestResult, 'pnlQuote' | 'minutes' | 'sharpe'>): number {
-  if (r.minutes < 2 || Number.isNaN(r.sharpe)) return 0;
-  if (r.sharpe === 0) return Number.NaN;
-  return ((r.pnlQuote / r.minutes) * Math.sqrt(MINUTES_PER_YEAR)) / r.sharpe;
-}
-
 export function createDayBacktester(s: DayBacktestSettings): DayBacktester {
   const run = (events: DayEvents, params: ModelParams, series: boolean): BacktestResult => {
     const engine = new BacktestEngine({
@@ -82,16 +71,10 @@ export function createDayBacktester(s: DayBacktestSettings): DayBacktester {
     return engine.finish();
   };
   return (events, params, withEquity) => {
-    let r = run(events, params, withEquity);
-    let minuteStd = minuteStdFromLedger(r);
-    if (Number.isNaN(minuteStd)) {
-      // Rare (mean minute PnL exactly 0): measure the std on the equity series instead.
-      if (r.series === null) r = run(events, params, true);
-      const series = r.series as NonNullable<BacktestResult['series']>;
-      minuteStd = scoreEquity(series.tMs, series.equityQuote).minuteStd;
-    }
+    const r = run(events, params, withEquity);
+    const { minutes, minuteStd } = scoreLedger(r); // the ledger's own minute-PnL std (0 below 2 minutes)
     const equityCurve =
       withEquity && r.series !== null ? { timesMs: r.series.tMs, equity: r.series.equityQuote } : null;
-    return { pnl: r.pnlQuote, fills: r.fills, minutes: r.minutes, minuteStd, equityCurve };
+    return { pnl: r.pnlQuote, fills: r.fills, minutes, minuteStd, equityCurve };
   };
 }

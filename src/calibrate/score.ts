@@ -10,6 +10,8 @@
  * fills scores 0, so a γ that loses money on average is never preferred to standing aside.
  */
 
+import type { LedgerSnapshot } from '../backtest/ledger.ts';
+
 export const DEFAULT_RISK_PENALTY = 1;
 
 export interface MinutePnlStats {
@@ -62,6 +64,21 @@ export function scoreMinutePnl(
   let ss = 0;
   for (const x of minutePnl) ss += (x - mean) ** 2;
   const minuteStd = Math.sqrt(ss / (minutes - 1));
+  return { pnl, minutes, minuteStd, score: scoreFromStats(pnl, minutes, minuteStd, riskPenalty) };
+}
+
+/**
+ * The score of a backtest from its ledger's own per-minute statistics (the same minute series the Sharpe ratio
+ * uses): pnl = final equity (the run starts flat with zero cash), std = the ledger's sample std of minute PnL,
+ * taken as 0 with fewer than 2 minutes (as scoreMinutePnl does).
+ */
+export function scoreLedger(
+  ledger: Pick<LedgerSnapshot, 'equityQuote' | 'minutes' | 'minutePnlStdQuote'>,
+  riskPenalty = DEFAULT_RISK_PENALTY,
+): MinutePnlStats {
+  const pnl = ledger.equityQuote;
+  const minutes = ledger.minutes;
+  const minuteStd = minutes < 2 || Number.isNaN(ledger.minutePnlStdQuote) ? 0 : ledger.minutePnlStdQuote;
   return { pnl, minutes, minuteStd, score: scoreFromStats(pnl, minutes, minuteStd, riskPenalty) };
 }
 

@@ -4,7 +4,7 @@
  * exchange rules module, at the data's mid); else inferred from the prices in the data.
  */
 import { tickSizeAt } from '../exchange/hyperliquid/rules.ts';
-import { HYPERLIQUID_PERP_UNIVERSE } from '../fake-exchange/universe.ts';
+import { szDecimalsOf } from '../exchange/hyperliquid/universe.ts';
 
 export type TickSource = 'flag' | 'hyperliquid-rule' | 'inferred';
 
@@ -15,8 +15,7 @@ export interface TickSize {
 
 /** szDecimals of a Hyperliquid perp from the shipped `meta` universe (BTC 5, ETH 4, SOL 2…), or null. */
 export function knownSzDecimals(symbol: string): number | null {
-  const hit = HYPERLIQUID_PERP_UNIVERSE.find((a) => a.name === symbol);
-  return hit === undefined ? null : hit.szDecimals;
+  return szDecimalsOf(symbol);
 }
 
 /**

@@ -7,8 +7,15 @@
  * collector writes its own: a per-symbol counter of snapshots written by this collector run, 1, 2, 3…
  * It restarts at 1 when a collector run starts (also when appending to an existing file); order rows by
  * exchange_timestamp, and read a reset to 1 as "a new recording run started here".
+ *
+ * Restarts: the trade-id window of each symbol is seeded from the tail of its existing trades file (at most
+ * `dedupWindow` rows, read from the end), so trades re-sent on the new subscription are not appended twice.
  */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Logger } from '../core/log.ts';
+import { marketFileName } from '../data/layout.ts';
+import { readTradeTail } from '../data/trade-tail.ts';
 import { MarketDataWriter } from '../data/writer.ts';
 import type {
   ParsedBbo,
@@ -66,6 +73,8 @@ export class MarketRecorder {
     repeatedSnapshots: 0,
     serverErrors: 0,
   };
+  /** Trade ids per symbol read from the end of an existing trades file at start (0 for a new file). */
+  readonly seededTradeIds: Record<string, number> = {};
   private readonly bySymbol = new Map<string, SymbolState>();
   private readonly throttle = new LogThrottle(10_000);
   private readonly nowMs: () => number;
@@ -73,9 +82,19 @@ export class MarketRecorder {
   constructor(private readonly options: RecorderOptions) {
     this.nowMs = options.nowMs ?? Date.now;
     for (const symbol of options.symbols) {
+      // The writer first: it checks the existing files' headers, so a foreign file fails before it is read.
+      const writer = new MarketDataWriter({ dir: options.outDir, symbol, depth: options.depth });
+      const tradeIds = new RecentTradeIds(options.dedupWindow ?? 50_000);
+      const tradesFile = join(options.outDir, marketFileName('trades', symbol));
+      const tail = existsSync(tradesFile) ? readTradeTail(tradesFile, tradeIds.capacity) : [];
+      tradeIds.seed(tail);
+      this.seededTradeIds[symbol] = tail.length;
+      if (tail.length > 0) {
+        options.logger?.info('trade ids seeded from the existing file', { symbol, ids: tail.length });
+      }
       this.bySymbol.set(symbol, {
-        writer: new MarketDataWriter({ dir: options.outDir, symbol, depth: options.depth }),
-        tradeIds: new RecentTradeIds(options.dedupWindow ?? 50_000),
+        writer,
+        tradeIds,
         counts: { bbo: 0, trades: 0, books: 0, duplicateTrades: 0 },
         bookSeq: 0,
         lastBbo: null,

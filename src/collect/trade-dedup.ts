@@ -35,6 +35,16 @@ export class RecentTradeIds {
     return true;
   }
 
+  /**
+   * Remembers ids already on disk (oldest first, e.g. the tail of the trades file at start-up) without counting
+   * duplicates: after a process restart the first batch Hyperliquid re-sends is then recognised as seen.
+   */
+  seed(tids: readonly number[]): void {
+    for (const tid of tids) {
+      if (!this.seen.has(tid)) this.admit(tid);
+    }
+  }
+
   get size(): number {
     return this.seen.size;
   }

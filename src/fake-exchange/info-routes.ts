@@ -4,10 +4,11 @@
  * shapes of the real responses (test/fixtures/hyperliquid/api-responses/): meta, l2Book, allMids.
  * The same table answers WebSocket `post` requests of type "info".
  */
+
+import { HYPERLIQUID_PERP_UNIVERSE, type PerpAssetMeta } from '../exchange/hyperliquid/universe.ts';
 import { wireDecimal } from '../exchange/hyperliquid/ws-messages.ts';
 import type { CoinMarket } from './coin-market.ts';
 import type { ReplayClock } from './replay-clock.ts';
-import { HYPERLIQUID_PERP_UNIVERSE, type PerpAssetMeta } from './universe.ts';
 
 /** A request the exchange refuses: HTTP status and a one-line body. */
 export class InfoRequestError extends Error {

@@ -23,6 +23,7 @@ import type { Logger } from '../core/log.ts';
 import type { MarketEvent } from '../core/market.ts';
 import type { Cloid, L1Action, OrderWire } from '../exchange/hyperliquid/actions.ts';
 import { isValidPrice, isValidSize, meetsMinOrderValue } from '../exchange/hyperliquid/rules.ts';
+import type { PerpAssetMeta } from '../exchange/hyperliquid/universe.ts';
 import { channelFrame, wireDecimal } from '../exchange/hyperliquid/ws-messages.ts';
 import {
   ConstantLatency,
@@ -36,7 +37,6 @@ import { marginSummary, PerpAccount } from './accounts.ts';
 import type { CoinMarket } from './coin-market.ts';
 import type { ReplayClock } from './replay-clock.ts';
 import type { SubscriptionRegistry } from './subscriptions.ts';
-import type { PerpAssetMeta } from './universe.ts';
 import { type FillWire, type OrderRecord, type OrderStatusName, wireUsdc, wsOrderWire } from './user-wire.ts';
 
 /** The body of an /exchange answer: {"status":"ok","response":{…}} or {"status":"err","response":"…"}. */
