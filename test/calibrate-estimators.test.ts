@@ -63,9 +63,9 @@ describe('aggressive orders from prints', () => {
     g.onPrint(3000, 'sell', 105); // new ms: mid before = 110
     g.flush();
     assert.deepEqual(orders, [
-      { exchMs: 2000, side: 'buy', depth: 4, prints: 4 },
-      { exchMs: 2000, side: 'sell', depth: 1, prints: 1 },
-      { exchMs: 3000, side: 'sell', depth: 5, prints: 1 },
+      { exchMs: 2000, side: 'buy', depth: 4, prints: 4, refMs: 1000 },
+      { exchMs: 2000, side: 'sell', depth: 1, prints: 1, refMs: 1000 },
+      { exchMs: 3000, side: 'sell', depth: 5, prints: 1, refMs: 2000 },
     ]);
   });
 
@@ -97,21 +97,22 @@ describe('λ(δ) fit', () => {
   it('Poisson ML on the binned grid: hand-computed A, k and R²', () => {
     // T = 100 s, tick 1. Depths: 10 at the touch (0.5: below the grid), 4 × 1.5, 2 × 2.5, 1 × 3.5, 1 × 4.5.
     // minOrders 2 → the grid stops at δ = 3 (the 2nd deepest order is at 3.5). Bins [1,2): 4, [2,3): 2, [3,∞): 2.
-    // N(≥1, 2, 3) = 8, 4, 2 → λ = 8/200, 4/200, 2/200. S = 0·4 + 1·2 + 2·2 = 6, M = 8 − 2 = 6 → r = ½:
-    // k = ln 2, A = 8·e^k/200 = 0.08. The points lie exactly on the fit: R² = 1.
+    // N(≥1, 2, 3) = 8, 4, 2 → λ = 8/200, 4/200, 2/200, attained at the observed depths 1.5, 2.5, 3.5.
+    // S = 0·4 + 1·2 + 2·2 = 6, M = 8 − 2 = 6 → r = ½: k = ln 2, A = 8·e^(1.5·k)/200 = 0.04·2^1.5 (anchored at the
+    // observed 1.5, not the grid's 1). The points lie exactly on the fit: R² = 1.
     const depths = [...Array(10).fill(0.5), ...Array(4).fill(1.5), 2.5, 2.5, 3.5, 4.5];
     const res = fitIntensity(depths, 100, 1, 2);
     assert.ok(res.ok);
     if (!res.ok) return;
     close(res.fit.k, Math.LN2);
-    close(res.fit.A, 0.08);
+    close(res.fit.A, 0.04 * 2 ** 1.5);
     close(res.fit.r2, 1);
     assert.deepEqual(
-      res.fit.points.map((p) => [p.depth, p.orders]),
+      res.fit.points.map((p) => [p.gridDepth, p.depth, p.orders]),
       [
-        [1, 8],
-        [2, 4],
-        [3, 2],
+        [1, 1.5, 8],
+        [2, 2.5, 4],
+        [3, 3.5, 2],
       ],
     );
     close(res.fit.points[0]?.lambda ?? 0, 0.04);

@@ -29,6 +29,8 @@ describe('calibrate recovers σ, A, k on synthetic markets (within 10 %)', () =>
         if (fit === null) continue;
         const rel = (x: number, truth: number) => Math.abs(x / truth - 1);
         assert.ok(rel(d.sigma, s.sigma) < 0.1, `σ ${d.sigma} vs ${s.sigma}`);
+        // The synth gives A its Avellaneda–Stoikov meaning (a quote at distance δ is reached at A·e^(−kδ)), and
+        // λ(δ) is anchored at the depths actually observed, so the fit must return the spec's A.
         assert.ok(rel(fit.A, s.A) < 0.1, `A ${fit.A} vs ${s.A}`);
         assert.ok(rel(fit.k, s.k) < 0.1, `k ${fit.k} vs ${s.k}`);
         assert.ok(fit.r2 > 0.95, `R² ${fit.r2}`);

@@ -11,6 +11,7 @@ import { UserError } from '../src/core/errors.ts';
 import { writeSynthMarket } from '../src/data/synth.ts';
 import type { ModelParams } from '../src/model/params.ts';
 import { loadParamsFile } from '../src/model/params-file.ts';
+import { totalSpreadFor } from '../src/model/spread-target.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'hlmm-calibrate-'));
 after(() => rmSync(root, { recursive: true, force: true }));
@@ -24,7 +25,7 @@ function recordingBacktester(log: Map<string, ModelParams[]>): DayBacktester {
     const date = utcDateKey(events.firstMs);
     log.set(date, [...(log.get(date) ?? []), params]);
     const pnl = -((Math.log10(params.gamma) + 3) ** 2) + events.length * 1e-6;
-    return { pnl, fills: 1, minutes: 1440, minuteStd: 0, equityCurve: null };
+    return { pnl, fills: 20, minutes: 1440, minuteStd: 0, equityCurve: null };
   };
 }
 
@@ -82,7 +83,7 @@ describe('walk-forward without look-ahead', () => {
     );
     const strip = (r: CalibrationResult, i: number) => {
       const d = r.days[i];
-      return { sigma: d?.sigma, A: d?.fit?.A, k: d?.fit?.k, gamma: d?.gamma?.best.gamma };
+      return { sigma: d?.sigma, A: d?.fit?.A, k: d?.fit?.k, gamma: d?.gamma?.best?.gamma };
     };
     // Days 1 and 2: identical estimates and γ.
     assert.deepEqual(strip(b, 0), strip(a, 0));
@@ -99,7 +100,7 @@ describe('walk-forward without look-ahead', () => {
     assert.ok((logA.get('2025-01-01') ?? []).length === 0);
   });
 
-  it('headline: σ = mean of the daily σ, A and k of the last day, γ of the last backtested day', async () => {
+  it('headline: σ = mean of the daily σ, A and k of the last day, γ re-solved to the tested spread', async () => {
     const r = await calibrate({
       dataDir: base,
       ticker: 'SYN',
@@ -109,11 +110,53 @@ describe('walk-forward without look-ahead', () => {
     const sigmas = r.days.map((d) => d.sigma);
     assert.ok(Math.abs(r.headline.sigma - sigmas.reduce((x, y) => x + y, 0) / sigmas.length) < 1e-12);
     assert.equal(r.headline.A, r.days[2]?.fit?.A);
-    assert.equal(r.headline.gamma, r.days[2]?.gamma?.best.gamma);
+    const best = r.days[2]?.gamma?.best;
+    assert.ok(best);
+    assert.equal(r.headline.gammaChoice.tested?.gamma, best.gamma);
+    // The published γ quotes, with the published σ and k, the total spread the tested γ quoted in its backtest.
+    const published = totalSpreadFor(r.headline.gamma, r.headline.sigma, r.tauS, r.headline.k, 'as');
+    assert.ok(Math.abs(published / best.spreadQuote - 1) < 1e-9, `${published} vs ${best.spreadQuote}`);
+    assert.ok(r.headline.gamma !== best.gamma && r.notes.some((n) => /published γ .* differs/.test(n)));
     // The stand-in score peaks at γ = 1e-3: the search lands near it when the grid covers it.
     const range = r.days[2]?.gamma?.range;
     if (range && range.gammaLow < 1e-3 && range.gammaHigh > 1e-3)
-      assert.ok(Math.abs(Math.log10(r.headline.gamma) + 3) < 0.1);
+      assert.ok(Math.abs(Math.log10(best.gamma) + 3) < 0.1);
+  });
+});
+
+describe('γ eligibility: a minimum number of fills', () => {
+  const dir = join(root, 'fills');
+  before(() =>
+    writeSynthMarket({
+      sigma: 2,
+      A: 0.03,
+      k: 0.5,
+      tickSize: 1,
+      outDir: dir,
+      ticker: 'SYN',
+      days: 3,
+      seed: 5,
+      stepMs: 1000,
+    }),
+  );
+  it('a γ that never trades (score 0) does not beat a losing γ that trades; all-idle days are flagged', async () => {
+    // γ ≥ 1e-3: no fills, PnL 0 (score 0, the old winner). γ < 1e-3: 20 fills and a loss of 1 USDC.
+    const idleAbove: DayBacktester = (_e, p) =>
+      p.gamma >= 1e-3
+        ? { pnl: 0, fills: 0, minutes: 1440, minuteStd: 0, equityCurve: null }
+        : { pnl: -1, fills: 20, minutes: 1440, minuteStd: 0, equityCurve: null };
+    const r = await calibrate({ dataDir: dir, ticker: 'SYN', tickSize: 1, backtest: idleAbove, minFills: 5 });
+    for (const d of r.days.slice(1)) {
+      assert.ok(d.gamma?.best, `${d.date} has an eligible γ`);
+      assert.ok((d.gamma?.best?.gamma ?? 1) < 1e-3 && d.gamma?.best?.fills === 20);
+      assert.ok(d.gamma?.curve.some((p) => !p.eligible && p.score === 0));
+    }
+    const idle: DayBacktester = () => ({ pnl: 0, fills: 0, minutes: 1440, minuteStd: 0, equityCurve: null });
+    await assert.rejects(
+      calibrate({ dataDir: dir, ticker: 'SYN', tickSize: 1, backtest: idle }),
+      (e: unknown) =>
+        e instanceof UserError && /no backtested day had a γ with at least 5 fills/.test(e.message),
+    );
   });
 });
 

@@ -84,8 +84,8 @@ describe('generateSynthMarket', () => {
       i = j;
     }
     assert.ok(multiLevel > 100, 'several prints per order happen');
-    // Orders ≈ 2·A·86 400 = 3456.
-    assert.ok(Math.abs(summary.aggressiveOrders / 3456 - 1) < 0.1);
+    // Orders that reach the touch (½ tick from the mid) ≈ 2·A·86 400·e^(−k·½) = 3456 × 0.7788 = 2691.5.
+    assert.ok(Math.abs(summary.aggressiveOrders / 2691.5 - 1) < 0.1);
     assert.ok(bbos.every((b, i) => i === 0 || b.exchMs >= (bbos[i - 1] as Bbo).exchMs));
   });
 

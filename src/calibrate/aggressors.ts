@@ -6,6 +6,8 @@
  * side) are one aggressive order. Its depth δ is the distance from the mid just before it (the mid of the last
  * BBO strictly before that millisecond — Hyperliquid publishes a block's BBO after its trades) to its furthest
  * print: max price − mid for a buy, mid − min price for a sell. A per-day mid would make δ meaningless.
+ * Each order carries the age of that reference BBO, so that the day estimate can drop orders measured from a
+ * stale book (a recording whose BBO stream stopped while trades kept coming: ./day-estimate.ts).
  */
 import type { Side } from '../core/market.ts';
 
@@ -15,6 +17,8 @@ export interface AggressiveOrder {
   /** Distance of the furthest print from the mid just before, quote units (≥ 0 unless the book was stale). */
   depth: number;
   prints: number;
+  /** Exchange ms of the BBO the depth is measured from (the last BBO strictly before `exchMs`). */
+  refMs: number;
 }
 
 /**
@@ -27,14 +31,18 @@ export class AggressorGrouper {
   private currentMs = Number.NEGATIVE_INFINITY;
   /** Mid of the latest BBO seen. */
   private latestMid = Number.NaN;
-  /** Mid in force just before `currentMs`. */
+  private latestMidMs = Number.NaN;
+  /** Mid in force just before `currentMs`, and the exchange ms of its BBO. */
   private midBefore = Number.NaN;
+  private midBeforeMs = Number.NaN;
   private buyMaxPx = Number.NaN;
   private buyPrints = 0;
   private sellMinPx = Number.NaN;
   private sellPrints = 0;
   private groupMidBuy = Number.NaN;
   private groupMidSell = Number.NaN;
+  private groupRefBuyMs = Number.NaN;
+  private groupRefSellMs = Number.NaN;
   private groupMs = Number.NaN;
   droppedNoMid = 0;
 
@@ -48,6 +56,7 @@ export class AggressorGrouper {
         this.flush();
         this.currentMs = exchMs;
         this.midBefore = this.latestMid;
+        this.midBeforeMs = this.latestMidMs;
       } else {
         // An out-of-order row (e.g. a late duplicate): close the open groups, keep the clock where it is.
         this.flush();
@@ -58,6 +67,7 @@ export class AggressorGrouper {
   onMid(exchMs: number, mid: number): void {
     this.advance(exchMs);
     this.latestMid = mid;
+    this.latestMidMs = exchMs;
   }
 
   onPrint(exchMs: number, side: Side, px: number): void {
@@ -73,10 +83,12 @@ export class AggressorGrouper {
       if (this.buyPrints === 0 || px > this.buyMaxPx) this.buyMaxPx = px;
       this.buyPrints++;
       this.groupMidBuy = ref;
+      this.groupRefBuyMs = this.midBeforeMs;
     } else {
       if (this.sellPrints === 0 || px < this.sellMinPx) this.sellMinPx = px;
       this.sellPrints++;
       this.groupMidSell = ref;
+      this.groupRefSellMs = this.midBeforeMs;
     }
   }
 
@@ -88,6 +100,7 @@ export class AggressorGrouper {
         side: 'buy',
         depth: this.buyMaxPx - this.groupMidBuy,
         prints: this.buyPrints,
+        refMs: this.groupRefBuyMs,
       });
       this.buyPrints = 0;
     }
@@ -97,6 +110,7 @@ export class AggressorGrouper {
         side: 'sell',
         depth: this.groupMidSell - this.sellMinPx,
         prints: this.sellPrints,
+        refMs: this.groupRefSellMs,
       });
       this.sellPrints = 0;
     }

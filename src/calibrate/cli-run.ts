@@ -34,6 +34,9 @@ export interface CalibrateCliOptions {
   refineSteps: number;
   riskPenalty: number;
   minOrders: number;
+  maxBboAgeMs: number;
+  minFills: number;
+  minFitR2: number;
 }
 
 /** szDecimals for the strategy's rounding: flag, Hyperliquid's table, else the one whose price rule fits the tick. */
@@ -83,6 +86,9 @@ export async function runCalibrateCommand(o: CalibrateCliOptions): Promise<void>
     refineSteps: o.refineSteps,
     riskPenalty: o.riskPenalty,
     minOrders: o.minOrders,
+    maxRefAgeMs: o.maxBboAgeMs,
+    minFills: o.minFills,
+    minFitR2: o.minFitR2,
     keepEquity: o.report !== undefined,
     progress,
   });

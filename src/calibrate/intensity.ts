@@ -9,7 +9,14 @@
  * Fit: Poisson maximum likelihood on the binned counts. Each order falls in exactly one bin [δ_j, δ_j+1) (the last
  * bin is [δ_J, ∞)); under λ(δ) = A·e^(−kδ) the bin counts are independent Poisson variables with means
  * 2T·A·(e^(−kδ_j) − e^(−kδ_j+1)). With a uniform grid the maximum has a closed form (a truncated geometric law):
- * r = e^(−kh) = S / (S + M), S = Σ_j (j−1)·n_j, M = orders in the bins before the last, and A = N(≥δ_1)·e^(kδ_1)/(2T).
+ * r = e^(−kh) = S / (S + M), S = Σ_j (j−1)·n_j, M = orders in the bins before the last.
+ *
+ * Anchor of A (market assumption: prints sit on price levels, and with a one-tick book the mid is half a tick off
+ * the grid, so observed depths are (j+½)·tick, not j·tick). The count N(≥δ_j) is the number of orders reaching the
+ * smallest depth actually observed at or beyond δ_j, d_j: a quote at d_j fills at exactly that rate. So each point
+ * is placed at d_j (its `depth`; the grid value is `gridDepth`) and A = N(≥δ_1)·e^(k·d_1)/(2T). Anchoring at δ_1
+ * instead biased A low by e^(−k·tick/2) (0.89 at k = 0.24/USDC on BTC). k is unaffected: it comes from the bin
+ * differences, which are spaced h apart either way.
  * Least squares on log λ was rejected: the cumulative counts N(≥δ_j) share their orders (every order is counted
  * at all grid points below its depth), so they are strongly correlated and the thin tail gets as much say as the
  * dense head; the likelihood counts each order once and weights it by what it carries.
@@ -19,8 +26,10 @@ export const MAX_GRID_POINTS = 100;
 export const DEFAULT_MIN_ORDERS = 10;
 
 export interface IntensityPoint {
-  /** Depth from the mid, quote units. */
+  /** Smallest observed depth at or beyond the grid point: where the empirical count is attained, quote units. */
   depth: number;
+  /** The grid point δ_j = j·h, quote units. */
+  gridDepth: number;
   /** Aggressive orders per second per side reaching at least this depth. */
   lambda: number;
   /** Orders (both sides) reaching at least this depth. */
@@ -83,9 +92,21 @@ export function fitIntensity(
     cumulative += bins[j] as number;
     cum[j] = cumulative;
   }
+  // d_j: the smallest depth ≥ δ_j (sorted ascending, so one forward sweep).
+  const observedDepth = new Float64Array(gridPoints + 1);
+  for (let j = 1, i = 0; j <= gridPoints; j++) {
+    const grid = j * step;
+    while (i < n && (sorted[i] as number) < grid - 1e-9 * step) i++;
+    observedDepth[j] = i < n ? (sorted[i] as number) : grid;
+  }
   for (let j = 1; j <= gridPoints; j++) {
     const orders = cum[j] as number;
-    points.push({ depth: j * step, lambda: orders / (2 * observedS), orders });
+    points.push({
+      depth: observedDepth[j] as number,
+      gridDepth: j * step,
+      lambda: orders / (2 * observedS),
+      orders,
+    });
   }
   let S = 0;
   for (let j = 1; j <= gridPoints; j++) S += (j - 1) * (bins[j] as number);
@@ -99,7 +120,7 @@ export function fitIntensity(
     return { ok: false, reason: 'no order stops before the end of the grid (k cannot be measured)' };
   const r = S / (S + M);
   const k = -Math.log(r) / step;
-  const A = ((cum[1] as number) * Math.exp(k * step)) / (2 * observedS);
+  const A = ((cum[1] as number) * Math.exp(k * (observedDepth[1] as number))) / (2 * observedS);
   return { ok: true, fit: { A, k, r2: logR2(points, A, k), points, stepQuote: step } };
 }
 

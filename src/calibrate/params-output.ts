@@ -17,7 +17,8 @@ export const PARAMS_UNITS = {
   gamma: 'per quote unit (1/USDC): risk aversion',
   tau_s: 'seconds',
   q: 'lots (position ÷ order_size_base)',
-  score: 'quote currency (USDC): day PnL − risk_penalty × √minutes × std of minute PnL',
+  score:
+    'quote currency (USDC): day PnL − risk_penalty × √minutes × std of minute PnL; in-sample (γ chosen on the day scored)',
   timestamps: 'ISO 8601 UTC',
 } as const;
 
@@ -47,7 +48,14 @@ export function buildParamsJson(r: CalibrationResult, orderSizeBase: number, now
       A: h.A,
       k: h.k,
     },
-    optimal_parameters: { gamma: h.gamma },
+    optimal_parameters: {
+      gamma: h.gamma,
+      tested_gamma: h.gammaChoice.tested?.gamma ?? null,
+      tested_on: h.gammaChoice.tested?.date ?? null,
+      tested_total_spread: h.gammaChoice.tested?.spreadQuote ?? null,
+      total_spread: h.gammaChoice.publishedSpreadQuote,
+      note: h.gammaChoice.note,
+    },
     quotes: {
       note: 'model prices at mid_price before fees and venue rounding; q in lots',
       model: r.model,
@@ -64,17 +72,22 @@ export function buildParamsJson(r: CalibrationResult, orderSizeBase: number, now
       A: d.fit?.A ?? null,
       k: d.fit?.k ?? null,
       fit_r2: d.fit?.r2 ?? null,
+      fit_poor: d.fitPoor,
       aggressors: d.buyOrders + d.sellOrders,
+      aggressors_stale_dropped: d.staleOrders,
+      aggressors_below_tick_rejected: d.belowTickOrders,
       aggressors_buy: d.buyOrders,
       aggressors_sell: d.sellOrders,
       observed_s: d.observedS,
       last_mid: d.lastMid,
-      gamma: d.gamma?.best.gamma ?? null,
-      score: d.gamma?.best.score ?? null,
-      pnl: d.gamma?.best.pnl ?? null,
-      fills: d.gamma?.best.fills ?? null,
+      gamma: d.gamma?.best?.gamma ?? null,
+      score: d.gamma?.best?.score ?? null,
+      score_in_sample: d.gamma?.best ? true : null,
+      pnl: d.gamma?.best?.pnl ?? null,
+      fills: d.gamma?.best?.fills ?? null,
       params_from: d.gamma?.paramsFrom ?? null,
       gamma_skipped: d.gammaSkipped,
+      gamma_no_eligible: d.gamma?.noEligible ?? null,
       gamma_range: d.gamma
         ? {
             low: d.gamma.range.gammaLow,
@@ -93,6 +106,7 @@ export function buildParamsJson(r: CalibrationResult, orderSizeBase: number, now
           fills: p.fills,
           minute_pnl_std: p.minuteStd,
           stage: p.stage,
+          eligible: p.eligible,
         })) ?? [],
     })),
     calibration: {
@@ -101,10 +115,13 @@ export function buildParamsJson(r: CalibrationResult, orderSizeBase: number, now
       model: r.model,
       horizon: r.horizon.kind === 'rolling' ? `rolling ${r.horizon.tauS} s` : 'end of UTC day',
       risk_penalty: r.riskPenalty,
+      min_fills: r.minFills,
+      min_fit_r2: r.minFitR2,
+      max_bbo_age_ms: r.maxRefAgeMs,
       data_end: Number.isFinite(h.lastMs) ? new Date(h.lastMs).toISOString() : null,
       left_out_incomplete_day: r.droppedIncompleteDay,
       headline_rule:
-        'sigma = mean of the last ≤ 7 daily sigmas; A, k = last complete day; gamma = best gamma of the last backtested day',
+        'sigma = mean of the last ≤ 7 daily sigmas; A, k = last complete day; gamma = the gamma giving, with these sigma and k, the total spread of the best eligible gamma (≥ min_fills fills) of the last day that had one',
       notes: r.notes,
     },
   };

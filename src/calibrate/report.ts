@@ -32,7 +32,13 @@ export function calibrationReportDoc(r: CalibrationResult, json: ParamsJson, dat
       { label: 'σ daily', value: fmt(json.market_data.sigma_daily_pct), unit: '%' },
       { label: 'A', value: fmt(json.market_data.A), unit: 'orders/s per side' },
       { label: 'k', value: fmt(json.market_data.k), unit: '1/USDC' },
-      { label: 'γ', value: fmt(json.optimal_parameters.gamma), unit: '1/USDC' },
+      {
+        label: 'γ',
+        value: fmt(json.optimal_parameters.gamma),
+        unit: '1/USDC',
+        help: json.optimal_parameters.note ?? 'as chosen by the backtest',
+      },
+      { label: 'total spread', value: fmt(json.optimal_parameters.total_spread), unit: 'USDC' },
       { label: 'bid / ask, q = 0', value: `${fmt(json.quotes.q_0.bid, 8)} / ${fmt(json.quotes.q_0.ask, 8)}` },
       {
         label: 'bid / ask, q = +1',
@@ -91,7 +97,12 @@ export function calibrationReportDoc(r: CalibrationResult, json: ParamsJson, dat
         ],
         xLabel: 'log10 γ (γ in 1/USDC)',
         yLabel: 'USDC',
-        note: `Score = day PnL − ${r.riskPenalty} × √minutes × std of minute PnL. Best γ ${fmt(g.best.gamma)} (total spread ${fmt(g.best.spreadQuote)} USDC). ${g.range.notes.join(' ')}`,
+        note:
+          `In-sample score = day PnL − ${r.riskPenalty} × √minutes × std of minute PnL; γ with fewer than ${r.minFills} fills are not eligible. ` +
+          (g.best
+            ? `Best eligible γ ${fmt(g.best.gamma)} (total spread ${fmt(g.best.spreadQuote)} USDC). `
+            : `${g.noEligible}. `) +
+          g.range.notes.join(' '),
       },
     ];
     if (g.bestEquity !== null) {
@@ -108,7 +119,7 @@ export function calibrationReportDoc(r: CalibrationResult, json: ParamsJson, dat
 
   sections.push({
     heading:
-      'Per day (estimated on the day; γ and score from trading the day with the previous day’s estimates)',
+      'Per day (σ, A, k estimated on the day; γ chosen by trading the day with the previous day’s σ, A, k — its score is in-sample)',
     blocks: [
       {
         kind: 'table',
@@ -118,10 +129,11 @@ export function calibrationReportDoc(r: CalibrationResult, json: ParamsJson, dat
           'A /s',
           'k 1/USDC',
           'fit R²',
+          'stale dropped',
           'aggressors',
           'observed s',
           'γ',
-          'score USDC',
+          'in-sample score USDC',
           'fills',
         ],
         rows: json.days.map((d) => [
@@ -129,10 +141,11 @@ export function calibrationReportDoc(r: CalibrationResult, json: ParamsJson, dat
           fmt(d.sigma),
           fmt(d.A),
           fmt(d.k),
-          fmt(d.fit_r2, 3),
+          `${fmt(d.fit_r2, 3)}${d.fit_poor ? ' (poor)' : ''}`,
+          d.aggressors_stale_dropped,
           d.aggressors,
           Math.round(d.observed_s),
-          fmt(d.gamma),
+          d.gamma_no_eligible ? 'none eligible' : fmt(d.gamma),
           fmt(d.score),
           d.fills,
         ]),

@@ -7,12 +7,13 @@
  *   sizes are random. A BBO row is written whenever the best prices change, when a touch size is refreshed
  *   (probability `sizeRefreshProb` per step, as real books flicker) and after each aggressive order.
  * - Aggressive orders: per side, a Poisson process of rate A (orders/s). Each has a depth δ ~ Exponential(k)
- *   measured from the book mid just before it (1/quote), and sweeps every level from the touch out to the level
- *   nearest to mid ± δ (always at least the touch): one print per level swept, all with the order's exchange
- *   timestamp and distinct trade ids. With the one-tick book the levels sit at (n + ½) ticks from the mid, so an
- *   order reaches the level beyond depth j ticks exactly when δ ≥ j ticks: the rate of orders reaching depth
- *   ≥ j ticks is A·e^(−k·j·tick), the λ(δ) the calibrator measures on its grid. The mid does not react to the
- *   orders (no price impact).
+ *   measured from the book mid just before it (1/quote), and sweeps every level whose distance from the mid is
+ *   ≤ δ: one print per level swept, all with the order's exchange timestamp and distinct trade ids. This is the
+ *   Avellaneda–Stoikov meaning of A and k: a quote at distance δ from the mid is reached at rate A·e^(−kδ). With
+ *   the one-tick book the levels sit at (n + ½) ticks from the mid, so an order with δ < ½ tick reaches no level
+ *   and prints nothing (only A·e^(−k·tick/2) orders/s per side trade), and the rate of orders whose furthest
+ *   print is at depth ≥ (j + ½) ticks is exactly A·e^(−k·(j + ½)·tick). The mid does not react to the orders
+ *   (no price impact).
  * - Timestamps: exchange ms; two orders of one side never share a millisecond (that would make them one order).
  *   Receive time = exchange time + `recvLagMs`.
  * Deterministic for a given seed.
@@ -135,9 +136,10 @@ export function generateSynthMarket(
 
   const aggress = (side: Side, ms: number) => {
     // Depth in ticks from the book mid (bid + ½ tick); level n (0 = touch) sits at n + ½ ticks from it, and the
-    // order sweeps the levels up to the one nearest to its depth: levels n with n + ½ < δ + ½, i.e. n ≤ ⌊δ⌋.
+    // order sweeps the levels within its depth: n + ½ ≤ δ, i.e. n ≤ ⌊δ − ½⌋. An order short of the touch is not one.
     const depthTicks = rng.exponential(kTick);
-    const levels = Math.min(MAX_LEVELS_PER_ORDER, Math.floor(depthTicks) + 1);
+    if (depthTicks < 0.5) return;
+    const levels = Math.min(MAX_LEVELS_PER_ORDER, Math.floor(depthTicks - 0.5) + 1);
     const recvS = (ms + lagMs) / 1000; // exact decimals: short rows
     for (let n = 0; n < levels; n++) {
       const px = side === 'buy' ? toPx(bidTicks + 1 + n) : toPx(bidTicks - n);

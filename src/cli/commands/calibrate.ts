@@ -105,6 +105,24 @@ export const defineCalibrate: DefineCommand = (program) => {
       numberOption({ integer: true, min: 3 }),
       10,
     )
+    .option(
+      '--max-bbo-age-ms <ms>',
+      'drop aggressive orders whose reference BBO is older than this (and that time from observed time)',
+      numberOption({ positive: true }),
+      5000,
+    )
+    .option(
+      '--min-fills <n>',
+      'fills a γ needs in its day backtest to be eligible',
+      numberOption({ integer: true, min: 0 }),
+      5,
+    )
+    .option(
+      '--min-fit-r2 <r2>',
+      'warn about and flag λ(δ) fits with a lower R² of ln λ',
+      numberOption({ min: 0, max: 1 }),
+      0.9,
+    )
     .action(async (opts) => {
       const { runCalibrateCommand } = await import('../../calibrate/cli-run.ts');
       await runCalibrateCommand(opts);
