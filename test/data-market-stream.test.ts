@@ -6,7 +6,7 @@ import { after, describe, it } from 'node:test';
 import { UserError } from '../src/core/errors.ts';
 import type { MarketEvent } from '../src/core/market.ts';
 import { orderBookHeader } from '../src/data/layout.ts';
-import { type MarketStreamOptions, readMarket } from '../src/data/market-stream.ts';
+import { describeDropped, type MarketStreamOptions, readMarket } from '../src/data/market-stream.ts';
 
 const SAMPLE = join(import.meta.dirname, '..', 'data', 'sample');
 const root = mkdtempSync(join(tmpdir(), 'hlmm-stream-'));
@@ -26,7 +26,7 @@ function label(e: MarketEvent): string {
 }
 
 // Hand-made recording: ties at 1000 and 2000 across all three files, two trades sharing 1000 (file order
-// must hold), and a trade re-sent out of order (1500 after 2000), which stays where its file has it.
+// must hold), and a trade re-sent out of order (1500 after 2000), which is dropped and counted.
 const dir = join(root, 'tiny');
 mkdirSync(dir);
 writeFileSync(
@@ -60,7 +60,6 @@ describe('readMarket', () => {
       'bbo@1000/98',
       'book@1000#1',
       'trade@2000#3',
-      'trade@1500#4',
       'bbo@2000/97',
       'book@2000#2',
       'bbo@3000/96',
@@ -68,21 +67,64 @@ describe('readMarket', () => {
     ]);
   });
 
-  it('keeps fromMs ≤ exchMs < toMs', async () => {
+  it('keeps fromMs ≤ exchMs < toMs, as a slice of the whole stream (the 1500 re-send stays dropped)', async () => {
     assert.deepEqual((await events(dir, { fromMs: 1000, toMs: 2000 })).map(label), [
       'trade@1000#2',
       'trade@1000#1',
       'bbo@1000/98',
       'book@1000#1',
-      'trade@1500#4',
     ]);
+  });
+
+  it('drops re-sent trades (tid already seen) and events older than the last one, counting each', async () => {
+    const d = join(root, 'resend');
+    mkdirSync(d);
+    writeFileSync(
+      join(d, 'prices_BTC.csv'),
+      'timestamp,price,size,side,exchange_timestamp\n' +
+        '1,99,1,bid,1000\n1,100,1,ask,1000\n' +
+        '1,98,1,bid,3000\n1,100,1,ask,3000\n' +
+        '1,97,1,bid,2500\n1,100,1,ask,2500\n', // the prices file stepping back: dropped as out of order
+    );
+    writeFileSync(
+      join(d, 'trades_BTC.csv'),
+      'timestamp,price,size,side,trade_id,exchange_timestamp\n' +
+        '1,100,1,buy,11,1500\n' +
+        '1,100,1,buy,12,2000\n' +
+        '1,100,1,buy,11,1500\n' + // re-send of tid 11 (also older): counted once, as a duplicate
+        '1,100,1,buy,12,2000\n' + // re-send of tid 12 at the same ms: in order, still a duplicate
+        '1,99,1,sell,13,1800\n' + // a new tid but older than the 2000 print: out of order
+        '1,98,1,sell,14,4000\n',
+    );
+    const stream = readMarket(d, 'BTC');
+    const out: MarketEvent[] = [];
+    for await (const batch of stream) out.push(...batch);
+    assert.deepEqual(out.map(label), [
+      'bbo@1000/99',
+      'trade@1500#11',
+      'trade@2000#12',
+      'bbo@3000/98',
+      'trade@4000#14',
+    ]);
+    assert.deepEqual(stream.dropped, { duplicateTrades: 2, outOfOrder: 2 });
+    assert.equal(
+      describeDropped(stream.dropped),
+      'dropped 2 duplicate trades (tid already seen) and 2 out-of-order events (older than the event before them)',
+    );
+    // Only drops inside the window are counted; the window is still a slice of the whole stream.
+    const win = readMarket(d, 'BTC', { fromMs: 1600, toMs: 3500 });
+    const inWin: MarketEvent[] = [];
+    for await (const batch of win) inWin.push(...batch);
+    assert.deepEqual(inWin.map(label), ['trade@2000#12', 'bbo@3000/98']);
+    assert.deepEqual(win.dropped, { duplicateTrades: 1, outOfOrder: 2 });
+    assert.equal(describeDropped({ duplicateTrades: 0, outOfOrder: 0 }), null);
   });
 
   it('leaves the order book out with books: false, and reports stats per file read', async () => {
     const stream = readMarket(dir, 'BTC', { books: false });
     let n = 0;
     for await (const batch of stream) n += batch.length;
-    assert.equal(n, 9);
+    assert.equal(n, 8);
     assert.deepEqual(
       stream.stats.map((s) => [s.file, s.rows]),
       [
@@ -107,12 +149,19 @@ describe('readMarket', () => {
     assert.throws(() => readMarket(empty, 'ETH'), /No prices file for ETH/);
   });
 
-  it('merges the real sample: every event once, in exchange time except the 13 re-sent trades', async () => {
-    const all = await events(SAMPLE);
-    assert.equal(all.length, 27551 + 12261);
+  it('merges the real sample in exchange time, each trade once: 10 re-sent tids and 27 late prints dropped', async () => {
+    const stream = readMarket(SAMPLE, 'BTC');
+    const all: MarketEvent[] = [];
+    for await (const batch of stream) all.push(...batch);
+    // The trades file steps back 13 times (re-sends on subscribe); the prints after each step that are still
+    // older than the last event merged go too.
+    assert.deepEqual(stream.dropped, { duplicateTrades: 10, outOfOrder: 27 });
+    assert.equal(all.length, 27551 + 12261 - 37);
     let stepsBack = 0;
     for (let i = 1; i < all.length; i++) if (all[i].exchMs < all[i - 1].exchMs) stepsBack++;
-    assert.equal(stepsBack, 13); // the trades file itself steps back 13 times (re-sends on subscribe)
+    assert.equal(stepsBack, 0);
+    const tids = all.filter((e) => e.kind === 'trade').map((e) => e.tid);
+    assert.equal(new Set(tids).size, tids.length);
     const window = await events(SAMPLE, { fromMs: 1756771302897, toMs: 1756771608635 });
     assert.ok(window.length > 0);
     assert.ok(window.every((e) => e.exchMs >= 1756771302897 && e.exchMs < 1756771608635));

@@ -96,3 +96,56 @@ describe('loadParamsFile', () => {
     assertUserError(() => paramsFromObject(f, 'x.json'), 'x.json', '"days"');
   });
 });
+
+describe('loadParamsFile: γ is per lot (quotes.order_size_base)', () => {
+  const withLot = (lot: unknown) => ({ ...goodFile(), quotes: { model: 'as', order_size_base: lot } });
+
+  it('the one-argument call and the same lot keep the file γ, with no note', () => {
+    const path = write('lot-same.json', withLot(0.001));
+    const plain = loadParamsFile(path);
+    assert.equal(plain.params.gamma, 0.0012);
+    assert.equal(plain.fileOrderSizeBase, 0.001);
+    assert.deepEqual(plain.notes, []);
+    assert.equal(loadParamsFile(path, { orderSizeBase: 0.001 }).params.gamma, 0.0012);
+    assert.deepEqual(loadParamsFile(path, { orderSizeBase: 0.001 }).notes, []);
+  });
+
+  it('another lot rescales γ by lot_new / lot_old and says so', () => {
+    const path = write('lot-other.json', withLot(0.001));
+    const ten = loadParamsFile(path, { orderSizeBase: 0.01 });
+    assert.ok(Math.abs(ten.params.gamma - 0.012) < 1e-15, String(ten.params.gamma)); // 0.0012 × 10
+    assert.equal(ten.notes.length, 1);
+    assert.match(
+      ten.notes[0],
+      /^gamma rescaled from 0\.0012 per lot of 0\.001 to 0\.012 per lot of 0\.01 \(same risk per base unit\)/,
+    );
+    const half = loadParamsFile(path, { orderSizeBase: 0.0005 });
+    assert.ok(Math.abs(half.params.gamma - 0.0006) < 1e-15);
+    // σ, A, k do not depend on the lot.
+    assert.deepEqual({ ...ten.params, gamma: 0 }, { sigma: 3.1, A: 0.42, k: 0.05, gamma: 0 });
+  });
+
+  it('the rescale keeps the A–S skew per base unit: q·γ·σ²·τ with q = position ÷ lot', () => {
+    const path = write('lot-skew.json', withLot(0.001));
+    const sigma = 3.1;
+    const tauS = 3600;
+    const positionBtc = 0.01;
+    const skew = (gamma: number, lot: number) => (positionBtc / lot) * gamma * sigma * sigma * tauS;
+    const old = skew(0.0012, 0.001); // 10 lots × 0.0012 × 9.61 × 3600 = 415.152 USDC
+    assert.ok(Math.abs(old - 415.152) < 1e-9);
+    const g = loadParamsFile(path, { orderSizeBase: 0.005 }).params.gamma;
+    assert.ok(Math.abs(skew(g, 0.005) - 415.152) < 1e-9);
+  });
+
+  it('a file without quotes.order_size_base: γ as is, with a note; a bad one is a UserError naming the key', () => {
+    const none = loadParamsFile(write('lot-none.json', goodFile()), { orderSizeBase: 0.01 });
+    assert.equal(none.params.gamma, 0.0012);
+    assert.equal(none.fileOrderSizeBase, null);
+    assert.match(none.notes[0], /does not say which lot gamma was calibrated for/);
+    assert.throws(
+      () => loadParamsFile(write('lot-bad.json', withLot(-1))),
+      (err: unknown) => err instanceof UserError && err.message.includes('"quotes.order_size_base"'),
+    );
+    assert.throws(() => paramsFromObject(withLot(0.001), 'x.json', { orderSizeBase: 0 }), UserError);
+  });
+});

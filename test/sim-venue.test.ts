@@ -305,3 +305,25 @@ describe('SimVenue with the probabilistic queue', () => {
     assert.equal(v.openOrders()[0].aheadSz, 2);
   });
 });
+
+describe('SimVenue market time', () => {
+  it('ignores (and counts) an event older than the last one: a re-sent print cannot fill a later order', () => {
+    const v = venue({ latencyMs: 100 });
+    v.onEvent(bbo(10_000, 100, 5, 101, 2));
+    v.submit(bid(1, 100, 1), 10_000);
+    v.onEvent(bbo(10_200, 100, 5, 101, 2)); // the order arrived at 10 100
+    assert.deepEqual(
+      take(v).map((r) => `${r.type}@${r.exchMs}`),
+      ['ack@10100'],
+    );
+    v.onEvent(trade(8000, 'sell', 99, 1)); // a print from before the order existed, through its price
+    assert.equal(fills(take(v)).length, 0);
+    assert.equal(v.ignoredOldEvents, 1);
+    v.onEvent(trade(10_300, 'sell', 99, 1)); // the same print in its time would fill
+    assert.deepEqual(
+      fills(take(v)).map((r) => `${r.px}x${r.sz}@${r.exchMs}`),
+      ['100x1@10300'],
+    );
+    assert.equal(v.ignoredOldEvents, 1);
+  });
+});

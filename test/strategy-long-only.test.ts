@@ -27,8 +27,9 @@ const CONFIG: Partial<StrategyConfig> = {
 function make(config: Partial<StrategyConfig> = {}): Strategy {
   return createStrategy({ ...CONFIG, ...config });
 }
+// The book is stamped at the moment asked (fresh), so the stale-book rule stays out of these cases.
 const at = (s: Strategy, dtMs: number, book: Bbo, positionBase: number, params = PARAMS) =>
-  s.quote({ nowMs: T0 + dtMs, bbo: book, positionBase, params });
+  s.quote({ nowMs: T0 + dtMs, bbo: { ...book, exchMs: T0 + dtMs }, positionBase, params });
 
 describe('long-only ping-pong', () => {
   it('flat: one buy of one stake (20 USDC on the lot grid) at the model bid, no ask', () => {

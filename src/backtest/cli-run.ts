@@ -1,4 +1,5 @@
 import { UserError } from '../core/errors.ts';
+import { describeDropped } from '../data/market-stream.ts';
 import { describeBadRows } from '../data/reader.ts';
 import { szDecimalsOf } from '../exchange/hyperliquid/universe.ts';
 import { parseHorizon } from '../model/horizon.ts';
@@ -36,6 +37,8 @@ export interface BacktestCliOptions {
   toleranceBps: number;
   replace: 'modify' | 'cancel-then-place';
   requoteMs: number;
+  /** Stale-book rule: no quotes when the last BBO is older than this, ms (0 = off). */
+  maxBookAgeMs: number;
   /** "eod" or seconds (checked by the flag parser). */
   horizon: string;
   szDecimals?: number;
@@ -44,10 +47,12 @@ export interface BacktestCliOptions {
   report?: string;
 }
 
-function resolveParams(o: BacktestCliOptions): { params: ModelParams; note: string } {
+function resolveParams(o: BacktestCliOptions): { params: ModelParams; notes: string[] } {
   const given = { sigma: o.sigma, A: o.A, k: o.k, gamma: o.gamma };
   if (o.params !== undefined) {
-    const loaded = loadParamsFile(o.params);
+    // γ is per lot: two-sided trades lots of --order-size, so the file's γ is rescaled to it. Long-only's lot is
+    // its stake (20 USDC), not --order-size, so its γ is used as the file has it.
+    const loaded = loadParamsFile(o.params, o.mode === 'two-sided' ? { orderSizeBase: o.orderSize } : {});
     if (loaded.ticker.toUpperCase() !== o.ticker.toUpperCase()) {
       throw new UserError(
         `${o.params}: parameters are for ${loaded.ticker} but --ticker is ${o.ticker}; pass the matching file or ticker.`,
@@ -57,7 +62,10 @@ function resolveParams(o: BacktestCliOptions): { params: ModelParams; note: stri
     for (const key of ['sigma', 'A', 'k', 'gamma'] as const) {
       if (given[key] !== undefined) params[key] = given[key] as number;
     }
-    return { params, note: `params from ${o.params} (flags override)` };
+    const notes = [`params from ${o.params} (flags override)`, ...loaded.notes];
+    if (o.gamma !== undefined && loaded.notes.some((n) => n.startsWith('gamma rescaled')))
+      notes.push('--gamma overrides the rescaled gamma (it is taken as per lot of --order-size)');
+    return { params, notes };
   }
   const missing = (['gamma', 'sigma', 'A', 'k'] as const).filter((key) => given[key] === undefined);
   if (missing.length > 0) {
@@ -65,7 +73,7 @@ function resolveParams(o: BacktestCliOptions): { params: ModelParams; note: stri
       `missing ${missing.map((m) => `--${m}`).join(', ')}: pass --params FILE (from hlmm calibrate) or all of --gamma --sigma --A --k.`,
     );
   }
-  return { params: given as ModelParams, note: 'params from flags' };
+  return { params: given as ModelParams, notes: ['params from flags'] };
 }
 
 function horizon(text: string) {
@@ -90,7 +98,8 @@ export async function runBacktestCommand(o: BacktestCliOptions): Promise<void> {
   if (o.from !== undefined && o.to !== undefined && o.to <= o.from) {
     throw new UserError('--to must be after --from.');
   }
-  const { params, note } = resolveParams(o);
+  const { params, notes } = resolveParams(o);
+  for (const n of notes.slice(1)) process.stderr.write(`hlmm backtest: ${n}\n`);
   const szDecimals = szDecimalsFor(o);
   const strategy = createStrategy({
     model: o.model,
@@ -101,6 +110,7 @@ export async function runBacktestCommand(o: BacktestCliOptions): Promise<void> {
     minSpreadBps: o.minSpreadBps,
     horizon: horizon(o.horizon),
     szDecimals,
+    maxBookAgeMs: o.maxBookAgeMs,
   });
   let lastProgress = Date.now();
   const result = await runBacktest({
@@ -136,17 +146,25 @@ export async function runBacktestCommand(o: BacktestCliOptions): Promise<void> {
     const line = describeBadRows(stats);
     if (line !== null) process.stderr.write(`hlmm backtest: ${line}\n`);
   }
+  const droppedLine = describeDropped(result.dropped);
+  if (droppedLine !== null) process.stderr.write(`hlmm backtest: ${droppedLine}\n`);
   if (result.events === 0) {
     throw new UserError(
       `${o.data}: no ${o.ticker} market events in the chosen period; check --data, --from and --to.`,
     );
   }
   if (o.report !== undefined) {
-    writeReport(o.report, backtestReportDoc(result, { ticker: o.ticker, dataDir: o.data, notes: [note] }));
+    writeReport(o.report, backtestReportDoc(result, { ticker: o.ticker, dataDir: o.data, notes }));
   }
   const rowsSkipped = result.rowStats.reduce((sum, s) => sum + s.badRows, 0);
   if (o.json) {
-    const out = backtestJson(result, { ticker: o.ticker, data: o.data, bad_rows: rowsSkipped });
+    const out = backtestJson(result, {
+      ticker: o.ticker,
+      data: o.data,
+      bad_rows: rowsSkipped,
+      dropped_duplicate_trades: result.dropped.duplicateTrades,
+      dropped_out_of_order: result.dropped.outOfOrder,
+    });
     process.stdout.write(`${JSON.stringify(out)}\n`);
   } else {
     process.stdout.write(backtestText(result, o.ticker));

@@ -63,6 +63,12 @@ export interface BacktestResult extends LedgerSnapshot {
  * One backtest: the strategy, OrderManager and QuotingLoop of the live bot, the SimVenue fill model and the
  * ledger. Feed events in exchange-time order with `onEvent`, then `finish()`. Synchronous and allocation-light
  * per event (the hot path is a BBO update with at most two resting orders).
+ *
+ * Timer: a live bot polls its loop every `requoteIntervalMs` even when no market event arrives. Between two
+ * events further apart than that, the engine replays those ticks (venue clock advanced, loop polled), so the
+ * strategy's stale-book rule can pull quotes during a silent stretch before the next print arrives — not only at
+ * that print, after it already filled them. Ticks stop early once nothing rests, nothing is in flight and the
+ * last answer quoted nothing (no tick could change anything until the next event).
  */
 export class BacktestEngine {
   readonly cfg: ResolvedBacktestConfig;
@@ -106,6 +112,8 @@ export class BacktestEngine {
 
   onEvent(ev: MarketEvent): void {
     const t = ev.exchMs;
+    const interval = this.cfg.requoteIntervalMs;
+    if (interval > 0 && t - this.lastT > interval) this.runTimer(t);
     this.events++;
     if (t !== this.lastT) {
       if (Number.isNaN(this.startMs)) this.startMs = t;
@@ -173,6 +181,29 @@ export class BacktestEngine {
       config: { ...rest, strategy: strategy.name },
       series,
     };
+  }
+
+  /** Timer ticks strictly between the previous event and `t` (see the class comment). */
+  private runTimer(t: number): void {
+    const interval = this.cfg.requoteIntervalMs;
+    const venue = this.venue;
+    const loop = this.loop;
+    for (let tick = this.lastT + interval; tick < t; tick += interval) {
+      const lq = loop.lastQuote;
+      if (venue.openOrders().length === 0 && venue.pendingCount === 0 && lq !== null && !lq.bid && !lq.ask)
+        break;
+      this.ledger.advance(tick);
+      this.lastT = tick;
+      venue.advanceTo(tick);
+      if (venue.reports.length > 0) this.drainReports();
+      let actions = loop.poll(tick);
+      for (let round = 0; actions.length > 0 && round < 4; round++) {
+        this.send(actions, tick);
+        if (venue.reports.length === 0) break;
+        this.drainReports();
+        actions = loop.poll(tick);
+      }
+    }
   }
 
   private send(actions: OrderAction[], t: number): void {

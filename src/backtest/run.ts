@@ -1,5 +1,5 @@
 import type { MarketEvent } from '../core/market.ts';
-import { readMarket } from '../data/market-stream.ts';
+import { type DroppedEvents, readMarket } from '../data/market-stream.ts';
 import type { RowStats } from '../data/reader.ts';
 import type { BacktestConfig } from './config.ts';
 import { BacktestEngine, type BacktestResult } from './engine.ts';
@@ -30,6 +30,8 @@ export interface StreamBacktestConfig extends BacktestConfig {
 export interface StreamBacktestResult extends BacktestResult {
   /** Malformed rows skipped, per file. */
   rowStats: RowStats[];
+  /** Re-sent (duplicate tid) and out-of-order events the reader dropped before the replay. */
+  dropped: DroppedEvents;
 }
 
 /** Streams the market files of `cfg.dataDir` through one backtest; memory does not grow with the days. */
@@ -46,5 +48,5 @@ export async function runBacktest(cfg: StreamBacktestConfig): Promise<StreamBack
     n += batch.length;
     if (cfg.onProgress && batch.length > 0) cfg.onProgress(n, batch[batch.length - 1].exchMs);
   }
-  return { ...engine.finish(), rowStats: [...stream.stats] };
+  return { ...engine.finish(), rowStats: [...stream.stats], dropped: { ...stream.dropped } };
 }

@@ -2,6 +2,7 @@
  * One time-ordered stream of market events for a symbol: a k-way merge of its prices, trades and (when present)
  * orderbooks files, as the backtester and the replaying fake exchange consume them.
  */
+import { RecentTradeIds } from '../collect/trade-dedup.ts';
 import { UserError } from '../core/errors.ts';
 import type { MarketEvent } from '../core/market.ts';
 import { findMarketFile, type MarketFileKind, marketFileName } from './layout.ts';
@@ -22,9 +23,28 @@ export interface MarketStreamOptions {
   books?: boolean;
 }
 
+/** Events the merge dropped (only those inside [fromMs, toMs) are counted). */
+export interface DroppedEvents {
+  /** Trades whose tid was already emitted (Hyperliquid re-sends recent trades when a subscription starts). */
+  duplicateTrades: number;
+  /** Events older than the last event merged (a re-send with a new tid, or a file stepping back in time). */
+  outOfOrder: number;
+}
+
 export interface MarketStream extends AsyncIterable<MarketEvent[]> {
   /** Row statistics of each file read (prices, trades, then orderbooks when merged); final once iteration ends. */
   readonly stats: RowStats[];
+  /** Duplicate and out-of-order events dropped so far; final once iteration ends. */
+  readonly dropped: DroppedEvents;
+}
+
+/** One line for stderr, e.g. "dropped 13 re-sent trades (…)", or null when nothing was dropped. */
+export function describeDropped(d: DroppedEvents): string | null {
+  if (d.duplicateTrades === 0 && d.outOfOrder === 0) return null;
+  return (
+    `dropped ${d.duplicateTrades} duplicate trade${d.duplicateTrades === 1 ? '' : 's'} (tid already seen) and ` +
+    `${d.outOfOrder} out-of-order event${d.outOfOrder === 1 ? '' : 's'} (older than the event before them)`
+  );
 }
 
 /**
@@ -36,13 +56,23 @@ const TIE_RANK: Record<MarketEvent['kind'], number> = { trade: 0, bbo: 1, book: 
 
 /**
  * How far a file may step back in exchange time. Recorded files are in exchange-time order except for trades
- * Hyperliquid re-sends when a subscription starts (the sample steps back by up to 5.6 s). The merge keeps each
- * file's own order (it never reorders within a file), so such a trade comes out where the file has it; this slack
- * only decides when a file can stop being read after `toMs`: once its events are a minute past `toMs`.
+ * Hyperliquid re-sends when a subscription starts (the sample steps back by up to 5.6 s). The merge never reorders
+ * within a file and drops such events (see MONOTONIC RULE below); this slack only decides when a file can stop
+ * being read after `toMs`: once its events are a minute past `toMs`.
  */
 const REORDER_SLACK_MS = 60_000;
 
 const BATCH_SIZE = 8192;
+
+/**
+ * MONOTONIC RULE (the market assumption of this module): consumers get exchange time that never goes back and
+ * each trade once. A trade whose tid is among the last TID_WINDOW tids merged is dropped as a duplicate; any
+ * event older than the last event merged is dropped as out of order. Replaying such a re-send would let a print
+ * from the past fill an order placed later and rewind the backtest's clock. Assumes a re-sent trade is never
+ * more than TID_WINDOW trades late (Hyperliquid re-sends a few dozen). The rule is applied to every event read,
+ * before the fromMs/toMs window, so a window is exactly a slice of the whole stream.
+ */
+const TID_WINDOW = 100_000;
 
 /**
  * Merges the symbol's files in `dir` in exchange-time order (ties: trades, BBO, book; stable within a file).
@@ -81,6 +111,7 @@ interface Source {
 }
 
 class MergedStream implements MarketStream {
+  readonly dropped: DroppedEvents = { duplicateTrades: 0, outOfOrder: 0 };
   private readonly readers: BatchReader<MarketEvent>[];
   private readonly fromMs: number;
   private readonly toMs: number;
@@ -98,6 +129,9 @@ class MergedStream implements MarketStream {
   async *[Symbol.asyncIterator](): AsyncGenerator<MarketEvent[]> {
     const { fromMs, toMs } = this;
     const stopAtMs = toMs + REORDER_SLACK_MS;
+    const dropped = this.dropped;
+    const tids = new RecentTradeIds(TID_WINDOW);
+    let lastMs = Number.NEGATIVE_INFINITY;
     const sources: Source[] = [];
     try {
       for (const reader of this.readers) {
@@ -137,7 +171,17 @@ class MergedStream implements MarketStream {
           const e = batch[i];
           if (e.exchMs > limitMs || (e.exchMs === limitMs && !rankWins)) break;
           i++;
-          if (e.exchMs >= fromMs && e.exchMs < toMs) {
+          const inWindow = e.exchMs >= fromMs && e.exchMs < toMs;
+          if (e.kind === 'trade' && !tids.admit(e.tid)) {
+            if (inWindow) dropped.duplicateTrades++;
+            continue;
+          }
+          if (e.exchMs < lastMs) {
+            if (inWindow) dropped.outOfOrder++;
+            continue;
+          }
+          lastMs = e.exchMs;
+          if (inWindow) {
             out.push(e);
             if (out.length >= BATCH_SIZE) {
               yield out;

@@ -12,7 +12,11 @@ import type { OrderManager } from './order-manager.ts';
  * When the strategy is asked (requote policy, one place):
  * - the best bid or ask price changed (size-only BBO updates and trades do not move A–S/GLFT quotes);
  * - one of our orders filled (the position changed);
- * - `requoteIntervalMs` passed since the last quote (the A–S horizon τ shrinks, long-only re-prices after 15 s).
+ * - `requoteIntervalMs` passed since the last quote (the A–S horizon τ shrinks, long-only re-prices after 15 s),
+ *   on ANY event, trades included: this is how the strategy's stale-book rule pulls quotes when the BBO feed stops
+ *   while trades keep coming (a replayed recording with BBO holes, or a dead bbo subscription live);
+ * - a BBO arrived while the last answer quoted nothing at all (stale or unusable book): a fresh book can end the
+ *   pause even when its prices equal the old touch.
  * Acks, rejects and cancels only re-run the reconcile with the last desired quotes, since a side that had an
  * action in flight was skipped.
  */
@@ -53,7 +57,13 @@ export class QuotingLoop {
   onMarket(ev: MarketEvent): OrderAction[] {
     if (ev.kind === 'bbo') {
       this.bbo = ev;
-      if (ev.bidPx !== this.quotedBidPx || ev.askPx !== this.quotedAskPx) this.needQuote = true;
+      const lq = this.lastQuote;
+      if (
+        ev.bidPx !== this.quotedBidPx ||
+        ev.askPx !== this.quotedAskPx ||
+        (lq !== null && !lq.bid && !lq.ask)
+      )
+        this.needQuote = true;
     }
     return this.poll(ev.exchMs);
   }

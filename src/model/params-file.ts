@@ -3,6 +3,14 @@
  * Every value the bot trades with is checked: a missing, non-numeric, non-finite or non-positive value is a
  * UserError naming the file and the key. σ is cross-checked against its daily-% twin so that a file with σ in
  * the wrong unit (the original system's slip) is refused instead of traded.
+ *
+ * γ is per lot. The models take q in lots (position ÷ order size), and their formulas are exactly A–S / GLFT
+ * written with one lot as the unit of the asset, with γ_code = γ_wealth × lot (γ_wealth: CARA risk aversion per
+ * USDC of wealth, lot in base units). So a γ calibrated at one lot means a different risk appetite at another.
+ * When the caller trades another lot than the file's `quotes.order_size_base`, γ is rescaled so γ_wealth stays
+ * the same: γ_new = γ_old × lot_new ÷ lot_old. In both models this keeps the whole quote (skew per BTC held AND
+ * spread) equal to what the same trader would quote with the new lot — see docs/models.md for the derivation and
+ * what it does not fix (A and k were measured per aggressive order, not per lot; γ was optimised at the old lot).
  */
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
@@ -36,17 +44,42 @@ export type ParamsFile = z.infer<typeof paramsFileSchema>;
 
 export interface LoadedParams {
   ticker: string;
+  /** γ already rescaled to the caller's lot when `orderSizeBase` was given and differs from the file's. */
   params: ModelParams;
   midPrice: number;
   raw: ParamsFile;
+  /** The lot γ was calibrated for (quotes.order_size_base), base units; null when the file does not say. */
+  fileOrderSizeBase: number | null;
+  /** What was adjusted or could not be checked, one sentence each (for logs and reports). */
+  notes: string[];
 }
+
+export interface ParamsLoadOptions {
+  /** The lot the caller will trade, base units: γ is rescaled from the file's lot to this one. */
+  orderSizeBase?: number;
+}
+
+/**
+ * γ for another lot: γ_new = γ_old × lot_new ÷ lot_old keeps the risk aversion per USDC of wealth, hence the
+ * inventory skew per base unit (A–S: q·γ·σ²·τ with q = position ÷ lot) and, in both A–S and GLFT, the exact
+ * quotes of the same trader at the new lot.
+ */
+export function gammaForLot(gammaPerOldLot: number, oldLotBase: number, newLotBase: number): number {
+  return (gammaPerOldLot * newLotBase) / oldLotBase;
+}
+
+// Lots equal to 1e-9 relative are the same lot (0.001 parsed from JSON vs 0.001 from a flag).
+const SAME_LOT_TOLERANCE = 1e-9;
 
 // σ (quote/√s) and sigma_daily_pct may be computed at slightly different mids (per-day vs last), so only a gross
 // disagreement — a unit slip is off by orders of magnitude — is refused.
 const SIGMA_CONSISTENCY_TOLERANCE = 0.25;
 
-/** Validates an already-parsed calibration object; `source` names the file in error messages. */
-export function paramsFromObject(value: unknown, source: string): LoadedParams {
+/**
+ * Validates an already-parsed calibration object; `source` names the file in error messages. With
+ * `opts.orderSizeBase`, γ is rescaled to that lot (see gammaForLot) and a note says so.
+ */
+export function paramsFromObject(value: unknown, source: string, opts: ParamsLoadOptions = {}): LoadedParams {
   const parsed = paramsFileSchema.safeParse(value);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
@@ -67,16 +100,57 @@ export function paramsFromObject(value: unknown, source: string): LoadedParams {
         'fix the unit or re-run hlmm calibrate.',
     );
   }
+  const fileLot = fileOrderSize(raw, source);
+  let gamma = raw.optimal_parameters.gamma;
+  const notes: string[] = [];
+  const lot = opts.orderSizeBase;
+  if (lot !== undefined) {
+    if (!(Number.isFinite(lot) && lot > 0)) {
+      throw new UserError(
+        `order size ${lot} is not a number of base units greater than 0; fix --order-size.`,
+      );
+    }
+    if (fileLot === null) {
+      notes.push(
+        `${source} does not say which lot gamma was calibrated for (quotes.order_size_base); gamma ${gamma} is used as is for a lot of ${lot}.`,
+      );
+    } else if (Math.abs(lot / fileLot - 1) > SAME_LOT_TOLERANCE) {
+      const scaled = gammaForLot(gamma, fileLot, lot);
+      notes.push(
+        `gamma rescaled from ${gamma} per lot of ${fileLot} to ${Number(scaled.toPrecision(6))} per lot of ${lot} (same risk per base unit); re-run hlmm calibrate with this order size to re-optimise it.`,
+      );
+      gamma = scaled;
+    }
+  }
   return {
     ticker: raw.ticker,
-    params: { sigma: md.sigma, A: md.A, k: md.k, gamma: raw.optimal_parameters.gamma },
+    params: { sigma: md.sigma, A: md.A, k: md.k, gamma },
     midPrice: md.mid_price,
     raw,
+    fileOrderSizeBase: fileLot,
+    notes,
   };
 }
 
-/** Reads and validates a parameters file. Unreadable file, bad JSON or a bad key → UserError. */
-export function loadParamsFile(path: string): LoadedParams {
+/** quotes.order_size_base when present and valid; a present but invalid value is a UserError naming the key. */
+function fileOrderSize(raw: ParamsFile, source: string): number | null {
+  const quotes = (raw as Record<string, unknown>).quotes;
+  if (quotes === undefined || quotes === null || typeof quotes !== 'object') return null;
+  const lot = (quotes as Record<string, unknown>).order_size_base;
+  if (lot === undefined) return null;
+  if (typeof lot !== 'number' || !Number.isFinite(lot) || lot <= 0) {
+    throw new UserError(
+      `${source}: key "quotes.order_size_base" is invalid (got ${JSON.stringify(lot)}; expected base units greater than 0); re-run hlmm calibrate or fix the file.`,
+    );
+  }
+  return lot;
+}
+
+/**
+ * Reads and validates a parameters file. Unreadable file, bad JSON or a bad key → UserError. Pass
+ * `{ orderSizeBase }` (the lot you will trade) to get γ for that lot; the one-argument call returns the file's γ.
+ */
+export function loadParamsFile(path: string, opts: ParamsLoadOptions = {}): LoadedParams {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -94,7 +168,7 @@ export function loadParamsFile(path: string): LoadedParams {
   } catch (err) {
     throw new UserError(`${path}: not valid JSON (${(err as Error).message}); re-run hlmm calibrate.`);
   }
-  return paramsFromObject(value, path);
+  return paramsFromObject(value, path, opts);
 }
 
 function valueAt(value: unknown, path: readonly PropertyKey[]): unknown {

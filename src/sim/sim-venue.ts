@@ -22,6 +22,10 @@ import type { QueueModel } from './queue.ts';
  *   queue.ts. Maker fills are at our order's price.
  * - With order-book snapshots in the stream, the displayed size at our level is read from them as well, so
  *   a level behind the touch is tracked too.
+ * - Market time never goes back: an event older than the last market event applied is ignored and counted in
+ *   `ignoredOldEvents` (a re-sent trade must not fill an order that only existed later, nor rewind the book).
+ *   The comparison is with the last EVENT's time, not `nowMs`: paper trading advances `nowMs` to the wall clock
+ *   (`advanceTo`), and live exchange timestamps trail the wall clock by the network delay.
  */
 export interface SimVenueConfig {
   queue: QueueModel;
@@ -82,6 +86,9 @@ export class SimVenue {
   bbo: Bbo | null = null;
   /** Exchange time of the last event or arrival processed, ms. */
   nowMs = Number.NEGATIVE_INFINITY;
+  /** Market events ignored because they were older than the last event applied. */
+  ignoredOldEvents = 0;
+  private lastEventMs = Number.NEGATIVE_INFINITY;
 
   private readonly live: SimOrder[] = [];
   private readonly pending: Pending[] = [];
@@ -110,6 +117,11 @@ export class SimVenue {
   /** Applies one market event (exchange-time order), after the actions that arrived strictly before it. */
   onEvent(ev: MarketEvent): void {
     const t = ev.exchMs;
+    if (t < this.lastEventMs) {
+      this.ignoredOldEvents++;
+      return;
+    }
+    this.lastEventMs = t;
     if (this.pending.length > 0 && this.pending[0].arrivalMs < t) this.applyArrivals(t, false);
     if (t > this.nowMs) this.nowMs = t;
     if (ev.kind === 'bbo') this.onBbo(ev);

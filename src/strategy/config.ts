@@ -35,6 +35,14 @@ export interface StrategyConfig {
   stakeQuote: number;
   /** Long-only: an unfilled order keeps its price this long, then is re-priced. */
   repriceAfterMs: number;
+  /**
+   * Stale-book rule: when the venue clock is more than this many ms past the last BBO's exchange time, quote
+   * nothing (note "stale book"), so resting orders are cancelled. 0 turns the rule off. Default 5,000 ms: BTC's
+   * touch changes many times a second (the bundled sample has 8 BBO gaps above 5 s in 6 days, 6 of them are
+   * recording holes of hours), so 5 s without a BBO means the feed (or the recording) is broken, not that the
+   * market is calm; quiet coins whose touch can rest longer need a larger value.
+   */
+  maxBookAgeMs: number;
 }
 
 export const defaultStrategyConfig: StrategyConfig = {
@@ -50,6 +58,7 @@ export const defaultStrategyConfig: StrategyConfig = {
   minOrderValueQuote: 10,
   stakeQuote: 20,
   repriceAfterMs: 15_000,
+  maxBookAgeMs: 5_000,
 };
 
 /** Defaults + overrides, checked: a bad value is a UserError naming the key. */
@@ -75,6 +84,7 @@ export function strategyConfig(overrides: Partial<StrategyConfig> = {}): Strateg
   need(nonNeg(c.minOrderValueQuote), 'minOrderValueQuote', 'must be 0 or more quote units');
   need(pos(c.stakeQuote), 'stakeQuote', 'must be greater than 0 quote units');
   need(nonNeg(c.repriceAfterMs), 'repriceAfterMs', 'must be 0 or more milliseconds');
+  need(nonNeg(c.maxBookAgeMs), 'maxBookAgeMs', 'must be 0 (off) or more milliseconds');
   need(
     c.horizon?.kind === 'end-of-day-utc' || (c.horizon?.kind === 'rolling' && pos(c.horizon.tauS)),
     'horizon',

@@ -37,7 +37,7 @@ export class LongOnlyStrategy implements Strategy {
     const mid = bbo ? midPrice(bbo) : Number.NaN;
     const stakeBase = c.stakeQuote / mid;
     const qLots = ctx.positionBase / stakeBase;
-    const bad = unusableInputs(bbo, ctx.params, qLots);
+    const bad = unusableInputs(c, ctx.nowMs, bbo, ctx.params, qLots);
     if (bad) {
       this.working = null;
       return { bid: null, ask: null, explain: emptyExplain(bbo, ctx.params, bad) };

@@ -6,7 +6,8 @@
  * 4. post-only safety: a bid at or above the best ask is pulled to one tick below it, an ask at or below the
  *    best bid to one tick above it (the most aggressive price that still rests);
  * 5. venue rounding away from the mid: bid down, ask up.
- * Returns null prices with a note when params or book are not usable.
+ * Returns null prices with a note when params or book are not usable — including a stale book (the one place
+ * the stale-book rule lives; both modes call `unusableInputs`).
  */
 import type { Bbo } from '../core/market.ts';
 import { midPrice } from '../core/market.ts';
@@ -28,10 +29,34 @@ export interface PricedQuotes {
 
 const isPos = (x: number) => Number.isFinite(x) && x > 0;
 
+/** Start of explain.note when the stale-book rule pulls the quotes (match on it with startsWith). */
+export const STALE_BOOK_NOTE = 'stale book';
+
+/**
+ * The stale-book rule, one place for backtest, paper and live: a BBO older than `maxBookAgeMs` on the venue
+ * clock (0 = rule off) gives no quotes, so the OrderManager cancels what rests. Quoting from an old touch would
+ * re-price around a mid the market left long ago, and in a replay the trades that keep arriving would fill those
+ * orders "through" a price nobody could see. Returns the note, or null when the book is fresh enough.
+ */
+export function staleBookNote(nowMs: number, bbo: Bbo, maxBookAgeMs: number): string | null {
+  if (!(maxBookAgeMs > 0)) return null;
+  const ageMs = nowMs - bbo.exchMs;
+  if (!(ageMs > maxBookAgeMs)) return null; // NaN ages (no exchange time) are not judged
+  return `${STALE_BOOK_NOTE}: last best bid/ask is ${Math.round(ageMs)} ms old (limit ${maxBookAgeMs} ms); quotes pulled`;
+}
+
 /** Why the inputs cannot be quoted, or null when they can. */
-export function unusableInputs(bbo: Bbo, params: ModelParams, qLots: number): string | null {
+export function unusableInputs(
+  config: Pick<StrategyConfig, 'maxBookAgeMs'>,
+  nowMs: number,
+  bbo: Bbo,
+  params: ModelParams,
+  qLots: number,
+): string | null {
   if (!bbo || !isPos(bbo.bidPx) || !isPos(bbo.askPx))
     return 'no quote: best bid/ask missing or not a positive number';
+  const stale = staleBookNote(nowMs, bbo, config.maxBookAgeMs);
+  if (stale !== null) return stale;
   if (bbo.bidPx >= bbo.askPx) return 'no quote: book is crossed or locked (best bid ≥ best ask)';
   if (!params || !isPos(params.sigma) || !isPos(params.A) || !isPos(params.k) || !isPos(params.gamma))
     return 'no quote: a model parameter (sigma, A, k, gamma) is missing, non-finite or not positive';

@@ -31,7 +31,7 @@ export class TwoSidedStrategy implements Strategy {
   quote(ctx: QuoteContext): DesiredQuotes {
     const c = this.config;
     const qLots = ctx.positionBase / c.orderSizeBase;
-    const bad = unusableInputs(ctx.bbo, ctx.params, qLots);
+    const bad = unusableInputs(c, ctx.nowMs, ctx.bbo, ctx.params, qLots);
     if (bad) return { bid: null, ask: null, explain: emptyExplain(ctx.bbo, ctx.params, bad) };
     const priced = priceQuotes(c, ctx.nowMs, ctx.bbo, ctx.params, qLots);
     const explain = priced.explain;

@@ -95,6 +95,12 @@ export const defineBacktest: DefineCommand = (program) => {
       'modify',
     )
     .option('--requote-ms <ms>', 're-ask the strategy at least this often', numberOption({ min: 0 }), 1000)
+    .option(
+      '--max-book-age-ms <ms>',
+      'stale-book rule: quote nothing while the last BBO is older than this (0 = off)',
+      numberOption({ min: 0 }),
+      5000,
+    )
     .option('--horizon <h>', 'A–S horizon: eod (to 00:00 UTC) or seconds (rolling)', horizonOption, 'eod')
     .option(
       '--sz-decimals <n>',
