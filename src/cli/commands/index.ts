@@ -5,6 +5,7 @@ import { defineMarketDataCommands } from './collect.ts';
 import { definePnl } from './pnl.ts';
 import { defineSimulate } from './simulate.ts';
 import { defineSynth } from './synth.ts';
+import { defineTrade } from './trade.ts';
 
 /**
  * Every `hlmm` command. Each entry declares its flags only; the work lives in a module the action imports
@@ -19,4 +20,5 @@ export const commands: DefineCommand[] = [
   defineSimulate,
   defineCalibrate,
   defineSynth,
+  defineTrade,
 ];

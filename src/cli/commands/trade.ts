@@ -1,0 +1,87 @@
+import { choiceOption, numberOption } from '../options.ts';
+import type { DefineCommand } from './index.ts';
+
+export const defineTrade: DefineCommand = (program) => {
+  program
+    .command('trade')
+    .description(
+      'Run the market maker on one Hyperliquid perp: paper (default, simulated fills on the real feed), --replay DIR (offline, fake exchange in-process) or --live (real signed orders).',
+    )
+    .option('--config <file>', 'config file (JSON; see config/config.example.json)')
+    .option('--dry-run', 'paper trading: real market data, simulated fills (the default)')
+    .option('--live', 'real orders on the exchange (needs a private key: HLMM_PRIVATE_KEY or --key-file)')
+    .option('--replay <dir>', 'offline: replay recorded files through an in-process fake exchange')
+    .option('--speed <x>', 'replay speed, exchange seconds per wall second', numberOption({ positive: true }))
+    .option('--ws-url <url>', 'market data WebSocket URL (default: config / mainnet)')
+    .option('--api-url <url>', 'REST API base URL for /info and /exchange (default: config / mainnet)')
+    .option('--ticker <symbol>', 'perp name as Hyperliquid spells it, e.g. BTC')
+    .option('--params <file>', 'calibration JSON from hlmm calibrate (hot-reloaded when it changes)')
+    .option('--db <file>', 'SQLite store (default: config db_file, user_data/hlmm.sqlite)')
+    .option(
+      '--api-port <n>',
+      'monitoring REST API port (0 = off; default: config, 3004)',
+      numberOption({ integer: true, min: 0, max: 65535 }),
+    )
+    .option(
+      '--json',
+      'on exit print one JSON line (orders_placed, fills, position, realized_pnl, unrealized_pnl, fees, …)',
+    )
+    .option('--duration-s <n>', 'stop after this many wall seconds', numberOption({ positive: true }))
+    .option(
+      '--key-file <file>',
+      'live: file holding the private key (else the env variable in exchange.private_key_env)',
+    )
+    .option('--account <address>', 'live: the account traded for when the key is an API/agent wallet')
+    .option('--testnet', 'use Hyperliquid testnet endpoints')
+    .option(
+      '--order-size <base>',
+      'one quote = one lot, base units (e.g. 0.001 BTC)',
+      numberOption({ positive: true }),
+    )
+    .option('--max-position <lots>', 'max |position| in lots (strategy and risk)', numberOption({ min: 0 }))
+    .option('--max-notional <usdc>', 'max |position| × mid, USDC', numberOption({ positive: true }))
+    .option(
+      '--kill-drawdown <usdc>',
+      'kill switch at this drawdown from peak equity, USDC',
+      numberOption({ positive: true }),
+    )
+    .option(
+      '--daily-loss <usdc>',
+      'kill switch at this loss within one UTC day, USDC',
+      numberOption({ positive: true }),
+    )
+    .option(
+      '--stale-s <s>',
+      'pull quotes when no market data for this many seconds (bot time)',
+      numberOption({ positive: true }),
+    )
+    .option(
+      '--wallet <usdc>',
+      'paper wallet starting balance, USDC (default: config dry_run_wallet, 1000)',
+      numberOption({ positive: true }),
+    )
+    .option('--latency-ms <ms>', 'paper: order-entry latency of the fill model', numberOption({ min: 0 }))
+    .option('--reset-paper', 'paper: start from the wallet instead of restoring position/cash from the store')
+    .option(
+      '--dms-s <s>',
+      "live: dead man's switch horizon (cancel-all scheduled this far ahead)",
+      numberOption({ min: 5 }),
+    )
+    .option(
+      '--quote-log-s <s>',
+      'at most one line of model values (mid, r, spreads, q, τ, σ, k, γ) per this many seconds',
+      numberOption({ min: 0 }),
+    )
+    .option(
+      '--clock <kind>',
+      'bot clock: wall | exchange (follow market message times at --speed; for an external replaying fake exchange)',
+      choiceOption(['wall', 'exchange'] as const),
+    )
+    .option('--log-file <file>', 'JSON-lines log file (default: config logging.file)')
+    .option('--log-level <level>', 'console level', choiceOption(['debug', 'info', 'warn', 'error'] as const))
+    .option('--quiet', 'no console log lines (the summary is still printed)')
+    .action(async (opts) => {
+      const { runTradeCommand } = await import('../../trade/run-trade.ts');
+      await runTradeCommand(opts);
+    });
+};

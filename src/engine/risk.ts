@@ -1,0 +1,207 @@
+import { midPrice } from '../core/market.ts';
+import type { ModelParams } from '../model/params.ts';
+import type {
+  DesiredQuotes,
+  OwnFill,
+  QuoteContext,
+  QuoteExplain,
+  QuoteIntent,
+  Strategy,
+} from '../strategy/types.ts';
+import type { AccountSnapshot } from './account.ts';
+
+/**
+ * The risk layer of `hlmm trade`, in one place. Two jobs:
+ *
+ * 1. Per quote (`RiskGatedStrategy`, wrapping the one Strategy object shared with the backtester): no quote when
+ *    quoting is off (kill switch, stale data, disconnected feed, stopped by the user), when the parameters are
+ *    missing or not finite and positive (never a quote from NaN), and no side whose fill would take the position
+ *    beyond the lot or notional limit, nor an order larger than the max order size.
+ * 2. Per check (`RiskGuard.evaluate`, on every timer tick and fill): the kill switch trips when the drawdown from
+ *    the peak equity reaches `maxDrawdownQuote` or today's loss reaches `dailyLossLimitQuote` (UTC day); it stays
+ *    tripped (orders cancelled, no quoting, the process stays up for inspection) until an operator restarts
+ *    quoting. Stale data (no market message for `staleDataMs` of bot time) or a dropped feed pull the quotes
+ *    until data flows again.
+ */
+export interface RiskLimits {
+  /** |position| may not exceed this many lots (lot = strategy order size). */
+  maxPositionLots: number;
+  /** |position| × mid may not exceed this, quote. */
+  maxNotionalQuote: number;
+  /** Largest single order, base units. */
+  maxOrderSizeBase: number;
+  /** Kill switch when today's loss (UTC day, from the day's first equity) reaches this, quote; null = off. */
+  dailyLossLimitQuote: number | null;
+  /** Kill switch when peak equity − equity reaches this, quote; null = off. */
+  maxDrawdownQuote: number | null;
+  /** Pull quotes when no market message arrived for this long, bot ms. */
+  staleDataMs: number;
+  /** One lot, base units. */
+  lotBase: number;
+}
+
+export type PullReason = 'kill-switch' | 'stale-data' | 'disconnected' | 'stopped-by-user' | 'no-params';
+
+export interface RiskVerdict {
+  /** The kill switch tripped in this evaluation (it was not tripped before). */
+  tripped: string | null;
+  /** Stale data started (true) or ended (false) in this evaluation; null = no change. */
+  staleChanged: boolean | null;
+}
+
+const LOT_EPSILON = 1e-9;
+
+export class RiskGuard {
+  killSwitch: { tripped: boolean; reason: string | null; atMs: number | null } = {
+    tripped: false,
+    reason: null,
+    atMs: null,
+  };
+  stale = false;
+  connected = true;
+  stoppedByUser = false;
+  paramsOk = false;
+  lastMarketMs: number | null = null;
+
+  constructor(readonly limits: RiskLimits) {}
+
+  /** Why quoting is off right now, or null when quotes may rest. */
+  pullReason(): PullReason | null {
+    if (this.killSwitch.tripped) return 'kill-switch';
+    if (this.stoppedByUser) return 'stopped-by-user';
+    if (!this.connected) return 'disconnected';
+    if (this.stale) return 'stale-data';
+    if (!this.paramsOk) return 'no-params';
+    return null;
+  }
+
+  onMarket(exchMs: number): void {
+    if (this.lastMarketMs === null || exchMs > this.lastMarketMs) this.lastMarketMs = exchMs;
+  }
+
+  /** Checks the loss limits and data freshness at bot time `nowMs`. */
+  evaluate(account: AccountSnapshot, nowMs: number): RiskVerdict {
+    const verdict: RiskVerdict = { tripped: null, staleChanged: null };
+    const l = this.limits;
+    if (!this.killSwitch.tripped) {
+      let reason: string | null = null;
+      if (l.maxDrawdownQuote !== null && account.drawdownQuote >= l.maxDrawdownQuote) {
+        reason = `drawdown ${account.drawdownQuote.toFixed(2)} USDC reached the limit ${l.maxDrawdownQuote} USDC`;
+      } else if (l.dailyLossLimitQuote !== null && account.dayLossQuote >= l.dailyLossLimitQuote) {
+        reason = `today's loss ${account.dayLossQuote.toFixed(2)} USDC reached the daily limit ${l.dailyLossLimitQuote} USDC`;
+      }
+      if (reason !== null) {
+        this.killSwitch = { tripped: true, reason, atMs: nowMs };
+        verdict.tripped = reason;
+      }
+    }
+    const stale = this.lastMarketMs === null ? false : nowMs - this.lastMarketMs > l.staleDataMs;
+    if (stale !== this.stale) {
+      this.stale = stale;
+      verdict.staleChanged = stale;
+    }
+    return verdict;
+  }
+
+  /** Operator restart after a kill switch (API / dashboard "start"). */
+  resetKillSwitch(): void {
+    this.killSwitch = { tripped: false, reason: null, atMs: null };
+  }
+
+  /** Drops the sides the limits forbid; notes why on the explain. */
+  filter(q: DesiredQuotes, positionBase: number, mid: number): DesiredQuotes {
+    const bid = this.allowSide(q.bid, positionBase, mid, q.explain);
+    const ask = this.allowSide(q.ask, positionBase, mid, q.explain);
+    if (bid === q.bid && ask === q.ask) return q;
+    return { bid, ask, explain: q.explain };
+  }
+
+  private allowSide(
+    o: QuoteIntent | null,
+    positionBase: number,
+    mid: number,
+    explain: QuoteExplain | null,
+  ): QuoteIntent | null {
+    if (o === null) return null;
+    const l = this.limits;
+    const side = o.side === 'buy' ? 'bid' : 'ask';
+    if (o.sz > l.maxOrderSizeBase * (1 + LOT_EPSILON)) {
+      note(explain, `no ${side}: size ${o.sz} above max order size ${l.maxOrderSizeBase}`);
+      return null;
+    }
+    const after = positionBase + (o.side === 'buy' ? o.sz : -o.sz);
+    // A side that reduces |position| is always allowed: it brings us back inside the limits.
+    if (Math.abs(after) < Math.abs(positionBase)) return o;
+    if (Math.abs(after) / l.lotBase > l.maxPositionLots + LOT_EPSILON) {
+      note(explain, `no ${side}: a fill would exceed risk max position ${l.maxPositionLots} lots`);
+      return null;
+    }
+    if (Math.abs(after) * mid > l.maxNotionalQuote) {
+      note(explain, `no ${side}: a fill would exceed max notional ${l.maxNotionalQuote} USDC`);
+      return null;
+    }
+    return o;
+  }
+}
+
+function note(explain: QuoteExplain | null, text: string): void {
+  if (explain === null) return;
+  explain.note = explain.note ? `${explain.note}; ${text}` : text;
+}
+
+const NOTES: Record<PullReason, string> = {
+  'kill-switch': 'no quote: kill switch tripped',
+  'stale-data': 'no quote: market data is stale',
+  disconnected: 'no quote: market data feed disconnected',
+  'stopped-by-user': 'no quote: stopped by the operator',
+  'no-params': 'no quote: no valid model parameters loaded',
+};
+
+function paramsUsable(p: ModelParams | null): p is ModelParams {
+  const ok = (x: number) => Number.isFinite(x) && x > 0;
+  return p !== null && ok(p.sigma) && ok(p.A) && ok(p.k) && ok(p.gamma);
+}
+
+/**
+ * The shared strategy behind the risk gate: the same object the backtester runs, asked only when quoting is
+ * allowed, its answer then filtered by the limits. Implements Strategy so QuotingLoop needs no change.
+ */
+export class RiskGatedStrategy implements Strategy {
+  readonly name: string;
+  constructor(
+    readonly inner: Strategy,
+    readonly guard: RiskGuard,
+  ) {
+    this.name = inner.name;
+  }
+
+  quote(ctx: QuoteContext): DesiredQuotes {
+    const pull = this.guard.pullReason();
+    const mid = midPrice(ctx.bbo);
+    if (pull !== null || !paramsUsable(ctx.params)) {
+      const note = NOTES[pull ?? 'no-params'];
+      return { bid: null, ask: null, explain: blankExplain(mid, ctx.params, ctx.positionBase, note) };
+    }
+    return this.guard.filter(this.inner.quote(ctx), ctx.positionBase, mid);
+  }
+
+  onFill(fill: OwnFill): void {
+    this.inner.onFill(fill);
+  }
+}
+
+function blankExplain(mid: number, p: ModelParams | null, _pos: number, note: string): QuoteExplain {
+  return {
+    mid,
+    reservationPrice: Number.NaN,
+    halfSpreadBid: Number.NaN,
+    halfSpreadAsk: Number.NaN,
+    qLots: Number.NaN,
+    tauS: Number.NaN,
+    sigma: p?.sigma ?? Number.NaN,
+    A: p?.A ?? Number.NaN,
+    k: p?.k ?? Number.NaN,
+    gamma: p?.gamma ?? Number.NaN,
+    note,
+  };
+}

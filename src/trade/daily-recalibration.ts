@@ -1,0 +1,79 @@
+import { spawn } from 'node:child_process';
+import { renameSync, rmSync } from 'node:fs';
+import type { Logger } from '../core/log.ts';
+
+/**
+ * Once per UTC day (of the bot clock), re-run `hlmm calibrate` on the folder a collector records into and
+ * replace the parameters file; the ParamsWatcher then hot-reloads it (or refuses it, keeping the last good
+ * parameters). Calibration runs in a child process so the quoting loop never waits for it, writes to a
+ * temporary file, and only a successful run is renamed into place (a rename is atomic: the watcher never
+ * reads a half-written file).
+ */
+export interface DailyRecalibrationOptions {
+  dataDir: string;
+  ticker: string;
+  paramsFile: string;
+  logger: Logger;
+  /** argv to start the hlmm CLI (default: this process's node, its flags and entry script). */
+  cliArgv?: string[];
+}
+
+const DAY_MS = 86_400_000;
+
+export class DailyRecalibration {
+  private day = Number.NaN;
+  private running = false;
+  runs = 0;
+
+  constructor(private readonly opts: DailyRecalibrationOptions) {}
+
+  /** Called on the engine's timer with the bot time; starts a run when the UTC day changed. */
+  onTime(nowMs: number): void {
+    if (!Number.isFinite(nowMs)) return;
+    const day = Math.floor(nowMs / DAY_MS);
+    if (Number.isNaN(this.day)) {
+      this.day = day; // the bot starts with the file it was given
+      return;
+    }
+    if (day === this.day || this.running) return;
+    this.day = day;
+    void this.run();
+  }
+
+  run(): Promise<boolean> {
+    this.running = true;
+    const o = this.opts;
+    const tmp = `${o.paramsFile}.calibrating`;
+    const argv = o.cliArgv ?? [...process.execArgv, process.argv[1]];
+    o.logger.info('daily re-calibration started', { data: o.dataDir, ticker: o.ticker });
+    return new Promise<boolean>((resolve) => {
+      const child = spawn(
+        process.execPath,
+        [...argv, 'calibrate', '--data', o.dataDir, '--ticker', o.ticker, '--out', tmp],
+        {
+          stdio: ['ignore', 'ignore', 'pipe'],
+        },
+      );
+      let err = '';
+      child.stderr.on('data', (d) => {
+        err = (err + String(d)).slice(-2000);
+      });
+      child.on('exit', (code) => {
+        this.running = false;
+        this.runs++;
+        if (code === 0) {
+          renameSync(tmp, o.paramsFile);
+          o.logger.info('daily re-calibration wrote new parameters', { file: o.paramsFile });
+          resolve(true);
+        } else {
+          rmSync(tmp, { force: true });
+          const last = err.trim().split('\n').pop() ?? '';
+          o.logger.warn(
+            `daily re-calibration failed (exit ${code}); trading on with the current parameters: ${last}`,
+          );
+          resolve(false);
+        }
+      });
+    });
+  }
+}

@@ -1,0 +1,182 @@
+/**
+ * Start-up of live trading: key, clients, reconciliation with the exchange, dead man's switch, user channels.
+ *
+ * Reconciliation after a restart (a clean stop or a SIGKILL), in this order:
+ * 1. Position: from /info clearinghouseState (the exchange is the truth), with its entry price; the account's
+ *    cash is set so that equity = the exchange's account value.
+ * 2. Fills: /info userFills for the coin are written to the store (idempotent by tid), so fills that happened
+ *    while the bot was down are recorded once; they are already in the exchange's position, so they are marked
+ *    as seen and never counted again (no double counting when the userFills channel replays them).
+ * 3. Open orders: every order resting on the exchange for this coin is an orphan (the OrderManager of the new
+ *    process does not know it). Policy: CANCEL them all, never adopt: an adopted order's price comes from
+ *    the dead process's market and parameters, and the new quotes follow within a second anyway; the store
+ *    marks them cancelled.
+ *    Store orders marked open that the exchange no longer shows are closed in the store ("closed while down").
+ * 4. The dead man's switch is armed before the first order is sent.
+ */
+import type { HlmmConfig } from '../config/schema.ts';
+import type { Logger } from '../core/log.ts';
+import type { SavedAccount } from '../engine/account.ts';
+import { ExchangeClient } from '../exchange/hyperliquid/exchange-client.ts';
+import type { HttpTransport } from '../exchange/hyperliquid/http.ts';
+import { InfoClient } from '../exchange/hyperliquid/info-client.ts';
+import type { Wallet } from '../exchange/hyperliquid/wallet.ts';
+import { WsSession } from '../exchange/hyperliquid/ws-session.ts';
+import type { TradeStore } from '../store/trade-store.ts';
+import { HyperliquidVenue } from './hyperliquid-venue.ts';
+import type { TradeCommandOptions } from './run-trade.ts';
+
+export interface LiveStartOptions {
+  o: TradeCommandOptions;
+  cfg: HlmmConfig;
+  apiUrl: string;
+  wsUrl: string;
+  ticker: string;
+  assetIndex: number;
+  szDecimals: number;
+  transport: HttpTransport;
+  store: TradeStore;
+  logger: Logger;
+  isMainnet: boolean;
+  wallet: Wallet;
+  /** The bot clock (exchange time: wall live, replayed time against a replay). */
+  exchangeNowMs: () => number;
+}
+
+export interface LiveStart {
+  venue: HyperliquidVenue;
+  /** The account as the exchange reports it. */
+  account: SavedAccount;
+  position: { positionBase: number; entryPx: number | null };
+  userSession: WsSession;
+  startingBalanceQuote: number;
+}
+
+export async function startLiveVenue(s: LiveStartOptions): Promise<LiveStart> {
+  const { o, ticker, store, logger } = s;
+  const wallet = s.wallet;
+  const user = wallet.accountAddress;
+  const info = new InfoClient({ transport: s.transport, accountAddress: user });
+  const exchange = new ExchangeClient({ transport: s.transport, wallet, isMainnet: s.isMainnet });
+  logger.info('live trading account', {
+    account: user,
+    agent: wallet.isAgent ? wallet.address : 'no',
+    api: s.apiUrl,
+  });
+
+  // 1. position
+  const state = await info.clearinghouseState();
+  const ap = state.assetPositions.find((p) => p.position.coin === ticker);
+  const positionBase = ap ? Number(ap.position.szi) : 0;
+  const entryPx = ap?.position.entryPx ? Number(ap.position.entryPx) : null;
+  const positionValue = ap ? Number(ap.position.positionValue) : 0;
+  const accountValue = Number(state.marginSummary.accountValue);
+  store.recordPosition({
+    tsMs: Date.now(),
+    coin: ticker,
+    positionSz: positionBase,
+    entryPx,
+    accountValueQuote: accountValue,
+    withdrawableQuote: Number(state.withdrawable),
+    source: 'exchange',
+  });
+
+  // 2. fills
+  const fills = (await info.userFills()).filter((f) => f.coin === ticker && typeof f.tid === 'number');
+  const missed = store.recordFills(
+    fills.map((f) => ({
+      tid: f.tid as number,
+      coin: f.coin,
+      oid: f.oid,
+      cloid: f.cloid ?? null,
+      side: f.side === 'B' ? ('buy' as const) : ('sell' as const),
+      px: Number(f.px),
+      sz: Number(f.sz),
+      feeQuote: Number(f.fee),
+      liquidity: f.crossed ? ('taker' as const) : ('maker' as const),
+      tsMs: f.time,
+      closedPnlQuote: Number(f.closedPnl),
+      hash: f.hash,
+    })),
+  );
+
+  const venue = new HyperliquidVenue({
+    exchange,
+    info,
+    coin: ticker,
+    asset: s.assetIndex,
+    logger,
+    dmsMs: (o.dmsS ?? 30) * 1000,
+    exchangeNowMs: s.exchangeNowMs,
+    onIncident: (kind, detail) => store.recordRiskEvent({ tsMs: Date.now(), kind, detail }),
+  });
+  venue.markFillsSeen(fills.map((f) => f.tid as number));
+
+  // 3. orphans
+  const open = (await info.frontendOpenOrders()).filter((x) => x.coin === ticker);
+  if (open.length > 0) {
+    const statuses = await exchange.cancel(open.map((x) => ({ asset: s.assetIndex, oid: x.oid })));
+    const ok = statuses.filter((st) => st.kind === 'success').length;
+    for (const x of open) {
+      store.updateOrder({
+        cloid: x.cloid ?? null,
+        oid: x.oid,
+        status: 'canceled',
+        updatedMs: Date.now(),
+        reason: 'orphan cancelled at restart',
+      });
+    }
+    logger.warn('orphan orders found at start were cancelled', { found: open.length, cancelled: ok });
+  }
+  const openIds = new Set(open.map((x) => x.oid));
+  let closedWhileDown = 0;
+  for (const r of store.openOrders(ticker)) {
+    if (r.oid !== null && openIds.has(r.oid)) continue;
+    store.updateOrder({
+      cloid: r.cloid,
+      oid: r.oid,
+      status: r.filledSz >= r.sz ? 'filled' : 'canceled',
+      updatedMs: Date.now(),
+      reason: 'closed while the bot was down',
+    });
+    closedWhileDown++;
+  }
+  const detail = `position ${positionBase} ${ticker} from the exchange, ${missed} missed fill(s) recorded, ${open.length} orphan order(s) cancelled, ${closedWhileDown} stored order(s) closed`;
+  logger.info(`reconciled with the exchange: ${detail}`);
+  store.recordRiskEvent({ tsMs: Date.now(), kind: 'reconcile', detail });
+
+  // 4. dead man's switch, then the user channels
+  await venue.armDeadMansSwitch();
+  const userSession = new WsSession({
+    url: s.wsUrl,
+    subscriptions: [
+      { type: 'orderUpdates', user },
+      { type: 'userFills', user },
+    ],
+    liveness: 'any',
+    logger: logger.child('user-ws'),
+    onMessage: (msg) => {
+      if (msg.channel !== 'other') return;
+      if (msg.name === 'orderUpdates') venue.onOrderUpdates(msg.data);
+      else if (msg.name === 'userFills') venue.onUserFills(msg.data);
+    },
+    // After a reconnect, fills during the gap: the channel's snapshot replays them (de-duplicated by tid).
+  });
+  userSession.start();
+
+  const cash = accountValue - Math.sign(positionBase) * positionValue;
+  return {
+    venue,
+    account: {
+      positionBase,
+      avgEntryPx: entryPx,
+      cashQuote: cash,
+      realizedPnlQuote: 0,
+      feesQuote: 0,
+      fundingQuote: 0,
+    },
+    position: { positionBase, entryPx },
+    userSession,
+    startingBalanceQuote: accountValue,
+  };
+}

@@ -1,0 +1,459 @@
+/**
+ * `hlmm trade`: wires config, parameters, feed, venue, engine, store, logs, API and signals together.
+ * Paper (--dry-run, the default) and replay run the PaperVenue; --live runs the HyperliquidVenue. --replay DIR
+ * starts the fake exchange in-process on a free loopback port and connects to it through the same Hyperliquid
+ * adapters (WebSocket feed, /info, and with --live /exchange) as the real venue.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadConfig } from '../config/load-config.ts';
+import { type HlmmConfig, NETWORK_URLS } from '../config/schema.ts';
+import { strategySettings } from '../config/strategy-settings.ts';
+import { UserError } from '../core/errors.ts';
+import { createLogger, type Logger, type LogLevel } from '../core/log.ts';
+import type { SavedAccount } from '../engine/account.ts';
+import { type TradeSummary, TradingEngine } from '../engine/trading-engine.ts';
+import type { Venue } from '../engine/venue.ts';
+import { HttpTransport } from '../exchange/hyperliquid/http.ts';
+import { InfoClient } from '../exchange/hyperliquid/info-client.ts';
+import { findAssetRules } from '../exchange/hyperliquid/rules.ts';
+import type { Wallet } from '../exchange/hyperliquid/wallet.ts';
+import type { FakeExchange } from '../fake-exchange/server.ts';
+import { HYPERLIQUID_PERP_UNIVERSE } from '../fake-exchange/universe.ts';
+import { openStore, type TradeStore } from '../store/trade-store.ts';
+import { createStrategy } from '../strategy/index.ts';
+import { type BotClock, ReplayFollowClock, WallClock } from './bot-clock.ts';
+import { HyperliquidFeed } from './market-feed.ts';
+import { PaperVenue } from './paper-venue.ts';
+import { ParamsWatcher } from './params-watch.ts';
+
+export interface TradeCommandOptions {
+  config?: string;
+  dryRun?: boolean;
+  live?: boolean;
+  replay?: string;
+  speed?: number;
+  wsUrl?: string;
+  apiUrl?: string;
+  ticker?: string;
+  params?: string;
+  db?: string;
+  apiPort?: number;
+  json?: boolean;
+  durationS?: number;
+  keyFile?: string;
+  account?: string;
+  testnet?: boolean;
+  orderSize?: number;
+  maxPosition?: number;
+  maxNotional?: number;
+  killDrawdown?: number;
+  dailyLoss?: number;
+  staleS?: number;
+  wallet?: number;
+  latencyMs?: number;
+  resetPaper?: boolean;
+  logFile?: string;
+  /** At most one model-values line per this many wall seconds (default: config logging.quote_log_interval_s). */
+  quoteLogS?: number;
+  logLevel?: LogLevel;
+  quiet?: boolean;
+  /** Dead man's switch: cancel-all scheduled this far ahead, pushed forward every third of it (live). */
+  dmsS?: number;
+  /** Record the market into this folder while trading (and re-calibrate from it once per UTC day). */
+  collect?: string;
+  /** Bot clock: 'wall' (default live) or 'exchange' (follow market message times, e.g. an external fake exchange). */
+  clock?: 'wall' | 'exchange';
+}
+
+export interface RunningBot {
+  engine: TradingEngine;
+  store: TradeStore | null;
+  fake: FakeExchange | null;
+  /** Resolves with the summary once the bot stopped (signal, --duration-s, end of replay). */
+  done: Promise<TradeSummary>;
+  stop(reason: string): Promise<TradeSummary>;
+}
+
+export async function runTradeCommand(o: TradeCommandOptions): Promise<void> {
+  const bot = await startTrading(o, { handleSignals: true });
+  const summary = await bot.done;
+  if (o.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
+  else process.stdout.write(formatSummary(summary));
+  process.exitCode = 0;
+}
+
+export async function startTrading(
+  o: TradeCommandOptions,
+  env: { handleSignals: boolean },
+): Promise<RunningBot> {
+  const cfg: HlmmConfig = loadConfig(o.config);
+  const live = o.live === true;
+  if (live && o.dryRun === true)
+    throw new UserError('--live and --dry-run contradict each other; pass only one.');
+  const ticker = (o.ticker ?? cfg.ticker).trim();
+  const logLevel = o.logLevel ?? cfg.logging.level;
+  const logFile = o.logFile ?? cfg.logging.file ?? undefined;
+  const logger = createLogger({
+    component: 'trade',
+    level: logLevel,
+    file: logFile,
+    quiet: o.quiet === true,
+  });
+
+  // ---- live: the key first (one clear sentence and exit 2 without it); it never reaches logs, db or errors
+  let wallet: Wallet | null = null;
+  if (live) {
+    const { loadWallet } = await import('../exchange/hyperliquid/wallet.ts');
+    wallet = loadWallet({
+      keyFile: o.keyFile ?? cfg.exchange.private_key_file ?? undefined,
+      envVar: cfg.exchange.private_key_env,
+      accountAddress: o.account ?? cfg.exchange.account_address ?? undefined,
+      removeFromEnv: true,
+      warn: (m) => logger.warn(m),
+    });
+  }
+
+  // ---- market endpoints: the fake exchange for --replay, else flags, config, network
+  let fake: FakeExchange | null = null;
+  let wsUrl = o.wsUrl ?? cfg.exchange.ws_url;
+  let apiUrl = o.apiUrl ?? cfg.exchange.api_url;
+  if (o.testnet && !o.wsUrl && !o.apiUrl) {
+    wsUrl = 'wss://api.hyperliquid-testnet.xyz/ws';
+    apiUrl = 'https://api.hyperliquid-testnet.xyz';
+  }
+  const speed = o.speed ?? 1;
+  if (o.replay !== undefined) {
+    if (!existsSync(o.replay))
+      throw new UserError(
+        `--replay ${o.replay}: no such directory; pass a folder recorded by "hlmm collect".`,
+      );
+    const { startFakeExchange } = await import('../fake-exchange/server.ts');
+    fake = await startFakeExchange({
+      dataDir: o.replay,
+      symbols: [ticker],
+      port: 0,
+      speed,
+      loop: false,
+      idleTimeoutMs: 0,
+      logger: logger.child('fake-exchange'),
+      // --replay --live: our account exists on the fake exchange with the paper wallet's USDC.
+      trading: wallet
+        ? { accounts: [{ address: wallet.accountAddress, usdc: o.wallet ?? cfg.dry_run_wallet }] }
+        : undefined,
+    });
+    wsUrl = fake.wsUrl;
+    apiUrl = fake.url;
+    logger.info('replay: fake exchange started', { data: o.replay, speed, ws: wsUrl });
+  }
+  // The bot clock follows the exchange's timestamps against a replay (ours, or an external fake exchange with
+  // --clock exchange); live against Hyperliquid it is the wall clock.
+  const clock: BotClock = fake || o.clock === 'exchange' ? new ReplayFollowClock(speed) : new WallClock();
+  const mode: 'dry' | 'live' = live ? 'live' : 'dry';
+
+  // ---- the perp's rules from /info meta (the fake exchange serves the real table)
+  const transport = new HttpTransport({ baseUrl: apiUrl });
+  const info = new InfoClient({ transport });
+  let szDecimals: number;
+  let assetIndex: number;
+  try {
+    const meta = await info.meta();
+    const rules = findAssetRules(meta.universe, ticker);
+    if (!rules)
+      throw new UserError(
+        `--ticker ${ticker}: ${apiUrl} lists no such perp; use the exchange's name (e.g. BTC, ETH, kPEPE).`,
+      );
+    szDecimals = rules.szDecimals;
+    assetIndex = meta.universe.indexOf(rules);
+  } catch (err) {
+    if (err instanceof UserError || live)
+      throw err instanceof UserError
+        ? err
+        : new UserError(
+            `cannot read the perp's rules from ${apiUrl}/info (${(err as Error).message}); check --api-url and the network.`,
+          );
+    const known = HYPERLIQUID_PERP_UNIVERSE.findIndex((a) => a.name === ticker);
+    if (known < 0)
+      throw new UserError(
+        `cannot reach ${apiUrl}/info and ${ticker} is not in the built-in table; check --api-url.`,
+      );
+    szDecimals = HYPERLIQUID_PERP_UNIVERSE[known].szDecimals;
+    assetIndex = known;
+    logger.warn('meta unreachable, using the built-in size decimals', {
+      ticker,
+      szDecimals,
+      error: (err as Error).message,
+    });
+  }
+
+  // ---- strategy, limits
+  const settings = strategySettings(cfg);
+  if (o.orderSize !== undefined) settings.orderSizeBase = o.orderSize;
+  if (o.maxPosition !== undefined) settings.maxPositionLots = o.maxPosition;
+  const strategy = createStrategy({ ...settings, szDecimals, minOrderValueQuote: 10 });
+  const lotBase = settings.orderSizeBase ?? cfg.strategy.order_size;
+  const riskMaxLots = o.maxPosition ?? cfg.risk.max_position_lots;
+
+  // ---- store (WAL) and restore
+  const dbFile = o.db ?? cfg.db_file;
+  const store = openStore(dbFile);
+  let restoreAccount: SavedAccount | undefined;
+  if (!live && !o.resetPaper) {
+    const pnl = store.latestPnl();
+    if (pnl !== null && pnl.coin === ticker) {
+      const pos = store.latestPosition(ticker);
+      restoreAccount = {
+        positionBase: pnl.positionSz,
+        avgEntryPx: pos?.entryPx ?? null,
+        cashQuote: pnl.cashQuote,
+        realizedPnlQuote: pnl.realizedQuote,
+        feesQuote: pnl.feesQuote,
+        fundingQuote: pnl.fundingQuote,
+      };
+    }
+  }
+  let startingBalance = o.wallet ?? cfg.dry_run_wallet;
+
+  // ---- venue
+  let venue: Venue;
+  let userSession: { stop(): Promise<void> } | null = null;
+  if (live) {
+    const { startLiveVenue } = await import('./live-start.ts');
+    const started = await startLiveVenue({
+      o,
+      cfg,
+      apiUrl,
+      wsUrl,
+      ticker,
+      assetIndex,
+      szDecimals,
+      transport,
+      store,
+      logger: logger.child('venue'),
+      // Signatures name the network: mainnet only against Hyperliquid's mainnet API (the fake checks testnet's).
+      isMainnet: apiUrl.replace(/\/+$/, '') === NETWORK_URLS.mainnet.api,
+      wallet: wallet as Wallet,
+      exchangeNowMs: () => clock.nowMs(),
+    });
+    venue = started.venue;
+    restoreAccount = started.account;
+    startingBalance = started.startingBalanceQuote;
+    userSession = started.userSession;
+  } else {
+    venue = new PaperVenue({
+      makerFeeRate: cfg.fees.maker_rate,
+      takerFeeRate: cfg.fees.taker_rate,
+      latencyMs: o.latencyMs ?? 100,
+    });
+  }
+
+  // ---- engine
+  let watcher: ParamsWatcher | null = null;
+  const engine = new TradingEngine({
+    info: {
+      botName: cfg.bot_name,
+      ticker,
+      mode,
+      strategy: strategy.name,
+      model: cfg.strategy.model,
+      stakeCurrency: 'USDC',
+      version: '0.1.0',
+      feed: fake ? `replay:${o.replay}` : wsUrl,
+    },
+    coin: ticker,
+    strategy,
+    lotBase,
+    venue,
+    nowMs: () => clock.nowMs(),
+    risk: {
+      maxPositionLots: riskMaxLots,
+      maxNotionalQuote: o.maxNotional ?? cfg.risk.max_notional_usdc,
+      maxOrderSizeBase: Math.max(cfg.risk.max_order_size, o.orderSize ?? 0),
+      dailyLossLimitQuote: o.dailyLoss ?? cfg.risk.daily_loss_limit_usdc,
+      maxDrawdownQuote: o.killDrawdown ?? cfg.risk.max_drawdown_usdc,
+      staleDataMs: (o.staleS ?? cfg.risk.stale_data_s) * 1000,
+      lotBase,
+    },
+    startingBalanceQuote: startingBalance,
+    store,
+    logger,
+    priceToleranceBps: cfg.strategy.reprice_tolerance_bps,
+    quoteLogIntervalMs: (o.quoteLogS ?? cfg.logging.quote_log_interval_s) * 1000,
+    snapshotIntervalMs: 5_000,
+    reloadParams: () => watcher?.reload(),
+  });
+  if (restoreAccount && !live) {
+    logger.info('paper state restored from the store', {
+      db: dbFile,
+      position: restoreAccount.positionBase,
+      cash: round(restoreAccount.cashQuote),
+      realized: round(restoreAccount.realizedPnlQuote),
+    });
+  }
+
+  // ---- parameters: --params, config, or the replay folder's params_<TICKER>.json
+  let paramsFile = o.params ?? null;
+  if (paramsFile === null) {
+    const fromReplay = o.replay !== undefined ? join(o.replay, `params_${ticker}.json`) : null;
+    paramsFile =
+      fromReplay !== null && !existsSync(cfg.params_file) && existsSync(fromReplay)
+        ? fromReplay
+        : cfg.params_file;
+  }
+  const pf = paramsFile;
+  watcher = new ParamsWatcher({
+    file: pf,
+    ticker,
+    // Long-only trades a fixed quote stake, not --order-size lots: its γ is not rescaled (as in the backtest).
+    orderSizeBase: cfg.strategy.mode === 'two-sided' ? lotBase : undefined,
+    onAccept: (loaded) => {
+      for (const note of loaded.notes) logger.warn(note, { params: pf });
+      engine.acceptParams(loaded, pf);
+    },
+    onRefuse: (reason) => engine.refuseParams(reason, pf),
+  });
+  watcher.reload();
+  watcher.start();
+
+  engine.start({ account: restoreAccount });
+  logger.info(`hlmm trade started (${mode === 'dry' ? 'paper' : 'LIVE'})`, {
+    ticker,
+    feed: fake ? `replay ${o.replay} at ${speed}x` : wsUrl,
+    params: pf,
+    db: dbFile,
+    orderSize: lotBase,
+    szDecimals,
+  });
+
+  // ---- feed
+  const feed = new HyperliquidFeed({
+    url: wsUrl,
+    coin: ticker,
+    onEvent: (ev) => {
+      clock.observe(ev.exchMs);
+      engine.onMarket(ev);
+    },
+    onConnect: () => engine.setFeedConnected(true),
+    logger: logger.child('feed'),
+    stallTimeoutMs: Math.max(5_000, clock.wallMsFor((o.staleS ?? cfg.risk.stale_data_s) * 1000 * 3)),
+  });
+  feed.start();
+  const timers: NodeJS.Timeout[] = [];
+  timers.push(
+    setInterval(() => {
+      if (!feed.connected) engine.setFeedConnected(false);
+    }, 100),
+  );
+
+  // ---- optional collector in the bot, and the daily re-calibration on what it records
+  const collectDir = o.collect ?? cfg.collector.collect_dir;
+  let collector: { stop(): Promise<unknown> } | null = null;
+  if (collectDir) {
+    const { startCollector } = await import('../collect/collector.ts');
+    collector = startCollector({
+      symbols: [ticker],
+      outDir: collectDir,
+      wsUrl,
+      logger: logger.child('collect'),
+    });
+    logger.info('collector recording', { dir: collectDir });
+    if (cfg.collector.recalibrate_daily) {
+      const { DailyRecalibration } = await import('./daily-recalibration.ts');
+      const recal = new DailyRecalibration({
+        dataDir: collectDir,
+        ticker,
+        paramsFile: pf,
+        logger: logger.child('recalibrate'),
+      });
+      timers.push(setInterval(() => recal.onTime(clock.nowMs()), 1_000));
+    }
+  }
+
+  // ---- monitoring API
+  const apiPort = o.apiPort ?? (cfg.api_server.enabled ? cfg.api_server.listen_port : 0);
+  let api: { close(): Promise<void>; url: string } | null = null;
+  if (apiPort !== 0) {
+    const { startApiServer } = await import('../api/server.ts');
+    api = await startApiServer({
+      view: engine,
+      store,
+      host: cfg.api_server.listen_ip_address,
+      port: apiPort,
+      username: cfg.api_server.username,
+      password: cfg.api_server.password,
+      jwtSecret: cfg.api_server.jwt_secret_key,
+      corsOrigins: cfg.api_server.CORS_origins,
+      wsToken: cfg.api_server.ws_token[0],
+      logger: logger.child('api'),
+    });
+    logger.info('monitoring API listening', { url: api.url });
+  }
+
+  // ---- stopping
+  let stopping: Promise<TradeSummary> | null = null;
+  let resolveDone: (s: TradeSummary) => void = () => {};
+  const done = new Promise<TradeSummary>((resolve) => {
+    resolveDone = resolve;
+  });
+  const stop = (reason: string): Promise<TradeSummary> => {
+    stopping ??= (async () => {
+      logger.info('stopping', { reason });
+      for (const t of timers) clearInterval(t);
+      watcher?.stop();
+      await feed.stop();
+      if (collector) await collector.stop();
+      const summary = await engine.stop(reason);
+      if (userSession) await userSession.stop();
+      if (api) await api.close().catch(() => {});
+      if (fake) await fake.close();
+      store.close();
+      logger.info('stopped', {
+        reason,
+        fills: summary.fills,
+        position: summary.position,
+        equity: summary.equity,
+      });
+      resolveDone(summary);
+      return summary;
+    })();
+    return stopping;
+  };
+  if (o.durationS !== undefined) {
+    const t = setTimeout(() => void stop(`--duration-s ${o.durationS}`), o.durationS * 1000);
+    timers.push(t);
+  }
+  if (fake) {
+    fake.replayDone.then(
+      () => setTimeout(() => void stop('end of replay'), 300),
+      () => void stop('replay failed'),
+    );
+  }
+  if (env.handleSignals) {
+    process.once('SIGINT', () => void stop('SIGINT'));
+    process.once('SIGTERM', () => void stop('SIGTERM'));
+  }
+  return { engine, store, fake, done, stop };
+}
+
+export function formatSummary(s: TradeSummary): string {
+  const lines = [
+    `hlmm trade summary (${s.mode === 'dry' ? 'paper' : 'live'}, ${s.ticker}, ${s.run_seconds.toFixed(1)} s)`,
+    `  orders placed   ${s.orders_placed} (modifies ${s.modifies}, cancels ${s.cancels}, rejects ${s.rejects})`,
+    `  fills           ${s.fills}${s.duplicate_fills_ignored ? ` (+${s.duplicate_fills_ignored} duplicates ignored)` : ''}`,
+    `  position        ${s.position} ${s.ticker}${s.avg_entry_px !== null ? ` @ ${s.avg_entry_px.toFixed(2)}` : ''}`,
+    `  realized PnL    ${s.realized_pnl.toFixed(4)} USDC`,
+    `  unrealized PnL  ${s.unrealized_pnl.toFixed(4)} USDC`,
+    `  fees            ${s.fees.toFixed(4)} USDC`,
+    `  funding         ${s.funding.toFixed(4)} USDC`,
+    `  equity          ${s.equity.toFixed(4)} USDC (max drawdown ${s.max_drawdown.toFixed(4)})`,
+    `  kill switch     ${s.kill_switch ?? 'not tripped'}`,
+    `  market events   ${s.market_events}, strategy quotes ${s.quotes}`,
+  ];
+  return `${lines.join('\n')}\n`;
+}
+
+function round(x: number): number {
+  return Math.round(x * 1e4) / 1e4;
+}
+
+export type { Logger };

@@ -1,0 +1,254 @@
+/**
+ * Live mode against the fake exchange: signed ALO orders with cloids, re-pricing, rate-limit back-off (in
+ * process, --replay --live); dead man's switch after SIGKILL and restart recovery (child processes against a
+ * fake exchange run by the test, so it outlives the bot).
+ */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { HttpTransport } from '../src/exchange/hyperliquid/http.ts';
+import { InfoClient } from '../src/exchange/hyperliquid/info-client.ts';
+import { Wallet } from '../src/exchange/hyperliquid/wallet.ts';
+import { startFakeExchange } from '../src/fake-exchange/server.ts';
+import { openStore } from '../src/store/trade-store.ts';
+import { startTrading } from '../src/trade/run-trade.ts';
+
+const PARAMS = 'data/sample/params_BTC.json';
+
+async function until(what: string, cond: () => boolean, timeoutMs = 30_000): Promise<void> {
+  const t0 = Date.now();
+  while (!cond()) {
+    if (Date.now() - t0 > timeoutMs) throw new Error(`timed out waiting for: ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+function newKey(): { key: string; address: string } {
+  const key = `0x${randomBytes(32).toString('hex')}`;
+  return { key, address: Wallet.fromPrivateKey(key).accountAddress };
+}
+
+test('--live without a key: one clear sentence, no stack', async () => {
+  const saved = process.env.HLMM_PRIVATE_KEY;
+  delete process.env.HLMM_PRIVATE_KEY;
+  try {
+    await assert.rejects(
+      startTrading(
+        {
+          replay: 'data/sample',
+          live: true,
+          apiPort: 0,
+          quiet: true,
+          db: ':memory:',
+          logFile: join(mkdtempSync(join(tmpdir(), 'hlmm-')), 'l.jsonl'),
+        },
+        { handleSignals: false },
+      ),
+      (err: Error) =>
+        err.name === 'UserError' &&
+        /No private key: set HLMM_PRIVATE_KEY or pass --key-file/.test(err.message),
+    );
+  } finally {
+    if (saved !== undefined) process.env.HLMM_PRIVATE_KEY = saved;
+  }
+});
+
+test('live on a replay: signed ALO orders with cloids, re-priced; a rate limit backs off then trading resumes', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'hlmm-live-'));
+  const { key, address } = newKey();
+  process.env.HLMM_PRIVATE_KEY = key;
+  const bot = await startTrading(
+    {
+      replay: 'data/sample',
+      live: true,
+      speed: 200,
+      params: PARAMS,
+      db: join(dir, 'bot.sqlite'),
+      apiPort: 0,
+      quiet: true,
+      logFile: join(dir, 'bot.jsonl'),
+    },
+    { handleSignals: false },
+  );
+  assert.equal(process.env.HLMM_PRIVATE_KEY, undefined, 'the key is removed from the environment once read');
+  const fake = bot.fake;
+  assert.ok(fake);
+  try {
+    await until('two resting ALO orders', () => fake.trading.openOrdersOf(address).length === 2);
+    const open = fake.trading.openOrdersOf(address);
+    assert.deepEqual(
+      open.map((o) => o.tif),
+      ['Alo', 'Alo'],
+    );
+    assert.ok(open.every((o) => /^0x[0-9a-f]{32}$/.test(o.cloid ?? '')));
+    assert.deepEqual(new Set(open.map((o) => o.isBuy)), new Set([true, false]));
+    await until('re-priced', () => bot.engine.summary().modifies >= 3);
+    // The engine's view matches the exchange's.
+    await until(
+      'views agree',
+      () => bot.engine.openOrders().length === fake.trading.openOrdersOf(address).length,
+    );
+
+    fake.limits.force('address', 1);
+    const store = openStore(join(dir, 'bot.sqlite'));
+    try {
+      await until(
+        'rate limit noticed',
+        () => store.riskEvents({ limit: 50 }).some((e) => e.kind === 'rate_limit'),
+        20_000,
+      );
+    } finally {
+      store.close();
+    }
+    const requests = fake.exchange.counters.requests;
+    await new Promise((r) => setTimeout(r, 1_500));
+    assert.equal(fake.exchange.counters.requests, requests, 'no request during the back-off');
+    await until('trading again', () => fake.exchange.counters.requests > requests + 2, 20_000);
+  } finally {
+    await bot.stop('test done');
+  }
+  const s = await bot.done;
+  assert.equal(s.mode, 'live');
+  assert.equal(fake.trading.openOrdersOf(address).length, 0, 'orders cancelled at stop');
+  const log = readFileSync(join(dir, 'bot.jsonl'), 'utf8');
+  assert.ok(!log.includes(key.slice(2)), 'the key never reaches the log');
+});
+
+function runBot(args: string[], key: string) {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'trade', ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, HLMM_PRIVATE_KEY: key },
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d) => {
+    stdout += d;
+  });
+  child.stderr.on('data', (d) => {
+    stderr += d;
+  });
+  const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return { child, exit, out: () => stdout, err: () => stderr };
+}
+
+test("after SIGKILL the dead man's switch cancels the orders; a restart recovers position and orphans with no duplicated fill", async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'hlmm-kill-'));
+  const { key, address } = newKey();
+  const speed = 150;
+  const fake = await startFakeExchange({
+    dataDir: 'data/sample',
+    symbols: ['BTC'],
+    speed,
+    // The sample lasts ~40 s of wall time at this speed; the test runs longer.
+    loop: true,
+    idleTimeoutMs: 0,
+    trading: { accounts: [{ address, usdc: 1000 }] },
+  });
+  const db = join(dir, 'bot.sqlite');
+  // Quotes 3 % away from the mid cannot fill in a few seconds: what removes them is the switch, not the market.
+  const wide = join(dir, 'wide.json');
+  writeFileSync(wide, JSON.stringify({ strategy: { min_spread_bps: 600 } }));
+  const args = (dms: number, log: string, extra: string[] = []) => [
+    '--live',
+    '--ws-url',
+    fake.wsUrl,
+    '--api-url',
+    fake.url,
+    '--clock',
+    'exchange',
+    '--speed',
+    String(speed),
+    '--params',
+    PARAMS,
+    '--db',
+    db,
+    '--api-port',
+    '0',
+    '--quiet',
+    '--json',
+    '--dms-s',
+    String(dms),
+    '--log-file',
+    join(dir, log),
+    ...extra,
+  ];
+  try {
+    // 1. Trade until filled, then SIGKILL (the market may fill what rests; fine).
+    const first = runBot(args(15, 'first.jsonl'), key);
+    await until(
+      'a fill and two resting orders',
+      () => fake.trading.fillsOf(address).length >= 1 && fake.trading.openOrdersOf(address).length === 2,
+      60_000,
+    );
+    first.child.kill('SIGKILL');
+    await first.exit;
+    await until('first run orders gone', () => fake.trading.openOrdersOf(address).length === 0, 30_000);
+
+    // 2. Wide quotes, SIGKILL: the dead man's switch cancels them within its horizon (15 s of exchange time,
+    //    stamped with a replay clock that may lag the fake's by a few exchange seconds).
+    const second = runBot(args(15, 'second.jsonl', ['--config', wide]), key);
+    await until(
+      'second run quoting with its switch armed',
+      () =>
+        fake.trading.openOrdersOf(address).length === 2 &&
+        (fake.trading.scheduledCancelAt(address) ?? 0) > Date.now(),
+      60_000,
+    );
+    const switchesBefore = fake.trading.counters.scheduledCancels;
+    second.child.kill('SIGKILL');
+    await second.exit;
+    const killedAt = Date.now();
+    const resting = fake.trading.openOrdersOf(address).map((o) => o.oid);
+    assert.equal(resting.length, 2, 'orders resting after the kill');
+    await until('switch fired', () => fake.trading.openOrdersOf(address).length === 0, 30_000);
+    assert.ok(Date.now() - killedAt < 25_000, `cancelled ${Date.now() - killedAt} ms after the kill`);
+    assert.equal(
+      fake.trading.counters.scheduledCancels,
+      switchesBefore + 1,
+      "cancelled by the dead man's switch",
+    );
+
+    // 3. Wide quotes with a long switch, SIGKILL: its orders stay behind as orphans.
+    const third = runBot(args(120, 'third.jsonl', ['--config', wide]), key);
+    await until('third run quoting', () => fake.trading.openOrdersOf(address).length === 2, 60_000);
+    third.child.kill('SIGKILL');
+    await third.exit;
+    const orphans = fake.trading.openOrdersOf(address).length;
+    assert.equal(orphans, 2);
+
+    // 4. Restart: position from the exchange, orphans cancelled, every exchange fill stored exactly once.
+    const fourth = runBot([...args(30, 'fourth.jsonl'), '--duration-s', '3'], key);
+    assert.equal(await fourth.exit, 0, fourth.err());
+    const summary = JSON.parse(fourth.out().trim());
+    const reconcile = readFileSync(join(dir, 'fourth.jsonl'), 'utf8')
+      .split('\n')
+      .filter((l) => l.includes('orphan orders found at start were cancelled'))
+      .map((l) => JSON.parse(l));
+    assert.equal(reconcile.length, 1);
+    assert.equal(reconcile[0].found, orphans);
+    const info = new InfoClient({
+      transport: new HttpTransport({ baseUrl: fake.url }),
+      accountAddress: address,
+    });
+    const state = await info.clearinghouseState();
+    const szi = Number(state.assetPositions.find((p) => p.position.coin === 'BTC')?.position.szi ?? 0);
+    assert.ok(Math.abs(summary.position - szi) < 1e-9, `bot ${summary.position} vs exchange ${szi}`);
+    const exchangeFills = fake.trading.fillsOf(address).filter((f) => f.coin === 'BTC');
+    const store = openStore(db);
+    try {
+      assert.equal(store.fillCount(), exchangeFills.length, 'each exchange fill stored once');
+      const tids = new Set(store.allFills('BTC').map((f) => f.tid));
+      assert.equal(tids.size, exchangeFills.length);
+      assert.equal(store.unfinishedRuns().length, 3, 'the three killed runs never recorded a stop');
+    } finally {
+      store.close();
+    }
+    assert.equal(fake.trading.openOrdersOf(address).length, 0, 'clean stop cancels');
+  } finally {
+    await fake.close();
+  }
+});

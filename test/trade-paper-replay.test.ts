@@ -1,0 +1,168 @@
+/**
+ * End to end, in process: `hlmm trade --replay data/sample` (paper) through the in-process fake exchange, the
+ * Hyperliquid WebSocket feed, the shared QuotingLoop and the SimVenue fill model, with a real SQLite store.
+ */
+import assert from 'node:assert/strict';
+import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import type { BotEvent } from '../src/engine/bot-view.ts';
+import { openStore } from '../src/store/trade-store.ts';
+import { type RunningBot, startTrading, type TradeCommandOptions } from '../src/trade/run-trade.ts';
+
+const SAMPLE = 'data/sample';
+const PARAMS = 'data/sample/params_BTC.json';
+
+function tmp(): string {
+  return mkdtempSync(join(tmpdir(), 'hlmm-trade-'));
+}
+
+async function start(dir: string, extra: Partial<TradeCommandOptions> = {}): Promise<RunningBot> {
+  return startTrading(
+    {
+      replay: SAMPLE,
+      speed: 300,
+      params: PARAMS,
+      db: join(dir, 'bot.sqlite'),
+      apiPort: 0,
+      quiet: true,
+      logFile: join(dir, 'bot.jsonl'),
+      resetPaper: true,
+      ...extra,
+    },
+    { handleSignals: false },
+  );
+}
+
+async function until(what: string, cond: () => boolean, timeoutMs = 20_000): Promise<void> {
+  const t0 = Date.now();
+  while (!cond()) {
+    if (Date.now() - t0 > timeoutMs) throw new Error(`timed out waiting for: ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+test('paper mode on a replay quotes both sides, gets fills and persists orders and fills', async () => {
+  const dir = tmp();
+  const bot = await start(dir);
+  let twoSided = 0;
+  bot.engine.subscribe((e: BotEvent) => {
+    if (e.type === 'quotes' && e.quotes.bid && e.quotes.ask) twoSided++;
+  });
+  try {
+    await until('3 fills', () => bot.engine.summary().fills >= 3);
+  } finally {
+    await bot.stop('test done');
+  }
+  const s = await bot.done;
+  assert.ok(twoSided > 0, 'a two-sided quote was logged');
+  assert.ok(s.orders_placed >= 2);
+  assert.ok(s.fills >= 3);
+  // equity = wallet + realized + unrealized − fees (no funding in paper)
+  assert.ok(Math.abs(s.equity - (1000 + s.realized_pnl + s.unrealized_pnl - s.fees)) < 1e-6);
+  const store = openStore(join(dir, 'bot.sqlite'));
+  try {
+    assert.equal(store.fillCount(), s.fills, 'every fill stored once');
+    const orders = store.recentOrders(1000);
+    assert.ok(
+      orders.some((o) => o.side === 'buy') && orders.some((o) => o.side === 'sell'),
+      'both sides ordered',
+    );
+    assert.equal(store.openOrders('BTC').length, 0, 'no order left open after the stop');
+    const last = store.latestPnl();
+    assert.ok(last !== null);
+    assert.ok(Math.abs(last.positionSz - s.position) < 1e-12);
+    assert.equal(store.latestRun()?.stopReason, 'test done');
+    assert.equal(store.settings().journalMode, 'wal');
+  } finally {
+    store.close();
+  }
+  const log = readFileSync(join(dir, 'bot.jsonl'), 'utf8');
+  assert.match(
+    log,
+    /"msg":"quote".*"mid":.*"r":.*"dBid":.*"q":.*"tauS":.*"sigma":3\.544.*"k":0\.2373.*"gamma":0\.00001581/,
+    'model values behind the quotes are logged',
+  );
+});
+
+test('a feed disconnect pulls the quotes, the feed reconnects and quoting resumes', async () => {
+  const dir = tmp();
+  const bot = await start(dir);
+  try {
+    await until('resting orders', () => bot.engine.openOrders().length > 0);
+    const fake = bot.fake;
+    assert.ok(fake);
+    fake.faults.drop();
+    await until('quotes pulled', () => !bot.engine.risk().quoting, 5_000);
+    await until('orders cancelled', () => bot.engine.openOrders().length === 0, 5_000);
+    await until(
+      'reconnected and quoting',
+      () => bot.engine.risk().quoting && bot.engine.openOrders().length > 0,
+      10_000,
+    );
+  } finally {
+    await bot.stop('test done');
+  }
+  const store = openStore(join(dir, 'bot.sqlite'));
+  try {
+    const kinds = store.riskEvents({ limit: 100 }).map((e) => e.kind);
+    assert.ok(kinds.includes('quotes_pulled'), kinds.join(','));
+    assert.ok(kinds.includes('quotes_resumed'), kinds.join(','));
+  } finally {
+    store.close();
+  }
+});
+
+test('a corrupted parameters file is refused while trading continues on the last good one; a good one is hot-reloaded', async () => {
+  const dir = tmp();
+  const params = join(dir, 'params_BTC.json');
+  copyFileSync(PARAMS, params);
+  const bot = await start(dir, { params });
+  try {
+    await until('quoting', () => bot.engine.openOrders().length > 0);
+    const before = bot.engine.params().current;
+    assert.ok(before);
+    writeFileSync(params, '{ "ticker": "BTC", "market_data": { "sigma": NaN');
+    const store = openStore(join(dir, 'bot.sqlite'));
+    try {
+      await until(
+        'refusal recorded',
+        () => store.paramsHistory({ limit: 10 }).some((p) => !p.accepted),
+        10_000,
+      );
+    } finally {
+      store.close();
+    }
+    assert.deepEqual(bot.engine.params().current, before, 'last good parameters kept');
+    const placed = bot.engine.summary().orders_placed;
+    await until('still re-quoting', () => bot.engine.summary().orders_placed > placed + 2, 10_000);
+    assert.equal(bot.engine.risk().quoting, true);
+    // A good file again, with another γ: taken without a restart.
+    const good = JSON.parse(readFileSync(PARAMS, 'utf8'));
+    good.optimal_parameters.gamma = 0.00002;
+    writeFileSync(params, JSON.stringify(good));
+    await until('new gamma in force', () => bot.engine.params().current?.gamma === 0.00002, 10_000);
+  } finally {
+    await bot.stop('test done');
+  }
+});
+
+test('the kill switch trips on a drawdown: orders cancelled, no more quoting, the bot stays up', async () => {
+  const dir = tmp();
+  const bot = await start(dir, { killDrawdown: 0.05 });
+  try {
+    await until('kill switch', () => bot.engine.risk().killSwitch.tripped, 30_000);
+    assert.match(bot.engine.risk().killSwitch.reason ?? '', /drawdown .* reached the limit 0\.05 USDC/);
+    await until('orders cancelled', () => bot.engine.openOrders().length === 0, 5_000);
+    const placed = bot.engine.summary().orders_placed;
+    const events = bot.engine.summary().market_events;
+    await until('market data still flowing', () => bot.engine.summary().market_events > events + 50, 10_000);
+    assert.equal(bot.engine.summary().orders_placed, placed, 'no order after the kill switch');
+    assert.equal(bot.engine.risk().quoting, false);
+  } finally {
+    await bot.stop('test done');
+  }
+  const s = await bot.done;
+  assert.match(s.kill_switch ?? '', /drawdown/);
+});
