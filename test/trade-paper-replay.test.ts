@@ -78,12 +78,20 @@ test('paper mode on a replay quotes both sides, gets fills and persists orders a
   } finally {
     store.close();
   }
-  const log = readFileSync(join(dir, 'bot.jsonl'), 'utf8');
-  assert.match(
-    log,
-    /"msg":"quote".*"mid":.*"r":.*"dBid":.*"q":.*"tauS":.*"sigma":3\.544.*"k":0\.2373.*"gamma":0\.00001581/,
-    'model values behind the quotes are logged',
-  );
+  // The JSON log carries the model values behind a quote, rounded to 4 significant figures, from the params file.
+  const paramsFile = JSON.parse(readFileSync('data/sample/params_BTC.json', 'utf8'));
+  const shown = (x: number) => Number(x.toPrecision(4));
+  const quoteLines = readFileSync(join(dir, 'bot.jsonl'), 'utf8')
+    .split('\n')
+    .filter((line) => line.includes('"msg":"quote"'))
+    .map((line) => JSON.parse(line));
+  const modelLine = quoteLines.find((q) => Number.isFinite(q.r));
+  assert.ok(modelLine, 'model values behind the quotes are logged');
+  for (const key of ['mid', 'r', 'dBid', 'dAsk', 'q', 'tauS'])
+    assert.ok(key in modelLine, `quote log has ${key}`);
+  assert.equal(modelLine.sigma, shown(paramsFile.market_data.sigma));
+  assert.equal(modelLine.k, shown(paramsFile.market_data.k));
+  assert.equal(modelLine.gamma, shown(paramsFile.optimal_parameters.gamma));
 });
 
 test('a feed disconnect pulls the quotes, the feed reconnects and quoting resumes', async () => {
