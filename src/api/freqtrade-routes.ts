@@ -93,7 +93,7 @@ export function registerFreqtradeRoutes(
   app.get(`${api}/profit`, async () => {
     const ctx = context();
     const trips = history.trips();
-    return profitToFreqtrade(trips, history.summary(ctx.markPx, ctx.startingBalanceQuote), ctx, Date.now());
+    return profitToFreqtrade(trips, history.summary(ctx.markPx, ctx.startingBalanceQuote), ctx, botNowMs(view));
   });
 
   app.get(`${api}/balance`, async () => balanceToFreqtrade(view.account(), view.info()));
@@ -128,7 +128,7 @@ export function registerFreqtradeRoutes(
       history.trips(),
       days,
       account.startingBalanceQuote,
-      Date.now(),
+      botNowMs(view),
       view.info().stakeCurrency,
     );
   });
@@ -185,14 +185,18 @@ export function registerFreqtradeRoutes(
 
   // ---- bot control: Freqtrade's words mapped onto quoting ------------------------------------------------------
   app.post(`${api}/start`, async (req) => {
-    if (view.risk().quoting) return { status: 'already running' };
+    // Only an operator's stop is undone here: quotes pulled by a risk rule (stale data) come back by themselves.
+    const risk = view.risk();
+    if (!risk.stoppedByUser && !risk.killSwitch.tripped) return { status: 'already running' };
     logger.info('api: start quoting', { user: req.apiUser });
     await view.startQuoting();
     return { status: 'starting trader ...' };
   });
 
   app.post(`${api}/stop`, async (req) => {
-    if (!view.risk().quoting) return { status: 'already stopped' };
+    // Checked against the operator's stop, not `quoting`: quotes pulled for stale data would otherwise make the
+    // stop a no-op and quoting would resume when data came back.
+    if (view.risk().stoppedByUser) return { status: 'already stopped' };
     logger.info('api: stop quoting', { user: req.apiUser });
     await view.stopQuoting('stopped through the API');
     return { status: 'stopping trader ...' };
@@ -242,4 +246,9 @@ export function registerFreqtradeRoutes(
   };
   app.post(`${api}/forceexit`, forceExit);
   app.post(`${api}/forcesell`, forceExit);
+}
+
+/** The bot's clock: exchange time in a replay (so replayed fills fall on their own days), else the wall clock. */
+function botNowMs(view: BotView): number {
+  return view.nowMs?.() ?? Date.now();
 }

@@ -1,5 +1,5 @@
 import type { BotView, FillView } from '../engine/bot-view.ts';
-import type { PnlSnapshot, StoredFill } from '../store/records.ts';
+import type { ParamsRecord, PnlSnapshot, StoredFill } from '../store/records.ts';
 import {
   type RoundTrip,
   roundTrips,
@@ -21,17 +21,7 @@ export interface History {
   summary(markPx: number | null, startingBalanceQuote: number): TradeSummary;
   recentFills(limit: number): StoredFill[];
   fillsSince(afterId: number, limit: number): StoredFill[];
-  paramsHistory(limit: number): Array<{
-    id: number;
-    tsMs: number;
-    source: string;
-    sigma: number;
-    A: number;
-    k: number;
-    gamma: number;
-    accepted: boolean;
-    reason: string | null;
-  }>;
+  paramsHistory(limit: number): Array<ParamsRecord & { id: number }>;
   equityCurve(range: { fromMs?: number; toMs?: number; maxPoints?: number }): PnlSnapshot[];
   riskEvents(limit: number): ReturnType<TradeStore['riskEvents']>;
 }

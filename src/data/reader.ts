@@ -286,6 +286,43 @@ function positiveProblem(value: number, nonNumeric: string, nonPositive: string)
   return value <= 0 ? nonPositive : nonNumeric; // NaN and ±Infinity compare false with 0 except -Infinity
 }
 
+// The leading columns prices and trades rows share (timestamp,price,size,side), parsed into module-level slots
+// rather than an object per row: the reader is a hot path (the same pattern as csv-fields' `fieldEnd`).
+let leadRecvS = 0;
+let leadPx = 0;
+let leadSz = 0;
+let leadSide = -1;
+
+/**
+ * Parses "timestamp,price,size,side" from `start` into the lead* slots, leaving `fieldEnd` after the side.
+ * False when the row ends at or before the side (a column is missing).
+ */
+function parseLeadingColumns(
+  buf: Uint8Array,
+  start: number,
+  end: number,
+  sideWords: readonly Uint8Array[],
+): boolean {
+  leadRecvS = parseNumberField(buf, start, end);
+  if (fieldEnd >= end) return false;
+  leadPx = parseNumberField(buf, fieldEnd + 1, end);
+  if (fieldEnd >= end) return false;
+  leadSz = parseNumberField(buf, fieldEnd + 1, end);
+  if (fieldEnd >= end) return false;
+  leadSide = parseWordField(buf, fieldEnd + 1, end, sideWords);
+  return fieldEnd < end;
+}
+
+/** Reason the leading columns are unusable, or null. Asked after the column count is known good. */
+function leadingProblem(): string | null {
+  return (
+    positiveProblem(leadRecvS, 'non-numeric timestamp', 'non-positive timestamp') ??
+    positiveProblem(leadPx, 'non-numeric price', 'non-positive price') ??
+    positiveProblem(leadSz, 'non-numeric size', 'non-positive size') ??
+    (leadSide < 0 ? 'unknown side' : null)
+  );
+}
+
 class PricesParser implements RowParser<BboEvent> {
   readonly headerHint = PRICES_HEADER;
   private readonly stats: RowStats;
@@ -306,24 +343,18 @@ class PricesParser implements RowParser<BboEvent> {
   }
 
   row(buf: Uint8Array, start: number, end: number, line: number, out: BboEvent[]): boolean {
-    const recvS = parseNumberField(buf, start, end);
-    if (fieldEnd >= end) return countBad(this.stats, line, WRONG_COLUMNS);
-    const px = parseNumberField(buf, fieldEnd + 1, end);
-    if (fieldEnd >= end) return countBad(this.stats, line, WRONG_COLUMNS);
-    const sz = parseNumberField(buf, fieldEnd + 1, end);
-    if (fieldEnd >= end) return countBad(this.stats, line, WRONG_COLUMNS);
-    const side = parseWordField(buf, fieldEnd + 1, end, BID_ASK);
-    if (fieldEnd >= end) return countBad(this.stats, line, WRONG_COLUMNS);
+    if (!parseLeadingColumns(buf, start, end, BID_ASK)) return countBad(this.stats, line, WRONG_COLUMNS);
     const exchMs = parseNumberField(buf, fieldEnd + 1, end);
     if (fieldEnd !== end) return countBad(this.stats, line, WRONG_COLUMNS);
 
     const problem =
-      positiveProblem(recvS, 'non-numeric timestamp', 'non-positive timestamp') ??
-      positiveProblem(px, 'non-numeric price', 'non-positive price') ??
-      positiveProblem(sz, 'non-numeric size', 'non-positive size') ??
-      (side < 0 ? 'unknown side' : null) ??
+      leadingProblem() ??
       positiveProblem(exchMs, 'non-numeric exchange_timestamp', 'non-positive exchange_timestamp');
     if (problem !== null) return countBad(this.stats, line, problem);
+    const recvS = leadRecvS;
+    const px = leadPx;
+    const sz = leadSz;
+    const side = leadSide;
 
     if (
       this.pendingSide >= 0 &&
@@ -373,28 +404,18 @@ class TradesParser implements RowParser<TradeEvent> {
   }
 
   row(buf: Uint8Array, start: number, end: number, line: number, out: TradeEvent[]): boolean {
-    const recvS = parseNumberField(buf, start, end);
-    if (fieldEnd >= end) return countBad(this.stats, line, WRONG_COLUMNS);
-    const px = parseNumberField(buf, fieldEnd + 1, end);
-    if (fieldEnd >= end) return countBad(this.stats, line, WRONG_COLUMNS);
-    const sz = parseNumberField(buf, fieldEnd + 1, end);
-    if (fieldEnd >= end) return countBad(this.stats, line, WRONG_COLUMNS);
-    const side = parseWordField(buf, fieldEnd + 1, end, BUY_SELL);
-    if (fieldEnd >= end) return countBad(this.stats, line, WRONG_COLUMNS);
+    if (!parseLeadingColumns(buf, start, end, BUY_SELL)) return countBad(this.stats, line, WRONG_COLUMNS);
     const tid = parseNumberField(buf, fieldEnd + 1, end);
     if (fieldEnd >= end) return countBad(this.stats, line, WRONG_COLUMNS);
     const exchMs = parseNumberField(buf, fieldEnd + 1, end);
     if (fieldEnd !== end) return countBad(this.stats, line, WRONG_COLUMNS);
 
     const problem =
-      positiveProblem(recvS, 'non-numeric timestamp', 'non-positive timestamp') ??
-      positiveProblem(px, 'non-numeric price', 'non-positive price') ??
-      positiveProblem(sz, 'non-numeric size', 'non-positive size') ??
-      (side < 0 ? 'unknown side' : null) ??
+      leadingProblem() ??
       (Number.isSafeInteger(tid) && tid >= 0 ? null : 'trade_id not a whole number below 2^53') ??
       positiveProblem(exchMs, 'non-numeric exchange_timestamp', 'non-positive exchange_timestamp');
     if (problem !== null) return countBad(this.stats, line, problem);
-    out.push({ kind: 'trade', exchMs, recvS, px, sz, side: SIDES[side], tid });
+    out.push({ kind: 'trade', exchMs, recvS: leadRecvS, px: leadPx, sz: leadSz, side: SIDES[leadSide], tid });
     return true;
   }
 

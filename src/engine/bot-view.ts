@@ -95,6 +95,8 @@ export interface BotControls {
 
 export interface BotView extends BotControls {
   info(): BotInfo;
+  /** The bot's clock, Unix ms: exchange time in a replay, the wall clock live. Absent = wall clock. */
+  nowMs?(): number;
   account(): AccountState;
   risk(): RiskState;
   quotes(): DesiredQuotes | null;

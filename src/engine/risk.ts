@@ -1,5 +1,6 @@
 import { midPrice } from '../core/market.ts';
 import type { ModelParams } from '../model/params.ts';
+import { noQuoteExplain } from '../strategy/model-quote.ts';
 import type {
   DesiredQuotes,
   OwnFill,
@@ -180,7 +181,7 @@ export class RiskGatedStrategy implements Strategy {
     const mid = midPrice(ctx.bbo);
     if (pull !== null || !paramsUsable(ctx.params)) {
       const note = NOTES[pull ?? 'no-params'];
-      return { bid: null, ask: null, explain: blankExplain(mid, ctx.params, ctx.positionBase, note) };
+      return { bid: null, ask: null, explain: noQuoteExplain(mid, ctx.params, note) };
     }
     return this.guard.filter(this.inner.quote(ctx), ctx.positionBase, mid);
   }
@@ -188,20 +189,4 @@ export class RiskGatedStrategy implements Strategy {
   onFill(fill: OwnFill): void {
     this.inner.onFill(fill);
   }
-}
-
-function blankExplain(mid: number, p: ModelParams | null, _pos: number, note: string): QuoteExplain {
-  return {
-    mid,
-    reservationPrice: Number.NaN,
-    halfSpreadBid: Number.NaN,
-    halfSpreadAsk: Number.NaN,
-    qLots: Number.NaN,
-    tauS: Number.NaN,
-    sigma: p?.sigma ?? Number.NaN,
-    A: p?.A ?? Number.NaN,
-    k: p?.k ?? Number.NaN,
-    gamma: p?.gamma ?? Number.NaN,
-    note,
-  };
 }

@@ -70,6 +70,15 @@ export function emptyExplain(
   note: string,
 ): QuoteExplain {
   const mid = bbo && Number.isFinite(bbo.bidPx) && Number.isFinite(bbo.askPx) ? midPrice(bbo) : Number.NaN;
+  return noQuoteExplain(mid, params, note);
+}
+
+/** The explain of a "no quote" answer: the mid and the parameters in force, every model figure NaN. */
+export function noQuoteExplain(
+  mid: number,
+  params: ModelParams | null | undefined,
+  note: string,
+): QuoteExplain {
   return {
     mid,
     reservationPrice: Number.NaN,

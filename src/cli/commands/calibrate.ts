@@ -1,22 +1,17 @@
-import { InvalidArgumentError } from 'commander';
 import { choiceOption, dateOption, numberOption } from '../options.ts';
+import {
+  dataDirFlag,
+  horizonOption,
+  makerFeeFlag,
+  minSpreadFlag,
+  modelFlag,
+  queueFlag,
+  szDecimalsFlag,
+  takerFeeFlag,
+  tickerFlag,
+  toDateOption,
+} from '../replay-flags.ts';
 import type { DefineCommand } from './index.ts';
-
-function horizonOption(text: string) {
-  const t = text.trim().toLowerCase();
-  if (t === 'eod' || t === 'end-of-day-utc') return { kind: 'end-of-day-utc' as const };
-  const seconds = Number(t);
-  if (t === '' || !Number.isFinite(seconds) || seconds <= 0) {
-    throw new InvalidArgumentError(`"${text}" is not a horizon; use eod or a number of seconds, e.g. 3600.`);
-  }
-  return { kind: 'rolling' as const, tauS: seconds };
-}
-
-/** --to: a date alone (YYYY-MM-DD) includes that whole UTC day; a timestamp is used as given (exclusive). */
-function toDateOption(text: string): number {
-  const ms = dateOption(text);
-  return /^\d{4}-\d{2}-\d{2}$/.test(text) ? ms + 86_400_000 : ms;
-}
 
 export const defineCalibrate: DefineCommand = (program) => {
   program
@@ -24,12 +19,8 @@ export const defineCalibrate: DefineCommand = (program) => {
     .description(
       'Estimate σ, A, k from recorded data and choose γ by walk-forward backtests; write params_<TICKER>.json.',
     )
-    .option(
-      '--data <dir>',
-      'directory with prices_<TICKER>.csv[.gz] and trades_<TICKER>.csv[.gz]',
-      'data/sample',
-    )
-    .option('--ticker <symbol>', 'perp name, e.g. BTC', (t: string) => t.trim().toUpperCase(), 'BTC')
+    .addOption(dataDirFlag())
+    .addOption(tickerFlag())
     .option(
       '--tick-size <px>',
       'price tick, USDC (default: Hyperliquid rule, else inferred)',
@@ -44,7 +35,7 @@ export const defineCalibrate: DefineCommand = (program) => {
     .option('--out <file>', 'parameters file to write (default params_<TICKER>.json)')
     .option('--report <file.html>', 'write a self-contained HTML report with charts')
     .option('--json', 'also print the parameters JSON to stdout', false)
-    .option('--model <model>', 'quoting model: as | glft', choiceOption(['as', 'glft'] as const), 'as')
+    .addOption(modelFlag())
     .option(
       '--mode <mode>',
       'strategy mode backtested: two-sided | long-only',
@@ -61,31 +52,12 @@ export const defineCalibrate: DefineCommand = (program) => {
       0.001,
     )
     .option('--max-position <lots>', 'max position in lots in the γ backtests', numberOption({ min: 0 }), 5)
-    .option(
-      '--sz-decimals <n>',
-      'size decimals of the perp (default: known table, BTC 5)',
-      numberOption({ integer: true, min: 0, max: 6 }),
-    )
+    .addOption(szDecimalsFlag())
     .option('--latency-ms <ms>', 'order-entry latency in the γ backtests', numberOption({ min: 0 }), 100)
-    .option(
-      '--queue <model>',
-      'queue model: risk-averse | prob',
-      choiceOption(['risk-averse', 'prob'] as const),
-      'risk-averse',
-    )
-    .option(
-      '--maker-fee <rate>',
-      'maker fee rate (0.00015 = 0.015 %)',
-      numberOption({ min: -0.01, max: 0.01 }),
-      0.00015,
-    )
-    .option(
-      '--taker-fee <rate>',
-      'taker fee rate (0.00045 = 0.045 %)',
-      numberOption({ min: -0.01, max: 0.01 }),
-      0.00045,
-    )
-    .option('--min-spread-bps <bps>', 'minimum total quoted spread, bps of mid', numberOption({ min: 0 }), 0)
+    .addOption(queueFlag())
+    .addOption(makerFeeFlag())
+    .addOption(takerFeeFlag())
+    .addOption(minSpreadFlag())
     .option(
       '--grid-points <n>',
       'log-spaced γ grid points per day',

@@ -23,6 +23,18 @@ export const defineTrade: DefineCommand = (program) => {
       numberOption({ integer: true, min: 0, max: 65535 }),
     )
     .option(
+      '--api-host <address>',
+      'monitoring API listen address (default: config, 127.0.0.1; beyond loopback a real password and JWT secret are required)',
+    )
+    .option(
+      '--api-user <name>',
+      'monitoring API user name (default: config api_server.username, or HLMM_API_USERNAME)',
+    )
+    .option(
+      '--api-password <password>',
+      'monitoring API password (prefer HLMM_API_PASSWORD: a flag is visible to other users in `ps`)',
+    )
+    .option(
       '--json',
       'on exit print one JSON line (orders_placed, fills, position, realized_pnl, unrealized_pnl, fees, …)',
     )
