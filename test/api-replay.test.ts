@@ -249,11 +249,12 @@ describe('the API of a replayed paper session', () => {
     }
     close(profit.max_drawdown_abs, maxDd);
 
-    // Paper, no funding: equity − wallet is exactly the trades' profit, and /balance reports the engine's equity.
+    // Flat: equity − wallet is exactly the trades' profit plus the hourly paper funding (funding is kept out of
+    // Freqtrade's trades, as in Freqtrade), and /balance reports the engine's equity.
     const account = alpha.engine.account();
     const balance = await api(alpha, 'balance');
     close(balance.total, account.equityQuote, 1e-9);
-    close(balance.total, WALLET + total);
+    close(balance.total, WALLET + total + account.fundingQuote);
     assert.equal(balance.starting_capital, WALLET);
     assert.equal(balance.stake, 'USDC');
     assert.equal(balance.note, 'Simulated balances');
@@ -291,7 +292,15 @@ describe('the API of a replayed paper session', () => {
   it('/daily buckets the replayed trades by the bot clock (the replay day), not the wall clock', async () => {
     const trips = tripsFromFills(alpha.store?.allFills('BTC') ?? []);
     const daily = await api(alpha, 'daily?timescale=1');
-    assert.equal(daily.data[0].trade_count, trips.length);
+    // Today is the bot clock's UTC day (September 2025 in this replay): the round trips closed on it.
+    const DAY_MS = 86_400_000;
+    const today = Math.floor(alpha.engine.nowMs() / DAY_MS) * DAY_MS;
+    const closedToday = trips.filter(
+      (t) => t.closeMs !== null && t.closeMs >= today && t.closeMs < today + DAY_MS,
+    );
+    assert.equal(daily.data[0].date, new Date(today).toISOString().slice(0, 10));
+    assert.ok(closedToday.length > 0, 'the replay closed round trips today (bot clock)');
+    assert.equal(daily.data[0].trade_count, closedToday.length);
   });
 
   it('hlmm endpoints: quotes, orders, inventory, account, params, fills, equity and risk match the engine', async () => {

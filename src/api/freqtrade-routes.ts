@@ -93,7 +93,12 @@ export function registerFreqtradeRoutes(
   app.get(`${api}/profit`, async () => {
     const ctx = context();
     const trips = history.trips();
-    return profitToFreqtrade(trips, history.summary(ctx.markPx, ctx.startingBalanceQuote), ctx, botNowMs(view));
+    return profitToFreqtrade(
+      trips,
+      history.summary(ctx.markPx, ctx.startingBalanceQuote),
+      ctx,
+      botNowMs(view),
+    );
   });
 
   app.get(`${api}/balance`, async () => balanceToFreqtrade(view.account(), view.info()));

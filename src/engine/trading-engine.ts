@@ -2,10 +2,11 @@ import type { LogFields, Logger } from '../core/log.ts';
 import { type MarketEvent, midPrice, type Side } from '../core/market.ts';
 import type { ModelParams } from '../model/params.ts';
 import type { LoadedParams } from '../model/params-file.ts';
-import type { OrderAction } from '../sim/orders.ts';
+import type { OrderAction, PlaceAction } from '../sim/orders.ts';
 import type { RiskEventKind } from '../store/records.ts';
 import type { TradeStore } from '../store/trade-store.ts';
 import type { DesiredQuotes, QuoteExplain, Strategy } from '../strategy/types.ts';
+import type { FundingPayment, FundingSource } from '../trade/funding.ts';
 import { Account, type SavedAccount } from './account.ts';
 import type {
   AccountState,
@@ -55,6 +56,8 @@ export interface TradingEngineOptions {
   tickMs?: number;
   /** Called by the reloadConfig control. */
   reloadParams?: () => void;
+  /** Funding payments (live: the exchange's; paper: simulated each hour). None when absent. */
+  funding?: FundingSource | null;
   wallNowMs?: () => number;
 }
 
@@ -110,6 +113,8 @@ export class TradingEngine implements BotView {
   private readonly listeners = new Set<(e: BotEvent) => void>();
   private readonly logRing: { tsMs: number; level: string; msg: string }[] = [];
   private readonly seenTids = new Set<number>();
+  /** Funding hours booked by this process (the store dedupes across processes). */
+  private readonly fundingHours = new Set<number>();
   private duplicateFills = 0;
   private marketEvents = 0;
   private lastQuoteLogWall = 0;
@@ -167,6 +172,9 @@ export class TradingEngine implements BotView {
       });
     const tickMs = this.opts.tickMs ?? 100;
     this.timer = setInterval(() => this.onTimer(), tickMs);
+    this.opts.funding?.start((p) => {
+      if (!this.stopped) this.step(() => this.bookFunding(p));
+    });
   }
 
   /** Cancels resting orders, persists, returns the summary. Safe to call twice. */
@@ -181,6 +189,7 @@ export class TradingEngine implements BotView {
       } catch (err) {
         this.emitLog('error', 'cancelling resting orders at shutdown failed', { error: errText(err) });
       }
+      await this.opts.funding?.stop();
       this.step(() => {});
       this.markLocalOrdersClosed('shutdown');
       this.snapshot(true);
@@ -197,6 +206,7 @@ export class TradingEngine implements BotView {
       this.marketEvents++;
       this.guard.onMarket(ev.exchMs);
       const now = this.now();
+      this.clockFunding(Number.isFinite(now) ? now : ev.exchMs);
       if (ev.kind === 'bbo') this.accounting.mark(midPrice(ev), Number.isFinite(now) ? now : ev.exchMs);
       this.venue.onMarket(ev);
       this.drain();
@@ -255,16 +265,76 @@ export class TradingEngine implements BotView {
     this.riskEvent('params_refused', reason);
   }
 
-  /** A funding payment (live: from the exchange; paper: not simulated). Positive = received. */
-  onFunding(amountQuote: number, tsMs: number, rate: number): void {
-    this.accounting.onFunding(amountQuote);
-    this.store?.recordFunding({
-      tsMs,
-      coin: this.opts.coin,
-      amountQuote,
-      rate,
-      positionSz: this.accounting.positionBase,
+  /**
+   * An exchange funding payment at hour `tsMs` (positive = received). Booked once: false when that hour was
+   * already booked (by this process or, per the store, an earlier one).
+   */
+  onFunding(amountQuote: number, tsMs: number, rate: number): boolean {
+    let booked = false;
+    this.step(() => {
+      booked = this.bookFunding({
+        tsMs,
+        amountQuote,
+        rate,
+        positionBase: this.accounting.positionBase,
+        source: 'exchange',
+      });
     });
+    return booked;
+  }
+
+  /**
+   * Books a funding payment into cash and PnL. An exchange payment is booked only if its (coin, hour) row is new
+   * in the store (it may have been booked before a restart). A paper payment is the simulation of this process:
+   * booked once per hour here, its store row written when new (a replay of the same hours into the same
+   * database re-simulates them).
+   */
+  private bookFunding(p: FundingPayment): boolean {
+    if (!Number.isFinite(p.amountQuote) || !Number.isFinite(p.tsMs)) return false;
+    if (this.fundingHours.has(p.tsMs)) return false;
+    const recorded =
+      this.store?.recordFunding({
+        tsMs: p.tsMs,
+        coin: this.opts.coin,
+        amountQuote: p.amountQuote,
+        rate: Number.isFinite(p.rate) ? p.rate : 0,
+        positionSz: p.positionBase,
+      }) ?? true;
+    this.fundingHours.add(p.tsMs);
+    if (!recorded && p.source === 'exchange') {
+      this.emitLog('debug', 'funding payment already booked', { at: iso(p.tsMs) });
+      return false;
+    }
+    this.accounting.onFunding(p.amountQuote);
+    const a = this.accounting.snapshot();
+    this.emitLog(
+      'info',
+      `FUNDING ${p.amountQuote >= 0 ? 'received' : 'paid'} ${round(Math.abs(p.amountQuote), 6)}`,
+      {
+        at: iso(p.tsMs),
+        source: p.source,
+        rate: sig(p.rate),
+        position: round(p.positionBase, 8),
+        funding: round(a.fundingQuote, 6),
+        equity: round(a.equityQuote, 4),
+      },
+    );
+    this.snapshot(true);
+    return true;
+  }
+
+  /** Asks the funding source for new payments now (live: /info userFunding) and waits for them to be booked. */
+  async refreshFunding(): Promise<void> {
+    await this.opts.funding?.poll();
+  }
+
+  /** The bot clock moved: paper funding falls due at hour boundaries (before the event at `nowMs` applies). */
+  private clockFunding(nowMs: number): void {
+    const f = this.opts.funding;
+    if (!f || !Number.isFinite(nowMs)) return;
+    const mid = this.accounting.mid;
+    for (const p of f.onClock(nowMs, this.accounting.positionBase, Number.isNaN(mid) ? null : mid))
+      this.bookFunding(p);
   }
 
   // ------------------------------------------------------------------ core
@@ -423,6 +493,7 @@ export class TradingEngine implements BotView {
     this.step(() => {
       const now = this.now();
       if (!Number.isFinite(now)) return;
+      this.clockFunding(now);
       this.venue.tick(now);
       this.drain();
       this.checkRisk();
@@ -592,6 +663,11 @@ export class TradingEngine implements BotView {
 
   // ------------------------------------------------------------------ BotView
 
+  /** The bot clock (BotView): replayed exchange time against a replay, the wall clock live. */
+  nowMs(): number {
+    return this.now();
+  }
+
   info(): BotInfo {
     return { ...this.opts.info, startedMs: this.startedMs };
   }
@@ -687,8 +763,20 @@ export class TradingEngine implements BotView {
       const side: Side = pos > 0 ? 'sell' : 'buy';
       const px = side === 'sell' ? bbo.bidPx : bbo.askPx;
       const cid = this.flattenCid++;
-      this.emitLog('warn', `flatten: ${side} ${Math.abs(pos)} at the touch ${px} (ioc)`);
-      this.send([{ type: 'place', cid, side, px, sz: Math.abs(pos), tif: 'ioc' }]);
+      this.emitLog('warn', `flatten: ${side} ${Math.abs(pos)} at the touch ${px} (reduce-only ioc)`);
+      // Reduce-only: if the position changed meanwhile, the exchange refuses rather than opens the other side.
+      // PlaceAction has no such field yet; the live venue reads this one (the paper venue needs none: the
+      // order is exactly the position, sent at once).
+      const order: PlaceAction & { reduceOnly: true } = {
+        type: 'place',
+        cid,
+        side,
+        px,
+        sz: Math.round(Math.abs(pos) * 1e9) / 1e9,
+        tif: 'ioc',
+        reduceOnly: true,
+      };
+      this.send([order]);
     });
   }
 

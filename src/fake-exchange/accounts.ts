@@ -8,7 +8,7 @@
  *   flips it closes the whole position and opens the rest at the fill price; the entry price of an increased
  *   position is the size-weighted average. Fees are charged in USDC on each fill (Hyperliquid's feeToken).
  * - The mark price is the replay's mid price (the real exchange uses an oracle-weighted mark).
- * - Funding is not modelled (cumFunding stays 0): the recordings hold no funding rates.
+ * - Funding: hourly at a configured rate, see funding.ts (it moves `usdc` and feeds cumFunding).
  * - Maintenance margin = notional / (2 × maxLeverage), the rate of Hyperliquid's lowest margin tier.
  */
 

@@ -44,6 +44,8 @@ export interface ReplayOptions {
   maxBufferedBytes: () => number;
   /** Sees every event as it is emitted, with its replay timestamp (order entry matches our orders here). */
   onEvent?: (coin: string, event: MarketEvent) => void;
+  /** Called with an event's exchange time before the market state changes (hourly funding settles here). */
+  beforeEvent?: (atMs: number) => void;
   logger?: Logger;
 }
 
@@ -137,6 +139,7 @@ export class MarketReplay {
             await sleep(Math.min(wait, 250));
           }
         }
+        this.options.beforeEvent?.(atMs);
         this.emit(symbol, event, atMs);
         clock.advanceTo(atMs);
         if (this.options.onEvent) {

@@ -22,13 +22,14 @@ import { createQueueModel, type QueueModelName } from '../sim/index.ts';
 import { CoinMarket } from './coin-market.ts';
 import { ExchangeEndpoint } from './exchange-endpoint.ts';
 import { FaultController } from './faults.ts';
+import { DEFAULT_FUNDING_RATE_PER_HOUR, FundingModel } from './funding.ts';
 import { InfoRequestError, InfoRoutes, registerMarketInfo, universeFor } from './info-routes.ts';
 import { type AccountConfig, OrderEntry } from './order-entry.ts';
 import { RateLimits } from './rate-limits.ts';
 import { MarketReplay, type ReplayStats } from './replay.ts';
 import { ReplayClock } from './replay-clock.ts';
 import { FakeConnection, SubscriptionRegistry } from './subscriptions.ts';
-import { registerUserChannels, registerUserInfo } from './user-info.ts';
+import { registerFundingInfo, registerUserChannels, registerUserInfo } from './user-info.ts';
 
 /** Order entry settings: who may trade, with what, and the limits (docs/fake-exchange.md). */
 export interface TradingOptions {
@@ -53,6 +54,8 @@ export interface TradingOptions {
   scheduleCancelMinVolumeUsdc?: number;
   /** First oid handed out (default 1,000,000,000). */
   firstOid?: number;
+  /** Hourly funding rate applied to open positions at each hour of exchange time (default 0.0000125; funding.ts). */
+  fundingRatePerHour?: number;
 }
 
 export interface FakeExchangeOptions {
@@ -110,6 +113,8 @@ export interface FakeExchange {
   trading: OrderEntry;
   /** POST /exchange; `exchange.approveAgent(agent, account)` approves an API wallet at run time. */
   exchange: ExchangeEndpoint;
+  /** Hourly funding of open positions; `funding.ratePerHour = x` changes the rate at run time. */
+  funding: FundingModel;
   /** Rate limits; `limits.force('ip' | 'address', n)` refuses the next n requests. */
   limits: RateLimits;
   replayStats: ReplayStats;
@@ -217,8 +222,18 @@ export async function startFakeExchange(options: FakeExchangeOptions): Promise<F
     isMainnet: tradingOptions.isMainnet,
     agents: tradingOptions.agents,
   });
-  registerUserInfo(info, trading, limits);
-  registerUserChannels(registry, trading);
+  const funding = new FundingModel({
+    ratePerHour: tradingOptions.fundingRatePerHour ?? DEFAULT_FUNDING_RATE_PER_HOUR,
+    accounts: trading.accounts,
+    markPx: (coin) => trading.markPx(coin),
+    registry,
+  });
+  registerUserInfo(info, trading, limits, funding);
+  registerUserChannels(registry, trading, funding);
+  registerFundingInfo(info, trading, funding, universeFor(symbols), markets);
+  // Quiet stretches of the replay: settle an hour that passed with no event (the replay settles before events).
+  const fundingTimer = setInterval(() => funding.advanceTo(clock.nowMs()), 200);
+  fundingTimer.unref();
 
   const replay = new MarketReplay({
     dataDir: options.dataDir,
@@ -231,6 +246,7 @@ export async function startFakeExchange(options: FakeExchangeOptions): Promise<F
     maxGapMs: options.maxGapMs ?? 10_000,
     fromMs: options.fromMs,
     onEvent: (coin, event) => trading.onMarketEvent(coin, event),
+    beforeEvent: (atMs) => funding.advanceTo(atMs),
     logger,
     maxBufferedBytes: () => {
       let max = 0;
@@ -407,6 +423,7 @@ export async function startFakeExchange(options: FakeExchangeOptions): Promise<F
     markets,
     trading,
     exchange,
+    funding,
     limits,
     replayStats: replay.stats,
     connections: () => connections,
@@ -416,6 +433,7 @@ export async function startFakeExchange(options: FakeExchangeOptions): Promise<F
       closing ??= (async () => {
         replay.stop();
         trading.stop();
+        clearInterval(fundingTimer);
         if (idleTimer) clearInterval(idleTimer);
         for (const c of connections) c.socket.terminate();
         await new Promise<void>((resolve) => wss.close(() => resolve()));

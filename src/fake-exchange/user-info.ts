@@ -5,8 +5,12 @@
  * (test/fixtures/hyperliquid/api-responses/) and the official docs; an address the exchange does not know
  * gets the empty answers the real exchange gives it.
  */
+
+import type { PerpAssetMeta } from '../exchange/hyperliquid/universe.ts';
 import { channelFrame, type Subscription, wireDecimal } from '../exchange/hyperliquid/ws-messages.ts';
 import { liquidationPx, marginSummary, PerpAccount } from './accounts.ts';
+import type { CoinMarket } from './coin-market.ts';
+import { type FundingModel, HOUR_MS, rateWire, wsFundingWire } from './funding.ts';
 import { InfoRequestError, type InfoRoutes } from './info-routes.ts';
 import type { OrderEntry } from './order-entry.ts';
 import type { RateLimits } from './rate-limits.ts';
@@ -26,7 +30,11 @@ function userOf(request: Record<string, unknown>): string {
 }
 
 /** clearinghouseState of one account at the current marks. */
-export function clearinghouseState(entry: OrderEntry, user: string): Record<string, unknown> {
+export function clearinghouseState(
+  entry: OrderEntry,
+  user: string,
+  funding?: FundingModel,
+): Record<string, unknown> {
   const account = entry.accounts.get(user) ?? new PerpAccount(user, 0);
   const mark = (coin: string) => {
     const m = entry.markPx(coin);
@@ -48,7 +56,10 @@ export function clearinghouseState(entry: OrderEntry, user: string): Record<stri
     return {
       position: {
         coin: p.coin,
-        cumFunding: { allTime: '0.0', sinceChange: '0.0', sinceOpen: '0.0' },
+        // Funding paid (+) or received (−), Hyperliquid's sign for cumFunding; see funding.ts.
+        cumFunding: funding
+          ? cumFundingWire(funding.cumFunding(user, p.coin, p.szi))
+          : { allTime: '0.0', sinceChange: '0.0', sinceOpen: '0.0' },
         entryPx: wireDecimal(p.entryPx),
         leverage: { type: p.leverage.type, value: p.leverage.value },
         liquidationPx: liq === null ? null : wireDecimal(Math.round(liq * 1e6) / 1e6),
@@ -86,10 +97,23 @@ export function clearinghouseState(entry: OrderEntry, user: string): Record<stri
   };
 }
 
-export function registerUserInfo(info: InfoRoutes, entry: OrderEntry, limits: RateLimits): void {
+function cumFundingWire(c: { allTime: number; sinceOpen: number; sinceChange: number }) {
+  return {
+    allTime: wireUsdc(c.allTime),
+    sinceChange: wireUsdc(c.sinceChange),
+    sinceOpen: wireUsdc(c.sinceOpen),
+  };
+}
+
+export function registerUserInfo(
+  info: InfoRoutes,
+  entry: OrderEntry,
+  limits: RateLimits,
+  funding?: FundingModel,
+): void {
   info.register('openOrders', (r) => entry.openOrdersOf(userOf(r)).map(openOrderWire));
   info.register('frontendOpenOrders', (r) => entry.openOrdersOf(userOf(r)).map(frontendOrderWire));
-  info.register('clearinghouseState', (r) => clearinghouseState(entry, userOf(r)));
+  info.register('clearinghouseState', (r) => clearinghouseState(entry, userOf(r), funding));
   // Newest first, at most 2000 (the real endpoint's limit).
   info.register('userFills', (r) => [...entry.fillsOf(userOf(r))].reverse());
   info.register('userRateLimit', (r) => {
@@ -125,7 +149,11 @@ export function registerUserInfo(info: InfoRoutes, entry: OrderEntry, limits: Ra
 }
 
 /** Subscription types of the user channels; pushes come from OrderEntry (keys "orderUpdates:0x…" etc.). */
-export function registerUserChannels(registry: SubscriptionRegistry, entry: OrderEntry): void {
+export function registerUserChannels(
+  registry: SubscriptionRegistry,
+  entry: OrderEntry,
+  funding?: FundingModel,
+): void {
   const userField = (sub: Subscription) => (sub as Record<string, unknown>).user;
   const validateUser = (sub: Subscription) => {
     const user = userField(sub);
@@ -141,5 +169,82 @@ export function registerUserChannels(registry: SubscriptionRegistry, entry: Orde
       const user = String(userField(sub)).toLowerCase();
       return [channelFrame('userFills', { isSnapshot: true, user, fills: [...entry.fillsOf(user)] })];
     },
+  });
+  if (funding) {
+    registry.registerType('userFundings', {
+      validate: validateUser,
+      // Snapshot first (isSnapshot), then one message per hourly settlement (docs: WsUserFundings).
+      snapshot: (sub) => {
+        const user = String(userField(sub)).toLowerCase();
+        const fundings = funding.entriesOf(user).slice(-100).map(wsFundingWire);
+        return [channelFrame('userFundings', { isSnapshot: true, user, fundings })];
+      },
+    });
+  }
+}
+
+/**
+ * /info userFunding (a user's funding ledger), metaAndAssetCtxs (universe + each perp's context, the current
+ * hourly funding rate among them) and predictedFundings (the next settlement per coin, venue "HlPerp").
+ * Coins the replay does not carry get zero prices: the fake has no market for them.
+ */
+export function registerFundingInfo(
+  info: InfoRoutes,
+  entry: OrderEntry,
+  funding: FundingModel,
+  universe: readonly PerpAssetMeta[],
+  markets: ReadonlyMap<string, CoinMarket>,
+): void {
+  info.register('userFunding', (r) => {
+    const user = userOf(r);
+    if (typeof r.startTime !== 'number' || !Number.isInteger(r.startTime) || r.startTime < 0) {
+      throw new InfoRequestError(
+        422,
+        'Failed to deserialize the JSON body into the target type: missing field `startTime`',
+      );
+    }
+    const end = typeof r.endTime === 'number' ? r.endTime : entry.nowMs();
+    return funding.userFundingWire(user, r.startTime, end);
+  });
+  info.register('metaAndAssetCtxs', () => {
+    const ctxs = universe.map((a) => {
+      const market = markets.get(a.name);
+      const mid = market?.mid() ?? null;
+      const px = mid === null ? '0.0' : wireDecimal(mid);
+      return {
+        dayBaseVlm: '0.0',
+        dayNtlVlm: '0.0',
+        funding: rateWire(funding.ratePerHour),
+        impactPxs: mid === null ? null : [px, px],
+        markPx: px,
+        midPx: mid === null ? null : px,
+        openInterest: '0.0',
+        oraclePx: px,
+        premium: mid === null ? null : '0.0',
+        prevDayPx: px,
+      };
+    });
+    return [
+      {
+        universe: universe.map((a) => ({
+          maxLeverage: a.maxLeverage,
+          name: a.name,
+          szDecimals: a.szDecimals,
+        })),
+      },
+      ctxs,
+    ];
+  });
+  info.register('predictedFundings', () => {
+    const next = (Math.floor(entry.nowMs() / HOUR_MS) + 1) * HOUR_MS;
+    return universe.map((a) => [
+      a.name,
+      [
+        [
+          'HlPerp',
+          { fundingRate: rateWire(funding.ratePerHour), nextFundingTime: next, fundingIntervalHours: 1 },
+        ],
+      ],
+    ]);
   });
 }

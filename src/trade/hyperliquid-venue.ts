@@ -6,6 +6,7 @@ import { RateLimitedError, TransportError } from '../exchange/hyperliquid/errors
 import type { CancelStatus, OrderStatus } from '../exchange/hyperliquid/exchange-client.ts';
 import type { FrontendOpenOrder, UserFill } from '../exchange/hyperliquid/info-schemas.ts';
 import type { OrderAction, RejectReason, TimeInForce, VenueReport } from '../sim/orders.ts';
+import type { FundingSource } from './funding.ts';
 
 /**
  * Live orders on Hyperliquid (or on the fake exchange with --replay --live): OrderActions → signed /exchange
@@ -71,6 +72,8 @@ interface LiveOrder {
   state: LiveState;
   acked: boolean;
   tif: 'Alo' | 'Gtc' | 'Ioc';
+  /** Reduce-only (flatten): the exchange refuses it if it would increase the position. */
+  reduceOnly: boolean;
   /** A modify's replacement: the order it replaces (its 'modified' cancel is reported before our ack). */
   replaces: LiveOrder | null;
 }
@@ -80,6 +83,8 @@ const CANCELLED_STATUSES = /cancel/i;
 export class HyperliquidVenue implements Venue {
   readonly mode = 'live' as const;
   onReports: (events: VenueReportEvent[]) => void = () => {};
+  /** The account's funding payments (set by live-start.ts; the engine books them, see funding.ts). */
+  funding: FundingSource | null = null;
   readonly counts = { requests: 0, rateLimited: 0, batchModifies: 0, dmsPushes: 0, unknownFills: 0 };
   private readonly orders = new Map<number, LiveOrder>();
   private readonly byCloid = new Map<string, number>();
@@ -136,7 +141,9 @@ export class HyperliquidVenue implements Venue {
     const cancels: LiveOrder[] = [];
     for (const a of actions) {
       if (a.type === 'place') {
-        places.push(this.track(a.cid, a.side, a.px, a.sz, a.tif));
+        // The engine's flatten marks its IOC reduce-only (a property beyond PlaceAction's, see TradingEngine.flatten).
+        const reduceOnly = (a as { reduceOnly?: boolean }).reduceOnly === true;
+        places.push(this.track(a.cid, a.side, a.px, a.sz, a.tif, reduceOnly));
       } else if (a.type === 'modify') {
         const old = this.orders.get(a.cid);
         const next = this.track(a.newCid, a.side, a.px, a.sz, a.tif);
@@ -500,7 +507,14 @@ export class HyperliquidVenue implements Venue {
 
   // ------------------------------------------------------------------ bookkeeping
 
-  private track(cid: number, side: Side, px: number, sz: number, tif: TimeInForce): LiveOrder {
+  private track(
+    cid: number,
+    side: Side,
+    px: number,
+    sz: number,
+    tif: TimeInForce,
+    reduceOnly = false,
+  ): LiveOrder {
     const o: LiveOrder = {
       cid,
       cloid: this.nextCloid(),
@@ -514,6 +528,7 @@ export class HyperliquidVenue implements Venue {
       acked: false,
       replaces: null,
       tif: tif === 'alo' ? 'Alo' : tif === 'gtc' ? 'Gtc' : 'Ioc',
+      reduceOnly,
     };
     this.orders.set(cid, o);
     this.byCloid.set(o.cloid, cid);
@@ -528,6 +543,7 @@ export class HyperliquidVenue implements Venue {
       size: o.sz,
       tif: o.tif,
       cloid: o.cloid,
+      reduceOnly: o.reduceOnly,
     };
   }
 

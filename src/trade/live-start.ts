@@ -12,7 +12,10 @@
  *    the dead process's market and parameters, and the new quotes follow within a second anyway; the store
  *    marks them cancelled.
  *    Store orders marked open that the exchange no longer shows are closed in the store ("closed while down").
- * 4. The dead man's switch is armed before the first order is sent.
+ * 4. Funding: payments since the last one stored (or the last day) up to the moment the account was read are
+ *    written to the store (once per coin and hour) but not added to PnL: they are already in the account value
+ *    the engine starts from. Later payments are booked by the LiveFunding poller (funding.ts).
+ * 5. The dead man's switch is armed before the first order is sent.
  */
 import type { HlmmConfig } from '../config/schema.ts';
 import type { Logger } from '../core/log.ts';
@@ -23,6 +26,7 @@ import { InfoClient } from '../exchange/hyperliquid/info-client.ts';
 import type { Wallet } from '../exchange/hyperliquid/wallet.ts';
 import { WsSession } from '../exchange/hyperliquid/ws-session.ts';
 import type { TradeStore } from '../store/trade-store.ts';
+import { LiveFunding, paymentOfEntry } from './funding.ts';
 import { HyperliquidVenue } from './hyperliquid-venue.ts';
 import type { TradeCommandOptions } from './run-trade.ts';
 
@@ -65,7 +69,10 @@ export async function startLiveVenue(s: LiveStartOptions): Promise<LiveStart> {
   });
 
   // 1. position
+  const readAtWallMs = Date.now();
   const state = await info.clearinghouseState();
+  // The exchange's time of the answer (the replayed time on the fake exchange), else our clock before asking.
+  const accountAsOfMs = state.time ?? readAtWallMs;
   const ap = state.assetPositions.find((p) => p.position.coin === ticker);
   const positionBase = ap ? Number(ap.position.szi) : 0;
   const entryPx = ap?.position.entryPx ? Number(ap.position.entryPx) : null;
@@ -145,7 +152,39 @@ export async function startLiveVenue(s: LiveStartOptions): Promise<LiveStart> {
   logger.info(`reconciled with the exchange: ${detail}`);
   store.recordRiskEvent({ tsMs: Date.now(), kind: 'reconcile', detail });
 
-  // 4. dead man's switch, then the user channels
+  // 4. funding before the account was read: stored, already in the account value
+  const stored = store.fundingPayments().filter((f) => f.coin === ticker);
+  const since = stored.length > 0 ? Math.max(...stored.map((f) => f.tsMs)) + 1 : accountAsOfMs - 86_400_000;
+  let fundingStored = 0;
+  try {
+    for (const e of await info.allUserFunding(since, { endTimeMs: accountAsOfMs })) {
+      if (e.delta.coin !== ticker || e.time > accountAsOfMs) continue;
+      const p = paymentOfEntry(e);
+      if (
+        store.recordFunding({
+          tsMs: p.tsMs,
+          coin: ticker,
+          amountQuote: p.amountQuote,
+          rate: p.rate,
+          positionSz: p.positionBase,
+        })
+      )
+        fundingStored++;
+    }
+  } catch (err) {
+    logger.warn('reading funding paid while the bot was down failed (it is in the account value anyway)', {
+      error: (err as Error).message,
+    });
+  }
+  if (fundingStored > 0) logger.info('funding paid before start recorded', { payments: fundingStored });
+  venue.funding = new LiveFunding({
+    coin: ticker,
+    info,
+    accountAsOfMs,
+    logger: logger.child('funding'),
+  });
+
+  // 5. dead man's switch, then the user channels
   await venue.armDeadMansSwitch();
   const userSession = new WsSession({
     url: s.wsUrl,

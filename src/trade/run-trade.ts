@@ -4,9 +4,10 @@
  * starts the fake exchange in-process on a free loopback port and connects to it through the same Hyperliquid
  * adapters (WebSocket feed, /info, and with --live /exchange) as the real venue.
  */
+import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadConfig } from '../config/load-config.ts';
+import { apiServerExposureProblem, loadConfig } from '../config/load-config.ts';
 import { type HlmmConfig, NETWORK_URLS } from '../config/schema.ts';
 import { strategySettings } from '../config/strategy-settings.ts';
 import { UserError } from '../core/errors.ts';
@@ -23,6 +24,7 @@ import { HYPERLIQUID_PERP_UNIVERSE } from '../fake-exchange/universe.ts';
 import { openStore, type TradeStore } from '../store/trade-store.ts';
 import { createStrategy } from '../strategy/index.ts';
 import { type BotClock, ReplayFollowClock, WallClock } from './bot-clock.ts';
+import { fundingFor } from './funding.ts';
 import { HyperliquidFeed } from './market-feed.ts';
 import { PaperVenue } from './paper-venue.ts';
 import { ParamsWatcher } from './params-watch.ts';
@@ -39,6 +41,14 @@ export interface TradeCommandOptions {
   params?: string;
   db?: string;
   apiPort?: number;
+  /** Monitoring API listen address (default: config api_server.listen_ip_address, 127.0.0.1). */
+  apiHost?: string;
+  /** Monitoring API user name (default: config api_server.username / HLMM_API_USERNAME). */
+  apiUser?: string;
+  /** Monitoring API password (default: config api_server.password / HLMM_API_PASSWORD). A secret: never logged. */
+  apiPassword?: string;
+  /** Folder of the built dashboard served at / (tests; default: dist/web next to the bundle). Not a CLI flag. */
+  apiWebRoot?: string;
   json?: boolean;
   durationS?: number;
   keyFile?: string;
@@ -70,6 +80,8 @@ export interface RunningBot {
   engine: TradingEngine;
   store: TradeStore | null;
   fake: FakeExchange | null;
+  /** Base URL of the monitoring API (e.g. http://127.0.0.1:3004), null when it is off. */
+  apiUrl: string | null;
   /** Resolves with the summary once the bot stopped (signal, --duration-s, end of replay). */
   done: Promise<TradeSummary>;
   stop(reason: string): Promise<TradeSummary>;
@@ -88,6 +100,7 @@ export async function startTrading(
   env: { handleSignals: boolean },
 ): Promise<RunningBot> {
   const cfg: HlmmConfig = loadConfig(o.config);
+  const apiSettings = monitoringApiSettings(o, cfg);
   const live = o.live === true;
   if (live && o.dryRun === true)
     throw new UserError('--live and --dry-run contradict each other; pass only one.');
@@ -281,6 +294,7 @@ export async function startTrading(
     quoteLogIntervalMs: (o.quoteLogS ?? cfg.logging.quote_log_interval_s) * 1000,
     snapshotIntervalMs: 5_000,
     reloadParams: () => watcher?.reload(),
+    funding: fundingFor(venue, { coin: ticker, info, logger: logger.child('funding') }),
   });
   if (restoreAccount && !live) {
     logger.info('paper state restored from the store', {
@@ -370,23 +384,19 @@ export async function startTrading(
   }
 
   // ---- monitoring API
-  const apiPort = o.apiPort ?? (cfg.api_server.enabled ? cfg.api_server.listen_port : 0);
   let api: { close(): Promise<void>; url: string } | null = null;
-  if (apiPort !== 0) {
+  if (apiSettings !== null) {
     const { startApiServer } = await import('../api/server.ts');
     api = await startApiServer({
       view: engine,
       store,
-      host: cfg.api_server.listen_ip_address,
-      port: apiPort,
-      username: cfg.api_server.username,
-      password: cfg.api_server.password,
-      jwtSecret: cfg.api_server.jwt_secret_key,
+      ...apiSettings,
       corsOrigins: cfg.api_server.CORS_origins,
       wsToken: cfg.api_server.ws_token[0],
       logger: logger.child('api'),
+      webRoot: o.apiWebRoot,
     });
-    logger.info('monitoring API listening', { url: api.url });
+    logger.info('monitoring API listening', { url: api.url, user: apiSettings.username });
   }
 
   // ---- stopping
@@ -432,7 +442,7 @@ export async function startTrading(
     process.once('SIGINT', () => void stop('SIGINT'));
     process.once('SIGTERM', () => void stop('SIGTERM'));
   }
-  return { engine, store, fake, done, stop };
+  return { engine, store, fake, apiUrl: api?.url ?? null, done, stop };
 }
 
 export function formatSummary(s: TradeSummary): string {
@@ -450,6 +460,36 @@ export function formatSummary(s: TradeSummary): string {
     `  market events   ${s.market_events}, strategy quotes ${s.quotes}`,
   ];
   return `${lines.join('\n')}\n`;
+}
+
+/**
+ * Where and how the monitoring API listens: the --api-* flags over the config (whose password and JWT secret
+ * may come from HLMM_API_PASSWORD / HLMM_API_JWT_SECRET_KEY); null when it is off (port 0 or disabled).
+ * The config's exposure rule is checked again here because the flags can move the API off loopback or change
+ * its password after the config was validated. Runs before anything starts, so a refusal leaves nothing behind.
+ */
+export function monitoringApiSettings(
+  o: Pick<TradeCommandOptions, 'apiPort' | 'apiHost' | 'apiUser' | 'apiPassword'>,
+  cfg: HlmmConfig,
+): { host: string; port: number; username: string; password: string; jwtSecret: string } | null {
+  const port = o.apiPort ?? (cfg.api_server.enabled ? cfg.api_server.listen_port : 0);
+  if (port === 0) return null;
+  const host = (o.apiHost ?? cfg.api_server.listen_ip_address).trim();
+  const username = o.apiUser ?? cfg.api_server.username;
+  const password = o.apiPassword ?? cfg.api_server.password;
+  if (host === '') throw new UserError('--api-host is empty; give an address such as 127.0.0.1.');
+  if (username.trim() === '') throw new UserError('--api-user is empty; give a user name such as hlmm.');
+  const problem = apiServerExposureProblem(host, password, cfg.api_server.jwt_secret_key);
+  if (problem !== null) {
+    throw new UserError(
+      `the monitoring API would listen on ${host}: ${problem} (flags: --api-host, --api-password; or --api-port 0 to turn it off).`,
+    );
+  }
+  // On loopback an unset JWT secret is allowed: a random one per run signs the tokens (they end with the run)
+  // instead of an empty key anyone could sign with.
+  const jwtSecret =
+    cfg.api_server.jwt_secret_key === '' ? randomBytes(32).toString('hex') : cfg.api_server.jwt_secret_key;
+  return { host, port, username, password, jwtSecret };
 }
 
 function round(x: number): number {

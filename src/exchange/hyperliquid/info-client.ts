@@ -18,12 +18,18 @@ import {
   type L2Book,
   l2BookSchema,
   type Meta,
+  type MetaAndAssetCtxs,
+  metaAndAssetCtxsSchema,
   metaSchema,
   type OpenOrder,
   openOrdersSchema,
+  type PredictedFundings,
+  predictedFundingsSchema,
   type UserFill,
+  type UserFundingEntry,
   type UserRateLimit,
   userFillsSchema,
+  userFundingSchema,
   userRateLimitSchema,
 } from './info-schemas.ts';
 
@@ -148,4 +154,50 @@ export class InfoClient {
       userRateLimitSchema,
     );
   }
+
+  /** The perp universe with each asset's context (mark, oracle, current hourly funding rate, open interest). */
+  metaAndAssetCtxs(): Promise<MetaAndAssetCtxs> {
+    return this.request({ type: 'metaAndAssetCtxs' }, metaAndAssetCtxsSchema);
+  }
+
+  /** Predicted next funding per coin and venue (Hyperliquid's own venue is named "HlPerp"). */
+  predictedFundings(): Promise<PredictedFundings> {
+    return this.request({ type: 'predictedFundings' }, predictedFundingsSchema);
+  }
+
+  /**
+   * Funding payments of the account with startTime ≤ time ≤ endTime (now when omitted), oldest first. One answer
+   * holds at most USER_FUNDING_PAGE entries: page on with startTime = last time + 1 (see allUserFunding).
+   */
+  async userFunding(
+    startTimeMs: number,
+    opts: { endTimeMs?: number; user?: string } = {},
+  ): Promise<UserFundingEntry[]> {
+    const body: { type: string } & Record<string, unknown> = {
+      type: 'userFunding',
+      user: this.#user(opts.user, 'userFunding'),
+      startTime: Math.max(0, Math.floor(startTimeMs)),
+    };
+    if (opts.endTimeMs !== undefined) body.endTime = Math.floor(opts.endTimeMs);
+    return this.request(body, userFundingSchema);
+  }
+
+  /** Every funding payment since `startTimeMs`, paging through full answers (oldest first). */
+  async allUserFunding(
+    startTimeMs: number,
+    opts: { endTimeMs?: number; user?: string; maxPages?: number } = {},
+  ): Promise<UserFundingEntry[]> {
+    const all: UserFundingEntry[] = [];
+    let from = startTimeMs;
+    for (let page = 0; page < (opts.maxPages ?? 20); page++) {
+      const batch = await this.userFunding(from, opts);
+      all.push(...batch);
+      if (batch.length < USER_FUNDING_PAGE) break;
+      from = Math.max(...batch.map((e) => e.time)) + 1;
+    }
+    return all;
+  }
 }
+
+/** Most entries one time-range answer (userFunding, userFillsByTime, fundingHistory) holds (Hyperliquid docs). */
+export const USER_FUNDING_PAGE = 500;

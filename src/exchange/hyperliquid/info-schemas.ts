@@ -160,3 +160,61 @@ export const userRateLimitSchema = z.object({
   nRequestsSurplus: z.number().int().nonnegative().optional(),
 });
 export type UserRateLimit = z.infer<typeof userRateLimitSchema>;
+
+/**
+ * One perp's context in `metaAndAssetCtxs` (same order as `meta.universe`). `funding` is the current hourly rate
+ * as a fraction (the rate the coming hourly settlement will use if the premium stays where it is); `oraclePx` is
+ * the price Hyperliquid multiplies it by; `midPx`, `premium` and `impactPxs` are null for an illiquid book.
+ */
+export const perpAssetCtxSchema = z.object({
+  funding: decimalString,
+  openInterest: decimalString,
+  oraclePx: decimalString,
+  markPx: decimalString,
+  midPx: decimalString.nullable().optional(),
+  premium: decimalString.nullable().optional(),
+  prevDayPx: decimalString.optional(),
+  dayNtlVlm: decimalString.optional(),
+  dayBaseVlm: decimalString.optional(),
+  impactPxs: z.array(decimalString).nullable().optional(),
+});
+export type PerpAssetCtx = z.infer<typeof perpAssetCtxSchema>;
+export const metaAndAssetCtxsSchema = z.tuple([metaSchema, z.array(perpAssetCtxSchema)]);
+export type MetaAndAssetCtxs = z.infer<typeof metaAndAssetCtxsSchema>;
+
+/** A funding payment as `userFunding` reports it: usdc > 0 received, < 0 paid; szi the signed position. */
+const fundingDelta = z.object({
+  coin: z.string(),
+  usdc: decimalString,
+  szi: decimalString,
+  fundingRate: decimalString,
+  nSamples: z.number().int().nullable().optional(),
+});
+export const userFundingEntrySchema = z.object({
+  /** Settlement time, Unix ms (on the hour). */
+  time: msTime,
+  hash: z.string(),
+  delta: fundingDelta.extend({ type: z.literal('funding') }),
+});
+export const userFundingSchema = z.array(userFundingEntrySchema);
+export type UserFundingEntry = z.infer<typeof userFundingEntrySchema>;
+
+/** `predictedFundings`: [coin, [[venue, {fundingRate, nextFundingTime, fundingIntervalHours?} | null]]]. */
+export const predictedFundingsSchema = z.array(
+  z.tuple([
+    z.string(),
+    z.array(
+      z.tuple([
+        z.string(),
+        z
+          .object({
+            fundingRate: decimalString,
+            nextFundingTime: msTime,
+            fundingIntervalHours: z.number().int().positive().optional(),
+          })
+          .nullable(),
+      ]),
+    ),
+  ]),
+);
+export type PredictedFundings = z.infer<typeof predictedFundingsSchema>;

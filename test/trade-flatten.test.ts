@@ -1,0 +1,102 @@
+/** Flatten: a reduce-only IOC at the touch for the whole position, outside the OrderManager; ends flat. */
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { Wallet } from '../src/exchange/hyperliquid/wallet.ts';
+import { startFakeExchange } from '../src/fake-exchange/server.ts';
+import type { OrderAction } from '../src/sim/orders.ts';
+import { startTrading } from '../src/trade/run-trade.ts';
+import { bbo, engineFor } from './trade-funding-double.ts';
+
+const H = 1_756_771_200_000;
+
+test('paper: flatten sells the long at the bid with a reduce-only IOC and ends flat', async () => {
+  const clock = { now: H };
+  const { engine, venue, store } = engineFor(clock, null);
+  const sent: OrderAction[] = [];
+  const submit = venue.submit.bind(venue);
+  venue.submit = (actions, nowMs) => {
+    sent.push(...actions);
+    submit(actions, nowMs);
+  };
+  engine.start({
+    account: {
+      positionBase: 0.003,
+      avgEntryPx: 100_000,
+      cashQuote: 700,
+      realizedPnlQuote: 0,
+      feesQuote: 0,
+      fundingQuote: 0,
+    },
+  });
+  engine.onMarket(bbo(H, 100_100, 100_102));
+  await engine.flatten();
+  clock.now = H + 50;
+  engine.onMarket(bbo(H + 50, 100_100, 100_102));
+  assert.deepEqual(sent, [
+    { type: 'place', cid: 1_000_000_000, side: 'sell', px: 100_100, sz: 0.003, tif: 'ioc', reduceOnly: true },
+  ]);
+  const s = await engine.stop('test');
+  assert.equal(s.position, 0);
+  // (100 100 − 100 000) × 0.003 = 0.3 realized; taker fee 0.00045 × 300.3 = 0.1351350.
+  assert.equal(s.realized_pnl, 0.3);
+  assert.equal(s.fees, 0.135135);
+  store.close();
+});
+
+test('live on the fake exchange: flatten sends a reduce-only IOC at the touch and the account ends flat', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'hlmm-flatten-'));
+  const key = `0x${randomBytes(32).toString('hex')}`;
+  const address = Wallet.fromPrivateKey(key).accountAddress.toLowerCase();
+  const fake = await startFakeExchange({
+    dataDir: 'data/sample',
+    symbols: ['BTC'],
+    port: 0,
+    speed: 1,
+    fromMs: H - 1_000,
+    idleTimeoutMs: 0,
+    trading: { accounts: [{ address, usdc: 1000 }] },
+  });
+  fake.trading.accounts.get(address)!.fill('BTC', false, 109_000, 0.002, 0, 40); // short 0.002
+  try {
+    process.env.HLMM_PRIVATE_KEY = key;
+    const bot = await startTrading(
+      {
+        live: true,
+        apiUrl: fake.url,
+        wsUrl: fake.wsUrl,
+        clock: 'exchange',
+        speed: 1,
+        params: join(dir, 'none.json'),
+        db: join(dir, 'bot.sqlite'),
+        apiPort: 0,
+        quiet: true,
+        logFile: join(dir, 'bot.jsonl'),
+      },
+      { handleSignals: false },
+    );
+    const t0 = Date.now();
+    while (bot.engine.account().bbo === null && Date.now() - t0 < 10_000)
+      await new Promise((r) => setTimeout(r, 20));
+    assert.equal(bot.engine.account().positionBase, -0.002);
+    const ask = bot.engine.account().bbo!.askPx;
+    await bot.engine.flatten();
+    while (bot.engine.account().positionBase !== 0 && Date.now() - t0 < 10_000)
+      await new Promise((r) => setTimeout(r, 20));
+    assert.equal(fake.trading.accounts.get(address)!.szi('BTC'), 0);
+    assert.equal(bot.engine.account().positionBase, 0);
+    const order = [...fake.trading.orders.values()].find((o) => o.user === address)!;
+    assert.equal(order.tif, 'Ioc');
+    assert.equal(order.reduceOnly, true);
+    assert.equal(order.isBuy, true);
+    assert.equal(order.limitPx, ask);
+    assert.equal(order.status, 'filled');
+    await bot.stop('test');
+  } finally {
+    delete process.env.HLMM_PRIVATE_KEY;
+    await fake.close();
+  }
+});
