@@ -767,7 +767,7 @@ export class TradingEngine implements BotView {
       // Reduce-only: if the position changed meanwhile, the exchange refuses rather than opens the other side.
       // PlaceAction has no such field yet; the live venue reads this one (the paper venue needs none: the
       // order is exactly the position, sent at once).
-      const order: PlaceAction & { reduceOnly: true } = {
+      const order: PlaceAction = {
         type: 'place',
         cid,
         side,

@@ -19,6 +19,11 @@ export interface PlaceAction {
   px: number;
   sz: number;
   tif: TimeInForce;
+  /**
+   * Hyperliquid reduce-only: the exchange refuses it rather than let it open the other side. The live venue passes
+   * it on; the fill model ignores it (the only sender, flatten, sizes it to the position it closes).
+   */
+  reduceOnly?: boolean;
 }
 
 export interface CancelAction {

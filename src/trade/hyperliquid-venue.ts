@@ -142,7 +142,7 @@ export class HyperliquidVenue implements Venue {
     for (const a of actions) {
       if (a.type === 'place') {
         // The engine's flatten marks its IOC reduce-only (a property beyond PlaceAction's, see TradingEngine.flatten).
-        const reduceOnly = (a as { reduceOnly?: boolean }).reduceOnly === true;
+        const reduceOnly = a.reduceOnly === true;
         places.push(this.track(a.cid, a.side, a.px, a.sz, a.tif, reduceOnly));
       } else if (a.type === 'modify') {
         const old = this.orders.get(a.cid);
