@@ -44,6 +44,7 @@ export function snapshotOf(view: BotView, history: History) {
     recentFills: history.recentFills(50),
     paramsHistory: history.paramsHistory(200),
     equity: history.equityCurve({ maxPoints: 500 }),
+    nowMs: view.nowMs?.() ?? Date.now(),
   };
 }
 

@@ -51,6 +51,8 @@ interface Snapshot {
   recentFills: StoredFillView[];
   paramsHistory: ParamsPoint[];
   equity: EquityPoint[];
+  /** The bot's clock when the snapshot was taken (replayed exchange time in a replay). */
+  nowMs?: number;
 }
 type ServerMessage = { type: 'snapshot'; data: Snapshot } | BotEvent;
 
@@ -82,8 +84,11 @@ function signed(el: HTMLElement, v: number | null | undefined, digits = 2): void
   el.classList.toggle('pos', (v ?? 0) > 0);
   el.classList.toggle('neg', (v ?? 0) < 0);
 }
+// Ages are measured on the bot's clock (a replay runs in 2025 exchange time): the latest bot time seen in the
+// snapshot or a quotes event; the wall clock until one arrives.
+let botClockMs: number | null = null;
 function ago(ms: number): string {
-  const s = Math.max(0, (Date.now() - ms) / 1000);
+  const s = Math.max(0, ((botClockMs ?? Date.now()) - ms) / 1000);
   return s < 90
     ? `${s.toFixed(0)} s`
     : s < 5400
@@ -113,6 +118,7 @@ function makeCharts(): void {
       height: 260,
       scales: { x: { time: true } },
       legend: { live: false },
+      axes: [{}, { size: 76 }], // room for six-digit prices (BTC ≈ 100,000)
       series: [
         {},
         { label: 'mid', stroke: '#8a96a3', width: 1 },
@@ -131,6 +137,7 @@ function makeCharts(): void {
       width: chartWidth(eqEl),
       height: 150,
       legend: { show: false },
+      axes: [{}, { size: 64 }],
       series: [{}, { label: 'equity', stroke: '#5aa9e6', width: 1.5 }],
     },
     state.equity as uPlot.AlignedData,
@@ -142,6 +149,10 @@ function makeCharts(): void {
     {
       width: chartWidth(parEl),
       height: 150,
+      // With one parameter set so far, uPlot would span years around it: show an hour either side instead.
+      scales: {
+        x: { time: true, range: (_u, min, max) => (min === max ? [min - 3600, max + 3600] : [min, max]) },
+      },
       axes: [{}, { show: false, scale: 'sigma' }],
       series: [
         {},
@@ -306,6 +317,7 @@ function renderFills(): void {
 }
 
 function applySnapshot(s: Snapshot): void {
+  if (s.nowMs !== undefined) botClockMs = s.nowMs;
   state.info = s.info;
   state.account = s.account;
   state.risk = s.risk;
@@ -336,6 +348,7 @@ function applySnapshot(s: Snapshot): void {
 function applyEvent(ev: BotEvent): void {
   switch (ev.type) {
     case 'quotes': {
+      botClockMs = Math.max(botClockMs ?? 0, ev.tsMs);
       renderQuotes(ev.quotes);
       const mid = ev.quotes.explain?.mid ?? state.account?.mid ?? null;
       pushPrice(ev.tsMs, mid, ev.quotes.bid?.px ?? null, ev.quotes.ask?.px ?? null);
