@@ -118,6 +118,7 @@ describe('dashboard in a browser against a replayed paper bot', { skip: SKIP }, 
     await page.fill('#password', password);
     await page.click('#login-button');
     await page.waitForSelector('#app:not([hidden])');
+    assert.equal(await page.isVisible('#login-form'), false, 'the login form is gone once logged in');
     await page.waitForFunction(() => document.getElementById('conn')?.textContent === 'live');
     assert.equal(await page.textContent('#bot-name'), bot.engine.info().botName);
     assert.equal(await page.textContent('#bot-mode'), 'dry run');
@@ -201,6 +202,7 @@ describe('dashboard in a browser against the BotView test double', { skip: SKIP 
     await page.fill('#password', TEST_PASSWORD);
     await page.click('#login-button');
     await page.waitForSelector('#app:not([hidden])');
+    assert.equal(await page.isVisible('#login-form'), false, 'the login form is gone once logged in');
     await page.waitForFunction(() => document.getElementById('status')?.textContent === 'quoting');
     assert.equal(await page.textContent('#bot-name'), 'hlmm-test');
     await page.waitForFunction(() => document.getElementById('conn')?.textContent === 'live');
