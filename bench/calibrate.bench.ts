@@ -83,6 +83,36 @@ try {
     `${full.result.days.length} days, ${backtests} γ backtests; CPU ${full.cpuS.toFixed(1)} s; peak RSS ${full.peakRssMb.toFixed(0)} MB (before: ${rssBefore.toFixed(0)} MB); ` +
       `σ ${h.sigma.toPrecision(4)} (true 5), A ${h.A.toPrecision(4)} (0.45), k ${h.k.toPrecision(4)} (0.3)`,
   );
+
+  // The same calibration as a user runs it: the production bundle (`hlmm calibrate`) in a process of its own.
+  const cliT0 = process.hrtime.bigint();
+  const cli = spawnSync(
+    process.execPath,
+    [
+      '--import',
+      './bench/peak-rss-on-exit.mjs',
+      'dist/hlmm.js',
+      'calibrate',
+      '--data',
+      dir,
+      '--ticker',
+      'SYN',
+      '--tick-size',
+      '1',
+      '--out',
+      join(dir, 'params_SYN.json'),
+    ],
+    { encoding: 'utf8' },
+  );
+  if (cli.status !== 0) throw new Error(`hlmm calibrate failed: ${cli.stderr}`);
+  const cliS = Number(process.hrtime.bigint() - cliT0) / 1e9;
+  const cliRssMb = Number(/peak-rss-kb (\d+)/.exec(cli.stderr)?.[1] ?? Number.NaN) / 1024;
+  report(
+    'hlmm calibrate (CLI, own process) synth 4 days full density',
+    cliS,
+    's',
+    `production bundle, peak RSS ${cliRssMb.toFixed(0)} MB`,
+  );
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }
