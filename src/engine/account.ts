@@ -1,4 +1,5 @@
 import type { Side } from '../core/market.ts';
+import type { AccountState } from './bot-view.ts';
 
 /**
  * The bot's own accounting of one perp, in quote currency (USDC) unless named; positions in base units.
@@ -12,17 +13,9 @@ import type { Side } from '../core/market.ts';
  * A fill that flips the position closes the old side at the average entry and opens the rest at the fill price.
  * Fees (negative = rebate) and funding (positive = received) are kept apart from `realized` so that each shows.
  */
-export interface AccountSnapshot {
-  positionBase: number;
+/** What the bot exposes (AccountState, without the book) plus what the risk rules need. */
+export interface AccountSnapshot extends Omit<AccountState, 'bbo'> {
   avgEntryPx: number | null;
-  cashQuote: number;
-  startingBalanceQuote: number;
-  realizedPnlQuote: number;
-  unrealizedPnlQuote: number;
-  feesQuote: number;
-  fundingQuote: number;
-  equityQuote: number;
-  mid: number | null;
   /** Highest equity seen since start (or restore), quote. */
   peakEquityQuote: number;
   /** peak − equity, ≥ 0. */
