@@ -814,6 +814,9 @@ export class TradingEngine implements BotView {
 }
 
 function explainFields(x: QuoteExplain): LogFields {
+  // No model quote (stale book, no params…): the note says why; r, δ, q and τ would only read NaN.
+  if (Number.isNaN(x.reservationPrice))
+    return { mid: round(x.mid, 2), sigma: sig(x.sigma), k: sig(x.k), gamma: sig(x.gamma) };
   return {
     mid: round(x.mid, 2),
     r: round(x.reservationPrice, 2),
