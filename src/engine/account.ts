@@ -16,11 +16,14 @@ import type { AccountState } from './bot-view.ts';
 /** What the bot exposes (AccountState, without the book) plus what the risk rules need. */
 export interface AccountSnapshot extends Omit<AccountState, 'bbo'> {
   avgEntryPx: number | null;
-  /** Highest equity seen since start (or restore), quote. */
+  /**
+   * Highest equity seen since start, quote. After a restore: the highest of the equity at the first mark and the
+   * equity the store recorded earlier on that UTC day (so a restart does not reset the drawdown).
+   */
   peakEquityQuote: number;
   /** peak − equity, ≥ 0. */
   drawdownQuote: number;
-  /** Equity at the first mark of the current UTC day, quote. */
+  /** Equity at the first mark of the current UTC day (after a restore: the store's first of that day), quote. */
   dayStartEquityQuote: number;
   /** dayStart − equity (positive = a loss today). */
   dayLossQuote: number;
@@ -35,6 +38,20 @@ export interface SavedAccount {
   feesQuote: number;
   fundingQuote: number;
 }
+
+/**
+ * What the store recorded earlier on the UTC day of the first mark after a restore (see `restore`). Null fields
+ * (or a null answer) = nothing recorded that day.
+ */
+export interface EarlierToday {
+  /** Equity of the day's first PnL snapshot, quote. */
+  dayStartEquityQuote: number | null;
+  /** Highest equity of the day's snapshots, quote. */
+  peakEquityQuote: number | null;
+}
+
+/** Looks up the store's snapshots of the UTC day [dayStartMs, nowMs]. */
+export type EarlierTodayLookup = (dayStartMs: number, nowMs: number) => EarlierToday | null;
 
 const DAY_MS = 86_400_000;
 /** Positions smaller than this are flat (float dust after 0.003 − 0.001 − 0.002). */
@@ -52,6 +69,8 @@ export class Account {
   private peakEquity: number;
   private day = Number.NaN;
   private dayStartEquity: number;
+  /** Set by restore until the first mark: the peak and day start wait for a price (see restore). */
+  private restored: { earlierToday: EarlierTodayLookup | null } | null = null;
 
   constructor(readonly startingBalanceQuote: number) {
     this.cashQuote = startingBalanceQuote;
@@ -59,17 +78,24 @@ export class Account {
     this.dayStartEquity = startingBalanceQuote;
   }
 
-  /** Restores a saved state (paper restart); the peak and day start restart from the restored equity. */
-  restore(s: SavedAccount): void {
+  /**
+   * Restores a saved state (paper restart, or the exchange's account live). The peak and the day start are NOT
+   * taken now: without a price the equity would be cash alone (for a short, cash is equity + the position's
+   * value, so the first mark would show that value as a drawdown). They are set at the first mark after the
+   * restore: the day start is the store's first equity of that UTC day (so a restart, or a crash loop, keeps the
+   * loss made earlier that day), else the equity at that mark; the peak is the highest of that equity and the
+   * store's highest of that day. Until that mark, drawdown and day loss read 0.
+   */
+  restore(s: SavedAccount, earlierToday: EarlierTodayLookup | null = null): void {
     this.positionBase = s.positionBase;
     this.avgEntryPx = s.avgEntryPx ?? Number.NaN;
     this.cashQuote = s.cashQuote;
     this.realizedPnlQuote = s.realizedPnlQuote;
     this.feesQuote = s.feesQuote;
     this.fundingQuote = s.fundingQuote;
-    const eq = this.equity();
-    this.peakEquity = eq;
-    this.dayStartEquity = eq;
+    this.mid = Number.NaN;
+    this.restored = { earlierToday };
+    this.day = Number.NaN;
   }
 
   /** Sets the position from the exchange (live reconciliation); the average entry is the exchange's. */
@@ -115,8 +141,17 @@ export class Account {
     if (!(mid > 0)) return;
     this.mid = mid;
     const eq = this.equity();
-    if (eq > this.peakEquity) this.peakEquity = eq;
     const day = Math.floor(nowMs / DAY_MS);
+    const r = this.restored;
+    if (r !== null) {
+      this.restored = null;
+      const earlier = r.earlierToday?.(day * DAY_MS, nowMs) ?? null;
+      this.day = day;
+      this.dayStartEquity = finiteOr(earlier?.dayStartEquityQuote, eq);
+      this.peakEquity = Math.max(eq, finiteOr(earlier?.peakEquityQuote, eq));
+      return;
+    }
+    if (eq > this.peakEquity) this.peakEquity = eq;
     if (day !== this.day) {
       this.day = day;
       this.dayStartEquity = eq;
@@ -135,6 +170,9 @@ export class Account {
 
   snapshot(): AccountSnapshot {
     const eq = this.equity();
+    // Restored but not marked yet: no baseline to measure a loss from (see restore).
+    const peak = this.restored !== null ? eq : this.peakEquity;
+    const dayStart = this.restored !== null ? eq : this.dayStartEquity;
     return {
       positionBase: this.positionBase,
       avgEntryPx: Number.isNaN(this.avgEntryPx) ? null : this.avgEntryPx,
@@ -146,10 +184,14 @@ export class Account {
       fundingQuote: this.fundingQuote,
       equityQuote: eq,
       mid: Number.isNaN(this.mid) ? null : this.mid,
-      peakEquityQuote: this.peakEquity,
-      drawdownQuote: Math.max(0, this.peakEquity - eq),
-      dayStartEquityQuote: this.dayStartEquity,
-      dayLossQuote: this.dayStartEquity - eq,
+      peakEquityQuote: peak,
+      drawdownQuote: Math.max(0, peak - eq),
+      dayStartEquityQuote: dayStart,
+      dayLossQuote: dayStart - eq,
     };
   }
+}
+
+function finiteOr(x: number | null | undefined, fallback: number): number {
+  return typeof x === 'number' && Number.isFinite(x) ? x : fallback;
 }

@@ -82,6 +82,19 @@ export class QuotingLoop {
     return fill;
   }
 
+  /**
+   * Pulls our quotes (kill switch, stale data, stop): cancels every open order and forgets the last desired
+   * quotes, so a report arriving later (a cancel confirmed, an ack) cannot re-place them; the next poll asks the
+   * strategy afresh (the risk gate answers "no quote" while the reason lasts). Sides with an action in flight are
+   * cancelled by that fresh answer once the venue has replied.
+   */
+  withdrawQuotes(): OrderAction[] {
+    this.lastQuote = null;
+    this.needReconcile = false;
+    this.needQuote = true;
+    return this.cfg.orderManager.cancelAll();
+  }
+
   /** Actions due at `nowMs` given what changed since the last call (call after reports and on timers). */
   poll(nowMs: number): OrderAction[] {
     const bbo = this.bbo;

@@ -7,7 +7,7 @@ import type { RiskEventKind } from '../store/records.ts';
 import type { TradeStore } from '../store/trade-store.ts';
 import type { DesiredQuotes, QuoteExplain, Strategy } from '../strategy/types.ts';
 import type { FundingPayment, FundingSource } from '../trade/funding.ts';
-import { Account, type SavedAccount } from './account.ts';
+import { Account, type EarlierToday, type SavedAccount } from './account.ts';
 import type {
   AccountState,
   BotEvent,
@@ -156,7 +156,7 @@ export class TradingEngine implements BotView {
     positionFromExchange?: { positionBase: number; entryPx: number | null };
   }): void {
     if (restore?.account) {
-      this.accounting.restore(restore.account);
+      this.accounting.restore(restore.account, (fromMs, toMs) => this.earlierToday(fromMs, toMs));
       this.loop.positionBase = restore.account.positionBase;
     }
     if (restore?.positionFromExchange) {
@@ -177,6 +177,22 @@ export class TradingEngine implements BotView {
     });
   }
 
+  /**
+   * The store's equity earlier on the restart's UTC day, for this coin (one bot per database file, so these are
+   * this bot's earlier runs): the day's first snapshot is the day start, their highest the peak.
+   */
+  private earlierToday(fromMs: number, toMs: number): EarlierToday | null {
+    if (!this.store) return null;
+    let first: number | null = null;
+    let peak: number | null = null;
+    for (const p of this.store.pnlSnapshots({ fromMs, toMs })) {
+      if (p.coin !== this.opts.coin || !Number.isFinite(p.equityQuote)) continue;
+      if (first === null) first = p.equityQuote;
+      if (peak === null || p.equityQuote > peak) peak = p.equityQuote;
+    }
+    return first === null ? null : { dayStartEquityQuote: first, peakEquityQuote: peak };
+  }
+
   /** Cancels resting orders, persists, returns the summary. Safe to call twice. */
   async stop(reason: string): Promise<TradeSummary> {
     if (!this.stopped) {
@@ -184,6 +200,9 @@ export class TradingEngine implements BotView {
       if (this.timer) clearInterval(this.timer);
       this.timer = null;
       this.guard.stoppedByUser = true;
+      // The loop forgets its quotes (its cancel actions are not sent: the venue's cancelAll below cancels every
+      // resting order, these included), so the reports that cancelAll brings back re-place nothing.
+      this.loop.withdrawQuotes();
       try {
         await this.venue.cancelAll(this.now());
       } catch (err) {
@@ -461,11 +480,14 @@ export class TradingEngine implements BotView {
 
   /** Sends actions to the venue and records new orders. */
   private send(actions: readonly OrderAction[]): void {
-    if (actions.length === 0) return;
+    // Stopped is final: only cancels may still leave (the gated strategy already answers no quote; this is the
+    // last line should a late report reach the loop).
+    const allowed = this.stopped ? actions.filter((a) => a.type === 'cancel') : actions;
+    if (allowed.length === 0) return;
     const now = this.now();
-    this.venue.submit(actions, now);
+    this.venue.submit(allowed, now);
     if (this.store) {
-      for (const a of actions) {
+      for (const a of allowed) {
         if (a.type === 'cancel') continue;
         const cid = a.type === 'modify' ? a.newCid : a.cid;
         const cloid = this.venue.cloidOf(cid);
@@ -532,7 +554,9 @@ export class TradingEngine implements BotView {
   private pullQuotes(why: string, kind: RiskEventKind | null): void {
     if (kind) this.riskEvent(kind, why);
     this.pulledFor = why;
-    this.send(this.om.cancelAll());
+    // Through the loop, not the OrderManager alone: the loop must forget the pulled quotes, else a confirmed
+    // cancel would make it reconcile against them and place them again.
+    this.send(this.loop.withdrawQuotes());
   }
 
   private resumed(why: string): void {

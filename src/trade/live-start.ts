@@ -1,21 +1,25 @@
 /**
  * Start-up of live trading: key, clients, reconciliation with the exchange, dead man's switch, user channels.
  *
- * Reconciliation after a restart (a clean stop or a SIGKILL), in this order:
- * 1. Position: from /info clearinghouseState (the exchange is the truth), with its entry price; the account's
- *    cash is set so that equity = the exchange's account value.
- * 2. Fills: /info userFills for the coin are written to the store (idempotent by tid), so fills that happened
- *    while the bot was down are recorded once; they are already in the exchange's position, so they are marked
- *    as seen and never counted again (no double counting when the userFills channel replays them).
- * 3. Open orders: every order resting on the exchange for this coin is an orphan (the OrderManager of the new
+ * Reconciliation after a restart (a clean stop or a SIGKILL), in this order — chosen so that nothing can fill
+ * between reading the fills and reading the position (else a fill would be stored but not in the position, or in
+ * the position but never stored):
+ * 1. The dead man's switch is armed (before any order is sent, and before the orphans are touched).
+ * 2. Open orders: every order resting on the exchange for this coin is an orphan (the OrderManager of the new
  *    process does not know it). Policy: CANCEL them all, never adopt: an adopted order's price comes from
  *    the dead process's market and parameters, and the new quotes follow within a second anyway; the store
- *    marks them cancelled.
+ *    marks them cancelled. The open orders are read again until none is left (else start-up fails).
  *    Store orders marked open that the exchange no longer shows are closed in the store ("closed while down").
- * 4. Funding: payments since the last one stored (or the last day) up to the moment the account was read are
+ * 3. Fills: /info userFills for the coin are written to the store (idempotent by tid), so fills that happened
+ *    while the bot was down (an orphan's last fill included) are recorded once; they are in the exchange's
+ *    position, so they are marked as seen and never counted again (no double counting when the userFills
+ *    channel replays them).
+ * 4. Position, read last: from /info clearinghouseState (the exchange is the truth), with its entry price; the
+ *    account's cash is set so that equity = the exchange's account value.
+ * 5. Funding: payments since the last one stored (or the last day) up to the moment the account was read are
  *    written to the store (once per coin and hour) but not added to PnL: they are already in the account value
  *    the engine starts from. Later payments are booked by the LiveFunding poller (funding.ts).
- * 5. The dead man's switch is armed before the first order is sent.
+ * 6. The user channels (orderUpdates, userFills) start.
  */
 import type { HlmmConfig } from '../config/schema.ts';
 import type { Logger } from '../core/log.ts';
@@ -23,6 +27,7 @@ import type { SavedAccount } from '../engine/account.ts';
 import { ExchangeClient } from '../exchange/hyperliquid/exchange-client.ts';
 import type { HttpTransport } from '../exchange/hyperliquid/http.ts';
 import { InfoClient } from '../exchange/hyperliquid/info-client.ts';
+import type { FrontendOpenOrder } from '../exchange/hyperliquid/info-schemas.ts';
 import type { Wallet } from '../exchange/hyperliquid/wallet.ts';
 import { WsSession } from '../exchange/hyperliquid/ws-session.ts';
 import type { TradeStore } from '../store/trade-store.ts';
@@ -68,7 +73,56 @@ export async function startLiveVenue(s: LiveStartOptions): Promise<LiveStart> {
     api: s.apiUrl,
   });
 
-  // 1. position
+  const venue = new HyperliquidVenue({
+    exchange,
+    info,
+    coin: ticker,
+    asset: s.assetIndex,
+    logger,
+    dmsMs: (o.dmsS ?? 30) * 1000,
+    exchangeNowMs: s.exchangeNowMs,
+    onIncident: (kind, detail) => store.recordRiskEvent({ tsMs: Date.now(), kind, detail }),
+  });
+
+  // 1. dead man's switch first: should this start-up die half-way, whatever rests is cancelled anyway.
+  await venue.armDeadMansSwitch();
+
+  // 2. orphans, cancelled before anything is read: once they are gone nothing of ours can fill, so the fills and
+  //    the position read next describe one and the same state.
+  const open = await cancelOrphans(info, exchange, ticker, s.assetIndex, logger);
+
+  // 3. fills: every fill up to now, orphans' last fills included
+  const fills = (await info.userFills()).filter((f) => f.coin === ticker && typeof f.tid === 'number');
+  const missed = store.recordFills(
+    fills.map((f) => ({
+      tid: f.tid as number,
+      coin: f.coin,
+      oid: f.oid,
+      cloid: f.cloid ?? null,
+      side: f.side === 'B' ? ('buy' as const) : ('sell' as const),
+      px: Number(f.px),
+      sz: Number(f.sz),
+      feeQuote: Number(f.fee),
+      liquidity: f.crossed ? ('taker' as const) : ('maker' as const),
+      tsMs: f.time,
+      closedPnlQuote: Number(f.closedPnl),
+      hash: f.hash,
+    })),
+  );
+  venue.markFillsSeen(fills.map((f) => f.tid as number));
+  // After the fills: an orphan that filled before its cancel arrived is already marked filled by them.
+  for (const x of open) {
+    if (store.findOrder({ cloid: x.cloid ?? null, oid: x.oid })?.status === 'filled') continue;
+    store.updateOrder({
+      cloid: x.cloid ?? null,
+      oid: x.oid,
+      status: 'canceled',
+      updatedMs: Date.now(),
+      reason: 'orphan cancelled at restart',
+    });
+  }
+
+  // 4. position, read last: it contains every fill recorded above and no other.
   const readAtWallMs = Date.now();
   const state = await info.clearinghouseState();
   // The exchange's time of the answer (the replayed time on the fake exchange), else our clock before asking.
@@ -88,53 +142,6 @@ export async function startLiveVenue(s: LiveStartOptions): Promise<LiveStart> {
     source: 'exchange',
   });
 
-  // 2. fills
-  const fills = (await info.userFills()).filter((f) => f.coin === ticker && typeof f.tid === 'number');
-  const missed = store.recordFills(
-    fills.map((f) => ({
-      tid: f.tid as number,
-      coin: f.coin,
-      oid: f.oid,
-      cloid: f.cloid ?? null,
-      side: f.side === 'B' ? ('buy' as const) : ('sell' as const),
-      px: Number(f.px),
-      sz: Number(f.sz),
-      feeQuote: Number(f.fee),
-      liquidity: f.crossed ? ('taker' as const) : ('maker' as const),
-      tsMs: f.time,
-      closedPnlQuote: Number(f.closedPnl),
-      hash: f.hash,
-    })),
-  );
-
-  const venue = new HyperliquidVenue({
-    exchange,
-    info,
-    coin: ticker,
-    asset: s.assetIndex,
-    logger,
-    dmsMs: (o.dmsS ?? 30) * 1000,
-    exchangeNowMs: s.exchangeNowMs,
-    onIncident: (kind, detail) => store.recordRiskEvent({ tsMs: Date.now(), kind, detail }),
-  });
-  venue.markFillsSeen(fills.map((f) => f.tid as number));
-
-  // 3. orphans
-  const open = (await info.frontendOpenOrders()).filter((x) => x.coin === ticker);
-  if (open.length > 0) {
-    const statuses = await exchange.cancel(open.map((x) => ({ asset: s.assetIndex, oid: x.oid })));
-    const ok = statuses.filter((st) => st.kind === 'success').length;
-    for (const x of open) {
-      store.updateOrder({
-        cloid: x.cloid ?? null,
-        oid: x.oid,
-        status: 'canceled',
-        updatedMs: Date.now(),
-        reason: 'orphan cancelled at restart',
-      });
-    }
-    logger.warn('orphan orders found at start were cancelled', { found: open.length, cancelled: ok });
-  }
   const openIds = new Set(open.map((x) => x.oid));
   let closedWhileDown = 0;
   for (const r of store.openOrders(ticker)) {
@@ -152,7 +159,7 @@ export async function startLiveVenue(s: LiveStartOptions): Promise<LiveStart> {
   logger.info(`reconciled with the exchange: ${detail}`);
   store.recordRiskEvent({ tsMs: Date.now(), kind: 'reconcile', detail });
 
-  // 4. funding before the account was read: stored, already in the account value
+  // 5. funding before the account was read: stored, already in the account value
   const stored = store.fundingPayments().filter((f) => f.coin === ticker);
   const since = stored.length > 0 ? Math.max(...stored.map((f) => f.tsMs)) + 1 : accountAsOfMs - 86_400_000;
   let fundingStored = 0;
@@ -184,8 +191,7 @@ export async function startLiveVenue(s: LiveStartOptions): Promise<LiveStart> {
     logger: logger.child('funding'),
   });
 
-  // 5. dead man's switch, then the user channels
-  await venue.armDeadMansSwitch();
+  // 6. the user channels (the dead man's switch was armed first)
   const userSession = new WsSession({
     url: s.wsUrl,
     subscriptions: [
@@ -218,4 +224,38 @@ export async function startLiveVenue(s: LiveStartOptions): Promise<LiveStart> {
     userSession,
     startingBalanceQuote: accountValue,
   };
+}
+
+/** Cancel rounds at start-up before giving up (an order can survive a round: a cancel lost in transport). */
+const ORPHAN_CANCEL_ROUNDS = 3;
+
+/**
+ * Cancels every order resting on the exchange for `ticker` (the new process does not know them), then checks
+ * that none is left: the fills and the position are read next and must not move after. Returns the orders found
+ * first. Throws when some still rest after ORPHAN_CANCEL_ROUNDS rounds (no trading on an unknown state; the dead
+ * man's switch, armed before, cancels them).
+ */
+async function cancelOrphans(
+  info: InfoClient,
+  exchange: ExchangeClient,
+  ticker: string,
+  asset: number,
+  logger: Logger,
+): Promise<FrontendOpenOrder[]> {
+  const found = (await info.frontendOpenOrders()).filter((x) => x.coin === ticker);
+  let left = found;
+  let cancelled = 0;
+  for (let round = 0; round < ORPHAN_CANCEL_ROUNDS && left.length > 0; round++) {
+    // An error status means the order filled or was cancelled meanwhile: the re-read below tells.
+    const statuses = await exchange.cancel(left.map((x) => ({ asset, oid: x.oid })));
+    cancelled += statuses.filter((st) => st.kind === 'success').length;
+    left = (await info.frontendOpenOrders()).filter((x) => x.coin === ticker);
+  }
+  if (found.length > 0)
+    logger.warn('orphan orders found at start were cancelled', { found: found.length, cancelled });
+  if (left.length > 0)
+    throw new Error(
+      `${left.length} ${ticker} order(s) still rest on the exchange after ${ORPHAN_CANCEL_ROUNDS} cancel rounds at start-up (oids ${left.map((x) => x.oid).join(', ')}); not trading: cancel them on Hyperliquid and start again`,
+    );
+  return found;
 }
