@@ -21,6 +21,8 @@ export interface FakeExchangeCommandOptions {
   account?: { address: string; usdc?: number }[];
   agent?: Record<string, string>;
   startUsdc: number;
+  /** Funding rate per hour applied to open positions at each hour of exchange time (0.0000125 = Hyperliquid's base). */
+  fundingRate: number;
   makerFee: number;
   takerFee: number;
   mainnetSignatures: boolean;
@@ -52,6 +54,7 @@ export async function runFakeExchange(opts: FakeExchangeCommandOptions): Promise
       accounts: opts.account,
       agents: opts.agent,
       startUsdc: opts.startUsdc,
+      fundingRatePerHour: opts.fundingRate,
       makerFeeRate: opts.makerFee,
       takerFeeRate: opts.takerFee,
       isMainnet: opts.mainnetSignatures,

@@ -83,6 +83,12 @@ export const defineFakeExchange: DefineCommand = (program) => {
     )
     .option('--agent <agent=account>', 'approve an API wallet for an account (repeatable)', agentOption)
     .option('--start-usdc <n>', 'starting USDC of accounts without =USDC', numberOption({ min: 0 }), 10_000)
+    .option(
+      '--funding-rate <rate>',
+      'funding rate per hour on open positions (0.0000125 = Hyperliquid at zero premium; longs pay when > 0)',
+      numberOption({ min: -0.04, max: 0.04 }),
+      0.0000125,
+    )
     .option('--maker-fee <rate>', 'maker fee rate (0.00015 = 0.015 %)', numberOption(), 0.00015)
     .option('--taker-fee <rate>', 'taker fee rate (0.00045 = 0.045 %)', numberOption(), 0.00045)
     .option(
