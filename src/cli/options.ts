@@ -1,4 +1,5 @@
 import { InvalidArgumentError } from 'commander';
+import { LOG_LEVELS } from '../core/log.ts';
 
 /**
  * Option parsers for commander: each turns a flag's text into a checked value or throws an
@@ -54,3 +55,6 @@ export function dateOption(text: string): number {
   if (!Number.isFinite(ms)) throw new InvalidArgumentError(`"${text}" is not a date; use YYYY-MM-DD (UTC).`);
   return ms;
 }
+
+/** `--log-level`: one of the logger's levels (debug | info | warn | error). */
+export const logLevelOption = choiceOption(LOG_LEVELS);

@@ -1,4 +1,4 @@
-import { choiceOption, numberOption, symbolListOption } from '../options.ts';
+import { logLevelOption, numberOption, symbolListOption } from '../options.ts';
 import { defineDemo } from './demo.ts';
 import { defineFakeExchange } from './fake-exchange.ts';
 import type { DefineCommand } from './index.ts';
@@ -41,12 +41,7 @@ export const defineCollect: DefineCommand = (program) => {
       numberOption({ integer: true, min: 100, max: 10_000_000 }),
       50_000,
     )
-    .option(
-      '--log-level <level>',
-      'debug | info | warn | error',
-      choiceOption(['debug', 'info', 'warn', 'error'] as const),
-      'info',
-    )
+    .option('--log-level <level>', 'debug | info | warn | error', logLevelOption, 'info')
     .action(async (opts) => {
       const { runCollect } = await import('../../collect/run-collect.ts');
       await runCollect(opts);

@@ -1,5 +1,5 @@
 import { InvalidArgumentError } from 'commander';
-import { choiceOption, numberOption, symbolListOption } from '../options.ts';
+import { choiceOption, logLevelOption, numberOption, symbolListOption } from '../options.ts';
 import type { DefineCommand } from './index.ts';
 
 /** --speed: a positive multiple of real time, or max / 0 for the firehose. */
@@ -114,12 +114,7 @@ export const defineFakeExchange: DefineCommand = (program) => {
       numberOption({ integer: true, min: 0 }),
       10_000,
     )
-    .option(
-      '--log-level <level>',
-      'debug | info | warn | error',
-      choiceOption(['debug', 'info', 'warn', 'error'] as const),
-      'info',
-    )
+    .option('--log-level <level>', 'debug | info | warn | error', logLevelOption, 'info')
     .action(async (opts) => {
       const { runFakeExchange } = await import('../../fake-exchange/run-fake-exchange.ts');
       await runFakeExchange(opts);

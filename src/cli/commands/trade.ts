@@ -1,4 +1,4 @@
-import { choiceOption, numberOption } from '../options.ts';
+import { choiceOption, logLevelOption, numberOption } from '../options.ts';
 import type { DefineCommand } from './index.ts';
 
 export const defineTrade: DefineCommand = (program) => {
@@ -90,7 +90,7 @@ export const defineTrade: DefineCommand = (program) => {
       choiceOption(['wall', 'exchange'] as const),
     )
     .option('--log-file <file>', 'JSON-lines log file (default: config logging.file)')
-    .option('--log-level <level>', 'console level', choiceOption(['debug', 'info', 'warn', 'error'] as const))
+    .option('--log-level <level>', 'console level', logLevelOption)
     .option('--quiet', 'no console log lines (the summary is still printed)')
     .action(async (opts) => {
       const { runTradeCommand } = await import('../../trade/run-trade.ts');
