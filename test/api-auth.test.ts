@@ -35,7 +35,8 @@ describe('api auth: pure parts', () => {
   });
 
   it('refuses a non-loopback address with an empty or default password or secret, with one sentence', () => {
-    const strongSecret = 'x'.repeat(32);
+    const strongSecret = 'f3c1a9e07b52d8846e1f0a3b9c7d2e5a';
+    const strongPassword = 'a strong one! 42';
     assert.throws(
       () => assertSafeBinding('0.0.0.0', '', strongSecret),
       (e) => isUserError(e) && /api_server\.password/.test(e.message) && /0\.0\.0\.0/.test(e.message),
@@ -45,13 +46,35 @@ describe('api auth: pure parts', () => {
       (e) => isUserError(e) && /password/.test(e.message),
     );
     assert.throws(
-      () => assertSafeBinding('192.168.1.5', 'a strong one!', 'super-secret'),
+      () => assertSafeBinding('192.168.1.5', strongPassword, 'super-secret'),
       (e) => isUserError(e) && /jwt_secret_key/.test(e.message),
     );
-    assert.throws(() => assertSafeBinding('192.168.1.5', 'a strong one!', 'short-secret'), isUserError);
-    // Loopback tolerates defaults; a strong pair is fine anywhere.
+    assert.throws(() => assertSafeBinding('192.168.1.5', strongPassword, 'short-secret'), isUserError);
+    // Found by a probe: all three used to be accepted on 0.0.0.0.
+    assert.throws(
+      () => assertSafeBinding('0.0.0.0', 'a', strongSecret),
+      (e) => isUserError(e) && /api_server\.password/.test(e.message),
+    );
+    assert.throws(
+      () => assertSafeBinding('0.0.0.0', strongPassword, '1234567890123456'),
+      (e) => isUserError(e) && /jwt_secret_key/.test(e.message),
+    );
+    assert.throws(
+      () => assertSafeBinding('0.0.0.0', strongPassword, strongSecret, { wsTokens: ['a'] }),
+      (e) => isUserError(e) && /ws_token/.test(e.message),
+    );
+    assert.throws(
+      () => assertSafeBinding('0.0.0.0', 'hlmm-operator-7', strongSecret, { username: 'hlmm-operator-7' }),
+      (e) => isUserError(e) && /not the user name/.test(e.message),
+    );
+    assert.throws(() => assertSafeBinding('0.0.0.0', 'x'.repeat(40), strongSecret), isUserError);
+    assert.throws(() => assertSafeBinding('0.0.0.0', strongPassword, 'ab'.repeat(32)), isUserError);
+    // Loopback tolerates defaults; a strong set is fine anywhere.
     assert.doesNotThrow(() => assertSafeBinding('127.0.0.1', '', ''));
-    assert.doesNotThrow(() => assertSafeBinding('0.0.0.0', 'a strong one!', strongSecret));
+    assert.doesNotThrow(() => assertSafeBinding('0.0.0.0', strongPassword, strongSecret));
+    assert.doesNotThrow(() =>
+      assertSafeBinding('0.0.0.0', strongPassword, strongSecret, { wsTokens: ['9d41c0e2a7b35f68'] }),
+    );
   });
 
   it('parses Basic credentials, with a colon allowed in the password', () => {

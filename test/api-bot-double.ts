@@ -162,6 +162,8 @@ export async function startTestServer(
     host?: string;
     webRoot?: string;
     corsOrigins?: string[];
+    allowedHosts?: string[];
+    wsToken?: string;
   } = {},
 ): Promise<TestServer> {
   const view = opts.view ?? new BotDouble();
@@ -177,6 +179,8 @@ export async function startTestServer(
     corsOrigins: opts.corsOrigins ?? [],
     logger: createLogger({ component: 'api-test', quiet: true }),
     webRoot: opts.webRoot,
+    allowedHosts: opts.allowedHosts,
+    wsToken: opts.wsToken,
   });
   return {
     server,

@@ -448,17 +448,22 @@ describe('--api-host / --api-user / --api-password', () => {
       );
     refuse({ apiHost: '0.0.0.0' });
     refuse({ apiHost: '0.0.0.0', apiPassword: 'password' });
-    // A strong password is not enough without a JWT secret of 16+ characters.
+    // A strong password is not enough without a random JWT secret of 32+ characters.
     refuse({ apiHost: '0.0.0.0', apiPassword: 'a-long-unguessable-pass' });
     const withSecret = {
       ...cfg,
-      api_server: { ...cfg.api_server, jwt_secret_key: '0123456789abcdef0123' },
+      api_server: { ...cfg.api_server, jwt_secret_key: '0123456789abcdef0123456789abcdef' },
     };
+    // 20 characters used to be enough; a probe showed how weak that is.
+    refuse(
+      { apiHost: '0.0.0.0', apiPassword: 'a-long-unguessable-pass' },
+      { ...cfg, api_server: { ...cfg.api_server, jwt_secret_key: '0123456789abcdef0123' } },
+    );
     const ok = monitoringApiSettings(
       { apiHost: '0.0.0.0', apiPassword: 'a-long-unguessable-pass' },
       withSecret,
     );
-    assert.equal(ok?.jwtSecret, '0123456789abcdef0123');
+    assert.equal(ok?.jwtSecret, '0123456789abcdef0123456789abcdef');
     // The password is a secret: it is never in the refusal.
     try {
       monitoringApiSettings({ apiHost: '10.0.0.1', apiPassword: 'changeme' }, cfg);

@@ -172,6 +172,11 @@ describe('private keys never in the config', () => {
       { exchange: { private_key_file: RAW_KEY.slice(2) } },
       { private_key: RAW_KEY },
       { api_server: { CORS_origins: [RAW_KEY] } },
+      // Spellings the old detector missed: an upper-case prefix, and a key glued inside a longer value.
+      { bot_name: `0X${RAW_KEY.slice(2).toUpperCase()}` },
+      { bot_name: `my-bot-${RAW_KEY}-v2` },
+      { exchange: { private_key_file: `/keys/k${RAW_KEY.slice(2)}.txt` } },
+      { api_server: { CORS_origins: [`http://h/?k=${RAW_KEY.slice(2)}`] } },
     ]) {
       const message = errorFor(raw);
       assert.match(message, /looks like a raw private key; never put a key in the config/);
@@ -274,11 +279,31 @@ describe('secrets: environment overrides and redaction', () => {
       /"api_server.password" must be set to a non-default value/,
     );
     assert.match(
-      errorFor(open, { HLMM_API_PASSWORD: 'a-long-pass' }),
-      /"api_server.jwt_secret_key" must be at least 16 characters/,
+      errorFor(open, { HLMM_API_PASSWORD: 'a-long-pass-42' }),
+      /"api_server.jwt_secret_key" must be at least 32 random characters/,
+    );
+    // Weak values that used to pass off loopback: a one-letter password, a 16-digit JWT secret, a one-letter
+    // ws_token, a JWT secret equal to the password.
+    assert.match(errorFor(open, { HLMM_API_PASSWORD: 'a' }), /"api_server.password" must be set/);
+    assert.match(
+      errorFor(open, { HLMM_API_PASSWORD: 'a-long-pass-42', HLMM_API_JWT_SECRET_KEY: '1234567890123456' }),
+      /"api_server.jwt_secret_key" must be at least 32/,
+    );
+    const strongSecret = 'f3c1a9e07b52d8846e1f0a3b9c7d2e5a';
+    assert.match(
+      errorFor(open, { HLMM_API_PASSWORD: strongSecret, HLMM_API_JWT_SECRET_KEY: strongSecret }),
+      /"api_server.jwt_secret_key" .* different from the password/,
+    );
+    assert.match(
+      errorFor(open, {
+        HLMM_API_PASSWORD: 'a-long-pass-42',
+        HLMM_API_JWT_SECRET_KEY: strongSecret,
+        HLMM_API_WS_TOKEN: 'a',
+      }),
+      /"api_server.ws_token" must be at least 16/,
     );
     const ok = parseConfig(open, 'c', {
-      env: { HLMM_API_PASSWORD: 'a-long-pass', HLMM_API_JWT_SECRET_KEY: '0123456789abcdefXYZ' },
+      env: { HLMM_API_PASSWORD: 'a-long-pass-42', HLMM_API_JWT_SECRET_KEY: strongSecret },
     });
     assert.equal(ok.api_server.listen_ip_address, '0.0.0.0');
     // Off, or on loopback: no demand.

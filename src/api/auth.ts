@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { isIP } from 'node:net';
 import { jwtVerify, SignJWT } from 'jose';
+import { apiExposureProblem } from '../config/api-exposure.ts';
 import { UserError } from '../core/errors.ts';
 
 /**
@@ -15,57 +15,25 @@ export type TokenType = 'access' | 'refresh';
 export const ACCESS_TOKEN_TTL_S = 15 * 60;
 export const REFRESH_TOKEN_TTL_S = 30 * 24 * 3600;
 
-/**
- * Passwords and JWT secrets that appear in Freqtrade's and hlmm's examples (or are trivially guessable). A server
- * reachable from other machines must not run with one of them.
- */
-const WELL_KNOWN_SECRETS = new Set([
-  '',
-  'password',
-  'freqtrader',
-  'supersecurepassword',
-  'somethingrandom',
-  'super-secret',
-  'supersecret',
-  'secret',
-  'changeme',
-  'change-me',
-  'hlmm',
-  'admin',
-]);
-
-export function isWellKnownSecret(value: string): boolean {
-  return WELL_KNOWN_SECRETS.has(value.trim().toLowerCase());
-}
-
-/** True for addresses only this machine can reach: 127.0.0.0/8, ::1, localhost. */
-export function isLoopbackHost(host: string): boolean {
-  const h = host
-    .trim()
-    .toLowerCase()
-    .replace(/^\[|\]$/g, '');
-  if (h === 'localhost' || h === '::1' || h === '0:0:0:0:0:0:0:1') return true;
-  if (isIP(h) === 4) return h.startsWith('127.');
-  if (h.startsWith('::ffff:')) return h.slice(7).startsWith('127.');
-  return false;
-}
+export { isLoopbackHost, isWellKnownSecret } from '../config/api-exposure.ts';
 
 /**
- * Refuses to expose the API beyond this machine with a guessable password or JWT secret: anyone on the network
- * could stop the bot or flatten the position. On loopback the defaults are tolerated (local development).
+ * Refuses to expose the API beyond this machine with weak credentials: anyone on the network could stop the bot
+ * or flatten the position. On loopback anything goes (local development; a random JWT secret per run).
  */
-export function assertSafeBinding(host: string, password: string, jwtSecret: string): void {
-  if (isLoopbackHost(host)) return;
-  if (isWellKnownSecret(password)) {
-    throw new UserError(
-      `api_server.listen_ip_address is "${host}" (reachable from other machines) but api_server.password is empty or a well-known default; set a strong password (e.g. through HLMM_API_PASSWORD) or listen on 127.0.0.1.`,
-    );
-  }
-  if (isWellKnownSecret(jwtSecret) || jwtSecret.length < 16) {
-    throw new UserError(
-      `api_server.listen_ip_address is "${host}" (reachable from other machines) but api_server.jwt_secret_key is empty, a well-known default or shorter than 16 characters; set a long random secret (e.g. through HLMM_API_JWT_SECRET_KEY) or listen on 127.0.0.1.`,
-    );
-  }
+export function assertSafeBinding(
+  host: string,
+  password: string,
+  jwtSecret: string,
+  more: { username?: string; wsTokens?: readonly string[] } = {},
+): void {
+  const problem = apiExposureProblem(host, {
+    username: more.username ?? '',
+    password,
+    jwtSecret,
+    wsTokens: more.wsTokens ?? [],
+  });
+  if (problem !== null) throw new UserError(`${problem}.`);
 }
 
 /** Compares two strings in time independent of where they differ (hashing first makes the lengths equal). */
@@ -103,24 +71,45 @@ export interface TokenService {
   verify(token: string, type: TokenType): Promise<string | null>;
 }
 
-export function createTokenService(jwtSecret: string): TokenService {
+/** Clock skew tolerated on a token's issue time (s): a token "issued" further in the future is forged. */
+const ISSUED_AT_SKEW_S = 60;
+
+/**
+ * Tokens are accepted only when they are exactly what this server issues: HS256, of the expected type, for the
+ * configured user, with `iat` and `exp` present, not expired, not issued in the future, and living no longer than
+ * that type's lifetime. A token signed with the secret but without `exp`, with a 10-year `exp` or for a user
+ * that does not exist is refused (a leaked secret or an old build's token must not grant forever-access).
+ */
+export function createTokenService(
+  jwtSecret: string,
+  username: string,
+  nowS: () => number = () => Math.floor(Date.now() / 1000),
+): TokenService {
   const key = new TextEncoder().encode(jwtSecret);
+  const ttlOf = (type: TokenType) => (type === 'access' ? ACCESS_TOKEN_TTL_S : REFRESH_TOKEN_TTL_S);
   return {
-    async issue(username, type) {
-      const ttl = type === 'access' ? ACCESS_TOKEN_TTL_S : REFRESH_TOKEN_TTL_S;
-      const nowS = Math.floor(Date.now() / 1000);
-      return new SignJWT({ identity: { u: username }, type })
+    async issue(user, type) {
+      const now = nowS();
+      return new SignJWT({ identity: { u: user }, type })
         .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
-        .setIssuedAt(nowS)
-        .setExpirationTime(nowS + ttl)
+        .setIssuedAt(now)
+        .setExpirationTime(now + ttlOf(type))
         .sign(key);
     },
     async verify(token, type) {
       try {
-        const { payload } = await jwtVerify(token, key, { algorithms: ['HS256'] });
+        const { payload } = await jwtVerify(token, key, {
+          algorithms: ['HS256'],
+          requiredClaims: ['exp', 'iat'],
+          currentDate: new Date(nowS() * 1000),
+        });
         if (payload.type !== type) return null;
+        const { exp, iat } = payload as { exp: number; iat: number };
+        if (iat > nowS() + ISSUED_AT_SKEW_S) return null;
+        if (exp - iat > ttlOf(type)) return null;
         const identity = payload.identity as { u?: unknown } | undefined;
-        return typeof identity?.u === 'string' ? identity.u : null;
+        if (typeof identity?.u !== 'string' || !constantTimeEqual(identity.u, username)) return null;
+        return identity.u;
       } catch {
         return null;
       }

@@ -1,5 +1,6 @@
 import os from 'node:os';
 import type { FastifyInstance } from 'fastify';
+import { scrubKeyMaterialDeep } from '../config/key-material.ts';
 import type { Logger } from '../core/log.ts';
 import type { BotView } from '../engine/bot-view.ts';
 import {
@@ -58,7 +59,10 @@ export function registerFreqtradeRoutes(
 
   app.get(`${api}/ping`, async () => ({ status: 'pong' }));
   app.get(`${api}/version`, async () => ({ version: view.info().version }));
-  app.get(`${api}/show_config`, async () => showConfigToFreqtrade(view.info(), view.risk()));
+  // Scrubbed: no value served here may carry a 64-hex-digit secret, wherever it came from.
+  app.get(`${api}/show_config`, async () =>
+    scrubKeyMaterialDeep(showConfigToFreqtrade(view.info(), view.risk())),
+  );
 
   app.get(`${api}/status`, async () => {
     const ctx = context();

@@ -19,6 +19,13 @@ import {
 import { registerFreqtradeRoutes } from './freqtrade-routes.ts';
 import { createHistory } from './history.ts';
 import { registerHlmmRoutes } from './hlmm-routes.ts';
+import {
+  bodyTypeProblem,
+  DEFAULT_ALLOWED_HOSTS,
+  isAllowedHost,
+  isApiPath,
+  requestPath,
+} from './request-guard.ts';
 import { registerSockets } from './sockets.ts';
 
 export interface ApiServerOptions {
@@ -38,18 +45,28 @@ export interface ApiServerOptions {
   wsToken?: string;
   /** Folder holding the built dashboard (index.html); found next to the bundle by default. */
   webRoot?: string;
+  /**
+   * Host-header names accepted besides IP literals (DNS-rebinding guard); default `localhost`. A bot reached
+   * through a DNS name (a reverse proxy, `bot.example.lan`) lists that name here.
+   */
+  allowedHosts?: readonly string[];
 }
 
 export interface ApiServer {
   url: string;
   port: number;
+  /** Every route the server answers (method and pattern), for tests that sweep them. */
+  routes: readonly { method: string; url: string }[];
   close(): Promise<void>;
 }
 
-/** Paths reachable without credentials (Freqtrade: only ping; login/refresh check their own credentials). */
-const PUBLIC_PATHS = new Set(['/api/v1/ping', '/api/v1/token/login', '/api/v1/token/refresh']);
+/**
+ * Routes reachable without credentials, by the pattern the router matched (Freqtrade: only ping; login and
+ * refresh check their own credentials). Everything else under /api needs credentials.
+ */
+const PUBLIC_ROUTES = new Set(['/api/v1/ping', '/api/v1/token/login', '/api/v1/token/refresh']);
 /** WebSockets cannot send headers from a browser, so they authenticate with `?token=`. */
-const SOCKET_PATHS = new Set(['/api/v1/message/ws', '/api/v1/hlmm/ws']);
+const SOCKET_ROUTES = new Set(['/api/v1/message/ws', '/api/v1/hlmm/ws']);
 
 /** The dashboard bundle: dist/web next to the bundled CLI, or ../../dist/web from src/api when run by tsx. */
 function findWebRoot(): string | null {
@@ -68,9 +85,13 @@ declare module 'fastify' {
 }
 
 export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer> {
-  assertSafeBinding(opts.host, opts.password, opts.jwtSecret);
+  assertSafeBinding(opts.host, opts.password, opts.jwtSecret, {
+    username: opts.username,
+    wsTokens: opts.wsToken ? [opts.wsToken] : [],
+  });
   const log = opts.logger;
-  const tokens = createTokenService(opts.jwtSecret);
+  const tokens = createTokenService(opts.jwtSecret, opts.username);
+  const allowedHosts = opts.allowedHosts ?? DEFAULT_ALLOWED_HOSTS;
   const throttle = new LoginThrottle();
   const history = createHistory(opts.store, opts.view);
 
@@ -110,41 +131,67 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     return null;
   };
 
+  const routes: { method: string; url: string }[] = [];
+  app.addHook('onRoute', (r) => {
+    for (const method of [r.method].flat()) routes.push({ method, url: r.url });
+  });
+  // Fastify parses text/plain bodies by default; no endpoint takes one, and it is what a cross-site page can send.
+  app.removeContentTypeParser('text/plain');
+
+  // onRequest runs after routing: `req.routeOptions.url` is the pattern the router matched, decoded as it
+  // decoded it, so the decision below is the router's, not a string comparison on the raw URL.
   app.addHook('onRequest', async (req, reply) => {
-    const path = req.url.split('?')[0];
-    if (!path.startsWith('/api/') || PUBLIC_PATHS.has(path)) return;
+    if (!isAllowedHost(req.headers.host, allowedHosts)) {
+      return refuse(reply, 403, 'Host header not allowed; add the name to api_server.allowed_hosts.');
+    }
+    const path = requestPath(req.url);
+    const route = req.routeOptions.url ?? '';
+    const isApi = route.startsWith('/api/') || isApiPath(path.canonical);
+    if (!isApi || (PUBLIC_ROUTES.has(route) && path.malformed === null)) {
+      if (path.malformed !== null) return refuse(reply, 400, `Bad request path: ${path.malformed}.`);
+      return;
+    }
     // A CORS preflight carries no credentials by design; @fastify/cors answers it (or the route 404s).
-    if (req.method === 'OPTIONS') return;
+    if (req.method === 'OPTIONS' && path.malformed === null) return;
+    const user = await authenticate(req, reply, SOCKET_ROUTES.has(route));
+    if (user === null) return reply;
+    req.apiUser = user;
+    if (path.malformed !== null) return refuse(reply, 400, `Bad request path: ${path.malformed}.`);
+    const badBody = bodyTypeProblem(
+      req.method,
+      req.headers['content-type'],
+      req.headers['content-length'],
+      req.headers['transfer-encoding'],
+    );
+    if (badBody !== null) return refuse(reply, 415, `Unsupported media type: ${badBody}.`);
+  });
+
+  /** The request's user, or null after sending 401/429. */
+  const authenticate = async (
+    req: FastifyRequest,
+    reply: FastifyReply,
+    isSocket: boolean,
+  ): Promise<string | null> => {
     const bearer = parseBearer(req.headers.authorization);
     if (bearer) {
       const user = await tokens.verify(bearer, 'access');
-      if (user) {
-        req.apiUser = user;
-        return;
-      }
+      if (user) return user;
       reply.header('www-authenticate', 'Bearer');
-      return refuse(reply, 401, 'Could not validate credentials');
+      refuse(reply, 401, 'Could not validate credentials');
+      return null;
     }
-    if (SOCKET_PATHS.has(path)) {
+    if (isSocket) {
       const token = new URLSearchParams(req.url.split('?')[1] ?? '').get('token');
-      if (token && opts.wsToken && constantTimeEqual(token, opts.wsToken)) {
-        req.apiUser = 'ws_token';
-        return;
-      }
+      if (token && opts.wsToken && constantTimeEqual(token, opts.wsToken)) return 'ws_token';
       const user = token ? await tokens.verify(token, 'access') : null;
-      if (user) {
-        req.apiUser = user;
-        return;
-      }
-      return refuse(reply, 401, 'Could not validate credentials');
+      if (user) return user;
+      refuse(reply, 401, 'Could not validate credentials');
+      return null;
     }
-    if (req.headers.authorization) {
-      const user = basicLogin(req, reply);
-      if (user) req.apiUser = user;
-      return;
-    }
-    return refuse(reply, 401, 'Unauthorized');
-  });
+    if (req.headers.authorization) return basicLogin(req, reply);
+    refuse(reply, 401, 'Unauthorized');
+    return null;
+  };
 
   // A WebSocket handshake refused here (401) is answered on a raw socket that @fastify/websocket took out of the
   // HTTP server's bookkeeping: nothing closes it, so each refused reconnect would leak a file descriptor (and
@@ -210,6 +257,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   return {
     url,
     port,
+    routes,
     close: async () => {
       await app.close();
     },

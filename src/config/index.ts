@@ -1,10 +1,10 @@
 /** The bot's config file: schema, loading with one-sentence errors, redaction, and the private key's source. */
+export { apiExposureProblem, isLoopbackHost } from './api-exposure.ts';
 export { looksLikePrivateKey, scrubKeyMaterial } from './key-material.ts';
 export {
   apiServerExposureProblem,
   closestKey,
   defaultConfig,
-  isLoopbackAddress,
   isSecretPath,
   loadConfig,
   parseConfig,

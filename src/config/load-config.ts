@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
 import type { z } from 'zod';
 import { UserError } from '../core/errors.ts';
+import { apiExposureProblem } from './api-exposure.ts';
 import { findJsonSyntaxProblem } from './json-syntax.ts';
-import { looksLikePrivateKey } from './key-material.ts';
+import { containsKeyMaterial } from './key-material.ts';
 import { configSchema, type HlmmConfig } from './schema.ts';
 
 /**
@@ -32,9 +33,6 @@ export const SECRET_PATHS: readonly string[] = [
 export function isSecretPath(dotted: string): boolean {
   return SECRET_PATHS.some((p) => dotted === p || dotted.startsWith(`${p}.`));
 }
-
-/** Passwords a bot exposed beyond loopback must not use (examples from docs, Freqtrade's and the original's). */
-const WEAK_PASSWORDS = new Set(['', 'hlmm', 'freqtrade', 'mm', 'password', 'changeme', 'admin']);
 
 export interface LoadOptions {
   /** Environment for the secret overrides; default process.env. */
@@ -92,7 +90,7 @@ function refuseRawPrivateKeys(raw: unknown, label: string, path: string[] = []):
   if (typeof raw === 'string') {
     const dotted = path.join('.');
     // A JWT secret or password may legitimately be 64 hex digits (`openssl rand -hex 32`).
-    if (!isSecretPath(dotted) && looksLikePrivateKey(raw)) {
+    if (!isSecretPath(dotted) && containsKeyMaterial(raw)) {
       throw new UserError(
         `${label}: "${dotted}" looks like a raw private key; never put a key in the config — export it in an environment variable (e.g. HLMM_PRIVATE_KEY) and give that variable's name in "exchange.private_key_env", or a key-file path in "exchange.private_key_file".`,
       );
@@ -106,7 +104,14 @@ function refuseRawPrivateKeys(raw: unknown, label: string, path: string[] = []):
     return;
   }
   if (raw !== null && typeof raw === 'object') {
-    for (const [k, v] of Object.entries(raw)) refuseRawPrivateKeys(v, label, [...path, k]);
+    for (const [k, v] of Object.entries(raw)) {
+      if (containsKeyMaterial(k)) {
+        throw new UserError(
+          `${label}: a key name under "${path.join('.') || '(top level)'}" holds what looks like a raw private key (64 hex digits); remove it — keys belong in an environment variable or a key file, never in the config.`,
+        );
+      }
+      refuseRawPrivateKeys(v, label, [...path, k]);
+    }
   }
 }
 
@@ -239,32 +244,24 @@ function checkCrossKeyRules(cfg: HlmmConfig, label: string): void {
   }
   const api = cfg.api_server;
   if (api.enabled && api.listen_port !== 0) {
-    const problem = apiServerExposureProblem(api.listen_ip_address, api.password, api.jwt_secret_key);
+    const problem = apiServerExposureProblem(
+      api.listen_ip_address,
+      api.password,
+      api.jwt_secret_key,
+      api.ws_token,
+      api.username,
+    );
     if (problem) throw new UserError(`${label}: ${problem}.`);
   }
 }
 
-/** True for 127.0.0.0/8, ::1 and localhost: addresses only this machine can reach. */
-export function isLoopbackAddress(address: string): boolean {
-  const a = address.trim().toLowerCase();
-  return a === 'localhost' || a === '::1' || a === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(a);
-}
-
-/**
- * Why an API server on `listenIp` would be unsafe, or null. Beyond loopback it needs a real password and JWT
- * secret; the API's start-up should call this again after applying --api-host / --api-password flags.
- */
+/** The config's side of the exposure rule (src/config/api-exposure.ts): kept under its old name for callers. */
 export function apiServerExposureProblem(
   listenIp: string,
   password: string,
   jwtSecret: string,
+  wsTokens: readonly string[] = [],
+  username = '',
 ): string | null {
-  if (isLoopbackAddress(listenIp)) return null;
-  if (WEAK_PASSWORDS.has(password.trim().toLowerCase())) {
-    return `"api_server.password" must be set to a non-default value (or HLMM_API_PASSWORD) when "api_server.listen_ip_address" is ${listenIp}, which other machines can reach; set one or listen on 127.0.0.1`;
-  }
-  if (jwtSecret.trim().length < 16) {
-    return `"api_server.jwt_secret_key" must be at least 16 characters (or HLMM_API_JWT_SECRET_KEY) when "api_server.listen_ip_address" is ${listenIp}, which other machines can reach; e.g. use \`openssl rand -hex 32\``;
-  }
-  return null;
+  return apiExposureProblem(listenIp, { username, password, jwtSecret, wsTokens });
 }

@@ -1,3 +1,4 @@
+import { scrubKeyMaterialDeep } from './key-material.ts';
 import type { HlmmConfig } from './schema.ts';
 
 export const REDACTED = '[redacted]';
@@ -9,7 +10,8 @@ export const REDACTED = '[redacted]';
  */
 export function redactedConfig(cfg: HlmmConfig): HlmmConfig {
   const hide = (v: string) => (v === '' ? '' : REDACTED);
-  return {
+  // Scrubbed as a whole too: a key pasted anywhere (a bot name, a URL) must not come out of a dump either.
+  return scrubKeyMaterialDeep({
     ...cfg,
     api_server: {
       ...cfg.api_server,
@@ -17,5 +19,5 @@ export function redactedConfig(cfg: HlmmConfig): HlmmConfig {
       jwt_secret_key: hide(cfg.api_server.jwt_secret_key),
       ws_token: cfg.api_server.ws_token.map(hide),
     },
-  };
+  });
 }

@@ -169,6 +169,15 @@ export const configSchema = z
             error: 'must be a list of origins, e.g. ["http://localhost:8080"]',
           })
           .default([]),
+        /**
+         * Host-header names the API answers besides IP literals (a guard against DNS rebinding): add the name a
+         * reverse proxy or your LAN uses for the bot.
+         */
+        allowed_hosts: z
+          .array(z.string({ error: 'must be a list of host names (strings)' }), {
+            error: 'must be a list of host names, e.g. ["localhost", "bot.example.lan"]',
+          })
+          .default(['localhost']),
         /** Token(s) accepted by the message WebSocket, Freqtrade style (one string or a list). */
         ws_token: z
           .union(

@@ -47,6 +47,8 @@ export interface TradeCommandOptions {
   apiUser?: string;
   /** Monitoring API password (default: config api_server.password / HLMM_API_PASSWORD). A secret: never logged. */
   apiPassword?: string;
+  /** Host-header names the API accepts besides IP literals (default: config api_server.allowed_hosts). */
+  apiAllowedHosts?: string[];
   /** Folder of the built dashboard served at / (tests; default: dist/web next to the bundle). Not a CLI flag. */
   apiWebRoot?: string;
   json?: boolean;
@@ -393,6 +395,7 @@ export async function startTrading(
       ...apiSettings,
       corsOrigins: cfg.api_server.CORS_origins,
       wsToken: cfg.api_server.ws_token[0],
+      allowedHosts: o.apiAllowedHosts ?? cfg.api_server.allowed_hosts,
       logger: logger.child('api'),
       webRoot: o.apiWebRoot,
     });
@@ -479,7 +482,13 @@ export function monitoringApiSettings(
   const password = o.apiPassword ?? cfg.api_server.password;
   if (host === '') throw new UserError('--api-host is empty; give an address such as 127.0.0.1.');
   if (username.trim() === '') throw new UserError('--api-user is empty; give a user name such as hlmm.');
-  const problem = apiServerExposureProblem(host, password, cfg.api_server.jwt_secret_key);
+  const problem = apiServerExposureProblem(
+    host,
+    password,
+    cfg.api_server.jwt_secret_key,
+    cfg.api_server.ws_token,
+    username,
+  );
   if (problem !== null) {
     throw new UserError(
       `the monitoring API would listen on ${host}: ${problem} (flags: --api-host, --api-password; or --api-port 0 to turn it off).`,

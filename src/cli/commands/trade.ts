@@ -35,6 +35,15 @@ export const defineTrade: DefineCommand = (program) => {
       'monitoring API password (prefer HLMM_API_PASSWORD: a flag is visible to other users in `ps`)',
     )
     .option(
+      '--api-allowed-hosts <names>',
+      'comma-separated Host-header names the API answers besides IP literals (default: config api_server.allowed_hosts, localhost)',
+      (v: string) =>
+        v
+          .split(',')
+          .map((h) => h.trim())
+          .filter((h) => h !== ''),
+    )
+    .option(
       '--json',
       'on exit print one JSON line (orders_placed, fills, position, realized_pnl, unrealized_pnl, fees, …)',
     )
