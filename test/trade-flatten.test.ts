@@ -66,6 +66,7 @@ test('live on the fake exchange: flatten sends a reduce-only IOC at the touch an
     const bot = await startTrading(
       {
         live: true,
+        testnet: true,
         apiUrl: fake.url,
         wsUrl: fake.wsUrl,
         clock: 'exchange',

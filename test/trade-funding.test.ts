@@ -100,6 +100,7 @@ test('live on the fake exchange: the exchange funding payment is booked once, al
   const db = join(dir, 'bot.sqlite');
   const opts = {
     live: true,
+    testnet: true,
     apiUrl: fake.url,
     wsUrl: fake.wsUrl,
     clock: 'exchange' as const,

@@ -154,6 +154,8 @@ test("after SIGKILL the dead man's switch cancels the orders; a restart recovers
   writeFileSync(wide, JSON.stringify({ strategy: { min_spread_bps: 600 } }));
   const args = (dms: number, log: string, extra: string[] = []) => [
     '--live',
+    // The stand-in checks testnet signatures; the network comes from the flag, never from the URL.
+    '--testnet',
     '--ws-url',
     fake.wsUrl,
     '--api-url',

@@ -28,6 +28,7 @@ import { fundingFor } from './funding.ts';
 import { HyperliquidFeed } from './market-feed.ts';
 import { PaperVenue } from './paper-venue.ts';
 import { ParamsWatcher } from './params-watch.ts';
+import { explainStartupRejection } from './startup-rejection.ts';
 
 export interface TradeCommandOptions {
   config?: string;
@@ -133,9 +134,18 @@ export async function startTrading(
   let fake: FakeExchange | null = null;
   let wsUrl = o.wsUrl ?? cfg.exchange.ws_url;
   let apiUrl = o.apiUrl ?? cfg.exchange.api_url;
+  // The network signatures are made for comes from the config (or --testnet), never from the URL: a proxy or a
+  // stand-in at another URL must not silently turn mainnet orders into testnet signatures (or back).
+  const network: 'mainnet' | 'testnet' = o.testnet ? 'testnet' : cfg.exchange.network;
   if (o.testnet && !o.wsUrl && !o.apiUrl) {
-    wsUrl = 'wss://api.hyperliquid-testnet.xyz/ws';
-    apiUrl = 'https://api.hyperliquid-testnet.xyz';
+    wsUrl = NETWORK_URLS.testnet.ws;
+    apiUrl = NETWORK_URLS.testnet.api;
+  }
+  const otherNetwork = network === 'mainnet' ? 'testnet' : 'mainnet';
+  if (apiUrl.replace(/\/+$/, '') === NETWORK_URLS[otherNetwork].api) {
+    throw new UserError(
+      `the exchange URL ${apiUrl} is Hyperliquid ${otherNetwork} but orders would be signed for ${network}; set "exchange.network" to "${otherNetwork}"${otherNetwork === 'testnet' ? ' (or pass --testnet)' : ' and drop --testnet'}, or point --api-url at ${network}.`,
+    );
   }
   const speed = o.speed ?? 1;
   if (o.replay !== undefined) {
@@ -153,8 +163,12 @@ export async function startTrading(
       idleTimeoutMs: 0,
       logger: logger.child('fake-exchange'),
       // --replay --live: our account exists on the fake exchange with the paper wallet's USDC.
+      // It checks signatures for the network the bot signs for, as Hyperliquid's mainnet or testnet would.
       trading: wallet
-        ? { accounts: [{ address: wallet.accountAddress, usdc: o.wallet ?? cfg.dry_run_wallet }] }
+        ? {
+            accounts: [{ address: wallet.accountAddress, usdc: o.wallet ?? cfg.dry_run_wallet }],
+            isMainnet: network === 'mainnet',
+          }
         : undefined,
     });
     wsUrl = fake.wsUrl;
@@ -234,6 +248,7 @@ export async function startTrading(
   let userSession: { stop(): Promise<void> } | null = null;
   if (live) {
     const { startLiveVenue } = await import('./live-start.ts');
+    const liveWallet = wallet as Wallet;
     const started = await startLiveVenue({
       o,
       cfg,
@@ -245,10 +260,16 @@ export async function startTrading(
       transport,
       store,
       logger: logger.child('venue'),
-      // Signatures name the network: mainnet only against Hyperliquid's mainnet API (the fake checks testnet's).
-      isMainnet: apiUrl.replace(/\/+$/, '') === NETWORK_URLS.mainnet.api,
-      wallet: wallet as Wallet,
+      isMainnet: network === 'mainnet',
+      wallet: liveWallet,
       exchangeNowMs: () => clock.nowMs(),
+    }).catch((err: unknown) => {
+      throw explainStartupRejection(err, {
+        network,
+        account: liveWallet.accountAddress,
+        signer: liveWallet.address,
+        isAgent: liveWallet.isAgent,
+      });
     });
     venue = started.venue;
     restoreAccount = started.account;
