@@ -3,10 +3,10 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { LogThrottle } from '../src/collect/log-throttle.ts';
 import { MarketRecorder } from '../src/collect/recorder.ts';
 import { perMinute, summarize } from '../src/collect/summary.ts';
 import { RecentTradeIds } from '../src/collect/trade-dedup.ts';
+import { LogThrottle } from '../src/core/log-throttle.ts';
 import { parseServerMessage } from '../src/exchange/hyperliquid/ws-messages.ts';
 
 test('recent trade ids: duplicates dropped, memory bounded to the window', () => {

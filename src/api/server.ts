@@ -248,7 +248,18 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     );
   }
 
-  await app.listen({ host: opts.host, port: opts.port });
+  try {
+    await app.listen({ host: opts.host, port: opts.port });
+  } catch (err) {
+    await app.close().catch(() => {});
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL') {
+      throw new UserError(
+        `the monitoring API cannot listen on ${opts.host}:${opts.port} (${code}); pick another --api-port (or api_server.listen_port), or --api-port 0 to turn the API off.`,
+      );
+    }
+    throw err;
+  }
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : opts.port;
   const hostForUrl = opts.host.includes(':') ? `[${opts.host}]` : opts.host;

@@ -14,6 +14,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from '../core/log.ts';
+import { LogThrottle } from '../core/log-throttle.ts';
 import { marketFileName } from '../data/layout.ts';
 import { readTradeTail } from '../data/trade-tail.ts';
 import { MarketDataWriter } from '../data/writer.ts';
@@ -23,7 +24,6 @@ import type {
   ParsedServerMessage,
   ParsedTrades,
 } from '../exchange/hyperliquid/ws-messages.ts';
-import { LogThrottle } from './log-throttle.ts';
 import type { SymbolCounts } from './summary.ts';
 import { RecentTradeIds } from './trade-dedup.ts';
 

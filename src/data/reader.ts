@@ -10,6 +10,7 @@
  * header is line 1; the first 10 kept) and reason; a missing file, a missing or wrong header, or an unreadable
  * gzip stream is a UserError naming the file.
  */
+
 import { createReadStream, statSync } from 'node:fs';
 import { basename } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -17,6 +18,12 @@ import { pipeline } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { UserError } from '../core/errors.ts';
 import type { Bbo, BookLevel, BookSnapshot, MarketEvent, TradePrint } from '../core/market.ts';
+import {
+  checkBook,
+  DEFAULT_PLAUSIBILITY,
+  type PlausibilityRules,
+  PriceSanity,
+} from '../core/plausibility.ts';
 import { fieldEnd, isEmptyField, parseNumberField, parseWordField } from './csv-fields.ts';
 import { ORDERBOOK_HEADER_PREFIX, orderBookHeader, PRICES_HEADER, TRADES_HEADER } from './layout.ts';
 
@@ -60,30 +67,47 @@ const CR = 13;
  * 'unpaired bid/ask row' (the sample has a few where recording stopped between the two rows).
  * The objects also carry `kind: 'bbo'`, so they are MarketEvents as they stand.
  */
-export function readPrices(file: string): BatchReader<Bbo> {
-  return readPriceEvents(file);
+export function readPrices(file: string, rules: PlausibilityRules = DEFAULT_PLAUSIBILITY): BatchReader<Bbo> {
+  return readPriceEvents(file, rules);
 }
 
 /** Trades from `trades_<SYM>.csv`, in file order; duplicate trade ids are kept (de-duplication is the collector's job). */
-export function readTrades(file: string): BatchReader<TradePrint> {
-  return readTradeEvents(file);
+export function readTrades(
+  file: string,
+  rules: PlausibilityRules = DEFAULT_PLAUSIBILITY,
+): BatchReader<TradePrint> {
+  return readTradeEvents(file, rules);
 }
 
 /** Order-book snapshots from `orderbooks_<SYM>.csv`; the depth comes from the header; missing levels are left out. */
-export function readOrderBooks(file: string): BatchReader<BookSnapshot> {
-  return readBookEvents(file);
+export function readOrderBooks(
+  file: string,
+  rules: PlausibilityRules = DEFAULT_PLAUSIBILITY,
+): BatchReader<BookSnapshot> {
+  return readBookEvents(file, rules);
 }
 
-export function readPriceEvents(file: string): BatchReader<BboEvent> {
-  return new CsvBatchReader(file, (stats) => new PricesParser(stats));
+// Each pass over a file judges plausibility afresh (src/core/plausibility.ts): rows with prices that cannot be
+// real are skipped and counted under their reason, like malformed ones.
+export function readPriceEvents(
+  file: string,
+  rules: PlausibilityRules = DEFAULT_PLAUSIBILITY,
+): BatchReader<BboEvent> {
+  return new CsvBatchReader(file, (stats) => new PricesParser(stats, new PriceSanity(rules)));
 }
 
-export function readTradeEvents(file: string): BatchReader<TradeEvent> {
-  return new CsvBatchReader(file, (stats) => new TradesParser(stats));
+export function readTradeEvents(
+  file: string,
+  rules: PlausibilityRules = DEFAULT_PLAUSIBILITY,
+): BatchReader<TradeEvent> {
+  return new CsvBatchReader(file, (stats) => new TradesParser(stats, new PriceSanity(rules)));
 }
 
-export function readBookEvents(file: string): BatchReader<BookEvent> {
-  return new CsvBatchReader(file, (stats) => new BooksParser(stats));
+export function readBookEvents(
+  file: string,
+  rules: PlausibilityRules = DEFAULT_PLAUSIBILITY,
+): BatchReader<BookEvent> {
+  return new CsvBatchReader(file, (stats) => new BooksParser(stats, new PriceSanity(rules)));
 }
 
 /**
@@ -334,7 +358,10 @@ class PricesParser implements RowParser<BboEvent> {
   private pendingSz = 0;
   private pendingLine = 0;
 
-  constructor(stats: RowStats) {
+  constructor(
+    stats: RowStats,
+    private readonly sanity: PriceSanity,
+  ) {
     this.stats = stats;
   }
 
@@ -363,16 +390,18 @@ class PricesParser implements RowParser<BboEvent> {
       this.pendingExchMs === exchMs
     ) {
       const bidFirst = this.pendingSide === 0;
-      out.push({
-        kind: 'bbo',
-        exchMs,
-        recvS,
-        bidPx: bidFirst ? this.pendingPx : px,
-        bidSz: bidFirst ? this.pendingSz : sz,
-        askPx: bidFirst ? px : this.pendingPx,
-        askSz: bidFirst ? sz : this.pendingSz,
-      });
+      const bidPx = bidFirst ? this.pendingPx : px;
+      const bidSz = bidFirst ? this.pendingSz : sz;
+      const askPx = bidFirst ? px : this.pendingPx;
+      const askSz = bidFirst ? sz : this.pendingSz;
       this.pendingSide = -1;
+      const implausible = this.sanity.checkBbo(bidPx, bidSz, askPx, askSz);
+      if (implausible !== null) {
+        // Both rows of the pair are skipped: neither half of an impossible book is usable.
+        countBad(this.stats, this.pendingLine, implausible);
+        return countBad(this.stats, line, implausible);
+      }
+      out.push({ kind: 'bbo', exchMs, recvS, bidPx, bidSz, askPx, askSz });
       return true;
     }
     if (this.pendingSide >= 0) countBad(this.stats, this.pendingLine, 'unpaired bid/ask row');
@@ -395,7 +424,10 @@ class TradesParser implements RowParser<TradeEvent> {
   readonly headerHint = TRADES_HEADER;
   private readonly stats: RowStats;
 
-  constructor(stats: RowStats) {
+  constructor(
+    stats: RowStats,
+    private readonly sanity: PriceSanity,
+  ) {
     this.stats = stats;
   }
 
@@ -413,7 +445,8 @@ class TradesParser implements RowParser<TradeEvent> {
     const problem =
       leadingProblem() ??
       (Number.isSafeInteger(tid) && tid >= 0 ? null : 'trade_id not a whole number below 2^53') ??
-      positiveProblem(exchMs, 'non-numeric exchange_timestamp', 'non-positive exchange_timestamp');
+      positiveProblem(exchMs, 'non-numeric exchange_timestamp', 'non-positive exchange_timestamp') ??
+      this.sanity.check(leadPx, leadSz);
     if (problem !== null) return countBad(this.stats, line, problem);
     out.push({ kind: 'trade', exchMs, recvS: leadRecvS, px: leadPx, sz: leadSz, side: SIDES[leadSide], tid });
     return true;
@@ -427,7 +460,10 @@ class BooksParser implements RowParser<BookEvent> {
   private readonly stats: RowStats;
   private depth = 0;
 
-  constructor(stats: RowStats) {
+  constructor(
+    stats: RowStats,
+    private readonly sanity: PriceSanity,
+  ) {
     this.stats = stats;
   }
 
@@ -487,6 +523,7 @@ class BooksParser implements RowParser<BookEvent> {
         }
       }
     }
+    problem ??= checkBook(this.sanity, bids, asks);
     if (problem !== null) return countBad(this.stats, line, problem);
     out.push({ kind: 'book', exchMs, recvS, seq, bids, asks });
     return true;

@@ -8,6 +8,20 @@
  *   speed, so a quiet replayed minute still lasts a minute of exchange time and timers (re-quote, stale data,
  *   horizon) behave as they would live. ASSUMES the replay runs at a constant `speed` exchange-ms per wall-ms.
  */
+/**
+ * The fastest `trade --replay --speed`: 10,000 exchange seconds per wall second already replays a day in under
+ * 9 s. Beyond it the bot's timers (re-quote, funding, stale data) cannot keep up with the clock and a run stops
+ * answering signals.
+ */
+export const MAX_REPLAY_SPEED = 10_000;
+
+/**
+ * How far the replay-following clock may run ahead of the last exchange stamp between messages (exchange ms).
+ * The replay never leaves a hole longer than its --max-gap-s (10 s by default), so a minute is generous; the cap
+ * keeps a stalled or very fast replay from moving the bot clock years ahead (and booking years of funding).
+ */
+export const MAX_REPLAY_LEAD_MS = 60_000;
+
 export interface BotClock {
   nowMs(): number;
   /** A market message stamped `exchMs` arrived. */
@@ -40,7 +54,9 @@ export class ReplayFollowClock implements BotClock {
   nowMs(): number {
     if (Number.isNaN(this.anchorExchMs)) return Number.NaN;
     if (this.speed <= 0) return this.anchorExchMs;
-    return this.anchorExchMs + (this.wallNowMs() - this.anchorWallMs) * this.speed;
+    return (
+      this.anchorExchMs + Math.min((this.wallNowMs() - this.anchorWallMs) * this.speed, MAX_REPLAY_LEAD_MS)
+    );
   }
 
   observe(exchMs: number): void {

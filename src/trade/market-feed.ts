@@ -1,6 +1,8 @@
 import { RecentTradeIds } from '../collect/trade-dedup.ts';
 import type { Logger } from '../core/log.ts';
+import { LogThrottle } from '../core/log-throttle.ts';
 import type { MarketEvent } from '../core/market.ts';
+import { checkBook, type PlausibilityRules, PriceSanity } from '../core/plausibility.ts';
 import { type ParsedServerMessage, parseServerMessage } from '../exchange/hyperliquid/ws-messages.ts';
 import { type BackoffPolicy, type DataGap, WsSession } from '../exchange/hyperliquid/ws-session.ts';
 
@@ -11,6 +13,9 @@ import { type BackoffPolicy, type DataGap, WsSession } from '../exchange/hyperli
  *   de-duplicated by tid, and a trade older than the newest market time already passed on is dropped as stale:
  *   feeding it to the paper fill model would fill our current orders with a trade that printed before they existed.
  * - A bbo with an empty side (null level) carries no usable touch and is skipped (counted).
+ * - Prices that cannot be real (out of range, a crossed book, a jump far beyond any real move: the rules of
+ *   src/core/plausibility.ts) are dropped and counted, with a rate-limited warning: the strategy keeps quoting on
+ *   the last good book until the stale-data guard pulls the quotes.
  */
 export interface FeedStats {
   bbo: number;
@@ -19,6 +24,8 @@ export interface FeedStats {
   duplicateTrades: number;
   staleTrades: number;
   skipped: number;
+  /** Events dropped as implausible (see PriceSanity). */
+  implausible: number;
 }
 
 export interface MarketFeedOptions {
@@ -33,10 +40,25 @@ export interface MarketFeedOptions {
   backoff?: BackoffPolicy;
   /** Subscribe to l2Book as well (queue position behind the touch). Default true. */
   books?: boolean;
+  /** What counts as a price that cannot be real (default DEFAULT_PLAUSIBILITY). */
+  plausibility?: PlausibilityRules;
 }
 
 export class HyperliquidFeed {
-  readonly stats: FeedStats = { bbo: 0, trades: 0, books: 0, duplicateTrades: 0, staleTrades: 0, skipped: 0 };
+  readonly stats: FeedStats = {
+    bbo: 0,
+    trades: 0,
+    books: 0,
+    duplicateTrades: 0,
+    staleTrades: 0,
+    skipped: 0,
+    implausible: 0,
+  };
+  // One reference per stream: the touch, the prints and the book each judged against their own last good value.
+  private readonly bboSanity: PriceSanity;
+  private readonly tradeSanity: PriceSanity;
+  private readonly bookSanity: PriceSanity;
+  private readonly implausibleLog = new LogThrottle(10_000);
   readonly session: WsSession;
   private readonly tids = new RecentTradeIds(20_000);
   private lastExchMs = Number.NEGATIVE_INFINITY;
@@ -44,6 +66,9 @@ export class HyperliquidFeed {
 
   constructor(private readonly opts: MarketFeedOptions) {
     const coin = opts.coin;
+    this.bboSanity = new PriceSanity(opts.plausibility);
+    this.tradeSanity = new PriceSanity(opts.plausibility);
+    this.bookSanity = new PriceSanity(opts.plausibility);
     const subscriptions = [
       { type: 'bbo', coin },
       { type: 'trades', coin },
@@ -87,6 +112,11 @@ export class HyperliquidFeed {
           this.stats.skipped++;
           return;
         }
+        const implausible = this.bboSanity.checkBbo(msg.bid.px, msg.bid.sz, msg.ask.px, msg.ask.sz);
+        if (implausible !== null) {
+          this.dropImplausible('bbo', implausible, msg.exchMs);
+          return;
+        }
         this.stats.bbo++;
         this.emit({
           kind: 'bbo',
@@ -110,12 +140,18 @@ export class HyperliquidFeed {
             this.stats.staleTrades++;
             continue;
           }
+          const implausible = this.tradeSanity.check(t.px, t.sz);
+          if (implausible !== null) {
+            this.dropImplausible('trade', implausible, t.exchMs);
+            continue;
+          }
           this.stats.trades++;
           this.emit({ kind: 'trade', exchMs: t.exchMs, recvS, px: t.px, sz: t.sz, side: t.side, tid: t.tid });
         }
         return;
       case 'l2Book':
         if (msg.coin !== coin) return;
+        if (this.refusesBook(msg.bids, msg.asks, msg.exchMs)) return;
         this.stats.books++;
         this.emit({
           kind: 'book',
@@ -128,6 +164,30 @@ export class HyperliquidFeed {
         return;
       default:
         return;
+    }
+  }
+
+  private refusesBook(
+    bids: readonly { px: number; sz: number }[],
+    asks: readonly { px: number; sz: number }[],
+    exchMs: number,
+  ): boolean {
+    const implausible = checkBook(this.bookSanity, bids, asks);
+    if (implausible === null) return false;
+    this.dropImplausible('l2Book', implausible, exchMs);
+    return true;
+  }
+
+  private dropImplausible(channel: string, reason: string, exchMs: number): void {
+    this.stats.implausible++;
+    const suppressed = this.implausibleLog.shouldLog(`${channel}:${reason}`, Date.now());
+    if (suppressed !== null) {
+      this.opts.logger?.warn('market data refused as implausible', {
+        channel,
+        reason,
+        exchTime: new Date(exchMs).toISOString(),
+        sinceLastLine: suppressed,
+      });
     }
   }
 

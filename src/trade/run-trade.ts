@@ -23,7 +23,7 @@ import type { FakeExchange } from '../fake-exchange/server.ts';
 import { HYPERLIQUID_PERP_UNIVERSE } from '../fake-exchange/universe.ts';
 import { openStore, type TradeStore } from '../store/trade-store.ts';
 import { createStrategy } from '../strategy/index.ts';
-import { type BotClock, ReplayFollowClock, WallClock } from './bot-clock.ts';
+import { type BotClock, MAX_REPLAY_SPEED, ReplayFollowClock, WallClock } from './bot-clock.ts';
 import { fundingFor } from './funding.ts';
 import { HyperliquidFeed } from './market-feed.ts';
 import { PaperVenue } from './paper-venue.ts';
@@ -88,6 +88,8 @@ export interface RunningBot {
   /** Resolves with the summary once the bot stopped (signal, --duration-s, end of replay). */
   done: Promise<TradeSummary>;
   stop(reason: string): Promise<TradeSummary>;
+  /** Why the run failed although it stopped in order (the replay could not read its files), else null. */
+  failure(): Error | null;
 }
 
 export async function runTradeCommand(o: TradeCommandOptions): Promise<void> {
@@ -95,12 +97,40 @@ export async function runTradeCommand(o: TradeCommandOptions): Promise<void> {
   const summary = await bot.done;
   if (o.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
   else process.stdout.write(formatSummary(summary));
+  // The summary is printed first: whatever was received or filled before the failure is never lost.
+  const failure = bot.failure();
+  if (failure !== null) {
+    throw failure instanceof UserError
+      ? failure
+      : new UserError(
+          `--replay ${o.replay}: the replay stopped on an error (${failure.message}); check the files in it.`,
+        );
+  }
   process.exitCode = 0;
 }
+
+/** Closes one thing start-up opened (may return a promise). */
+type StartupCleanup = () => unknown;
 
 export async function startTrading(
   o: TradeCommandOptions,
   env: { handleSignals: boolean },
+): Promise<RunningBot> {
+  // What start-up has opened so far, closed in reverse order should a later step fail: a refused --db or a taken
+  // API port must end the process with its one sentence, not leave a fake exchange or a socket keeping it alive.
+  const opened: StartupCleanup[] = [];
+  try {
+    return await startTradingSteps(o, env, opened);
+  } catch (err) {
+    for (const close of opened.reverse()) await Promise.resolve(close()).catch(() => {});
+    throw err;
+  }
+}
+
+async function startTradingSteps(
+  o: TradeCommandOptions,
+  env: { handleSignals: boolean },
+  opened: StartupCleanup[],
 ): Promise<RunningBot> {
   const cfg: HlmmConfig = loadConfig(o.config);
   const apiSettings = monitoringApiSettings(o, cfg);
@@ -116,6 +146,11 @@ export async function startTrading(
     file: logFile,
     quiet: o.quiet === true,
   });
+
+  // ---- the store first: an unwritable --db is one sentence before anything connects, in every mode
+  const dbFile = o.db ?? cfg.db_file;
+  const store = openStore(dbFile);
+  opened.push(() => store.close());
 
   // ---- live: the key first (one clear sentence and exit 2 without it); it never reaches logs, db or errors
   let wallet: Wallet | null = null;
@@ -148,6 +183,11 @@ export async function startTrading(
     );
   }
   const speed = o.speed ?? 1;
+  if (!(speed > 0 && speed <= MAX_REPLAY_SPEED)) {
+    throw new UserError(
+      `--speed ${speed} is out of range; give a number above 0 and at most ${MAX_REPLAY_SPEED}.`,
+    );
+  }
   if (o.replay !== undefined) {
     if (!existsSync(o.replay))
       throw new UserError(
@@ -171,6 +211,7 @@ export async function startTrading(
           }
         : undefined,
     });
+    opened.push(() => fake?.close());
     wsUrl = fake.wsUrl;
     apiUrl = fake.url;
     logger.info('replay: fake exchange started', { data: o.replay, speed, ws: wsUrl });
@@ -223,9 +264,7 @@ export async function startTrading(
   const lotBase = settings.orderSizeBase ?? cfg.strategy.order_size;
   const riskMaxLots = o.maxPosition ?? cfg.risk.max_position_lots;
 
-  // ---- store (WAL) and restore
-  const dbFile = o.db ?? cfg.db_file;
-  const store = openStore(dbFile);
+  // ---- restore from the store (opened first of all, above)
   let restoreAccount: SavedAccount | undefined;
   if (!live && !o.resetPaper) {
     const pnl = store.latestPnl();
@@ -275,6 +314,7 @@ export async function startTrading(
     restoreAccount = started.account;
     startingBalance = started.startingBalanceQuote;
     userSession = started.userSession;
+    opened.push(() => started.userSession.stop());
   } else {
     venue = new PaperVenue({
       makerFeeRate: cfg.fees.maker_rate,
@@ -351,8 +391,12 @@ export async function startTrading(
   });
   watcher.reload();
   watcher.start();
+  opened.push(() => watcher?.stop());
 
   engine.start({ account: restoreAccount });
+  opened.push(async () => {
+    await engine.stop('start-up failed');
+  });
   logger.info(`hlmm trade started (${mode === 'dry' ? 'paper' : 'LIVE'})`, {
     ticker,
     feed: fake ? `replay ${o.replay} at ${speed}x` : wsUrl,
@@ -375,7 +419,11 @@ export async function startTrading(
     stallTimeoutMs: Math.max(5_000, clock.wallMsFor((o.staleS ?? cfg.risk.stale_data_s) * 1000 * 3)),
   });
   feed.start();
+  opened.push(() => feed.stop());
   const timers: NodeJS.Timeout[] = [];
+  opened.push(() => {
+    for (const t of timers) clearInterval(t);
+  });
   timers.push(
     setInterval(() => {
       if (!feed.connected) engine.setFeedConnected(false);
@@ -387,6 +435,9 @@ export async function startTrading(
   let collector: { stop(): Promise<unknown> } | null = null;
   if (collectDir) {
     const { startCollector } = await import('../collect/collector.ts');
+    opened.push(async () => {
+      await collector?.stop();
+    });
     collector = startCollector({
       symbols: [ticker],
       outDir: collectDir,
@@ -456,17 +507,30 @@ export async function startTrading(
     const t = setTimeout(() => void stop(`--duration-s ${o.durationS}`), o.durationS * 1000);
     timers.push(t);
   }
+  let failure: Error | null = null;
   if (fake) {
     fake.replayDone.then(
       () => setTimeout(() => void stop('end of replay'), 300),
-      () => void stop('replay failed'),
+      (err: unknown) => {
+        failure = err instanceof Error ? err : new Error(String(err));
+        void stop('replay failed');
+      },
     );
   }
   if (env.handleSignals) {
-    process.once('SIGINT', () => void stop('SIGINT'));
-    process.once('SIGTERM', () => void stop('SIGTERM'));
+    // The first signal stops in order (cancel, persist, summary); a second one while that is under way exits at
+    // once — the dead man's switch still cancels whatever rests on a live exchange.
+    const onSignal = (signal: NodeJS.Signals) => {
+      if (stopping !== null) {
+        logger.warn('second signal while stopping: exiting now', { signal });
+        process.exit(signal === 'SIGINT' ? 130 : 143);
+      }
+      void stop(signal);
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
   }
-  return { engine, store, fake, apiUrl: api?.url ?? null, done, stop };
+  return { engine, store, fake, apiUrl: api?.url ?? null, done, stop, failure: () => failure };
 }
 
 export function formatSummary(s: TradeSummary): string {

@@ -1,3 +1,4 @@
+import { MAX_REPLAY_SPEED } from '../../trade/bot-clock.ts';
 import { choiceOption, logLevelOption, numberOption } from '../options.ts';
 import type { DefineCommand } from './index.ts';
 
@@ -11,7 +12,11 @@ export const defineTrade: DefineCommand = (program) => {
     .option('--dry-run', 'paper trading: real market data, simulated fills (the default)')
     .option('--live', 'real orders on the exchange (needs a private key: HLMM_PRIVATE_KEY or --key-file)')
     .option('--replay <dir>', 'offline: replay recorded files through an in-process fake exchange')
-    .option('--speed <x>', 'replay speed, exchange seconds per wall second', numberOption({ positive: true }))
+    .option(
+      '--speed <x>',
+      `replay speed, exchange seconds per wall second (at most ${MAX_REPLAY_SPEED})`,
+      numberOption({ positive: true, max: MAX_REPLAY_SPEED }),
+    )
     .option('--ws-url <url>', 'market data WebSocket URL (default: config / mainnet)')
     .option('--api-url <url>', 'REST API base URL for /info and /exchange (default: config / mainnet)')
     .option('--ticker <symbol>', 'perp name as Hyperliquid spells it, e.g. BTC')
