@@ -342,3 +342,32 @@ test('engine restart: the daily loss made before a crash counts after the restar
   await engine.stop('test');
   store.close();
 });
+
+test('engine: orders the venue refused without sending are not counted in orders_placed', async () => {
+  const clock = { now: 1_000 };
+  const venue = new ScriptedVenue();
+  const engine = engineWith(clock, venue, null);
+  engine.start();
+  try {
+    engine.onMarket(bbo(1_000, 99.5, 100.5));
+    assert.equal(places(venue.sent).length, 2);
+    assert.equal(engine.summary().orders_placed, 2);
+    // The venue refuses both locally (e.g. its dead man's switch is not armed): nothing reached the exchange.
+    venue.onReports([
+      { report: { type: 'reject', cid: 1, exchMs: 1_001, reason: 'invalid-order' }, notSent: true },
+      { report: { type: 'reject', cid: 2, exchMs: 1_001, reason: 'invalid-order' }, notSent: true },
+    ]);
+    const s = engine.summary();
+    assert.equal(s.rejects, 2);
+    // Whatever the loop sent since (it re-quotes at once), the two refused ones are not among the placed.
+    assert.equal(s.orders_placed, places(venue.sent).length - 2);
+    // A rejection by the exchange itself (sent, then refused) still counts as placed.
+    const before = engine.summary().orders_placed;
+    const [again] = places(venue.sent).slice(2);
+    venue.onReports([{ report: { type: 'reject', cid: again.cid, exchMs: 1_002, reason: 'invalid-order' } }]);
+    assert.equal(engine.summary().orders_placed, places(venue.sent).length - 2);
+    assert.ok(engine.summary().orders_placed >= before);
+  } finally {
+    await engine.stop('test');
+  }
+});

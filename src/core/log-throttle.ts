@@ -26,3 +26,31 @@ export class LogThrottle {
     return null;
   }
 }
+
+/**
+ * One warning line per reason per interval for something that can happen many times a second (local order
+ * refusals while the exchange is frozen): the first at once, then at most one per `intervalMs` carrying how
+ * many items were refused since the previous line.
+ */
+export class ThrottledCountWarning {
+  private readonly throttle: LogThrottle;
+  private readonly pending = new Map<string, number>();
+
+  constructor(
+    private readonly warn: (message: string, fields: Record<string, unknown>) => void,
+    private readonly message: string,
+    intervalMs = 10_000,
+  ) {
+    this.throttle = new LogThrottle(intervalMs);
+  }
+
+  note(reason: string, items: number, nowMs: number): void {
+    const total = (this.pending.get(reason) ?? 0) + items;
+    if (this.throttle.shouldLog(reason, nowMs) === null) {
+      this.pending.set(reason, total);
+      return;
+    }
+    this.pending.delete(reason);
+    this.warn(`${this.message}: ${reason}`, { orders: total });
+  }
+}

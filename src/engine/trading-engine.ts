@@ -116,6 +116,8 @@ export class TradingEngine implements BotView {
   /** Funding hours booked by this process (the store dedupes across processes). */
   private readonly fundingHours = new Set<number>();
   private duplicateFills = 0;
+  /** Places and modifies the venue refused without sending (they are not orders placed). */
+  private actionsNotSent = 0;
   private marketEvents = 0;
   private lastQuoteLogWall = 0;
   private lastQuoteKey = '';
@@ -392,6 +394,7 @@ export class TradingEngine implements BotView {
   }
 
   private applyReport(e: VenueReportEvent): void {
+    if (e.notSent) this.actionsNotSent++;
     const r = e.report;
     if (r.type === 'fill' && e.fill) {
       const tid = e.fill.tid;
@@ -814,7 +817,7 @@ export class TradingEngine implements BotView {
     return {
       mode: this.opts.info.mode,
       ticker: this.opts.coin,
-      orders_placed: om.places + om.modifies,
+      orders_placed: om.places + om.modifies - this.actionsNotSent,
       modifies: om.modifies,
       cancels: om.cancels,
       rejects: om.rejects,

@@ -25,6 +25,11 @@ export interface VenueReportEvent {
   oid?: number | null;
   /** Exchange text for a rejection. */
   message?: string;
+  /**
+   * The venue refused the action itself and sent nothing (stopping, no recent dead man's switch push): it is
+   * not counted in `orders_placed`, which counts what reached the exchange.
+   */
+  notSent?: true;
 }
 
 export interface RestingOrder {

@@ -1,4 +1,5 @@
 import type { Logger } from '../core/log.ts';
+import { ThrottledCountWarning } from '../core/log-throttle.ts';
 import type { MarketEvent, Side } from '../core/market.ts';
 import type { RestingOrder, Venue, VenueReportEvent } from '../engine/venue.ts';
 import { type Cloid, createCloidSource, type OrderSpec } from '../exchange/hyperliquid/actions.ts';
@@ -131,6 +132,11 @@ export class HyperliquidVenue implements Venue {
     orphansCancelled: 0,
     refused: 0,
   };
+  /** Local refusals, logged once per reason per 10 s with the count (a frozen exchange once produced 1,402 lines). */
+  private readonly refusalLog = new ThrottledCountWarning(
+    (message, fields) => this.opts.logger?.warn(message, fields),
+    'orders refused',
+  );
   private readonly orders = new Map<number, LiveOrder>();
   private readonly byCloid = new Map<string, number>();
   private readonly byOid = new Map<number, number>();
@@ -269,8 +275,10 @@ export class HyperliquidVenue implements Venue {
         this.modifyFailed(m.old, m.next, why, out, false); // nothing sent: the old order still rests
       }
     }
-    if (why !== null && out.length > 0)
-      this.opts.logger?.warn(`orders refused: ${why}`, { orders: out.length });
+    if (why !== null && out.length > 0) {
+      for (const e of out) e.notSent = true;
+      this.refusalLog.note(why, out.length, this.wallNow());
+    }
     this.emit(out);
     if (sendMods.length > 0) this.track$(this.sendModifies(sendMods));
     if (send.length > 0) this.track$(this.sendPlaces(send));
