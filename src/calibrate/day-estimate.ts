@@ -18,7 +18,7 @@ import type { AggressiveOrder } from './aggressors.ts';
 import { DayEventStore } from './day-events.ts';
 import { fitIntensity, type IntensityFit } from './intensity.ts';
 import { utcDateKey } from './trading-day.ts';
-import { MidGridVolatility } from './volatility.ts';
+import { MidGridVolatility, type SigmaMinuteSums } from './volatility.ts';
 
 /** Oldest reference BBO an aggressive order's depth may be measured from, ms (see the module comment). */
 export const DEFAULT_MAX_REF_AGE_MS = 5_000;
@@ -34,9 +34,14 @@ export interface DayEstimate {
   staleOrders: number;
   /** Aggressive orders rejected because their depth was below −1 tick. */
   belowTickOrders: number;
-  /** σ of 1 s mid changes, quote/√s. */
+  /** Noise-corrected σ of the mid (two-scales, ./volatility.ts), quote/√s. */
   sigma: number;
+  /** Standard deviation of 1 s mid changes (uncorrected), quote/√s. */
+  rawSigma: number;
+  sigmaNoiseCorrected: boolean;
   sigmaSamples: number;
+  /** Per-minute sums behind σ (for the bootstrap). */
+  sigmaMinutes: SigmaMinuteSums;
   lastMid: number;
   buyOrders: number;
   sellOrders: number;
@@ -151,7 +156,10 @@ export class DayAccumulator {
       staleOrders: this.staleOrders,
       belowTickOrders: this.orders - n,
       sigma: sigma.sigma,
+      rawSigma: sigma.rawSigma,
+      sigmaNoiseCorrected: sigma.noiseCorrected,
       sigmaSamples: sigma.samples,
+      sigmaMinutes: sigma.minutes,
       lastMid: this.lastMid,
       buyOrders,
       sellOrders: n - buyOrders,

@@ -10,7 +10,8 @@ import type { CalibrationResult } from './calibrate.ts';
 
 export const PARAMS_UNITS = {
   mid_price: 'quote currency (USDC)',
-  sigma: 'quote currency per √second (USDC/√s): std of 1-second mid changes',
+  sigma:
+    'quote currency per √second (USDC/√s): two-scales (1 s and 10 s) realized volatility of the mid, corrected for tick rounding',
   sigma_daily_pct: 'percent of the mid per day: sigma × √86400 ÷ mid × 100',
   A: 'aggressive orders per second per side (intercept of λ(δ) = A·e^(−kδ))',
   k: 'per quote unit (1/USDC)',
@@ -68,6 +69,8 @@ export function buildParamsJson(r: CalibrationResult, orderSizeBase: number, now
     days: r.days.map((d) => ({
       date: d.date,
       sigma: d.sigma,
+      raw_sigma: d.rawSigma,
+      sigma_noise_corrected: d.sigmaNoiseCorrected,
       sigma_daily_pct: dailyPctFromSigma(d.sigma, d.lastMid),
       A: d.fit?.A ?? null,
       k: d.fit?.k ?? null,

@@ -73,8 +73,11 @@ export function calibrationReportDoc(r: CalibrationResult, json: ParamsJson, dat
   const dayMs = r.days.map((d) => d.dayStartMs);
   const sigmaBlock: ReportBlock = {
     kind: 'chart',
-    title: 'σ per day (std of 1-second mid changes)',
-    series: [{ label: 'σ', x: dayMs, y: r.days.map((d) => d.sigma), style: 'points' }],
+    title: 'σ per day (two-scales, corrected for tick rounding; points: uncorrected std of 1 s changes)',
+    series: [
+      { label: 'σ', x: dayMs, y: r.days.map((d) => d.sigma), style: 'points' },
+      { label: 'σ uncorrected', x: dayMs, y: r.days.map((d) => d.rawSigma), style: 'points' },
+    ],
     xTime: true,
     yLabel: 'USDC/√s',
   };
