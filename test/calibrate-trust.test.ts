@@ -3,7 +3,9 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { bootstrapRng } from '../src/calibrate/bootstrap.ts';
 import { calibrate } from '../src/calibrate/calibrate.ts';
+import { gammaInterval } from '../src/calibrate/confidence.ts';
 import { createDayBacktester } from '../src/calibrate/day-backtest.ts';
 import { searchGamma } from '../src/calibrate/gamma-search.ts';
 import { buildParamsJson } from '../src/calibrate/params-output.ts';
@@ -183,5 +185,32 @@ describe('objective and γ search', () => {
       refined.some((x) => Math.abs(x + 3) < 1) && refined.some((x) => Math.abs(x + 1) < 0.5),
       `${refined}`,
     );
+  });
+});
+
+describe('γ interval by hour-resampled minute PnL', () => {
+  const minutes = (f: (m: number) => number) => {
+    const pnl = new Float64Array(1440);
+    for (let m = 0; m < 1440; m++) pnl[m] = f(m);
+    return { pnl, firstMinute: 0, lastMinute: 1439 };
+  };
+  const spec = { objective: 'lower-bound' as const, riskPenalty: 1, lotBase: 0.001 };
+  it('a γ that wins every hour gives a point interval; two γ that trade places by the hour give both ends', () => {
+    const noise = (m: number) => Math.sin(m * 12.9898) * 0.01;
+    const clear = [
+      { gamma: 1e-6, eligible: true, minutePnl: minutes((m) => 0.01 + noise(m)) },
+      { gamma: 1e-5, eligible: true, minutePnl: minutes((m) => 0.05 + noise(m)) },
+      { gamma: 1e-4, eligible: false, minutePnl: minutes(() => 1) }, // ineligible: never the answer
+    ];
+    assert.deepEqual(gammaInterval(clear, spec, { rng: bootstrapRng(1) }), [1e-5, 1e-5]);
+    // Each γ wins alternate hours by the same margin: the best γ depends on which hours are drawn.
+    const hour = (m: number) => Math.floor(m / 60) % 2;
+    const tied = [
+      { gamma: 1e-6, eligible: true, minutePnl: minutes((m) => (hour(m) === 0 ? 0.02 : 0)) },
+      { gamma: 1e-5, eligible: true, minutePnl: minutes((m) => (hour(m) === 1 ? 0.02 : 0)) },
+    ];
+    assert.deepEqual(gammaInterval(tied, spec, { rng: bootstrapRng(1) }), [1e-6, 1e-5]);
+    // Without minute PnL (a stand-in backtester) there is no interval.
+    assert.equal(gammaInterval([{ gamma: 1e-6, eligible: true }], spec, { rng: bootstrapRng(1) }), null);
   });
 });
