@@ -3,9 +3,10 @@
  *
  * One pass over the merged stream (prices + trades). Per UTC day: σ (./volatility.ts), aggressive orders and their
  * depths (./aggressors.ts), the λ(δ) fit (./intensity.ts). When a day ends (the next day's first event arrives),
- * its estimates are final; if the previous day has estimates, the day is backtested on a γ grid with the PREVIOUS
+ * its estimates are final; if a previous usable day exists, the day is backtested on a γ grid with that PREVIOUS
  * day's σ, A, k (./gamma-search.ts): what is estimated on day N−1 trades day N, nothing of day N leaks into the
- * parameters it is traded with. Only one day's events are in memory at a time.
+ * parameters it is traded with. At most two days' events are in memory (the last usable day is kept for the
+ * published-parameter search).
  * Headline (the parameters for the day after the last usable day): σ = mean of the last ≤ 7 daily σ; A, k = the
  * last usable day's fit; γ = the best eligible γ of one more search on the last usable day with exactly those
  * σ, A, k (./headline-gamma.ts: published as tested, never re-solved), or the fallback γ when the data do not
