@@ -214,3 +214,51 @@ describe('γ interval by hour-resampled minute PnL', () => {
     assert.equal(gammaInterval([{ gamma: 1e-6, eligible: true }], spec, { rng: bootstrapRng(1) }), null);
   });
 });
+
+describe('--objective utility end to end', () => {
+  const dir = join(root, 'utility');
+  before(() =>
+    writeSynthMarket({
+      sigma: 2,
+      A: 0.03,
+      k: 0.5,
+      tickSize: 1,
+      outDir: dir,
+      ticker: 'SYN',
+      days: 2,
+      seed: 31,
+      stepMs: 1000,
+    }),
+  );
+  it('scores every γ tried by mean − (γ ÷ lot)/2 · variance, and the lower bound by PnL − κ√n·std', async () => {
+    // A stand-in day backtest: PnL 1 + 10γ·1e4 USDC, 1440 minutes of std 0.01 USDC, always 20 fills.
+    const stand = () => (_e: unknown, p: { gamma: number }) => ({
+      pnl: 1 + 1e5 * p.gamma,
+      fills: 20,
+      minutes: 1440,
+      minuteStd: 0.01,
+      equityCurve: null,
+    });
+    for (const objective of ['utility', 'lower-bound'] as const) {
+      const r = await calibrate({
+        dataDir: dir,
+        ticker: 'SYN',
+        tickSize: 1,
+        backtest: stand(),
+        objective,
+        orderSizeBase: 0.002,
+      });
+      assert.equal(r.objective, objective);
+      const curve = r.days[1]?.gamma?.curve ?? [];
+      assert.ok(curve.length >= 7);
+      for (const p of curve) {
+        const pnl = 1 + 1e5 * p.gamma;
+        const want =
+          objective === 'utility'
+            ? pnl - (p.gamma / 0.002 / 2) * 1440 * 0.01 ** 2
+            : pnl - Math.sqrt(1440) * 0.01;
+        assert.ok(Math.abs(p.score - want) < 1e-9, `${objective}: ${p.score} vs ${want}`);
+      }
+    }
+  });
+});
