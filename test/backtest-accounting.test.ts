@@ -34,7 +34,9 @@ describe('backtest accounting on a hand-built market', () => {
     bbo(2000, 100, 1, 102, 1), // mid 101; our ask 101 is now alone inside the spread
     trade(3000, 'buy', 101, 2), // we sell 1 @ 101
     bbo(4000, 99, 4, 100, 2), // mid 99.5
-    trade(5000, 'sell', 98, 0.1), // trades through our bid: the remaining 0.5 @ 99
+    // Trades through our bid: the remaining 0.5 @ 99. The print is 1 (it was 0.1, which filled 0.5 only because a
+    // trade through used to fill any size; fills are now bounded by the print, and 1 keeps every figure below).
+    trade(5000, 'sell', 98, 1),
   ];
   const r = runBacktestOnEvents(events, {
     strategy: fixedQuotes(),

@@ -2,10 +2,9 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { AggressiveOrder } from '../src/calibrate/aggressors.ts';
 import { DayAccumulator } from '../src/calibrate/day-estimate.ts';
-import { publishedGamma } from '../src/calibrate/headline-gamma.ts';
+import { gammaNotIdentified } from '../src/calibrate/headline-gamma.ts';
 import { fitIntensity } from '../src/calibrate/intensity.ts';
 import type { MarketEvent } from '../src/core/market.ts';
-import { gammaForTotalSpread, totalSpreadFor } from '../src/model/spread-target.ts';
 
 const bbo = (exchMs: number, bidPx: number, askPx: number): MarketEvent => ({
   kind: 'bbo',
@@ -109,31 +108,33 @@ describe('A anchored at the observed depth', () => {
   });
 });
 
-describe('published γ consistent with the published σ, k', () => {
-  it('re-solves the tested total spread with the published parameters, and says so', () => {
-    const tested = { sigma: 4, A: 0.1, k: 0.17 };
-    const gamma = 2e-5;
-    const tauS = 43_200;
-    const spread = totalSpreadFor(gamma, tested.sigma, tauS, tested.k, 'as');
-    const published = { sigma: 3.5, A: 0.03, k: 0.24 };
-    const h = publishedGamma(
-      { date: '2025-09-06', gamma, spreadQuote: spread, params: tested },
-      published,
-      tauS,
-      'as',
+describe('is γ identified by its score curve?', () => {
+  // The re-solve of the tested total spread with other parameters is gone (it published a γ no backtest tried);
+  // the published γ is now the best of a search run with the published σ, A, k, and these rules say when the data
+  // identify it.
+  const pt = (gamma: number, score: number, fills = 20) => ({ gamma, score, fills, eligible: fills >= 5 });
+  it('an interior peak is identified; boundary, flat and too-few-fills curves are not', () => {
+    const peaked = [pt(1e-6, 1), pt(1e-5, 5), pt(1e-4, 2)];
+    assert.equal(gammaNotIdentified(peaked, peaked[1] ?? null, 5, [5e-6, 3e-5]), null);
+    const edge = [pt(1e-6, 9), pt(1e-5, 5), pt(1e-4, 2)];
+    assert.match(
+      gammaNotIdentified(edge, edge[0] ?? null, 5, null) ?? '',
+      /^optimum on the boundary: .*smallest/,
     );
-    assert.equal(h.gamma, gammaForTotalSpread(spread, published.sigma, tauS, published.k, 'as'));
-    assert.ok(Math.abs(h.publishedSpreadQuote / spread - 1) < 1e-9);
-    assert.match(h.note ?? '', /published γ .* differs from the γ 0\.00002000 chosen on 2025-09-06/);
-    // Same parameters: the tested γ is published as is, silently.
-    const same = publishedGamma(
-      { date: 'd', gamma, spreadQuote: spread, params: tested },
-      tested,
-      tauS,
-      'as',
+    const flat = [pt(1e-6, 100), pt(1e-5, 100.5), pt(1e-4, 100.2)];
+    assert.match(
+      gammaNotIdentified(flat, flat[1] ?? null, 5, null) ?? '',
+      /^flat curve: every eligible score/,
     );
-    assert.equal(same.gamma, gamma);
-    assert.equal(same.note, null);
-    assert.ok(Number.isNaN(publishedGamma(null, published, tauS, 'as').gamma));
+    // Peaked, but the bootstrap cannot tell the γ apart: its interval spans every eligible γ.
+    assert.match(
+      gammaNotIdentified(peaked, peaked[1] ?? null, 5, [1e-6, 1e-4]) ?? '',
+      /^flat curve: the bootstrap/,
+    );
+    const idle = [pt(1e-6, 0, 0), pt(1e-5, -1, 3), pt(1e-4, 0, 1)];
+    assert.equal(
+      gammaNotIdentified(idle, null, 5, null),
+      'too few fills: none of the 3 γ backtested with the published σ, A, k reached 5 fills (most: 3)',
+    );
   });
 });

@@ -92,7 +92,13 @@ describe('walk-forward without look-ahead', () => {
     const traded = (r: CalibrationResult) => r.days[2]?.gamma?.params;
     assert.deepEqual(traded(b), traded(a));
     assert.deepEqual(traded(a), { sigma: a.days[1]?.sigma, A: a.days[1]?.fit?.A, k: a.days[1]?.fit?.k });
-    for (const p of logB.get('2025-01-03') ?? []) assert.equal(p.sigma, a.days[1]?.sigma);
+    // Every walk-forward backtest of day 3 uses day 2's σ; the only others are the explicitly in-sample search
+    // with the published σ, A, k (which include day 3), one backtest per γ of its curve.
+    const day3Runs = logB.get('2025-01-03') ?? [];
+    const walkForward = day3Runs.filter((p) => p.sigma !== b.headline.sigma);
+    for (const p of walkForward) assert.equal(p.sigma, a.days[1]?.sigma);
+    assert.equal(day3Runs.length - walkForward.length, b.headlineSearch?.curve.length);
+    assert.ok(walkForward.length >= (b.days[2]?.gamma?.curve.length ?? 0) && walkForward.length > 0);
     // …while day 3's own estimates (which trade day 4) did change.
     assert.notEqual(b.days[2]?.fit?.A, a.days[2]?.fit?.A);
     // The first day has no previous day: no γ search.
@@ -100,27 +106,58 @@ describe('walk-forward without look-ahead', () => {
     assert.ok((logA.get('2025-01-01') ?? []).length === 0);
   });
 
-  it('headline: σ = mean of the daily σ, A and k of the last day, γ re-solved to the tested spread', async () => {
+  it('headline: σ = mean of the daily σ, A and k of the last day, γ backtested with exactly those', async () => {
+    const log = new Map<string, ModelParams[]>();
     const r = await calibrate({
       dataDir: base,
       ticker: 'SYN',
       tickSize: 1,
-      backtest: recordingBacktester(new Map()),
+      backtest: recordingBacktester(log),
     });
     const sigmas = r.days.map((d) => d.sigma);
     assert.ok(Math.abs(r.headline.sigma - sigmas.reduce((x, y) => x + y, 0) / sigmas.length) < 1e-12);
     assert.equal(r.headline.A, r.days[2]?.fit?.A);
+    // The published γ comes from a search run with the published σ, A, k on the last day (no re-solve: the old
+    // rule published a γ that quoted the tested spread with other parameters, a γ no backtest had tried).
+    const search = r.headlineSearch;
+    assert.ok(search);
+    assert.deepEqual(search.params, { sigma: r.headline.sigma, A: r.headline.A, k: r.headline.k });
+    const tested = r.headline.gammaChoice.tested;
+    assert.ok(tested);
+    assert.equal(tested.gamma, search.best?.gamma);
+    const published = { sigma: r.headline.sigma, A: r.headline.A, k: r.headline.k };
+    const runs = (log.get('2025-01-03') ?? []).filter(
+      (p) => p.sigma === published.sigma && p.k === published.k,
+    );
+    assert.ok(
+      runs.some((p) => p.gamma === tested.gamma),
+      'the tested γ was backtested with the published σ, k',
+    );
+    assert.equal(r.headline.gammaChoice.identified, r.headline.gammaChoice.note === null);
+    if (r.headline.gammaChoice.identified) {
+      assert.equal(r.headline.gamma, tested.gamma);
+      const spread = totalSpreadFor(r.headline.gamma, r.headline.sigma, r.tauS, r.headline.k, 'as');
+      assert.ok(Math.abs(r.headline.gammaChoice.publishedSpreadQuote / spread - 1) < 1e-12);
+    } else assert.equal(r.headline.gamma, r.headline.gammaChoice.fallbackGamma);
+    // The stand-in score peaks at γ = 1e-3: the search lands near it when the grid covers it.
     const best = r.days[2]?.gamma?.best;
     assert.ok(best);
-    assert.equal(r.headline.gammaChoice.tested?.gamma, best.gamma);
-    // The published γ quotes, with the published σ and k, the total spread the tested γ quoted in its backtest.
-    const published = totalSpreadFor(r.headline.gamma, r.headline.sigma, r.tauS, r.headline.k, 'as');
-    assert.ok(Math.abs(published / best.spreadQuote - 1) < 1e-9, `${published} vs ${best.spreadQuote}`);
-    assert.ok(r.headline.gamma !== best.gamma && r.notes.some((n) => /published γ .* differs/.test(n)));
-    // The stand-in score peaks at γ = 1e-3: the search lands near it when the grid covers it.
     const range = r.days[2]?.gamma?.range;
     if (range && range.gammaLow < 1e-3 && range.gammaHigh > 1e-3)
       assert.ok(Math.abs(Math.log10(best.gamma) + 3) < 0.1);
+    if (search.range.gammaLow < 1e-3 && search.range.gammaHigh > 1e-3) {
+      assert.ok(Math.abs(Math.log10(tested.gamma) + 3) < 0.1);
+      assert.equal(r.headline.gammaChoice.identified, true);
+    }
+    // Walk-forward out of sample: day 3 trades day 2's chosen γ with day 2's σ, A, k.
+    const oos = r.days[2]?.oos;
+    assert.ok(oos);
+    assert.equal(oos.gamma, r.days[1]?.gamma?.best?.gamma);
+    assert.equal(oos.chosenOn, '2025-01-02');
+    assert.ok(
+      (log.get('2025-01-03') ?? []).some((p) => p.gamma === oos.gamma && p.sigma === r.days[1]?.sigma),
+    );
+    assert.equal(r.oosSummary.days, 1);
   });
 });
 

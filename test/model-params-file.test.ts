@@ -149,3 +149,29 @@ describe('loadParamsFile: γ is per lot (quotes.order_size_base)', () => {
     assert.throws(() => paramsFromObject(withLot(0.001), 'x.json', { orderSizeBase: 0 }), UserError);
   });
 });
+
+describe('γ not identified by the calibration', () => {
+  it('exposes gammaIdentified and gammaNote, trades the file fallback or the configured one, and notes it', () => {
+    const f = goodFile();
+    (f.optimal_parameters as Record<string, unknown>).gamma_identified = false;
+    (f.optimal_parameters as Record<string, unknown>).gamma_note = 'too few fills: most 2 of 5';
+    const fromFile = paramsFromObject(f, 'p.json');
+    assert.equal(fromFile.gammaIdentified, false);
+    assert.equal(fromFile.gammaNote, 'too few fills: most 2 of 5');
+    assert.equal(fromFile.gammaSource, 'file-fallback');
+    assert.equal(fromFile.params.gamma, 0.0012);
+    assert.ok(fromFile.notes.some((n) => /NOT identified .*too few fills/.test(n)));
+    const configured = paramsFromObject(f, 'p.json', { fallbackGamma: 0.05 });
+    assert.equal(configured.params.gamma, 0.05);
+    assert.equal(configured.gammaSource, 'configured-fallback');
+    assert.throws(
+      () => paramsFromObject(f, 'p.json', { fallbackGamma: -1 }),
+      (e: unknown) => e instanceof UserError && /fallback gamma -1/.test(e.message),
+    );
+    // A file without the key (older calibrations) is identified, and a configured fallback is not used.
+    const old = paramsFromObject(goodFile(), 'p.json', { fallbackGamma: 0.05 });
+    assert.equal(old.gammaIdentified, true);
+    assert.equal(old.gammaNote, null);
+    assert.equal(old.params.gamma, 0.0012);
+  });
+});

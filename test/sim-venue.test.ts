@@ -59,21 +59,30 @@ describe('SimVenue queue position', () => {
     assert.equal(v.openOrders().length, 0);
   });
 
-  it('a trade through our price fills all of it at our price, whatever is ahead', () => {
+  it('a trade through our price fills at our price, up to the print size, whatever is ahead', () => {
     const v = venue();
     v.onEvent(bbo(1000, 100, 50, 101, 2));
     v.submit({ type: 'place', cid: 7, side: 'sell', px: 101, sz: 2, tif: 'alo' }, 1000);
     v.submit(bid(8, 100, 1), 1000);
     take(v);
-    v.onEvent(trade(1001, 'sell', 99, 0.01)); // tiny trade below our bid: still a trade through
+    // Tiny trade below our bid: still a trade through (the 50 ahead at 100 were gone when the aggressor passed),
+    // but the aggressor had only 0.01 left: it fills 0.01 of our 1, not all of it (the old rule's defect).
+    v.onEvent(trade(1001, 'sell', 99, 0.01));
     v.onEvent(trade(1002, 'buy', 102, 0.5));
     const f = fills(take(v));
     assert.deepEqual(
       f.map((r) => r.type === 'fill' && [r.cid, r.side, r.px, r.sz, r.leavesSz]),
       [
-        [8, 'buy', 100, 1, 0],
-        [7, 'sell', 101, 2, 0],
+        [8, 'buy', 100, 0.01, 0.99],
+        [7, 'sell', 101, 0.5, 1.5],
       ],
+    );
+    assert.equal(v.openOrders().find((o) => o.cid === 8)?.aheadSz, 0, 'the queue ahead was swept');
+    // A print larger than what is left fills the rest, and no more.
+    v.onEvent(trade(1003, 'sell', 98, 5));
+    assert.deepEqual(
+      fills(take(v)).map((r) => r.type === 'fill' && [r.cid, r.sz, r.leavesSz]),
+      [[8, 0.99, 0]],
     );
   });
 
@@ -152,6 +161,60 @@ describe('SimVenue queue position', () => {
       ]),
     ); // level gone inside the snapshot: nothing ahead
     assert.equal(v.openOrders()[0].aheadSz, 0);
+  });
+});
+
+describe('SimVenue fills bounded by the aggressor', () => {
+  it('one sweep: the print at our price feeds the queue ahead then us; the print beyond fills what is left', () => {
+    // Bid 100 with 0.3 ahead; a sell aggressor of 1.0 sweeps 101 (0.2, better than ours), 100 (0.5), 99 (0.3).
+    // Hand-computed: 101 is better-priced liquidity (not ours); at 100 the 0.3 ahead go first, 0.2 fills us; the
+    // 0.3 printed at 99 had met us first: 0.3 more. Total 0.5 of our 2, leaving 1.5.
+    const v = venue();
+    v.onEvent(bbo(1000, 100, 0.3, 101.5, 1));
+    v.submit(bid(1, 100, 2), 1000);
+    take(v);
+    v.onEvent(trade(1001, 'sell', 101, 0.2));
+    v.onEvent(trade(1001, 'sell', 100, 0.5));
+    v.onEvent(trade(1001, 'sell', 99, 0.3));
+    assert.deepEqual(
+      fills(take(v)).map((r) => r.type === 'fill' && [r.px, r.sz, r.leavesSz]),
+      [
+        [100, 0.2, 1.8],
+        [100, 0.3, 1.5],
+      ],
+    );
+  });
+
+  it('two of our bids share one print through both, best price first', () => {
+    // Bids 100 (0.4) and 99.5 (1), nothing ahead of either (inside-spread joins); a sell print of 1 at 99:
+    // 0.4 to the 100 bid, the remaining 0.6 to the 99.5 bid (leaves 0.4). Never more than the print's 1.
+    const v = venue();
+    v.onEvent(bbo(1000, 99, 3, 101, 1));
+    v.submit(bid(1, 99.5, 1), 1000);
+    v.submit(bid(2, 100, 0.4), 1000);
+    take(v);
+    v.onEvent(trade(1001, 'sell', 99, 1));
+    assert.deepEqual(
+      fills(take(v)).map((r) => r.type === 'fill' && [r.cid, r.px, r.sz, r.leavesSz]),
+      [
+        [2, 100, 0.4, 0],
+        [1, 99.5, 0.6, 0.4],
+      ],
+    );
+  });
+
+  it('a print at our price with the level not visible yet is all ahead of us', () => {
+    const v = venue();
+    v.onEvent(bbo(1000, 100, 5, 101, 1));
+    v.submit(bid(1, 99, 1), 1000); // behind the touch: size ahead unknown
+    take(v);
+    v.onEvent(trade(1001, 'sell', 99, 2));
+    assert.equal(fills(take(v)).length, 0);
+    v.onEvent(trade(1002, 'sell', 98, 0.25)); // through 99: the level is swept, 0.25 left for us
+    assert.deepEqual(
+      fills(take(v)).map((r) => r.type === 'fill' && [r.px, r.sz, r.leavesSz]),
+      [[99, 0.25, 0.75]],
+    );
   });
 });
 

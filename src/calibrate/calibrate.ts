@@ -3,13 +3,17 @@
  *
  * One pass over the merged stream (prices + trades). Per UTC day: σ (./volatility.ts), aggressive orders and their
  * depths (./aggressors.ts), the λ(δ) fit (./intensity.ts). When a day ends (the next day's first event arrives),
- * its estimates are final; if the previous day has estimates, the day is backtested on a γ grid with the PREVIOUS
+ * its estimates are final; if a previous usable day exists, the day is backtested on a γ grid with that PREVIOUS
  * day's σ, A, k (./gamma-search.ts): what is estimated on day N−1 trades day N, nothing of day N leaks into the
- * parameters it is traded with. Only one day's events are in memory at a time.
- * Headline (the parameters for the day after the last complete day): σ = mean of the last ≤ 7 daily σ; A, k = the
- * last complete day's fit; γ = re-solved so that, with the published σ, A, k, it quotes the total spread the chosen γ
- * of the last day with an eligible γ quoted in its backtest (./headline-gamma.ts): the chosen γ was tested with
- * that day's previous-day σ, k, and publishing it as is would quote a spread that was never tested.
+ * parameters it is traded with. At most two days' events are in memory (the last usable day is kept for the
+ * published-parameter search).
+ * Headline (the parameters for the day after the last usable day): σ = mean of the last ≤ 7 daily σ; A, k = the
+ * last usable day's fit; γ = the best eligible γ of one more search on the last usable day with exactly those
+ * σ, A, k (./headline-gamma.ts: published as tested, never re-solved), or the fallback γ when the data do not
+ * identify it. Out of sample: each day also trades the γ chosen on the day before (with the σ, A, k known at its
+ * start) and that score is reported (walk-forward). 95 % intervals: block bootstrap over hours (./confidence.ts).
+ * Coverage: a day with less fresh book than `minCoverageMinutes`, or too few orders to fit λ(δ), is skipped with a
+ * note; the run fails only when fewer than two days qualify.
  *
  * A γ is eligible only with at least `minFills` fills in its backtest (DEFAULT_MIN_FILLS): a γ that never trades
  * scores 0 and would beat every γ whose PnL is below its one-sigma band, i.e. the search would reward not trading.
@@ -20,15 +24,22 @@ import { readMarket } from '../data/market-stream.ts';
 import { describeBadRows } from '../data/reader.ts';
 import type { HorizonConfig } from '../model/horizon.ts';
 import type { ModelParams } from '../model/params.ts';
-import { type SpreadModelSpec, totalSpreadFor } from '../model/spread-target.ts';
+import { gammaForTotalSpread, type SpreadModelSpec, totalSpreadFor } from '../model/spread-target.ts';
 import { AggressorGrouper, TradeIdFilter } from './aggressors.ts';
+import { bootstrapRng, DEFAULT_BOOTSTRAP_REPLICATES, DEFAULT_BOOTSTRAP_SEED } from './bootstrap.ts';
+import { gammaInterval, type Interval, intensityIntervals, sigmaInterval } from './confidence.ts';
 import type { DayBacktester, DayBacktestOutcome } from './day-backtest.ts';
 import { DayAccumulator, type DayEstimate, DEFAULT_MAX_REF_AGE_MS } from './day-estimate.ts';
 import type { DayEvents } from './day-events.ts';
 import { type GammaRange, gammaRange, searchGamma } from './gamma-search.ts';
-import { type HeadlineGamma, publishedGamma } from './headline-gamma.ts';
+import { FALLBACK_SPREAD_FRACTION, gammaNotIdentified, type HeadlineGamma } from './headline-gamma.ts';
 import { DEFAULT_MIN_ORDERS } from './intensity.ts';
-import { DEFAULT_RISK_PENALTY, scoreFromStats } from './score.ts';
+import {
+  type CalibrationObjective,
+  DEFAULT_RISK_PENALTY,
+  type ObjectiveSpec,
+  objectiveScore,
+} from './score.ts';
 import { resolveTickSize, type TickSize } from './tick-size.ts';
 import { isLastDayComplete, utcDayStartMs } from './trading-day.ts';
 import { DEFAULT_MAX_GAP_MS, headlineSigma } from './volatility.ts';
@@ -62,6 +73,17 @@ export interface CalibrateOptions {
   minFitR2?: number;
   /** Keep the best γ's equity curve per day (one more backtest per day; for --report). */
   keepEquity?: boolean;
+  /** What the γ search maximises (default `lower-bound`). */
+  objective?: CalibrationObjective;
+  /** One lot, base units (the utility objective turns γ per lot into γ per USDC of wealth; default 0.001). */
+  orderSizeBase?: number;
+  /** A day with less fresh book than this is skipped, minutes (default DEFAULT_MIN_COVERAGE_MINUTES). */
+  minCoverageMinutes?: number;
+  /** γ published when the data do not identify it, 1/quote per lot (default: FALLBACK_SPREAD_FRACTION rule). */
+  fallbackGamma?: number;
+  /** Bootstrap resamples (default DEFAULT_BOOTSTRAP_REPLICATES) and seed (default DEFAULT_BOOTSTRAP_SEED). */
+  bootstrapReplicates?: number;
+  bootstrapSeed?: number;
   /** Progress lines (stderr in the CLI). */
   progress?: (line: string) => void;
 }
@@ -77,7 +99,12 @@ export interface GammaPoint {
   stage: 'grid' | 'refine';
   /** At least `minFills` fills: may be chosen. */
   eligible: boolean;
+  /** Per-minute PnL of the backtest (for the bootstrap of γ), when the backtester gives it. */
+  minutePnl?: DayBacktestOutcome['minutePnl'];
 }
+
+/** Fresh book a day needs to be used, minutes: below it λ(δ) rests on a handful of orders (docs/calibrate.md). */
+export const DEFAULT_MIN_COVERAGE_MINUTES = 2;
 
 /** Fills a γ needs in its day backtest to be chosen: fewer is too little trading to judge the quotes by. */
 export const DEFAULT_MIN_FILLS = 5;
@@ -98,8 +125,21 @@ export interface DayGammaResult {
   bestEquity: { timesMs: number[]; equity: number[] } | null;
 }
 
+export interface OutOfSampleScore {
+  /** The γ chosen on `chosenOn`, traded on this day with the σ, A, k known at its start. */
+  gamma: number;
+  chosenOn: string;
+  score: number;
+  pnl: number;
+  fills: number;
+}
+
 export interface CalibratedDay extends DayEstimate {
+  /** Why the day is not used (coverage under the minimum, λ(δ) not fittable); null when it is used. */
+  skipped: string | null;
   gamma: DayGammaResult | null;
+  /** The previous usable day's chosen γ traded on this day (walk-forward, out of sample). */
+  oos: OutOfSampleScore | null;
   /** Why no γ search ran on this day (first day, previous day unusable…). */
   gammaSkipped: string | null;
   /** The fit's R² is below `minFitR2` (or there is no fit). */
@@ -117,6 +157,15 @@ export interface CalibrationResult {
   /** Day left out as incomplete (date), if any. */
   droppedIncompleteDay: string | null;
   headline: ModelParams & { midPrice: number; lastMs: number; gammaChoice: HeadlineGamma };
+  /** The search with the published σ, A, k on the last usable day (null without a γ search). */
+  headlineSearch: (DayGammaResult & { date: string }) | null;
+  /** 95 % bootstrap intervals of the published values (null when not computable). */
+  confidence: { sigma: Interval | null; A: Interval | null; k: Interval | null; gamma: Interval | null };
+  bootstrap: { replicates: number; seed: number };
+  /** Mean walk-forward out-of-sample score over the days that have one, and how many. */
+  oosSummary: { meanScore: number; days: number };
+  objective: CalibrationObjective;
+  minCoverageMinutes: number;
   /** Data quality lines (bad rows, duplicates). */
   notes: string[];
   riskPenalty: number;
@@ -151,6 +200,16 @@ export async function calibrate(opts: CalibrateOptions): Promise<CalibrationResu
   const maxRefAgeMs = opts.maxRefAgeMs ?? DEFAULT_MAX_REF_AGE_MS;
   const minFills = opts.minFills ?? DEFAULT_MIN_FILLS;
   const minFitR2 = opts.minFitR2 ?? DEFAULT_MIN_FIT_R2;
+  const minCoverageMinutes = opts.minCoverageMinutes ?? DEFAULT_MIN_COVERAGE_MINUTES;
+  const objective: ObjectiveSpec = {
+    objective: opts.objective ?? 'lower-bound',
+    riskPenalty,
+    lotBase: opts.orderSizeBase ?? 0.001,
+  };
+  const bootstrap = {
+    replicates: opts.bootstrapReplicates ?? DEFAULT_BOOTSTRAP_REPLICATES,
+    seed: opts.bootstrapSeed ?? DEFAULT_BOOTSTRAP_SEED,
+  };
   const notes: string[] = [];
   const progress = opts.progress ?? (() => {});
   const stream = readMarket(opts.dataDir, opts.ticker, {
@@ -163,6 +222,8 @@ export async function calibrate(opts: CalibrateOptions): Promise<CalibrationResu
   const tickSample: number[] = [];
   let tick: TickSize | null = null;
   let current: DayAccumulator | null = null;
+  // The last usable day and its events: the published-parameter search runs on it once the data end.
+  let lastUsable: { day: CalibratedDay; events: DayEvents | null } | null = null;
   const ids = new TradeIdFilter();
   const grouper = new AggressorGrouper((order) => {
     // Orders are emitted when their millisecond closes; they belong to the day of their own timestamp.
@@ -183,10 +244,18 @@ export async function calibrate(opts: CalibrateOptions): Promise<CalibrationResu
     }
     const estimate = acc.finish(tick.tick, minOrders);
     const fitPoor = estimate.fit === null || !(estimate.fit.r2 >= minFitR2);
-    const day: CalibratedDay = { ...estimate, gamma: null, gammaSkipped: null, fitPoor };
+    const day: CalibratedDay = {
+      ...estimate,
+      skipped: null,
+      gamma: null,
+      oos: null,
+      gammaSkipped: null,
+      fitPoor,
+    };
+    const coverage = `${(estimate.bookHours * 60).toFixed(1)} min of fresh book, ${(estimate.tradeHours * 60).toFixed(0)} min with trades`;
     progress(
-      `${day.date}: σ ${fmt(day.sigma)} quote/√s, ${day.buyOrders + day.sellOrders} aggressive orders ` +
-        `over ${Math.round(day.observedS)} s with a fresh BBO, ` +
+      `${day.date}: σ ${fmt(day.sigma)} quote/√s (uncorrected ${fmt(day.rawSigma)}), ${day.buyOrders + day.sellOrders} aggressive orders, ` +
+        `${coverage}, ` +
         (day.fit
           ? `A ${fmt(day.fit.A)}/s, k ${fmt(day.fit.k)}/quote (R² ${day.fit.r2.toFixed(3)})`
           : `no fit: ${day.fitError}`),
@@ -197,23 +266,56 @@ export async function calibrate(opts: CalibrateOptions): Promise<CalibrationResu
         (day.belowTickOrders > 0 ? `, ${day.belowTickOrders} rejected (depth below −1 tick)` : '');
       progress(line);
     }
-    if (day.fit !== null && fitPoor) {
+    if (estimate.bookHours * 60 < minCoverageMinutes)
+      day.skipped = `coverage ${coverage}, under the minimum of ${minCoverageMinutes} min of fresh book (--min-coverage-minutes)`;
+    else if (day.fit === null) day.skipped = `too few aggressive orders to fit λ(δ) (${day.fitError})`;
+    else if (!(day.sigma > 0)) day.skipped = 'the BBO never moves: no σ';
+    if (day.skipped !== null) {
+      notes.push(`${day.date}: skipped: ${day.skipped}`);
+      days.push(day);
+      return;
+    }
+    if (day.fitPoor) {
       notes.push(
-        `${day.date}: warning: λ(δ) fit R² ${day.fit.r2.toFixed(3)} is below ${minFitR2}; its A, k are unreliable`,
+        `${day.date}: warning: λ(δ) fit R² ${day.fit?.r2.toFixed(3)} is below ${minFitR2}; its A, k are unreliable`,
       );
     }
-    const prev = days[days.length - 1];
+    const prev = lastUsable?.day;
+    const events = acc.events;
     if (!wantGamma) day.gammaSkipped = 'γ search disabled';
-    else if (prev === undefined) day.gammaSkipped = 'first day: no previous day to take parameters from';
-    else if (prev.fit === null || !(prev.sigma > 0))
-      day.gammaSkipped = `previous day ${prev.date} has no usable σ, A, k`;
-    else if (acc.events === null || acc.events.length === 0) day.gammaSkipped = 'no events';
+    else if (prev === undefined)
+      day.gammaSkipped = 'first usable day: no previous day to take parameters from';
+    else if (events === null || events.length === 0) day.gammaSkipped = 'no events';
     else {
-      day.gamma = searchDayGamma(acc.events, prev, day, model, tauS, opts, riskPenalty, minFills, progress);
+      const params = paramsOf(prev);
+      day.gamma = searchDayGamma(
+        events,
+        params,
+        prev.date,
+        prev.lastMid,
+        day,
+        model,
+        tauS,
+        opts,
+        objective,
+        minFills,
+        progress,
+      );
       if (day.gamma === null)
         day.gammaSkipped = 'no γ range: no γ gives a spread between 0.01 % and 1 % of the mid';
       else if (day.gamma.noEligible !== null) notes.push(`${day.date}: ${day.gamma.noEligible}`);
+      // Walk-forward: yesterday's chosen γ, traded today with the σ, A, k known at today's start.
+      const chosen = prev.gamma?.best;
+      if (chosen) {
+        const o = (opts.backtest as DayBacktester)(events, { ...params, gamma: chosen.gamma }, false);
+        const score = objectiveScore(objective, o.pnl, o.minutes, o.minuteStd, chosen.gamma);
+        day.oos = { gamma: chosen.gamma, chosenOn: prev.date, score, pnl: o.pnl, fills: o.fills };
+        progress(
+          `${day.date}: out of sample, γ ${fmt(chosen.gamma)} chosen on ${prev.date}: score ${score.toFixed(2)}, ${o.fills} fills`,
+        );
+      }
     }
+    lastUsable = { day, events };
     days.push(day);
   };
 
@@ -227,7 +329,7 @@ export async function calibrate(opts: CalibrateOptions): Promise<CalibrationResu
           lastDayEvents = current.events?.length ?? 0;
           lastBboMs = current.latestBboMs;
           closeDay(current);
-          current = null; // let the closed day's events go before the next day's store is allocated
+          current = null; // let the closed day's events go (unless kept as the last usable day)
         }
         // Size the event store like the previous day (no regrowth on regular data).
         current = new DayAccumulator(
@@ -250,7 +352,10 @@ export async function calibrate(opts: CalibrateOptions): Promise<CalibrationResu
         lastMid = mid;
         if (tickSample.length < TICK_SAMPLE) tickSample.push(ev.bidPx, ev.askPx);
       } else if (ev.kind === 'trade') {
-        if (ids.accept(ev.tid, ms)) grouper.onPrint(ms, ev.side, ev.px);
+        if (ids.accept(ev.tid, ms)) {
+          grouper.onPrint(ms, ev.side, ev.px);
+          current.onTradePrint(ms);
+        }
       }
       if (!(ms < lastMs)) lastMs = ms;
     }
@@ -276,30 +381,28 @@ export async function calibrate(opts: CalibrateOptions): Promise<CalibrationResu
         '; calibration needs at least two: record more data with hlmm collect.',
     );
   }
-  const unfit = days.find((d) => d.fit === null);
-  if (unfit !== undefined) {
+  const usable = days.filter((d) => d.skipped === null);
+  if (usable.length < 2) {
+    const why = days
+      .filter((d) => d.skipped !== null)
+      .map((d) => `day ${d.date} has ${d.skipped}`)
+      .join('; ');
     throw new UserError(
-      `${where}: day ${unfit.date} has too few aggressive orders to fit λ(δ) (${unfit.fitError}); ` +
-        'record more data or pass --from/--to to leave that day out.',
+      `${where}: only ${usable.length} of ${days.length} days can be used (${why}); ` +
+        'record more data, pass --from/--to to choose other days, or lower --min-coverage-minutes.',
     );
   }
-  const last = days[days.length - 1] as CalibratedDay;
+  const last = usable[usable.length - 1] as CalibratedDay;
   const lastFit = last.fit as NonNullable<CalibratedDay['fit']>;
-  const gammaDays = days.filter((d) => d.gamma !== null);
+  const gammaDays = usable.filter((d) => d.gamma !== null);
   if (wantGamma && gammaDays.length === 0) {
     throw new UserError(`${where}: no day could be backtested to choose γ (${last.gammaSkipped}).`);
   }
   const chosenDays = gammaDays.filter((d) => d.gamma?.best !== null);
-  const lastChosen = chosenDays[chosenDays.length - 1];
-  if (wantGamma && lastChosen === undefined) {
+  if (wantGamma && chosenDays.length === 0) {
     throw new UserError(
       `${where}: no backtested day had a γ with at least ${minFills} fills; ` +
         'record more data or lower --min-fills (fewer fills make the choice of γ noise).',
-    );
-  }
-  if (wantGamma && lastChosen !== gammaDays[gammaDays.length - 1]) {
-    notes.push(
-      `γ comes from ${lastChosen?.date}, the last day with an eligible γ (later days had none with ${minFills} fills)`,
     );
   }
   if (last.fitPoor)
@@ -307,23 +410,86 @@ export async function calibrate(opts: CalibrateOptions): Promise<CalibrationResu
   // Set by the first closed day (TypeScript cannot see assignments made inside the closure).
   const resolvedTick = tick as TickSize | null;
   if (resolvedTick === null) throw new Error('calibrate: tick size not resolved');
-  const sigma = headlineSigma(days.map((d) => d.sigma));
+  const headlineDays = usable.slice(-7);
+  const sigma = headlineSigma(headlineDays.map((d) => d.sigma));
   if (!(sigma > 0)) throw new UserError(`${where}: the BBO never moves, σ cannot be estimated.`);
-  const chosen = lastChosen?.gamma?.best ?? null;
-  const gammaChoice = publishedGamma(
-    chosen === null || lastChosen?.gamma == null
-      ? null
-      : {
-          date: lastChosen.date,
-          gamma: chosen.gamma,
-          spreadQuote: chosen.spreadQuote,
-          params: lastChosen.gamma.params,
-        },
-    { sigma, A: lastFit.A, k: lastFit.k },
-    tauS,
-    spreadModelSpec(model, lastFit.A),
-  );
-  if (gammaChoice.note !== null) notes.push(gammaChoice.note);
+  const published = { sigma, A: lastFit.A, k: lastFit.k };
+  const spec = spreadModelSpec(model, lastFit.A);
+
+  // The published γ: searched on the last usable day with exactly the published σ, A, k.
+  const kept = lastUsable as { day: CalibratedDay; events: DayEvents | null } | null;
+  let headlineSearch: CalibrationResult['headlineSearch'] = null;
+  if (wantGamma && kept !== null && kept.events !== null && kept.events.length > 0) {
+    progress(
+      `${last.date}: γ search with the published σ ${fmt(sigma)}, A ${fmt(published.A)}, k ${fmt(published.k)}`,
+    );
+    const r = searchDayGamma(
+      kept.events,
+      published,
+      'published',
+      last.lastMid,
+      last,
+      model,
+      tauS,
+      opts,
+      objective,
+      minFills,
+      progress,
+      true,
+    );
+    headlineSearch = r === null ? null : { ...r, date: last.date };
+  }
+  const rng = bootstrapRng(bootstrap.seed);
+  const settings = { replicates: bootstrap.replicates, rng };
+  const sigmaCI = sigmaInterval(headlineDays, settings);
+  const akCI = intensityIntervals(last, resolvedTick.tick, minOrders, settings);
+  const gammaCI = headlineSearch === null ? null : gammaInterval(headlineSearch.curve, objective, settings);
+  const best = headlineSearch?.best ?? null;
+  const unidentified = wantGamma
+    ? gammaNotIdentified(headlineSearch?.curve ?? [], best, minFills, gammaCI)
+    : 'γ search disabled';
+  let fallbackGamma = opts.fallbackGamma ?? Number.NaN;
+  let fallbackSource = 'the fallback γ passed (--fallback-gamma)';
+  if (!(fallbackGamma > 0)) {
+    const target = FALLBACK_SPREAD_FRACTION * lastMid;
+    fallbackGamma =
+      gammaForTotalSpread(target, sigma, tauS, published.k, spec) ??
+      headlineSearch?.range.gammaHigh ??
+      Number.NaN;
+    fallbackSource = `the γ quoting a total spread of ${FALLBACK_SPREAD_FRACTION * 100} % of the mid with the published σ, k (no --fallback-gamma)`;
+  }
+  const gamma = unidentified === null && best !== null ? best.gamma : fallbackGamma;
+  const gammaChoice: HeadlineGamma = {
+    gamma,
+    identified: unidentified === null,
+    note: unidentified,
+    tested:
+      best === null
+        ? null
+        : {
+            date: last.date,
+            gamma: best.gamma,
+            score: best.score,
+            fills: best.fills,
+            spreadQuote: best.spreadQuote,
+            params: published,
+          },
+    fallbackGamma,
+    fallbackSource,
+    publishedSpreadQuote: totalSpreadFor(gamma, sigma, tauS, published.k, spec),
+  };
+  if (unidentified !== null && wantGamma)
+    notes.push(
+      `WARNING: γ is not identified (${unidentified}); the fallback γ ${fmt(fallbackGamma)} is published: ${fallbackSource}`,
+    );
+  const oosDays = usable.filter((d) => d.oos !== null);
+  const oosSummary = {
+    meanScore:
+      oosDays.length === 0
+        ? Number.NaN
+        : oosDays.reduce((a, d) => a + (d.oos?.score ?? 0), 0) / oosDays.length,
+    days: oosDays.length,
+  };
   return {
     ticker: opts.ticker,
     tick: resolvedTick,
@@ -332,15 +498,13 @@ export async function calibrate(opts: CalibrateOptions): Promise<CalibrationResu
     tauS,
     days,
     droppedIncompleteDay,
-    headline: {
-      sigma,
-      A: lastFit.A,
-      k: lastFit.k,
-      gamma: gammaChoice.gamma,
-      midPrice: lastMid,
-      lastMs,
-      gammaChoice,
-    },
+    headline: { ...published, gamma, midPrice: lastMid, lastMs, gammaChoice },
+    headlineSearch,
+    confidence: { sigma: sigmaCI, A: akCI.A, k: akCI.k, gamma: gammaCI },
+    bootstrap,
+    oosSummary,
+    objective: objective.objective,
+    minCoverageMinutes,
     notes,
     riskPenalty,
     minFills,
@@ -349,22 +513,28 @@ export async function calibrate(opts: CalibrateOptions): Promise<CalibrationResu
   };
 }
 
+function paramsOf(d: CalibratedDay): Omit<ModelParams, 'gamma'> {
+  const fit = d.fit as NonNullable<DayEstimate['fit']>;
+  return { sigma: d.sigma, A: fit.A, k: fit.k };
+}
+
 function searchDayGamma(
   events: DayEvents,
-  prev: CalibratedDay,
+  params: Omit<ModelParams, 'gamma'>,
+  paramsFrom: string,
+  gridMid: number,
   day: DayEstimate,
   model: QuotingModel,
   tauS: number,
   opts: CalibrateOptions,
-  riskPenalty: number,
+  objective: ObjectiveSpec,
   minFills: number,
   progress: (line: string) => void,
+  keepMinutePnl = false,
 ): DayGammaResult | null {
-  const fit = prev.fit as NonNullable<DayEstimate['fit']>;
-  const params = { sigma: prev.sigma, A: fit.A, k: fit.k };
-  // The grid is built at the previous day's closing mid: known before the day starts.
+  // The grid is built at `gridMid` (for the walk-forward: the previous day's closing mid, known before the day).
   const spec = spreadModelSpec(model, params.A);
-  const range = gammaRange(prev.lastMid, params.sigma, tauS, params.k, spec);
+  const range = gammaRange(gridMid, params.sigma, tauS, params.k, spec);
   if (range === null) return null;
   for (const note of range.notes) progress(`${day.date}: ${note}`);
   const backtest = opts.backtest as DayBacktester;
@@ -374,15 +544,15 @@ function searchDayGamma(
     range.gammaHigh,
     (gamma) => {
       const outcome = backtest(events, { ...params, gamma }, false);
-      const score = scoreFromStats(outcome.pnl, outcome.minutes, outcome.minuteStd, riskPenalty);
+      const score = objectiveScore(objective, outcome.pnl, outcome.minutes, outcome.minuteStd, gamma);
       // An ineligible γ is never chosen: it searches as −∞ and keeps its real score in the curve.
       return {
         score: outcome.fills >= minFills ? score : Number.NEGATIVE_INFINITY,
-        result: { ...outcome, score },
+        result: { ...outcome, score, minutePnl: keepMinutePnl ? outcome.minutePnl : undefined },
       };
     },
     opts.gridPoints ?? 7,
-    opts.refineSteps ?? 3,
+    opts.refineSteps ?? 4,
   );
   const point = (t: (typeof search.trials)[number]): GammaPoint => ({
     gamma: t.gamma,
@@ -393,6 +563,7 @@ function searchDayGamma(
     minuteStd: t.result.minuteStd,
     stage: t.stage,
     eligible: t.result.fills >= minFills,
+    ...(t.result.minutePnl ? { minutePnl: t.result.minutePnl } : {}),
   });
   const best = search.best.result.fills >= minFills ? point(search.best) : null;
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
@@ -413,7 +584,7 @@ function searchDayGamma(
       ? backtest(events, { ...params, gamma: best.gamma }, true).equityCurve
       : null;
   return {
-    paramsFrom: prev.date,
+    paramsFrom,
     params,
     range,
     best,

@@ -37,6 +37,11 @@ export interface CalibrateCliOptions {
   maxBboAgeMs: number;
   minFills: number;
   minFitR2: number;
+  objective: 'lower-bound' | 'utility';
+  minCoverageMinutes: number;
+  fallbackGamma?: number;
+  bootstrap: number;
+  seed: number;
 }
 
 /** szDecimals for the strategy's rounding: flag, Hyperliquid's table, else the one whose price rule fits the tick. */
@@ -89,6 +94,12 @@ export async function runCalibrateCommand(o: CalibrateCliOptions): Promise<void>
     maxRefAgeMs: o.maxBboAgeMs,
     minFills: o.minFills,
     minFitR2: o.minFitR2,
+    objective: o.objective,
+    orderSizeBase: o.orderSize,
+    minCoverageMinutes: o.minCoverageMinutes,
+    fallbackGamma: o.fallbackGamma,
+    bootstrapReplicates: o.bootstrap,
+    bootstrapSeed: o.seed,
     keepEquity: o.report !== undefined,
     progress,
   });
@@ -107,7 +118,10 @@ export async function runCalibrateCommand(o: CalibrateCliOptions): Promise<void>
   progress(
     `wrote ${out}${o.report ? ` and ${o.report}` : ''} in ${((Date.now() - started) / 1000).toFixed(1)} s: ` +
       `σ ${json.market_data.sigma.toPrecision(4)} USDC/√s (${json.market_data.sigma_daily_pct.toPrecision(3)} %/day), ` +
-      `A ${json.market_data.A.toPrecision(4)}/s, k ${json.market_data.k.toPrecision(4)}/USDC, γ ${json.optimal_parameters.gamma.toPrecision(4)}/USDC`,
+      `A ${json.market_data.A.toPrecision(4)}/s, k ${json.market_data.k.toPrecision(4)}/USDC, γ ${json.optimal_parameters.gamma.toPrecision(4)}/USDC` +
+      (json.optimal_parameters.gamma_identified
+        ? ''
+        : ' (FALLBACK: γ not identified, see the warning above)'),
   );
   if (o.json) process.stdout.write(text);
 }

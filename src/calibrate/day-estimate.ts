@@ -18,7 +18,14 @@ import type { AggressiveOrder } from './aggressors.ts';
 import { DayEventStore } from './day-events.ts';
 import { fitIntensity, type IntensityFit } from './intensity.ts';
 import { utcDateKey } from './trading-day.ts';
-import { MidGridVolatility } from './volatility.ts';
+import { MidGridVolatility, type SigmaMinuteSums } from './volatility.ts';
+
+const MINUTE_MS = 60_000;
+const MINUTES_PER_DAY = 1_440;
+
+function minuteOfDay(ms: number): number {
+  return Math.floor((((ms % 86_400_000) + 86_400_000) % 86_400_000) / MINUTE_MS);
+}
 
 /** Oldest reference BBO an aggressive order's depth may be measured from, ms (see the module comment). */
 export const DEFAULT_MAX_REF_AGE_MS = 5_000;
@@ -34,15 +41,29 @@ export interface DayEstimate {
   staleOrders: number;
   /** Aggressive orders rejected because their depth was below −1 tick. */
   belowTickOrders: number;
-  /** σ of 1 s mid changes, quote/√s. */
+  /** Noise-corrected σ of the mid (two-scales, ./volatility.ts), quote/√s. */
   sigma: number;
+  /** Standard deviation of 1 s mid changes (uncorrected), quote/√s. */
+  rawSigma: number;
+  sigmaNoiseCorrected: boolean;
   sigmaSamples: number;
+  /** Per-minute sums behind σ (for the bootstrap). */
+  sigmaMinutes: SigmaMinuteSums;
   lastMid: number;
   buyOrders: number;
   sellOrders: number;
   fit: IntensityFit | null;
   /** Why the fit failed, when it did. */
   fitError: string | null;
+  /** Usable hours of book: `observedS` ÷ 3600. */
+  bookHours: number;
+  /** Usable hours of trades: minutes of the day holding at least one print ÷ 60. */
+  tradeHours: number;
+  /** Per minute of the UTC day: ms with a fresh BBO (the bootstrap's weights for λ). */
+  observedMsByMinute: Float64Array;
+  /** The depths the fit used (quote units) and the minute of the day of each order. */
+  depths: Float64Array;
+  depthMinutes: Uint16Array;
 }
 
 /** Accumulates one day. Feed events in exchange-time order, aggressive orders as the grouper emits them. */
@@ -54,6 +75,9 @@ export class DayAccumulator {
   private readonly maxRefAgeMs: number;
   private depths = new Float64Array(1024);
   private buys = new Uint8Array(1024);
+  private minutes = new Uint16Array(1024);
+  private readonly observedByMinute = new Float64Array(MINUTES_PER_DAY);
+  private readonly tradeMinutes = new Uint8Array(MINUTES_PER_DAY);
   private orders = 0;
   private staleOrders = 0;
   /** Exchange ms of the latest valid BBO (carried over from the previous day). */
@@ -98,10 +122,24 @@ export class DayAccumulator {
       // The part of (lastMs, ms] within the max BBO age after the latest BBO.
       const from = Math.max(this.lastMs, this.lastBboMs);
       const to = Math.min(ms, this.lastBboMs + this.maxRefAgeMs);
-      if (to > from) this.observedMs += to - from;
+      if (to > from) {
+        this.observedMs += to - from;
+        // Split across minute boundaries (an interval is at most maxRefAgeMs long).
+        for (let a = from; a < to; ) {
+          const b = Math.min(to, (Math.floor(a / MINUTE_MS) + 1) * MINUTE_MS);
+          const m = minuteOfDay(a);
+          this.observedByMinute[m] = (this.observedByMinute[m] as number) + (b - a);
+          a = b;
+        }
+      }
     }
     if (!(ms < this.lastMs)) this.lastMs = ms;
     this.events?.push(ev);
+  }
+
+  /** A (de-duplicated) trade print: marks its minute as covered by trades. */
+  onTradePrint(exchMs: number): void {
+    this.tradeMinutes[minuteOfDay(exchMs)] = 1;
   }
 
   onMid(exchMs: number, mid: number): void {
@@ -122,7 +160,11 @@ export class DayAccumulator {
       const sides = new Uint8Array(this.buys.length * 2);
       sides.set(this.buys);
       this.buys = sides;
+      const minutes = new Uint16Array(this.minutes.length * 2);
+      minutes.set(this.minutes);
+      this.minutes = minutes;
     }
+    this.minutes[this.orders] = minuteOfDay(order.exchMs);
     this.buys[this.orders] = order.side === 'buy' ? 1 : 0;
     this.depths[this.orders++] = order.depth;
   }
@@ -133,11 +175,13 @@ export class DayAccumulator {
     // Depth below −1 tick: not measured from the book the order hit (see the module comment).
     const floor = -tick * (1 + 1e-9);
     const kept = new Float64Array(this.orders);
+    const keptMinutes = new Uint16Array(this.orders);
     let n = 0;
     let buyOrders = 0;
     for (let i = 0; i < this.orders; i++) {
       const d = this.depths[i] as number;
       if (d < floor) continue;
+      keptMinutes[n] = this.minutes[i] as number;
       kept[n++] = d;
       buyOrders += this.buys[i] as number;
     }
@@ -151,12 +195,20 @@ export class DayAccumulator {
       staleOrders: this.staleOrders,
       belowTickOrders: this.orders - n,
       sigma: sigma.sigma,
+      rawSigma: sigma.rawSigma,
+      sigmaNoiseCorrected: sigma.noiseCorrected,
       sigmaSamples: sigma.samples,
+      sigmaMinutes: sigma.minutes,
       lastMid: this.lastMid,
       buyOrders,
       sellOrders: n - buyOrders,
       fit: result.ok ? result.fit : null,
       fitError: result.ok ? null : result.reason,
+      bookHours: observedS / 3600,
+      tradeHours: this.tradeMinutes.reduce((a, b) => a + b, 0) / 60,
+      observedMsByMinute: this.observedByMinute,
+      depths: kept.subarray(0, n),
+      depthMinutes: keptMinutes.subarray(0, n),
     };
   }
 }

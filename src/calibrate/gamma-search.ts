@@ -1,12 +1,13 @@
 /**
  * Choosing γ by backtest: for one day, γ is scanned on a log-spaced grid between the values that give a total
- * spread of 0.01 % and 1 % of the mid (with the previous day's σ, A, k), then refined by a golden-section search
- * in log γ around the best grid point. Each γ is scored by `scoreEquity` on the backtest of that day.
+ * spread of 0.01 % and 1 % of the mid, then refined locally around the best grid points. Each γ is scored on the
+ * backtest of that day (./score.ts).
  *
- * Why a coarse grid plus golden section rather than a fine grid: each point is a full-day backtest (the
- * expensive part of calibration, ~0.6 s for a full-density day); the score is smooth enough in log γ that 7 grid
- * points (about half a decade apart) locate the peak, and 3 golden-section steps shrink the two-step bracket
- * around it to a quarter: 10 backtests a day instead of the ~40 a grid of that resolution would need.
+ * Why a grid plus local refinement, not golden section: each point is a full-day backtest (the expensive part of
+ * calibration, ~0.6 s for a full-density day), but the score curve is not unimodal — on synthetic data it is flat
+ * (±1 % over a 3–4× range of γ) and on a volatile market bumpy — so a bracket search that assumes one peak can
+ * discard the better one. The grid sees the whole range; refinement bisects around the two best local maxima and
+ * then around the best so far: 7 + 4 backtests a day.
  */
 import {
   gammaForTotalSpread,
@@ -85,7 +86,7 @@ export function logSpaced(low: number, high: number, points: number): number[] {
 export interface GammaTrial<R> {
   gamma: number;
   score: number;
-  /** Where it came from: the log grid or the golden-section refinement. */
+  /** Where it came from: the log grid or the local refinement. */
   stage: 'grid' | 'refine';
   result: R;
 }
@@ -96,60 +97,68 @@ export interface GammaSearchResult<R> {
   trials: GammaTrial<R>[];
 }
 
+/** How many local maxima of the grid get refined (the score curve may have several peaks). */
+export const REFINED_PEAKS = 2;
+
 /**
- * Evaluates `evaluate` on `gridPoints` log-spaced γ in [low, high], then `refineSteps` golden-section steps in
- * log γ between the neighbours of the best grid point. Ties keep the smaller γ (the less risk-averse quote is
- * not preferred without evidence, but the grid order makes the choice deterministic).
+ * Evaluates `evaluate` on `gridPoints` log-spaced γ in [low, high], then spends `refineSteps` more evaluations on
+ * local refinement: first both neighbouring intervals (bisected in log γ) of each of the REFINED_PEAKS best local
+ * maxima of the grid, then, with what is left, the wider neighbouring interval of the best γ so far. Nothing assumes
+ * one peak: a second peak on the grid is refined too, and the best is the best of everything tried. An
+ * ineligible γ (score −∞) is never a peak. Ties keep the smaller γ (the grid order makes the choice
+ * deterministic).
  */
 export function searchGamma<R>(
   low: number,
   high: number,
   evaluate: (gamma: number) => { score: number; result: R },
   gridPoints = 7,
-  refineSteps = 3,
+  refineSteps = 4,
 ): GammaSearchResult<R> {
   const trials: GammaTrial<R>[] = [];
   const run = (gamma: number, stage: 'grid' | 'refine'): GammaTrial<R> => {
     const { score, result } = evaluate(gamma);
     const trial = { gamma, score: Number.isFinite(score) ? score : Number.NEGATIVE_INFINITY, stage, result };
     trials.push(trial);
+    trials.sort((x, y) => x.gamma - y.gamma);
     return trial;
   };
   const grid = logSpaced(low, high, gridPoints).map((g) => run(g, 'grid'));
-  let bestIndex = 0;
-  grid.forEach((t, i) => {
-    if (t.score > (grid[bestIndex] as GammaTrial<R>).score) bestIndex = i;
-  });
-  let best = grid[bestIndex] as GammaTrial<R>;
-  if (refineSteps > 0 && gridPoints >= 3) {
-    let a = Math.log((grid[Math.max(0, bestIndex - 1)] as GammaTrial<R>).gamma);
-    let b = Math.log((grid[Math.min(gridPoints - 1, bestIndex + 1)] as GammaTrial<R>).gamma);
-    const phi = (Math.sqrt(5) - 1) / 2;
-    let c = b - phi * (b - a);
-    let d = a + phi * (b - a);
-    let fc: GammaTrial<R> | null = null;
-    let fd: GammaTrial<R> | null = null;
-    for (let step = 0; step < refineSteps; step++) {
-      if (fc === null) fc = run(Math.exp(c), 'refine');
-      else if (fd === null) fd = run(Math.exp(d), 'refine');
-      if (fc !== null && fd !== null) {
-        if (fc.score >= fd.score) {
-          b = d;
-          d = c;
-          fd = fc;
-          c = b - phi * (b - a);
-          fc = null;
-        } else {
-          a = c;
-          c = d;
-          fc = fd;
-          d = a + phi * (b - a);
-          fd = null;
-        }
-      }
-    }
-    for (const t of trials) if (t.score > best.score) best = t;
+  const better = (a: GammaTrial<R>, b: GammaTrial<R>) =>
+    a.score > b.score || (a.score === b.score && a.gamma < b.gamma);
+  const bestOf = () => trials.reduce((b, t) => (better(t, b) ? t : b));
+  let budget = refineSteps;
+  // Bisects (in log γ) the interval between trial `t` and its neighbour on `side` (−1 left, +1 right), if any.
+  const bisect = (t: GammaTrial<R>, side: -1 | 1): boolean => {
+    const i = trials.indexOf(t);
+    const other = trials[i + side];
+    if (budget <= 0 || other === undefined) return false;
+    budget--;
+    run(Math.sqrt(t.gamma * other.gamma), 'refine');
+    return true;
+  };
+  const peaks = grid
+    .filter((t, i) => {
+      if (t.score === Number.NEGATIVE_INFINITY) return false;
+      const l = grid[i - 1];
+      const r = grid[i + 1];
+      return (l === undefined || t.score >= l.score) && (r === undefined || t.score >= r.score);
+    })
+    .sort((a, b) => (better(a, b) ? -1 : 1))
+    .slice(0, REFINED_PEAKS);
+  for (const p of peaks) {
+    bisect(p, -1);
+    bisect(p, 1);
   }
-  trials.sort((x, y) => x.gamma - y.gamma);
-  return { best, trials };
+  while (budget > 0 && peaks.length > 0) {
+    const best = bestOf();
+    const i = trials.indexOf(best);
+    const left = trials[i - 1];
+    const right = trials[i + 1];
+    const wl = left === undefined ? 0 : Math.log(best.gamma / left.gamma);
+    const wr = right === undefined ? 0 : Math.log(right.gamma / best.gamma);
+    if (!(wl > 1e-12 || wr > 1e-12)) break;
+    bisect(best, wl >= wr ? -1 : 1);
+  }
+  return { best: bestOf(), trials };
 }

@@ -1,87 +1,91 @@
 /**
- * The published γ, made consistent with the published σ, A, k.
+ * The published γ and whether the data identify it.
  *
- * The γ search tests day N with day N−1's σ, A, k, but the parameters file publishes σ = a multi-day mean and
- * A, k of the last day. γ alone does not define the quotes: the same γ with another σ, k quotes another spread.
- * What the backtest actually validated is the total spread the chosen γ produced with the parameters it was
- * tested with, so the published γ is the one that gives that total spread with the published σ, A, k (at the same
- * representative τ). Re-solving (rather than backtesting with the published estimator) keeps the walk-forward free
- * of look-ahead: the published σ includes the last day, which no backtested day may see.
- * When that spread is below the narrowest spread the published parameters can quote, the narrowest is published
- * and the note says so. A note is printed whenever the published γ differs from the tested one.
+ * The published γ is a γ that was backtested with the published σ, A, k: the last usable day is searched once
+ * more with exactly those parameters (`calibrate`), and its best eligible γ is published as tested — no re-solve to
+ * another γ that no backtest tried. That search is in-sample twice over (the published σ includes the day, and
+ * γ is chosen on it), which is why the walk-forward out-of-sample scores are reported next to it.
+ *
+ * γ is not identified — `gamma_identified: false` with a one-line note, and the configured fallback γ published
+ * for the bot to trade — when:
+ * - too few fills: no γ tried reached the minimum number of fills;
+ * - the optimum is on the boundary: the best γ is the smallest or largest tried (the best may lie beyond);
+ * - the curve is flat: every eligible score within FLAT_SCORE_FRACTION of the best, or the bootstrap's 95 %
+ *   interval of the best γ spans every eligible γ tried (the data cannot tell the γ apart).
  */
 import type { ModelParams } from '../model/params.ts';
-import {
-  gammaForTotalSpread,
-  minimumTotalSpread,
-  type SpreadModelSpec,
-  totalSpreadFor,
-} from '../model/spread-target.ts';
+import type { Interval } from './confidence.ts';
 
-export interface ChosenGamma {
-  /** The day whose backtest chose it. */
+/** Eligible scores all within this fraction of the best score's magnitude: a flat curve. */
+export const FLAT_SCORE_FRACTION = 0.01;
+/** Default fallback: the γ whose total spread is this fraction of the mid (10 bps: wide, rarely filled, safe). */
+export const FALLBACK_SPREAD_FRACTION = 0.001;
+
+export interface TestedGamma {
+  /** The day the published-parameter search ran on. */
   date: string;
   gamma: number;
-  /** Total spread it quoted in that backtest (with `params`, at the representative τ), quote units. */
+  /** Its in-sample score on that day, quote units. */
+  score: number;
+  fills: number;
+  /** Total spread it quotes with the published parameters at the representative τ, quote units. */
   spreadQuote: number;
-  /** σ, A, k it was tested with. */
+  /** σ, A, k it was tested with (the published ones). */
   params: Omit<ModelParams, 'gamma'>;
 }
 
 export interface HeadlineGamma {
-  /** Published γ, 1/quote (NaN when there was no γ to publish). */
+  /** The γ the bot should trade, 1/quote: the tested γ when identified, else the fallback. */
   gamma: number;
-  /** The γ the backtest chose and the day it was chosen on (null when none). */
-  tested: ChosenGamma | null;
+  identified: boolean;
+  /** Why γ is not identified (one line), null when it is. */
+  note: string | null;
+  /** The best eligible γ of the published-parameter search (null when none was eligible). */
+  tested: TestedGamma | null;
+  fallbackGamma: number;
+  /** Where the fallback came from (the flag, or the default spread rule). */
+  fallbackSource: string;
   /** Total spread the published γ quotes with the published σ, A, k, quote units. */
   publishedSpreadQuote: number;
-  /** Why the published γ differs from the tested one, or null when they are the same. */
-  note: string | null;
 }
 
-/** Relative γ difference below which the tested γ is published as is. */
-const SAME_GAMMA = 1e-9;
+export interface CurvePoint {
+  gamma: number;
+  score: number;
+  fills: number;
+  eligible: boolean;
+}
 
-export function publishedGamma(
-  chosen: ChosenGamma | null,
-  published: Omit<ModelParams, 'gamma'>,
-  tauS: number,
-  model: SpreadModelSpec,
-): HeadlineGamma {
-  if (chosen === null)
-    return { gamma: Number.NaN, tested: null, publishedSpreadQuote: Number.NaN, note: null };
-  const { sigma, k } = published;
-  let gamma = gammaForTotalSpread(chosen.spreadQuote, sigma, tauS, k, model);
-  let floorNote = '';
-  if (gamma === null) {
-    // Not reachable: publish the narrowest spread the published parameters can quote.
-    const floor = minimumTotalSpread(sigma, tauS, k, model);
-    gamma =
-      floor.gamma > 0 && Number.isFinite(floor.gamma)
-        ? floor.gamma
-        : gammaForTotalSpread(floor.spreadQuote * 1.01, sigma, tauS, k, model);
-    floorNote = ` (the tested spread is below the narrowest the published σ, k can quote, ${fmt(floor.spreadQuote)}: the narrowest reachable is published)`;
+/** Why γ is not identified by this curve (and interval), or null when it is. */
+export function gammaNotIdentified(
+  curve: readonly CurvePoint[],
+  best: CurvePoint | null,
+  minFills: number,
+  interval: Interval | null,
+): string | null {
+  if (curve.length === 0) return 'no γ was backtested with the published σ, A, k';
+  if (best === null) {
+    const most = Math.max(...curve.map((p) => p.fills));
+    return `too few fills: none of the ${curve.length} γ backtested with the published σ, A, k reached ${minFills} fills (most: ${most})`;
   }
-  if (gamma === null || !(gamma > 0)) {
-    return {
-      gamma: chosen.gamma,
-      tested: chosen,
-      publishedSpreadQuote: totalSpreadFor(chosen.gamma, sigma, tauS, k, model),
-      note: `γ ${fmt(chosen.gamma)} from ${chosen.date} is published as tested: no γ reproduces its total spread ${fmt(chosen.spreadQuote)} with the published σ, k`,
-    };
+  const gammas = curve.map((p) => p.gamma);
+  const lo = Math.min(...gammas);
+  const hi = Math.max(...gammas);
+  if (best.gamma <= lo * (1 + 1e-12) || best.gamma >= hi * (1 - 1e-12))
+    return `optimum on the boundary: the best γ ${fmt(best.gamma)} is the ${best.gamma <= lo * (1 + 1e-12) ? 'smallest' : 'largest'} tried, the best may lie beyond the range`;
+  const eligible = curve.filter((p) => p.eligible);
+  if (eligible.length < 2)
+    return `flat curve: only one γ reached ${minFills} fills, nothing to compare it with`;
+  const worst = Math.min(...eligible.map((p) => p.score));
+  if (best.score - worst <= FLAT_SCORE_FRACTION * Math.abs(best.score))
+    return `flat curve: every eligible score is within ${FLAT_SCORE_FRACTION * 100} % of the best (${fmt(worst)} to ${fmt(best.score)})`;
+  if (interval !== null) {
+    const eLo = Math.min(...eligible.map((p) => p.gamma));
+    const eHi = Math.max(...eligible.map((p) => p.gamma));
+    if (interval[0] <= eLo * (1 + 1e-12) && interval[1] >= eHi * (1 - 1e-12))
+      return `flat curve: the bootstrap's 95 % interval of γ (${fmt(interval[0])} to ${fmt(interval[1])}) spans every eligible γ tried`;
   }
-  const publishedSpreadQuote = totalSpreadFor(gamma, sigma, tauS, k, model);
-  const same = Math.abs(gamma / chosen.gamma - 1) < SAME_GAMMA;
-  return {
-    gamma: same ? chosen.gamma : gamma,
-    tested: chosen,
-    publishedSpreadQuote,
-    note: same
-      ? null
-      : `published γ ${fmt(gamma)} differs from the γ ${fmt(chosen.gamma)} chosen on ${chosen.date}: that γ was tested ` +
-        `with σ ${fmt(chosen.params.sigma)}, k ${fmt(chosen.params.k)} (total spread ${fmt(chosen.spreadQuote)}); ` +
-        `with the published σ ${fmt(sigma)}, k ${fmt(k)} this γ quotes ${fmt(publishedSpreadQuote)}${floorNote}`,
-  };
+  return null;
 }
 
 function fmt(x: number): string {

@@ -10,7 +10,8 @@ import type { CalibrationResult } from './calibrate.ts';
 
 export const PARAMS_UNITS = {
   mid_price: 'quote currency (USDC)',
-  sigma: 'quote currency per √second (USDC/√s): std of 1-second mid changes',
+  sigma:
+    'quote currency per √second (USDC/√s): two-scales (1 s and 10 s) realized volatility of the mid, corrected for tick rounding',
   sigma_daily_pct: 'percent of the mid per day: sigma × √86400 ÷ mid × 100',
   A: 'aggressive orders per second per side (intercept of λ(δ) = A·e^(−kδ))',
   k: 'per quote unit (1/USDC)',
@@ -18,7 +19,9 @@ export const PARAMS_UNITS = {
   tau_s: 'seconds',
   q: 'lots (position ÷ order_size_base)',
   score:
-    'quote currency (USDC): day PnL − risk_penalty × √minutes × std of minute PnL; in-sample (γ chosen on the day scored)',
+    'quote currency (USDC): the objective (calibration.objective): lower-bound = day PnL − risk_penalty × √minutes × std of minute PnL; utility = day PnL − (γ ÷ lot)/2 × minutes × std²; in-sample unless named oos',
+  confidence: '95 % bootstrap interval over hours [low, high], in the unit of the value',
+  coverage: 'hours',
   timestamps: 'ISO 8601 UTC',
 } as const;
 
@@ -50,11 +53,36 @@ export function buildParamsJson(r: CalibrationResult, orderSizeBase: number, now
     },
     optimal_parameters: {
       gamma: h.gamma,
+      gamma_identified: h.gammaChoice.identified,
+      gamma_note: h.gammaChoice.note,
       tested_gamma: h.gammaChoice.tested?.gamma ?? null,
       tested_on: h.gammaChoice.tested?.date ?? null,
-      tested_total_spread: h.gammaChoice.tested?.spreadQuote ?? null,
+      tested_with: 'the published sigma, A, k (market_data)',
+      tested_score_in_sample: h.gammaChoice.tested?.score ?? null,
+      tested_fills: h.gammaChoice.tested?.fills ?? null,
       total_spread: h.gammaChoice.publishedSpreadQuote,
-      note: h.gammaChoice.note,
+      fallback_gamma: h.gammaChoice.fallbackGamma,
+      fallback_source: h.gammaChoice.fallbackSource,
+      oos_mean_score: Number.isFinite(r.oosSummary.meanScore) ? r.oosSummary.meanScore : null,
+      oos_days: r.oosSummary.days,
+      gamma_curve:
+        r.headlineSearch?.curve.map((p) => ({
+          gamma: p.gamma,
+          total_spread: p.spreadQuote,
+          score: p.score,
+          pnl: p.pnl,
+          fills: p.fills,
+          stage: p.stage,
+          eligible: p.eligible,
+        })) ?? [],
+    },
+    confidence: {
+      level: 0.95,
+      method: `block bootstrap over hours (${r.bootstrap.replicates} resamples, seed ${r.bootstrap.seed})`,
+      sigma: r.confidence.sigma,
+      A: r.confidence.A,
+      k: r.confidence.k,
+      gamma: r.confidence.gamma,
     },
     quotes: {
       note: 'model prices at mid_price before fees and venue rounding; q in lots',
@@ -67,7 +95,21 @@ export function buildParamsJson(r: CalibrationResult, orderSizeBase: number, now
     },
     days: r.days.map((d) => ({
       date: d.date,
+      skipped: d.skipped,
+      book_hours: d.bookHours,
+      trade_hours: d.tradeHours,
+      oos: d.oos
+        ? {
+            gamma: d.oos.gamma,
+            chosen_on: d.oos.chosenOn,
+            score: d.oos.score,
+            pnl: d.oos.pnl,
+            fills: d.oos.fills,
+          }
+        : null,
       sigma: d.sigma,
+      raw_sigma: d.rawSigma,
+      sigma_noise_corrected: d.sigmaNoiseCorrected,
       sigma_daily_pct: dailyPctFromSigma(d.sigma, d.lastMid),
       A: d.fit?.A ?? null,
       k: d.fit?.k ?? null,
@@ -115,13 +157,15 @@ export function buildParamsJson(r: CalibrationResult, orderSizeBase: number, now
       model: r.model,
       horizon: r.horizon.kind === 'rolling' ? `rolling ${r.horizon.tauS} s` : 'end of UTC day',
       risk_penalty: r.riskPenalty,
+      objective: r.objective,
+      min_coverage_minutes: r.minCoverageMinutes,
       min_fills: r.minFills,
       min_fit_r2: r.minFitR2,
       max_bbo_age_ms: r.maxRefAgeMs,
       data_end: Number.isFinite(h.lastMs) ? new Date(h.lastMs).toISOString() : null,
       left_out_incomplete_day: r.droppedIncompleteDay,
       headline_rule:
-        'sigma = mean of the last ≤ 7 daily sigmas; A, k = last complete day; gamma = the gamma giving, with these sigma and k, the total spread of the best eligible gamma (≥ min_fills fills) of the last day that had one',
+        'sigma = mean of the last ≤ 7 usable daily sigmas; A, k = last usable day; gamma = the best eligible gamma (≥ min_fills fills) of a search on the last usable day with exactly these sigma, A, k; when not identified (gamma_identified false) the fallback gamma',
       notes: r.notes,
     },
   };

@@ -17,6 +17,17 @@ export function calibrationReportDoc(r: CalibrationResult, json: ParamsJson, dat
   const gammaDays = r.days.filter((d) => d.gamma !== null);
   const lastGamma = gammaDays[gammaDays.length - 1];
   const blocks: ReportBlock[] = [];
+  const op = json.optimal_parameters;
+  const ci = json.confidence;
+  const range = (x: [number, number] | null) => (x === null ? 'n/a' : `${fmt(x[0])} – ${fmt(x[1])}`);
+  if (!op.gamma_identified) {
+    blocks.push({
+      kind: 'text',
+      text:
+        `⚠ WARNING: γ IS NOT IDENTIFIED BY THE DATA — ${op.gamma_note}. ` +
+        `The published γ ${fmt(op.gamma)} is the fallback (${op.fallback_source}); the bot trades it and says so at start-up.`,
+    });
+  }
 
   blocks.push({
     kind: 'metrics',
@@ -33,10 +44,22 @@ export function calibrationReportDoc(r: CalibrationResult, json: ParamsJson, dat
       { label: 'A', value: fmt(json.market_data.A), unit: 'orders/s per side' },
       { label: 'k', value: fmt(json.market_data.k), unit: '1/USDC' },
       {
-        label: 'γ',
-        value: fmt(json.optimal_parameters.gamma),
+        label: op.gamma_identified ? 'γ' : 'γ (FALLBACK: not identified)',
+        value: fmt(op.gamma),
         unit: '1/USDC',
-        help: json.optimal_parameters.note ?? 'as chosen by the backtest',
+        help: op.gamma_identified
+          ? `best of a backtest on ${op.tested_on} with these σ, A, k (in-sample score ${fmt(op.tested_score_in_sample)} USDC, ${op.tested_fills} fills)`
+          : (op.gamma_note ?? ''),
+      },
+      { label: 'σ 95 % interval', value: range(ci.sigma), unit: 'USDC/√s', help: ci.method },
+      { label: 'A 95 % interval', value: range(ci.A), unit: 'orders/s per side' },
+      { label: 'k 95 % interval', value: range(ci.k), unit: '1/USDC' },
+      { label: 'γ 95 % interval', value: range(ci.gamma), unit: '1/USDC' },
+      {
+        label: 'out-of-sample score',
+        value: fmt(op.oos_mean_score),
+        unit: 'USDC/day',
+        help: `mean over ${op.oos_days} days of the γ chosen on one day traded the next (walk-forward, objective ${r.objective})`,
       },
       { label: 'total spread', value: fmt(json.optimal_parameters.total_spread), unit: 'USDC' },
       { label: 'bid / ask, q = 0', value: `${fmt(json.quotes.q_0.bid, 8)} / ${fmt(json.quotes.q_0.ask, 8)}` },
@@ -73,8 +96,11 @@ export function calibrationReportDoc(r: CalibrationResult, json: ParamsJson, dat
   const dayMs = r.days.map((d) => d.dayStartMs);
   const sigmaBlock: ReportBlock = {
     kind: 'chart',
-    title: 'σ per day (std of 1-second mid changes)',
-    series: [{ label: 'σ', x: dayMs, y: r.days.map((d) => d.sigma), style: 'points' }],
+    title: 'σ per day (two-scales, corrected for tick rounding; points: uncorrected std of 1 s changes)',
+    series: [
+      { label: 'σ', x: dayMs, y: r.days.map((d) => d.sigma), style: 'points' },
+      { label: 'σ uncorrected', x: dayMs, y: r.days.map((d) => d.rawSigma), style: 'points' },
+    ],
     xTime: true,
     yLabel: 'USDC/√s',
   };
@@ -114,6 +140,22 @@ export function calibrationReportDoc(r: CalibrationResult, json: ParamsJson, dat
         yLabel: 'USDC',
       });
     }
+    const hs = r.headlineSearch;
+    if (hs !== null) {
+      gammaBlocks.unshift({
+        kind: 'chart',
+        title: `γ score curve with the published σ, A, k on ${hs.date} (the published γ comes from it)`,
+        series: [
+          { label: 'score', x: hs.curve.map((p) => Math.log10(p.gamma)), y: hs.curve.map((p) => p.score) },
+          { label: 'PnL', x: hs.curve.map((p) => Math.log10(p.gamma)), y: hs.curve.map((p) => p.pnl) },
+        ],
+        xLabel: 'log10 γ (γ in 1/USDC)',
+        yLabel: 'USDC',
+        note: op.gamma_identified
+          ? `Identified: best eligible γ ${fmt(op.tested_gamma)}, 95 % interval ${range(ci.gamma)}.`
+          : `NOT IDENTIFIED: ${op.gamma_note}.`,
+      });
+    }
     sections.push({ heading: 'Choosing γ by backtest', blocks: gammaBlocks });
   }
 
@@ -125,6 +167,9 @@ export function calibrationReportDoc(r: CalibrationResult, json: ParamsJson, dat
         kind: 'table',
         columns: [
           'date',
+          'used',
+          'book h',
+          'trades h',
           'σ USDC/√s',
           'A /s',
           'k 1/USDC',
@@ -135,9 +180,13 @@ export function calibrationReportDoc(r: CalibrationResult, json: ParamsJson, dat
           'γ',
           'in-sample score USDC',
           'fills',
+          'OOS score USDC (γ of the day before)',
         ],
         rows: json.days.map((d) => [
           d.date,
+          d.skipped === null ? 'yes' : `skipped: ${d.skipped}`,
+          fmt(d.book_hours, 3),
+          fmt(d.trade_hours, 3),
           fmt(d.sigma),
           fmt(d.A),
           fmt(d.k),
@@ -148,6 +197,7 @@ export function calibrationReportDoc(r: CalibrationResult, json: ParamsJson, dat
           d.gamma_no_eligible ? 'none eligible' : fmt(d.gamma),
           fmt(d.score),
           d.fills,
+          d.oos ? `${fmt(d.oos.score)} (γ ${fmt(d.oos.gamma)})` : 'n/a',
         ]),
       },
       {
@@ -161,7 +211,12 @@ export function calibrationReportDoc(r: CalibrationResult, json: ParamsJson, dat
   });
   return {
     title: `hlmm calibrate — ${r.ticker}`,
-    subtitle: `${r.days[0]?.date} to ${last?.date}, ${r.days.length} complete UTC days, model ${r.model}`,
+    subtitle:
+      `${r.days[0]?.date} to ${last?.date}: ${r.days.length} complete UTC days, ${r.days.filter((d) => d.skipped === null).length} used, ` +
+      `${fmt(
+        r.days.reduce((a, d) => a + d.bookHours, 0),
+        3,
+      )} h of fresh book in all, model ${r.model}, objective ${r.objective}`,
     sections,
   };
 }

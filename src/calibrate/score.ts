@@ -91,3 +91,42 @@ export function scoreFromStats(
 ): number {
   return pnl - riskPenalty * Math.sqrt(Math.max(0, minutes)) * minuteStd;
 }
+
+/**
+ * What the γ search maximises (docs/calibrate.md "Objective"):
+ * - `lower-bound` (default): day PnL − κ·√n·std(minute PnL), a one-sigma lower bound on the day's PnL;
+ * - `utility`: the Avellaneda–Stoikov mean–variance utility in wealth units, E[X] − (γ_w/2)·Var[X], with X the day's
+ *   PnL (mean = day PnL, variance = n·std² if minutes are independent) and γ_w the CARA risk aversion per USDC of
+ *   wealth = the quoting γ (per lot) ÷ the lot in base units (docs/models.md: γ_code = γ_wealth × lot).
+ */
+export type CalibrationObjective = 'lower-bound' | 'utility';
+
+export interface ObjectiveSpec {
+  objective: CalibrationObjective;
+  /** κ of the lower bound. */
+  riskPenalty: number;
+  /** One lot in base units (to turn the quoting γ into γ per USDC of wealth for the utility). */
+  lotBase: number;
+}
+
+/** The objective's value for one backtest of γ (`gamma` per lot, 1/quote), quote units. */
+export function objectiveScore(
+  spec: ObjectiveSpec,
+  pnl: number,
+  minutes: number,
+  minuteStd: number,
+  gamma: number,
+): number {
+  if (spec.objective === 'lower-bound') return scoreFromStats(pnl, minutes, minuteStd, spec.riskPenalty);
+  return utilityFromStats(pnl, minutes, minuteStd, gamma / spec.lotBase);
+}
+
+/** E[X] − (γ_w/2)·Var[X] with Var[X] = n·std² (quote units; γ_w per quote unit of wealth). */
+export function utilityFromStats(
+  pnl: number,
+  minutes: number,
+  minuteStd: number,
+  gammaWealthPerQuote: number,
+): number {
+  return pnl - (gammaWealthPerQuote / 2) * Math.max(0, minutes) * minuteStd * minuteStd;
+}

@@ -6,6 +6,8 @@
  * - Book: one tick wide around the mid — best bid = the tick at or below the mid, best ask one tick above; touch
  *   sizes are random. A BBO row is written whenever the best prices change, when a touch size is refreshed
  *   (probability `sizeRefreshProb` per step, as real books flicker) and after each aggressive order.
+ * - A and k are defined the way `hlmm calibrate` measures them: per side, from the distance to the BOOK mid (best
+ *   bid + ½ tick, i.e. the tick-rounded mid a resting quote sees, not the latent mid), A the intercept at δ = 0.
  * - Aggressive orders: per side, a Poisson process of rate A (orders/s). Each has a depth δ ~ Exponential(k)
  *   measured from the book mid just before it (1/quote), and sweeps every level whose distance from the mid is
  *   ≤ δ: one print per level swept, all with the order's exchange timestamp and distinct trade ids. This is the

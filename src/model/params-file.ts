@@ -11,6 +11,11 @@
  * the same: γ_new = γ_old × lot_new ÷ lot_old. In both models this keeps the whole quote (skew per BTC held AND
  * spread) equal to what the same trader would quote with the new lot — see docs/models.md for the derivation and
  * what it does not fix (A and k were measured per aggressive order, not per lot; γ was optimised at the old lot).
+ *
+ * γ not identified: when the file says `optimal_parameters.gamma_identified: false` (with a one-line `gamma_note`),
+ * its `gamma` is the calibration's fallback; the caller's `fallbackGamma` (a configured value) replaces it when
+ * given. Either way `gammaIdentified`/`gammaNote` are exposed and a note says so, which the bot logs as a warning
+ * when it loads the file (src/trade/run-trade.ts logs every note at params load time).
  */
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
@@ -36,7 +41,14 @@ export const paramsFileSchema = z.looseObject({
     /** Per quote unit. */
     k: positive,
   }),
-  optimal_parameters: z.looseObject({ gamma: positive }),
+  optimal_parameters: z.looseObject({
+    gamma: positive,
+    /** False when the calibration data did not identify γ; then `gamma` is the calibration's fallback. */
+    gamma_identified: z.boolean().optional(),
+    /** Why γ is not identified, one line. */
+    gamma_note: z.string().nullable().optional(),
+    fallback_gamma: positive.optional(),
+  }),
   days: z.array(z.looseObject({ date: z.string() })),
 });
 
@@ -52,11 +64,23 @@ export interface LoadedParams {
   fileOrderSizeBase: number | null;
   /** What was adjusted or could not be checked, one sentence each (for logs and reports). */
   notes: string[];
+  /** False when the file says the data did not identify γ (a file without the key counts as identified). */
+  gammaIdentified: boolean;
+  /** The file's one-line reason when γ is not identified, else null. */
+  gammaNote: string | null;
+  /** Where `params.gamma` comes from: the calibrated γ, the caller's fallback, or the file's fallback. */
+  gammaSource: 'calibrated' | 'configured-fallback' | 'file-fallback';
 }
 
 export interface ParamsLoadOptions {
   /** The lot the caller will trade, base units: γ is rescaled from the file's lot to this one. */
   orderSizeBase?: number;
+  /**
+   * γ to trade when the file says γ is not identified (`gamma_identified: false`), 1/quote per the caller's lot (not
+   * rescaled). Without it the file's own fallback (`optimal_parameters.gamma`, which calibrate sets to its
+   * fallback in that case) is used.
+   */
+  fallbackGamma?: number;
 }
 
 /**
@@ -122,8 +146,28 @@ export function paramsFromObject(value: unknown, source: string, opts: ParamsLoa
       gamma = scaled;
     }
   }
+  const gammaIdentified = raw.optimal_parameters.gamma_identified !== false;
+  const gammaNote = gammaIdentified ? null : (raw.optimal_parameters.gamma_note ?? 'no reason given');
+  let gammaSource: LoadedParams['gammaSource'] = gammaIdentified ? 'calibrated' : 'file-fallback';
+  if (!gammaIdentified) {
+    const fb = opts.fallbackGamma;
+    if (fb !== undefined) {
+      if (!(Number.isFinite(fb) && fb > 0))
+        throw new UserError(
+          `fallback gamma ${fb} is not a number greater than 0; fix the configured fallback γ.`,
+        );
+      gamma = fb;
+      gammaSource = 'configured-fallback';
+    }
+    notes.push(
+      `${source}: gamma is NOT identified by the calibration data (${gammaNote}); trading the fallback gamma ${Number(gamma.toPrecision(6))} (${gammaSource === 'configured-fallback' ? 'configured' : "the file's fallback"}).`,
+    );
+  }
   return {
     ticker: raw.ticker,
+    gammaIdentified,
+    gammaNote,
+    gammaSource,
     params: { sigma: md.sigma, A: md.A, k: md.k, gamma },
     midPrice: md.mid_price,
     raw,

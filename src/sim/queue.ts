@@ -11,7 +11,8 @@
  *   (conservative: everyone we then see is assumed ahead of us).
  * - A trade AT our price consumes the size ahead first; what is left of the trade fills us (partially when
  *   it is smaller than our remaining size). A trade THROUGH our price (a sell below our bid, a buy above our
- *   ask) fills all our remaining size. A touch that moves through our price (best ask ≤ our bid) fills us too.
+ *   ask) empties the size ahead and fills us up to its size (the aggressor's residual). A touch that moves
+ *   through our price (best ask ≤ our bid) fills all our remaining size.
  * - The size ahead never exceeds the displayed size at the level.
  *
  * The models differ only in what a change of the displayed size that trades do not explain (cancels, new

@@ -20,6 +20,10 @@ import type { QueueModel } from './queue.ts';
  *   beyond the touch, and a replayed market cannot react to our trade, so market impact is not modelled.
  * - An ioc order that does not cross is cancelled; alo and gtc orders rest and follow the queue rules of
  *   queue.ts. Maker fills are at our order's price.
+ * - Fills are bounded by the aggressor: a print at or through our price fills us with at most what is left of
+ *   its size after the queue ahead of us (and after our own better-priced orders), partially otherwise
+ *   (`onTrade`). A touch that moves through our price still fills all our remaining size (a BBO has no size of
+ *   the trade that moved it).
  * - With order-book snapshots in the stream, the displayed size at our level is read from them as well, so
  *   a level behind the touch is tracked too.
  * - Market time never goes back: an event older than the last market event applied is ignored and counted in
@@ -91,6 +95,8 @@ export class SimVenue {
   private lastEventMs = Number.NEGATIVE_INFINITY;
 
   private readonly live: SimOrder[] = [];
+  /** Scratch list of our orders a print reaches (reused: no allocation per print). */
+  private readonly reached: SimOrder[] = [];
   private readonly pending: Pending[] = [];
   private seq = 0;
 
@@ -265,22 +271,42 @@ export class SimVenue {
     }
   }
 
+  /**
+   * A print is one maker fill of an aggressive order (Hyperliquid prints one trade per maker met), so its size is
+   * what the aggressor had left when it reached that price: after every better-priced level and, at our price,
+   * after the queue ahead. Our orders can take at most that, shared best price first:
+   * - at our price: the print consumes the size ahead of us first, and the rest fills us (partially);
+   * - through our price (a sell below our bid): the aggressor had emptied our level (the queue ahead is gone) and
+   *   still had this print's size left, which would have met us first: it fills us up to that size.
+   */
   private onTrade(tr: TradePrint): void {
-    const live = this.live;
-    for (let i = 0; i < live.length; i++) {
-      const o = live[i];
+    const hit = this.reached;
+    hit.length = 0;
+    for (const o of this.live) {
       // A sell aggressor hits bids, a buy aggressor lifts asks.
       if (o.side === tr.side) continue;
       const isBid = o.side === 'buy';
+      if (samePx(tr.px, o.px) || (isBid ? tr.px < o.px : tr.px > o.px)) hit.push(o);
+    }
+    if (hit.length === 0) return;
+    // Price priority among our own orders: the aggressor meets the best bid (lowest ask) first.
+    if (hit.length > 1) hit.sort((a, b) => (a.side === 'buy' ? b.px - a.px : a.px - b.px));
+    let left = tr.sz; // what is left of the print for our orders
+    for (const o of hit) {
+      if (left <= DUST_SZ) break;
       if (samePx(tr.px, o.px)) {
         if (Number.isNaN(o.aheadSz)) continue; // our level is not visible yet: assume all of it is ahead
         o.tradedSz += tr.sz;
-        const consumed = Math.min(o.aheadSz, tr.sz);
+        const consumed = Math.min(o.aheadSz, left);
         o.aheadSz -= consumed;
-        const rest = tr.sz - consumed;
-        if (rest > DUST_SZ && this.fillResting(i, Math.min(rest, o.leavesSz), tr.exchMs)) i--;
-      } else if (isBid ? tr.px < o.px : tr.px > o.px) {
-        if (this.fillResting(i, o.leavesSz, tr.exchMs)) i--; // traded through our price
+        left -= consumed;
+      } else {
+        o.aheadSz = 0; // traded through our price: nothing at our price is left ahead of us
+      }
+      const sz = Math.min(left, o.leavesSz);
+      if (sz > DUST_SZ) {
+        this.fillResting(this.live.indexOf(o), sz, tr.exchMs);
+        left -= sz;
       }
     }
   }

@@ -66,9 +66,38 @@ export const defineCalibrate: DefineCommand = (program) => {
     )
     .option(
       '--refine-steps <n>',
-      'golden-section refinements around the best grid γ',
+      'extra backtests refining around the two best local maxima of the γ grid',
       numberOption({ integer: true, min: 0, max: 30 }),
-      3,
+      4,
+    )
+    .option(
+      '--objective <name>',
+      'γ search objective: lower-bound (PnL − κ·√minutes·std) or utility (PnL − γ_wealth/2·variance)',
+      choiceOption(['lower-bound', 'utility'] as const),
+      'lower-bound',
+    )
+    .option(
+      '--min-coverage-minutes <min>',
+      'skip (with a note) days with less fresh book than this',
+      numberOption({ min: 0 }),
+      2,
+    )
+    .option(
+      '--fallback-gamma <γ>',
+      'γ (1/USDC per lot) published when the data do not identify γ (default: the γ quoting 0.1 % of the mid)',
+      numberOption({ positive: true }),
+    )
+    .option(
+      '--bootstrap <n>',
+      'bootstrap resamples for the 95 % intervals',
+      numberOption({ integer: true, min: 10 }),
+      200,
+    )
+    .option(
+      '--seed <n>',
+      'seed of the bootstrap (same data and seed, same intervals)',
+      numberOption({ integer: true }),
+      1,
     )
     .option('--risk-penalty <κ>', 'score = PnL − κ·√minutes·std(minute PnL)', numberOption({ min: 0 }), 1)
     .option(
