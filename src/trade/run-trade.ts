@@ -35,6 +35,8 @@ export interface TradeCommandOptions {
   live?: boolean;
   replay?: string;
   speed?: number;
+  /** --replay: play the files again when they end (later passes shifted in time), instead of stopping. */
+  loop?: boolean;
   wsUrl?: string;
   apiUrl?: string;
   ticker?: string;
@@ -147,7 +149,7 @@ export async function startTrading(
       symbols: [ticker],
       port: 0,
       speed,
-      loop: false,
+      loop: o.loop === true,
       idleTimeoutMs: 0,
       logger: logger.child('fake-exchange'),
       // --replay --live: our account exists on the fake exchange with the paper wallet's USDC.

@@ -12,6 +12,7 @@ export const defineTrade: DefineCommand = (program) => {
     .option('--live', 'real orders on the exchange (needs a private key: HLMM_PRIVATE_KEY or --key-file)')
     .option('--replay <dir>', 'offline: replay recorded files through an in-process fake exchange')
     .option('--speed <x>', 'replay speed, exchange seconds per wall second', numberOption({ positive: true }))
+    .option('--loop', 'with --replay: play the files again when they end instead of stopping')
     .option('--ws-url <url>', 'market data WebSocket URL (default: config / mainnet)')
     .option('--api-url <url>', 'REST API base URL for /info and /exchange (default: config / mainnet)')
     .option('--ticker <symbol>', 'perp name as Hyperliquid spells it, e.g. BTC')
