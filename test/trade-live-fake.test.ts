@@ -54,6 +54,23 @@ test('live on a replay: signed ALO orders with cloids, re-priced; a rate limit b
   const dir = mkdtempSync(join(tmpdir(), 'hlmm-live-'));
   const { key, address } = newKey();
   process.env.HLMM_PRIVATE_KEY = key;
+  // Every POST /exchange the bot sends (its transport takes this process's fetch when it starts): when it went
+  // out, when its answer came back (wall ms) and whether that answer was the address rate limit.
+  const exchangeSends: { sentMs: number; answeredMs?: number; rateLimited: boolean }[] = [];
+  const realFetch = globalThis.fetch;
+  globalThis.fetch = async (input: string | URL | Request, init?: RequestInit) => {
+    const url = input instanceof Request ? input.url : String(input);
+    if (!url.endsWith('/exchange')) return realFetch(input, init);
+    const sent: { sentMs: number; answeredMs?: number; rateLimited: boolean } = {
+      sentMs: Date.now(),
+      rateLimited: false,
+    };
+    exchangeSends.push(sent);
+    const res = await realFetch(input, init);
+    sent.rateLimited = /too many (cumulative )?requests|rate limit/i.test(await res.clone().text());
+    sent.answeredMs = Date.now();
+    return res;
+  };
   const bot = await startTrading(
     {
       replay: 'data/sample',
@@ -67,7 +84,9 @@ test('live on a replay: signed ALO orders with cloids, re-priced; a rate limit b
       logFile: join(dir, 'bot.jsonl'),
     },
     { handleSignals: false },
-  );
+  ).finally(() => {
+    globalThis.fetch = realFetch;
+  });
   assert.equal(process.env.HLMM_PRIVATE_KEY, undefined, 'the key is removed from the environment once read');
   const fake = bot.fake;
   assert.ok(fake);
@@ -87,17 +106,9 @@ test('live on a replay: signed ALO orders with cloids, re-priced; a rate limit b
       () => bot.engine.openOrders().length === fake.trading.openOrdersOf(address).length,
     );
 
-    // The next /exchange request is refused. It reached the exchange after the last moment its count was seen
-    // unchanged, so the bot's 10 s cool-down (one request per 10 s past the address cap) ends after that + 10 s.
-    const beforeForce = fake.exchange.counters.requests;
+    // The next /exchange request is refused; once the bot has noticed (risk event), it sends nothing for its 10 s
+    // cool-down (one request per 10 s past the address cap), which began after the refused answer came back.
     fake.limits.force('address', 1);
-    let unchangedAt = Date.now();
-    await until('the refused request', () => {
-      if (fake.exchange.counters.requests > beforeForce) return true;
-      unchangedAt = Date.now();
-      return false;
-    });
-    const coolDownEndsAfter = unchangedAt + 10_000;
     const store = openStore(join(dir, 'bot.sqlite'));
     try {
       await until('rate limit noticed', () =>
@@ -106,12 +117,15 @@ test('live on a replay: signed ALO orders with cloids, re-priced; a rate limit b
     } finally {
       store.close();
     }
+    const noticedAt = Date.now();
+    const refused = exchangeSends.find((r) => r.rateLimited);
+    assert.ok(refused?.answeredMs !== undefined, 'the refused request was seen');
+    const coolDownEndsAfter = refused.answeredMs + 10_000;
     const requests = fake.exchange.counters.requests;
-    await new Promise((r) => setTimeout(r, 1_500));
-    const requestsLater = fake.exchange.counters.requests;
-    // Judged only while the cool-down surely still ran (a very busy machine may get here after it).
-    if (Date.now() < coolDownEndsAfter)
-      assert.equal(requestsLater, requests, 'no request during the back-off');
+    await new Promise((r) => setTimeout(r, 1_500)); // watch the first 1.5 s of the back-off
+    // Requests already on their way when the answer came back may still land; none may be sent meanwhile.
+    const sentDuring = exchangeSends.filter((r) => r.sentMs >= noticedAt && r.sentMs < coolDownEndsAfter);
+    assert.deepEqual(sentDuring, [], 'no request during the back-off');
     await until('trading again', () => fake.exchange.counters.requests > requests + 2);
   } finally {
     await bot.stop('test done');
