@@ -1,8 +1,11 @@
-// Runs every test/**/*.test.ts with Node's own test runner (through tsx for TypeScript).
-// Node 20's --test does not expand globs itself, so the files are listed here.
+// Runs every test/**/*.test.ts with Node's own test runner (through tsx for TypeScript), then prints the slowest
+// test files. Node 20's --test does not expand globs itself, so the files are listed here.
 import { spawnSync } from 'node:child_process';
-import { readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+
+const SLOWEST_SHOWN = 10;
 
 function testFiles(dir) {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
@@ -12,11 +15,55 @@ function testFiles(dir) {
   });
 }
 
+/** The per-file lines written by scripts/test-timings-reporter.mjs, slowest first. */
+function readTimings(path) {
+  let text = '';
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch {
+    return [];
+  }
+  return text
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .map((line) => JSON.parse(line))
+    .sort((a, b) => b.durationMs - a.durationMs);
+}
+
+function printSlowest(timings, wallMs) {
+  if (timings.length === 0) return;
+  const shown = timings.slice(0, SLOWEST_SHOWN);
+  const width = Math.max(...shown.map((t) => relative(process.cwd(), t.file).length));
+  const lines = shown.map(
+    (t) =>
+      `  ${relative(process.cwd(), t.file).padEnd(width)}  ${(t.durationMs / 1000).toFixed(1).padStart(6)} s${t.passed ? '' : '  (failed)'}`,
+  );
+  process.stdout.write(
+    `\nslowest ${shown.length} of ${timings.length} test files (wall time of each file's process; 2 run at once; ` +
+      `whole run ${(wallMs / 1000).toFixed(1)} s):\n${lines.join('\n')}\n`,
+  );
+}
+
 const only = process.argv.slice(2);
 const files = only.length > 0 ? only : testFiles('test').sort();
+const scratch = mkdtempSync(join(tmpdir(), 'hlmm-test-timings-'));
+const timingsFile = join(scratch, 'timings.jsonl');
+const t0 = Date.now();
 const result = spawnSync(
   process.execPath,
-  ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-reporter=spec', ...files],
+  [
+    '--import',
+    'tsx',
+    '--test',
+    '--test-concurrency=2',
+    '--test-reporter=spec',
+    '--test-reporter-destination=stdout',
+    `--test-reporter=${new URL('./test-timings-reporter.mjs', import.meta.url).href}`,
+    `--test-reporter-destination=${timingsFile}`,
+    ...files,
+  ],
   { stdio: 'inherit' },
 );
+printSlowest(readTimings(timingsFile), Date.now() - t0);
+rmSync(scratch, { recursive: true, force: true });
 process.exit(result.status ?? 1);

@@ -4,6 +4,9 @@
  * checked against the bot's own state: its SQLite fills (round trips recomputed here, independently of
  * src/store/round-trips.ts) and its engine (account, risk, orders). Then `hlmm pnl` reads two such bots and a
  * dead URL. The --api-* flags' safety rule is checked at the end.
+ *
+ * The replays loop, so the market keeps moving however long the tests take on a busy machine; the tests wait for
+ * conditions (fills, quoting, market data past a point in bot time), never for a fixed time.
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -17,6 +20,7 @@ import { UserError } from '../src/core/errors.ts';
 import { collectSummaries } from '../src/pnl/run-pnl.ts';
 import type { PnlSnapshot, StoredFill } from '../src/store/records.ts';
 import { monitoringApiSettings, type RunningBot, startTrading } from '../src/trade/run-trade.ts';
+import { settledAfter, until } from './wait.ts';
 
 const USER = 'hlmm';
 const PASSWORD = 'replay-test-password';
@@ -35,7 +39,11 @@ async function startReplayBot(dir: string, botName: string): Promise<RunningBot>
   return startTrading(
     {
       replay: 'data/sample',
+      loop: true,
       speed: 600,
+      // 60 s of bot time is 100 ms of wall time at 600×: a busy machine's event-loop lag is not taken for a quiet
+      // market (the stale-data pull is made to happen on cue, see the last test).
+      staleS: 60,
       params: 'data/sample/params_BTC.json',
       db: join(dir, `${botName}.sqlite`),
       apiPort: await freePort(),
@@ -49,14 +57,6 @@ async function startReplayBot(dir: string, botName: string): Promise<RunningBot>
     },
     { handleSignals: false },
   );
-}
-
-async function until(what: string, cond: () => boolean, timeoutMs = 20_000): Promise<void> {
-  const t0 = Date.now();
-  while (!cond()) {
-    if (Date.now() - t0 > timeoutMs) throw new Error(`timed out waiting for: ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 const basic = `Basic ${Buffer.from(`${USER}:${PASSWORD}`).toString('base64')}`;
@@ -127,8 +127,8 @@ describe('the API of a replayed paper session', () => {
     [alpha, beta] = await Promise.all([startReplayBot(dir, 'alpha'), startReplayBot(dir, 'beta')]);
     const closedTrips = () =>
       alpha.store ? tripsFromFills(alpha.store.allFills('BTC')).filter((t) => t.closeMs !== null).length : 0;
-    await until('two closed round trips on alpha', () => closedTrips() >= 2, 30_000);
-    await until('a fill on beta', () => beta.engine.summary().fills >= 1, 30_000);
+    await until('two closed round trips on alpha', () => closedTrips() >= 2);
+    await until('a fill on beta', () => beta.engine.summary().fills >= 1);
   });
 
   after(async () => {
@@ -140,9 +140,14 @@ describe('the API of a replayed paper session', () => {
     const ping = await fetch(`${alpha.apiUrl}/api/v1/ping`);
     assert.deepEqual(await ping.json(), { status: 'pong' });
     assert.equal((await fetch(`${alpha.apiUrl}/api/v1/profit`)).status, 401);
-    // Quoting now (the bot pulls its quotes by itself in the replay's longer data gaps).
-    await until('quoting', () => alpha.engine.risk().quoting, 10_000);
-    const cfg = await api(alpha, 'show_config');
+    // Quoting now: show_config says running (asked again should the bot pull its quotes between two looks).
+    // biome-ignore lint/suspicious/noExplicitAny: the JSON answer is checked field by field below.
+    let cfg: any;
+    for (let look = 0; look < 100; look++) {
+      await until('quoting', () => alpha.engine.risk().quoting);
+      cfg = await api(alpha, 'show_config');
+      if (cfg.state === 'running') break;
+    }
     const info = alpha.engine.info();
     assert.equal(cfg.api_version, 2.4);
     assert.equal(cfg.dry_run, true);
@@ -158,17 +163,16 @@ describe('the API of a replayed paper session', () => {
   });
 
   it('stop through the API: quoting off, no resting orders; status and count show the open trip', async () => {
-    // The replay has gaps longer than the stale-data limit, during which the bot pulls its quotes by itself; stop
-    // while it quotes (a stop during such a pull is the test at the end).
-    await until('quoting', () => alpha.engine.risk().quoting, 10_000);
+    // Stop while it quotes (a stop while the bot has pulled its quotes by itself is the test at the end).
+    await until('quoting', () => alpha.engine.risk().quoting);
     assert.deepEqual(await api(alpha, 'stop', 'POST'), { status: 'stopping trader ...' });
-    await until('orders cancelled', () => alpha.engine.openOrders().length === 0, 5_000);
+    await until('orders cancelled', () => alpha.engine.openOrders().length === 0);
     assert.equal(alpha.engine.risk().quoting, false);
     assert.equal(alpha.engine.risk().stoppedByUser, true);
     assert.equal((await api(alpha, 'show_config')).state, 'stopped');
     assert.deepEqual(await api(alpha, 'stop', 'POST'), { status: 'already stopped' });
-    // Fills still in flight (latency) land within a few hundred ms; then nothing changes but the mid.
-    await new Promise((r) => setTimeout(r, 500));
+    // Fills still in flight (latency) land once the market has moved on a little; then nothing changes but the mid.
+    await settledAfter(alpha.engine, 1_000, 'in-flight fills landed');
     const fills = alpha.store?.allFills('BTC') ?? [];
     tripsAtStop = tripsFromFills(fills);
     const pos = alpha.engine.account().positionBase;
@@ -198,12 +202,13 @@ describe('the API of a replayed paper session', () => {
   });
 
   it('forceexit flattens; profit, trades, performance, balance and daily agree with the store and engine', async () => {
-    // Flatten is an IOC at the touch: in a fast replay the touch can move before it arrives, so retry a few times.
+    // Flatten is an IOC at the touch: in a fast replay the touch can move before it arrives, so retry (each
+    // attempt once the previous IOC has landed, filled or not, so two never overlap).
     const isFlat = () => Math.abs(alpha.engine.account().positionBase) < 1e-12;
-    for (let attempt = 0; attempt < 5 && !isFlat(); attempt++) {
+    for (let attempt = 0; attempt < 20 && !isFlat(); attempt++) {
       const exit = await api(alpha, 'forceexit', 'POST', { tradeid: 'all' });
       assert.match(exit.result, /^Created exit order for trade \d+\.$/);
-      await until('flat', isFlat, 1_500).catch(() => {});
+      await settledAfter(alpha.engine, 1_000, 'the exit order landed');
     }
     assert.ok(isFlat(), 'flat after forceexit');
     // The flattening fill reaches the store right after the engine books it.
@@ -213,7 +218,6 @@ describe('the API of a replayed paper session', () => {
         Math.abs(
           (alpha.store?.allFills('BTC') ?? []).reduce((q, f) => q + (f.side === 'buy' ? f.sz : -f.sz), 0),
         ) < 1e-9,
-      3_000,
     );
     const fills = alpha.store?.allFills('BTC') ?? [];
     const trips = tripsFromFills(fills);
@@ -291,16 +295,35 @@ describe('the API of a replayed paper session', () => {
 
   it('/daily buckets the replayed trades by the bot clock (the replay day), not the wall clock', async () => {
     const trips = tripsFromFills(alpha.store?.allFills('BTC') ?? []);
-    const daily = await api(alpha, 'daily?timescale=1');
-    // Today is the bot clock's UTC day (September 2025 in this replay): the round trips closed on it.
-    const DAY_MS = 86_400_000;
-    const today = Math.floor(alpha.engine.nowMs() / DAY_MS) * DAY_MS;
-    const closedToday = trips.filter(
-      (t) => t.closeMs !== null && t.closeMs >= today && t.closeMs < today + DAY_MS,
-    );
+    const closed = trips.filter((t) => t.closeMs !== null);
+    assert.ok(closed.length > 0, 'the replay closed round trips (bot clock)');
+    const dayOf = (ms: number) => Math.floor(ms / DAY_MS) * DAY_MS;
+    // The replay skips its data's 23-hour holes, so the bot clock's day changes every few wall seconds: ask for
+    // every day from the first closed trip to the bot's today, and again if its day changed during the request.
+    // biome-ignore lint/suspicious/noExplicitAny: the JSON answer is checked field by field below.
+    let daily: any;
+    let today: number;
+    for (;;) {
+      today = dayOf(alpha.engine.nowMs());
+      const days = (today - dayOf(closed[0].closeMs as number)) / DAY_MS + 1;
+      assert.ok(days >= 1 && days <= 365, `${days} days of replay`);
+      daily = await api(alpha, `daily?timescale=${days}`);
+      if (dayOf(alpha.engine.nowMs()) === today) break;
+    }
+    // Today is the bot clock's UTC day (September 2025 and on in this replay), not the wall clock's.
     assert.equal(daily.data[0].date, new Date(today).toISOString().slice(0, 10));
-    assert.ok(closedToday.length > 0, 'the replay closed round trips today (bot clock)');
-    assert.equal(daily.data[0].trade_count, closedToday.length);
+    assert.notEqual(daily.data[0].date, new Date().toISOString().slice(0, 10));
+    // Each day, newest first, counts the round trips closed on it by the bot clock, and every one is counted.
+    for (let i = 0; i < daily.data.length; i++) {
+      const dayStart = today - i * DAY_MS;
+      const closedThatDay = closed.filter(
+        (t) => (t.closeMs as number) >= dayStart && (t.closeMs as number) < dayStart + DAY_MS,
+      );
+      assert.equal(daily.data[i].date, new Date(dayStart).toISOString().slice(0, 10));
+      assert.equal(daily.data[i].trade_count, closedThatDay.length, daily.data[i].date);
+    }
+    const counted = daily.data.reduce((n: number, d: { trade_count: number }) => n + d.trade_count, 0);
+    assert.equal(counted, closed.length);
   });
 
   it('hlmm endpoints: quotes, orders, inventory, account, params, fills, equity and risk match the engine', async () => {
@@ -354,7 +377,7 @@ describe('the API of a replayed paper session', () => {
         { url: beta.apiUrl as string, name: 'beta', user: USER, password: PASSWORD },
         { url: dead, name: 'gone' },
       ],
-      3000,
+      30_000,
       now,
     );
     const [a, b, d] = rows;
@@ -387,12 +410,12 @@ describe('the API of a replayed paper session', () => {
           '--user',
           USER,
           '--timeout',
-          '5',
+          '30',
         ],
         {
           encoding: 'utf8',
           env: { ...process.env, NO_COLOR: '1', HLMM_API_PASSWORD: PASSWORD },
-          timeout: 30_000,
+          timeout: 120_000,
         },
         (err, stdout, stderr) =>
           resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
@@ -408,14 +431,23 @@ describe('the API of a replayed paper session', () => {
   });
 
   it('a stop while the bot has pulled its quotes by itself (stale data) still stops it for good', async () => {
-    await until(
-      'beta pulled its quotes by itself',
-      () => !beta.engine.risk().quoting && !beta.engine.risk().stoppedByUser,
-      15_000,
-    );
+    const faults = (beta.fake as NonNullable<RunningBot['fake']>).faults;
+    const pulledByItself = () => !beta.engine.risk().quoting && !beta.engine.risk().stoppedByUser;
+    // The market goes quiet on cue (like the recording's holes, which the bot may or may not catch between two
+    // timer ticks at 600×): its clock runs on, the data turns stale and the bot pulls its quotes by itself. A
+    // silence of 2 s (under the feed's 5 s stall timeout) is asked for again until that shows.
+    for (let attempt = 0; attempt < 20 && !pulledByItself(); attempt++) {
+      faults.silence(2);
+      await until('beta pulled its quotes or the silence ended', () => pulledByItself() || !faults.silent);
+    }
+    assert.ok(pulledByItself(), 'beta pulled its quotes by itself');
     await api(beta, 'stop', 'POST');
     assert.equal(beta.engine.risk().stoppedByUser, true, 'the operator stop is recorded');
-    await new Promise((r) => setTimeout(r, 1000));
+    // The market comes back and moves on for a minute of bot time: the data is fresh again, the bot stays stopped.
+    await until('the silence over', () => !faults.silent);
+    await until('fresh market data again', () => !beta.engine.risk().staleData);
+    await settledAfter(beta.engine, 60_000, 'a minute of market after the stop');
+    assert.equal(beta.engine.risk().stoppedByUser, true);
     assert.equal(beta.engine.risk().quoting, false);
     assert.equal(beta.engine.openOrders().length, 0);
   });

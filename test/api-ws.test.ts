@@ -3,6 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import WebSocket from 'ws';
 import type { FillView } from '../src/engine/bot-view.ts';
 import { quotesAt, startTestServer, type TestServer } from './api-bot-double.ts';
+import { until, WAIT_BUDGET_MS } from './wait.ts';
 
 /** A WebSocket client that keeps every message and lets the test wait for one. */
 class Client {
@@ -27,7 +28,17 @@ class Client {
       });
     });
   }
-  async waitFor(pred: (m: Record<string, unknown>) => boolean, what: string, timeoutMs = 3000) {
+  /**
+   * Subscribes to message types and resolves once the server has applied it: it answers messages in order, so
+   * the reply to a `whitelist` request sent next proves the subscription is in place (that reply is then dropped).
+   */
+  async subscribe(types: string[]) {
+    this.ws.send(JSON.stringify({ type: 'subscribe', data: types }));
+    this.ws.send(JSON.stringify({ type: 'whitelist' }));
+    const reply = await this.waitFor((m) => m.type === 'whitelist', 'whitelist reply');
+    this.messages.splice(this.messages.indexOf(reply), 1);
+  }
+  async waitFor(pred: (m: Record<string, unknown>) => boolean, what: string, timeoutMs = WAIT_BUDGET_MS) {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const found = this.messages.find(pred);
@@ -91,8 +102,7 @@ describe('WebSockets', () => {
 
   it('message ws: entry_fill, exit_fill (a crossing fill sends both) and status, in Freqtrade shapes', async () => {
     const c = await Client.open(`${wsBase}/api/v1/message/ws?token=${token}`);
-    c.ws.send(JSON.stringify({ type: 'subscribe', data: ['status', 'entry_fill', 'exit_fill'] }));
-    await new Promise((r) => setTimeout(r, 50));
+    await c.subscribe(['status', 'entry_fill', 'exit_fill']);
     const T = 1_750_000_000_000;
     // Fill 1 opens a long; stored before it is announced.
     const f1 = fill(1, 'buy', 100_000, 0.01, 0.1, T);
@@ -139,8 +149,7 @@ describe('WebSockets', () => {
 
   it('message ws: sends only the subscribed types', async () => {
     const c = await Client.open(`${wsBase}/api/v1/message/ws?token=${token}`);
-    c.ws.send(JSON.stringify({ type: 'subscribe', data: ['status'] }));
-    await new Promise((r) => setTimeout(r, 50));
+    await c.subscribe(['status']);
     s.view.emit({ type: 'fill', fill: fill(10, 'buy', 100_000, 0.01, 0, Date.now()), positionBase: -0.01 });
     await fetch(`${s.server.url}/api/v1/stop`, { method: 'POST', headers: { authorization: s.basic } });
     await c.waitFor((m) => m.type === 'status', 'status');
@@ -154,9 +163,7 @@ describe('WebSockets', () => {
 
   it('dashboard ws: a snapshot first, then every bot event; unsubscribes on close', async () => {
     // Sockets of earlier tests close asynchronously: start from none.
-    for (const end = Date.now() + 2000; s.view.listenerCount > 0 && Date.now() < end; ) {
-      await new Promise((r) => setTimeout(r, 20));
-    }
+    await until('no listeners left from earlier tests', () => s.view.listenerCount === 0);
     const before = s.view.listenerCount;
     assert.equal(before, 0);
     const c = await Client.open(`${wsBase}/api/v1/hlmm/ws?token=${token}`);
@@ -170,9 +177,7 @@ describe('WebSockets', () => {
     assert.deepEqual((q.quotes as { bid: unknown }).bid, { side: 'buy', px: 100_005, sz: 0.001 });
     assert.equal(s.view.listenerCount, before + 1);
     c.close();
-    const deadline = Date.now() + 2000;
-    while (s.view.listenerCount !== before && Date.now() < deadline)
-      await new Promise((r) => setTimeout(r, 20));
+    await until('the closed socket unsubscribed', () => s.view.listenerCount === before);
     assert.equal(s.view.listenerCount, before);
   });
 });

@@ -1,7 +1,8 @@
 /**
  * The collector against the fake exchange (in-process, port 0), replaying the bundled real BTC sample:
  * exactly-once trades across a forced disconnect, a silent stall and a resubscribe replay; SIGTERM to a child
- * `./bin/hlmm collect` loses nothing received; junk frames survived and counted.
+ * `./bin/hlmm collect` loses nothing received; junk frames survived and counted. The replays loop, so data keeps
+ * coming however slowly the machine runs, and every step waits for what it needs (never a fixed time).
  */
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
@@ -14,11 +15,10 @@ import type { TradePrint } from '../src/core/market.ts';
 import { readMarket } from '../src/data/market-stream.ts';
 import { parseServerMessage } from '../src/exchange/hyperliquid/ws-messages.ts';
 import { startFakeExchange } from '../src/fake-exchange/server.ts';
+import { until } from './wait.ts';
 
 const SAMPLE = new URL('../data/sample', import.meta.url).pathname;
 const ROOT = new URL('..', import.meta.url).pathname;
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
 async function recorded(dir: string) {
   const trades: TradePrint[] = [];
   let bbo = 0;
@@ -33,19 +33,45 @@ async function recorded(dir: string) {
   return { trades, bbo, books };
 }
 
-async function waitFor(what: string, check: () => boolean, timeoutMs = 10_000) {
-  const until = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await sleep(20);
+const waitFor = (what: string, check: () => boolean) => until(what, check);
+
+/** Trade ids of each `trades` frame in `frames` (wire JSON), one comma-separated list per frame. */
+function tradeFrameTids(frames: string[]): string[] {
+  return frames.flatMap((frame) => {
+    const msg = parseServerMessage(frame, 0);
+    return msg.channel === 'trades' ? [msg.trades.map((t) => t.tid).join(',')] : [];
+  });
+}
+
+/** Distinct trade ids and BBO updates (a repeat of the previous BBO frame is not one) in the frames sent. */
+function sentCounts(sent: string[]): { tids: Set<number>; bbo: number } {
+  const tids = new Set<number>();
+  let bbo = 0;
+  let lastBbo = '';
+  for (const frame of sent) {
+    const msg = parseServerMessage(frame, 0);
+    if (msg.channel === 'trades') for (const t of msg.trades) tids.add(t.tid);
+    if (msg.channel === 'bbo' && frame !== lastBbo) {
+      bbo++;
+      lastBbo = frame;
+    }
   }
+  return { tids, bbo };
 }
 
 test('every trade recorded exactly once across a disconnect, a silent stall and a resubscribe replay', async () => {
-  const exchange = await startFakeExchange({ dataDir: SAMPLE, symbols: ['BTC'], speed: 1500 });
+  const tapped: string[] = []; // every frame the exchange sent
+  const exchange = await startFakeExchange({
+    dataDir: SAMPLE,
+    symbols: ['BTC'],
+    speed: 1500,
+    loop: true,
+    tap: (frame) => tapped.push(frame),
+  });
   const out = mkdtempSync(join(tmpdir(), 'hlmm-collect-'));
   let report: CollectorReport;
   const received: number[] = []; // every trade id the collector received, repeats included
+  const receivedFrames: string[] = []; // the trade ids of each trades frame received, in order
   const collector = startCollector({
     symbols: ['BTC'],
     outDir: out,
@@ -54,21 +80,32 @@ test('every trade recorded exactly once across a disconnect, a silent stall and 
     pingIntervalS: 0.2,
     backoff: { initialMs: 50, maxMs: 400, jitter: 0.2 },
     onFrame: (msg) => {
-      if (msg.channel === 'trades') for (const t of msg.trades) received.push(t.tid);
+      if (msg.channel === 'trades') {
+        for (const t of msg.trades) received.push(t.tid);
+        receivedFrames.push(msg.trades.map((t) => t.tid).join(','));
+      }
     },
   });
   try {
     await waitFor('first trades', () => received.length > 50);
     exchange.faults.drop(); // 1. the connection dies (code 1006)
     await waitFor('reconnect', () => collector.session.stats.reconnects >= 1);
-    await sleep(400);
+    const afterReconnect = received.length;
+    await waitFor('data after the reconnect', () => received.length > afterReconnect + 20);
     exchange.faults.silence(1.0); // 2. the feed goes silent, the socket stays open
     await waitFor('watchdog', () => collector.session.stats.stalls >= 1);
-    await sleep(1_200);
+    await waitFor('the silence over', () => !exchange.faults.silent);
     const before = received.length;
     await waitFor('data after the stall', () => received.length > before + 20);
+    const sentBefore = tapped.length;
+    const receivedBefore = receivedFrames.length;
     exchange.faults.replayTrades(); // 3. recent trades sent again, as on a resubscription
-    await sleep(300);
+    const replayed = tradeFrameTids(tapped.slice(sentBefore));
+    assert.ok(replayed.length > 0, 'recent trades were sent again');
+    await waitFor('the replayed trades received', () => {
+      const since = new Set(receivedFrames.slice(receivedBefore));
+      return replayed.every((tids) => since.has(tids));
+    });
   } finally {
     report = await collector.stop();
     await exchange.close();
@@ -86,12 +123,19 @@ test('every trade recorded exactly once across a disconnect, a silent stall and 
   assert.ok(report.gaps >= 2);
   assert.equal(report.malformed, 0);
   assert.ok(onDisk.bbo > 100 && onDisk.books > 10);
-  // the recorded trades are the sample's own: first tid of the sample file
-  assert.equal(onDisk.trades[0].tid, 1_016_962_236_537_855);
+  // The recorded trades are the sample's own (a collector that connects late starts with the 30 recent trades
+  // the exchange re-sends on subscribe, so not necessarily with the file's first); later passes of the loop carry
+  // fresh ids from 2^52 up.
+  const sample = await recorded(SAMPLE);
+  assert.equal(sample.trades[0].tid, 1_016_962_236_537_855); // the sample file's first trade
+  const sampleTids = new Set(sample.trades.map((t) => t.tid));
+  assert.ok(sampleTids.has(onDisk.trades[0].tid), `first recorded tid ${onDisk.trades[0].tid}`);
+  for (const tid of diskTids)
+    assert.ok(sampleTids.has(tid) || tid >= 2 ** 52, `tid ${tid} is not the sample's`);
 });
 
 test('junk frames are survived and counted; recording goes on', async () => {
-  const exchange = await startFakeExchange({ dataDir: SAMPLE, symbols: ['BTC'], speed: 1500 });
+  const exchange = await startFakeExchange({ dataDir: SAMPLE, symbols: ['BTC'], speed: 1500, loop: true });
   const out = mkdtempSync(join(tmpdir(), 'hlmm-collect-'));
   const collector = startCollector({ symbols: ['BTC'], outDir: out, wsUrl: exchange.wsUrl });
   let report: CollectorReport;
@@ -119,6 +163,7 @@ test('SIGTERM to a child `hlmm collect` loses nothing already received and exits
     dataDir: SAMPLE,
     symbols: ['BTC'],
     speed: 1500,
+    loop: true,
     tap: (frame) => sent.push(frame),
   });
   const out = mkdtempSync(join(tmpdir(), 'hlmm-collect-'));
@@ -135,6 +180,9 @@ test('SIGTERM to a child `hlmm collect` loses nothing already received and exits
       exchange.wsUrl,
       '--flush-interval-s',
       '5',
+      // A summary line (what it has recorded so far) every 0.2 s: the test waits on it, not on the clock.
+      '--summary-interval-s',
+      '0.2',
     ],
     { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
   );
@@ -146,26 +194,22 @@ test('SIGTERM to a child `hlmm collect` loses nothing already received and exits
       'trades sent to the child',
       () => sent.filter((f) => f.includes('"channel":"trades"')).length > 30,
     );
-    // Stop sending, let in-flight frames land, then SIGTERM well inside the 5 s flush interval.
+    // Stop sending, wait until the child says it has recorded every frame sent, then SIGTERM (mostly inside the
+    // 5 s flush interval, so the exit path writes what is still buffered).
     exchange.faults.silence(60);
-    await sleep(300);
+    const { tids, bbo } = sentCounts(sent);
+    const line = `BTC bbo ${bbo} (`;
+    const trades = new RegExp(`\\) trades ${tids.size} \\(`);
+    await waitFor('the child recorded every frame sent', () =>
+      stderr.split('\n').some((l) => l.includes(line) && trades.test(l)),
+    );
     child.kill('SIGTERM');
     assert.equal(await exited, 0, stderr);
   } finally {
     child.kill('SIGKILL');
     await exchange.close();
   }
-  const sentTids = new Set<number>();
-  let bboSent = 0;
-  let lastBbo = '';
-  for (const frame of sent) {
-    const msg = parseServerMessage(frame, 0);
-    if (msg.channel === 'trades') for (const t of msg.trades) sentTids.add(t.tid);
-    if (msg.channel === 'bbo' && frame !== lastBbo) {
-      bboSent++;
-      lastBbo = frame;
-    }
-  }
+  const { tids: sentTids, bbo: bboSent } = sentCounts(sent);
   const onDisk = await recorded(out);
   assert.deepEqual(new Set(onDisk.trades.map((t) => t.tid)), sentTids);
   assert.equal(onDisk.trades.length, sentTids.size);

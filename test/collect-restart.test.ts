@@ -13,18 +13,12 @@ import { startCollector } from '../src/collect/collector.ts';
 import { readTrades } from '../src/data/reader.ts';
 import { MarketDataWriter } from '../src/data/writer.ts';
 import { startFakeExchange } from '../src/fake-exchange/server.ts';
+import { until } from './wait.ts';
 
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 const TRADES = 60;
 const T0_MS = Date.UTC(2025, 8, 1);
 
-async function waitFor(what: string, check: () => boolean, timeoutMs = 15_000) {
-  const until = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await sleep(20);
-  }
-}
+const waitFor = (what: string, check: () => boolean) => until(what, check);
 
 /** One BBO and one trade per exchange second; trade ids unordered, as Hyperliquid's are. */
 async function writeMarket(dir: string): Promise<number[]> {

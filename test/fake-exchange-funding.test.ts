@@ -8,6 +8,7 @@ import { InfoClient } from '../src/exchange/hyperliquid/info-client.ts';
 import { fundingPaymentUsdc, hourBoundariesBetween, rateWire } from '../src/fake-exchange/funding.ts';
 import { startFakeExchange } from '../src/fake-exchange/server.ts';
 import { fundingRateOf } from '../src/trade/funding.ts';
+import { until } from './wait.ts';
 
 const H = 1_756_771_200_000;
 const USER = '0x00000000000000000000000000000000000000aa';
@@ -32,9 +33,7 @@ test('a short receives funding at the hour; /info and the userFundings channel s
   });
   try {
     fake.trading.accounts.get(USER)!.fill('BTC', false, 109_000, 0.01, 0, 40);
-    const t0 = Date.now();
-    while (fake.funding.counters.payments < 1 && Date.now() - t0 < 10_000)
-      await new Promise((r) => setTimeout(r, 20));
+    await until('the first funding payment', () => fake.funding.counters.payments >= 1);
     // −(−0.01) × 109 221.5 × 0.0001 = +0.1092215 → 0.109222 USDC (micro-USDC).
     assert.equal(fake.trading.accounts.get(USER)!.usdc, 1000 + 0.109222);
     const info = new InfoClient({
@@ -80,8 +79,7 @@ test('a short receives funding at the hour; /info and the userFundings channel s
     }[] = [];
     ws.on('message', (m) => frames.push(JSON.parse(String(m))));
     ws.send(JSON.stringify({ method: 'subscribe', subscription: { type: 'userFundings', user: USER } }));
-    while (!frames.some((f) => f.channel === 'userFundings') && Date.now() - t0 < 10_000)
-      await new Promise((r) => setTimeout(r, 20));
+    await until('the userFundings snapshot', () => frames.some((f) => f.channel === 'userFundings'));
     const snap = frames.find((f) => f.channel === 'userFundings')!;
     assert.equal(snap.data.isSnapshot, true);
     assert.deepEqual(

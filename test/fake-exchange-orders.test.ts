@@ -13,12 +13,13 @@ import { InfoClient } from '../src/exchange/hyperliquid/info-client.ts';
 import { Wallet } from '../src/exchange/hyperliquid/wallet.ts';
 import { applyFillToPosition } from '../src/fake-exchange/accounts.ts';
 import { type FakeExchange, startFakeExchange, type TradingOptions } from '../src/fake-exchange/server.ts';
+import { WAIT_BUDGET_MS } from './wait.ts';
 
 const VECTOR_KEY = '0x0123456789012345678901234567890123456789012345678901234567890123';
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 const T0 = 1_756_707_600_000; // Sept 2025, like the bundled sample
 
-async function until(check: () => boolean, ms = 10_000, what = 'condition') {
+async function until(check: () => boolean, ms = WAIT_BUDGET_MS, what = 'condition') {
   const end = Date.now() + ms;
   while (!check()) {
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
@@ -74,7 +75,7 @@ async function harness(dir: string, speed = 1, trading: TradingOptions = {}): Pr
   // The bot's clock follows the replayed exchange time, so its nonces do too.
   const client = new ExchangeClient({ transport, wallet, isMainnet: false, now: () => ex.trading.nowMs() });
   const info = new InfoClient({ transport, accountAddress: wallet.address });
-  await until(() => ex.markets.get('BTC')?.bbo != null, 5_000, 'first bbo');
+  await until(() => ex.markets.get('BTC')?.bbo != null, WAIT_BUDGET_MS, 'first bbo');
   return { ex, wallet, client, info, transport };
 }
 
@@ -353,8 +354,11 @@ describe('order entry end to end (signed requests, replayed fills)', () => {
     }
   });
 
-  test('scheduleCancel: refused under 5 s; fires after its lead in WALL time even at replay speed 20', async () => {
-    const h = await harness(dir, 20);
+  test('scheduleCancel: refused under 5 s; fires after its lead in WALL time even at replay speed 4', async () => {
+    // Speed 4, lead 10 s: the request is still accepted (lead ≥ 5 s on arrival) if it takes up to 1.25 s to get
+    // there on a busy machine; fired in exchange time it would come after 2.5 wall s, in wall time after ~10.
+    const speed = 4;
+    const h = await harness(dir, speed);
     const ws = await wsClient(h.ex.wsUrl);
     try {
       ws.send({ method: 'subscribe', subscription: { type: 'orderUpdates', user: h.wallet.address } });
@@ -364,18 +368,40 @@ describe('order entry end to end (signed requests, replayed fills)', () => {
         assert.equal(e.reason, 'Scheduled cancel time too early, must be at least 5 seconds from now.');
         return true;
       });
-      // The bot arms "exchange now + 9 s" (its clock follows the replay); then it "dies" (sends nothing more).
+      // The bot arms "exchange now + 10 s" (its clock follows the replay); then it "dies" (sends nothing more).
+      const LEAD_MS = 10_000;
       const armedWall = Date.now();
       const armedExchange = h.ex.trading.nowMs();
-      await h.client.scheduleCancel(armedExchange + 9_000);
-      await sleep(1_000);
-      // 20 s of exchange time later (past the 9 s lead), but only 1 s of real time: the orders must still be there.
-      assert.ok(h.ex.trading.nowMs() - armedExchange > 9_000);
-      assert.equal((await h.info.openOrders()).length, 2);
-      await until(() => h.ex.trading.openOrdersOf(h.wallet.address).length === 0, 10_000, 'scheduled cancel');
-      const elapsed = Date.now() - armedWall;
-      // The lead is judged on arrival: at speed 20 each wall ms in transit costs 20 exchange ms of it.
-      assert.ok(elapsed >= 4_000 && elapsed < 10_000, `fired after ${elapsed} ms`);
+      await h.client.scheduleCancel(armedExchange + LEAD_MS);
+      const answeredWall = Date.now();
+      const answeredExchange = h.ex.trading.nowMs();
+      // The lead is judged on arrival (at speed 4 each wall ms in transit costs 4 exchange ms of it) and then
+      // runs on the WALL clock: the deadline is the arrival's wall time plus what was left of the lead.
+      const deadline = h.ex.trading.scheduledCancelAt(h.wallet.address);
+      assert.ok(deadline !== undefined, 'armed');
+      assert.ok(
+        deadline >= armedWall + LEAD_MS - (answeredExchange - armedExchange) &&
+          deadline <= answeredWall + LEAD_MS,
+        `deadline ${deadline - armedWall} ms after arming`,
+      );
+      // Past the lead in exchange time but (on any machine that got here in time) not in wall time: still there.
+      await until(
+        () => h.ex.trading.nowMs() - armedExchange > LEAD_MS,
+        WAIT_BUDGET_MS,
+        'the lead in exchange time',
+      );
+      const checkedWall = Date.now();
+      const stillOpen = h.ex.trading.openOrdersOf(h.wallet.address).length;
+      if (checkedWall < deadline) assert.equal(stillOpen, 2);
+      // Over /info too, when the answer came back before the deadline (so it was made before it).
+      const openOverInfo = (await h.info.openOrders()).length;
+      if (Date.now() < deadline) assert.equal(openOverInfo, 2);
+      await until(
+        () => h.ex.trading.openOrdersOf(h.wallet.address).length === 0,
+        WAIT_BUDGET_MS,
+        'scheduled cancel',
+      );
+      assert.ok(Date.now() >= deadline, 'not fired before its wall-clock deadline');
       await until(() =>
         ws.frames.some((f) => f.channel === 'orderUpdates' && f.data[0].status === 'scheduledCancel'),
       );

@@ -9,6 +9,7 @@ import { channelFrame } from '../src/exchange/hyperliquid/ws-messages.ts';
 import { CoinMarket } from '../src/fake-exchange/coin-market.ts';
 import { ReplayClock } from '../src/fake-exchange/replay-clock.ts';
 import { startFakeExchange } from '../src/fake-exchange/server.ts';
+import { WAIT_BUDGET_MS } from './wait.ts';
 
 const SAMPLE = new URL('../data/sample', import.meta.url).pathname;
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -25,7 +26,7 @@ async function client(url: string) {
   return { ws, frames, send: (o: unknown) => ws.send(JSON.stringify(o)) };
 }
 
-async function until(check: () => boolean, ms = 5_000) {
+async function until(check: () => boolean, ms = WAIT_BUDGET_MS) {
   const end = Date.now() + ms;
   while (!check()) {
     if (Date.now() > end) throw new Error('timed out');
@@ -163,11 +164,23 @@ test('HTTP faults: silence swallows everything (pongs too), drop closes every so
   const ex = await startFakeExchange({ dataDir: SAMPLE, symbols: ['BTC'], speed: 1000 });
   const c = await client(ex.wsUrl);
   try {
-    assert.equal((await post(`${ex.url}/fault`, { type: 'silence', seconds: 0.4 })).status, 200);
-    c.send({ method: 'ping' });
-    await sleep(200);
+    // A ping while silent gets no pong (the server counts it swallowed). On a machine so busy that the silence
+    // ended before the ping was read, the pong comes back: ask again with a longer silence.
+    let swallowed = false;
+    for (let seconds = 0.4; !swallowed && seconds < 100; seconds *= 2) {
+      c.frames.splice(0);
+      const suppressed = ex.faults.counters.framesSuppressed;
+      assert.equal((await post(`${ex.url}/fault`, { type: 'silence', seconds })).status, 200);
+      c.send({ method: 'ping' });
+      await until(
+        () => ex.faults.counters.framesSuppressed > suppressed || c.frames.some((f) => f.channel === 'pong'),
+      );
+      swallowed = ex.faults.counters.framesSuppressed > suppressed;
+      if (!swallowed) await until(() => !ex.faults.silent);
+    }
+    assert.ok(swallowed, 'the pong was swallowed');
     assert.equal(c.frames.length, 0);
-    await sleep(300);
+    await until(() => !ex.faults.silent);
     c.send({ method: 'ping' });
     await until(() => c.frames.some((f) => f.channel === 'pong'));
     const closed = new Promise<number>((resolve) => c.ws.once('close', (code) => resolve(code)));

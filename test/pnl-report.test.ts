@@ -112,7 +112,8 @@ describe('hlmm pnl against two running API servers and a dead URL', () => {
         { url: dead, name: 'gone' },
         { url: beta.server.url, user: TEST_USER, password: 'wrong', name: 'beta-badpw' },
       ],
-      2000,
+      // A generous per-bot budget: the servers are in this process, but the machine may be busy.
+      30_000,
       NOW,
     );
     const [a, b, d, w] = rows;
@@ -205,10 +206,10 @@ describe('hlmm pnl against two running API servers and a dead URL', () => {
           '--password',
           TEST_PASSWORD,
           '--timeout',
-          '3',
+          '30',
           '--json',
         ],
-        { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' }, timeout: 30_000 },
+        { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' }, timeout: 120_000 },
         (err, stdout, stderr) =>
           resolve({ status: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
       );
@@ -231,7 +232,7 @@ describe('hlmm pnl against two running API servers and a dead URL', () => {
   it('`hlmm pnl` without --bots is a one-sentence error, exit 2', () => {
     const res = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'pnl'], {
       encoding: 'utf8',
-      timeout: 30_000,
+      timeout: 120_000,
     });
     assert.equal(res.status, 2);
     assert.equal(res.stderr.trim(), 'hlmm: give --bots URL[,URL…] or --bots-file FILE.');

@@ -10,6 +10,7 @@ import { startFakeExchange } from '../src/fake-exchange/server.ts';
 import type { OrderAction } from '../src/sim/orders.ts';
 import { startTrading } from '../src/trade/run-trade.ts';
 import { bbo, engineFor } from './trade-funding-double.ts';
+import { until } from './wait.ts';
 
 const H = 1_756_771_200_000;
 
@@ -79,14 +80,11 @@ test('live on the fake exchange: flatten sends a reduce-only IOC at the touch an
       },
       { handleSignals: false },
     );
-    const t0 = Date.now();
-    while (bot.engine.account().bbo === null && Date.now() - t0 < 10_000)
-      await new Promise((r) => setTimeout(r, 20));
+    await until('a first BBO', () => bot.engine.account().bbo !== null);
     assert.equal(bot.engine.account().positionBase, -0.002);
     const ask = bot.engine.account().bbo!.askPx;
     await bot.engine.flatten();
-    while (bot.engine.account().positionBase !== 0 && Date.now() - t0 < 10_000)
-      await new Promise((r) => setTimeout(r, 20));
+    await until('flat', () => bot.engine.account().positionBase === 0);
     assert.equal(fake.trading.accounts.get(address)!.szi('BTC'), 0);
     assert.equal(bot.engine.account().positionBase, 0);
     const order = [...fake.trading.orders.values()].find((o) => o.user === address)!;

@@ -15,17 +15,10 @@ import { openStore } from '../src/store/trade-store.ts';
 import { fundingPaymentQuote, hourBoundariesBetween, PaperFunding } from '../src/trade/funding.ts';
 import { startTrading } from '../src/trade/run-trade.ts';
 import { bbo, engineFor } from './trade-funding-double.ts';
+import { until } from './wait.ts';
 
 const HOUR = 3_600_000;
 const H = 1_756_771_200_000; // 2025-09-02T00:00Z: the bundled BTC sample has quotes just before and after it
-
-async function until(what: string, cond: () => boolean, timeoutMs = 20_000): Promise<void> {
-  const t0 = Date.now();
-  while (!cond()) {
-    if (Date.now() - t0 > timeoutMs) throw new Error(`timed out waiting for: ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 test('payment = −position × price × rate: longs pay when the rate is positive; hour boundaries', () => {
   assert.ok(Math.abs(fundingPaymentQuote(0.01, 100_000, 0.0000125) - -0.0125) < 1e-15);

@@ -16,16 +16,9 @@ import { Wallet } from '../src/exchange/hyperliquid/wallet.ts';
 import { startFakeExchange } from '../src/fake-exchange/server.ts';
 import { openStore } from '../src/store/trade-store.ts';
 import { startTrading } from '../src/trade/run-trade.ts';
+import { until } from './wait.ts';
 
 const PARAMS = 'data/sample/params_BTC.json';
-
-async function until(what: string, cond: () => boolean, timeoutMs = 30_000): Promise<void> {
-  const t0 = Date.now();
-  while (!cond()) {
-    if (Date.now() - t0 > timeoutMs) throw new Error(`timed out waiting for: ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 function newKey(): { key: string; address: string } {
   const key = `0x${randomBytes(32).toString('hex')}`;
@@ -61,9 +54,27 @@ test('live on a replay: signed ALO orders with cloids, re-priced; a rate limit b
   const dir = mkdtempSync(join(tmpdir(), 'hlmm-live-'));
   const { key, address } = newKey();
   process.env.HLMM_PRIVATE_KEY = key;
+  // Every POST /exchange the bot sends (its transport takes this process's fetch when it starts): when it went
+  // out, when its answer came back (wall ms) and whether that answer was the address rate limit.
+  const exchangeSends: { sentMs: number; answeredMs?: number; rateLimited: boolean }[] = [];
+  const realFetch = globalThis.fetch;
+  globalThis.fetch = async (input: string | URL | Request, init?: RequestInit) => {
+    const url = input instanceof Request ? input.url : String(input);
+    if (!url.endsWith('/exchange')) return realFetch(input, init);
+    const sent: { sentMs: number; answeredMs?: number; rateLimited: boolean } = {
+      sentMs: Date.now(),
+      rateLimited: false,
+    };
+    exchangeSends.push(sent);
+    const res = await realFetch(input, init);
+    sent.rateLimited = /too many (cumulative )?requests|rate limit/i.test(await res.clone().text());
+    sent.answeredMs = Date.now();
+    return res;
+  };
   const bot = await startTrading(
     {
       replay: 'data/sample',
+      loop: true,
       live: true,
       speed: 200,
       params: PARAMS,
@@ -73,7 +84,9 @@ test('live on a replay: signed ALO orders with cloids, re-priced; a rate limit b
       logFile: join(dir, 'bot.jsonl'),
     },
     { handleSignals: false },
-  );
+  ).finally(() => {
+    globalThis.fetch = realFetch;
+  });
   assert.equal(process.env.HLMM_PRIVATE_KEY, undefined, 'the key is removed from the environment once read');
   const fake = bot.fake;
   assert.ok(fake);
@@ -93,21 +106,27 @@ test('live on a replay: signed ALO orders with cloids, re-priced; a rate limit b
       () => bot.engine.openOrders().length === fake.trading.openOrdersOf(address).length,
     );
 
+    // The next /exchange request is refused; once the bot has noticed (risk event), it sends nothing for its 10 s
+    // cool-down (one request per 10 s past the address cap), which began after the refused answer came back.
     fake.limits.force('address', 1);
     const store = openStore(join(dir, 'bot.sqlite'));
     try {
-      await until(
-        'rate limit noticed',
-        () => store.riskEvents({ limit: 50 }).some((e) => e.kind === 'rate_limit'),
-        20_000,
+      await until('rate limit noticed', () =>
+        store.riskEvents({ limit: 50 }).some((e) => e.kind === 'rate_limit'),
       );
     } finally {
       store.close();
     }
+    const noticedAt = Date.now();
+    const refused = exchangeSends.find((r) => r.rateLimited);
+    assert.ok(refused?.answeredMs !== undefined, 'the refused request was seen');
+    const coolDownEndsAfter = refused.answeredMs + 10_000;
     const requests = fake.exchange.counters.requests;
-    await new Promise((r) => setTimeout(r, 1_500));
-    assert.equal(fake.exchange.counters.requests, requests, 'no request during the back-off');
-    await until('trading again', () => fake.exchange.counters.requests > requests + 2, 20_000);
+    await new Promise((r) => setTimeout(r, 1_500)); // watch the first 1.5 s of the back-off
+    // Requests already on their way when the answer came back may still land; none may be sent meanwhile.
+    const sentDuring = exchangeSends.filter((r) => r.sentMs >= noticedAt && r.sentMs < coolDownEndsAfter);
+    assert.deepEqual(sentDuring, [], 'no request during the back-off');
+    await until('trading again', () => fake.exchange.counters.requests > requests + 2);
   } finally {
     await bot.stop('test done');
   }
@@ -184,11 +203,10 @@ test("after SIGKILL the dead man's switch cancels the orders; a restart recovers
     await until(
       'a fill and two resting orders',
       () => fake.trading.fillsOf(address).length >= 1 && fake.trading.openOrdersOf(address).length === 2,
-      60_000,
     );
     first.child.kill('SIGKILL');
     await first.exit;
-    await until('first run orders gone', () => fake.trading.openOrdersOf(address).length === 0, 30_000);
+    await until('first run orders gone', () => fake.trading.openOrdersOf(address).length === 0);
 
     // 2. Wide quotes, SIGKILL: the dead man's switch cancels them within its horizon (15 s of exchange time,
     //    stamped with a replay clock that may lag the fake's by a few exchange seconds).
@@ -198,16 +216,21 @@ test("after SIGKILL the dead man's switch cancels the orders; a restart recovers
       () =>
         fake.trading.openOrdersOf(address).length === 2 &&
         (fake.trading.scheduledCancelAt(address) ?? 0) > Date.now(),
-      60_000,
     );
     const switchesBefore = fake.trading.counters.scheduledCancels;
     second.child.kill('SIGKILL');
     await second.exit;
     const killedAt = Date.now();
+    // The switch as the bot last pushed it: due within its 15 s horizon of the kill (its lead, judged on arrival in
+    // exchange time, then runs on the exchange's wall clock; 10 s of slack for the bot's clock lagging the fake's),
+    // and not fired before it is due.
+    const deadline = fake.trading.scheduledCancelAt(address);
+    assert.ok(deadline !== undefined, 'the switch is armed at the kill');
+    assert.ok(deadline < killedAt + 25_000, `due ${deadline - killedAt} ms after the kill`);
     const resting = fake.trading.openOrdersOf(address).map((o) => o.oid);
     assert.equal(resting.length, 2, 'orders resting after the kill');
-    await until('switch fired', () => fake.trading.openOrdersOf(address).length === 0, 30_000);
-    assert.ok(Date.now() - killedAt < 25_000, `cancelled ${Date.now() - killedAt} ms after the kill`);
+    await until('switch fired', () => fake.trading.openOrdersOf(address).length === 0);
+    assert.ok(Date.now() >= deadline, 'cancelled when due, not before');
     assert.equal(
       fake.trading.counters.scheduledCancels,
       switchesBefore + 1,
@@ -216,7 +239,7 @@ test("after SIGKILL the dead man's switch cancels the orders; a restart recovers
 
     // 3. Wide quotes with a long switch, SIGKILL: its orders stay behind as orphans.
     const third = runBot(args(120, 'third.jsonl', ['--config', wide]), key);
-    await until('third run quoting', () => fake.trading.openOrdersOf(address).length === 2, 60_000);
+    await until('third run quoting', () => fake.trading.openOrdersOf(address).length === 2);
     third.child.kill('SIGKILL');
     await third.exit;
     const orphans = fake.trading.openOrdersOf(address).length;

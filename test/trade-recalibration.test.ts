@@ -6,6 +6,7 @@ import { test } from 'node:test';
 import { createLogger } from '../src/core/log.ts';
 import { loadParamsFile } from '../src/model/params-file.ts';
 import { DailyRecalibration } from '../src/trade/daily-recalibration.ts';
+import { until } from './wait.ts';
 
 const logger = createLogger({ component: 'test', quiet: true });
 const cliArgv = ['--import', 'tsx', 'src/cli/main.ts'];
@@ -26,11 +27,7 @@ test('a new UTC day re-calibrates from the recorded folder and replaces the para
   recal.onTime(day + 30_000);
   assert.equal(recal.runs, 0, 'same day: nothing to do');
   recal.onTime(day + 120_000); // 00:01 UTC the next day
-  const t0 = Date.now();
-  while (recal.runs === 0) {
-    assert.ok(Date.now() - t0 < 60_000, 'timed out');
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  await until('the re-calibration ran', () => recal.runs > 0);
   const loaded = loadParamsFile(file);
   assert.equal(loaded.ticker, 'BTC');
   assert.ok(loaded.params.sigma > 0 && loaded.params.gamma > 0);

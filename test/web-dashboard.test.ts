@@ -8,6 +8,7 @@ import { build } from 'esbuild';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import { type RunningBot, startTrading } from '../src/trade/run-trade.ts';
 import { quotesAt, startTestServer, TEST_PASSWORD, TEST_USER, type TestServer } from './api-bot-double.ts';
+import { settledAfter, until, WAIT_BUDGET_MS } from './wait.ts';
 
 /**
  * The dashboard in headless Chromium, first against a REAL paper bot (issue 6's test): `hlmm trade --replay
@@ -18,6 +19,9 @@ import { quotesAt, startTestServer, TEST_PASSWORD, TEST_USER, type TestServer } 
  * The dashboard in headless Chromium (Debian's /usr/bin/chromium driven by playwright-core): log in, watch the
  * quotes move as the bot emits quote events, press stop, confirm, and see the bot told to stop and the page say
  * "stopped". The page is built from src/web with the same esbuild options as scripts/build.mjs.
+ *
+ * The replay loops, so the market keeps moving however long the test takes on a busy machine; every wait is for a
+ * condition on the page or the bot, with test/wait.ts's hang guard as its budget.
  */
 const CHROMIUM = '/usr/bin/chromium';
 const SKIP = existsSync(CHROMIUM) || process.env.CI ? false : `${CHROMIUM} is not installed`;
@@ -56,14 +60,6 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-async function until(what: string, cond: () => boolean, timeoutMs = 20_000): Promise<void> {
-  const t0 = Date.now();
-  while (!cond()) {
-    if (Date.now() - t0 > timeoutMs) throw new Error(`timed out waiting for: ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
 describe('dashboard in a browser against a replayed paper bot', { skip: SKIP }, () => {
   const password = 'dashboard-replay-password';
   let bot: RunningBot;
@@ -80,6 +76,7 @@ describe('dashboard in a browser against a replayed paper bot', { skip: SKIP }, 
     bot = await startTrading(
       {
         replay: 'data/sample',
+        loop: true,
         // 300 exchange seconds per wall second: the BBO (and so the quotes) changes several times a second.
         speed: 300,
         params: 'data/sample/params_BTC.json',
@@ -102,6 +99,7 @@ describe('dashboard in a browser against a replayed paper bot', { skip: SKIP }, 
       args: CHROMIUM_ARGS,
       viewport: { width: 1280, height: 900 },
     });
+    context.setDefaultTimeout(WAIT_BUDGET_MS);
     page = context.pages()[0] ?? (await context.newPage());
     page.on('pageerror', (e) => pageErrors.push(e.message));
   });
@@ -123,11 +121,9 @@ describe('dashboard in a browser against a replayed paper bot', { skip: SKIP }, 
     assert.equal(await page.textContent('#bot-name'), bot.engine.info().botName);
     assert.equal(await page.textContent('#bot-mode'), 'dry run');
 
-    // Quotes arrive and then change as the replayed market moves (watched over at most 15 s).
-    await page.waitForFunction(
-      () => /^\d+(\.\d+)? × /.test(document.getElementById('quote-bid')?.textContent ?? ''),
-      undefined,
-      { timeout: 15_000 },
+    // Quotes arrive and then change as the replayed market moves.
+    await page.waitForFunction(() =>
+      /^\d+(\.\d+)? × /.test(document.getElementById('quote-bid')?.textContent ?? ''),
     );
     const first = `${await page.textContent('#quote-bid')} / ${await page.textContent('#quote-ask')} @ ${await page.textContent('#quote-mid')}`;
     await page.waitForFunction(
@@ -135,23 +131,23 @@ describe('dashboard in a browser against a replayed paper bot', { skip: SKIP }, 
         `${document.getElementById('quote-bid')?.textContent} / ${document.getElementById('quote-ask')?.textContent} @ ${document.getElementById('quote-mid')?.textContent}` !==
           was && /^\d+(\.\d+)? × /.test(document.getElementById('quote-bid')?.textContent ?? ''),
       first,
-      { timeout: 15_000 },
     );
     assert.match((await page.textContent('#p-sigma')) ?? '', /^3\.54/); // params_BTC.json σ, USDC/√s
 
     // The replay has gaps longer than the stale-data limit, when the bot pulls its quotes by itself: press stop
     // while it quotes (see test/api-replay.test.ts for a stop during such a pull).
-    await until('the bot quoting', () => bot.engine.risk().quoting, 15_000);
+    await until('the bot quoting', () => bot.engine.risk().quoting);
     await page.waitForFunction(() => document.getElementById('status')?.textContent === 'quoting');
     await page.click('#btn-stop');
     await page.waitForSelector('#confirm-dialog[open]');
     await page.click('#confirm-yes');
     await page.waitForFunction(() => document.getElementById('status')?.textContent === 'stopped');
-    await until('resting orders cancelled', () => bot.engine.openOrders().length === 0, 5_000);
+    await until('resting orders cancelled', () => bot.engine.openOrders().length === 0);
     assert.equal(bot.engine.risk().quoting, false);
     assert.equal(bot.engine.risk().stoppedByUser, true);
-    // Still stopped a second later (the replay keeps running, the bot must not quote again by itself).
-    await page.waitForTimeout(1000);
+    // Still stopped after five minutes more of market (the replay keeps running, the bot must not quote again by
+    // itself).
+    await settledAfter(bot.engine, 300_000, 'five minutes of market after the stop');
     assert.equal(bot.engine.risk().quoting, false);
     assert.equal(bot.engine.openOrders().length, 0);
     assert.equal(await page.textContent('#status'), 'stopped');
@@ -180,6 +176,7 @@ describe('dashboard in a browser against the BotView test double', { skip: SKIP 
       args: CHROMIUM_ARGS,
       viewport: { width: 1280, height: 900 },
     });
+    context.setDefaultTimeout(WAIT_BUDGET_MS);
     page = context.pages()[0] ?? (await context.newPage());
     page.on('request', (r) => requests.push(r.url()));
     page.on('pageerror', (e) => pageErrors.push(e.message));
@@ -260,7 +257,7 @@ describe('dashboard in a browser against the BotView test double', { skip: SKIP 
 
   it('fits a phone screen without sideways scrolling', async () => {
     await page.setViewportSize({ width: 390, height: 844 });
-    await page.waitForTimeout(200);
+    await page.waitForFunction(() => window.innerWidth === 390);
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     assert.ok(overflow <= 0, `page is ${overflow}px wider than the phone screen`);
     const stopBox = await page.locator('#btn-stop').boundingBox();

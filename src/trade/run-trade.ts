@@ -36,6 +36,8 @@ export interface TradeCommandOptions {
   live?: boolean;
   replay?: string;
   speed?: number;
+  /** --replay: play the files again when they end (later passes shifted in time), instead of stopping. */
+  loop?: boolean;
   wsUrl?: string;
   apiUrl?: string;
   ticker?: string;
@@ -199,7 +201,7 @@ async function startTradingSteps(
       symbols: [ticker],
       port: 0,
       speed,
-      loop: false,
+      loop: o.loop === true,
       idleTimeoutMs: 0,
       logger: logger.child('fake-exchange'),
       // --replay --live: our account exists on the fake exchange with the paper wallet's USDC.

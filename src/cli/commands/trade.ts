@@ -17,6 +17,7 @@ export const defineTrade: DefineCommand = (program) => {
       `replay speed, exchange seconds per wall second (at most ${MAX_REPLAY_SPEED})`,
       numberOption({ positive: true, max: MAX_REPLAY_SPEED }),
     )
+    .option('--loop', 'with --replay: play the files again when they end instead of stopping')
     .option('--ws-url <url>', 'market data WebSocket URL (default: config / mainnet)')
     .option('--api-url <url>', 'REST API base URL for /info and /exchange (default: config / mainnet)')
     .option('--ticker <symbol>', 'perp name as Hyperliquid spells it, e.g. BTC')
