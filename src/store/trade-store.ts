@@ -105,8 +105,12 @@ export interface TradeStore {
 
 const DAY_MS = 86_400_000;
 
-/** Opens (creating folder, file and schema as needed) the store at `file`; ':memory:' for a throwaway store. */
-export function openStore(file: string): TradeStore {
+/**
+ * Opens (creating folder, file and schema as needed) the store at `file`; ':memory:' for a throwaway store.
+ * `busyTimeoutMs`: how long a write waits for another connection's lock before it fails with SQLITE_BUSY (the
+ * wait blocks the process: better-sqlite3 is synchronous). Default 5,000.
+ */
+export function openStore(file: string, opts: { busyTimeoutMs?: number } = {}): TradeStore {
   let db: Database.Database;
   try {
     if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
@@ -114,7 +118,7 @@ export function openStore(file: string): TradeStore {
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
     // The API may read while the bot writes (another process): wait for a lock instead of failing at once.
-    db.pragma('busy_timeout = 5000');
+    db.pragma(`busy_timeout = ${Math.max(0, Math.round(opts.busyTimeoutMs ?? 5000))}`);
     db.pragma('foreign_keys = ON');
   } catch (err) {
     throw new UserError(

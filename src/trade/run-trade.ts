@@ -21,6 +21,8 @@ import { findAssetRules } from '../exchange/hyperliquid/rules.ts';
 import type { Wallet } from '../exchange/hyperliquid/wallet.ts';
 import type { FakeExchange } from '../fake-exchange/server.ts';
 import { HYPERLIQUID_PERP_UNIVERSE } from '../fake-exchange/universe.ts';
+import { lockDatabase } from '../store/db-lock.ts';
+import { StoreGuard } from '../store/store-guard.ts';
 import { openStore, type TradeStore } from '../store/trade-store.ts';
 import { createStrategy } from '../strategy/index.ts';
 import { type BotClock, ReplayFollowClock, WallClock } from './bot-clock.ts';
@@ -112,6 +114,13 @@ export async function startTrading(
     level: logLevel,
     file: logFile,
     quiet: o.quiet === true,
+  });
+
+  // ---- one bot per database: the lock before anything starts (a refusal leaves nothing running)
+  const dbFile = o.db ?? cfg.db_file;
+  const dbLock = lockDatabase(dbFile, {
+    mode: live ? 'live' : o.replay !== undefined ? 'replay' : 'paper',
+    ticker,
   });
 
   // ---- live: the key first (one clear sentence and exit 2 without it); it never reaches logs, db or errors
@@ -208,8 +217,8 @@ export async function startTrading(
   const riskMaxLots = o.maxPosition ?? cfg.risk.max_position_lots;
 
   // ---- store (WAL) and restore
-  const dbFile = o.db ?? cfg.db_file;
-  const store = openStore(dbFile);
+  // Every write goes through the guard: a failing store pulls the quotes instead of throwing (store-guard.ts).
+  const store = new StoreGuard(openStore(dbFile), { logger: logger.child('store') });
   let restoreAccount: SavedAccount | undefined;
   if (!live && !o.resetPaper) {
     const pnl = store.latestPnl();
@@ -417,6 +426,7 @@ export async function startTrading(
       if (api) await api.close().catch(() => {});
       if (fake) await fake.close();
       store.close();
+      dbLock?.release();
       logger.info('stopped', {
         reason,
         fills: summary.fills,
