@@ -572,6 +572,23 @@ export class TradingEngine implements BotView {
     this.send(this.loop.withdrawQuotes());
   }
 
+  /**
+   * Live reconciliation: the exchange's position differs from ours and no missed fill explains it; take the
+   * exchange's. Cash moves as if the difference traded at the current mid, so equity does not jump.
+   */
+  adoptExchangePosition(positionBase: number, entryPx: number | null, detail: string): void {
+    this.step(() => {
+      const mid = this.accounting.mid;
+      if (Number.isFinite(mid) && mid > 0)
+        this.accounting.cashQuote -= (positionBase - this.accounting.positionBase) * mid;
+      this.accounting.setPosition(positionBase, entryPx);
+      this.loop.positionBase = positionBase;
+      this.emitLog('warn', `position reconciled with the exchange: ${detail}`);
+      this.riskEvent('reconcile', detail);
+      this.snapshot(true);
+    });
+  }
+
   /** The store stopped writing (quotes pulled, the switch stays armed) or writes again (quoting resumes). */
   private onStoreEvent(e: StoreEvent): void {
     if (e.type === 'unhealthy' && this.guard.storeOk) {

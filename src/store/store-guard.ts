@@ -386,6 +386,15 @@ export class StoreGuard implements TradeStore {
     return this.write(p, true, (s) => s.recordFunding(payment));
   }
 
+  recordCloidPrefix(prefix: string, createdMs: number): void {
+    const p: Pending = {
+      kind: 'cloid prefix',
+      droppable: false,
+      run: (s) => s.recordCloidPrefix(prefix, createdMs),
+    };
+    this.write(p, undefined, p.run);
+  }
+
   recordRiskEvent(event: RiskEventRecord): void {
     const p: Pending = { kind: 'risk event', droppable: false, run: (s) => s.recordRiskEvent(event) };
     this.write(p, undefined, p.run);
@@ -478,6 +487,9 @@ export class StoreGuard implements TradeStore {
   }
   fundingTotalQuote(coin?: string) {
     return this.inner.fundingTotalQuote(coin);
+  }
+  cloidPrefixes() {
+    return this.inner.cloidPrefixes();
   }
   riskEvents(query?: { limit?: number; sinceMs?: number }) {
     return this.inner.riskEvents(query);

@@ -87,6 +87,11 @@ export interface TradeStore {
   /** Σ funding received (positive) or paid (negative), quote. */
   fundingTotalQuote(coin?: string): number;
 
+  /** Notes a cloid prefix (0x + 16 hex) used by a live run of this database (idempotent). */
+  recordCloidPrefix(prefix: string, createdMs: number): void;
+  /** Every cloid prefix this database's live runs used, lower case. */
+  cloidPrefixes(): string[];
+
   recordRiskEvent(event: RiskEventRecord): void;
   /** Newest first. */
   riskEvents(query?: { limit?: number; sinceMs?: number }): Array<RiskEventRecord & { id: number }>;
@@ -393,6 +398,11 @@ class SqliteTradeStore implements TradeStore {
       fundingTotalCoin: p(
         'SELECT COALESCE(SUM(amount_quote), 0) AS total FROM funding_payments WHERE coin = ?',
       ),
+
+      insertPrefix: p(
+        'INSERT INTO cloid_prefixes (prefix, created_ms) VALUES (?, ?) ON CONFLICT (prefix) DO NOTHING',
+      ),
+      prefixes: p('SELECT prefix FROM cloid_prefixes ORDER BY created_ms, prefix'),
 
       insertRisk: p('INSERT INTO risk_events (ts_ms, kind, detail, value, "limit") VALUES (?, ?, ?, ?, ?)'),
       riskEvents: p('SELECT * FROM risk_events WHERE ts_ms >= ? ORDER BY ts_ms DESC, id DESC LIMIT ?'),
@@ -785,6 +795,16 @@ class SqliteTradeStore implements TradeStore {
       total: number;
     };
     return row.total;
+  }
+
+  // ── cloid prefixes ──────────────────────────────────────────────────────────────────────────────────────────
+
+  recordCloidPrefix(prefix: string, createdMs: number): void {
+    this.stmt.insertPrefix.run(prefix.toLowerCase(), createdMs);
+  }
+
+  cloidPrefixes(): string[] {
+    return (this.stmt.prefixes.all() as Array<{ prefix: string }>).map((r) => r.prefix);
   }
 
   // ── risk events ───────────────────────────────────────────────────────────────────────────────────────────────

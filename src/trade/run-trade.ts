@@ -27,6 +27,7 @@ import { openStore, type TradeStore } from '../store/trade-store.ts';
 import { createStrategy } from '../strategy/index.ts';
 import { type BotClock, ReplayFollowClock, WallClock } from './bot-clock.ts';
 import { fundingFor } from './funding.ts';
+import type { LiveStart } from './live-start.ts';
 import { HyperliquidFeed } from './market-feed.ts';
 import { PaperVenue } from './paper-venue.ts';
 import { ParamsWatcher } from './params-watch.ts';
@@ -72,6 +73,8 @@ export interface TradeCommandOptions {
   quiet?: boolean;
   /** Dead man's switch: cancel-all scheduled this far ahead, pushed forward every third of it (live). */
   dmsS?: number;
+  /** Live: re-read the position from the exchange this often, s (0 = only on doubt). Default 30. */
+  positionCheckS?: number;
   /** Record the market into this folder while trading (and re-calibrate from it once per UTC day). */
   collect?: string;
   /** Bot clock: 'wall' (default live) or 'exchange' (follow market message times, e.g. an external fake exchange). */
@@ -239,6 +242,7 @@ export async function startTrading(
   // ---- venue
   let venue: Venue;
   let userSession: { stop(): Promise<void> } | null = null;
+  let liveChecks: Pick<LiveStart, 'attach' | 'detach'> | null = null;
   if (live) {
     const { startLiveVenue } = await import('./live-start.ts');
     const started = await startLiveVenue({
@@ -261,6 +265,7 @@ export async function startTrading(
     restoreAccount = started.account;
     startingBalance = started.startingBalanceQuote;
     userSession = started.userSession;
+    liveChecks = started;
   } else {
     venue = new PaperVenue({
       makerFeeRate: cfg.fees.maker_rate,
@@ -339,6 +344,7 @@ export async function startTrading(
   watcher.start();
 
   engine.start({ account: restoreAccount });
+  liveChecks?.attach(engine);
   logger.info(`hlmm trade started (${mode === 'dry' ? 'paper' : 'LIVE'})`, {
     ticker,
     feed: fake ? `replay ${o.replay} at ${speed}x` : wsUrl,
@@ -421,6 +427,7 @@ export async function startTrading(
       watcher?.stop();
       await feed.stop();
       if (collector) await collector.stop();
+      await liveChecks?.detach();
       const summary = await engine.stop(reason);
       if (userSession) await userSession.stop();
       if (api) await api.close().catch(() => {});
