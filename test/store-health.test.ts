@@ -4,7 +4,7 @@
  * order once the store writes again, then quoting resumes; a constraint error drops one record and no step loses
  * the rest of its batch (position and account are always applied).
  *
- * Disk full runs on a real tmpfs of a few hundred KB when this process may mount one (root), else on a store
+ * Disk full runs on a real 8 MB tmpfs (room for SQLite's WAL, which grows to about 4 MB between checkpoints) when this process may mount one (root), else on a store
  * double that fails like SQLite does (SQLITE_FULL), so a CI machine without mount rights still tests the logic.
  */
 import assert from 'node:assert/strict';
@@ -222,7 +222,7 @@ interface Disk {
 
 /** A full disk: a real tmpfs when possible, else the double. */
 function diskFullSetup(): { disk: Disk; real: boolean } {
-  const fs = mountTmpfs(512);
+  const fs = mountTmpfs(8192);
   if (fs) {
     const store = openStore(join(fs.dir, 'bot.sqlite'));
     let filler: string | null = null;
@@ -261,7 +261,7 @@ function diskFullSetup(): { disk: Disk; real: boolean } {
 
 test('disk full: quotes pulled, one line without a stack, fills kept in memory and written in order once the disk has room, then quoting resumes', async (t) => {
   const { disk, real } = diskFullSetup();
-  t.diagnostic(real ? 'on a 512 KB tmpfs' : 'mount not permitted: on the SQLITE_FULL store double');
+  t.diagnostic(real ? 'on an 8 MB tmpfs' : 'mount not permitted: on the SQLITE_FULL store double');
   const lines: Line[] = [];
   const guard = new StoreGuard(disk.store, { logger: captureLogger(lines), retryBaseMs: 20, retryMaxMs: 50 });
   const events: StoreEvent[] = [];
@@ -332,7 +332,7 @@ test('disk full: quotes pulled, one line without a stack, fills kept in memory a
     assert.ok(kinds.includes('quotes_pulled:store unavailable'), kinds.join(', '));
     assert.ok(kinds.includes('quotes_resumed:store writable again'), kinds.join(', '));
     await engine.stop('test');
-    assert.equal(guard.latestRun()?.stopReason, 'test');
+    assert.equal(guard.latestRun()?.stopReason, 'test', JSON.stringify(guard.health()));
   } finally {
     guard.close();
     disk.done();
@@ -568,4 +568,62 @@ test('guard: a long outage logs at most one "still unavailable" line per interva
   guard.retryNow();
   assert.equal(guard.riskEvents({ limit: 100 }).length, 80);
   guard.close();
+});
+
+// ------------------------------------------------------------------ a running paper bot on a full disk
+
+test('paper bot on a tmpfs that fills up: quoting stops, the bot stays up, and after space is freed every fill is in the store', async (t) => {
+  const fs = mountTmpfs(8192);
+  if (fs === null) {
+    t.skip('mount not permitted here: the engine-level disk-full test above covers the logic');
+    return;
+  }
+  try {
+    const { startTrading } = await import('../src/trade/run-trade.ts');
+    const db = join(fs.dir, 'bot.sqlite');
+    let filler: string | null = null;
+    const bot = await startTrading(
+      {
+        replay: 'data/sample',
+        speed: 30,
+        params: 'data/sample/params_BTC.json',
+        db,
+        apiPort: 0,
+        quiet: true,
+        logFile: join(mkdtempSync(join(tmpdir(), 'hlmm-full-log-')), 'bot.jsonl'),
+      },
+      { handleSignals: false },
+    );
+    try {
+      const guard = bot.store as StoreGuard;
+      await until('a fill', () => bot.engine.summary().fills >= 1, 60_000);
+      filler = fillDisk(fs.dir);
+      // The next write (a fill, an order, the 5 s snapshot) finds the disk full.
+      await until('store unavailable', () => !guard.isHealthy, 60_000);
+      await until('quotes pulled', () => !bot.engine.risk().quoting && bot.engine.openOrders().length === 0);
+      const placedWhileFull = bot.engine.summary().orders_placed;
+      await new Promise((r) => setTimeout(r, 1_000));
+      assert.equal(bot.engine.summary().orders_placed, placedWhileFull, 'no order while the disk is full');
+      rmSync(filler);
+      filler = null;
+      await until('store writable again', () => guard.isHealthy, 60_000);
+      await until('quoting again', () => bot.engine.risk().quoting, 30_000);
+    } finally {
+      if (filler) rmSync(filler);
+      await bot.stop('test done');
+    }
+    const summary = await bot.done;
+    const store = openStore(db);
+    try {
+      assert.equal(store.fillCount(), summary.fills, 'every fill of the run is in the store');
+      assert.equal(store.latestRun()?.stopReason, 'test done');
+      const kinds = store.riskEvents({ limit: 100 }).map((e) => `${e.kind}:${e.detail}`);
+      assert.ok(kinds.includes('quotes_pulled:store unavailable'), kinds.join(', '));
+      assert.ok(kinds.includes('quotes_resumed:store writable again'), kinds.join(', '));
+    } finally {
+      store.close();
+    }
+  } finally {
+    fs.unmount();
+  }
 });
