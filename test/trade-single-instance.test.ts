@@ -16,6 +16,7 @@ import { ExchangeClient } from '../src/exchange/hyperliquid/exchange-client.ts';
 import { HttpTransport } from '../src/exchange/hyperliquid/http.ts';
 import { Wallet } from '../src/exchange/hyperliquid/wallet.ts';
 import { startFakeExchange } from '../src/fake-exchange/server.ts';
+import { lockDatabase } from '../src/store/db-lock.ts';
 import { startTrading } from '../src/trade/run-trade.ts';
 
 const PARAMS = 'data/sample/params_BTC.json';
@@ -181,6 +182,8 @@ test("live: a bot finds another hlmm bot's orders on its account and coin (anoth
           'i',
         ).test(err.message),
     );
+    // The refused start gave its database lock back.
+    lockDatabase(join(dir, 'second.sqlite'), { mode: 'live', ticker: 'BTC' })?.release();
     // From the CLI: one line, exit 2.
     const cli = runCli(
       [

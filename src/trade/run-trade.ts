@@ -21,7 +21,7 @@ import { findAssetRules } from '../exchange/hyperliquid/rules.ts';
 import type { Wallet } from '../exchange/hyperliquid/wallet.ts';
 import type { FakeExchange } from '../fake-exchange/server.ts';
 import { HYPERLIQUID_PERP_UNIVERSE } from '../fake-exchange/universe.ts';
-import { lockDatabase } from '../store/db-lock.ts';
+import { type DbLock, lockDatabase } from '../store/db-lock.ts';
 import { StoreGuard } from '../store/store-guard.ts';
 import { openStore, type TradeStore } from '../store/trade-store.ts';
 import { createStrategy } from '../strategy/index.ts';
@@ -104,6 +104,21 @@ export async function startTrading(
   o: TradeCommandOptions,
   env: { handleSignals: boolean },
 ): Promise<RunningBot> {
+  // A start-up that fails after taking the database lock gives it back (in-process callers may start again).
+  const held: { lock: DbLock | null } = { lock: null };
+  try {
+    return await startTradingLocked(o, env, held);
+  } catch (err) {
+    held.lock?.release();
+    throw err;
+  }
+}
+
+async function startTradingLocked(
+  o: TradeCommandOptions,
+  env: { handleSignals: boolean },
+  held: { lock: DbLock | null },
+): Promise<RunningBot> {
   const cfg: HlmmConfig = loadConfig(o.config);
   const apiSettings = monitoringApiSettings(o, cfg);
   const live = o.live === true;
@@ -125,6 +140,7 @@ export async function startTrading(
     mode: live ? 'live' : o.replay !== undefined ? 'replay' : 'paper',
     ticker,
   });
+  held.lock = dbLock;
 
   // ---- live: the key first (one clear sentence and exit 2 without it); it never reaches logs, db or errors
   let wallet: Wallet | null = null;
