@@ -627,3 +627,81 @@ test('paper bot on a tmpfs that fills up: quoting stops, the bot stays up, and a
     fs.unmount();
   }
 });
+
+test("live bot on the fake exchange, its database on a tmpfs that fills up: orders cancelled, the dead man's switch kept pushed, quoting back once there is room", async (t) => {
+  const fs = mountTmpfs(8192);
+  if (fs === null) {
+    t.skip('mount not permitted here: the engine-level disk-full test above covers the logic');
+    return;
+  }
+  const { randomBytes } = await import('node:crypto');
+  const { Wallet } = await import('../src/exchange/hyperliquid/wallet.ts');
+  const { startFakeExchange } = await import('../src/fake-exchange/server.ts');
+  const { startTrading } = await import('../src/trade/run-trade.ts');
+  const key = `0x${randomBytes(32).toString('hex')}`;
+  const address = Wallet.fromPrivateKey(key).accountAddress;
+  const fake = await startFakeExchange({
+    dataDir: 'data/sample',
+    symbols: ['BTC'],
+    speed: 50,
+    loop: true,
+    idleTimeoutMs: 0,
+    trading: { accounts: [{ address, usdc: 1000 }] },
+  });
+  let filler: string | null = null;
+  try {
+    process.env.HLMM_PRIVATE_KEY = key;
+    const bot = await startTrading(
+      {
+        live: true,
+        wsUrl: fake.wsUrl,
+        apiUrl: fake.url,
+        clock: 'exchange',
+        speed: 50,
+        params: 'data/sample/params_BTC.json',
+        db: join(fs.dir, 'bot.sqlite'),
+        apiPort: 0,
+        quiet: true,
+        dmsS: 6,
+        staleS: 100_000,
+        logFile: join(mkdtempSync(join(tmpdir(), 'hlmm-live-full-')), 'bot.jsonl'),
+      },
+      { handleSignals: false },
+    );
+    try {
+      const guard = bot.store as StoreGuard;
+      await until('quoting', () => fake.trading.openOrdersOf(address).length === 2, 60_000);
+      filler = fillDisk(fs.dir);
+      await until('store unavailable', () => !guard.isHealthy, 60_000);
+      await until('orders cancelled', () => fake.trading.openOrdersOf(address).length === 0, 30_000);
+      // The switch is still pushed (every 2 s with --dms-s 6): its deadline keeps moving forward.
+      const armedAt = fake.trading.scheduledCancelAt(address) ?? 0;
+      await until(
+        'switch pushed again',
+        () => (fake.trading.scheduledCancelAt(address) ?? 0) > armedAt,
+        20_000,
+      );
+      assert.equal(fake.trading.openOrdersOf(address).length, 0, 'no order while the store cannot write');
+      assert.equal(fake.trading.counters.scheduledCancels, 0, 'cancelled by the bot, the switch never fired');
+      rmSync(filler);
+      filler = null;
+      await until('store writable again', () => guard.isHealthy, 60_000);
+      await until('quoting again', () => fake.trading.openOrdersOf(address).length === 2, 60_000);
+    } finally {
+      if (filler) rmSync(filler);
+      await bot.stop('test done');
+    }
+    await bot.done;
+    const store = openStore(join(fs.dir, 'bot.sqlite'));
+    try {
+      const kinds = store.riskEvents({ limit: 200 }).map((e) => `${e.kind}:${e.detail}`);
+      assert.ok(kinds.includes('quotes_pulled:store unavailable'), kinds.join(', '));
+      assert.equal(store.latestRun()?.stopReason, 'test done');
+    } finally {
+      store.close();
+    }
+  } finally {
+    await fake.close();
+    fs.unmount();
+  }
+});
