@@ -67,6 +67,7 @@ describe('openStore', () => {
     ).map((t) => t.name);
     assert.deepEqual(tables, [
       'bot_runs',
+      'cloid_prefixes',
       'fills',
       'funding_payments',
       'orders',
@@ -563,6 +564,17 @@ describe('durability', () => {
     );
     // The restarted bot re-reads the exchange's fills: nothing is counted twice.
     assert.equal(store.recordFills([1, 2, 3, 4].map((tid) => fill(tid))), 1);
+    store.close();
+  });
+});
+
+describe('cloid prefixes', () => {
+  test('a live run’s prefix is stored once, lower case, and listed', () => {
+    const store = openStore(':memory:');
+    store.recordCloidPrefix('0x686C6D6D1A2B3C4D', 5);
+    store.recordCloidPrefix('0x686c6d6d1a2b3c4d', 9);
+    store.recordCloidPrefix('0x686c6d6d00000001', 7);
+    assert.deepEqual(store.cloidPrefixes(), ['0x686c6d6d1a2b3c4d', '0x686c6d6d00000001']);
     store.close();
   });
 });

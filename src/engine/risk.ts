@@ -15,7 +15,7 @@ import type { AccountSnapshot } from './account.ts';
  * The risk layer of `hlmm trade`, in one place. Two jobs:
  *
  * 1. Per quote (`RiskGatedStrategy`, wrapping the one Strategy object shared with the backtester): no quote when
- *    quoting is off (kill switch, stale data, disconnected feed, stopped by the user), when the parameters are
+ *    quoting is off (kill switch, stale data, disconnected feed, stopped by the user, store unavailable), when the parameters are
  *    missing or not finite and positive (never a quote from NaN), and no side whose fill would take the position
  *    beyond the lot or notional limit, nor an order larger than the max order size.
  * 2. Per check (`RiskGuard.evaluate`, on every timer tick and fill): the kill switch trips when the drawdown from
@@ -41,7 +41,13 @@ export interface RiskLimits {
   lotBase: number;
 }
 
-export type PullReason = 'kill-switch' | 'stale-data' | 'disconnected' | 'stopped-by-user' | 'no-params';
+export type PullReason =
+  | 'kill-switch'
+  | 'stale-data'
+  | 'disconnected'
+  | 'stopped-by-user'
+  | 'no-params'
+  | 'store-unavailable';
 
 export interface RiskVerdict {
   /** The kill switch tripped in this evaluation (it was not tripped before). */
@@ -62,6 +68,8 @@ export class RiskGuard {
   connected = true;
   stoppedByUser = false;
   paramsOk = false;
+  /** False while the store cannot write (disk full, locked): no quote rests that the bot could not record. */
+  storeOk = true;
   lastMarketMs: number | null = null;
 
   constructor(readonly limits: RiskLimits) {}
@@ -70,6 +78,7 @@ export class RiskGuard {
   pullReason(): PullReason | null {
     if (this.killSwitch.tripped) return 'kill-switch';
     if (this.stoppedByUser) return 'stopped-by-user';
+    if (!this.storeOk) return 'store-unavailable';
     if (!this.connected) return 'disconnected';
     if (this.stale) return 'stale-data';
     if (!this.paramsOk) return 'no-params';
@@ -156,6 +165,7 @@ const NOTES: Record<PullReason, string> = {
   disconnected: 'no quote: market data feed disconnected',
   'stopped-by-user': 'no quote: stopped by the operator',
   'no-params': 'no quote: no valid model parameters loaded',
+  'store-unavailable': 'no quote: store unavailable',
 };
 
 function paramsUsable(p: ModelParams | null): p is ModelParams {

@@ -4,6 +4,7 @@ import type { ModelParams } from '../model/params.ts';
 import type { LoadedParams } from '../model/params-file.ts';
 import type { OrderAction, PlaceAction } from '../sim/orders.ts';
 import type { RiskEventKind } from '../store/records.ts';
+import { type StoreEvent, StoreGuard } from '../store/store-guard.ts';
 import type { TradeStore } from '../store/trade-store.ts';
 import type { DesiredQuotes, QuoteExplain, Strategy } from '../strategy/types.ts';
 import type { FundingPayment, FundingSource } from '../trade/funding.ts';
@@ -96,7 +97,8 @@ export class TradingEngine implements BotView {
   private readonly om: OrderManager;
   private readonly opts: TradingEngineOptions;
   private readonly venue: Venue;
-  private readonly store: TradeStore | null;
+  /** Writes never throw: a failing store pulls the quotes until it writes again (see StoreGuard). */
+  private readonly store: StoreGuard | null;
   private readonly log: Logger;
   private readonly wallNow: () => number;
   /** Mutated in place on a reload: QuotingLoop holds this object. */
@@ -131,8 +133,9 @@ export class TradingEngine implements BotView {
   constructor(opts: TradingEngineOptions) {
     this.opts = opts;
     this.venue = opts.venue;
-    this.store = opts.store;
     this.log = opts.logger;
+    this.store = opts.store ? StoreGuard.wrap(opts.store, { logger: opts.logger.child('store') }) : null;
+    this.store?.subscribe((e) => this.onStoreEvent(e));
     this.wallNow = opts.wallNowMs ?? Date.now;
     this.startedMs = this.wallNow();
     this.guard = new RiskGuard(opts.risk);
@@ -388,7 +391,17 @@ export class TradingEngine implements BotView {
   private drain(): void {
     for (let rounds = 0; this.inbox.length > 0 && rounds < 100; rounds++) {
       const batch = this.inbox.splice(0, this.inbox.length);
-      for (const e of batch) this.applyReport(e);
+      // One report failing (a bug) must not drop the rest of its batch: each is applied on its own.
+      for (const e of batch) {
+        try {
+          this.applyReport(e);
+        } catch (err) {
+          this.log.error('applying a venue report failed', {
+            report: e.report.type,
+            error: err instanceof Error ? (err.stack ?? err.message) : String(err),
+          });
+        }
+      }
       this.send(this.loop.poll(this.now()));
     }
   }
@@ -560,6 +573,34 @@ export class TradingEngine implements BotView {
     // Through the loop, not the OrderManager alone: the loop must forget the pulled quotes, else a confirmed
     // cancel would make it reconcile against them and place them again.
     this.send(this.loop.withdrawQuotes());
+  }
+
+  /**
+   * Live reconciliation: the exchange's position differs from ours and no missed fill explains it; take the
+   * exchange's. Cash moves as if the difference traded at the current mid, so equity does not jump.
+   */
+  adoptExchangePosition(positionBase: number, entryPx: number | null, detail: string): void {
+    this.step(() => {
+      const mid = this.accounting.mid;
+      if (Number.isFinite(mid) && mid > 0)
+        this.accounting.cashQuote -= (positionBase - this.accounting.positionBase) * mid;
+      this.accounting.setPosition(positionBase, entryPx);
+      this.loop.positionBase = positionBase;
+      this.emitLog('warn', `position reconciled with the exchange: ${detail}`);
+      this.riskEvent('reconcile', detail);
+      this.snapshot(true);
+    });
+  }
+
+  /** The store stopped writing (quotes pulled, the switch stays armed) or writes again (quoting resumes). */
+  private onStoreEvent(e: StoreEvent): void {
+    if (e.type === 'unhealthy' && this.guard.storeOk) {
+      this.guard.storeOk = false;
+      this.step(() => this.pullQuotes('store unavailable', 'quotes_pulled'));
+    } else if (e.type === 'healthy' && !this.guard.storeOk) {
+      this.guard.storeOk = true;
+      this.step(() => this.resumed('store writable again'));
+    }
   }
 
   private resumed(why: string): void {

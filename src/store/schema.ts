@@ -128,6 +128,14 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX risk_events_ts ON risk_events(ts_ms);
   `,
+  // 2: the cloid prefixes this database's live runs used: their orders are ours (orphans after a crash), any
+  // other hlmm prefix on the account belongs to another bot.
+  `
+  CREATE TABLE cloid_prefixes (
+    prefix      TEXT PRIMARY KEY,
+    created_ms  INTEGER NOT NULL
+  );
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

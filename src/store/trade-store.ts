@@ -87,6 +87,11 @@ export interface TradeStore {
   /** Σ funding received (positive) or paid (negative), quote. */
   fundingTotalQuote(coin?: string): number;
 
+  /** Notes a cloid prefix (0x + 16 hex) used by a live run of this database (idempotent). */
+  recordCloidPrefix(prefix: string, createdMs: number): void;
+  /** Every cloid prefix this database's live runs used, lower case. */
+  cloidPrefixes(): string[];
+
   recordRiskEvent(event: RiskEventRecord): void;
   /** Newest first. */
   riskEvents(query?: { limit?: number; sinceMs?: number }): Array<RiskEventRecord & { id: number }>;
@@ -105,8 +110,12 @@ export interface TradeStore {
 
 const DAY_MS = 86_400_000;
 
-/** Opens (creating folder, file and schema as needed) the store at `file`; ':memory:' for a throwaway store. */
-export function openStore(file: string): TradeStore {
+/**
+ * Opens (creating folder, file and schema as needed) the store at `file`; ':memory:' for a throwaway store.
+ * `busyTimeoutMs`: how long a write waits for another connection's lock before it fails with SQLITE_BUSY (the
+ * wait blocks the process: better-sqlite3 is synchronous). Default 5,000.
+ */
+export function openStore(file: string, opts: { busyTimeoutMs?: number } = {}): TradeStore {
   let db: Database.Database;
   try {
     if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
@@ -114,7 +123,7 @@ export function openStore(file: string): TradeStore {
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
     // The API may read while the bot writes (another process): wait for a lock instead of failing at once.
-    db.pragma('busy_timeout = 5000');
+    db.pragma(`busy_timeout = ${Math.max(0, Math.round(opts.busyTimeoutMs ?? 5000))}`);
     db.pragma('foreign_keys = ON');
   } catch (err) {
     throw new UserError(
@@ -389,6 +398,11 @@ class SqliteTradeStore implements TradeStore {
       fundingTotalCoin: p(
         'SELECT COALESCE(SUM(amount_quote), 0) AS total FROM funding_payments WHERE coin = ?',
       ),
+
+      insertPrefix: p(
+        'INSERT INTO cloid_prefixes (prefix, created_ms) VALUES (?, ?) ON CONFLICT (prefix) DO NOTHING',
+      ),
+      prefixes: p('SELECT prefix FROM cloid_prefixes ORDER BY created_ms, prefix'),
 
       insertRisk: p('INSERT INTO risk_events (ts_ms, kind, detail, value, "limit") VALUES (?, ?, ?, ?, ?)'),
       riskEvents: p('SELECT * FROM risk_events WHERE ts_ms >= ? ORDER BY ts_ms DESC, id DESC LIMIT ?'),
@@ -781,6 +795,16 @@ class SqliteTradeStore implements TradeStore {
       total: number;
     };
     return row.total;
+  }
+
+  // ── cloid prefixes ──────────────────────────────────────────────────────────────────────────────────────────
+
+  recordCloidPrefix(prefix: string, createdMs: number): void {
+    this.stmt.insertPrefix.run(prefix.toLowerCase(), createdMs);
+  }
+
+  cloidPrefixes(): string[] {
+    return (this.stmt.prefixes.all() as Array<{ prefix: string }>).map((r) => r.prefix);
   }
 
   // ── risk events ───────────────────────────────────────────────────────────────────────────────────────────────

@@ -7,6 +7,7 @@ import { ActionRejectedError, HttpStatusError, RateLimitedError } from '../excha
 import type { CancelStatus, OrderStatus } from '../exchange/hyperliquid/exchange-client.ts';
 import type { FrontendOpenOrder, UserFill } from '../exchange/hyperliquid/info-schemas.ts';
 import type { OrderAction, RejectReason, TimeInForce, VenueReport } from '../sim/orders.ts';
+import { isForeignBotOrder, newCloidPrefix, prefixHex } from './foreign-orders.ts';
 import type { FundingSource } from './funding.ts';
 
 /**
@@ -39,7 +40,10 @@ import type { FundingSource } from './funding.ts';
  *   refused while the last successful push is older than `dmsStaleMs` (the switch may be about to fire).
  * - Stopping (cancelAll, stop): new places/modifies are refused; every order the account has open on this coin
  *   (ours = all of the account's orders on the coin, whoever placed them) is cancelled from a fresh /info answer,
- *   and the schedule is removed only when a final /info answer shows none open; otherwise it stays armed.
+ *   and the schedule is removed only when a final /info answer shows none open; otherwise it stays armed. It
+ *   also stays armed while another hlmm bot's orders (any coin; see foreign-orders.ts) rest on the account: the
+ *   schedule is the account's, and removing it would leave the other bot without its switch. Those orders are
+ *   never cancelled by the sweep.
  */
 export interface ExchangeApi {
   placeOrders(orders: OrderSpec[]): Promise<OrderStatus[]>;
@@ -77,6 +81,12 @@ export interface HyperliquidVenueOptions {
   unknownChecks?: number;
   /** /info rounds of the stop sweep before giving up (the switch then stays armed). Default 5. */
   sweepRounds?: number;
+  /** This process's cloid prefix (8 bytes: the hlmm marker + 4 random). Default: a new one. */
+  cloidPrefix?: Uint8Array;
+  /** Cloid prefixes of earlier runs of this database (their orders are ours, not another bot's). */
+  knownCloidPrefixes?: Iterable<string>;
+  /** An orderUpdates push showed another hlmm bot's order open on this coin (once per cloid prefix). */
+  onForeignOrder?: (prefixCloid: string) => void;
 }
 
 type LiveState = 'pending-new' | 'unknown' | 'resting' | 'modifying' | 'cancelling' | 'closed';
@@ -141,7 +151,14 @@ export class HyperliquidVenue implements Venue {
   private readonly byCloid = new Map<string, number>();
   private readonly byOid = new Map<number, number>();
   private readonly seenTids = new Set<number>();
-  private readonly nextCloid = createCloidSource();
+  private readonly nextCloid: () => Cloid;
+  /** "0x" + 16 hex: the first 8 bytes of every cloid this process sends. */
+  readonly cloidPrefixHex: string;
+  /** Prefixes whose orders are ours (this process, earlier runs of this database). */
+  private readonly ourPrefixes: Set<string>;
+  /** hlmm orders of other processes seen on the account by the last stop sweep (any coin). */
+  private othersOnAccount: FrontendOpenOrder[] = [];
+  private readonly foreignSeen = new Set<string>();
   /** Our cloids' per-process prefix ("0x" + 8 bytes): recognises our orders after their records were pruned. */
   private cloidPrefix: string | null = null;
   private orphanCid = 0;
@@ -174,6 +191,10 @@ export class HyperliquidVenue implements Venue {
     this.retryBaseMs = opts.retryBaseMs ?? 500;
     this.unknownChecks = opts.unknownChecks ?? 3;
     this.sweepRounds = opts.sweepRounds ?? 5;
+    const prefix = opts.cloidPrefix ?? newCloidPrefix();
+    this.nextCloid = createCloidSource(prefix);
+    this.cloidPrefixHex = prefixHex(prefix);
+    this.ourPrefixes = new Set([this.cloidPrefixHex, ...(opts.knownCloidPrefixes ?? [])]);
   }
 
   onMarket(_ev: MarketEvent): void {}
@@ -395,6 +416,13 @@ export class HyperliquidVenue implements Venue {
     await Promise.allSettled([...this.inFlight]);
     if (this.dmsMs <= 0 || this.lastDmsOkWall === null) return; // never armed: nothing to remove
     if (await this.sweep()) {
+      if (this.othersOnAccount.length > 0) {
+        const coins = [...new Set(this.othersOnAccount.map((o) => o.coin))].join(', ');
+        this.opts.logger?.warn(
+          `leaving the dead man's switch armed: ${this.othersOnAccount.length} order(s) of another hlmm bot rest on the account (${coins}); that bot keeps pushing it`,
+        );
+        return;
+      }
       // None open: remove the schedule so it does not count against the daily trigger limit.
       await this.opts.exchange.scheduleCancel().catch((err: unknown) => {
         this.opts.logger?.warn("could not remove the dead man's switch (it fires on no order)", {
@@ -414,7 +442,10 @@ export class HyperliquidVenue implements Venue {
       if (round > 0) await sleep(this.backoffMs(round - 1));
       let open: FrontendOpenOrder[];
       try {
-        open = (await this.opts.info.frontendOpenOrders()).filter((o) => o.coin === this.opts.coin);
+        // The whole account: another hlmm bot's orders (any coin) keep the switch armed and are never cancelled.
+        const all = await this.opts.info.frontendOpenOrders();
+        this.othersOnAccount = all.filter((o) => isForeignBotOrder(o.cloid, this.ourPrefixes));
+        open = all.filter((o) => o.coin === this.opts.coin && !isForeignBotOrder(o.cloid, this.ourPrefixes));
       } catch (err) {
         this.opts.logger?.warn('could not list open orders to verify the cancels', { error: errText(err) });
         continue;
@@ -493,6 +524,13 @@ export class HyperliquidVenue implements Venue {
         // One of ours whose record was pruned, open again: it must not rest untracked.
         if (u.status === 'open' && cloid !== null && this.isOurCloid(cloid))
           orphans.push(this.orphanStub(cloid, oid, ord));
+        else if (u.status === 'open' && isForeignBotOrder(cloid, this.ourPrefixes)) {
+          const prefix = (cloid as string).slice(0, 18);
+          if (!this.foreignSeen.has(prefix)) {
+            this.foreignSeen.add(prefix);
+            this.opts.onForeignOrder?.(cloid as string);
+          }
+        }
         continue;
       }
       if (oid !== null && o.oid === null) this.setOid(o, oid);
@@ -886,7 +924,7 @@ export class HyperliquidVenue implements Venue {
     reduceOnly = false,
   ): LiveOrder {
     const cloid = this.nextCloid();
-    this.cloidPrefix ??= cloid.slice(0, 18);
+    this.cloidPrefix ??= this.cloidPrefixHex;
     const o = this.newOrder(cid, cloid, side, px, sz, tif === 'alo' ? 'Alo' : tif === 'gtc' ? 'Gtc' : 'Ioc');
     o.reduceOnly = reduceOnly;
     return o;

@@ -5,8 +5,10 @@
  * between reading the fills and reading the position (else a fill would be stored but not in the position, or in
  * the position but never stored):
  * 1. The dead man's switch is armed (before any order is sent, and before the orphans are touched).
- * 2. Open orders: every order resting on the exchange for this coin is an orphan (the OrderManager of the new
- *    process does not know it). Policy: CANCEL them all, never adopt: an adopted order's price comes from
+ * 2. Open orders: an order with an hlmm cloid whose prefix this database does not know belongs to another running
+ *    hlmm bot on the same account and coin (see foreign-orders.ts): start-up is REFUSED (one sentence, exit 2)
+ *    and nothing is cancelled. Every other order resting on the exchange for this coin is an orphan (the
+ *    OrderManager of the new process does not know it). Policy: CANCEL them all, never adopt: an adopted order's price comes from
  *    the dead process's market and parameters, and the new quotes follow within a second anyway; the store
  *    marks them cancelled. The open orders are read again until none is left (else start-up fails).
  *    Store orders marked open that the exchange no longer shows are closed in the store ("closed while down").
@@ -22,6 +24,7 @@
  * 6. The user channels (orderUpdates, userFills) start.
  */
 import type { HlmmConfig } from '../config/schema.ts';
+import { UserError } from '../core/errors.ts';
 import type { Logger } from '../core/log.ts';
 import type { SavedAccount } from '../engine/account.ts';
 import { ExchangeClient } from '../exchange/hyperliquid/exchange-client.ts';
@@ -30,9 +33,12 @@ import { InfoClient } from '../exchange/hyperliquid/info-client.ts';
 import type { FrontendOpenOrder } from '../exchange/hyperliquid/info-schemas.ts';
 import type { Wallet } from '../exchange/hyperliquid/wallet.ts';
 import { WsSession } from '../exchange/hyperliquid/ws-session.ts';
+import { StoreGuard } from '../store/store-guard.ts';
 import type { TradeStore } from '../store/trade-store.ts';
+import { foreignBotOrders, foreignBotSentence, newCloidPrefix, prefixHex } from './foreign-orders.ts';
 import { LiveFunding, paymentOfEntry } from './funding.ts';
 import { HyperliquidVenue } from './hyperliquid-venue.ts';
+import { PositionCheck, type PositionHolder } from './position-check.ts';
 import type { TradeCommandOptions } from './run-trade.ts';
 
 export interface LiveStartOptions {
@@ -59,7 +65,24 @@ export interface LiveStart {
   position: { positionBase: number; entryPx: number | null };
   userSession: WsSession;
   startingBalanceQuote: number;
+  /** Hands the running engine to the position check and the other-bot watch (call once it started). */
+  attach(engine: LiveEngine): void;
+  /** Stops the position check (before the engine stops). */
+  detach(): Promise<void>;
 }
+
+/** What live start-up needs of the engine once it runs. */
+export interface LiveEngine extends PositionHolder {
+  stopQuoting(reason: string): Promise<void>;
+}
+
+/** Default period of the position re-read while trading, s. */
+export const POSITION_CHECK_S = 30;
+/**
+ * For this long after start-up, another hlmm bot's order seen on our coin stops our quoting: the start-up check
+ * can miss a bot that was between cancelling and re-placing its quotes, and the newer bot is the one to yield.
+ */
+const FOREIGN_WATCH_MS = 60_000;
 
 export async function startLiveVenue(s: LiveStartOptions): Promise<LiveStart> {
   const { o, ticker, store, logger } = s;
@@ -73,7 +96,14 @@ export async function startLiveVenue(s: LiveStartOptions): Promise<LiveStart> {
     api: s.apiUrl,
   });
 
+  // This run's cloid prefix is stored before any order goes out: a later run of this database then knows them.
+  const knownPrefixes = new Set(store.cloidPrefixes());
+  const cloidPrefix = newCloidPrefix();
+  store.recordCloidPrefix(prefixHex(cloidPrefix), Date.now());
+
   const venue = new HyperliquidVenue({
+    cloidPrefix,
+    knownCloidPrefixes: knownPrefixes,
     exchange,
     info,
     coin: ticker,
@@ -81,15 +111,46 @@ export async function startLiveVenue(s: LiveStartOptions): Promise<LiveStart> {
     logger,
     dmsMs: (o.dmsS ?? 30) * 1000,
     exchangeNowMs: s.exchangeNowMs,
-    onIncident: (kind, detail) => store.recordRiskEvent({ tsMs: Date.now(), kind, detail }),
+    onIncident: (kind, detail) => {
+      store.recordRiskEvent({ tsMs: Date.now(), kind, detail });
+      // An order whose outcome is unknown may have filled unseen: re-read the position soon.
+      if (kind === 'reconcile') positionCheck.doubt(detail);
+    },
+    onForeignOrder: (cloid) => {
+      const prefix = cloid.slice(0, 18);
+      const early = Date.now() - startedWallMs < FOREIGN_WATCH_MS;
+      const sentence = `another hlmm bot (cloid prefix ${prefix}) placed an order on ${ticker} on account ${user}; ${early ? 'this bot started last: quoting stopped, stop one of the two bots' : 'that bot should have refused to start: stop one of the two bots'}`;
+      logger.error(sentence);
+      store.recordRiskEvent({ tsMs: Date.now(), kind: 'reconcile', detail: sentence });
+      if (early) void hooks.engine?.stopQuoting(sentence);
+    },
   });
+  const startedWallMs = Date.now();
+  const hooks: { engine: LiveEngine | null } = { engine: null };
+  const positionCheck = new PositionCheck({
+    info,
+    venue,
+    coin: ticker,
+    intervalMs: (o.positionCheckS ?? POSITION_CHECK_S) * 1000,
+    logger: logger.child('position'),
+  });
+  // A failed or refused store write: a fill may not be where it should; the exchange tells.
+  if (store instanceof StoreGuard)
+    store.subscribe((e) => {
+      if (e.type !== 'healthy') positionCheck.doubt(`store ${e.type}`);
+    });
 
   // 1. dead man's switch first: should this start-up die half-way, whatever rests is cancelled anyway.
   await venue.armDeadMansSwitch();
 
   // 2. orphans, cancelled before anything is read: once they are gone nothing of ours can fill, so the fills and
   //    the position read next describe one and the same state.
-  const open = await cancelOrphans(info, exchange, ticker, s.assetIndex, logger);
+  const open = await cancelOrphans(info, exchange, ticker, s.assetIndex, logger, {
+    known: new Set([...knownPrefixes, prefixHex(cloidPrefix)]),
+    account: user,
+    dbFile: store.file,
+    nowMs: s.exchangeNowMs,
+  });
 
   // 3. fills: every fill up to now, orphans' last fills included
   const fills = (await info.userFills()).filter((f) => f.coin === ticker && typeof f.tid === 'number');
@@ -223,6 +284,11 @@ export async function startLiveVenue(s: LiveStartOptions): Promise<LiveStart> {
     position: { positionBase, entryPx },
     userSession,
     startingBalanceQuote: accountValue,
+    attach(engine) {
+      hooks.engine = engine;
+      positionCheck.start(engine);
+    },
+    detach: () => positionCheck.stop(),
   };
 }
 
@@ -233,7 +299,8 @@ const ORPHAN_CANCEL_ROUNDS = 3;
  * Cancels every order resting on the exchange for `ticker` (the new process does not know them), then checks
  * that none is left: the fills and the position are read next and must not move after. Returns the orders found
  * first. Throws when some still rest after ORPHAN_CANCEL_ROUNDS rounds (no trading on an unknown state; the dead
- * man's switch, armed before, cancels them).
+ * man's switch, armed before, cancels them). Refuses (UserError, nothing cancelled) when another hlmm bot's
+ * orders rest on the coin: cloids with the hlmm marker and a prefix not in `owner.known`.
  */
 async function cancelOrphans(
   info: InfoClient,
@@ -241,15 +308,32 @@ async function cancelOrphans(
   ticker: string,
   asset: number,
   logger: Logger,
+  owner: { known: ReadonlySet<string>; account: string; dbFile: string; nowMs: () => number },
 ): Promise<FrontendOpenOrder[]> {
-  const found = (await info.frontendOpenOrders()).filter((x) => x.coin === ticker);
+  const listed = async (): Promise<FrontendOpenOrder[]> => {
+    const open = await info.frontendOpenOrders();
+    const other = foreignBotOrders(open, ticker, owner.known);
+    if (other !== null) {
+      const now = owner.nowMs();
+      throw new UserError(
+        foreignBotSentence(other, {
+          coin: ticker,
+          account: owner.account,
+          dbFile: owner.dbFile,
+          nowMs: Number.isFinite(now) ? now : Date.now(),
+        }),
+      );
+    }
+    return open.filter((x) => x.coin === ticker);
+  };
+  const found = await listed();
   let left = found;
   let cancelled = 0;
   for (let round = 0; round < ORPHAN_CANCEL_ROUNDS && left.length > 0; round++) {
     // An error status means the order filled or was cancelled meanwhile: the re-read below tells.
     const statuses = await exchange.cancel(left.map((x) => ({ asset, oid: x.oid })));
     cancelled += statuses.filter((st) => st.kind === 'success').length;
-    left = (await info.frontendOpenOrders()).filter((x) => x.coin === ticker);
+    left = await listed();
   }
   if (found.length > 0)
     logger.warn('orphan orders found at start were cancelled', { found: found.length, cancelled });

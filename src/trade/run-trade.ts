@@ -21,10 +21,13 @@ import { findAssetRules } from '../exchange/hyperliquid/rules.ts';
 import type { Wallet } from '../exchange/hyperliquid/wallet.ts';
 import type { FakeExchange } from '../fake-exchange/server.ts';
 import { HYPERLIQUID_PERP_UNIVERSE } from '../fake-exchange/universe.ts';
+import { lockDatabase } from '../store/db-lock.ts';
+import { StoreGuard } from '../store/store-guard.ts';
 import { openStore, type TradeStore } from '../store/trade-store.ts';
 import { createStrategy } from '../strategy/index.ts';
 import { type BotClock, MAX_REPLAY_SPEED, ReplayFollowClock, WallClock } from './bot-clock.ts';
 import { fundingFor } from './funding.ts';
+import type { LiveStart } from './live-start.ts';
 import { HyperliquidFeed } from './market-feed.ts';
 import { PaperVenue } from './paper-venue.ts';
 import { ParamsWatcher } from './params-watch.ts';
@@ -75,6 +78,8 @@ export interface TradeCommandOptions {
   quiet?: boolean;
   /** Dead man's switch: cancel-all scheduled this far ahead, pushed forward every third of it (live). */
   dmsS?: number;
+  /** Live: re-read the position from the exchange this often, s (0 = only on doubt). Default 30. */
+  positionCheckS?: number;
   /** Record the market into this folder while trading (and re-calibrate from it once per UTC day). */
   collect?: string;
   /** Bot clock: 'wall' (default live) or 'exchange' (follow market message times, e.g. an external fake exchange). */
@@ -118,8 +123,9 @@ export async function startTrading(
   o: TradeCommandOptions,
   env: { handleSignals: boolean },
 ): Promise<RunningBot> {
-  // What start-up has opened so far, closed in reverse order should a later step fail: a refused --db or a taken
-  // API port must end the process with its one sentence, not leave a fake exchange or a socket keeping it alive.
+  // What start-up has opened so far (the database lock included), closed in reverse order should a later step
+  // fail: a refused --db, another bot's lock or a taken API port must end the process with its one sentence, not
+  // leave a fake exchange or a socket keeping it alive (and in-process callers may start again).
   const opened: StartupCleanup[] = [];
   try {
     return await startTradingSteps(o, env, opened);
@@ -149,9 +155,16 @@ async function startTradingSteps(
     quiet: o.quiet === true,
   });
 
-  // ---- the store first: an unwritable --db is one sentence before anything connects, in every mode
+  // ---- one bot per database: the lock before anything starts (a refusal leaves nothing running); then the
+  //      store, so an unwritable --db is one sentence before anything connects, in every mode. Every write goes
+  //      through the guard: a failing store pulls the quotes instead of throwing (store-guard.ts).
   const dbFile = o.db ?? cfg.db_file;
-  const store = openStore(dbFile);
+  const dbLock = lockDatabase(dbFile, {
+    mode: live ? 'live' : o.replay !== undefined ? 'replay' : 'paper',
+    ticker,
+  });
+  opened.push(() => dbLock?.release());
+  const store = new StoreGuard(openStore(dbFile), { logger: logger.child('store') });
   opened.push(() => store.close());
 
   // ---- live: the key first (one clear sentence and exit 2 without it); it never reaches logs, db or errors
@@ -287,6 +300,7 @@ async function startTradingSteps(
   // ---- venue
   let venue: Venue;
   let userSession: { stop(): Promise<void> } | null = null;
+  let liveChecks: Pick<LiveStart, 'attach' | 'detach'> | null = null;
   if (live) {
     const { startLiveVenue } = await import('./live-start.ts');
     const liveWallet = wallet as Wallet;
@@ -317,6 +331,7 @@ async function startTradingSteps(
     startingBalance = started.startingBalanceQuote;
     userSession = started.userSession;
     opened.push(() => started.userSession.stop());
+    liveChecks = started;
   } else {
     venue = new PaperVenue({
       makerFeeRate: cfg.fees.maker_rate,
@@ -399,6 +414,7 @@ async function startTradingSteps(
   opened.push(async () => {
     await engine.stop('start-up failed');
   });
+  liveChecks?.attach(engine);
   logger.info(`hlmm trade started (${mode === 'dry' ? 'paper' : 'LIVE'})`, {
     ticker,
     feed: fake ? `replay ${o.replay} at ${speed}x` : wsUrl,
@@ -489,11 +505,13 @@ async function startTradingSteps(
       watcher?.stop();
       await feed.stop();
       if (collector) await collector.stop();
+      await liveChecks?.detach();
       const summary = await engine.stop(reason);
       if (userSession) await userSession.stop();
       if (api) await api.close().catch(() => {});
       if (fake) await fake.close();
       store.close();
+      dbLock?.release();
       logger.info('stopped', {
         reason,
         fills: summary.fills,

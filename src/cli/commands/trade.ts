@@ -95,6 +95,11 @@ export const defineTrade: DefineCommand = (program) => {
       numberOption({ min: 5 }),
     )
     .option(
+      '--position-check-s <s>',
+      'live: re-read the position from the exchange this often and reconcile a drift (0 = only after a store error or an unknown order outcome; default 30)',
+      numberOption({ min: 0 }),
+    )
+    .option(
       '--quote-log-s <s>',
       'at most one line of model values (mid, r, spreads, q, τ, σ, k, γ) per this many seconds',
       numberOption({ min: 0 }),
