@@ -654,6 +654,7 @@ test("live bot on the fake exchange, its database on a tmpfs that fills up: orde
     const bot = await startTrading(
       {
         live: true,
+        testnet: true, // the stand-in checks testnet signatures
         wsUrl: fake.wsUrl,
         apiUrl: fake.url,
         clock: 'exchange',

@@ -144,6 +144,7 @@ test("live: a bot finds another hlmm bot's orders on its account and coin (anoth
   writeFileSync(wide, JSON.stringify({ strategy: { min_spread_bps: 600 } }));
   const opts = (db: string, log: string) => ({
     live: true,
+    testnet: true, // the stand-in checks testnet signatures
     config: wide,
     wsUrl: fake.wsUrl,
     apiUrl: fake.url,
@@ -189,6 +190,7 @@ test("live: a bot finds another hlmm bot's orders on its account and coin (anoth
       [
         'trade',
         '--live',
+        '--testnet',
         '--config',
         wide,
         '--ws-url',
