@@ -15,10 +15,10 @@
  * Whole-request failures answer {"status":"err","response":"…"} with HTTP 200, as Hyperliquid does; a body
  * that is not an action at all gets HTTP 422.
  *
- * Which "now" a nonce is judged against: Hyperliquid's T is its block time. Against a replay there are two
- * candidates — the replayed exchange time (which a bot following the replay clock stamps nonces with) and the
- * wall clock (which a bot using Date.now() stamps them with) — so a nonce within the window of EITHER is
- * accepted; duplicates and too-low nonces are refused whatever the clock.
+ * One exchange clock for signed actions: nonces, expiresAfter and scheduleCancel times are judged against the WALL
+ * clock, as Hyperliquid judges them against its block time, which is wall time. Only the replayed market data
+ * (books, trades, fills, order timestamps) follows the replay clock. A client that stamps the replay's time
+ * instead of Date.now() is refused here as it would be on Hyperliquid.
  */
 import {
   actionBatchLength,
@@ -117,21 +117,15 @@ export class ExchangeEndpoint {
     if (vaultAddress !== null)
       return err('Vault and sub-account trading is not supported by the fake exchange.');
 
-    const exchangeNow = this.opts.entry.nowMs();
     const wallNow = this.wallNowMs();
     // FAKE-ONLY wording for the expiry (the condition is Hyperliquid's: the action is refused after expiresAfter).
-    if (expiresAfter !== null && expiresAfter < Math.min(exchangeNow, wallNow)) {
+    if (expiresAfter !== null && expiresAfter < wallNow) {
       return err(`Action expired: expiresAfter ${expiresAfter} is in the past.`);
     }
 
     let ledger = this.ledgers.get(signer);
     if (ledger === undefined) this.ledgers.set(signer, (ledger = new NonceLedger()));
-    let verdict = ledger.check(nonce, exchangeNow);
-    let nonceNow = exchangeNow;
-    if (verdict === 'outOfWindow') {
-      verdict = ledger.check(nonce, wallNow);
-      nonceNow = wallNow;
-    }
+    const verdict = ledger.check(nonce, wallNow);
     if (verdict !== 'ok') {
       this.counters.nonceRejected++;
       if (verdict === 'duplicate') return err(`Invalid nonce: duplicate nonce ${nonce}`);
@@ -142,7 +136,7 @@ export class ExchangeEndpoint {
 
     const refusal = this.opts.limits.takeAddress(account, actionBatchLength(action));
     if (refusal !== null) return err(refusal);
-    ledger.accept(nonce, nonceNow);
+    ledger.accept(nonce, wallNow);
     return { status: 200, body: this.opts.entry.execute(account, action) };
   }
 }

@@ -18,6 +18,8 @@ import type { SubscriptionRegistry } from './subscriptions.ts';
 import { frontendOrderWire, openOrderWire, wireUsdc } from './user-wire.ts';
 
 const ADDRESS = /^0x[0-9a-fA-F]{40}$/;
+/** historicalOrders answers at most this many orders (Hyperliquid: 2000 most recent). */
+const MAX_HISTORICAL_ORDERS = 2_000;
 
 function userOf(request: Record<string, unknown>): string {
   if (typeof request.user !== 'string' || !ADDRESS.test(request.user)) {
@@ -127,6 +129,13 @@ export function registerUserInfo(
         : Number.MAX_SAFE_INTEGER,
     };
   });
+  // Every order of the user, open or closed, with its status; newest first, at most 2000 (docs).
+  info.register('historicalOrders', (r) =>
+    entry
+      .ordersOf(userOf(r))
+      .slice(0, MAX_HISTORICAL_ORDERS)
+      .map((o) => ({ order: frontendOrderWire(o), status: o.status, statusTimestamp: o.statusTimestamp })),
+  );
   info.register('orderStatus', (r) => {
     const user = userOf(r);
     const oid =

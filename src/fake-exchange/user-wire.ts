@@ -3,13 +3,11 @@
  * channels (field names and order from the real responses in test/fixtures/hyperliquid/api-responses/ and the
  * official docs' WsOrder / WsFill). Prices, sizes and USDC amounts are decimal strings; times Unix ms.
  */
+import type { OrderStatusName } from '../exchange/hyperliquid/order-status.ts';
 import { wireDecimal } from '../exchange/hyperliquid/ws-messages.ts';
 
-/**
- * Order statuses as Hyperliquid names them (orderUpdates, orderStatus): open, filled, canceled, rejected, and
- * scheduledCancel for orders the dead man's switch removed.
- */
-export type OrderStatusName = 'open' | 'filled' | 'canceled' | 'rejected' | 'scheduledCancel';
+/** Order statuses as Hyperliquid names them (orderUpdates, orderStatus, historicalOrders): see order-status.ts. */
+export type { OrderStatusName };
 
 export type WireTif = 'Alo' | 'Gtc' | 'Ioc';
 

@@ -246,7 +246,8 @@ export async function startTrading(
       // Signatures name the network: mainnet only against Hyperliquid's mainnet API (the fake checks testnet's).
       isMainnet: apiUrl.replace(/\/+$/, '') === NETWORK_URLS.mainnet.api,
       wallet: wallet as Wallet,
-      exchangeNowMs: () => clock.nowMs(),
+      // Signed times (scheduleCancel) in wall time, also against a replay: Hyperliquid's clock is the wall clock.
+      exchangeNowMs: Date.now,
     });
     venue = started.venue;
     restoreAccount = started.account;
