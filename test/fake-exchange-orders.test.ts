@@ -433,7 +433,7 @@ describe('order entry end to end (signed requests, replayed fills)', () => {
       // (both transports are cooling down after their address refusals: ask through a fresh one.)
       const fresh = new HttpTransport({ baseUrl: h.ex.url, maxRetries: 0 });
       const rl = await new InfoClient({ transport: fresh, accountAddress: h.wallet.address }).userRateLimit();
-      assert.deepEqual(rl, { cumVlm: '0.0', nRequestsUsed: 3, nRequestsCap: 3 });
+      assert.deepEqual(rl, { cumVlm: '0.0', nRequestsUsed: 3, nRequestsCap: 3, nRequestsSurplus: 0 });
     } finally {
       await h.ex.close();
     }

@@ -28,6 +28,17 @@ import {
 } from '../exchange/hyperliquid/actions.ts';
 import { NonceLedger } from '../exchange/hyperliquid/nonce.ts';
 import { recoverL1Signer, type Signature } from '../exchange/hyperliquid/signing.ts';
+import {
+  type ApproveBuilderFeeAction,
+  type BuilderField,
+  MAX_PERP_BUILDER_FEE_TENTHS_BP,
+  orderBuilder,
+  parseApproveBuilderFee,
+  parseSetReferrer,
+  percentToTenthsBp,
+  recoverApproveBuilderFeeSigner,
+  signedForm,
+} from './extra-actions.ts';
 import type { ExchangeAnswer, OrderEntry } from './order-entry.ts';
 import type { RateLimits } from './rate-limits.ts';
 
@@ -61,6 +72,10 @@ function parseSignature(v: unknown): Signature | null {
 export class ExchangeEndpoint {
   private readonly ledgers = new Map<string, NonceLedger>();
   private readonly agents = new Map<string, string>();
+  /** `${user}:${builder}` → approved max builder fee, tenths of a basis point. */
+  private readonly builderApprovals = new Map<string, number>();
+  /** account → referral code set by setReferrer. */
+  readonly referrers = new Map<string, string>();
   private readonly wallNowMs: () => number;
   readonly counters = { requests: 0, unknownSigner: 0, nonceRejected: 0 };
 
@@ -83,17 +98,35 @@ export class ExchangeEndpoint {
     return parsed.ok ? exchangeRequestWeight(parsed.action) : 1;
   }
 
+  /** The most `user` approved `builder` to charge, tenths of a basis point (0 = none). */
+  maxBuilderFee(user: string, builder: string): number {
+    return this.builderApprovals.get(`${user.toLowerCase()}:${builder.toLowerCase()}`) ?? 0;
+  }
+
   handle(body: unknown): EndpointReply {
     this.counters.requests++;
     if (!isObject(body)) return { status: 422, body: DESERIALIZE };
-    const parsed = canonicalAction(body.action);
-    if (!parsed.ok) return { status: 422, body: `${DESERIALIZE}: ${parsed.reason}` };
-    const action: L1Action = parsed.action;
     const nonce = body.nonce;
-    if (typeof nonce !== 'number' || !Number.isSafeInteger(nonce) || nonce < 0) {
-      return { status: 422, body: `${DESERIALIZE}: nonce` };
-    }
     const signature = parseSignature(body.signature);
+    const validNonce = typeof nonce === 'number' && Number.isSafeInteger(nonce) && nonce >= 0;
+    const approval = parseApproveBuilderFee(body.action);
+    if (approval !== null) {
+      if (!validNonce) return { status: 422, body: `${DESERIALIZE}: nonce` };
+      if (signature === null) return { status: 422, body: `${DESERIALIZE}: signature` };
+      return this.approveBuilderFee(approval, nonce as number, signature);
+    }
+    const referrer = parseSetReferrer(body.action);
+    let action: L1Action | null = null;
+    let builder: BuilderField | null = null;
+    if (referrer === null) {
+      const parsed = canonicalAction(body.action);
+      if (!parsed.ok) return { status: 422, body: `${DESERIALIZE}: ${parsed.reason}` };
+      action = parsed.action;
+      const b = orderBuilder(body.action);
+      if (b !== null && 'error' in b) return { status: 422, body: `${DESERIALIZE}: builder` };
+      builder = b;
+    }
+    if (!validNonce) return { status: 422, body: `${DESERIALIZE}: nonce` };
     if (signature === null) return { status: 422, body: `${DESERIALIZE}: signature` };
     const vaultAddress = typeof body.vaultAddress === 'string' ? body.vaultAddress.toLowerCase() : null;
     const expiresAfter = typeof body.expiresAfter === 'number' ? body.expiresAfter : null;
@@ -101,11 +134,17 @@ export class ExchangeEndpoint {
       return { status: 422, body: `${DESERIALIZE}: vaultAddress` };
     }
 
-    const signer = recoverL1Signer(action, nonce, signature, {
-      isMainnet: this.opts.isMainnet ?? false,
-      vaultAddress,
-      expiresAfter,
-    });
+    // Recovered over every documented field of the action (the builder included), in the exchange's order.
+    const signer = recoverL1Signer(
+      action === null ? referrer : signedForm(action, builder),
+      nonce as number,
+      signature,
+      {
+        isMainnet: this.opts.isMainnet ?? false,
+        vaultAddress,
+        expiresAfter,
+      },
+    );
     if (signer === null) return err('Unable to recover signer.');
     const accountAddress = this.agents.get(signer) ?? signer;
     const account = this.opts.entry.accounts.get(accountAddress);
@@ -122,7 +161,31 @@ export class ExchangeEndpoint {
     if (expiresAfter !== null && expiresAfter < wallNow) {
       return err(`Action expired: expiresAfter ${expiresAfter} is in the past.`);
     }
+    const nonceError = this.takeNonce(signer, nonce as number, wallNow);
+    if (nonceError !== null) return nonceError;
 
+    if (action === null) {
+      // FAKE-ONLY wording: a referrer is set once per account.
+      if (this.referrers.has(account.address)) return err('Referrer already set.');
+      this.referrers.set(account.address, referrer!.code);
+      return { status: 200, body: { status: 'ok', response: { type: 'default' } } };
+    }
+    if (builder !== null) {
+      // Pre-validation (one error for the whole batch). FAKE-ONLY wordings: the docs give the rules, not the texts.
+      if (builder.f > MAX_PERP_BUILDER_FEE_TENTHS_BP)
+        return err(
+          `Builder fee ${builder.f} is above the perp maximum of ${MAX_PERP_BUILDER_FEE_TENTHS_BP}.`,
+        );
+      if (builder.f > this.maxBuilderFee(account.address, builder.b))
+        return err('Builder fee has not been approved.');
+    }
+    const refusal = this.opts.limits.takeAddress(account, actionBatchLength(action));
+    if (refusal !== null) return err(refusal);
+    return { status: 200, body: this.opts.entry.execute(account, action, builder) };
+  }
+
+  /** Nonce rule per signer against the wall clock; null when accepted (and recorded). */
+  private takeNonce(signer: string, nonce: number, wallNow: number): EndpointReply | null {
     let ledger = this.ledgers.get(signer);
     if (ledger === undefined) this.ledgers.set(signer, (ledger = new NonceLedger()));
     const verdict = ledger.check(nonce, wallNow);
@@ -133,11 +196,29 @@ export class ExchangeEndpoint {
       // FAKE-ONLY wording for a nonce outside the time window.
       return err(`Invalid nonce: ${nonce} is not within (T - 2 days, T + 1 day) of the exchange time.`);
     }
-
-    const refusal = this.opts.limits.takeAddress(account, actionBatchLength(action));
-    if (refusal !== null) return err(refusal);
     ledger.accept(nonce, wallNow);
-    return { status: 200, body: this.opts.entry.execute(account, action) };
+    return null;
+  }
+
+  /** approveBuilderFee: user-signed by the account itself (an agent may not), on this exchange's network. */
+  private approveBuilderFee(a: ApproveBuilderFeeAction, nonce: number, signature: Signature): EndpointReply {
+    // FAKE-ONLY wordings below (the conditions are the docs').
+    if (a.nonce !== nonce) return err('Action nonce does not match the request nonce.');
+    const chain = this.opts.isMainnet ? 'Mainnet' : 'Testnet';
+    if (a.hyperliquidChain !== chain) return err(`Wrong network: this exchange is ${chain}.`);
+    const signer = recoverApproveBuilderFeeSigner(a, signature);
+    if (signer === null) return err('Unable to recover signer.');
+    const account = this.opts.entry.accounts.get(signer);
+    if (account === undefined) {
+      this.counters.unknownSigner++;
+      return err(`User or API Wallet ${signer} does not exist.`);
+    }
+    const tenths = percentToTenthsBp(a.maxFeeRate);
+    if (tenths === null) return err(`Invalid max fee rate ${a.maxFeeRate}.`);
+    const nonceError = this.takeNonce(signer, nonce, this.wallNowMs());
+    if (nonceError !== null) return nonceError;
+    this.builderApprovals.set(`${account.address}:${a.builder.toLowerCase()}`, tenths);
+    return { status: 200, body: { status: 'ok', response: { type: 'default' } } };
   }
 }
 

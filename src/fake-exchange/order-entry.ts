@@ -36,6 +36,7 @@ import {
 } from '../sim/index.ts';
 import { marginSummary, PerpAccount } from './accounts.ts';
 import type { CoinMarket } from './coin-market.ts';
+import type { BuilderField } from './extra-actions.ts';
 import type { ReplayClock } from './replay-clock.ts';
 import type { SubscriptionRegistry } from './subscriptions.ts';
 import { type FillWire, type OrderRecord, wireUsdc, wsOrderWire } from './user-wire.ts';
@@ -149,12 +150,15 @@ export class OrderEntry {
   private readonly wallNowMs: () => number;
   private timer: NodeJS.Timeout | null = null;
   readonly counters = { actions: 0, ordersPlaced: 0, fills: 0, scheduledCancels: 0 };
+  /** Fee rates charged on fills (fractions of notional): maker and taker. */
+  readonly feeRates: { maker: number; taker: number };
 
   constructor(private readonly opts: OrderEntryOptions) {
     this.startUsdc = opts.startUsdc ?? 10_000;
     this.nextOid = opts.firstOid ?? 1_000_000_000;
     this.wallNowMs = opts.wallNowMs ?? Date.now;
     const fees = new RateFeeModel(opts.makerFeeRate, opts.takerFeeRate);
+    this.feeRates = { maker: fees.makerRate, taker: fees.takerRate };
     for (const [coin] of opts.markets) {
       const asset = opts.universe.findIndex((a) => a.name === coin);
       if (asset < 0) continue;
@@ -218,13 +222,13 @@ export class OrderEntry {
   // ------------------------------------------------------------------ actions
 
   /** Executes an authenticated action for `account` and returns Hyperliquid's answer. */
-  execute(account: PerpAccount, action: L1Action): ExchangeAnswer {
+  execute(account: PerpAccount, action: L1Action, builder: BuilderField | null = null): ExchangeAnswer {
     this.counters.actions++;
     const out = new Outbox();
     try {
       switch (action.type) {
         case 'order':
-          return orderAnswer(action.orders.map((o) => this.placeOne(account, o, out)));
+          return orderAnswer(action.orders.map((o) => this.placeOne(account, o, out, undefined, builder)));
         case 'cancel':
           return cancelAnswer(action.cancels.map((c) => this.cancelOne(account, c.a, c.o, out)));
         case 'cancelByCloid':
@@ -327,6 +331,7 @@ export class OrderEntry {
     wire: OrderWire,
     out: Outbox,
     replacing?: OrderRecord,
+    builder: BuilderField | null = null,
   ): PlaceOutcome {
     const book = this.bookOfAsset(wire.a);
     // FAKE-ONLY text: the real exchange knows every listed asset; this one trades only the replayed coins.
@@ -360,6 +365,8 @@ export class OrderEntry {
       status: 'open',
       statusTimestamp: now,
     };
+    // Builder fee: f tenths of a basis point of each fill's notional, on top of the exchange's fee.
+    if (builder !== null && builder.f > 0) record.builderFeeRate = builder.f / 100_000;
     this.orders.set(record.oid, record);
     if (cloid !== undefined) this.cloids.set(`${account.address}:${cloid}`, record.oid);
     if (refused !== null) {
@@ -449,7 +456,9 @@ export class OrderEntry {
     if (r.type === 'fill') {
       const account = this.accounts.get(record.user);
       if (account === undefined) return;
-      const change = account.fill(book.coin, record.isBuy, r.px, r.sz, r.feeQuote, book.meta.maxLeverage);
+      const builderFee = Math.round(r.px * r.sz * (record.builderFeeRate ?? 0) * 1e6) / 1e6;
+      const fee = r.feeQuote + builderFee;
+      const change = account.fill(book.coin, record.isBuy, r.px, r.sz, fee, book.meta.maxLeverage);
       const tid = this.nextTid++;
       const fill: FillWire = {
         coin: book.coin,
@@ -463,10 +472,12 @@ export class OrderEntry {
         hash: fillHash(tid),
         oid: record.oid,
         crossed: r.liquidity === 'taker',
-        fee: wireUsdc(r.feeQuote),
+        fee: wireUsdc(fee),
         tid,
         feeToken: 'USDC',
+        twapId: null,
       };
+      if (record.builderFeeRate !== undefined) fill.builderFee = wireUsdc(builderFee);
       if (record.cloid !== undefined) fill.cloid = record.cloid;
       let fills = this.fillsByUser.get(record.user);
       if (fills === undefined) this.fillsByUser.set(record.user, (fills = []));

@@ -29,6 +29,8 @@ export interface OrderRecord {
   timestamp: number;
   status: OrderStatusName;
   statusTimestamp: number;
+  /** Builder fee as a fraction of notional, when the order named a builder. */
+  builderFeeRate?: number;
 }
 
 /** A USDC amount (PnL, fee) as Hyperliquid prints it: at most 6 decimals, "0.0" for zero. */
@@ -70,8 +72,9 @@ export function frontendOrderWire(o: OrderRecord): Record<string, unknown> {
     timestamp: o.timestamp,
     triggerCondition: 'N/A',
     triggerPx: '0.0',
+    // Here the docs' FrontendOrder always carries cloid: null when the order has none.
+    cloid: o.cloid ?? null,
   };
-  if (o.cloid !== undefined) wire.cloid = o.cloid;
   return wire;
 }
 
@@ -106,5 +109,9 @@ export interface FillWire {
   fee: string;
   tid: number;
   feeToken: 'USDC';
+  /** Set only for fills of TWAP slices: the fake has no TWAP orders, so always null. */
+  twapId: number | null;
+  /** The builder's share of `fee` when the order named a builder (USDC). */
+  builderFee?: string;
   cloid?: string;
 }
