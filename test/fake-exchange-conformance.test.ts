@@ -5,7 +5,6 @@
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
-import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -13,7 +12,7 @@ import * as hl from '@nktkas/hyperliquid';
 import WebSocket from 'ws';
 import { MarketDataWriter } from '../src/data/writer.ts';
 import { type FakeExchange, startFakeExchange } from '../src/fake-exchange/server.ts';
-import { sdkClients } from './hl-sdk-client.ts';
+import { postJson, sdkClients } from './hl-sdk-client.ts';
 import { sdkErrors, sdkValidator } from './hl-sdk-schemas.ts';
 
 const T0 = 1_756_707_600_000;
@@ -93,27 +92,7 @@ describe('the fake exchange conforms to @nktkas/hyperliquid response types', () 
     await ex.close();
   });
 
-  // A fresh connection per request (node:http, no agent): schema generation between requests takes longer than
-  // the server's keep-alive timeout, and a pooled socket closed under a POST fails it.
-  const raw = (path: string, body: unknown) =>
-    // biome-ignore lint/suspicious/noExplicitAny: answers are checked against the SDK's types
-    new Promise<{ status: number; json: any }>((resolve, reject) => {
-      const req = httpRequest(
-        `${ex.url}${path}`,
-        { method: 'POST', agent: false, headers: { 'content-type': 'application/json' } },
-        (res) => {
-          let text = '';
-          res.setEncoding('utf8');
-          res.on('data', (d) => (text += d));
-          res.on('end', () => {
-            const isJson = (res.headers['content-type'] ?? '').includes('json');
-            resolve({ status: res.statusCode ?? 0, json: isJson ? JSON.parse(text) : text });
-          });
-        },
-      );
-      req.on('error', reject);
-      req.end(JSON.stringify(body));
-    });
+  const raw = (path: string, body: unknown) => postJson(`${ex.url}${path}`, body);
 
   test('exchange actions through the SDK: order (resting, filled, error), cancels, modifies, switch, leverage, builder', async () => {
     conforms(

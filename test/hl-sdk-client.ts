@@ -3,6 +3,7 @@
  * nonces and times with Date.now(), as every SDK does. Its wallet is an ethers-v6-shaped signer over our own
  * EIP-712 signing of a test key (the SDK hashes and builds the typed data itself; we only sign the digest).
  */
+import { request as httpRequest } from 'node:http';
 import * as hl from '@nktkas/hyperliquid';
 import WebSocket from 'ws';
 import { hexBytes, signTypedData } from '../src/exchange/hyperliquid/signing.ts';
@@ -54,5 +55,33 @@ export function sdkWebSocket(wsUrl: string): hl.WebSocketTransport {
     url: wsUrl,
     isTestnet: true,
     reconnect: { WebSocket: WebSocket as unknown as typeof globalThis.WebSocket },
+  });
+}
+
+/**
+ * POST a JSON body on a fresh connection (node:http, no agent) and return the status and decoded answer: a
+ * pooled keep-alive socket that the server closed while a test was busy (schema generation takes seconds)
+ * would fail the request with ECONNRESET.
+ */
+// biome-ignore lint/suspicious/noExplicitAny: answers are checked by the caller
+export function postJson(url: string, body: unknown): Promise<{ status: number; json: any }> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(
+      url,
+      { method: 'POST', agent: false, headers: { 'content-type': 'application/json' } },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (d) => {
+          text += d;
+        });
+        res.on('end', () => {
+          const isJson = (res.headers['content-type'] ?? '').includes('json');
+          resolve({ status: res.statusCode ?? 0, json: isJson ? JSON.parse(text) : text });
+        });
+      },
+    );
+    req.on('error', reject);
+    req.end(JSON.stringify(body));
   });
 }
