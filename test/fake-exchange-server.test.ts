@@ -81,7 +81,14 @@ test('POST /info answers meta, l2Book and allMids in the real shapes; bad reques
   try {
     await until(() => ex.replayStats.bbo > 0);
     const meta = await (await post(`${ex.url}/info`, { type: 'meta' })).json();
-    assert.deepEqual(meta.universe[0], { maxLeverage: 50, name: 'BTC', szDecimals: 5 });
+    // The docs' current shape: each coin names its margin table; unreplayed coins are listed as delisted.
+    assert.deepEqual(meta.universe[0], { maxLeverage: 50, name: 'BTC', szDecimals: 5, marginTableId: 50 });
+    assert.equal(meta.universe.find((a: { name: string }) => a.name === 'ETH').isDelisted, true);
+    assert.equal(meta.collateralToken, 0);
+    assert.deepEqual(
+      meta.marginTables.find((t: [number, unknown]) => t[0] === 50),
+      [50, { description: '', marginTiers: [{ lowerBound: '0.0', maxLeverage: 50 }] }],
+    );
     assert.equal(meta.universe.find((a: { name: string }) => a.name === 'ETH').szDecimals, 4);
 
     const book = await (await post(`${ex.url}/info`, { type: 'l2Book', coin: 'BTC' })).json();

@@ -15,10 +15,10 @@
  * Whole-request failures answer {"status":"err","response":"…"} with HTTP 200, as Hyperliquid does; a body
  * that is not an action at all gets HTTP 422.
  *
- * Which "now" a nonce is judged against: Hyperliquid's T is its block time. Against a replay there are two
- * candidates — the replayed exchange time (which a bot following the replay clock stamps nonces with) and the
- * wall clock (which a bot using Date.now() stamps them with) — so a nonce within the window of EITHER is
- * accepted; duplicates and too-low nonces are refused whatever the clock.
+ * One exchange clock for signed actions: nonces, expiresAfter and scheduleCancel times are judged against the WALL
+ * clock, as Hyperliquid judges them against its block time, which is wall time. Only the replayed market data
+ * (books, trades, fills, order timestamps) follows the replay clock. A client that stamps the replay's time
+ * instead of Date.now() is refused here as it would be on Hyperliquid.
  */
 import {
   actionBatchLength,
@@ -28,6 +28,17 @@ import {
 } from '../exchange/hyperliquid/actions.ts';
 import { NonceLedger } from '../exchange/hyperliquid/nonce.ts';
 import { recoverL1Signer, type Signature } from '../exchange/hyperliquid/signing.ts';
+import {
+  type ApproveBuilderFeeAction,
+  type BuilderField,
+  MAX_PERP_BUILDER_FEE_TENTHS_BP,
+  orderBuilder,
+  parseApproveBuilderFee,
+  parseSetReferrer,
+  percentToTenthsBp,
+  recoverApproveBuilderFeeSigner,
+  signedForm,
+} from './extra-actions.ts';
 import type { ExchangeAnswer, OrderEntry } from './order-entry.ts';
 import type { RateLimits } from './rate-limits.ts';
 
@@ -61,6 +72,10 @@ function parseSignature(v: unknown): Signature | null {
 export class ExchangeEndpoint {
   private readonly ledgers = new Map<string, NonceLedger>();
   private readonly agents = new Map<string, string>();
+  /** `${user}:${builder}` → approved max builder fee, tenths of a basis point. */
+  private readonly builderApprovals = new Map<string, number>();
+  /** account → referral code set by setReferrer. */
+  readonly referrers = new Map<string, string>();
   private readonly wallNowMs: () => number;
   readonly counters = { requests: 0, unknownSigner: 0, nonceRejected: 0 };
 
@@ -83,17 +98,35 @@ export class ExchangeEndpoint {
     return parsed.ok ? exchangeRequestWeight(parsed.action) : 1;
   }
 
+  /** The most `user` approved `builder` to charge, tenths of a basis point (0 = none). */
+  maxBuilderFee(user: string, builder: string): number {
+    return this.builderApprovals.get(`${user.toLowerCase()}:${builder.toLowerCase()}`) ?? 0;
+  }
+
   handle(body: unknown): EndpointReply {
     this.counters.requests++;
     if (!isObject(body)) return { status: 422, body: DESERIALIZE };
-    const parsed = canonicalAction(body.action);
-    if (!parsed.ok) return { status: 422, body: `${DESERIALIZE}: ${parsed.reason}` };
-    const action: L1Action = parsed.action;
     const nonce = body.nonce;
-    if (typeof nonce !== 'number' || !Number.isSafeInteger(nonce) || nonce < 0) {
-      return { status: 422, body: `${DESERIALIZE}: nonce` };
-    }
     const signature = parseSignature(body.signature);
+    const validNonce = typeof nonce === 'number' && Number.isSafeInteger(nonce) && nonce >= 0;
+    const approval = parseApproveBuilderFee(body.action);
+    if (approval !== null) {
+      if (!validNonce) return { status: 422, body: `${DESERIALIZE}: nonce` };
+      if (signature === null) return { status: 422, body: `${DESERIALIZE}: signature` };
+      return this.approveBuilderFee(approval, nonce as number, signature);
+    }
+    const referrer = parseSetReferrer(body.action);
+    let action: L1Action | null = null;
+    let builder: BuilderField | null = null;
+    if (referrer === null) {
+      const parsed = canonicalAction(body.action);
+      if (!parsed.ok) return { status: 422, body: `${DESERIALIZE}: ${parsed.reason}` };
+      action = parsed.action;
+      const b = orderBuilder(body.action);
+      if (b !== null && 'error' in b) return { status: 422, body: `${DESERIALIZE}: builder` };
+      builder = b;
+    }
+    if (!validNonce) return { status: 422, body: `${DESERIALIZE}: nonce` };
     if (signature === null) return { status: 422, body: `${DESERIALIZE}: signature` };
     const vaultAddress = typeof body.vaultAddress === 'string' ? body.vaultAddress.toLowerCase() : null;
     const expiresAfter = typeof body.expiresAfter === 'number' ? body.expiresAfter : null;
@@ -101,11 +134,17 @@ export class ExchangeEndpoint {
       return { status: 422, body: `${DESERIALIZE}: vaultAddress` };
     }
 
-    const signer = recoverL1Signer(action, nonce, signature, {
-      isMainnet: this.opts.isMainnet ?? false,
-      vaultAddress,
-      expiresAfter,
-    });
+    // Recovered over every documented field of the action (the builder included), in the exchange's order.
+    const signer = recoverL1Signer(
+      action === null ? referrer : signedForm(action, builder),
+      nonce as number,
+      signature,
+      {
+        isMainnet: this.opts.isMainnet ?? false,
+        vaultAddress,
+        expiresAfter,
+      },
+    );
     if (signer === null) return err('Unable to recover signer.');
     const accountAddress = this.agents.get(signer) ?? signer;
     const account = this.opts.entry.accounts.get(accountAddress);
@@ -117,21 +156,39 @@ export class ExchangeEndpoint {
     if (vaultAddress !== null)
       return err('Vault and sub-account trading is not supported by the fake exchange.');
 
-    const exchangeNow = this.opts.entry.nowMs();
     const wallNow = this.wallNowMs();
     // FAKE-ONLY wording for the expiry (the condition is Hyperliquid's: the action is refused after expiresAfter).
-    if (expiresAfter !== null && expiresAfter < Math.min(exchangeNow, wallNow)) {
+    if (expiresAfter !== null && expiresAfter < wallNow) {
       return err(`Action expired: expiresAfter ${expiresAfter} is in the past.`);
     }
+    const nonceError = this.takeNonce(signer, nonce as number, wallNow);
+    if (nonceError !== null) return nonceError;
 
+    if (action === null) {
+      // FAKE-ONLY wording: a referrer is set once per account.
+      if (this.referrers.has(account.address)) return err('Referrer already set.');
+      this.referrers.set(account.address, referrer!.code);
+      return { status: 200, body: { status: 'ok', response: { type: 'default' } } };
+    }
+    if (builder !== null) {
+      // Pre-validation (one error for the whole batch). FAKE-ONLY wordings: the docs give the rules, not the texts.
+      if (builder.f > MAX_PERP_BUILDER_FEE_TENTHS_BP)
+        return err(
+          `Builder fee ${builder.f} is above the perp maximum of ${MAX_PERP_BUILDER_FEE_TENTHS_BP}.`,
+        );
+      if (builder.f > this.maxBuilderFee(account.address, builder.b))
+        return err('Builder fee has not been approved.');
+    }
+    const refusal = this.opts.limits.takeAddress(account, actionBatchLength(action));
+    if (refusal !== null) return err(refusal);
+    return { status: 200, body: this.opts.entry.execute(account, action, builder) };
+  }
+
+  /** Nonce rule per signer against the wall clock; null when accepted (and recorded). */
+  private takeNonce(signer: string, nonce: number, wallNow: number): EndpointReply | null {
     let ledger = this.ledgers.get(signer);
     if (ledger === undefined) this.ledgers.set(signer, (ledger = new NonceLedger()));
-    let verdict = ledger.check(nonce, exchangeNow);
-    let nonceNow = exchangeNow;
-    if (verdict === 'outOfWindow') {
-      verdict = ledger.check(nonce, wallNow);
-      nonceNow = wallNow;
-    }
+    const verdict = ledger.check(nonce, wallNow);
     if (verdict !== 'ok') {
       this.counters.nonceRejected++;
       if (verdict === 'duplicate') return err(`Invalid nonce: duplicate nonce ${nonce}`);
@@ -139,11 +196,29 @@ export class ExchangeEndpoint {
       // FAKE-ONLY wording for a nonce outside the time window.
       return err(`Invalid nonce: ${nonce} is not within (T - 2 days, T + 1 day) of the exchange time.`);
     }
+    ledger.accept(nonce, wallNow);
+    return null;
+  }
 
-    const refusal = this.opts.limits.takeAddress(account, actionBatchLength(action));
-    if (refusal !== null) return err(refusal);
-    ledger.accept(nonce, nonceNow);
-    return { status: 200, body: this.opts.entry.execute(account, action) };
+  /** approveBuilderFee: user-signed by the account itself (an agent may not), on this exchange's network. */
+  private approveBuilderFee(a: ApproveBuilderFeeAction, nonce: number, signature: Signature): EndpointReply {
+    // FAKE-ONLY wordings below (the conditions are the docs').
+    if (a.nonce !== nonce) return err('Action nonce does not match the request nonce.');
+    const chain = this.opts.isMainnet ? 'Mainnet' : 'Testnet';
+    if (a.hyperliquidChain !== chain) return err(`Wrong network: this exchange is ${chain}.`);
+    const signer = recoverApproveBuilderFeeSigner(a, signature);
+    if (signer === null) return err('Unable to recover signer.');
+    const account = this.opts.entry.accounts.get(signer);
+    if (account === undefined) {
+      this.counters.unknownSigner++;
+      return err(`User or API Wallet ${signer} does not exist.`);
+    }
+    const tenths = percentToTenthsBp(a.maxFeeRate);
+    if (tenths === null) return err(`Invalid max fee rate ${a.maxFeeRate}.`);
+    const nonceError = this.takeNonce(signer, nonce, this.wallNowMs());
+    if (nonceError !== null) return nonceError;
+    this.builderApprovals.set(`${account.address}:${a.builder.toLowerCase()}`, tenths);
+    return { status: 200, body: { status: 'ok', response: { type: 'default' } } };
   }
 }
 

@@ -60,6 +60,30 @@ export function universeFor(symbols: string[]): PerpAssetMeta[] {
   return universe;
 }
 
+/**
+ * `meta` in the docs' shape. Ours, not Hyperliquid's: coins the fake does not replay are listed (so asset
+ * indexes stay Hyperliquid's) but flagged `isDelisted`, which is what tells a client a listed coin has no market;
+ * each coin gets the single-tier margin table whose id is its max leverage (Hyperliquid's ids 1–50 are those
+ * tables; its tiered tables for the largest coins are not modelled); collateral is spot token 0, USDC.
+ */
+export function metaWire(universe: readonly PerpAssetMeta[], served: ReadonlySet<string>) {
+  const leverages = [...new Set(universe.map((a) => a.maxLeverage))].sort((a, b) => a - b);
+  return {
+    universe: universe.map((a) => ({
+      szDecimals: a.szDecimals,
+      name: a.name,
+      maxLeverage: a.maxLeverage,
+      marginTableId: a.maxLeverage,
+      ...(served.has(a.name) ? {} : { isDelisted: true as const }),
+    })),
+    marginTables: leverages.map((l) => [
+      l,
+      { description: '', marginTiers: [{ lowerBound: '0.0', maxLeverage: l }] },
+    ]),
+    collateralToken: 0,
+  };
+}
+
 /** Registers meta, l2Book and allMids, answered from the replay's current market state. */
 export function registerMarketInfo(
   routes: InfoRoutes,
@@ -68,9 +92,8 @@ export function registerMarketInfo(
   symbols: string[],
 ): void {
   const universe = universeFor(symbols);
-  routes.register('meta', () => ({
-    universe: universe.map((a) => ({ maxLeverage: a.maxLeverage, name: a.name, szDecimals: a.szDecimals })),
-  }));
+  const served = new Set(symbols);
+  routes.register('meta', () => metaWire(universe, served));
   routes.register('allMids', () => {
     const mids: Record<string, string> = {};
     for (const [coin, market] of markets) {

@@ -22,6 +22,7 @@ import { bytesToHex } from '@noble/hashes/utils.js';
 import type { Logger } from '../core/log.ts';
 import type { MarketEvent } from '../core/market.ts';
 import type { Cloid, L1Action, OrderWire } from '../exchange/hyperliquid/actions.ts';
+import { ORDER_REJECTS, type OrderStatusName } from '../exchange/hyperliquid/order-status.ts';
 import { isValidPrice, isValidSize, meetsMinOrderValue } from '../exchange/hyperliquid/rules.ts';
 import type { PerpAssetMeta } from '../exchange/hyperliquid/universe.ts';
 import { channelFrame, wireDecimal } from '../exchange/hyperliquid/ws-messages.ts';
@@ -35,9 +36,10 @@ import {
 } from '../sim/index.ts';
 import { marginSummary, PerpAccount } from './accounts.ts';
 import type { CoinMarket } from './coin-market.ts';
+import type { BuilderField } from './extra-actions.ts';
 import type { ReplayClock } from './replay-clock.ts';
 import type { SubscriptionRegistry } from './subscriptions.ts';
-import { type FillWire, type OrderRecord, type OrderStatusName, wireUsdc, wsOrderWire } from './user-wire.ts';
+import { type FillWire, type OrderRecord, wireUsdc, wsOrderWire } from './user-wire.ts';
 
 /** The body of an /exchange answer: {"status":"ok","response":{…}} or {"status":"err","response":"…"}. */
 export type ExchangeAnswer =
@@ -114,6 +116,20 @@ function push<T>(map: Map<string, T[]>, key: string, value: T): void {
   else list.push(value);
 }
 
+/** A refused order: the /exchange error text and the status orderUpdates / orderStatus then show. */
+interface Refusal {
+  text: string;
+  status: OrderStatusName;
+}
+
+/** An order priced further than this fraction from the reference price is refused (docs: "80% away"). */
+const ORACLE_MAX_DISTANCE = 0.8;
+
+function refusal(kind: keyof typeof ORDER_REJECTS, asset: number): Refusal {
+  const r = ORDER_REJECTS[kind];
+  return { text: `${r.text} asset=${asset}`, status: r.status };
+}
+
 type PlaceOutcome =
   | { resting: { oid: number; cloid?: string } }
   | { filled: { totalSz: string; avgPx: string; oid: number; cloid?: string } }
@@ -134,12 +150,15 @@ export class OrderEntry {
   private readonly wallNowMs: () => number;
   private timer: NodeJS.Timeout | null = null;
   readonly counters = { actions: 0, ordersPlaced: 0, fills: 0, scheduledCancels: 0 };
+  /** Fee rates charged on fills (fractions of notional): maker and taker. */
+  readonly feeRates: { maker: number; taker: number };
 
   constructor(private readonly opts: OrderEntryOptions) {
     this.startUsdc = opts.startUsdc ?? 10_000;
     this.nextOid = opts.firstOid ?? 1_000_000_000;
     this.wallNowMs = opts.wallNowMs ?? Date.now;
     const fees = new RateFeeModel(opts.makerFeeRate, opts.takerFeeRate);
+    this.feeRates = { maker: fees.makerRate, taker: fees.takerRate };
     for (const [coin] of opts.markets) {
       const asset = opts.universe.findIndex((a) => a.name === coin);
       if (asset < 0) continue;
@@ -203,13 +222,13 @@ export class OrderEntry {
   // ------------------------------------------------------------------ actions
 
   /** Executes an authenticated action for `account` and returns Hyperliquid's answer. */
-  execute(account: PerpAccount, action: L1Action): ExchangeAnswer {
+  execute(account: PerpAccount, action: L1Action, builder: BuilderField | null = null): ExchangeAnswer {
     this.counters.actions++;
     const out = new Outbox();
     try {
       switch (action.type) {
         case 'order':
-          return orderAnswer(action.orders.map((o) => this.placeOne(account, o, out)));
+          return orderAnswer(action.orders.map((o) => this.placeOne(account, o, out, undefined, builder)));
         case 'cancel':
           return cancelAnswer(action.cancels.map((c) => this.cancelOne(account, c.a, c.o, out)));
         case 'cancelByCloid':
@@ -239,47 +258,65 @@ export class OrderEntry {
     return meta === undefined ? undefined : this.books.get(meta.name);
   }
 
-  /** Static checks of an order against the market's rules; Hyperliquid's error text or null. */
-  private ruleError(book: CoinBook, wire: OrderWire): string | null {
+  /**
+   * Static checks of an order against the market's rules: Hyperliquid's error text and the status the order
+   * then carries, or null.
+   */
+  private ruleError(book: CoinBook, wire: OrderWire): Refusal | null {
     const px = Number(wire.p);
     const sz = Number(wire.s);
     const a = book.asset;
-    if (!isValidSize(sz, book.meta.szDecimals)) return 'Order has invalid size.';
-    if (!(px > 0)) return 'Order has invalid price.';
-    if (!isValidPrice(px, book.meta.szDecimals)) return `Price must be divisible by tick size. asset=${a}`;
-    if (!meetsMinOrderValue(px, sz)) return `Order must have minimum value of $10. asset=${a}`;
+    // No documented error type for a size off the lot grid: the generic "rejected".
+    if (!isValidSize(sz, book.meta.szDecimals))
+      return { text: 'Order has invalid size.', status: 'rejected' };
+    if (!(px > 0)) return { text: 'Order has invalid price.', status: 'rejected' };
+    if (!isValidPrice(px, book.meta.szDecimals)) return refusal('tick', a);
+    if (!meetsMinOrderValue(px, sz)) return refusal('minTradeNtl', a);
+    // Reference price = the replay mid (Hyperliquid: its oracle/mark price).
+    const ref = this.markPx(book.coin);
+    if (ref > 0 && Math.abs(px - ref) / ref > ORACLE_MAX_DISTANCE) return refusal('oracle', a);
     return null;
   }
 
-  /** Account checks: reduce-only direction and initial margin; Hyperliquid's error text or null. */
+  /** Account checks: reduce-only direction and initial margin; Hyperliquid's refusal or null. */
   private accountError(
     account: PerpAccount,
     book: CoinBook,
     wire: OrderWire,
     replacingOid?: number,
-  ): string | null {
+  ): Refusal | null {
     const px = Number(wire.p);
     const sz = Number(wire.s);
     const szi = account.szi(book.coin);
-    if (wire.r && (szi === 0 || szi > 0 === wire.b)) {
-      return `Reduce only order would increase position. asset=${book.asset}`;
-    }
+    if (wire.r && (szi === 0 || szi > 0 === wire.b)) return refusal('reduceOnly', book.asset);
     if (wire.r) return null;
-    // Initial margin: positions and open (non-reduce-only) orders at their leverage must fit the account value.
-    const summary = marginSummary(
+    const required =
+      this.marginRequired(account, replacingOid) +
+      (px * sz) / account.leverageOf(book.coin, book.meta.maxLeverage).value;
+    if (required > this.accountValue(account)) return refusal('perpMargin', book.asset);
+    return null;
+  }
+
+  /** Initial margin of positions and open (non-reduce-only) orders at their leverage, USDC. */
+  private marginRequired(account: PerpAccount, exceptOid?: number): number {
+    let required = marginSummary(
       account,
       (c) => this.markOr(c),
       (c) => this.maxLeverageOf(c),
-    );
-    let required = summary.totalMarginUsed;
+    ).totalMarginUsed;
     for (const o of this.orders.values()) {
-      if (o.user !== account.address || o.status !== 'open' || o.reduceOnly || o.oid === replacingOid)
-        continue;
+      if (o.user !== account.address || o.status !== 'open' || o.reduceOnly || o.oid === exceptOid) continue;
       required += (o.limitPx * o.sz) / account.leverageOf(o.coin, this.maxLeverageOf(o.coin)).value;
     }
-    required += (px * sz) / account.leverageOf(book.coin, book.meta.maxLeverage).value;
-    if (required > summary.accountValue) return `Insufficient margin to place order. asset=${book.asset}`;
-    return null;
+    return required;
+  }
+
+  private accountValue(account: PerpAccount): number {
+    return marginSummary(
+      account,
+      (c) => this.markOr(c),
+      (c) => this.maxLeverageOf(c),
+    ).accountValue;
   }
 
   /** Mark price, or the entry price while the market has no quote yet. */
@@ -294,15 +331,17 @@ export class OrderEntry {
     wire: OrderWire,
     out: Outbox,
     replacing?: OrderRecord,
+    builder: BuilderField | null = null,
   ): PlaceOutcome {
     const book = this.bookOfAsset(wire.a);
     // FAKE-ONLY text: the real exchange knows every listed asset; this one trades only the replayed coins.
     if (book === undefined)
       return { error: `Asset ${wire.a} is not traded on this fake exchange. asset=${wire.a}` };
-    const error = this.ruleError(book, wire) ?? this.accountError(account, book, wire, replacing?.oid);
-    if (error !== null) return { error };
+    const refused = this.ruleError(book, wire) ?? this.accountError(account, book, wire, replacing?.oid);
+    // A refused modify leaves the old order as it was; a refused new order is booked closed with its status.
+    if (refused !== null && replacing !== undefined) return { error: refused.text };
     const cloid = wire.c?.toLowerCase();
-    if (cloid !== undefined && replacing?.cloid !== cloid) {
+    if (refused === null && cloid !== undefined && replacing?.cloid !== cloid) {
       const existing = this.oidOfCloid(account.address, cloid as Cloid);
       // FAKE-ONLY text: Hyperliquid refuses a cloid that is already in use by an open order.
       if (existing !== undefined && this.orders.get(existing)?.status === 'open') {
@@ -326,10 +365,18 @@ export class OrderEntry {
       status: 'open',
       statusTimestamp: now,
     };
+    // Builder fee: f tenths of a basis point of each fill's notional, on top of the exchange's fee.
+    if (builder !== null && builder.f > 0) record.builderFeeRate = builder.f / 100_000;
     this.orders.set(record.oid, record);
     if (cloid !== undefined) this.cloids.set(`${account.address}:${cloid}`, record.oid);
+    if (refused !== null) {
+      this.close(record, refused.status, now);
+      out.order(record);
+      return { error: refused.text };
+    }
     this.counters.ordersPlaced++;
     const venue = book.venue;
+    if (record.tif !== 'Alo') this.preventSelfTrade(record, out, now);
     const tif = record.tif === 'Alo' ? 'alo' : record.tif === 'Gtc' ? 'gtc' : 'ioc';
     const side = record.isBuy ? 'buy' : 'sell';
     if (replacing) {
@@ -353,19 +400,20 @@ export class OrderEntry {
     }
     // What happened to this order (the reports may also close `replacing`).
     let outcome: PlaceOutcome = { resting: withCloid({ oid: record.oid }, cloid) };
+    let status: OrderStatusName = 'rejected';
     for (const r of venue.reports) {
       if (r.cid !== record.oid) continue;
       if (r.type === 'reject' && r.reason === 'post-only-would-cross') {
         const bbo = venue.bbo!;
+        status = ORDER_REJECTS.badAloPx.status;
         outcome = {
-          error: `Post only order would have immediately matched, bbo was ${wireDecimal(bbo.bidPx)}@${wireDecimal(bbo.askPx)}. asset=${book.asset}`,
+          error: `${ORDER_REJECTS.badAloPx.text}, bbo was ${wireDecimal(bbo.bidPx)}@${wireDecimal(bbo.askPx)}. asset=${book.asset}`,
         };
       } else if (r.type === 'reject') {
         outcome = { error: `Order has invalid size.` };
       } else if (r.type === 'cancelled' && r.reason === 'ioc') {
-        outcome = {
-          error: `Order could not immediately match against any resting orders. asset=${book.asset}`,
-        };
+        status = ORDER_REJECTS.iocCancel.status;
+        outcome = { error: `${ORDER_REJECTS.iocCancel.text} asset=${book.asset}` };
       } else if (r.type === 'fill' && r.leavesSz === 0) {
         outcome = {
           filled: withCloid(
@@ -376,7 +424,7 @@ export class OrderEntry {
       }
     }
     if ('error' in outcome) {
-      this.close(record, 'rejected', now);
+      this.close(record, status, now);
       out.order(record);
     } else if ('resting' in outcome) {
       out.order(record);
@@ -408,7 +456,9 @@ export class OrderEntry {
     if (r.type === 'fill') {
       const account = this.accounts.get(record.user);
       if (account === undefined) return;
-      const change = account.fill(book.coin, record.isBuy, r.px, r.sz, r.feeQuote, book.meta.maxLeverage);
+      const builderFee = Math.round(r.px * r.sz * (record.builderFeeRate ?? 0) * 1e6) / 1e6;
+      const fee = r.feeQuote + builderFee;
+      const change = account.fill(book.coin, record.isBuy, r.px, r.sz, fee, book.meta.maxLeverage);
       const tid = this.nextTid++;
       const fill: FillWire = {
         coin: book.coin,
@@ -422,10 +472,12 @@ export class OrderEntry {
         hash: fillHash(tid),
         oid: record.oid,
         crossed: r.liquidity === 'taker',
-        fee: wireUsdc(r.feeQuote),
+        fee: wireUsdc(fee),
         tid,
         feeToken: 'USDC',
+        twapId: null,
       };
+      if (record.builderFeeRate !== undefined) fill.builderFee = wireUsdc(builderFee);
       if (record.cloid !== undefined) fill.cloid = record.cloid;
       let fills = this.fillsByUser.get(record.user);
       if (fills === undefined) this.fillsByUser.set(record.user, (fills = []));
@@ -437,6 +489,7 @@ export class OrderEntry {
       if (r.leavesSz === 0) this.close(record, 'filled', t);
       else record.statusTimestamp = t;
       out.order(record);
+      this.enforceAfterFill(account, out, t);
     } else if (r.type === 'cancelled' && r.reason !== 'ioc') {
       if (record.status === 'open') {
         this.close(record, 'canceled', t);
@@ -461,6 +514,49 @@ export class OrderEntry {
         }
       }
     }
+  }
+
+  /**
+   * Self-trade prevention: the account's own resting orders on the other side that this order would trade
+   * against are cancelled (selfTradeCanceled) before it matches — Hyperliquid cancels the resting order rather
+   * than fill a user against themself. In the fake our orders are not in the displayed book, so "would trade
+   * against" is read from the limit price alone.
+   */
+  private preventSelfTrade(incoming: OrderRecord, out: Outbox, t: number): void {
+    for (const o of this.openOrdersOf(incoming.user)) {
+      if (o.coin !== incoming.coin || o.isBuy === incoming.isBuy) continue;
+      const crosses = incoming.isBuy ? incoming.limitPx >= o.limitPx : incoming.limitPx <= o.limitPx;
+      if (crosses) this.exchangeCancel(o, 'selfTradeCanceled', out, t);
+    }
+  }
+
+  /**
+   * After a fill moved the position: reduce-only orders that would now increase it are cancelled
+   * (reduceOnlyCanceled), then, newest first, orders the account can no longer margin (marginCanceled).
+   */
+  private enforceAfterFill(account: PerpAccount, out: Outbox, t: number): void {
+    const open = this.openOrdersOf(account.address);
+    for (const o of open) {
+      if (!o.reduceOnly) continue;
+      const szi = account.szi(o.coin);
+      if (szi === 0 || szi > 0 === o.isBuy) this.exchangeCancel(o, 'reduceOnlyCanceled', out, t);
+    }
+    let excess = this.marginRequired(account) - this.accountValue(account);
+    for (const o of open) {
+      if (excess <= 0) break;
+      if (o.reduceOnly || o.status !== 'open') continue;
+      excess -= (o.limitPx * o.sz) / account.leverageOf(o.coin, this.maxLeverageOf(o.coin)).value;
+      this.exchangeCancel(o, 'marginCanceled', out, t);
+    }
+  }
+
+  /** The exchange removes a resting order on its own, with the status saying why. */
+  private exchangeCancel(o: OrderRecord, status: OrderStatusName, out: Outbox, t: number): void {
+    // Closed first, so the venue's cancel report is not booked again as the user's own cancel.
+    this.close(o, status, t);
+    out.order(o);
+    const book = this.books.get(o.coin);
+    book?.venue.submit({ type: 'cancel', cid: o.oid }, book.venue.nowMs);
   }
 
   oidOfCloid(user: string, cloid: string): number | undefined {
@@ -508,11 +604,9 @@ export class OrderEntry {
   // ------------------------------------------------------------------ dead man's switch
 
   /**
-   * scheduleCancel. `time` is in the exchange's clock (what the client's timestamps follow: wall time live,
-   * replayed exchange time against a replay). Its lead over exchange-now must be ≥ 5 s; the switch then fires
-   * after that lead has passed on the server's WALL clock, because it guards against a process dying, which
-   * happens in real time: at replay speed 100, a bot that arms "now + 60 s" and dies has its orders cancelled
-   * 60 real seconds later, not 0.6 s later while it is still alive and about to push the switch forward.
+   * scheduleCancel. `time` is wall-clock ms, as on Hyperliquid (whose clock is wall time): it must be at least
+   * 5 s ahead of now, and the switch fires when the wall clock reaches it, whatever the replay speed — it guards
+   * against a process dying, which happens in real time. At most 10 triggers per UTC day (wall clock).
    */
   private scheduleCancel(account: PerpAccount, time: number | undefined): ExchangeAnswer {
     if (time === undefined) {
@@ -522,8 +616,8 @@ export class OrderEntry {
     if (account.cumVolume < (this.opts.scheduleCancelMinVolumeUsdc ?? 0)) {
       return { status: 'err', response: 'Cannot set scheduled cancel time until enough volume traded' };
     }
-    const leadMs = time - this.nowMs();
-    if (leadMs < SCHEDULE_CANCEL_MIN_LEAD_MS) {
+    const wall = this.wallNowMs();
+    if (time - wall < SCHEDULE_CANCEL_MIN_LEAD_MS) {
       return {
         status: 'err',
         response: 'Scheduled cancel time too early, must be at least 5 seconds from now.',
@@ -532,12 +626,13 @@ export class OrderEntry {
     const fired = this.triggers.get(account.address);
     if (
       fired !== undefined &&
-      fired.day === utcDay(this.nowMs()) &&
+      fired.day === utcDay(wall) &&
       fired.count >= SCHEDULE_CANCEL_MAX_TRIGGERS_PER_DAY
     ) {
+      // FAKE-ONLY wording (the limit is Hyperliquid's; its text for it was not found in the docs).
       return { status: 'err', response: 'Too many scheduled cancel triggers today' };
     }
-    this.deadlines.set(account.address, { wallMs: this.wallNowMs() + leadMs });
+    this.deadlines.set(account.address, { wallMs: time });
     return { status: 'ok', response: { type: 'default' } };
   }
 
@@ -563,7 +658,7 @@ export class OrderEntry {
         out.order(o);
         out.nonUserCancel(o);
       }
-      const day = utcDay(now);
+      const day = utcDay(wall);
       const fired = this.triggers.get(user);
       this.triggers.set(user, { day, count: fired?.day === day ? fired.count + 1 : 1 });
       this.counters.scheduledCancels++;
@@ -601,6 +696,14 @@ export class OrderEntry {
     for (const o of this.orders.values()) if (o.user === key && o.status === 'open') list.push(o);
     // Newest first, as /info answers.
     return list.sort((a, b) => b.timestamp - a.timestamp || b.oid - a.oid);
+  }
+
+  /** Every remembered order of `user` (open and closed), newest first by status time. */
+  ordersOf(user: string): OrderRecord[] {
+    const key = user.toLowerCase();
+    const list: OrderRecord[] = [];
+    for (const o of this.orders.values()) if (o.user === key) list.push(o);
+    return list.sort((a, b) => b.statusTimestamp - a.statusTimestamp || b.oid - a.oid);
   }
 
   fillsOf(user: string): readonly FillWire[] {

@@ -25,6 +25,7 @@ import { FaultController } from './faults.ts';
 import { DEFAULT_FUNDING_RATE_PER_HOUR, FundingModel } from './funding.ts';
 import { InfoRequestError, InfoRoutes, registerMarketInfo, universeFor } from './info-routes.ts';
 import { type AccountConfig, OrderEntry } from './order-entry.ts';
+import { PublicInfo } from './public-info.ts';
 import { RateLimits } from './rate-limits.ts';
 import { MarketReplay, type ReplayStats } from './replay.ts';
 import { ReplayClock } from './replay-clock.ts';
@@ -231,6 +232,16 @@ export async function startFakeExchange(options: FakeExchangeOptions): Promise<F
   registerUserInfo(info, trading, limits, funding);
   registerUserChannels(registry, trading, funding);
   registerFundingInfo(info, trading, funding, universeFor(symbols), markets);
+  const publicInfo = new PublicInfo({
+    info,
+    registry,
+    markets,
+    universe: universeFor(symbols),
+    entry: trading,
+    funding,
+    maxBuilderFee: (user, builder) => exchange.maxBuilderFee(user, builder),
+  });
+  publicInfo.start();
   // Quiet stretches of the replay: settle an hour that passed with no event (the replay settles before events).
   const fundingTimer = setInterval(() => funding.advanceTo(clock.nowMs()), 200);
   fundingTimer.unref();
@@ -245,7 +256,11 @@ export async function startFakeExchange(options: FakeExchangeOptions): Promise<F
     bookIntervalMs: options.bookIntervalMs ?? 500,
     maxGapMs: options.maxGapMs ?? 10_000,
     fromMs: options.fromMs,
-    onEvent: (coin, event) => trading.onMarketEvent(coin, event),
+    onEvent: (coin, event) => {
+      trading.onMarketEvent(coin, event);
+      if (event.kind === 'trade') publicInfo.onTrade(coin, event.px, event.sz, event.exchMs);
+      else publicInfo.onEventTime(event.exchMs);
+    },
     beforeEvent: (atMs) => funding.advanceTo(atMs),
     logger,
     maxBufferedBytes: () => {
@@ -433,6 +448,7 @@ export async function startFakeExchange(options: FakeExchangeOptions): Promise<F
       closing ??= (async () => {
         replay.stop();
         trading.stop();
+        publicInfo.stop();
         clearInterval(fundingTimer);
         if (idleTimer) clearInterval(idleTimer);
         for (const c of connections) c.socket.terminate();

@@ -11,13 +11,16 @@ import { channelFrame, type Subscription, wireDecimal } from '../exchange/hyperl
 import { liquidationPx, marginSummary, PerpAccount } from './accounts.ts';
 import type { CoinMarket } from './coin-market.ts';
 import { type FundingModel, HOUR_MS, rateWire, wsFundingWire } from './funding.ts';
-import { InfoRequestError, type InfoRoutes } from './info-routes.ts';
+import { InfoRequestError, type InfoRoutes, metaWire } from './info-routes.ts';
 import type { OrderEntry } from './order-entry.ts';
+import { perpAssetCtxWire } from './public-info.ts';
 import type { RateLimits } from './rate-limits.ts';
 import type { SubscriptionRegistry } from './subscriptions.ts';
 import { frontendOrderWire, openOrderWire, wireUsdc } from './user-wire.ts';
 
 const ADDRESS = /^0x[0-9a-fA-F]{40}$/;
+/** historicalOrders answers at most this many orders (Hyperliquid: 2000 most recent). */
+const MAX_HISTORICAL_ORDERS = 2_000;
 
 function userOf(request: Record<string, unknown>): string {
   if (typeof request.user !== 'string' || !ADDRESS.test(request.user)) {
@@ -51,8 +54,6 @@ export function clearinghouseState(
       summary.totalRawUsd + (summary.accountValue - summary.totalRawUsd - p.szi * px),
       entry.maxLeverageOf(p.coin),
     );
-    const maxTrade =
-      (Math.max(0, summary.accountValue - summary.totalMarginUsed) * p.leverage.value) / (px || 1);
     return {
       position: {
         coin: p.coin,
@@ -65,10 +66,6 @@ export function clearinghouseState(
         liquidationPx: liq === null ? null : wireDecimal(Math.round(liq * 1e6) / 1e6),
         marginUsed: wireUsdc(marginUsed),
         maxLeverage: entry.maxLeverageOf(p.coin),
-        maxTradeSzs: [
-          wireDecimal(Math.round(maxTrade * 1e5) / 1e5),
-          wireDecimal(Math.round(maxTrade * 1e5) / 1e5),
-        ],
         positionValue: wireUsdc(value),
         returnOnEquity: wireDecimal(
           Math.round(
@@ -125,8 +122,17 @@ export function registerUserInfo(
       nRequestsCap: Number.isFinite(limits.addressRequestBuffer)
         ? limits.addressCap(cumVlm)
         : Number.MAX_SAFE_INTEGER,
+      // Requests reserved ahead (reserveRequestWeight) beyond the cap: not modelled, always 0.
+      nRequestsSurplus: 0,
     };
   });
+  // Every order of the user, open or closed, with its status; newest first, at most 2000 (docs).
+  info.register('historicalOrders', (r) =>
+    entry
+      .ordersOf(userOf(r))
+      .slice(0, MAX_HISTORICAL_ORDERS)
+      .map((o) => ({ order: frontendOrderWire(o), status: o.status, statusTimestamp: o.statusTimestamp })),
+  );
   info.register('orderStatus', (r) => {
     const user = userOf(r);
     const oid =
@@ -206,35 +212,11 @@ export function registerFundingInfo(
     const end = typeof r.endTime === 'number' ? r.endTime : entry.nowMs();
     return funding.userFundingWire(user, r.startTime, end);
   });
-  info.register('metaAndAssetCtxs', () => {
-    const ctxs = universe.map((a) => {
-      const market = markets.get(a.name);
-      const mid = market?.mid() ?? null;
-      const px = mid === null ? '0.0' : wireDecimal(mid);
-      return {
-        dayBaseVlm: '0.0',
-        dayNtlVlm: '0.0',
-        funding: rateWire(funding.ratePerHour),
-        impactPxs: mid === null ? null : [px, px],
-        markPx: px,
-        midPx: mid === null ? null : px,
-        openInterest: '0.0',
-        oraclePx: px,
-        premium: mid === null ? null : '0.0',
-        prevDayPx: px,
-      };
-    });
-    return [
-      {
-        universe: universe.map((a) => ({
-          maxLeverage: a.maxLeverage,
-          name: a.name,
-          szDecimals: a.szDecimals,
-        })),
-      },
-      ctxs,
-    ];
-  });
+  const served = new Set(markets.keys());
+  info.register('metaAndAssetCtxs', () => [
+    metaWire(universe, served),
+    universe.map((a) => perpAssetCtxWire(markets.get(a.name), funding.ratePerHour)),
+  ]);
   info.register('predictedFundings', () => {
     const next = (Math.floor(entry.nowMs() / HOUR_MS) + 1) * HOUR_MS;
     return universe.map((a) => [

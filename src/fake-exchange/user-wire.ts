@@ -3,13 +3,11 @@
  * channels (field names and order from the real responses in test/fixtures/hyperliquid/api-responses/ and the
  * official docs' WsOrder / WsFill). Prices, sizes and USDC amounts are decimal strings; times Unix ms.
  */
+import type { OrderStatusName } from '../exchange/hyperliquid/order-status.ts';
 import { wireDecimal } from '../exchange/hyperliquid/ws-messages.ts';
 
-/**
- * Order statuses as Hyperliquid names them (orderUpdates, orderStatus): open, filled, canceled, rejected, and
- * scheduledCancel for orders the dead man's switch removed.
- */
-export type OrderStatusName = 'open' | 'filled' | 'canceled' | 'rejected' | 'scheduledCancel';
+/** Order statuses as Hyperliquid names them (orderUpdates, orderStatus, historicalOrders): see order-status.ts. */
+export type { OrderStatusName };
 
 export type WireTif = 'Alo' | 'Gtc' | 'Ioc';
 
@@ -31,6 +29,8 @@ export interface OrderRecord {
   timestamp: number;
   status: OrderStatusName;
   statusTimestamp: number;
+  /** Builder fee as a fraction of notional, when the order named a builder. */
+  builderFeeRate?: number;
 }
 
 /** A USDC amount (PnL, fee) as Hyperliquid prints it: at most 6 decimals, "0.0" for zero. */
@@ -72,8 +72,9 @@ export function frontendOrderWire(o: OrderRecord): Record<string, unknown> {
     timestamp: o.timestamp,
     triggerCondition: 'N/A',
     triggerPx: '0.0',
+    // Here the docs' FrontendOrder always carries cloid: null when the order has none.
+    cloid: o.cloid ?? null,
   };
-  if (o.cloid !== undefined) wire.cloid = o.cloid;
   return wire;
 }
 
@@ -108,5 +109,9 @@ export interface FillWire {
   fee: string;
   tid: number;
   feeToken: 'USDC';
+  /** Set only for fills of TWAP slices: the fake has no TWAP orders, so always null. */
+  twapId: number | null;
+  /** The builder's share of `fee` when the order named a builder (USDC). */
+  builderFee?: string;
   cloid?: string;
 }

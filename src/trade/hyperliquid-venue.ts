@@ -6,6 +6,7 @@ import { type Cloid, createCloidSource, type OrderSpec } from '../exchange/hyper
 import { ActionRejectedError, HttpStatusError, RateLimitedError } from '../exchange/hyperliquid/errors.ts';
 import type { CancelStatus, OrderStatus } from '../exchange/hyperliquid/exchange-client.ts';
 import type { FrontendOpenOrder, UserFill } from '../exchange/hyperliquid/info-schemas.ts';
+import { orderStatusMeaning } from '../exchange/hyperliquid/order-status.ts';
 import type { OrderAction, RejectReason, TimeInForce, VenueReport } from '../sim/orders.ts';
 import { isForeignBotOrder, newCloidPrefix, prefixHex } from './foreign-orders.ts';
 import type { FundingSource } from './funding.ts';
@@ -120,7 +121,6 @@ interface LiveOrder {
   unknownWhy: string;
 }
 
-const CANCELLED_STATUSES = /cancel/i;
 /** Hyperliquid requires a scheduleCancel time at least this far ahead; a switch this close may fire any moment. */
 const DMS_MIN_LEAD_MS = 5_000;
 const NOT_ARMED = "dead man's switch not armed";
@@ -564,18 +564,8 @@ export class HyperliquidVenue implements Venue {
           o.state = 'cancelling';
           orphans.push(o);
         }
-      } else if (u.status === 'rejected') {
-        if (o.state === 'pending-new' || o.state === 'unknown')
-          this.close(o, { type: 'reject', cid: o.cid, exchMs: t, reason: 'invalid-order' }, out);
-      } else if (CANCELLED_STATUSES.test(u.status)) {
-        // Our own cancel or modify: its answer reports it. Anything else (dead man's switch, margin) we report here.
-        if (
-          o.state === 'resting' ||
-          o.state === 'pending-new' ||
-          o.state === 'unknown' ||
-          o.state === 'cancelling'
-        )
-          this.close(o, { type: 'cancelled', cid: o.cid, exchMs: t, reason: 'user' }, out);
+      } else {
+        this.applyClosingStatus(o, u.status, t, out);
       }
     }
     this.emit(out);
@@ -583,6 +573,31 @@ export class HyperliquidVenue implements Venue {
       this.counts.orphansCancelled += orphans.length;
       this.track$(this.sendCancels(orphans));
     }
+  }
+
+  /**
+   * A status that ends the order (order-status.ts says which): a refusal closes an order not yet acked; a cancel
+   * by the user is reported by our own cancel or modify answer, while one by the exchange (dead man's switch,
+   * margin, reduce-only, self-trade…) is reported here. `filled` needs nothing: fills come from userFills.
+   */
+  private applyClosingStatus(o: LiveOrder, status: string, t: number, out: VenueReportEvent[]): void {
+    const meaning = orderStatusMeaning(status);
+    if (meaning === null || meaning.outcome === 'filled' || meaning.outcome === 'open') return;
+    if (meaning.outcome === 'rejected') {
+      if (o.state === 'pending-new' || o.state === 'unknown') {
+        const reason = status === 'badAloPxRejected' ? 'post-only-would-cross' : 'invalid-order';
+        this.close(o, { type: 'reject', cid: o.cid, exchMs: t, reason }, out, `${status}: ${meaning.why}`);
+      }
+      return;
+    }
+    if (meaning.by !== 'user') this.opts.logger?.info(`order ${o.cloid} ${meaning.why}`, { status });
+    if (
+      o.state === 'resting' ||
+      o.state === 'pending-new' ||
+      o.state === 'unknown' ||
+      o.state === 'cancelling'
+    )
+      this.close(o, { type: 'cancelled', cid: o.cid, exchMs: t, reason: 'user' }, out);
   }
 
   /** A `userFills` push ({isSnapshot?, user, fills}); the snapshot replays recent fills, de-duplicated by tid. */

@@ -54,7 +54,7 @@ export interface LiveStartOptions {
   logger: Logger;
   isMainnet: boolean;
   wallet: Wallet;
-  /** The bot clock (exchange time: wall live, replayed time against a replay). */
+  /** The clock of signed times (scheduleCancel): the wall clock, as Hyperliquid judges them, also against a replay. */
   exchangeNowMs: () => number;
 }
 

@@ -317,7 +317,8 @@ async function startTradingSteps(
       logger: logger.child('venue'),
       isMainnet: network === 'mainnet',
       wallet: liveWallet,
-      exchangeNowMs: () => clock.nowMs(),
+      // Signed times (scheduleCancel) in wall time, also against a replay: Hyperliquid's clock is the wall clock.
+      exchangeNowMs: Date.now,
     }).catch((err: unknown) => {
       throw explainStartupRejection(err, {
         network,

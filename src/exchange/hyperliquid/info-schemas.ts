@@ -19,8 +19,26 @@ export const metaSchema = z.object({
       maxLeverage: z.number().int().positive(),
       onlyIsolated: z.boolean().optional(),
       isDelisted: z.boolean().optional(),
+      /** Id of the coin's margin table in `marginTables` (absent in older answers). */
+      marginTableId: z.number().int().nonnegative().optional(),
     }),
   ),
+  /** [id, {description, marginTiers: [{lowerBound, maxLeverage}]}] (absent in older answers). */
+  marginTables: z
+    .array(
+      z.tuple([
+        z.number().int(),
+        z.object({
+          description: z.string(),
+          marginTiers: z.array(
+            z.object({ lowerBound: decimalString, maxLeverage: z.number().int().positive() }),
+          ),
+        }),
+      ]),
+    )
+    .optional(),
+  /** Spot token index of the collateral (USDC = 0; absent in older answers). */
+  collateralToken: z.number().int().nonnegative().optional(),
 });
 export type Meta = z.infer<typeof metaSchema>;
 
@@ -149,6 +167,8 @@ export const userFillSchema = z.object({
   feeToken: z.string().optional(),
   cloid: z.string().nullish(),
   builderFee: decimalString.optional(),
+  /** TWAP id of a TWAP slice's fill, null otherwise (absent in older answers). */
+  twapId: z.number().int().nullish(),
 });
 export const userFillsSchema = z.array(userFillSchema);
 export type UserFill = z.infer<typeof userFillSchema>;
