@@ -59,8 +59,8 @@ test('paper mode on a replay quotes both sides, gets fills and persists orders a
   assert.ok(twoSided > 0, 'a two-sided quote was logged');
   assert.ok(s.orders_placed >= 2);
   assert.ok(s.fills >= 3);
-  // equity = wallet + realized + unrealized − fees (no funding in paper)
-  assert.ok(Math.abs(s.equity - (1000 + s.realized_pnl + s.unrealized_pnl - s.fees)) < 1e-6);
+  // equity = wallet + realized + unrealized − fees + funding (paper books the fake exchange's hourly rate)
+  assert.ok(Math.abs(s.equity - (1000 + s.realized_pnl + s.unrealized_pnl - s.fees + s.funding)) < 1e-6);
   const store = openStore(join(dir, 'bot.sqlite'));
   try {
     assert.equal(store.fillCount(), s.fills, 'every fill stored once');

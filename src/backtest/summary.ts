@@ -1,4 +1,4 @@
-import type { BacktestResult } from './engine.ts';
+import type { BacktestResult } from './backtest.ts';
 
 /** Rounds money to 1e-6 quote units and other floats to 10 significant digits for stable, readable JSON. */
 function r6(x: number): number | null {

@@ -7,9 +7,10 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { FillsCsv } from '../backtest/fills-csv.ts';
 import { apiServerExposureProblem, loadConfig } from '../config/load-config.ts';
+import { runSettings, type SettingFlags } from '../config/run-settings.ts';
 import { type HlmmConfig, NETWORK_URLS } from '../config/schema.ts';
-import { strategySettings } from '../config/strategy-settings.ts';
 import { UserError } from '../core/errors.ts';
 import { createLogger, type Logger, type LogLevel } from '../core/log.ts';
 import type { SavedAccount } from '../engine/account.ts';
@@ -17,19 +18,18 @@ import { type TradeSummary, TradingEngine } from '../engine/trading-engine.ts';
 import type { Venue } from '../engine/venue.ts';
 import { HttpTransport } from '../exchange/hyperliquid/http.ts';
 import { InfoClient } from '../exchange/hyperliquid/info-client.ts';
-import { findAssetRules } from '../exchange/hyperliquid/rules.ts';
+import { findAssetRules, MIN_ORDER_VALUE_QUOTE } from '../exchange/hyperliquid/rules.ts';
 import type { Wallet } from '../exchange/hyperliquid/wallet.ts';
 import type { FakeExchange } from '../fake-exchange/server.ts';
 import { HYPERLIQUID_PERP_UNIVERSE } from '../fake-exchange/universe.ts';
 import { openStore, type TradeStore } from '../store/trade-store.ts';
-import { createStrategy } from '../strategy/index.ts';
 import { type BotClock, ReplayFollowClock, WallClock } from './bot-clock.ts';
+import { engineSettingsFor, paperVenueFor, strategyFor } from './engine-setup.ts';
 import { fundingFor } from './funding.ts';
 import { HyperliquidFeed } from './market-feed.ts';
-import { PaperVenue } from './paper-venue.ts';
 import { ParamsWatcher } from './params-watch.ts';
 
-export interface TradeCommandOptions {
+export interface TradeCommandOptions extends SettingFlags {
   config?: string;
   dryRun?: boolean;
   live?: boolean;
@@ -54,15 +54,9 @@ export interface TradeCommandOptions {
   keyFile?: string;
   account?: string;
   testnet?: boolean;
-  orderSize?: number;
-  maxPosition?: number;
-  maxNotional?: number;
-  killDrawdown?: number;
-  dailyLoss?: number;
-  staleS?: number;
-  wallet?: number;
-  latencyMs?: number;
   resetPaper?: boolean;
+  /** Write one CSV row per fill here when the bot stops (time, side, price, size, fee, liquidity, position). */
+  fillsOut?: string;
   logFile?: string;
   /** At most one model-values line per this many wall seconds (default: config logging.quote_log_interval_s). */
   quoteLogS?: number;
@@ -199,13 +193,12 @@ export async function startTrading(
     });
   }
 
-  // ---- strategy, limits
-  const settings = strategySettings(cfg);
-  if (o.orderSize !== undefined) settings.orderSizeBase = o.orderSize;
-  if (o.maxPosition !== undefined) settings.maxPositionLots = o.maxPosition;
-  const strategy = createStrategy({ ...settings, szDecimals, minOrderValueQuote: 10 });
-  const lotBase = settings.orderSizeBase ?? cfg.strategy.order_size;
-  const riskMaxLots = o.maxPosition ?? cfg.risk.max_position_lots;
+  // ---- strategy, limits, fill model: the one configuration shared with hlmm backtest
+  const settings = runSettings(cfg, o);
+  const venueRules = { szDecimals, minOrderValueQuote: MIN_ORDER_VALUE_QUOTE };
+  const strategy = strategyFor(settings, venueRules);
+  const engineSettings = engineSettingsFor(settings, venueRules);
+  const lotBase = engineSettings.lotBase;
 
   // ---- store (WAL) and restore
   const dbFile = o.db ?? cfg.db_file;
@@ -225,7 +218,7 @@ export async function startTrading(
       };
     }
   }
-  let startingBalance = o.wallet ?? cfg.dry_run_wallet;
+  let startingBalance = settings.startingBalanceQuote;
 
   // ---- venue
   let venue: Venue;
@@ -253,11 +246,7 @@ export async function startTrading(
     startingBalance = started.startingBalanceQuote;
     userSession = started.userSession;
   } else {
-    venue = new PaperVenue({
-      makerFeeRate: cfg.fees.maker_rate,
-      takerFeeRate: cfg.fees.taker_rate,
-      latencyMs: o.latencyMs ?? 100,
-    });
+    venue = paperVenueFor(settings);
   }
 
   // ---- engine
@@ -268,29 +257,22 @@ export async function startTrading(
       ticker,
       mode,
       strategy: strategy.name,
-      model: cfg.strategy.model,
+      model: settings.strategy.model ?? cfg.strategy.model,
       stakeCurrency: 'USDC',
       version: '0.1.0',
       feed: fake ? `replay:${o.replay}` : wsUrl,
     },
     coin: ticker,
     strategy,
-    lotBase,
+    ...engineSettings,
     venue,
-    nowMs: () => clock.nowMs(),
-    risk: {
-      maxPositionLots: riskMaxLots,
-      maxNotionalQuote: o.maxNotional ?? cfg.risk.max_notional_usdc,
-      maxOrderSizeBase: Math.max(cfg.risk.max_order_size, o.orderSize ?? 0),
-      dailyLossLimitQuote: o.dailyLoss ?? cfg.risk.daily_loss_limit_usdc,
-      maxDrawdownQuote: o.killDrawdown ?? cfg.risk.max_drawdown_usdc,
-      staleDataMs: (o.staleS ?? cfg.risk.stale_data_s) * 1000,
-      lotBase,
-    },
+    clock,
+    wallNowMs: Date.now,
+    // The housekeeping timer runs every 100 wall ms (in bot ms: a replay at --speed 60 ticks every 6 s of bot time).
+    tickMs: clock.botMsFor(100),
     startingBalanceQuote: startingBalance,
     store,
     logger,
-    priceToleranceBps: cfg.strategy.reprice_tolerance_bps,
     quoteLogIntervalMs: (o.quoteLogS ?? cfg.logging.quote_log_interval_s) * 1000,
     snapshotIntervalMs: 5_000,
     reloadParams: () => watcher?.reload(),
@@ -337,7 +319,12 @@ export async function startTrading(
     db: dbFile,
     orderSize: lotBase,
     szDecimals,
+    toleranceBps: settings.priceToleranceBps,
+    latencyMs: settings.fill.latencyMs,
+    queue: settings.fill.queue,
   });
+  const fillsCsv = o.fillsOut !== undefined ? new FillsCsv(o.fillsOut) : null;
+  if (fillsCsv) engine.subscribeEvents(fillsCsv);
 
   // ---- feed
   const feed = new HyperliquidFeed({
@@ -413,6 +400,7 @@ export async function startTrading(
       await feed.stop();
       if (collector) await collector.stop();
       const summary = await engine.stop(reason);
+      fillsCsv?.close();
       if (userSession) await userSession.stop();
       if (api) await api.close().catch(() => {});
       if (fake) await fake.close();
@@ -455,7 +443,7 @@ export function formatSummary(s: TradeSummary): string {
     `  unrealized PnL  ${s.unrealized_pnl.toFixed(4)} USDC`,
     `  fees            ${s.fees.toFixed(4)} USDC`,
     `  funding         ${s.funding.toFixed(4)} USDC`,
-    `  equity          ${s.equity.toFixed(4)} USDC (max drawdown ${s.max_drawdown.toFixed(4)})`,
+    `  equity          ${s.equity.toFixed(4)} USDC (pnl ${s.pnl.toFixed(4)}, max drawdown ${s.max_drawdown.toFixed(4)})`,
     `  kill switch     ${s.kill_switch ?? 'not tripped'}`,
     `  market events   ${s.market_events}, strategy quotes ${s.quotes}`,
   ];
