@@ -58,6 +58,7 @@ export interface BacktestResult extends LedgerSnapshot {
   maxAbsPositionLots: number;
   /** pnl = final equity (cash + position × last mid, fees and funding included), quote. */
   pnlQuote: number;
+  /** Orders sent to the venue: new orders + modifies (each modify places a replacement), as hlmm trade. */
   ordersPlaced: number;
   modifies: number;
   cancels: number;
@@ -215,7 +216,8 @@ export class BacktestEngine {
       finalPositionLots: s.positionBase / lot,
       maxAbsPositionLots: s.maxAbsPositionBase / lot,
       pnlQuote: s.equityQuote,
-      ordersPlaced: om.places,
+      // As hlmm trade counts them: new orders + modifies (each modify places a replacement order).
+      ordersPlaced: om.places + om.modifies,
       modifies: om.modifies,
       cancels: om.cancels,
       rejects: om.rejects,

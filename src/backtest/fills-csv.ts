@@ -1,4 +1,4 @@
-import { closeSync, openSync, writeSync } from 'node:fs';
+import { closeSync, openSync, writeFileSync, writeSync } from 'node:fs';
 import { UserError } from '../core/errors.ts';
 import type { EngineFill, EngineSubscriber } from '../engine/engine-events.ts';
 
@@ -48,5 +48,29 @@ export class FillsCsv implements EngineSubscriber {
   close(): void {
     if (this.fd !== null) closeSync(this.fd);
     this.fd = null;
+  }
+}
+
+/** Writes the fills of a finished run (hlmm backtest keeps them in memory: a day has a few thousand). */
+export function writeFillsCsv(
+  file: string,
+  fills: readonly {
+    tMs: number;
+    side: string;
+    px: number;
+    sz: number;
+    feeQuote: number;
+    liquidity: string;
+    positionBase: number;
+  }[],
+): void {
+  const lines = [FILLS_CSV_HEADER];
+  for (const f of fills) lines.push(fillsCsvRow({ ...f, exchMs: f.tMs }));
+  try {
+    writeFileSync(file, `${lines.join('\n')}\n`);
+  } catch (err) {
+    throw new UserError(
+      `--fills-out ${file}: cannot write the file (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); check the folder exists and is writable.`,
+    );
   }
 }
