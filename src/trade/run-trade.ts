@@ -14,7 +14,7 @@ import { type HlmmConfig, NETWORK_URLS } from '../config/schema.ts';
 import { UserError } from '../core/errors.ts';
 import { createLogger, type Logger, type LogLevel } from '../core/log.ts';
 import type { SavedAccount } from '../engine/account.ts';
-import { type TradeSummary, TradingEngine } from '../engine/trading-engine.ts';
+import type { TradeSummary, TradingEngine } from '../engine/trading-engine.ts';
 import type { Venue } from '../engine/venue.ts';
 import { HttpTransport } from '../exchange/hyperliquid/http.ts';
 import { InfoClient } from '../exchange/hyperliquid/info-client.ts';
@@ -24,7 +24,7 @@ import type { FakeExchange } from '../fake-exchange/server.ts';
 import { HYPERLIQUID_PERP_UNIVERSE } from '../fake-exchange/universe.ts';
 import { openStore, type TradeStore } from '../store/trade-store.ts';
 import { type BotClock, ReplayFollowClock, WallClock } from './bot-clock.ts';
-import { engineSettingsFor, paperVenueFor, strategyFor } from './engine-setup.ts';
+import { paperVenueFor, tradingEngineFor } from './engine-setup.ts';
 import { fundingFor } from './funding.ts';
 import { HyperliquidFeed } from './market-feed.ts';
 import { ParamsWatcher } from './params-watch.ts';
@@ -196,9 +196,7 @@ export async function startTrading(
   // ---- strategy, limits, fill model: the one configuration shared with hlmm backtest
   const settings = runSettings(cfg, o);
   const venueRules = { szDecimals, minOrderValueQuote: MIN_ORDER_VALUE_QUOTE };
-  const strategy = strategyFor(settings, venueRules);
-  const engineSettings = engineSettingsFor(settings, venueRules);
-  const lotBase = engineSettings.lotBase;
+  const lotBase = settings.strategy.orderSizeBase;
 
   // ---- store (WAL) and restore
   const dbFile = o.db ?? cfg.db_file;
@@ -251,25 +249,21 @@ export async function startTrading(
 
   // ---- engine
   let watcher: ParamsWatcher | null = null;
-  const engine = new TradingEngine({
+  const engine = tradingEngineFor(settings, {
     info: {
       botName: cfg.bot_name,
       ticker,
       mode,
-      strategy: strategy.name,
       model: settings.strategy.model ?? cfg.strategy.model,
       stakeCurrency: 'USDC',
       version: '0.1.0',
       feed: fake ? `replay:${o.replay}` : wsUrl,
     },
     coin: ticker,
-    strategy,
-    ...engineSettings,
+    venueRules,
     venue,
     clock,
     wallNowMs: Date.now,
-    // The housekeeping timer runs every 100 wall ms (in bot ms: a replay at --speed 60 ticks every 6 s of bot time).
-    tickMs: clock.botMsFor(100),
     startingBalanceQuote: startingBalance,
     store,
     logger,
