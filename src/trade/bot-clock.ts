@@ -76,6 +76,14 @@ export class WallClock implements BotClock {
   }
 }
 
+/**
+ * A replay timer waits at least this many wall ms. A busy machine delays the processing of messages by a few to
+ * tens of ms; at --speed 600 a 10 ms delay is 6 s of bot time, so finer timers would read that delay as a silent
+ * market (stale book, stale data) and pull quotes the recording never pulled. 20 ms wall = 1.2 s of bot time at
+ * 60×, 12 s at 600×: fast replays re-quote in silences more coarsely than live.
+ */
+const MIN_REPLAY_TIMER_WALL_MS = 20;
+
 export class ReplayFollowClock implements BotClock {
   private anchorExchMs = Number.NaN;
   private anchorWallMs = 0;
@@ -111,11 +119,11 @@ export class ReplayFollowClock implements BotClock {
   }
 
   setTimeout(fn: () => void, delayMs: number): TimerId {
-    return this.timers.timeout(fn, this.wallMsFor(delayMs));
+    return this.timers.timeout(fn, Math.max(MIN_REPLAY_TIMER_WALL_MS, this.wallMsFor(delayMs)));
   }
 
   setInterval(fn: () => void, periodMs: number): TimerId {
-    return this.timers.interval(fn, Math.max(1, this.wallMsFor(periodMs)));
+    return this.timers.interval(fn, Math.max(MIN_REPLAY_TIMER_WALL_MS, this.wallMsFor(periodMs)));
   }
 
   clearTimer(id: TimerId): void {
