@@ -80,7 +80,8 @@ function build() {
     strategy: createStrategy({ orderSizeBase: 0.001, szDecimals: 5 }),
     lotBase: 0.001,
     venue,
-    nowMs: () => now,
+    // The bench sets `now` itself; timers are not needed (every step is driven by a frame).
+    clock: { nowMs: () => now, setTimeout: () => 0, setInterval: () => 0, clearTimer: () => {} },
     risk: {
       maxPositionLots: 10,
       maxNotionalQuote: 1e9,

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { BacktestEngine } from '../src/backtest/engine.ts';
+import { BacktestEngine } from '../src/backtest/backtest.ts';
 import type { MarketEvent, Side } from '../src/core/market.ts';
 import { createStrategy } from '../src/strategy/index.ts';
 import { STALE_BOOK_NOTE, staleBookNote } from '../src/strategy/model-quote.ts';

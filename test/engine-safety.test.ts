@@ -15,6 +15,7 @@ import type { Venue, VenueReportEvent } from '../src/engine/venue.ts';
 import type { OrderAction, VenueReport } from '../src/sim/orders.ts';
 import { openStore, type TradeStore } from '../src/store/trade-store.ts';
 import type { Strategy } from '../src/strategy/types.ts';
+import { testClock } from './clock-double.ts';
 
 const close = (a: number, b: number, eps = 1e-9) => assert.ok(Math.abs(a - b) <= eps, `${a} ≠ ${b}`);
 
@@ -144,7 +145,8 @@ function engineWith(
     strategy,
     lotBase: 1,
     venue,
-    nowMs: () => clock.now,
+    clock: testClock(clock),
+    priceToleranceBps: 0,
     risk: { ...LIMITS, ...risk },
     startingBalanceQuote: 1000,
     store,

@@ -7,6 +7,7 @@
  * Disk full runs on a real 8 MB tmpfs (room for SQLite's WAL, which grows to about 4 MB between checkpoints) when this process may mount one (root), else on a store
  * double that fails like SQLite does (SQLITE_FULL), so a CI machine without mount rights still tests the logic.
  */
+
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
@@ -23,6 +24,7 @@ import type { OrderAction, VenueReport } from '../src/sim/orders.ts';
 import { type StoreEvent, StoreGuard } from '../src/store/store-guard.ts';
 import { openStore, type TradeStore } from '../src/store/trade-store.ts';
 import type { Strategy } from '../src/strategy/types.ts';
+import { testClock } from './clock-double.ts';
 
 // ------------------------------------------------------------------ helpers
 
@@ -131,7 +133,7 @@ function engineOn(store: TradeStore, venue: Venue, clock: { now: number }, lines
     strategy: fixed,
     lotBase: 1,
     venue,
-    nowMs: () => clock.now,
+    clock: testClock(clock),
     risk: LIMITS,
     startingBalanceQuote: 1000,
     store,

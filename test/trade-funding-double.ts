@@ -6,6 +6,7 @@ import { openStore } from '../src/store/trade-store.ts';
 import type { Strategy } from '../src/strategy/types.ts';
 import type { PaperFunding } from '../src/trade/funding.ts';
 import { PaperVenue } from '../src/trade/paper-venue.ts';
+import { testClock } from './clock-double.ts';
 
 /** Quotes nothing: the position stays what the test set. */
 const idle: Strategy = {
@@ -35,7 +36,8 @@ export function engineFor(
     strategy: idle,
     lotBase: 0.001,
     venue,
-    nowMs: () => clock.now,
+    clock: testClock(clock),
+    priceToleranceBps: 0,
     risk: {
       maxPositionLots: 100,
       maxNotionalQuote: 1e9,

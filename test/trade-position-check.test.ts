@@ -4,6 +4,7 @@
  * row, with the cash moved at the mid so equity does not jump; a drift that resolves itself (a fill in flight) is
  * never adopted; a doubt (store error, unknown outcome) triggers a check soon.
  */
+
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { createLogger } from '../src/core/log.ts';
@@ -16,6 +17,7 @@ import type { OrderAction } from '../src/sim/orders.ts';
 import { openStore } from '../src/store/trade-store.ts';
 import type { Strategy } from '../src/strategy/types.ts';
 import { PositionCheck } from '../src/trade/position-check.ts';
+import { testClock } from './clock-double.ts';
 
 const quiet = createLogger({ component: 't', level: 'error', quiet: true });
 const close = (a: number, b: number, eps = 1e-9) => assert.ok(Math.abs(a - b) <= eps, `${a} ≠ ${b}`);
@@ -142,7 +144,7 @@ function setup() {
     strategy: none,
     lotBase: 1,
     venue,
-    nowMs: () => 5_000,
+    clock: testClock({ now: 5_000 }),
     risk: LIMITS,
     startingBalanceQuote: 1000,
     store,

@@ -1,68 +1,64 @@
+import { loadConfig } from '../config/load-config.ts';
+import { type RunSettings, runSettings, type SettingFlags } from '../config/run-settings.ts';
 import { UserError } from '../core/errors.ts';
+import { createLogger } from '../core/log.ts';
 import { describeDropped } from '../data/market-stream.ts';
 import { describeBadRows } from '../data/reader.ts';
+import { MIN_ORDER_VALUE_QUOTE } from '../exchange/hyperliquid/rules.ts';
 import { szDecimalsOf } from '../exchange/hyperliquid/universe.ts';
-import { parseHorizon } from '../model/horizon.ts';
 import type { ModelParams } from '../model/params.ts';
 import { loadParamsFile } from '../model/params-file.ts';
 import { writeReport } from '../report/render.ts';
-import type { QueueModelName } from '../sim/queue.ts';
-import { createStrategy } from '../strategy/index.ts';
+import { writeFillsCsv } from './fills-csv.ts';
 import { backtestReportDoc } from './report.ts';
 import { runBacktest } from './run.ts';
+import { backtestConfigFor } from './settings.ts';
 import { backtestJson, backtestText } from './summary.ts';
 
 /** `hlmm backtest` options after commander parsed them (see src/cli/commands/backtest.ts). */
-export interface BacktestCliOptions {
+export interface BacktestCliOptions extends SettingFlags {
+  config?: string;
   data: string;
-  ticker: string;
+  ticker?: string;
   params?: string;
   gamma?: number;
   sigma?: number;
   A?: number;
   k?: number;
-  model: 'as' | 'glft';
-  mode: 'two-sided' | 'long-only';
-  orderSize: number;
-  maxPosition: number;
   from?: number;
   to?: number;
-  latencyMs: number;
-  cancelLatencyMs?: number;
-  queue: QueueModelName;
-  queuePower: number;
-  makerFee: number;
-  takerFee: number;
-  minSpreadBps: number;
-  toleranceBps: number;
-  replace: 'modify' | 'cancel-then-place';
-  requoteMs: number;
-  /** Stale-book rule: no quotes when the last BBO is older than this, ms (0 = off). */
-  maxBookAgeMs: number;
-  /** "eod" or seconds (checked by the flag parser). */
-  horizon: string;
   szDecimals?: number;
   books: boolean;
   json: boolean;
   report?: string;
+  fillsOut?: string;
 }
 
-function resolveParams(o: BacktestCliOptions): { params: ModelParams; notes: string[] } {
+function resolveParams(
+  o: BacktestCliOptions,
+  ticker: string,
+  s: RunSettings,
+  configParams: string | null,
+): { params: ModelParams; notes: string[] } {
   const given = { sigma: o.sigma, A: o.A, k: o.k, gamma: o.gamma };
-  if (o.params !== undefined) {
-    // γ is per lot: two-sided trades lots of --order-size, so the file's γ is rescaled to it. Long-only's lot is
-    // its stake (20 USDC), not --order-size, so its γ is used as the file has it.
-    const loaded = loadParamsFile(o.params, o.mode === 'two-sided' ? { orderSizeBase: o.orderSize } : {});
-    if (loaded.ticker.toUpperCase() !== o.ticker.toUpperCase()) {
+  const file = o.params ?? (Object.values(given).some((v) => v === undefined) ? configParams : null);
+  if (file !== null && file !== undefined) {
+    // γ is per lot: two-sided trades lots of the order size, so the file's γ is rescaled to it. Long-only's lot is
+    // its stake (20 USDC), not the order size, so its γ is used as the file has it.
+    const loaded = loadParamsFile(
+      file,
+      s.strategy.mode !== 'long-only' ? { orderSizeBase: s.strategy.orderSizeBase } : {},
+    );
+    if (loaded.ticker.toUpperCase() !== ticker.toUpperCase()) {
       throw new UserError(
-        `${o.params}: parameters are for ${loaded.ticker} but --ticker is ${o.ticker}; pass the matching file or ticker.`,
+        `${file}: parameters are for ${loaded.ticker} but --ticker is ${ticker}; pass the matching file or ticker.`,
       );
     }
     const params = { ...loaded.params };
     for (const key of ['sigma', 'A', 'k', 'gamma'] as const) {
       if (given[key] !== undefined) params[key] = given[key] as number;
     }
-    const notes = [`params from ${o.params} (flags override)`, ...loaded.notes];
+    const notes = [`params from ${file} (flags override)`, ...loaded.notes];
     if (o.gamma !== undefined && loaded.notes.some((n) => n.startsWith('gamma rescaled')))
       notes.push('--gamma overrides the rescaled gamma (it is taken as per lot of --order-size)');
     return { params, notes };
@@ -76,19 +72,12 @@ function resolveParams(o: BacktestCliOptions): { params: ModelParams; notes: str
   return { params: given as ModelParams, notes: ['params from flags'] };
 }
 
-function horizon(text: string) {
-  const h = parseHorizon(text);
-  if (h === null)
-    throw new UserError(`--horizon "${text}" is not a horizon; use eod or a number of seconds.`);
-  return h;
-}
-
-function szDecimalsFor(o: BacktestCliOptions): number {
+function szDecimalsFor(o: BacktestCliOptions, ticker: string): number {
   if (o.szDecimals !== undefined) return o.szDecimals;
-  const known = szDecimalsOf(o.ticker);
+  const known = szDecimalsOf(ticker);
   if (known === null) {
     throw new UserError(
-      `no size decimals known for ${o.ticker}; pass --sz-decimals N (Hyperliquid meta "szDecimals", e.g. BTC 5, ETH 4).`,
+      `no size decimals known for ${ticker}; pass --sz-decimals N (Hyperliquid meta "szDecimals", e.g. BTC 5, ETH 4).`,
     );
   }
   return known;
@@ -98,41 +87,36 @@ export async function runBacktestCommand(o: BacktestCliOptions): Promise<void> {
   if (o.from !== undefined && o.to !== undefined && o.to <= o.from) {
     throw new UserError('--to must be after --from.');
   }
-  const { params, notes } = resolveParams(o);
+  // One configuration with hlmm trade: the config file (or its defaults), the flags over it.
+  const cfg = loadConfig(o.config);
+  const ticker = (o.ticker ?? cfg.ticker).trim().toUpperCase();
+  const settings = runSettings(cfg, o);
+  const { params, notes } = resolveParams(
+    o,
+    ticker,
+    settings,
+    o.config !== undefined ? cfg.params_file : null,
+  );
   for (const n of notes.slice(1)) process.stderr.write(`hlmm backtest: ${n}\n`);
-  const szDecimals = szDecimalsFor(o);
-  const strategy = createStrategy({
-    model: o.model,
-    mode: o.mode,
-    orderSizeBase: o.orderSize,
-    maxPositionLots: o.maxPosition,
-    makerFeeRate: Math.max(0, o.makerFee),
-    minSpreadBps: o.minSpreadBps,
-    horizon: horizon(o.horizon),
-    szDecimals,
-    maxBookAgeMs: o.maxBookAgeMs,
+  const szDecimals = szDecimalsFor(o, ticker);
+  // The engine's warnings (why quotes are withheld, once per change of reason) go to stderr, as in hlmm trade.
+  const logger = createLogger({ component: 'backtest', level: 'warn', file: undefined });
+  const base = backtestConfigFor(settings, {
+    params,
+    venue: { szDecimals, minOrderValueQuote: MIN_ORDER_VALUE_QUOTE },
+    coin: ticker,
+    logger,
+    keepFills: o.fillsOut !== undefined,
+    series: o.report !== undefined,
   });
   let lastProgress = Date.now();
   const result = await runBacktest({
+    ...base,
     dataDir: o.data,
-    ticker: o.ticker,
+    ticker,
     fromMs: o.from,
     toMs: o.to,
     books: o.books,
-    strategy,
-    params,
-    orderSizeBase: o.orderSize,
-    maxPositionLots: o.maxPosition,
-    queue: o.queue,
-    queuePower: o.queuePower,
-    latencyMs: o.latencyMs,
-    cancelLatencyMs: o.cancelLatencyMs,
-    makerFeeRate: o.makerFee,
-    takerFeeRate: o.takerFee,
-    priceToleranceBps: o.toleranceBps,
-    replaceWith: o.replace,
-    requoteIntervalMs: o.requoteMs,
-    series: o.report !== undefined,
     onProgress: (n, t) => {
       const now = Date.now();
       if (now - lastProgress < 2000) return;
@@ -150,16 +134,17 @@ export async function runBacktestCommand(o: BacktestCliOptions): Promise<void> {
   if (droppedLine !== null) process.stderr.write(`hlmm backtest: ${droppedLine}\n`);
   if (result.events === 0) {
     throw new UserError(
-      `${o.data}: no ${o.ticker} market events in the chosen period; check --data, --from and --to.`,
+      `${o.data}: no ${ticker} market events in the chosen period; check --data, --from and --to.`,
     );
   }
   if (o.report !== undefined) {
-    writeReport(o.report, backtestReportDoc(result, { ticker: o.ticker, dataDir: o.data, notes }));
+    writeReport(o.report, backtestReportDoc(result, { ticker, dataDir: o.data, notes }));
   }
   const rowsSkipped = result.rowStats.reduce((sum, s) => sum + s.badRows, 0);
+  if (o.fillsOut !== undefined) writeFillsCsv(o.fillsOut, result.fillRecords);
   if (o.json) {
     const out = backtestJson(result, {
-      ticker: o.ticker,
+      ticker,
       data: o.data,
       bad_rows: rowsSkipped,
       dropped_duplicate_trades: result.dropped.duplicateTrades,
@@ -167,7 +152,7 @@ export async function runBacktestCommand(o: BacktestCliOptions): Promise<void> {
     });
     process.stdout.write(`${JSON.stringify(out)}\n`);
   } else {
-    process.stdout.write(backtestText(result, o.ticker));
+    process.stdout.write(backtestText(result, ticker));
     if (o.report !== undefined) process.stdout.write(`report            ${o.report}\n`);
   }
 }

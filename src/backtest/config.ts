@@ -1,6 +1,8 @@
 import { UserError } from '../core/errors.ts';
+import type { Logger } from '../core/log.ts';
+import { ENGINE_DEFAULTS, FILL_MODEL_DEFAULTS, RISK_DEFAULTS } from '../engine/defaults.ts';
+import type { RiskLimits } from '../engine/risk.ts';
 import type { ModelParams } from '../model/params.ts';
-import { HYPERLIQUID_BASE_MAKER_FEE_RATE, HYPERLIQUID_BASE_TAKER_FEE_RATE } from '../sim/fees.ts';
 import type { QueueModelName } from '../sim/queue.ts';
 import type { Strategy } from '../strategy/types.ts';
 
@@ -26,7 +28,7 @@ export interface BacktestConfig {
   makerFeeRate?: number;
   /** Default 0.00045 (Hyperliquid base tier). */
   takerFeeRate?: number;
-  /** Keep a resting quote within this many bps of the desired price instead of replacing it. Default 0. */
+  /** Keep a resting quote within this many bps of the desired price instead of replacing it. Default 1 (the bot's). */
   priceToleranceBps?: number;
   /** Replace a mispriced quote with one `modify` (default) or with cancel, then place. */
   replaceWith?: 'modify' | 'cancel-then-place';
@@ -36,11 +38,26 @@ export interface BacktestConfig {
   series?: boolean;
   /** Max rows kept per chart series (downsampled beyond). Default 3000. */
   seriesPoints?: number;
+  /**
+   * The risk layer's limits (lot added from orderSizeBase). `hlmm backtest` passes the config's, as `hlmm trade`
+   * does. Absent = the limit checks off (library callers such as the γ search, which judge the strategy alone).
+   */
+  risk?: Omit<RiskLimits, 'lotBase'> | null;
+  /** Assumed hourly funding rate (recorded files carry none). Default 0: no funding booked. */
+  fundingRatePerHour?: number;
+  /** Account starting balance, quote (the risk layer's day loss and drawdown start here). Default 1000. */
+  startingBalanceQuote?: number;
+  /** Perp name, for the engine's info and logs. Default "BTC". */
+  coin?: string;
+  /** Where the engine's warnings go (quotes pulled and why). Default: nowhere. */
+  logger?: Logger | null;
+  /** Keep every fill (for --fills-out). Default false. */
+  keepFills?: boolean;
 }
 
 export type ResolvedBacktestConfig = Required<BacktestConfig>;
 
-export const DEFAULT_LATENCY_MS = 100;
+export const DEFAULT_LATENCY_MS = FILL_MODEL_DEFAULTS.latencyMs;
 
 export function resolveBacktestConfig(cfg: BacktestConfig): ResolvedBacktestConfig {
   const latencyMs = cfg.latencyMs ?? DEFAULT_LATENCY_MS;
@@ -49,17 +66,23 @@ export function resolveBacktestConfig(cfg: BacktestConfig): ResolvedBacktestConf
     params: cfg.params,
     orderSizeBase: cfg.orderSizeBase,
     maxPositionLots: cfg.maxPositionLots,
-    queue: cfg.queue ?? 'risk-averse',
-    queuePower: cfg.queuePower ?? 3,
+    queue: cfg.queue ?? FILL_MODEL_DEFAULTS.queue,
+    queuePower: cfg.queuePower ?? FILL_MODEL_DEFAULTS.queuePower,
     latencyMs,
     cancelLatencyMs: cfg.cancelLatencyMs ?? latencyMs,
-    makerFeeRate: cfg.makerFeeRate ?? HYPERLIQUID_BASE_MAKER_FEE_RATE,
-    takerFeeRate: cfg.takerFeeRate ?? HYPERLIQUID_BASE_TAKER_FEE_RATE,
-    priceToleranceBps: cfg.priceToleranceBps ?? 0,
-    replaceWith: cfg.replaceWith ?? 'modify',
-    requoteIntervalMs: cfg.requoteIntervalMs ?? 1000,
+    makerFeeRate: cfg.makerFeeRate ?? FILL_MODEL_DEFAULTS.makerFeeRate,
+    takerFeeRate: cfg.takerFeeRate ?? FILL_MODEL_DEFAULTS.takerFeeRate,
+    priceToleranceBps: cfg.priceToleranceBps ?? ENGINE_DEFAULTS.priceToleranceBps,
+    replaceWith: cfg.replaceWith ?? ENGINE_DEFAULTS.replaceWith,
+    requoteIntervalMs: cfg.requoteIntervalMs ?? ENGINE_DEFAULTS.requoteIntervalMs,
     series: cfg.series ?? false,
     seriesPoints: cfg.seriesPoints ?? 3000,
+    risk: cfg.risk ?? null,
+    fundingRatePerHour: cfg.fundingRatePerHour ?? 0,
+    startingBalanceQuote: cfg.startingBalanceQuote ?? RISK_DEFAULTS.startingBalanceQuote,
+    coin: cfg.coin ?? 'BTC',
+    logger: cfg.logger ?? null,
+    keepFills: cfg.keepFills ?? false,
   };
   const need = (ok: boolean, key: string, what: string) => {
     if (!ok) throw new UserError(`backtest setting "${key}" ${what}.`);
@@ -83,6 +106,11 @@ export function resolveBacktestConfig(cfg: BacktestConfig): ResolvedBacktestConf
   );
   need(nonNeg(c.priceToleranceBps), 'priceToleranceBps', 'must be 0 or more basis points');
   need(nonNeg(c.requoteIntervalMs), 'requoteIntervalMs', 'must be 0 or more milliseconds');
+  need(
+    Number.isFinite(c.fundingRatePerHour) && Math.abs(c.fundingRatePerHour) < 0.01,
+    'fundingRatePerHour',
+    'must be an hourly rate like 0.0000125',
+  );
   need(
     Number.isInteger(c.seriesPoints) && c.seriesPoints >= 10,
     'seriesPoints',

@@ -3,13 +3,14 @@ import type { Side } from '../core/market.ts';
 /**
  * Backtest accounting, all in quote currency (USDC) unless named. Exact by construction:
  *
- *   equity = cash + position × mid                      (fees are already taken out of cash)
- *   equity − 0 = spreadCapture + inventoryPnl − fees     (starting flat with zero cash)
+ *   equity = cash + position × mid                      (fees and funding are already in cash)
+ *   equity − 0 = spreadCapture + inventoryPnl − fees + funding    (starting flat with zero cash)
  *
  * - spreadCapture: for each fill, its edge against the mid of the last BBO before it:
  *   buy (mid − px)·sz, sell (px − mid)·sz. Negative for taker fills.
  * - inventoryPnl: Σ position × Δmid over every mid change (the mark-to-market of inventory we held).
  * - fees: Σ fees paid (a rebate is negative).
+ * - funding: Σ funding received (+) or paid (−) at the hourly settlements (a backtest assumes a rate).
  * Per-minute PnL (for Sharpe/Sortino) = change of equity over each UTC minute from the first event's minute to
  * the last's; minutes with no event count as 0. Statistics stream (constant memory): mean and sum of squared
  * deviations are updated with Welford's method (a run of empty minutes joins as one batch of zeros, Chan et al.),
@@ -26,6 +27,8 @@ export interface LedgerSnapshot {
   spreadCaptureQuote: number;
   inventoryPnlQuote: number;
   feesQuote: number;
+  /** Funding received (+) or paid (−), quote. */
+  fundingQuote: number;
   turnoverQuote: number;
   buyFills: number;
   sellFills: number;
@@ -61,6 +64,7 @@ export class Ledger {
   spreadCapture = 0;
   inventoryPnl = 0;
   fees = 0;
+  funding = 0;
   turnover = 0;
   buyFills = 0;
   sellFills = 0;
@@ -150,6 +154,13 @@ export class Ledger {
     this.markDrawdown();
   }
 
+  /** A funding payment (positive = received), quote. */
+  onFunding(amountQuote: number): void {
+    this.cash += amountQuote;
+    this.funding += amountQuote;
+    this.markDrawdown();
+  }
+
   snapshot(): LedgerSnapshot {
     // Close the running minute without disturbing the ledger (a snapshot may be taken mid-run).
     let n = this.n;
@@ -178,6 +189,7 @@ export class Ledger {
       spreadCaptureQuote: this.spreadCapture,
       inventoryPnlQuote: this.inventoryPnl,
       feesQuote: this.fees,
+      fundingQuote: this.funding,
       turnoverQuote: this.turnover,
       buyFills: this.buyFills,
       sellFills: this.sellFills,

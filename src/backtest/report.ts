@@ -1,5 +1,5 @@
 import type { ReportDoc } from '../report/render.ts';
-import type { BacktestResult } from './engine.ts';
+import type { BacktestResult } from './backtest.ts';
 
 export interface BacktestReportMeta {
   ticker: string;

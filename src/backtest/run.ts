@@ -1,8 +1,8 @@
 import type { MarketEvent } from '../core/market.ts';
 import { type DroppedEvents, readMarket } from '../data/market-stream.ts';
 import type { RowStats } from '../data/reader.ts';
+import { BacktestEngine, type BacktestResult } from './backtest.ts';
 import type { BacktestConfig } from './config.ts';
-import { BacktestEngine, type BacktestResult } from './engine.ts';
 
 /**
  * Runs one backtest on events already in memory (exchange-time order, trades before the BBO at equal ms).

@@ -1,4 +1,4 @@
-import type { BacktestResult } from './engine.ts';
+import type { BacktestResult } from './backtest.ts';
 
 /** Rounds money to 1e-6 quote units and other floats to 10 significant digits for stable, readable JSON. */
 function r6(x: number): number | null {
@@ -39,6 +39,7 @@ export function backtestJson(
     spread_capture: r6(r.spreadCaptureQuote),
     inventory_pnl: r6(r.inventoryPnlQuote),
     fees: r6(r.feesQuote),
+    funding: r6(r.fundingQuote),
     cash: r6(r.cashQuote),
     final_position: sig(r.positionBase),
     final_position_lots: sig(r.finalPositionLots),
@@ -60,6 +61,8 @@ export function backtestJson(
     cancels: r.cancels,
     rejects: r.rejects,
     quote_calls: r.quoteCalls,
+    pulled_seconds: r.pulledSeconds,
+    kill_switch: r.killSwitch,
     settings: {
       queue: r.config.queue,
       queue_power: r.config.queuePower,
@@ -72,8 +75,21 @@ export function backtestJson(
       price_tolerance_bps: r.config.priceToleranceBps,
       replace_with: r.config.replaceWith,
       requote_interval_ms: r.config.requoteIntervalMs,
+      funding_rate: r.config.fundingRatePerHour,
+      risk: r.config.risk === null ? null : riskJson(r.config.risk),
       params: r.config.params,
     },
+  };
+}
+
+function riskJson(l: NonNullable<BacktestResult['config']['risk']>): Record<string, unknown> {
+  return {
+    max_position_lots: l.maxPositionLots,
+    max_notional: l.maxNotionalQuote,
+    max_order_size: l.maxOrderSizeBase,
+    daily_loss_limit: l.dailyLossLimitQuote,
+    max_drawdown_limit: l.maxDrawdownQuote,
+    stale_data_s: l.staleDataMs / 1000,
   };
 }
 
@@ -89,7 +105,15 @@ export function backtestText(r: BacktestResult, ticker: string): string {
     `inventory         mean |q| ${f(r.meanAbsQLots, 3)} lots, max |q| ${f(r.maxAbsPositionLots, 3)} lots, at limit ${f(r.timeAtLimitShare * 100, 1)} % of time`,
     `risk              Sharpe ${f(r.sharpe)}, Sortino ${f(r.sortino)} (annualised, per-minute PnL, ${r.minutes} min), max drawdown ${f(r.maxDrawdownQuote, 4)} USDC`,
     `minute pnl        mean ${f(r.minutePnlMeanQuote, 4)} USDC, std ${f(r.minutePnlStdQuote, 4)} USDC over ${r.minutes} min`,
-    `turnover          ${f(r.turnoverQuote)} USDC; orders ${r.ordersPlaced} placed, ${r.modifies} modified, ${r.cancels} cancelled, ${r.rejects} rejected`,
+    `turnover          ${f(r.turnoverQuote)} USDC; orders ${r.ordersPlaced} placed (${r.modifies} of them modifies), ${r.cancels} cancelled, ${r.rejects} rejected`,
   ];
+  if (r.fundingQuote !== 0)
+    lines.push(
+      `funding           ${f(r.fundingQuote, 4)} USDC (assumed rate ${r.config.fundingRatePerHour}/h)`,
+    );
+  const pulled = Object.entries(r.pulledSeconds).filter(([, s]) => s > 0);
+  if (pulled.length > 0)
+    lines.push(`quotes withheld   ${pulled.map(([why, s]) => `${why} ${f(s / 3600, 2)} h`).join(', ')}`);
+  if (r.killSwitch !== null) lines.push(`kill switch       ${r.killSwitch}`);
   return `${lines.join('\n')}\n`;
 }

@@ -13,35 +13,75 @@ export const dataDirFlag = () =>
     'data/sample',
   );
 
-export const tickerFlag = () =>
-  new Option('--ticker <symbol>', 'perp name, e.g. BTC')
-    .argParser((t: string) => t.trim().toUpperCase())
-    .default('BTC');
+/**
+ * `withDefault: false` (hlmm backtest, hlmm trade): the flag has no default of its own, the config file's value
+ * (whose defaults are src/engine/defaults.ts) applies when it is not given.
+ */
+const maybeDefault = (o: Option, value: unknown, withDefault: boolean, configKey: string): Option =>
+  withDefault ? o.default(value) : describeConfig(o, configKey);
 
-export const modelFlag = () =>
-  new Option('--model <model>', 'quoting model: as | glft')
-    .argParser(choiceOption(['as', 'glft'] as const))
-    .default('as');
+function describeConfig(o: Option, configKey: string): Option {
+  o.description = `${o.description} (default: config ${configKey})`;
+  return o;
+}
 
-export const queueFlag = () =>
-  new Option('--queue <model>', 'queue model: risk-averse | prob')
-    .argParser(choiceOption(['risk-averse', 'prob'] as const))
-    .default('risk-averse');
+export const tickerFlag = (withDefault = true) =>
+  maybeDefault(
+    new Option('--ticker <symbol>', 'perp name, e.g. BTC').argParser((t: string) => t.trim().toUpperCase()),
+    'BTC',
+    withDefault,
+    'ticker, BTC',
+  );
 
-export const makerFeeFlag = () =>
-  new Option('--maker-fee <rate>', 'maker fee rate (0.00015 = 0.015 %)')
-    .argParser(numberOption({ min: -0.01, max: 0.01 }))
-    .default(0.00015);
+export const modelFlag = (withDefault = true) =>
+  maybeDefault(
+    new Option('--model <model>', 'quoting model: as | glft').argParser(
+      choiceOption(['as', 'glft'] as const),
+    ),
+    'as',
+    withDefault,
+    'strategy.model, as',
+  );
 
-export const takerFeeFlag = () =>
-  new Option('--taker-fee <rate>', 'taker fee rate (0.00045 = 0.045 %)')
-    .argParser(numberOption({ min: -0.01, max: 0.01 }))
-    .default(0.00045);
+export const queueFlag = (withDefault = true) =>
+  maybeDefault(
+    new Option('--queue <model>', 'queue model: risk-averse | prob').argParser(
+      choiceOption(['risk-averse', 'prob'] as const),
+    ),
+    'risk-averse',
+    withDefault,
+    'fill_model.queue, risk-averse',
+  );
 
-export const minSpreadFlag = () =>
-  new Option('--min-spread-bps <bps>', 'minimum total quoted spread, bps of mid')
-    .argParser(numberOption({ min: 0 }))
-    .default(0);
+export const makerFeeFlag = (withDefault = true) =>
+  maybeDefault(
+    new Option('--maker-fee <rate>', 'maker fee rate (0.00015 = 0.015 %)').argParser(
+      numberOption({ min: -0.01, max: 0.01 }),
+    ),
+    0.00015,
+    withDefault,
+    'fees.maker_rate, 0.00015',
+  );
+
+export const takerFeeFlag = (withDefault = true) =>
+  maybeDefault(
+    new Option('--taker-fee <rate>', 'taker fee rate (0.00045 = 0.045 %)').argParser(
+      numberOption({ min: -0.01, max: 0.01 }),
+    ),
+    0.00045,
+    withDefault,
+    'fees.taker_rate, 0.00045',
+  );
+
+export const minSpreadFlag = (withDefault = true) =>
+  maybeDefault(
+    new Option('--min-spread-bps <bps>', 'minimum total quoted spread, bps of mid').argParser(
+      numberOption({ min: 0 }),
+    ),
+    0,
+    withDefault,
+    'strategy.min_spread_bps, 0',
+  );
 
 export const szDecimalsFlag = () =>
   new Option('--sz-decimals <n>', 'size decimals of the perp (default: known table, BTC 5)').argParser(

@@ -1,5 +1,7 @@
 import { z } from 'zod';
+import { ENGINE_DEFAULTS, FILL_MODEL_DEFAULTS, RISK_DEFAULTS } from '../engine/defaults.ts';
 import type { HorizonConfig } from '../model/horizon.ts';
+import { defaultStrategyConfig as S } from '../strategy/config.ts';
 
 /**
  * The bot's config file (JSON), as a zod schema. Every key has a default, so `{}` is a valid paper-trading
@@ -75,36 +77,91 @@ export const configSchema = z
       /** SQLite file of the bot (orders, fills, PnL, parameters history). */
       db_file: text('must be a file path').default('user_data/hlmm.sqlite'),
       /** Paper wallet's starting balance, USDC (Freqtrade's name). */
-      dry_run_wallet: number('must be a number of USDC greater than 0', { gt: 0 }).default(1000),
+      dry_run_wallet: number('must be a number of USDC greater than 0', { gt: 0 }).default(
+        RISK_DEFAULTS.startingBalanceQuote,
+      ),
 
       strategy: section({
-        model: oneOf(['as', 'glft'] as const).default('as'),
-        glft_xi: oneOf(['gamma', 'zero'] as const).default('gamma'),
-        mode: oneOf(['two-sided', 'long-only'] as const).default('two-sided'),
+        model: oneOf(['as', 'glft'] as const).default(S.model),
+        glft_xi: oneOf(['gamma', 'zero'] as const).default(S.glftXi),
+        mode: oneOf(['two-sided', 'long-only'] as const).default(S.mode),
         /** One lot, base units; q = position ÷ order_size. */
         order_size: number('must be a number of base units greater than 0 (e.g. 0.001 for BTC)', {
           gt: 0,
-        }).default(0.001),
-        max_position_lots: number('must be a number of lots, 0 or more', { min: 0 }).default(5),
-        min_spread_bps: number('must be basis points of the mid, 0 or more', { min: 0 }).default(0),
-        reprice_tolerance_bps: number('must be basis points, 0 or more', { min: 0 }).default(1),
+        }).default(S.orderSizeBase),
+        max_position_lots: number('must be a number of lots, 0 or more', { min: 0 }).default(
+          S.maxPositionLots,
+        ),
+        min_spread_bps: number('must be basis points of the mid, 0 or more', { min: 0 }).default(
+          S.minSpreadBps,
+        ),
+        reprice_tolerance_bps: number('must be basis points, 0 or more', { min: 0 }).default(
+          ENGINE_DEFAULTS.priceToleranceBps,
+        ),
         horizon,
         /** Long-only: value of each trade, USDC. */
-        stake_usdc: number('must be a number of USDC greater than 0', { gt: 0 }).default(20),
+        stake_usdc: number('must be a number of USDC greater than 0', { gt: 0 }).default(S.stakeQuote),
         /** Long-only: an unfilled order keeps its price this long before re-pricing, seconds. */
-        reprice_after_s: number('must be a number of seconds, 0 or more', { min: 0 }).default(15),
+        reprice_after_s: number('must be a number of seconds, 0 or more', { min: 0 }).default(
+          S.repriceAfterMs / 1000,
+        ),
+        /** Ask the strategy at least this often even when the touch does not move, ms (0 = only on events). */
+        requote_interval_ms: number('must be a number of milliseconds, 0 or more', { min: 0 }).default(
+          ENGINE_DEFAULTS.requoteIntervalMs,
+        ),
+        /** Stale-book rule: quote nothing while the last best bid/ask is older than this, ms (0 = off). */
+        max_book_age_ms: number('must be a number of milliseconds, 0 or more', { min: 0 }).default(
+          S.maxBookAgeMs,
+        ),
+        /** How a mispriced quote is replaced: one atomic modify, or a cancel then a new order. */
+        replace_with: oneOf(['modify', 'cancel-then-place'] as const).default(ENGINE_DEFAULTS.replaceWith),
+      }),
+
+      /** The paper fill model (backtest and paper trading): queue position and latency. Fees are in `fees`. */
+      fill_model: section({
+        queue: oneOf(['risk-averse', 'prob'] as const).default(FILL_MODEL_DEFAULTS.queue),
+        /** Exponent n of the prob queue model. */
+        queue_power: number('must be a number greater than 0', { gt: 0 }).default(
+          FILL_MODEL_DEFAULTS.queuePower,
+        ),
+        /** Order-entry latency (decision → order live at the exchange), ms. */
+        latency_ms: number('must be a number of milliseconds, 0 or more', { min: 0 }).default(
+          FILL_MODEL_DEFAULTS.latencyMs,
+        ),
+        /** Cancel latency, ms; null = latency_ms. */
+        cancel_latency_ms: number('must be a number of milliseconds, 0 or more, or null', { min: 0 })
+          .nullable()
+          .default(null),
+      }),
+
+      backtest: section({
+        /** Recorded files carry no funding: the hourly rate a backtest assumes (0.0000125 = 0.00125 %/h). */
+        funding_rate: number('must be an hourly rate between -0.01 and 0.01', {
+          min: -0.01,
+          max: 0.01,
+        }).default(0),
       }),
 
       risk: section({
-        max_position_lots: number('must be a number of lots, 0 or more', { min: 0 }).default(10),
-        max_notional_usdc: number('must be a number of USDC greater than 0', { gt: 0 }).default(1000),
+        max_position_lots: number('must be a number of lots, 0 or more', { min: 0 }).default(
+          RISK_DEFAULTS.maxPositionLots,
+        ),
+        max_notional_usdc: number('must be a number of USDC greater than 0', { gt: 0 }).default(
+          RISK_DEFAULTS.maxNotionalQuote,
+        ),
         /** Largest single order, base units; null = strategy.order_size (no order bigger than one lot). */
         max_order_size: number('must be a number of base units greater than 0, or null', { gt: 0 })
           .nullable()
           .default(null),
-        daily_loss_limit_usdc: number('must be a number of USDC greater than 0', { gt: 0 }).default(50),
-        max_drawdown_usdc: number('must be a number of USDC greater than 0', { gt: 0 }).default(100),
-        stale_data_s: number('must be a number of seconds greater than 0', { gt: 0 }).default(10),
+        daily_loss_limit_usdc: number('must be a number of USDC greater than 0', { gt: 0 }).default(
+          RISK_DEFAULTS.dailyLossLimitQuote,
+        ),
+        max_drawdown_usdc: number('must be a number of USDC greater than 0', { gt: 0 }).default(
+          RISK_DEFAULTS.maxDrawdownQuote,
+        ),
+        stale_data_s: number('must be a number of seconds greater than 0', { gt: 0 }).default(
+          RISK_DEFAULTS.staleDataS,
+        ),
       }),
 
       fees: section({
@@ -112,11 +169,11 @@ export const configSchema = z
         maker_rate: number('must be a fee rate between -0.001 and 0.01 (0.00015 = 0.015 %)', {
           min: -0.001,
           max: 0.01,
-        }).default(0.00015),
+        }).default(FILL_MODEL_DEFAULTS.makerFeeRate),
         taker_rate: number('must be a fee rate between 0 and 0.01 (0.00045 = 0.045 %)', {
           min: 0,
           max: 0.01,
-        }).default(0.00045),
+        }).default(FILL_MODEL_DEFAULTS.takerFeeRate),
       }),
 
       exchange: section({

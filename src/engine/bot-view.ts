@@ -22,7 +22,13 @@ export interface BotInfo {
 }
 
 export interface RiskState {
+  /** False while the risk layer keeps quotes off (kill switch, stale data, disconnected, stopped, no params). */
   quoting: boolean;
+  /**
+   * What actually rests: "on", "pulled (reason)" when nothing is quoted — a risk pull, or the strategy
+   * withholding both sides (stale book, max order size…) — or "one side (reason)". The status line's quoting=.
+   */
+  state?: string;
   /** Set when quoting was stopped by hand (API/dashboard) rather than by a risk rule. */
   stoppedByUser: boolean;
   killSwitch: { tripped: boolean; reason: string | null; atMs: number | null };

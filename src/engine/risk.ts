@@ -1,4 +1,4 @@
-import { midPrice } from '../core/market.ts';
+import { MIN_ORDER_VALUE_QUOTE, meetsMinOrderValue, sizeForNotional } from '../exchange/hyperliquid/rules.ts';
 import type { ModelParams } from '../model/params.ts';
 import { noQuoteExplain } from '../strategy/model-quote.ts';
 import type {
@@ -29,8 +29,16 @@ export interface RiskLimits {
   maxPositionLots: number;
   /** |position| × mid may not exceed this, quote. */
   maxNotionalQuote: number;
-  /** Largest single order, base units. */
-  maxOrderSizeBase: number;
+  /**
+   * Largest single order, base units. null = one lot, or — when one lot is worth less than the venue's minimum
+   * order value at the order's price — the smallest order worth that minimum (the strategy sizes up to it; a
+   * limit of exactly one lot would silently refuse every order of a cheap lot, e.g. 0.001 ETH).
+   */
+  maxOrderSizeBase: number | null;
+  /** The venue's minimum order value, quote (Hyperliquid: 10 USDC), for the null max order size. Default 10. */
+  minOrderValueQuote?: number;
+  /** Size decimals of the perp, for the null max order size. Default 5. */
+  szDecimals?: number;
   /** Kill switch when today's loss (UTC day, from the day's first equity) reaches this, quote; null = off. */
   dailyLossLimitQuote: number | null;
   /** Kill switch when peak equity − equity reaches this, quote; null = off. */
@@ -135,28 +143,47 @@ export class RiskGuard {
     if (o === null) return null;
     const l = this.limits;
     const side = o.side === 'buy' ? 'bid' : 'ask';
-    if (o.sz > l.maxOrderSizeBase * (1 + LOT_EPSILON)) {
-      note(explain, `no ${side}: size ${o.sz} above max order size ${l.maxOrderSizeBase}`);
+    const maxSz = maxOrderSizeAt(l, o.px);
+    if (o.sz > maxSz * (1 + LOT_EPSILON)) {
+      note(explain, `no ${side}: size ${o.sz} above max order size ${maxSz}`, 'max order size');
       return null;
     }
     const after = positionBase + (o.side === 'buy' ? o.sz : -o.sz);
     // A side that reduces |position| is always allowed: it brings us back inside the limits.
     if (Math.abs(after) < Math.abs(positionBase)) return o;
     if (Math.abs(after) / l.lotBase > l.maxPositionLots + LOT_EPSILON) {
-      note(explain, `no ${side}: a fill would exceed risk max position ${l.maxPositionLots} lots`);
+      note(
+        explain,
+        `no ${side}: a fill would exceed risk max position ${l.maxPositionLots} lots`,
+        'max position',
+      );
       return null;
     }
     if (Math.abs(after) * mid > l.maxNotionalQuote) {
-      note(explain, `no ${side}: a fill would exceed max notional ${l.maxNotionalQuote} USDC`);
+      note(
+        explain,
+        `no ${side}: a fill would exceed max notional ${l.maxNotionalQuote} USDC`,
+        'max notional',
+      );
       return null;
     }
     return o;
   }
 }
 
-function note(explain: QuoteExplain | null, text: string): void {
+function note(explain: QuoteExplain | null, text: string, withheld: string): void {
   if (explain === null) return;
   explain.note = explain.note ? `${explain.note}; ${text}` : text;
+  explain.withheld ??= withheld;
+}
+
+/** The max order size in force at `px` (see RiskLimits.maxOrderSizeBase). */
+export function maxOrderSizeAt(l: RiskLimits, px: number): number {
+  if (l.maxOrderSizeBase !== null) return l.maxOrderSizeBase;
+  const minValue = l.minOrderValueQuote ?? MIN_ORDER_VALUE_QUOTE;
+  const lot = l.lotBase;
+  if (!(px > 0) || meetsMinOrderValue(px, lot, minValue)) return lot;
+  return Math.max(lot, sizeForNotional(minValue, px, l.szDecimals ?? 5));
 }
 
 const NOTES: Record<PullReason, string> = {
@@ -168,9 +195,10 @@ const NOTES: Record<PullReason, string> = {
   'store-unavailable': 'no quote: store unavailable',
 };
 
+const positive = (x: number) => Number.isFinite(x) && x > 0;
+
 function paramsUsable(p: ModelParams | null): p is ModelParams {
-  const ok = (x: number) => Number.isFinite(x) && x > 0;
-  return p !== null && ok(p.sigma) && ok(p.A) && ok(p.k) && ok(p.gamma);
+  return p !== null && positive(p.sigma) && positive(p.A) && positive(p.k) && positive(p.gamma);
 }
 
 /**
@@ -188,10 +216,12 @@ export class RiskGatedStrategy implements Strategy {
 
   quote(ctx: QuoteContext): DesiredQuotes {
     const pull = this.guard.pullReason();
-    const mid = midPrice(ctx.bbo);
+    const mid = (ctx.bbo.bidPx + ctx.bbo.askPx) / 2; // midPrice, inlined on the per-quote path
     if (pull !== null || !paramsUsable(ctx.params)) {
-      const note = NOTES[pull ?? 'no-params'];
-      return { bid: null, ask: null, explain: noQuoteExplain(mid, ctx.params, note) };
+      const reason = pull ?? 'no-params';
+      const explain = noQuoteExplain(mid, ctx.params, NOTES[reason]);
+      explain.withheld = reason;
+      return { bid: null, ask: null, explain };
     }
     return this.guard.filter(this.inner.quote(ctx), ctx.positionBase, mid);
   }

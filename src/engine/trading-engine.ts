@@ -1,5 +1,5 @@
-import type { LogFields, Logger } from '../core/log.ts';
-import { type MarketEvent, midPrice, type Side } from '../core/market.ts';
+import { createLogger, type LogFields, type Logger } from '../core/log.ts';
+import type { MarketEvent, Side } from '../core/market.ts';
 import type { ModelParams } from '../model/params.ts';
 import type { LoadedParams } from '../model/params-file.ts';
 import type { OrderAction, PlaceAction } from '../sim/orders.ts';
@@ -14,25 +14,45 @@ import type {
   BotEvent,
   BotInfo,
   BotView,
-  FillView,
   OpenOrderView,
   ParamsView,
   RiskState,
 } from './bot-view.ts';
+import type { Clock, TimerId } from './clock.ts';
+import { ENGINE_DEFAULTS } from './defaults.ts';
+import { EngineEvents, type EngineFill, type EngineSubscriber } from './engine-events.ts';
+import { EngineView, LogSink } from './engine-view.ts';
+import { FundingBook } from './funding-book.ts';
 import { OrderManager } from './order-manager.ts';
 import { QuotingLoop } from './quoting-loop.ts';
 import { RiskGatedStrategy, RiskGuard, type RiskLimits } from './risk.ts';
+import { StoreRecorder } from './store-recorder.ts';
 import type { Venue, VenueReportEvent } from './venue.ts';
 
 /**
- * The trading engine of `hlmm trade`: event-driven, one market. Each market event goes to the venue (the paper
- * fill model matches on it) and to the QuotingLoop shared with the backtester (strategy → OrderManager →
- * actions), whose actions go to the venue; venue reports come back into the loop. Around that loop: the risk
- * guard (kill switch, stale data, limits), the account (PnL with fees and funding), persistence of every order,
- * fill, PnL snapshot and parameter change, readable logs, and the BotView the REST API and dashboard read.
+ * The trading engine: the one run loop of backtest, paper and live trading, for one market. Each market event
+ * goes to the venue (the paper fill model matches on it) and then to the QuotingLoop (strategy behind the risk
+ * gate → OrderManager → actions), whose actions go to the venue; venue reports come back into the loop. Around
+ * that loop: the risk guard (kill switch, stale data, limits), the account (PnL with fees and funding) and the
+ * settle loop. Everything else — the store, the API's view, logs, a backtest's ledger — subscribes to the
+ * engine's event stream (engine-events.ts); the worlds differ only in the clock, the venue, the feed and the
+ * subscribers:
+ *
+ *   backtest       SimulatedClock     PaperVenue (SimVenue)   recorded files pumped in    ledger, report
+ *   paper          WallClock          PaperVenue (SimVenue)   Hyperliquid WebSocket       store, API, logs
+ *   trade --replay ReplayFollowClock  PaperVenue | live venue fake exchange's WebSocket  store, API, logs
+ *   live           WallClock          HyperliquidVenue        Hyperliquid WebSocket       store, API, logs
+ *
+ * Timers (all on the clock, none of the engine's own):
+ * - the re-quote timer: a bot polls its loop `requoteIntervalMs` after its last step even when no market event
+ *   arrives, so the stale-book rule pulls quotes during a silent stretch, not at the next print after it already
+ *   filled them. It stops once nothing rests, nothing is in flight and the last answer quoted nothing (no tick
+ *   could change anything until the next event), and restarts with the next event.
+ * - the housekeeping timer (`tickMs`, live and paper: venue retries and arrivals, risk checks, status snapshots).
+ *   A backtest runs without it (`tickMs: 0`): its venue applies arrivals exactly at event times and re-quote ticks.
  *
  * Re-entrancy: venue reports may arrive while the engine is sending (the paper venue answers synchronously); they
- * are queued and applied after the current step, so the loop and the store always see them in order.
+ * are queued and applied after the current step, so the loop and the subscribers always see them in order.
  */
 export interface TradingEngineOptions {
   info: Omit<BotInfo, 'startedMs'>;
@@ -41,24 +61,29 @@ export interface TradingEngineOptions {
   /** One lot, base units (q = position ÷ lot). */
   lotBase: number;
   venue: Venue;
-  nowMs: () => number;
+  clock: Clock;
   risk: RiskLimits;
   startingBalanceQuote: number;
   store: TradeStore | null;
-  logger: Logger;
-  /** Keep a resting quote within this many bps of the model price (fewer re-prices). */
+  /** Process logger; null = no log lines (a backtest subscribes its own sink when it wants them). */
+  logger: Logger | null;
+  /** Keep a resting quote within this many bps of the model price (fewer re-prices). Default: defaults.ts. */
   priceToleranceBps?: number;
+  /** Replace a mispriced quote with one `modify` (default) or with cancel, then place. */
+  replaceWith?: 'modify' | 'cancel-then-place';
+  /** Ask the strategy at least this often, bot ms (0 = only on events). Default: defaults.ts. */
   requoteIntervalMs?: number;
-  /** At most one model-values log line per this many wall ms (and only when the quote changed). */
+  /** At most one model-values log line per this many wall ms, on change (0 = no quote lines). Default 1000. */
   quoteLogIntervalMs?: number;
   /** PnL snapshot to the store (and a status line) every this many wall ms. */
   snapshotIntervalMs?: number;
-  /** Engine timer period, wall ms. */
+  /** Housekeeping timer period, bot ms (0 = none: backtests). Default 100. */
   tickMs?: number;
   /** Called by the reloadConfig control. */
   reloadParams?: () => void;
-  /** Funding payments (live: the exchange's; paper: simulated each hour). None when absent. */
+  /** Funding payments (live: the exchange's; paper: simulated each hour; backtest: an assumed rate). */
   funding?: FundingSource | null;
+  /** The operator's time for run records, logs and snapshots (default: the bot clock). */
   wallNowMs?: () => number;
 }
 
@@ -79,6 +104,8 @@ export interface TradeSummary {
   funding: number;
   cash: number;
   equity: number;
+  /** equity − starting balance, quote (what backtest --json calls pnl). */
+  pnl: number;
   max_drawdown: number;
   kill_switch: string | null;
   market_events: number;
@@ -88,19 +115,26 @@ export interface TradeSummary {
 
 /** Client ids for orders outside the OrderManager (flatten), far above any id it will hand out. */
 const FLATTEN_CID_BASE = 1_000_000_000;
+/** Settle loop: report → re-quote rounds per step (a strategy that keeps being rejected stops here). */
+const SETTLE_ROUNDS = 100;
 
 export class TradingEngine implements BotView {
   readonly loop: QuotingLoop;
   readonly guard: RiskGuard;
   readonly accounting: Account;
+  readonly events = new EngineEvents();
   readonly startedMs: number;
   private readonly om: OrderManager;
   private readonly opts: TradingEngineOptions;
   private readonly venue: Venue;
+  private readonly clock: Clock;
   /** Writes never throw: a failing store pulls the quotes until it writes again (see StoreGuard). */
   private readonly store: StoreGuard | null;
-  private readonly log: Logger;
+  private readonly recorder: StoreRecorder | null;
+  private readonly view: EngineView;
+  private readonly fundingBook: FundingBook;
   private readonly wallNow: () => number;
+  private readonly requoteMs: number;
   /** Mutated in place on a reload: QuotingLoop holds this object. */
   private readonly liveParams: ModelParams = {
     sigma: Number.NaN,
@@ -111,51 +145,78 @@ export class TradingEngine implements BotView {
   private paramsView: ParamsView = { current: null, source: null, loadedMs: null };
   private readonly inbox: VenueReportEvent[] = [];
   private busy = false;
-  private timer: NodeJS.Timeout | null = null;
-  private readonly listeners = new Set<(e: BotEvent) => void>();
-  private readonly logRing: { tsMs: number; level: string; msg: string }[] = [];
+  private housekeeping: TimerId | null = null;
+  private requoteTimer: TimerId | null = null;
+  private readonly onRequoteTimer = () => this.requoteTick();
   private readonly seenTids = new Set<number>();
-  /** Funding hours booked by this process (the store dedupes across processes). */
-  private readonly fundingHours = new Set<number>();
   private duplicateFills = 0;
   /** Places and modifies the venue refused without sending (they are not orders placed). */
   private actionsNotSent = 0;
   private marketEvents = 0;
-  private lastQuoteLogWall = 0;
+  private lastClockMs = Number.NaN;
+  private lastStepMs = Number.NaN;
+  private lastQuoteLogWall = Number.NEGATIVE_INFINITY;
   private lastQuoteKey = '';
   private lastSnapshotWall = 0;
   private maxDrawdown = 0;
-  private runId: number | null = null;
   private flattenCid = FLATTEN_CID_BASE;
   private stopped = false;
   private pulledFor: string | null = null;
+  private seenQuote: DesiredQuotes | null = null;
+  private withheldReason: string | null = null;
 
   constructor(opts: TradingEngineOptions) {
     this.opts = opts;
     this.venue = opts.venue;
-    this.log = opts.logger;
-    this.store = opts.store ? StoreGuard.wrap(opts.store, { logger: opts.logger.child('store') }) : null;
+    this.clock = opts.clock;
+    // Writes never throw: a failing store pulls the quotes until it writes again (StoreGuard). The recorder and
+    // the funding book write through the same guard.
+    this.store = opts.store
+      ? StoreGuard.wrap(opts.store, {
+          logger: opts.logger?.child('store') ?? createLogger({ component: 'store', quiet: true }),
+        })
+      : null;
     this.store?.subscribe((e) => this.onStoreEvent(e));
-    this.wallNow = opts.wallNowMs ?? Date.now;
+    this.wallNow = opts.wallNowMs ?? (() => opts.clock.nowMs());
     this.startedMs = this.wallNow();
+    this.requoteMs = opts.requoteIntervalMs ?? ENGINE_DEFAULTS.requoteIntervalMs;
     this.guard = new RiskGuard(opts.risk);
     this.accounting = new Account(opts.startingBalanceQuote);
-    this.om = new OrderManager({ priceToleranceBps: opts.priceToleranceBps ?? 0, tif: 'alo' });
+    this.om = new OrderManager({
+      priceToleranceBps: opts.priceToleranceBps ?? ENGINE_DEFAULTS.priceToleranceBps,
+      replaceWith: opts.replaceWith ?? ENGINE_DEFAULTS.replaceWith,
+      tif: 'alo',
+    });
     this.loop = new QuotingLoop({
       strategy: new RiskGatedStrategy(opts.strategy, this.guard),
       params: this.liveParams,
       orderManager: this.om,
-      requoteIntervalMs: opts.requoteIntervalMs ?? 1000,
+      requoteIntervalMs: this.requoteMs,
     });
+    this.fundingBook = new FundingBook(opts.funding ?? null, this.store, opts.coin);
+    if (opts.logger) this.events.subscribe(new LogSink(opts.logger));
+    this.view = new EngineView(this.wallNow, () => ({
+      type: 'status',
+      account: this.account(),
+      risk: this.risk(),
+    }));
+    this.events.subscribe(this.view);
+    this.recorder = this.store ? new StoreRecorder(this.store, opts.coin, this.wallNow) : null;
+    if (this.recorder) this.events.subscribe(this.recorder);
     this.venue.onReports = (events) => {
       for (const e of events) this.inbox.push(e);
       if (!this.busy) this.step(() => {});
     };
   }
 
+  /** Adds a subscriber to the engine's event stream (engine-events.ts); returns the unsubscribe function. */
+  subscribeEvents(s: EngineSubscriber): () => void {
+    return this.events.subscribe(s);
+  }
+
   // ------------------------------------------------------------------ lifecycle
 
-  /** Restores paper state or the exchange position, records the run, starts the timer. */
+  /** Restores paper state or the exchange position, records the run, starts the timers. */
   start(restore?: {
     account?: SavedAccount;
     positionFromExchange?: { positionBase: number; entryPx: number | null };
@@ -169,15 +230,15 @@ export class TradingEngine implements BotView {
       this.accounting.setPosition(p.positionBase, p.entryPx);
       this.loop.positionBase = p.positionBase;
     }
-    if (this.store)
-      this.runId = this.store.startRun({
+    if (this.store && this.recorder)
+      this.recorder.runId = this.store.startRun({
         startedMs: this.wallNow(),
         mode: this.opts.info.mode,
         ticker: this.opts.coin,
       });
     const tickMs = this.opts.tickMs ?? 100;
-    this.timer = setInterval(() => this.onTimer(), tickMs);
-    this.opts.funding?.start((p) => {
+    if (tickMs > 0) this.housekeeping = this.clock.setInterval(() => this.onTimer(), tickMs);
+    this.fundingBook.source?.start((p) => {
       if (!this.stopped) this.step(() => this.bookFunding(p));
     });
   }
@@ -202,8 +263,7 @@ export class TradingEngine implements BotView {
   async stop(reason: string): Promise<TradeSummary> {
     if (!this.stopped) {
       this.stopped = true;
-      if (this.timer) clearInterval(this.timer);
-      this.timer = null;
+      this.stopTimers();
       this.guard.stoppedByUser = true;
       // The loop forgets its quotes (its cancel actions are not sent: the venue's cancelAll below cancels every
       // resting order, these included), so the reports that cancelAll brings back re-place nothing.
@@ -213,30 +273,67 @@ export class TradingEngine implements BotView {
       } catch (err) {
         this.emitLog('error', 'cancelling resting orders at shutdown failed', { error: errText(err) });
       }
-      await this.opts.funding?.stop();
+      await this.fundingBook.source?.stop();
       this.step(() => {});
       this.markLocalOrdersClosed('shutdown');
       this.snapshot(true);
-      if (this.store && this.runId !== null) this.store.stopRun(this.runId, this.wallNow(), reason);
+      if (this.store && this.recorder?.runId != null)
+        this.store.stopRun(this.recorder.runId, this.wallNow(), reason);
       await this.venue.stop();
     }
     return this.summary();
   }
 
+  /** Ends a simulated run at its last event: timers off, orders left as they are (a backtest's end). */
+  finishSimulation(): void {
+    this.step(() => {});
+    this.stopTimers();
+  }
+
+  private stopTimers(): void {
+    if (this.housekeeping !== null) this.clock.clearTimer(this.housekeeping);
+    this.housekeeping = null;
+    if (this.requoteTimer !== null) this.clock.clearTimer(this.requoteTimer);
+    this.requoteTimer = null;
+  }
+
   // ------------------------------------------------------------------ inputs
 
+  /** A market event (exchange-time order). The clock must already be at (or past) its time. */
   onMarket(ev: MarketEvent): void {
-    this.step(() => {
-      this.marketEvents++;
-      this.guard.onMarket(ev.exchMs);
-      const now = this.now();
-      this.clockFunding(Number.isFinite(now) ? now : ev.exchMs);
-      if (ev.kind === 'bbo') this.accounting.mark(midPrice(ev), Number.isFinite(now) ? now : ev.exchMs);
-      this.venue.onMarket(ev);
+    if (this.busy) {
+      // Only a venue or subscriber calling back into the engine could get here: keep the order of events.
+      this.step(() => this.applyMarket(ev));
+      return;
+    }
+    this.busy = true;
+    try {
+      this.applyMarket(ev);
       this.drain();
-      if (this.guard.stale) this.checkRisk();
-      this.send(this.loop.onMarket(ev));
-    });
+    } catch (err) {
+      this.stepFailed(err);
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  private applyMarket(ev: MarketEvent): void {
+    this.marketEvents++;
+    let now = this.now();
+    if (!Number.isFinite(now)) now = ev.exchMs;
+    this.timeMoved(now);
+    this.guard.onMarket(ev.exchMs);
+    this.clockFunding(now);
+    // The mid inlined (not midPrice): this runs for every BBO of a backtest day.
+    if (ev.kind === 'bbo') this.accounting.mark((ev.bidPx + ev.askPx) / 2, now);
+    this.venue.onMarket(ev);
+    if (this.inbox.length > 0) this.applyInbox();
+    const subs = this.events.market;
+    for (let i = 0; i < subs.length; i++) (subs[i].market as (e: MarketEvent) => void)(ev);
+    if (this.guard.stale) this.checkRisk();
+    this.send(this.loop.onMarket(ev));
+    if (this.requoteTimer === null && this.requoteMs > 0 && !this.stopped)
+      this.requoteTimer = this.clock.setTimeout(this.onRequoteTimer, this.requoteMs);
   }
 
   /** The market-data feed connected (true) or dropped (false). */
@@ -264,7 +361,7 @@ export class TradingEngine implements BotView {
       gamma: sig(p.gamma),
     });
     this.store?.recordParams({ tsMs: this.wallNow(), source, ...p, accepted: true, reason: null });
-    this.emit({ type: 'params', params: this.params() });
+    for (const s of this.events.params) s.params?.(this.params());
   }
 
   /** A parameters file was refused: keep the last good ones (or keep not quoting). */
@@ -307,64 +404,59 @@ export class TradingEngine implements BotView {
     return booked;
   }
 
-  /**
-   * Books a funding payment into cash and PnL. An exchange payment is booked only if its (coin, hour) row is new
-   * in the store (it may have been booked before a restart). A paper payment is the simulation of this process:
-   * booked once per hour here, its store row written when new (a replay of the same hours into the same
-   * database re-simulates them).
-   */
+  /** Books a funding payment into cash and PnL when the funding book admits it (see funding-book.ts). */
   private bookFunding(p: FundingPayment): boolean {
-    if (!Number.isFinite(p.amountQuote) || !Number.isFinite(p.tsMs)) return false;
-    if (this.fundingHours.has(p.tsMs)) return false;
-    const recorded =
-      this.store?.recordFunding({
-        tsMs: p.tsMs,
-        coin: this.opts.coin,
-        amountQuote: p.amountQuote,
-        rate: Number.isFinite(p.rate) ? p.rate : 0,
-        positionSz: p.positionBase,
-      }) ?? true;
-    this.fundingHours.add(p.tsMs);
-    if (!recorded && p.source === 'exchange') {
-      this.emitLog('debug', 'funding payment already booked', { at: iso(p.tsMs) });
+    const verdict = this.fundingBook.admit(p);
+    if (verdict === 'invalid') return false;
+    if (verdict === 'duplicate') {
+      if (p.source === 'exchange')
+        this.emitLog('debug', 'funding payment already booked', { at: iso(p.tsMs) });
       return false;
     }
     this.accounting.onFunding(p.amountQuote);
     const a = this.accounting.snapshot();
-    this.emitLog(
-      'info',
-      `FUNDING ${p.amountQuote >= 0 ? 'received' : 'paid'} ${round(Math.abs(p.amountQuote), 6)}`,
-      {
-        at: iso(p.tsMs),
-        source: p.source,
-        rate: sig(p.rate),
-        position: round(p.positionBase, 8),
-        funding: round(a.fundingQuote, 6),
-        equity: round(a.equityQuote, 4),
-      },
-    );
+    for (const s of this.events.funding) s.funding?.(p, a);
+    if (this.events.log.length > 0)
+      this.emitLog(
+        'info',
+        `FUNDING ${p.amountQuote >= 0 ? 'received' : 'paid'} ${round(Math.abs(p.amountQuote), 6)}`,
+        {
+          at: iso(p.tsMs),
+          source: p.source,
+          rate: sig(p.rate),
+          position: round(p.positionBase, 8),
+          funding: round(a.fundingQuote, 6),
+          equity: round(a.equityQuote, 4),
+        },
+      );
     this.snapshot(true);
     return true;
   }
 
   /** Asks the funding source for new payments now (live: /info userFunding) and waits for them to be booked. */
   async refreshFunding(): Promise<void> {
-    await this.opts.funding?.poll();
+    await this.fundingBook.source?.poll();
   }
 
   /** The bot clock moved: paper funding falls due at hour boundaries (before the event at `nowMs` applies). */
   private clockFunding(nowMs: number): void {
-    const f = this.opts.funding;
-    if (!f || !Number.isFinite(nowMs)) return;
-    const mid = this.accounting.mid;
-    for (const p of f.onClock(nowMs, this.accounting.positionBase, Number.isNaN(mid) ? null : mid))
-      this.bookFunding(p);
+    const due = this.fundingBook.due(nowMs, this.accounting.positionBase, this.accounting.mid);
+    if (due !== null) for (const p of due) this.bookFunding(p);
   }
 
   // ------------------------------------------------------------------ core
 
   private now(): number {
-    return this.opts.nowMs();
+    return this.clock.nowMs();
+  }
+
+  /** Tells the subscribers that bot time moved (once per distinct time). */
+  private timeMoved(now: number): void {
+    this.lastStepMs = now;
+    if (now === this.lastClockMs) return;
+    this.lastClockMs = now;
+    const subs = this.events.clock;
+    for (let i = 0; i < subs.length; i++) (subs[i].clock as (t: number) => void)(now);
   }
 
   /** Runs `fn`, then applies every queued venue report (and the actions they cause), without re-entrancy. */
@@ -378,31 +470,41 @@ export class TradingEngine implements BotView {
       fn();
       this.drain();
     } catch (err) {
-      // A bug or a store failure must not kill a bot with resting orders: log it with its stack, keep running
-      // (the dead man's switch and the next reconcile keep the exchange side safe).
-      this.log.error('engine step failed', {
-        error: err instanceof Error ? (err.stack ?? err.message) : String(err),
-      });
+      this.stepFailed(err);
     } finally {
       this.busy = false;
     }
   }
 
+  private stepFailed(err: unknown): void {
+    // A bug or a store failure must not kill a bot with resting orders: log it with its stack, keep running
+    // (the dead man's switch and the next reconcile keep the exchange side safe).
+    const error = err instanceof Error ? (err.stack ?? err.message) : String(err);
+    if (this.opts.logger) this.opts.logger.error('engine step failed', { error });
+    else throw err;
+  }
+
+  /** The settle loop: reports in, re-quote, until the venue has nothing more to say (or SETTLE_ROUNDS). */
   private drain(): void {
-    for (let rounds = 0; this.inbox.length > 0 && rounds < 100; rounds++) {
-      const batch = this.inbox.splice(0, this.inbox.length);
-      // One report failing (a bug) must not drop the rest of its batch: each is applied on its own.
-      for (const e of batch) {
-        try {
-          this.applyReport(e);
-        } catch (err) {
-          this.log.error('applying a venue report failed', {
-            report: e.report.type,
-            error: err instanceof Error ? (err.stack ?? err.message) : String(err),
-          });
-        }
-      }
+    for (let rounds = 0; this.inbox.length > 0 && rounds < SETTLE_ROUNDS; rounds++) {
+      this.applyInbox();
       this.send(this.loop.poll(this.now()));
+    }
+  }
+
+  private applyInbox(): void {
+    const batch = this.inbox.splice(0, this.inbox.length);
+    // One report failing (a bug) must not drop the rest of its batch: each is applied on its own.
+    for (let i = 0; i < batch.length; i++) {
+      try {
+        this.applyReport(batch[i]);
+      } catch (err) {
+        if (!this.opts.logger) throw err;
+        this.opts.logger.error('applying a venue report failed', {
+          report: batch[i].report.type,
+          error: err instanceof Error ? (err.stack ?? err.message) : String(err),
+        });
+      }
     }
   }
 
@@ -417,116 +519,125 @@ export class TradingEngine implements BotView {
       }
       this.seenTids.add(tid);
     }
-    const fill = this.loop.onReport(r);
-    const cloid = this.venue.cloidOf(r.cid) ?? e.fill?.cloid ?? null;
-    const t = r.exchMs;
-    const store = this.store;
-    switch (r.type) {
-      case 'ack':
-        if (cloid !== null) store?.updateOrder({ cloid, newOid: e.oid ?? null, updatedMs: t });
-        return;
-      case 'reject':
-        store?.updateOrder({ cloid, status: 'rejected', updatedMs: t, reason: e.message ?? r.reason });
+    this.loop.onReport(r);
+    if (r.type !== 'fill') {
+      if (r.type === 'reject')
         // A post-only order that would cross, or a modify racing a fill, is routine market making: debug only.
         this.emitLog(
           r.reason === 'post-only-would-cross' || r.reason === 'order-not-open' ? 'debug' : 'warn',
           'order rejected',
           { cid: r.cid, reason: e.message ?? r.reason },
         );
-        return;
-      case 'cancelled':
-        store?.updateOrder({
-          cloid,
-          status: 'canceled',
-          updatedMs: t,
-          reason: r.reason === 'modified' ? 'reprice' : r.reason,
-        });
-        return;
-      case 'cancel-reject':
-        return;
-      case 'fill': {
-        if (fill === null) return;
-        this.accounting.onFill(r.side, r.px, r.sz, r.feeQuote);
-        const mid = this.accounting.mid;
-        if (mid > 0) this.accounting.mark(mid, this.now());
-        const tid = e.fill?.tid ?? 0;
-        const oid = e.fill?.oid ?? null;
-        store?.recordFill({
-          tid,
-          coin: this.opts.coin,
-          oid,
-          cloid,
-          side: r.side,
-          px: r.px,
-          sz: r.sz,
-          feeQuote: r.feeQuote,
-          liquidity: r.liquidity,
-          tsMs: t,
-          closedPnlQuote: e.fill?.closedPnlQuote ?? null,
-          hash: e.fill?.hash ?? null,
-          runId: this.runId,
-        });
-        const a = this.accounting.snapshot();
-        this.emitLog('info', `FILL ${r.side === 'buy' ? 'BUY ' : 'SELL'} ${r.sz} @ ${r.px}`, {
-          at: iso(t),
-          liquidity: r.liquidity,
-          fee: round(r.feeQuote, 4),
-          position: round(a.positionBase, 8),
-          realized: round(a.realizedPnlQuote, 4),
-          unrealized: round(a.unrealizedPnlQuote, 4),
-          equity: round(a.equityQuote, 4),
-        });
-        const view: FillView = {
-          tid,
-          oid: oid ?? r.cid,
-          side: r.side,
-          px: r.px,
-          sz: r.sz,
-          feeQuote: r.feeQuote,
-          liquidity: r.liquidity,
-          tsMs: t,
-        };
-        this.emit({ type: 'fill', fill: view, positionBase: a.positionBase });
-        this.snapshot(true);
-        this.checkRisk();
-        return;
+      const subs = this.events.orderUpdate;
+      if (subs.length > 0) {
+        const cloid = this.venue.cloidOf(r.cid) ?? e.fill?.cloid ?? null;
+        for (const s of subs) s.orderUpdate?.(e, cloid);
       }
+      return;
     }
+    this.accounting.onFill(r.side, r.px, r.sz, r.feeQuote);
+    const mid = this.accounting.mid;
+    if (mid > 0) this.accounting.mark(mid, this.now());
+    const a = this.accounting.snapshot();
+    const fill: EngineFill = {
+      tid: e.fill?.tid ?? 0,
+      oid: e.fill?.oid ?? null,
+      cid: r.cid,
+      cloid: this.venue.cloidOf(r.cid) ?? e.fill?.cloid ?? null,
+      side: r.side,
+      px: r.px,
+      sz: r.sz,
+      feeQuote: r.feeQuote,
+      liquidity: r.liquidity,
+      exchMs: r.exchMs,
+      positionBase: a.positionBase,
+      closedPnlQuote: e.fill?.closedPnlQuote ?? null,
+      hash: e.fill?.hash ?? null,
+    };
+    for (const s of this.events.fill) s.fill?.(fill, a);
+    if (this.events.log.length > 0)
+      this.emitLog('info', `FILL ${r.side === 'buy' ? 'BUY ' : 'SELL'} ${r.sz} @ ${r.px}`, {
+        at: iso(r.exchMs),
+        liquidity: r.liquidity,
+        fee: round(r.feeQuote, 4),
+        position: round(a.positionBase, 8),
+        realized: round(a.realizedPnlQuote, 4),
+        unrealized: round(a.unrealizedPnlQuote, 4),
+        equity: round(a.equityQuote, 4),
+      });
+    this.snapshot(true);
+    this.checkRisk();
   }
 
-  /** Sends actions to the venue and records new orders. */
+  /** Sends actions to the venue and tells the subscribers. */
   private send(actions: readonly OrderAction[]): void {
+    this.sawQuote();
+    if (actions.length === 0) return;
     // Stopped is final: only cancels may still leave (the gated strategy already answers no quote; this is the
     // last line should a late report reach the loop).
     const allowed = this.stopped ? actions.filter((a) => a.type === 'cancel') : actions;
     if (allowed.length === 0) return;
     const now = this.now();
     this.venue.submit(allowed, now);
-    if (this.store) {
+    const subs = this.events.orderSent;
+    if (subs.length > 0) {
       for (const a of allowed) {
-        if (a.type === 'cancel') continue;
-        const cid = a.type === 'modify' ? a.newCid : a.cid;
-        const cloid = this.venue.cloidOf(cid);
-        if (cloid === null) continue;
-        this.store.saveOrder({
-          oid: null,
-          cloid,
-          coin: this.opts.coin,
-          side: a.side,
-          px: a.px,
-          sz: a.sz,
-          filledSz: 0,
-          status: 'open',
-          createdMs: Number.isFinite(now) ? now : this.wallNow(),
-          updatedMs: Number.isFinite(now) ? now : this.wallNow(),
-          reason: a.type === 'modify' ? 'reprice' : null,
-          runId: this.runId,
-        });
+        const cloid = a.type === 'cancel' ? null : this.venue.cloidOf(a.type === 'modify' ? a.newCid : a.cid);
+        for (const s of subs) s.orderSent?.(a, cloid, now);
       }
     }
-    this.logQuote();
   }
 
+  /** After each loop call: a new strategy answer → withheld-reason tracking and the quote line. */
+  private sawQuote(): void {
+    const q = this.loop.lastQuote;
+    if (q === this.seenQuote || q === null) return;
+    this.seenQuote = q;
+    const reason = q.bid !== null && q.ask !== null ? null : (q.explain?.withheld ?? null);
+    if (reason !== this.withheldReason) this.withheldChanged(reason, q.explain);
+    if ((this.opts.quoteLogIntervalMs ?? 1000) > 0 && this.events.log.length + this.events.quote.length > 0)
+      this.logQuote(q);
+  }
+
+  /** Why nothing (or only one side) is quoted changed: a warn line once per change, and the stream hears it. */
+  private withheldChanged(reason: string | null, explain: QuoteExplain | null): void {
+    const prev = this.withheldReason;
+    this.withheldReason = reason;
+    const now = this.now();
+    const detail = explain?.note ?? null;
+    for (const s of this.events.withheld) s.withheld?.(reason, now, detail);
+    if (this.events.log.length === 0) return;
+    if (reason !== null)
+      this.emitLog('warn', `quotes pulled (${reason}): ${detail ?? reason}`, { at: iso(now) });
+    else if (prev !== null) this.emitLog('info', `quoting both sides again (was: ${prev})`, { at: iso(now) });
+  }
+
+  /** The re-quote timer (see the class comment). */
+  private requoteTick(): void {
+    this.requoteTimer = null;
+    if (this.stopped) return;
+    const now = this.now();
+    const due = this.lastStepMs + this.requoteMs;
+    if (now < due) {
+      this.requoteTimer = this.clock.setTimeout(this.onRequoteTimer, due - now);
+      return;
+    }
+    const lq = this.loop.lastQuote;
+    if (this.venue.isIdle?.() === true && lq !== null && !lq.bid && !lq.ask) return; // the next event re-arms
+    this.step(() => {
+      this.timeMoved(now);
+      this.clockFunding(now);
+      this.venue.tick(now);
+      if (this.inbox.length > 0) this.applyInbox();
+      // No risk check here: stale data and the loss limits are the housekeeping timer's (and every fill's), at
+      // the same cadence in wall time as before a fast replay's bot time runs 600× faster than the wall clock.
+      this.send(this.loop.poll(now));
+    });
+    if (this.requoteTimer === null && !this.stopped)
+      this.requoteTimer = this.clock.setTimeout(this.onRequoteTimer, this.requoteMs);
+  }
+
+  /** The housekeeping timer (live and paper; see the class comment). */
   private onTimer(): void {
     this.step(() => {
       const now = this.now();
@@ -627,36 +738,14 @@ export class TradingEngine implements BotView {
   }
 
   private snapshot(force: boolean): void {
+    if (this.events.status.length === 0 && this.events.log.length === 0) return;
     const wall = this.wallNow();
     if (!force && wall - this.lastSnapshotWall < (this.opts.snapshotIntervalMs ?? 5_000)) return;
     this.lastSnapshotWall = wall;
     const a = this.accounting.snapshot();
     const now = this.now();
     const ts = Number.isFinite(now) ? Math.round(now) : wall;
-    if (this.store && a.mid !== null) {
-      this.store.recordPnl({
-        tsMs: ts,
-        coin: this.opts.coin,
-        midPx: a.mid,
-        positionSz: a.positionBase,
-        cashQuote: a.cashQuote,
-        realizedQuote: a.realizedPnlQuote,
-        unrealizedQuote: a.unrealizedPnlQuote,
-        feesQuote: a.feesQuote,
-        fundingQuote: a.fundingQuote,
-        equityQuote: a.equityQuote,
-      });
-      this.store.recordPosition({
-        tsMs: ts,
-        coin: this.opts.coin,
-        positionSz: a.positionBase,
-        entryPx: a.avgEntryPx,
-        accountValueQuote: a.equityQuote,
-        withdrawableQuote: null,
-        source: 'local',
-      });
-    }
-    this.emit({ type: 'status', account: this.account(), risk: this.risk() });
+    for (const s of this.events.status) s.status?.(a, ts, !force);
     if (!force) {
       const om = this.om.counts;
       this.emitLog('info', 'status', {
@@ -669,19 +758,18 @@ export class TradingEngine implements BotView {
         fills: this.accounting.fills,
         placed: om.places,
         modifies: om.modifies,
-        quoting: this.guard.pullReason() ?? 'on',
+        quoting: this.quotingState(),
       });
     }
   }
 
   /** The model values behind the current quote, on change, at most once per quoteLogIntervalMs of wall time. */
-  private logQuote(): void {
-    const q = this.loop.lastQuote;
-    if (q === null || q.explain === null) return;
+  private logQuote(q: DesiredQuotes): void {
+    if (q.explain === null) return;
     const wall = this.wallNow();
+    if (wall - this.lastQuoteLogWall < (this.opts.quoteLogIntervalMs ?? 1_000)) return;
     const key = `${q.bid?.px ?? '-'}|${q.ask?.px ?? '-'}|${q.explain.note ?? ''}`;
-    if (key === this.lastQuoteKey || wall - this.lastQuoteLogWall < (this.opts.quoteLogIntervalMs ?? 1_000))
-      return;
+    if (key === this.lastQuoteKey) return;
     this.lastQuoteKey = key;
     this.lastQuoteLogWall = wall;
     const x = q.explain;
@@ -693,40 +781,30 @@ export class TradingEngine implements BotView {
     };
     if (x.note) fields.note = x.note;
     this.emitLog('info', 'quote', fields);
-    this.emit({ type: 'quotes', tsMs: this.now(), quotes: q });
+    for (const s of this.events.quote) s.quote?.(q, this.now());
   }
 
   private riskEvent(kind: RiskEventKind, detail: string, value?: number | null, limit?: number | null): void {
-    this.store?.recordRiskEvent({
-      tsMs: this.wallNow(),
-      kind,
-      detail,
-      value: value ?? null,
-      limit: limit ?? null,
-    });
+    for (const s of this.events.risk) s.risk?.(kind, detail, value ?? null, limit ?? null);
   }
 
   private emitLog(level: 'debug' | 'info' | 'warn' | 'error', msg: string, fields?: LogFields): void {
-    this.log[level](msg, fields);
-    const line = fields
-      ? `${msg} ${Object.entries(fields)
-          .map(([k, v]) => `${k}=${String(v)}`)
-          .join(' ')}`
-      : msg;
-    const entry = { tsMs: this.wallNow(), level, msg: line };
-    this.logRing.push(entry);
-    if (this.logRing.length > 500) this.logRing.shift();
-    this.emit({ type: 'log', ...entry });
+    for (const s of this.events.log) s.log?.(level, msg, fields);
   }
 
-  private emit(e: BotEvent): void {
-    for (const l of this.listeners) {
-      try {
-        l(e);
-      } catch {
-        // A broken listener (a closed socket) must never stop the engine.
-      }
-    }
+  /**
+   * "on", "pulled (reason)" when nothing is quoted (a risk pull, or the strategy withholding both sides), or
+   * "one side (reason)" when a side is withheld; never "on" while the strategy quotes nothing.
+   */
+  quotingState(): string {
+    const pull = this.guard.pullReason();
+    if (pull !== null) return `pulled (${pull})`;
+    const q = this.loop.lastQuote;
+    const reason = this.withheldReason;
+    if (q !== null && q.bid === null && q.ask === null)
+      return `pulled (${reason ?? q.explain?.note ?? 'no quote'})`;
+    if (reason !== null) return `one side (${reason})`;
+    return 'on';
   }
 
   // ------------------------------------------------------------------ BotView
@@ -758,8 +836,10 @@ export class TradingEngine implements BotView {
 
   risk(): RiskState {
     const l = this.opts.risk;
+    const state = this.quotingState();
     return {
       quoting: this.guard.pullReason() === null,
+      state,
       stoppedByUser: this.guard.stoppedByUser,
       killSwitch: { ...this.guard.killSwitch },
       staleData: this.guard.stale,
@@ -791,12 +871,11 @@ export class TradingEngine implements BotView {
   }
 
   recentLogs(limit: number): { tsMs: number; level: string; msg: string }[] {
-    return this.logRing.slice(-Math.max(0, limit));
+    return this.view.recentLogs(limit);
   }
 
   subscribe(listener: (event: BotEvent) => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    return this.view.subscribe(listener);
   }
 
   async stopQuoting(reason: string): Promise<void> {
@@ -833,8 +912,7 @@ export class TradingEngine implements BotView {
       const cid = this.flattenCid++;
       this.emitLog('warn', `flatten: ${side} ${Math.abs(pos)} at the touch ${px} (reduce-only ioc)`);
       // Reduce-only: if the position changed meanwhile, the exchange refuses rather than opens the other side.
-      // PlaceAction has no such field yet; the live venue reads this one (the paper venue needs none: the
-      // order is exactly the position, sent at once).
+      // The live venue passes the flag on; the paper venue needs none (the order is exactly the position).
       const order: PlaceAction = {
         type: 'place',
         cid,
@@ -850,6 +928,11 @@ export class TradingEngine implements BotView {
 
   async reloadConfig(): Promise<void> {
     this.opts.reloadParams?.();
+  }
+
+  /** Order counts of the order manager (places, modifies, cancels, rejects). */
+  get orderCounts(): Readonly<OrderManager['counts']> {
+    return this.om.counts;
   }
 
   summary(): TradeSummary {
@@ -872,6 +955,7 @@ export class TradingEngine implements BotView {
       funding: round(a.fundingQuote, 6),
       cash: round(a.cashQuote, 6),
       equity: round(a.equityQuote, 6),
+      pnl: round(a.equityQuote - a.startingBalanceQuote, 6),
       max_drawdown: round(Math.max(this.maxDrawdown, a.drawdownQuote), 6),
       kill_switch: this.guard.killSwitch.reason,
       market_events: this.marketEvents,

@@ -55,6 +55,11 @@ export interface Venue {
   tick(nowMs: number): void;
   /** The client order id string of one of our orders (cloid), for the store. */
   cloidOf(cid: number): string | null;
+  /**
+   * True when nothing rests and nothing is in flight, so a timer tick cannot change anything until the next
+   * market event (the paper venue knows; a live venue does not say and is never idle).
+   */
+  isIdle?(): boolean;
   /** Our orders the venue believes are resting. */
   restingOrders(): RestingOrder[];
   /** Cancels every resting order (shutdown, kill switch) and waits for the answers when it can. */

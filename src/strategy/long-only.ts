@@ -79,6 +79,7 @@ export class LongOnlyStrategy implements Strategy {
         explain,
         `no bid: a fill would exceed max position ${c.maxPositionLots} lots (one lot = one stake)`,
       );
+      explain.withheld ??= 'max position';
       return { bid: null, ask: null, explain };
     }
     return { bid: { side: 'buy', px, sz }, ask: null, explain };

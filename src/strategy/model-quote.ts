@@ -29,6 +29,9 @@ export interface PricedQuotes {
 
 const isPos = (x: number) => Number.isFinite(x) && x > 0;
 
+const NO_PARAMS_NOTE =
+  'no quote: a model parameter (sigma, A, k, gamma) is missing, non-finite or not positive';
+
 /** Start of explain.note when the stale-book rule pulls the quotes (match on it with startsWith). */
 export const STALE_BOOK_NOTE = 'stale book';
 
@@ -59,7 +62,7 @@ export function unusableInputs(
   if (stale !== null) return stale;
   if (bbo.bidPx >= bbo.askPx) return 'no quote: book is crossed or locked (best bid ≥ best ask)';
   if (!params || !isPos(params.sigma) || !isPos(params.A) || !isPos(params.k) || !isPos(params.gamma))
-    return 'no quote: a model parameter (sigma, A, k, gamma) is missing, non-finite or not positive';
+    return NO_PARAMS_NOTE;
   if (!Number.isFinite(qLots)) return 'no quote: position is not a finite number';
   return null;
 }
@@ -70,7 +73,11 @@ export function emptyExplain(
   note: string,
 ): QuoteExplain {
   const mid = bbo && Number.isFinite(bbo.bidPx) && Number.isFinite(bbo.askPx) ? midPrice(bbo) : Number.NaN;
-  return noQuoteExplain(mid, params, note);
+  const explain = noQuoteExplain(mid, params, note);
+  // The reasons a user can act on (a setting or the data feed), as the engine reports them.
+  if (note.startsWith(STALE_BOOK_NOTE)) explain.withheld = 'stale book';
+  else if (note === NO_PARAMS_NOTE) explain.withheld = 'no-params';
+  return explain;
 }
 
 /** The explain of a "no quote" answer: the mid and the parameters in force, every model figure NaN. */

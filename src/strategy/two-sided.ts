@@ -5,7 +5,7 @@
 import { meetsMinOrderValue, roundSize, sizeForNotional } from '../exchange/hyperliquid/rules.ts';
 import type { StrategyConfig } from './config.ts';
 import { addNote, emptyExplain, priceQuotes, unusableInputs } from './model-quote.ts';
-import type { DesiredQuotes, OwnFill, QuoteContext, QuoteIntent, Strategy } from './types.ts';
+import type { DesiredQuotes, OwnFill, QuoteContext, QuoteExplain, QuoteIntent, Strategy } from './types.ts';
 
 // Tolerance on the lot count so that 0.003 / 0.001 = 2.9999999999999996 lots is not "over the limit".
 const LOT_EPSILON = 1e-9;
@@ -20,6 +20,12 @@ export function sideSize(config: StrategyConfig, px: number): number {
   if (!(lot > 0)) return Number.NaN;
   if (meetsMinOrderValue(px, lot, config.minOrderValueQuote)) return lot;
   return sizeForNotional(config.minOrderValueQuote, px, config.szDecimals);
+}
+
+/** Notes why a side is not quoted, with the short reason the engine reports. */
+function withhold(explain: QuoteExplain, note: string, reason: string): void {
+  addNote(explain, note);
+  explain.withheld ??= reason;
 }
 
 export class TwoSidedStrategy implements Strategy {
@@ -39,16 +45,24 @@ export class TwoSidedStrategy implements Strategy {
     let ask: QuoteIntent | null = null;
     if (priced.bidPx > 0) {
       const sz = sideSize(c, priced.bidPx);
-      if (!(sz > 0)) addNote(explain, 'no bid: order size rounds to zero on the lot grid');
+      if (!(sz > 0)) withhold(explain, 'no bid: order size rounds to zero on the lot grid', 'order size');
       else if ((ctx.positionBase + sz) / c.orderSizeBase > c.maxPositionLots + LOT_EPSILON)
-        addNote(explain, `no bid: a fill would exceed max position ${c.maxPositionLots} lots`);
+        withhold(
+          explain,
+          `no bid: a fill would exceed max position ${c.maxPositionLots} lots`,
+          'max position',
+        );
       else bid = { side: 'buy', px: priced.bidPx, sz };
     }
     if (priced.askPx > 0) {
       const sz = sideSize(c, priced.askPx);
-      if (!(sz > 0)) addNote(explain, 'no ask: order size rounds to zero on the lot grid');
+      if (!(sz > 0)) withhold(explain, 'no ask: order size rounds to zero on the lot grid', 'order size');
       else if ((ctx.positionBase - sz) / c.orderSizeBase < -c.maxPositionLots - LOT_EPSILON)
-        addNote(explain, `no ask: a fill would exceed max position ${c.maxPositionLots} lots`);
+        withhold(
+          explain,
+          `no ask: a fill would exceed max position ${c.maxPositionLots} lots`,
+          'max position',
+        );
       else ask = { side: 'sell', px: priced.askPx, sz };
     }
     return { bid, ask, explain };

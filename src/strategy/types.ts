@@ -41,6 +41,11 @@ export interface QuoteExplain {
   gamma: number;
   /** Why a side is not quoted, if it is not (max position, min spread, stale data…). */
   note?: string;
+  /**
+   * Short reason when a side is withheld for a configuration or risk reason ("max position", "max order size",
+   * "stale book", "stale-data"…): the engine warns once per change of it and a backtest counts the time spent.
+   */
+  withheld?: string;
 }
 
 export interface DesiredQuotes {

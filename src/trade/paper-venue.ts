@@ -1,6 +1,6 @@
+import { randomBytes } from 'node:crypto';
 import type { MarketEvent } from '../core/market.ts';
 import type { RestingOrder, Venue, VenueReportEvent } from '../engine/venue.ts';
-import { createCloidSource } from '../exchange/hyperliquid/actions.ts';
 import { RateFeeModel } from '../sim/fees.ts';
 import { ConstantLatency } from '../sim/latency.ts';
 import type { OrderAction } from '../sim/orders.ts';
@@ -12,13 +12,20 @@ import { SimVenue } from '../sim/sim-venue.ts';
  * model as the backtester, queue position included — against the market events of the live or replayed feed.
  * Nothing is sent to the exchange. Assumptions beyond SimVenue's: the order-entry latency is constant in bot
  * time (`latencyMs`, default 100 ms); paper fills get ids from `tidBase` upwards (the wall-clock µs at start,
- * so ids never repeat across restarts and the store's idempotency by tid never drops a new paper fill).
+ * so ids never repeat across restarts and the store's idempotency by tid never drops a new paper fill). Client
+ * order ids are 8 random bytes per venue followed by the cid (Hyperliquid's 16-byte cloid), computed on demand so
+ * a day-long backtest keeps no map of half a million orders.
  */
 export interface PaperVenueOptions {
   makerFeeRate: number;
   takerFeeRate: number;
+  /** Order-entry latency, bot ms. Default 100. */
   latencyMs?: number;
+  /** Cancel latency, bot ms. Default: latencyMs. */
+  cancelLatencyMs?: number;
   queue?: QueueModelName;
+  /** Exponent of the prob queue model. Default 3. */
+  queuePower?: number;
   tidBase?: number;
 }
 
@@ -26,19 +33,19 @@ export class PaperVenue implements Venue {
   readonly mode = 'dry' as const;
   onReports: (events: VenueReportEvent[]) => void = () => {};
   readonly sim: SimVenue;
-  private readonly cloids = new Map<number, string>();
+  /** Bot time each of our live orders was sent (removed when the order is done). */
   private readonly created = new Map<number, number>();
-  private readonly nextCloid = createCloidSource();
+  private readonly cloidHead = randomBytes(8).toString('hex');
   private nextTid: number;
   private readonly oidBase: number;
-  private readonly latencyMs: number;
+  private readonly cancelLatencyMs: number;
 
   constructor(opts: PaperVenueOptions) {
     const latency = opts.latencyMs ?? 100;
-    this.latencyMs = latency;
+    this.cancelLatencyMs = opts.cancelLatencyMs ?? latency;
     this.sim = new SimVenue({
-      queue: createQueueModel(opts.queue ?? 'risk-averse'),
-      latency: new ConstantLatency(latency, latency),
+      queue: createQueueModel(opts.queue ?? 'risk-averse', opts.queuePower ?? 3),
+      latency: new ConstantLatency(latency, this.cancelLatencyMs),
       fees: new RateFeeModel(opts.makerFeeRate, opts.takerFeeRate),
     });
     this.nextTid = opts.tidBase ?? Date.now() * 1000;
@@ -58,10 +65,7 @@ export class PaperVenue implements Venue {
   submit(actions: readonly OrderAction[], nowMs: number): void {
     for (const a of actions) {
       const cid = a.type === 'modify' ? a.newCid : a.type === 'place' ? a.cid : -1;
-      if (cid > 0) {
-        this.cloids.set(cid, this.nextCloid());
-        this.created.set(cid, nowMs);
-      }
+      if (cid > 0) this.created.set(cid, nowMs);
       // The venue clock never runs behind the bot's: an action sent now cannot arrive in the past.
       this.sim.submit(a, Number.isFinite(this.sim.nowMs) ? Math.max(nowMs, this.sim.nowMs) : nowMs);
     }
@@ -76,13 +80,17 @@ export class PaperVenue implements Venue {
   }
 
   cloidOf(cid: number): string | null {
-    return this.cloids.get(cid) ?? null;
+    return cid > 0 ? `0x${this.cloidHead}${cid.toString(16).padStart(16, '0')}` : null;
+  }
+
+  isIdle(): boolean {
+    return this.sim.openOrders().length === 0 && this.sim.pendingCount === 0;
   }
 
   restingOrders(): RestingOrder[] {
     return this.sim.openOrders().map((o) => ({
       cid: o.cid,
-      cloid: this.cloids.get(o.cid) ?? null,
+      cloid: this.cloidOf(o.cid),
       oid: this.oidOf(o.cid),
       side: o.side,
       px: o.px,
@@ -96,7 +104,7 @@ export class PaperVenue implements Venue {
   async cancelAll(nowMs: number): Promise<void> {
     const t = Number.isFinite(this.sim.nowMs) ? Math.max(nowMs, this.sim.nowMs) : nowMs;
     for (const o of [...this.sim.openOrders()]) this.sim.submit({ type: 'cancel', cid: o.cid }, t);
-    this.sim.advanceTo(t + this.latencyMs);
+    this.sim.advanceTo(t + this.cancelLatencyMs);
     this.flush();
   }
 
@@ -108,6 +116,8 @@ export class PaperVenue implements Venue {
     const events: VenueReportEvent[] = new Array(reports.length);
     for (let i = 0; i < reports.length; i++) {
       const r = reports[i];
+      if (r.type === 'reject' || r.type === 'cancelled' || (r.type === 'fill' && r.leavesSz === 0))
+        this.created.delete(r.cid);
       events[i] =
         r.type === 'fill'
           ? { report: r, fill: { tid: this.nextTid++, oid: this.oidOf(r.cid) } }

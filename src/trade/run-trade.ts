@@ -7,33 +7,33 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { FillsCsv } from '../backtest/fills-csv.ts';
 import { apiServerExposureProblem, loadConfig } from '../config/load-config.ts';
+import { runSettings, type SettingFlags } from '../config/run-settings.ts';
 import { type HlmmConfig, NETWORK_URLS } from '../config/schema.ts';
-import { strategySettings } from '../config/strategy-settings.ts';
 import { UserError } from '../core/errors.ts';
 import { createLogger, type Logger, type LogLevel } from '../core/log.ts';
 import type { SavedAccount } from '../engine/account.ts';
-import { type TradeSummary, TradingEngine } from '../engine/trading-engine.ts';
+import type { TradeSummary, TradingEngine } from '../engine/trading-engine.ts';
 import type { Venue } from '../engine/venue.ts';
 import { HttpTransport } from '../exchange/hyperliquid/http.ts';
 import { InfoClient } from '../exchange/hyperliquid/info-client.ts';
-import { findAssetRules } from '../exchange/hyperliquid/rules.ts';
+import { findAssetRules, MIN_ORDER_VALUE_QUOTE } from '../exchange/hyperliquid/rules.ts';
 import type { Wallet } from '../exchange/hyperliquid/wallet.ts';
 import type { FakeExchange } from '../fake-exchange/server.ts';
 import { HYPERLIQUID_PERP_UNIVERSE } from '../fake-exchange/universe.ts';
 import { lockDatabase } from '../store/db-lock.ts';
 import { StoreGuard } from '../store/store-guard.ts';
 import { openStore, type TradeStore } from '../store/trade-store.ts';
-import { createStrategy } from '../strategy/index.ts';
 import { type BotClock, MAX_REPLAY_SPEED, ReplayFollowClock, WallClock } from './bot-clock.ts';
+import { paperVenueFor, tradingEngineFor } from './engine-setup.ts';
 import { fundingFor } from './funding.ts';
 import type { LiveStart } from './live-start.ts';
 import { HyperliquidFeed } from './market-feed.ts';
-import { PaperVenue } from './paper-venue.ts';
 import { ParamsWatcher } from './params-watch.ts';
 import { explainStartupRejection } from './startup-rejection.ts';
 
-export interface TradeCommandOptions {
+export interface TradeCommandOptions extends SettingFlags {
   config?: string;
   dryRun?: boolean;
   live?: boolean;
@@ -62,15 +62,9 @@ export interface TradeCommandOptions {
   keyFile?: string;
   account?: string;
   testnet?: boolean;
-  orderSize?: number;
-  maxPosition?: number;
-  maxNotional?: number;
-  killDrawdown?: number;
-  dailyLoss?: number;
-  staleS?: number;
-  wallet?: number;
-  latencyMs?: number;
   resetPaper?: boolean;
+  /** Write one CSV row per fill here when the bot stops (time, side, price, size, fee, liquidity, position). */
+  fillsOut?: string;
   logFile?: string;
   /** At most one model-values line per this many wall seconds (default: config logging.quote_log_interval_s). */
   quoteLogS?: number;
@@ -271,13 +265,10 @@ async function startTradingSteps(
     });
   }
 
-  // ---- strategy, limits
-  const settings = strategySettings(cfg);
-  if (o.orderSize !== undefined) settings.orderSizeBase = o.orderSize;
-  if (o.maxPosition !== undefined) settings.maxPositionLots = o.maxPosition;
-  const strategy = createStrategy({ ...settings, szDecimals, minOrderValueQuote: 10 });
-  const lotBase = settings.orderSizeBase ?? cfg.strategy.order_size;
-  const riskMaxLots = o.maxPosition ?? cfg.risk.max_position_lots;
+  // ---- strategy, limits, fill model: the one configuration shared with hlmm backtest
+  const settings = runSettings(cfg, o);
+  const venueRules = { szDecimals, minOrderValueQuote: MIN_ORDER_VALUE_QUOTE };
+  const lotBase = settings.strategy.orderSizeBase;
 
   // ---- restore from the store (opened first of all, above)
   let restoreAccount: SavedAccount | undefined;
@@ -295,7 +286,7 @@ async function startTradingSteps(
       };
     }
   }
-  let startingBalance = o.wallet ?? cfg.dry_run_wallet;
+  let startingBalance = settings.startingBalanceQuote;
 
   // ---- venue
   let venue: Venue;
@@ -334,44 +325,29 @@ async function startTradingSteps(
     opened.push(() => started.userSession.stop());
     liveChecks = started;
   } else {
-    venue = new PaperVenue({
-      makerFeeRate: cfg.fees.maker_rate,
-      takerFeeRate: cfg.fees.taker_rate,
-      latencyMs: o.latencyMs ?? 100,
-    });
+    venue = paperVenueFor(settings);
   }
 
   // ---- engine
   let watcher: ParamsWatcher | null = null;
-  const engine = new TradingEngine({
+  const engine = tradingEngineFor(settings, {
     info: {
       botName: cfg.bot_name,
       ticker,
       mode,
-      strategy: strategy.name,
-      model: cfg.strategy.model,
+      model: settings.strategy.model ?? cfg.strategy.model,
       stakeCurrency: 'USDC',
       version: '0.1.0',
       feed: fake ? `replay:${o.replay}` : wsUrl,
     },
     coin: ticker,
-    strategy,
-    lotBase,
+    venueRules,
     venue,
-    nowMs: () => clock.nowMs(),
-    risk: {
-      maxPositionLots: riskMaxLots,
-      maxNotionalQuote: o.maxNotional ?? cfg.risk.max_notional_usdc,
-      maxOrderSizeBase: Math.max(cfg.risk.max_order_size, o.orderSize ?? 0),
-      dailyLossLimitQuote: o.dailyLoss ?? cfg.risk.daily_loss_limit_usdc,
-      maxDrawdownQuote: o.killDrawdown ?? cfg.risk.max_drawdown_usdc,
-      staleDataMs: (o.staleS ?? cfg.risk.stale_data_s) * 1000,
-      lotBase,
-    },
+    clock,
+    wallNowMs: Date.now,
     startingBalanceQuote: startingBalance,
     store,
     logger,
-    priceToleranceBps: cfg.strategy.reprice_tolerance_bps,
     quoteLogIntervalMs: (o.quoteLogS ?? cfg.logging.quote_log_interval_s) * 1000,
     snapshotIntervalMs: 5_000,
     reloadParams: () => watcher?.reload(),
@@ -423,7 +399,12 @@ async function startTradingSteps(
     db: dbFile,
     orderSize: lotBase,
     szDecimals,
+    toleranceBps: settings.priceToleranceBps,
+    latencyMs: settings.fill.latencyMs,
+    queue: settings.fill.queue,
   });
+  const fillsCsv = o.fillsOut !== undefined ? new FillsCsv(o.fillsOut) : null;
+  if (fillsCsv) engine.subscribeEvents(fillsCsv);
 
   // ---- feed
   const feed = new HyperliquidFeed({
@@ -508,6 +489,7 @@ async function startTradingSteps(
       if (collector) await collector.stop();
       await liveChecks?.detach();
       const summary = await engine.stop(reason);
+      fillsCsv?.close();
       if (userSession) await userSession.stop();
       if (api) await api.close().catch(() => {});
       if (fake) await fake.close();
@@ -564,7 +546,7 @@ export function formatSummary(s: TradeSummary): string {
     `  unrealized PnL  ${s.unrealized_pnl.toFixed(4)} USDC`,
     `  fees            ${s.fees.toFixed(4)} USDC`,
     `  funding         ${s.funding.toFixed(4)} USDC`,
-    `  equity          ${s.equity.toFixed(4)} USDC (max drawdown ${s.max_drawdown.toFixed(4)})`,
+    `  equity          ${s.equity.toFixed(4)} USDC (pnl ${s.pnl.toFixed(4)}, max drawdown ${s.max_drawdown.toFixed(4)})`,
     `  kill switch     ${s.kill_switch ?? 'not tripped'}`,
     `  market events   ${s.market_events}, strategy quotes ${s.quotes}`,
   ];

@@ -1,90 +1,30 @@
-import { choiceOption, dateOption, numberOption } from '../options.ts';
-import {
-  dataDirFlag,
-  horizonOption,
-  makerFeeFlag,
-  minSpreadFlag,
-  modelFlag,
-  queueFlag,
-  szDecimalsFlag,
-  takerFeeFlag,
-  tickerFlag,
-  toDateOption,
-} from '../replay-flags.ts';
+import { dateOption, numberOption } from '../options.ts';
+import { dataDirFlag, szDecimalsFlag, tickerFlag, toDateOption } from '../replay-flags.ts';
+import { addSettingFlags } from '../setting-flags.ts';
 import type { DefineCommand } from './index.ts';
 
-/** --horizon: checked here (the shared parser), passed on as text and converted by the runner. */
-function horizonTextOption(text: string): string {
-  horizonOption(text);
-  return text.trim().toLowerCase();
-}
-
 export const defineBacktest: DefineCommand = (program) => {
-  program
+  const cmd = program
     .command('backtest')
     .description(
-      'Replay recorded Hyperliquid BBO + trades through the strategy and the fill model (queue, latency, fees); print PnL, risk and fills.',
+      'Replay recorded Hyperliquid BBO + trades through the trading engine of hlmm trade (strategy, risk, order manager) and the paper fill model (queue, latency, fees) on a simulated clock; print PnL, risk and fills.',
     )
+    .option('--config <file>', 'config file (JSON), the same as hlmm trade reads; flags override it')
     .addOption(dataDirFlag())
-    .addOption(tickerFlag())
+    .addOption(tickerFlag(false))
     .option('--params <file>', 'parameters file from hlmm calibrate (σ, A, k, γ)')
     .option('--gamma <G>', 'risk aversion γ, 1/USDC', numberOption({ positive: true }))
     .option('--sigma <S>', 'volatility σ, USDC/√s', numberOption({ positive: true }))
     .option('--A <A>', 'arrival rate A, aggressive orders/s per side', numberOption({ positive: true }))
     .option('--k <K>', 'arrival decay k, 1/USDC', numberOption({ positive: true }))
-    .addOption(modelFlag())
-    .option(
-      '--mode <mode>',
-      'two-sided | long-only',
-      choiceOption(['two-sided', 'long-only'] as const),
-      'two-sided',
-    )
-    .option(
-      '--order-size <base>',
-      'size of one quote = one lot, base units (e.g. 0.001 BTC)',
-      numberOption({ positive: true }),
-      0.001,
-    )
-    .option(
-      '--max-position <lots>',
-      'stop quoting the side that would exceed this many lots',
-      numberOption({ min: 0 }),
-      5,
-    )
     .option('--from <date>', 'start, YYYY-MM-DD (UTC) or ISO time', dateOption)
-    .option('--to <date>', 'end: YYYY-MM-DD includes that day; an ISO time is exclusive', toDateOption)
+    .option('--to <date>', 'end: YYYY-MM-DD includes that day; an ISO time is exclusive', toDateOption);
+  addSettingFlags(cmd)
     .option(
-      '--latency-ms <ms>',
-      'order-entry latency (event → order live at the exchange)',
-      numberOption({ min: 0 }),
-      100,
+      '--funding-rate <rate>',
+      'assumed hourly funding rate, recorded files carry none (default: config backtest.funding_rate, 0)',
+      numberOption({ min: -0.01, max: 0.01 }),
     )
-    .option('--cancel-latency-ms <ms>', 'cancel latency (default: --latency-ms)', numberOption({ min: 0 }))
-    .addOption(queueFlag())
-    .option('--queue-power <n>', 'exponent of the prob queue model', numberOption({ positive: true }), 3)
-    .addOption(makerFeeFlag())
-    .addOption(takerFeeFlag())
-    .addOption(minSpreadFlag())
-    .option(
-      '--tolerance-bps <bps>',
-      'keep a resting quote within this many bps of the model price',
-      numberOption({ min: 0 }),
-      0,
-    )
-    .option(
-      '--replace <how>',
-      'replace a mispriced quote by: modify | cancel-then-place',
-      choiceOption(['modify', 'cancel-then-place'] as const),
-      'modify',
-    )
-    .option('--requote-ms <ms>', 're-ask the strategy at least this often', numberOption({ min: 0 }), 1000)
-    .option(
-      '--max-book-age-ms <ms>',
-      'stale-book rule: quote nothing while the last BBO is older than this (0 = off)',
-      numberOption({ min: 0 }),
-      5000,
-    )
-    .option('--horizon <h>', 'A–S horizon: eod (to 00:00 UTC) or seconds (rolling)', horizonTextOption, 'eod')
     .addOption(szDecimalsFlag())
     .option('--no-books', 'ignore orderbooks_<TICKER>.csv even when present')
     .option('--json', 'print one JSON object instead of the text summary', false)

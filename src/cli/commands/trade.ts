@@ -1,9 +1,10 @@
 import { MAX_REPLAY_SPEED } from '../../trade/bot-clock.ts';
 import { choiceOption, logLevelOption, numberOption } from '../options.ts';
+import { addSettingFlags } from '../setting-flags.ts';
 import type { DefineCommand } from './index.ts';
 
 export const defineTrade: DefineCommand = (program) => {
-  program
+  const cmd = program
     .command('trade')
     .description(
       'Run the market maker on one Hyperliquid perp: paper (default, simulated fills on the real feed), --replay DIR (offline, fake exchange in-process) or --live (real signed orders).',
@@ -60,12 +61,6 @@ export const defineTrade: DefineCommand = (program) => {
     )
     .option('--account <address>', 'live: the account traded for when the key is an API/agent wallet')
     .option('--testnet', 'use Hyperliquid testnet endpoints')
-    .option(
-      '--order-size <base>',
-      'one quote = one lot, base units (e.g. 0.001 BTC)',
-      numberOption({ positive: true }),
-    )
-    .option('--max-position <lots>', 'max |position| in lots (strategy and risk)', numberOption({ min: 0 }))
     .option('--max-notional <usdc>', 'max |position| × mid, USDC', numberOption({ positive: true }))
     .option(
       '--kill-drawdown <usdc>',
@@ -87,7 +82,6 @@ export const defineTrade: DefineCommand = (program) => {
       'paper wallet starting balance, USDC (default: config dry_run_wallet, 1000)',
       numberOption({ positive: true }),
     )
-    .option('--latency-ms <ms>', 'paper: order-entry latency of the fill model', numberOption({ min: 0 }))
     .option('--reset-paper', 'paper: start from the wallet instead of restoring position/cash from the store')
     .option(
       '--dms-s <s>',
@@ -111,9 +105,9 @@ export const defineTrade: DefineCommand = (program) => {
     )
     .option('--log-file <file>', 'JSON-lines log file (default: config logging.file)')
     .option('--log-level <level>', 'console level', logLevelOption)
-    .option('--quiet', 'no console log lines (the summary is still printed)')
-    .action(async (opts) => {
-      const { runTradeCommand } = await import('../../trade/run-trade.ts');
-      await runTradeCommand(opts);
-    });
+    .option('--quiet', 'no console log lines (the summary is still printed)');
+  addSettingFlags(cmd).action(async (opts) => {
+    const { runTradeCommand } = await import('../../trade/run-trade.ts');
+    await runTradeCommand(opts);
+  });
 };

@@ -1,0 +1,318 @@
+import type { MarketEvent } from '../core/market.ts';
+import type { AccountSnapshot } from '../engine/account.ts';
+import { SimulatedClock } from '../engine/clock.ts';
+import type { EngineFill, EngineSubscriber } from '../engine/engine-events.ts';
+import type { QuotingLoop } from '../engine/quoting-loop.ts';
+import { TradingEngine } from '../engine/trading-engine.ts';
+import type { SimVenue } from '../sim/sim-venue.ts';
+import { AssumedRateFunding, type FundingPayment } from '../trade/funding.ts';
+import { PaperVenue } from '../trade/paper-venue.ts';
+import { type BacktestConfig, type ResolvedBacktestConfig, resolveBacktestConfig } from './config.ts';
+import { Ledger, type LedgerSnapshot } from './ledger.ts';
+import { BucketedSeries, ThinnedPoints } from './series.ts';
+
+/** A pause in the market data longer than this is drawn as a gap in the report's charts. */
+const DATA_GAP_MS = 5 * 60_000;
+
+/** A fill as kept for charts. */
+export interface FillPoint {
+  tMs: number;
+  side: 'buy' | 'sell';
+  px: number;
+  sz: number;
+  liquidity: 'maker' | 'taker';
+}
+
+/** A fill as kept for --fills-out (and the parity tests). */
+export interface FillRecord extends FillPoint {
+  /** Fee paid, quote (negative = rebate). */
+  feeQuote: number;
+  /** Signed position after the fill, base units. */
+  positionBase: number;
+}
+
+/** Chart series, downsampled (see series.ts). Times in Unix ms; NaN = no value (e.g. no resting quote). */
+export interface BacktestSeries {
+  tMs: number[];
+  mid: number[];
+  /** Price of our resting bid / ask at the exchange (NaN when none). */
+  bidPx: number[];
+  askPx: number[];
+  positionBase: number[];
+  equityQuote: number[];
+  fills: FillPoint[];
+  /** Fills in total (fills above may be thinned). */
+  fillsOffered: number;
+}
+
+export interface BacktestResult extends LedgerSnapshot {
+  events: number;
+  bboEvents: number;
+  tradeEvents: number;
+  bookEvents: number;
+  /** Exchange time of the first and last event, Unix ms (NaN when there were none). */
+  startMs: number;
+  endMs: number;
+  fills: number;
+  finalPositionLots: number;
+  maxAbsPositionLots: number;
+  /** pnl = final equity (cash + position × last mid, fees and funding included), quote. */
+  pnlQuote: number;
+  /** Orders sent to the venue: new orders + modifies (each modify places a replacement), as hlmm trade. */
+  ordersPlaced: number;
+  modifies: number;
+  cancels: number;
+  /** Orders the venue refused (post-only would cross, modify of a filled order…). */
+  rejects: number;
+  quoteCalls: number;
+  /** Seconds of exchange time with a side (or both) withheld, per reason ("max position", "stale book"…). */
+  pulledSeconds: Record<string, number>;
+  /** The risk layer's kill switch, when it tripped during the run. */
+  killSwitch: string | null;
+  /** Every fill, when keepFills was set (else empty). */
+  fillRecords: FillRecord[];
+  config: Omit<ResolvedBacktestConfig, 'strategy' | 'logger'> & { strategy: string };
+  series: BacktestSeries | null;
+}
+
+/** Risk limits that never bind: a backtest without `risk` judges the strategy alone. */
+const NO_RISK_LIMITS = {
+  maxPositionLots: Number.POSITIVE_INFINITY,
+  maxNotionalQuote: Number.POSITIVE_INFINITY,
+  maxOrderSizeBase: Number.POSITIVE_INFINITY,
+  dailyLossLimitQuote: null,
+  maxDrawdownQuote: null,
+  staleDataMs: Number.POSITIVE_INFINITY,
+};
+
+/**
+ * One backtest = the trading engine of `hlmm trade` (TradingEngine: risk gate, Account, funding, OrderManager,
+ * settle loop) + the paper venue (the shared SimVenue fill model) + a simulated clock stepped on event time. Feed
+ * events in exchange-time order with `onEvent` (or use run.ts, which pumps the recorded files), then `finish()`.
+ * The ledger and the report's series are subscribers to the engine's event stream; nothing here decides an order.
+ */
+export class BacktestEngine {
+  readonly cfg: ResolvedBacktestConfig;
+  readonly clock: SimulatedClock;
+  readonly engine: TradingEngine;
+  readonly paper: PaperVenue;
+  /** The fill model's own view (open orders, pending actions). */
+  readonly venue: SimVenue;
+  readonly ledger: Ledger;
+  private readonly recorder: BacktestRecorder;
+  private events = 0;
+  private bboEvents = 0;
+  private tradeEvents = 0;
+  private bookEvents = 0;
+  private startMs = Number.NaN;
+  private lastT = Number.NaN;
+  private readonly chart: BucketedSeries | null;
+  private readonly row = [0, 0, 0, 0, 0];
+  private lastSampleMs = Number.POSITIVE_INFINITY;
+
+  constructor(config: BacktestConfig) {
+    const cfg = resolveBacktestConfig(config);
+    this.cfg = cfg;
+    this.clock = new SimulatedClock();
+    this.paper = new PaperVenue({
+      makerFeeRate: cfg.makerFeeRate,
+      takerFeeRate: cfg.takerFeeRate,
+      latencyMs: cfg.latencyMs,
+      cancelLatencyMs: cfg.cancelLatencyMs,
+      queue: cfg.queue,
+      queuePower: cfg.queuePower,
+      tidBase: 1,
+    });
+    this.venue = this.paper.sim;
+    this.engine = new TradingEngine({
+      info: {
+        botName: 'backtest',
+        ticker: cfg.coin,
+        mode: 'dry',
+        strategy: cfg.strategy.name,
+        model: cfg.strategy.name.startsWith('glft') ? 'glft' : 'as',
+        stakeCurrency: 'USDC',
+        version: '0.1.0',
+        feed: 'backtest',
+      },
+      coin: cfg.coin,
+      strategy: cfg.strategy,
+      lotBase: cfg.orderSizeBase,
+      venue: this.paper,
+      clock: this.clock,
+      risk: { ...(cfg.risk ?? NO_RISK_LIMITS), lotBase: cfg.orderSizeBase },
+      startingBalanceQuote: cfg.startingBalanceQuote,
+      store: null,
+      logger: cfg.logger,
+      priceToleranceBps: cfg.priceToleranceBps,
+      replaceWith: cfg.replaceWith,
+      requoteIntervalMs: cfg.requoteIntervalMs,
+      tickMs: 0,
+      quoteLogIntervalMs: 0,
+      funding: cfg.fundingRatePerHour !== 0 ? new AssumedRateFunding(cfg.fundingRatePerHour) : null,
+    });
+    this.ledger = new Ledger(cfg.orderSizeBase, cfg.maxPositionLots);
+    this.chart = cfg.series ? new BucketedSeries(cfg.seriesPoints, 5) : null;
+    this.recorder = new BacktestRecorder(
+      this.ledger,
+      cfg.series ? new ThinnedPoints<FillPoint>(cfg.seriesPoints) : null,
+      cfg.keepFills,
+      this.chart !== null ? (t) => this.sample(t) : null,
+    );
+    this.engine.subscribeEvents(this.recorder);
+    this.engine.acceptParams({ params: cfg.params, notes: [] } as never, 'backtest');
+    this.engine.start();
+  }
+
+  get loop(): QuotingLoop {
+    return this.engine.loop;
+  }
+
+  onEvent(ev: MarketEvent): void {
+    const t = ev.exchMs;
+    this.clock.advanceTo(t);
+    this.events++;
+    if (t !== this.lastT) {
+      if (Number.isNaN(this.startMs)) this.startMs = t;
+      this.lastT = t;
+    }
+    if (ev.kind === 'bbo') this.bboEvents++;
+    else if (ev.kind === 'trade') this.tradeEvents++;
+    else this.bookEvents++;
+    this.engine.onMarket(ev);
+    if (this.chart !== null && ev.kind === 'bbo') this.sample(t);
+  }
+
+  finish(): BacktestResult {
+    this.engine.finishSimulation();
+    const s = this.ledger.snapshot();
+    const lot = this.cfg.orderSizeBase;
+    const om = this.engine.orderCounts;
+    const { strategy, logger: _logger, ...rest } = this.cfg;
+    let series: BacktestSeries | null = null;
+    const points = this.recorder.fillPoints;
+    if (this.chart !== null && points !== null) {
+      const [tMs, mid, bidPx, askPx, positionBase, equityQuote] = this.chart.toArrays();
+      series = {
+        tMs,
+        mid,
+        bidPx,
+        askPx,
+        positionBase,
+        equityQuote,
+        fills: points.items,
+        fillsOffered: points.offered,
+      };
+    }
+    return {
+      ...s,
+      events: this.events,
+      bboEvents: this.bboEvents,
+      tradeEvents: this.tradeEvents,
+      bookEvents: this.bookEvents,
+      startMs: this.startMs,
+      endMs: this.lastT,
+      fills: s.buyFills + s.sellFills,
+      finalPositionLots: s.positionBase / lot,
+      maxAbsPositionLots: s.maxAbsPositionBase / lot,
+      pnlQuote: s.equityQuote,
+      // As hlmm trade counts them: new orders + modifies (each modify places a replacement order).
+      ordersPlaced: om.places + om.modifies,
+      modifies: om.modifies,
+      cancels: om.cancels,
+      rejects: om.rejects,
+      quoteCalls: this.engine.loop.quoteCalls,
+      pulledSeconds: this.recorder.pulledSeconds(this.lastT),
+      killSwitch: this.engine.guard.killSwitch.reason,
+      fillRecords: this.recorder.fills,
+      config: { ...rest, strategy: strategy.name },
+      series,
+    };
+  }
+
+  private sample(t: number): void {
+    const chart = this.chart as BucketedSeries;
+    // No line across a hole in the recording (the bundled sample has hours without data).
+    if (t - this.lastSampleMs > DATA_GAP_MS) chart.breakAt((this.lastSampleMs + t) / 2);
+    this.lastSampleMs = t;
+    const row = this.row;
+    row[0] = this.ledger.mid;
+    row[1] = Number.NaN;
+    row[2] = Number.NaN;
+    for (const o of this.venue.openOrders()) {
+      if (o.side === 'buy') row[1] = o.px;
+      else row[2] = o.px;
+    }
+    row[3] = this.ledger.position;
+    row[4] = this.ledger.equity;
+    chart.push(t, row);
+  }
+}
+
+/**
+ * The backtest's subscriber to the engine's stream: the ledger (PnL attribution, inventory and minute
+ * statistics), the chart's fill points, the fills list and the time spent with quotes withheld per reason.
+ */
+class BacktestRecorder implements EngineSubscriber {
+  readonly fills: FillRecord[] = [];
+  private reason: string | null = null;
+  private reasonSinceMs = Number.NaN;
+  private readonly pulled: Record<string, number> = {};
+
+  constructor(
+    private readonly ledger: Ledger,
+    readonly fillPoints: ThinnedPoints<FillPoint> | null,
+    private readonly keepFills: boolean,
+    private readonly sampleAt: ((t: number) => void) | null,
+  ) {}
+
+  clock(nowMs: number): void {
+    this.ledger.advance(nowMs);
+  }
+
+  market(ev: MarketEvent): void {
+    if (ev.kind === 'bbo') this.ledger.onMid((ev.bidPx + ev.askPx) / 2);
+  }
+
+  fill(f: EngineFill): void {
+    this.ledger.onFill(f.side, f.px, f.sz, f.feeQuote, f.liquidity === 'taker');
+    if (this.keepFills)
+      this.fills.push({
+        tMs: f.exchMs,
+        side: f.side,
+        px: f.px,
+        sz: f.sz,
+        liquidity: f.liquidity,
+        feeQuote: f.feeQuote,
+        positionBase: f.positionBase,
+      });
+    if (this.fillPoints !== null) {
+      this.fillPoints.push({ tMs: f.exchMs, side: f.side, px: f.px, sz: f.sz, liquidity: f.liquidity });
+      this.sampleAt?.(f.exchMs);
+    }
+  }
+
+  funding(p: FundingPayment, _a: AccountSnapshot): void {
+    this.ledger.onFunding(p.amountQuote);
+  }
+
+  withheld(reason: string | null, nowMs: number): void {
+    this.closeReason(nowMs);
+    this.reason = reason;
+    this.reasonSinceMs = nowMs;
+  }
+
+  /** Seconds per reason, the running one counted up to `endMs`. */
+  pulledSeconds(endMs: number): Record<string, number> {
+    const out: Record<string, number> = { ...this.pulled };
+    if (this.reason !== null && endMs > this.reasonSinceMs)
+      out[this.reason] = (out[this.reason] ?? 0) + (endMs - this.reasonSinceMs) / 1000;
+    for (const k of Object.keys(out)) out[k] = Math.round(out[k] * 1000) / 1000;
+    return out;
+  }
+
+  private closeReason(nowMs: number): void {
+    if (this.reason === null || !(nowMs > this.reasonSinceMs)) return;
+    this.pulled[this.reason] = (this.pulled[this.reason] ?? 0) + (nowMs - this.reasonSinceMs) / 1000;
+  }
+}

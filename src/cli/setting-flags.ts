@@ -1,0 +1,94 @@
+import { type Command, Option } from 'commander';
+import { choiceOption, numberOption } from './options.ts';
+import {
+  horizonOption,
+  makerFeeFlag,
+  minSpreadFlag,
+  modelFlag,
+  queueFlag,
+  takerFeeFlag,
+} from './replay-flags.ts';
+
+/**
+ * The strategy, risk and fill-model flags `hlmm backtest` and `hlmm trade` share, declared once. None has a
+ * default of its own: when a flag is not given, the config file's value applies (src/config/run-settings.ts),
+ * and the config's defaults are the engine's (src/engine/defaults.ts) — so both commands run the same settings.
+ */
+export function addSettingFlags(cmd: Command): Command {
+  const cfg = (text: string, key: string) => `${text} (default: config ${key})`;
+  return cmd
+    .addOption(modelFlag(false))
+    .addOption(
+      new Option('--mode <mode>', cfg('two-sided | long-only', 'strategy.mode, two-sided')).argParser(
+        choiceOption(['two-sided', 'long-only'] as const),
+      ),
+    )
+    .option(
+      '--horizon <h>',
+      cfg('A–S horizon: eod (to 00:00 UTC) or seconds (rolling)', 'strategy.horizon, eod'),
+      (text: string) => {
+        horizonOption(text);
+        return text.trim().toLowerCase();
+      },
+    )
+    .option(
+      '--order-size <base>',
+      cfg('one quote = one lot, base units (e.g. 0.001 BTC)', 'strategy.order_size, 0.001'),
+      numberOption({ positive: true }),
+    )
+    .option(
+      '--max-position <lots>',
+      cfg('max |position| in lots (strategy and risk)', 'strategy/risk.max_position_lots'),
+      numberOption({ min: 0 }),
+    )
+    .addOption(minSpreadFlag(false))
+    .option(
+      '--tolerance-bps <bps>',
+      cfg(
+        'keep a resting quote within this many bps of the model price',
+        'strategy.reprice_tolerance_bps, 1',
+      ),
+      numberOption({ min: 0 }),
+    )
+    .addOption(
+      new Option(
+        '--replace <how>',
+        cfg('replace a mispriced quote by: modify | cancel-then-place', 'strategy.replace_with, modify'),
+      ).argParser(choiceOption(['modify', 'cancel-then-place'] as const)),
+    )
+    .option(
+      '--requote-ms <ms>',
+      cfg('re-ask the strategy at least this often', 'strategy.requote_interval_ms, 1000'),
+      numberOption({ min: 0 }),
+    )
+    .option(
+      '--max-book-age-ms <ms>',
+      cfg(
+        'stale-book rule: quote nothing while the last BBO is older than this (0 = off)',
+        'strategy.max_book_age_ms, 5000',
+      ),
+      numberOption({ min: 0 }),
+    )
+    .addOption(queueFlag(false))
+    .option(
+      '--queue-power <n>',
+      cfg('exponent of the prob queue model', 'fill_model.queue_power, 3'),
+      numberOption({ positive: true }),
+    )
+    .option(
+      '--latency-ms <ms>',
+      cfg('paper fill model: order-entry latency (decision → order live)', 'fill_model.latency_ms, 100'),
+      numberOption({ min: 0 }),
+    )
+    .option(
+      '--cancel-latency-ms <ms>',
+      cfg('paper fill model: cancel latency', 'fill_model.cancel_latency_ms, = --latency-ms'),
+      numberOption({ min: 0 }),
+    )
+    .addOption(makerFeeFlag(false))
+    .addOption(takerFeeFlag(false))
+    .option(
+      '--fills-out <file.csv>',
+      'write one CSV row per fill: time, side, price, size, fee, liquidity, position after',
+    );
+}

@@ -1,0 +1,115 @@
+import { UserError } from '../core/errors.ts';
+import type { RiskLimits } from '../engine/risk.ts';
+import type { HorizonConfig } from '../model/horizon.ts';
+import { parseHorizon } from '../model/horizon.ts';
+import type { QueueModelName } from '../sim/queue.ts';
+import type { StrategyConfig } from '../strategy/config.ts';
+import type { HlmmConfig } from './schema.ts';
+import { strategySettings } from './strategy-settings.ts';
+
+/**
+ * One configuration for `hlmm backtest` and `hlmm trade`: the config file (its defaults are the engine's, see
+ * src/engine/defaults.ts) with the command-line flags both commands accept laid over it. Each command builds its
+ * engine from these settings and nothing else, so a backtest runs the bot's strategy, risk and fill model.
+ */
+export interface SettingFlags {
+  model?: 'as' | 'glft';
+  mode?: 'two-sided' | 'long-only';
+  /** "eod" or seconds (checked by the flag parser). */
+  horizon?: string;
+  orderSize?: number;
+  /** Lots: the strategy's and the risk layer's max position. */
+  maxPosition?: number;
+  minSpreadBps?: number;
+  toleranceBps?: number;
+  replace?: 'modify' | 'cancel-then-place';
+  requoteMs?: number;
+  maxBookAgeMs?: number;
+  queue?: QueueModelName;
+  queuePower?: number;
+  latencyMs?: number;
+  cancelLatencyMs?: number;
+  makerFee?: number;
+  takerFee?: number;
+  maxNotional?: number;
+  killDrawdown?: number;
+  dailyLoss?: number;
+  staleS?: number;
+  wallet?: number;
+  fundingRate?: number;
+}
+
+export interface RunSettings {
+  /** For createStrategy (size decimals and minimum order value come from the venue). */
+  strategy: Partial<StrategyConfig> & { orderSizeBase: number; maxPositionLots: number };
+  priceToleranceBps: number;
+  replaceWith: 'modify' | 'cancel-then-place';
+  requoteIntervalMs: number;
+  fill: {
+    queue: QueueModelName;
+    queuePower: number;
+    latencyMs: number;
+    cancelLatencyMs: number;
+    makerFeeRate: number;
+    takerFeeRate: number;
+  };
+  /** Risk limits without the lot (the engine adds it). */
+  risk: Omit<RiskLimits, 'lotBase'>;
+  startingBalanceQuote: number;
+  /** Backtest: the assumed hourly funding rate (recorded files carry none). */
+  fundingRatePerHour: number;
+}
+
+function horizonOf(text: string): HorizonConfig {
+  const h = parseHorizon(text);
+  if (h === null)
+    throw new UserError(`--horizon "${text}" is not a horizon; use eod or a number of seconds.`);
+  return h;
+}
+
+export function runSettings(cfg: HlmmConfig, f: SettingFlags): RunSettings {
+  const strategy = strategySettings(cfg);
+  const orderSizeBase = f.orderSize ?? cfg.strategy.order_size;
+  const maxPositionLots = f.maxPosition ?? cfg.strategy.max_position_lots;
+  const makerFeeRate = f.makerFee ?? cfg.fees.maker_rate;
+  const latencyMs = f.latencyMs ?? cfg.fill_model.latency_ms;
+  // A max order size of one lot (the default) follows the venue minimum when one lot is worth less (risk.ts).
+  const maxOrder = cfg.risk.max_order_size === cfg.strategy.order_size ? null : cfg.risk.max_order_size;
+  return {
+    strategy: {
+      ...strategy,
+      model: f.model ?? strategy.model,
+      mode: f.mode ?? strategy.mode,
+      horizon: f.horizon !== undefined ? horizonOf(f.horizon) : strategy.horizon,
+      orderSizeBase,
+      maxPositionLots,
+      minSpreadBps: f.minSpreadBps ?? strategy.minSpreadBps,
+      // The strategy prices the maker fee into its spread; a rebate (negative rate) is not priced in.
+      makerFeeRate: Math.max(0, makerFeeRate),
+      maxBookAgeMs: f.maxBookAgeMs ?? cfg.strategy.max_book_age_ms,
+    },
+    priceToleranceBps: f.toleranceBps ?? cfg.strategy.reprice_tolerance_bps,
+    replaceWith: f.replace ?? cfg.strategy.replace_with,
+    requoteIntervalMs: f.requoteMs ?? cfg.strategy.requote_interval_ms,
+    fill: {
+      queue: f.queue ?? cfg.fill_model.queue,
+      queuePower: f.queuePower ?? cfg.fill_model.queue_power,
+      latencyMs,
+      cancelLatencyMs: f.cancelLatencyMs ?? cfg.fill_model.cancel_latency_ms ?? latencyMs,
+      makerFeeRate,
+      takerFeeRate: f.takerFee ?? cfg.fees.taker_rate,
+    },
+    risk: {
+      // --max-position is the strategy's and the hard limit's (a flag above the file's risk limit raises both).
+      maxPositionLots: f.maxPosition ?? cfg.risk.max_position_lots,
+      maxNotionalQuote: f.maxNotional ?? cfg.risk.max_notional_usdc,
+      maxOrderSizeBase:
+        f.orderSize !== undefined && maxOrder !== null ? Math.max(maxOrder, f.orderSize) : maxOrder,
+      dailyLossLimitQuote: f.dailyLoss ?? cfg.risk.daily_loss_limit_usdc,
+      maxDrawdownQuote: f.killDrawdown ?? cfg.risk.max_drawdown_usdc,
+      staleDataMs: (f.staleS ?? cfg.risk.stale_data_s) * 1000,
+    },
+    startingBalanceQuote: f.wallet ?? cfg.dry_run_wallet,
+    fundingRatePerHour: f.fundingRate ?? cfg.backtest.funding_rate,
+  };
+}
