@@ -34,14 +34,16 @@ const backtest = createDayBacktester({
 });
 
 describe('the bundled BTC sample', () => {
-  it('γ is not identified (too few fills), the fallback is published, intervals and coverage are written', async () => {
+  it('γ is not identified (too few fills, or its optimum on the boundary), the fallback is published, intervals and coverage are written', async () => {
     const r = await calibrate({ dataDir: 'data/sample', ticker: 'BTC', backtest, keepEquity: true });
     const json = buildParamsJson(r, 0.001);
     const op = json.optimal_parameters;
     assert.equal(op.gamma_identified, false);
     assert.match(
       op.gamma_note ?? '',
-      /^too few fills: none of the \d+ γ backtested with the published σ, A, k reached 5 fills/,
+      // Which of the two depends on the engine's fill details (a γ at the narrow end may just reach 5 fills);
+      // either way the sample cannot identify γ.
+      /^(too few fills: none of the \d+ γ backtested with the published σ, A, k reached 5 fills|optimum on the boundary: the best γ \S+ is the smallest tried)/,
     );
     assert.equal(op.gamma, op.fallback_gamma);
     assert.ok(r.notes.some((n) => /^WARNING: γ is not identified/.test(n)));
@@ -56,7 +58,12 @@ describe('the bundled BTC sample', () => {
       assert.ok(ci !== null, `${name} interval`);
       assert.ok(ci[0] < value && value < ci[1], `${name} ${value} in [${ci[0]}, ${ci[1]}]`);
     }
-    assert.equal(json.confidence.gamma, null, 'no eligible γ: no interval');
+    if (/^too few fills/.test(op.gamma_note ?? '')) {
+      assert.equal(json.confidence.gamma, null, 'no eligible γ: no interval');
+    } else {
+      const g = json.confidence.gamma;
+      assert.ok(g !== null && g[0] > 0 && g[0] <= g[1], `γ interval ${g}`);
+    }
     for (const d of json.days) {
       assert.ok(d.book_hours > 0 && d.book_hours < 1, `${d.date}: ${d.book_hours} h of book`);
       assert.ok(d.trade_hours > 0 && d.trade_hours < 1, `${d.date}: ${d.trade_hours} h of trades`);

@@ -106,7 +106,10 @@ describe('docker files', () => {
     assert.ok(m, 'the Dockerfile writes /app/config/docker.json with a CONFIG heredoc');
     const raw = JSON.parse(m[1]);
     const { parseConfig } = await import('../src/config/load-config.ts');
-    const env = { HLMM_API_PASSWORD: 'a long and strong password', HLMM_API_JWT_SECRET_KEY: 'f'.repeat(64) };
+    const env = {
+      HLMM_API_PASSWORD: 'a long and strong password',
+      HLMM_API_JWT_SECRET_KEY: '3f9c2a7e5b1d8046c2e9a7f13b5d8e024c6a9f1e7b3d5c8a'.padEnd(64, '0'),
+    };
     const cfg = parseConfig(raw, 'docker.json', { env }) as unknown as {
       db_file: string;
       api_server: { listen_ip_address: string; listen_port: number };
@@ -115,6 +118,11 @@ describe('docker files', () => {
     assert.equal(cfg.api_server.listen_ip_address, '0.0.0.0');
     assert.equal(cfg.api_server.listen_port, 3004);
     assert.throws(() => parseConfig(raw, 'docker.json', { env: {} }), isUserError);
+    // A secret of one repeated character is no secret, however long.
+    assert.throws(
+      () => parseConfig(raw, 'docker.json', { env: { ...env, HLMM_API_JWT_SECRET_KEY: 'f'.repeat(64) } }),
+      isUserError,
+    );
   });
 
   it('.dockerignore keeps data, databases and env files out of the build context', () => {

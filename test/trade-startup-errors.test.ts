@@ -128,9 +128,11 @@ describe('ReplayFollowClock', () => {
     clock.observe(1_000_000);
     wall = 1; // 1 wall ms at 10,000× = 10 s of exchange time
     assert.equal(clock.nowMs(), 1_010_000);
+    wall = 60; // 10 min: a silent market still ages the data
+    assert.equal(clock.nowMs(), 1_000_000 + 600_000);
     wall = 3_600_000; // an hour of wall time with no message: capped, not 36,000 hours ahead
     assert.equal(clock.nowMs(), 1_000_000 + MAX_REPLAY_LEAD_MS);
-    clock.observe(2_000_000);
-    assert.equal(clock.nowMs(), 2_000_000);
+    clock.observe(1_000_000 + MAX_REPLAY_LEAD_MS + 5);
+    assert.equal(clock.nowMs(), 1_000_000 + MAX_REPLAY_LEAD_MS + 5);
   });
 });

@@ -21,10 +21,11 @@ export const MAX_REPLAY_SPEED = 10_000;
 
 /**
  * How far the replay-following clock may run ahead of the last exchange stamp between messages (exchange ms).
- * The replay never leaves a hole longer than its --max-gap-s (10 s by default), so a minute is generous; the cap
- * keeps a stalled or very fast replay from moving the bot clock years ahead (and booking years of funding).
+ * A silent replay (a fault, a stalled stand-in) must still age the data past any stale-data limit, as a silent
+ * market does live, so the cap is well above those (15 min); it keeps a stalled or very fast replay from moving
+ * the bot clock years ahead (and booking years of funding) — at most one funding hour is crossed.
  */
-export const MAX_REPLAY_LEAD_MS = 60_000;
+export const MAX_REPLAY_LEAD_MS = 15 * 60_000;
 
 export interface BotClock extends Clock {
   /** A market message stamped `exchMs` arrived. */
