@@ -2,10 +2,10 @@
  * Engine safety: pulled or stopped quotes are never placed again by a late report; a restore does not fake a
  * drawdown and keeps the loss made earlier that UTC day (hand-computed).
  */
+
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { createLogger } from '../src/core/log.ts';
-import type { MarketEvent } from '../src/core/market.ts';
 import { Account } from '../src/engine/account.ts';
 import { OrderManager } from '../src/engine/order-manager.ts';
 import { QuotingLoop } from '../src/engine/quoting-loop.ts';
@@ -16,35 +16,14 @@ import type { OrderAction, VenueReport } from '../src/sim/orders.ts';
 import { openStore, type TradeStore } from '../src/store/trade-store.ts';
 import type { Strategy } from '../src/strategy/types.ts';
 import { testClock } from './clock-double.ts';
+import {
+  bboAt as bbo,
+  FIXED_QUOTES as fixed,
+  OPEN_LIMITS as LIMITS,
+  placesIn as places,
+} from './support/engine-doubles.ts';
 
 const close = (a: number, b: number, eps = 1e-9) => assert.ok(Math.abs(a - b) <= eps, `${a} ≠ ${b}`);
-
-/** Always bids 99 and offers 101, one unit (the touch does not matter here). */
-const fixed: Strategy = {
-  name: 'fixed',
-  quote: () => ({
-    bid: { side: 'buy', px: 99, sz: 1 },
-    ask: { side: 'sell', px: 101, sz: 1 },
-    explain: null,
-  }),
-  onFill: () => {},
-};
-
-const LIMITS: RiskLimits = {
-  maxPositionLots: 10,
-  maxNotionalQuote: 1e9,
-  maxOrderSizeBase: 10,
-  dailyLossLimitQuote: null,
-  maxDrawdownQuote: null,
-  staleDataMs: 1e9,
-  lotBase: 1,
-};
-
-function bbo(exchMs: number, bidPx: number, askPx: number): MarketEvent {
-  return { kind: 'bbo', exchMs, recvS: exchMs / 1000, bidPx, bidSz: 1, askPx, askSz: 1 };
-}
-
-const places = (a: readonly OrderAction[]) => a.filter((x) => x.type === 'place' || x.type === 'modify');
 
 test('loop: after withdrawQuotes a confirmed cancel places nothing; a fresh quote follows the gate', () => {
   const guard = new RiskGuard(LIMITS);

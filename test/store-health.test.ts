@@ -16,15 +16,19 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import Database from 'better-sqlite3';
 import type { LogFields, Logger } from '../src/core/log.ts';
-import type { MarketEvent } from '../src/core/market.ts';
-import type { RiskLimits } from '../src/engine/risk.ts';
 import { TradingEngine } from '../src/engine/trading-engine.ts';
 import type { Venue, VenueReportEvent } from '../src/engine/venue.ts';
 import type { OrderAction, VenueReport } from '../src/sim/orders.ts';
 import { type StoreEvent, StoreGuard } from '../src/store/store-guard.ts';
 import { openStore, type TradeStore } from '../src/store/trade-store.ts';
-import type { Strategy } from '../src/strategy/types.ts';
 import { testClock } from './clock-double.ts';
+import {
+  bboAt as bbo,
+  FIXED_QUOTES as fixed,
+  OPEN_LIMITS as LIMITS,
+  placesIn as places,
+} from './support/engine-doubles.ts';
+import { until } from './wait.ts';
 
 // ------------------------------------------------------------------ helpers
 
@@ -49,40 +53,6 @@ function captureLogger(lines: Line[]): Logger {
   };
   return l;
 }
-
-async function until(what: string, cond: () => boolean, timeoutMs = 30_000): Promise<void> {
-  const t0 = Date.now();
-  while (!cond()) {
-    if (Date.now() - t0 > timeoutMs) throw new Error(`timed out waiting for: ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
-const fixed: Strategy = {
-  name: 'fixed',
-  quote: () => ({
-    bid: { side: 'buy', px: 99, sz: 1 },
-    ask: { side: 'sell', px: 101, sz: 1 },
-    explain: null,
-  }),
-  onFill: () => {},
-};
-
-const LIMITS: RiskLimits = {
-  maxPositionLots: 10,
-  maxNotionalQuote: 1e9,
-  maxOrderSizeBase: 10,
-  dailyLossLimitQuote: null,
-  maxDrawdownQuote: null,
-  staleDataMs: 1e9,
-  lotBase: 1,
-};
-
-function bbo(exchMs: number, bidPx: number, askPx: number): MarketEvent {
-  return { kind: 'bbo', exchMs, recvS: exchMs / 1000, bidPx, bidSz: 1, askPx, askSz: 1 };
-}
-
-const places = (a: readonly OrderAction[]) => a.filter((x) => x.type === 'place' || x.type === 'modify');
 
 /** A venue whose answers the test sends (fills with a tid, as the live venue reports them). */
 class ScriptedVenue implements Venue {

@@ -9,33 +9,18 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { createLogger } from '../src/core/log.ts';
 import type { MarketEvent } from '../src/core/market.ts';
-import type { RiskLimits } from '../src/engine/risk.ts';
 import { TradingEngine } from '../src/engine/trading-engine.ts';
 import type { Venue, VenueReportEvent } from '../src/engine/venue.ts';
 import type { ClearinghouseState, UserFill } from '../src/exchange/hyperliquid/info-schemas.ts';
 import type { OrderAction } from '../src/sim/orders.ts';
 import { openStore } from '../src/store/trade-store.ts';
-import type { Strategy } from '../src/strategy/types.ts';
 import { PositionCheck } from '../src/trade/position-check.ts';
 import { testClock } from './clock-double.ts';
+import { OPEN_LIMITS as LIMITS, NO_QUOTES as none } from './support/engine-doubles.ts';
 
 const quiet = createLogger({ component: 't', level: 'error', quiet: true });
 const close = (a: number, b: number, eps = 1e-9) => assert.ok(Math.abs(a - b) <= eps, `${a} ≠ ${b}`);
 
-const none: Strategy = {
-  name: 'none',
-  quote: () => ({ bid: null, ask: null, explain: null }),
-  onFill: () => {},
-};
-const LIMITS: RiskLimits = {
-  maxPositionLots: 10,
-  maxNotionalQuote: 1e9,
-  maxOrderSizeBase: 10,
-  dailyLossLimitQuote: null,
-  maxDrawdownQuote: null,
-  staleDataMs: 1e9,
-  lotBase: 1,
-};
 const bbo = (exchMs: number, mid: number): MarketEvent => ({
   kind: 'bbo',
   exchMs,

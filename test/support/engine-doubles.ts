@@ -1,0 +1,44 @@
+// Pieces the engine tests share: a strategy that always quotes the same, limits that never bind, a BBO event
+// and the order-placing actions of a list.
+import type { MarketEvent } from '../../src/core/market.ts';
+import type { RiskLimits } from '../../src/engine/risk.ts';
+import type { OrderAction } from '../../src/sim/orders.ts';
+import type { Strategy } from '../../src/strategy/types.ts';
+
+/** Always bids 99 and offers 101, one unit (the touch does not matter to the tests that use it). */
+export const FIXED_QUOTES: Strategy = {
+  name: 'fixed',
+  quote: () => ({
+    bid: { side: 'buy', px: 99, sz: 1 },
+    ask: { side: 'sell', px: 101, sz: 1 },
+    explain: null,
+  }),
+  onFill: () => {},
+};
+
+/** Never quotes (tests of what the engine does around the strategy). */
+export const NO_QUOTES: Strategy = {
+  name: 'none',
+  quote: () => ({ bid: null, ask: null, explain: null }),
+  onFill: () => {},
+};
+
+/** Risk limits far from anything a test does: nothing is withheld by risk unless the test sets it. */
+export const OPEN_LIMITS: RiskLimits = {
+  maxPositionLots: 10,
+  maxNotionalQuote: 1e9,
+  maxOrderSizeBase: 10,
+  dailyLossLimitQuote: null,
+  maxDrawdownQuote: null,
+  staleDataMs: 1e9,
+  lotBase: 1,
+};
+
+/** A BBO event of size 1 a side, received at the exchange time. */
+export function bboAt(exchMs: number, bidPx: number, askPx: number): MarketEvent {
+  return { kind: 'bbo', exchMs, recvS: exchMs / 1000, bidPx, bidSz: 1, askPx, askSz: 1 };
+}
+
+/** The actions of a list that put a price on the book (places and modifies). */
+export const placesIn = (a: readonly OrderAction[]) =>
+  a.filter((x) => x.type === 'place' || x.type === 'modify');
