@@ -145,16 +145,27 @@ async function main(): Promise<void> {
   sample = [];
   const day = [...fullDensityDay(1_000_000, 200_000)];
   const rssAfterGen = peakRssMb();
+  // Three runs per queue model: the first pays for compiling the hot paths on this data (what a one-off
+  // `hlmm backtest` sees), the best of the later ones is the engine's steady speed (what calibration's repeated
+  // day backtests see). Both are reported.
   for (const queue of ['risk-averse', 'prob'] as const) {
-    const m = await measure(() => runBacktestOnEvents(day, config(queue)));
-    report(
-      `backtest full-density day in memory (${queue})`,
-      day.length / m.cpuS,
-      'events/s',
-      `${day.length.toLocaleString('en-US')} events in ${m.wallS.toFixed(2)} s, ${m.result.fills} fills, ` +
-        `${m.result.quoteCalls.toLocaleString('en-US')} strategy calls, peak RSS ${m.peakRssMb.toFixed(0)} MB ` +
-        `(${rssAfterGen.toFixed(0)} MB after generating the day)`,
-    );
+    const runs = [];
+    for (let r = 0; r < 3; r++) runs.push(await measure(() => runBacktestOnEvents(day, config(queue))));
+    const first = runs[0];
+    const best = runs.slice(1).reduce((a, b) => (b.cpuS < a.cpuS ? b : a));
+    for (const [label, m] of [
+      ['first run', first],
+      ['warm, best of 2', best],
+    ] as const) {
+      report(
+        `backtest full-density day in memory (${queue}, ${label})`,
+        day.length / m.cpuS,
+        'events/s',
+        `${day.length.toLocaleString('en-US')} events in ${m.wallS.toFixed(2)} s, ${m.result.fills} fills, ` +
+          `${m.result.quoteCalls.toLocaleString('en-US')} strategy calls, peak RSS ${m.peakRssMb.toFixed(0)} MB ` +
+          `(${rssAfterGen.toFixed(0)} MB after generating the day)`,
+      );
+    }
   }
 }
 
