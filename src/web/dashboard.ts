@@ -210,9 +210,25 @@ function renderStatus(): void {
   const el = $('status');
   if (!risk) return;
   const kill = risk.killSwitch.tripped;
-  el.dataset.state = kill ? 'kill' : risk.quoting ? 'quoting' : 'stopped';
-  el.textContent = kill ? 'kill switch' : risk.quoting ? 'quoting' : 'stopped';
-  $('risk-quoting').textContent = risk.quoting ? 'yes' : risk.stoppedByUser ? 'no (stopped by user)' : 'no';
+  // `state` says what really rests: "on", "one side (reason)" or "pulled (reason)" — quoting per the risk layer
+  // alone is not enough (the strategy may withhold both sides, e.g. an order size above the maximum).
+  const pulled = risk.state?.startsWith('pulled') === true;
+  const quotingNow = risk.quoting && !pulled;
+  el.dataset.state = kill ? 'kill' : quotingNow ? 'quoting' : 'stopped';
+  el.textContent = kill
+    ? 'kill switch'
+    : quotingNow
+      ? 'quoting'
+      : risk.stoppedByUser || risk.state === undefined
+        ? 'stopped'
+        : risk.state;
+  $('risk-quoting').textContent = risk.stoppedByUser
+    ? 'no (stopped by user)'
+    : quotingNow
+      ? risk.state === undefined || risk.state === 'on'
+        ? 'yes'
+        : `yes — ${risk.state}`
+      : `no${risk.state ? ` — ${risk.state}` : ''}`;
   $('risk-kill').textContent = kill
     ? `TRIPPED: ${risk.killSwitch.reason ?? ''}${risk.killSwitch.atMs ? ` (${ago(risk.killSwitch.atMs)} ago)` : ''}`
     : 'armed';
