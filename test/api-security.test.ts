@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { SignJWT } from 'jose';
 import WebSocket from 'ws';
 import { bodyTypeProblem, isAllowedHost, requestPath } from '../src/api/request-guard.ts';
-import { startTestServer, TEST_JWT_SECRET, TEST_USER, type TestServer } from './api-bot-double.ts';
+import { BotDouble, startTestServer, TEST_JWT_SECRET, TEST_USER, type TestServer } from './api-bot-double.ts';
 
 interface RawAnswer {
   status: number;
@@ -294,5 +294,22 @@ describe('api security: pure path and body rules', () => {
     assert.equal(bodyTypeProblem('POST', 'application/json; charset=utf-8', '2', undefined), null);
     assert.match(bodyTypeProblem('POST', 'text/plain', '2', undefined) ?? '', /text\/plain is not accepted/);
     assert.match(bodyTypeProblem('DELETE', undefined, undefined, 'chunked') ?? '', /application\/json/);
+  });
+});
+
+describe('api security: no key material is served', () => {
+  it('show_config scrubs a 64-hex-digit secret wherever it came from (a bot name here)', async () => {
+    const key = `0X${'ab12'.repeat(16).toUpperCase()}`;
+    const view = new BotDouble({ botName: `bot-${key}-x` });
+    const s = await startTestServer({ view });
+    try {
+      const res = await fetch(`${s.server.url}/api/v1/show_config`, { headers: { authorization: s.basic } });
+      assert.equal(res.status, 200);
+      const text = await res.text();
+      assert.equal(text.toLowerCase().includes('ab12'.repeat(16)), false, text.slice(0, 200));
+      assert.match(text, /bot-\[redacted\]-x/);
+    } finally {
+      await s.close();
+    }
   });
 });
