@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { MarketRecorder } from '../src/collect/recorder.ts';
 import { perMinute, summarize } from '../src/collect/summary.ts';
-import { RecentTradeIds } from '../src/collect/trade-dedup.ts';
 import { LogThrottle } from '../src/core/log-throttle.ts';
+import { RecentTradeIds } from '../src/data/trade-dedup.ts';
 import { parseServerMessage } from '../src/exchange/hyperliquid/ws-messages.ts';
 
 test('recent trade ids: duplicates dropped, memory bounded to the window', () => {

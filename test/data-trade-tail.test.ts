@@ -3,8 +3,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { RecentTradeIds } from '../src/collect/trade-dedup.ts';
 import { TRADES_HEADER } from '../src/data/layout.ts';
+import { RecentTradeIds } from '../src/data/trade-dedup.ts';
 import { readTradeTail } from '../src/data/trade-tail.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'hlmm-tail-'));

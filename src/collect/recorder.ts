@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import type { Logger } from '../core/log.ts';
 import { LogThrottle } from '../core/log-throttle.ts';
 import { marketFileName } from '../data/layout.ts';
+import { RecentTradeIds } from '../data/trade-dedup.ts';
 import { readTradeTail } from '../data/trade-tail.ts';
 import { MarketDataWriter } from '../data/writer.ts';
 import type {
@@ -25,7 +26,6 @@ import type {
   ParsedTrades,
 } from '../exchange/hyperliquid/ws-messages.ts';
 import type { SymbolCounts } from './summary.ts';
-import { RecentTradeIds } from './trade-dedup.ts';
 
 export interface RecorderOptions {
   symbols: string[];

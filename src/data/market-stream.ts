@@ -2,7 +2,7 @@
  * One time-ordered stream of market events for a symbol: a k-way merge of its prices, trades and (when present)
  * orderbooks files, as the backtester and the replaying fake exchange consume them.
  */
-import { RecentTradeIds } from '../collect/trade-dedup.ts';
+
 import { UserError } from '../core/errors.ts';
 import type { MarketEvent } from '../core/market.ts';
 import { findMarketFile, type MarketFileKind, marketFileName } from './layout.ts';
@@ -13,6 +13,7 @@ import {
   readPriceEvents,
   readTradeEvents,
 } from './reader.ts';
+import { RecentTradeIds } from './trade-dedup.ts';
 
 export interface MarketStreamOptions {
   /** Keep events with exchMs ≥ fromMs (Unix ms). */

@@ -3,9 +3,9 @@ import type { MarketEvent } from '../core/market.ts';
 import type { OrderAction } from '../sim/orders.ts';
 import type { RiskEventKind } from '../store/records.ts';
 import type { DesiredQuotes } from '../strategy/types.ts';
-import type { FundingPayment } from '../trade/funding.ts';
 import type { AccountSnapshot } from './account.ts';
 import type { ParamsView } from './bot-view.ts';
+import type { FundingPayment } from './funding.ts';
 import type { VenueReportEvent } from './venue.ts';
 
 /**

@@ -1,5 +1,5 @@
 import type { TradeStore } from '../store/trade-store.ts';
-import type { FundingPayment, FundingSource } from '../trade/funding.ts';
+import type { FundingPayment, FundingSource } from './funding.ts';
 
 /**
  * Funding in the engine: asks the funding source for payments as bot time moves and decides which payments are

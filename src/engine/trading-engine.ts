@@ -7,7 +7,6 @@ import type { RiskEventKind } from '../store/records.ts';
 import { type StoreEvent, StoreGuard } from '../store/store-guard.ts';
 import type { TradeStore } from '../store/trade-store.ts';
 import type { DesiredQuotes, QuoteExplain, Strategy } from '../strategy/types.ts';
-import type { FundingPayment, FundingSource } from '../trade/funding.ts';
 import { Account, type EarlierToday, type SavedAccount } from './account.ts';
 import type {
   AccountState,
@@ -22,6 +21,7 @@ import type { Clock, TimerId } from './clock.ts';
 import { ENGINE_DEFAULTS } from './defaults.ts';
 import { EngineEvents, type EngineFill, type EngineSubscriber } from './engine-events.ts';
 import { EngineView, LogSink } from './engine-view.ts';
+import type { FundingPayment, FundingSource } from './funding.ts';
 import { FundingBook } from './funding-book.ts';
 import { OrderManager } from './order-manager.ts';
 import { QuotingLoop } from './quoting-loop.ts';

@@ -15,7 +15,9 @@
  *   payment); the position is the paper position held when the bot clock crosses the boundary. With no rate known
  *   yet (the poll failed) the hour is skipped with a warning rather than booked at a guessed rate.
  */
+
 import type { Logger } from '../core/log.ts';
+import type { FundingPayment, FundingSource } from '../engine/funding.ts';
 import type { Venue } from '../engine/venue.ts';
 import type { MetaAndAssetCtxs, UserFundingEntry } from '../exchange/hyperliquid/info-schemas.ts';
 
@@ -26,32 +28,8 @@ const NONE: FundingPayment[] = [];
 const FLAT_BASE = 1e-12;
 
 /** One funding payment for the engine to book. */
-export interface FundingPayment {
-  /** Settlement time, Unix ms (on the hour). */
-  tsMs: number;
-  /** Received (+) or paid (−), quote (USDC). */
-  amountQuote: number;
-  /** Hourly rate, fraction. */
-  rate: number;
-  /** Signed position the payment was computed on, base units. */
-  positionBase: number;
-  /** 'exchange': paid by the exchange, booked once per coin and hour; 'paper': simulated by this process. */
-  source: 'exchange' | 'paper';
-}
-
-/** Where the engine's funding comes from (the engine calls these; see TradingEngine). */
-export interface FundingSource {
-  /**
-   * The bot clock reached `nowMs` while holding `positionBase` marked at `markPx` (called on every market event
-   * before it is applied, and on every timer tick). Returns the payments due now (paper), or [] (live polls).
-   */
-  onClock(nowMs: number, positionBase: number, markPx: number | null): FundingPayment[];
-  /** Starts background polling; payments found later go to `book`. */
-  start(book: (p: FundingPayment) => void): void;
-  /** Looks for new payments now (live: userFunding; paper: re-reads the rate). */
-  poll(): Promise<void>;
-  stop(): Promise<void>;
-}
+// The engine's funding vocabulary lives with the engine (src/engine/funding.ts); re-exported for the sources here.
+export type { FundingPayment, FundingSource } from '../engine/funding.ts';
 
 /** What a position receives (+) or pays (−) at one hourly settlement, quote: −position × price × rate. */
 export function fundingPaymentQuote(positionBase: number, priceQuote: number, ratePerHour: number): number {

@@ -1,8 +1,8 @@
-import { RecentTradeIds } from '../collect/trade-dedup.ts';
 import type { Logger } from '../core/log.ts';
 import { LogThrottle } from '../core/log-throttle.ts';
 import type { MarketEvent } from '../core/market.ts';
 import { checkBook, type PlausibilityRules, PriceSanity } from '../core/plausibility.ts';
+import { RecentTradeIds } from '../data/trade-dedup.ts';
 import { type ParsedServerMessage, parseServerMessage } from '../exchange/hyperliquid/ws-messages.ts';
 import { type BackoffPolicy, type DataGap, WsSession } from '../exchange/hyperliquid/ws-session.ts';
 
