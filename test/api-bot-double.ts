@@ -5,6 +5,7 @@ import type {
   BotEvent,
   BotInfo,
   BotView,
+  FlattenOutcome,
   OpenOrderView,
   ParamsView,
   RiskState,
@@ -110,9 +111,18 @@ export class BotDouble implements BotView {
     this.riskState = { ...this.riskState, quoting: true, stoppedByUser: false };
     this.emitStatus();
   }
-  async flatten() {
+  flattenOutcome: FlattenOutcome = {
+    status: 'sent',
+    cid: 1_000_000_000,
+    side: 'sell',
+    sz: 0.001,
+    px: 100_000,
+  };
+  async flatten(): Promise<FlattenOutcome> {
     this.calls.push('flatten');
+    return this.flattenOutcome;
   }
+
   async reloadConfig() {
     this.calls.push('reloadConfig');
   }

@@ -244,13 +244,20 @@ describe('Freqtrade endpoints against a store of known fills', () => {
     assert.equal((await post('forceexit', { tradeid: 2 })).status, 400);
     assert.equal((await post('forceexit', {})).status, 422);
     assert.deepEqual(await (await post('forceexit', { tradeid: '3' })).json(), {
-      result: 'Created exit order for trade 3.',
+      result: 'Created exit order for trade 3: sell 0.001 at 100000 (reduce-only IOC).',
     });
+    // A second exit while the first works: the answer says no second order was sent.
+    view.flattenOutcome = { status: 'in-flight', cid: 1_000_000_000, side: 'sell', sz: 0.001, px: 100_000 };
+    assert.match(
+      ((await (await post('forceexit', { tradeid: '3' })).json()) as { result: string }).result,
+      /already working .* no second order was sent/,
+    );
     assert.deepEqual(view.calls, [
       'stopQuoting:stopped through the API',
       'startQuoting',
       'stopQuoting:stopentry through the API',
       'reloadConfig',
+      'flatten',
       'flatten',
     ]);
   });

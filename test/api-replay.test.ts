@@ -207,7 +207,10 @@ describe('the API of a replayed paper session', () => {
     const isFlat = () => Math.abs(alpha.engine.account().positionBase) < 1e-12;
     for (let attempt = 0; attempt < 20 && !isFlat(); attempt++) {
       const exit = await api(alpha, 'forceexit', 'POST', { tradeid: 'all' });
-      assert.match(exit.result, /^Created exit order for trade \d+\.$/);
+      assert.match(
+        exit.result,
+        /^Created exit order for trade \d+: (buy|sell) [\d.e-]+ at [\d.]+ \(reduce-only IOC\)\.$/,
+      );
       await settledAfter(alpha.engine, 1_000, 'the exit order landed');
     }
     assert.ok(isFlat(), 'flat after forceexit');

@@ -352,3 +352,57 @@ test('engine: orders the venue refused without sending are not counted in orders
     await engine.stop('test');
   }
 });
+
+test('engine: a second flatten while the first exit is in flight sends nothing (it used to flip the position)', async () => {
+  const clock = { now: 1_000 };
+  const venue = new ScriptedVenue();
+  const engine = engineWith(clock, venue, null);
+  engine.start({
+    account: {
+      positionBase: 2,
+      avgEntryPx: 100,
+      cashQuote: 800,
+      realizedPnlQuote: 0,
+      feesQuote: 0,
+      fundingQuote: 0,
+    },
+  });
+  try {
+    engine.onMarket(bbo(1_000, 99.5, 100.5));
+    const before = venue.sent.length;
+    const first = await engine.flatten();
+    const second = await engine.flatten();
+    const third = await engine.flatten();
+    assert.equal(first.status, 'sent');
+    assert.deepEqual(second, { ...first, status: 'in-flight' });
+    assert.deepEqual(third, second);
+    const exits = venue.sent.slice(before).filter((a) => a.type === 'place' && a.reduceOnly === true);
+    assert.equal(exits.length, 1, 'one exit order');
+    assert.ok(first.status === 'sent');
+    // The exit fills half, then its IOC rest is cancelled: the next flatten sends the remaining 1.
+    venue.onReports([
+      {
+        report: {
+          type: 'fill',
+          cid: first.cid,
+          side: 'sell',
+          px: 99.5,
+          sz: 1,
+          feeQuote: 0,
+          liquidity: 'taker',
+          exchMs: 1_001,
+          leavesSz: 1,
+        },
+        fill: { tid: 77, oid: null },
+      },
+    ]);
+    assert.equal((await engine.flatten()).status, 'in-flight', 'still working after a partial fill');
+    venue.onReports([{ report: { type: 'cancelled', cid: first.cid, exchMs: 1_002, reason: 'ioc' } }]);
+    const next = await engine.flatten();
+    assert.equal(next.status, 'sent');
+    assert.equal(next.status === 'sent' ? next.sz : 0, 1);
+    assert.equal(engine.summary().position, 1);
+  } finally {
+    await engine.stop('test');
+  }
+});

@@ -34,12 +34,20 @@ test('paper: flatten sells the long at the bid with a reduce-only IOC and ends f
     },
   });
   engine.onMarket(bbo(H, 100_100, 100_102));
-  await engine.flatten();
+  const first = await engine.flatten();
+  // A second request at once: the exit is in flight or already filled, and either way no second order goes out
+  // (the engine-safety test holds the exit in flight to check the in-flight answer).
+  const second = await engine.flatten();
+  assert.equal(first.status, 'sent');
+  assert.ok(second.status === 'in-flight' || second.status === 'flat', second.status);
   clock.now = H + 50;
   engine.onMarket(bbo(H + 50, 100_100, 100_102));
   assert.deepEqual(sent, [
     { type: 'place', cid: 1_000_000_000, side: 'sell', px: 100_100, sz: 0.003, tif: 'ioc', reduceOnly: true },
   ]);
+  // Filled: flat, and a further request says so instead of sending anything.
+  assert.deepEqual(await engine.flatten(), { status: 'flat' });
+  assert.equal(sent.length, 1);
   const s = await engine.stop('test');
   assert.equal(s.position, 0);
   // (100 100 − 100 000) × 0.003 = 0.3 realized; taker fee 0.00045 × 300.3 = 0.1351350.

@@ -250,8 +250,25 @@ export function registerFreqtradeRoutes(
         .send({ detail: `Trade ${String(wanted)} is not open; the open trade is ${open.id}.` });
     }
     logger.info('api: forceexit (flatten)', { user: req.apiUser });
-    await view.flatten();
-    return { result: `Created exit order for trade ${open?.id ?? 'all'}.` };
+    const exit = await view.flatten();
+    const trade = open?.id ?? 'all';
+    // The answer says what really happened: a second request while an exit works sends nothing more.
+    switch (exit.status) {
+      case 'sent':
+        return {
+          result: `Created exit order for trade ${trade}: ${exit.side} ${exit.sz} at ${exit.px} (reduce-only IOC).`,
+        };
+      case 'in-flight':
+        return {
+          result: `An exit order for trade ${trade} is already working (${exit.side} ${exit.sz} at ${exit.px}); no second order was sent.`,
+        };
+      case 'flat':
+        return reply.code(400).send({ detail: 'No open trade: the position is flat.' });
+      default:
+        return reply
+          .code(409)
+          .send({ detail: 'No market data yet to price the exit at; try again shortly.' });
+    }
   };
   app.post(`${api}/forceexit`, forceExit);
   app.post(`${api}/forcesell`, forceExit);

@@ -21,6 +21,14 @@ export interface BotInfo {
   feed: string;
 }
 
+/**
+ * What a flatten request did: sent one reduce-only exit, found one already working (and sent nothing), found the
+ * position flat, or had no market to price the exit at.
+ */
+export type FlattenOutcome =
+  | { status: 'sent' | 'in-flight'; cid: number; side: 'buy' | 'sell'; sz: number; px: number }
+  | { status: 'flat' | 'no-market' };
+
 export interface RiskState {
   /** False while the risk layer keeps quotes off (kill switch, stale data, disconnected, stopped, no params). */
   quoting: boolean;
@@ -94,7 +102,7 @@ export interface BotControls {
   stopQuoting(reason: string): Promise<void>;
   startQuoting(): Promise<void>;
   /** Close the position at the touch (reduce-only), then keep quoting state as it was. */
-  flatten(): Promise<void>;
+  flatten(): Promise<FlattenOutcome>;
   /** Re-read the config and parameters files. */
   reloadConfig(): Promise<void>;
 }

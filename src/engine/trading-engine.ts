@@ -2,7 +2,7 @@ import { createLogger, type LogFields, type Logger } from '../core/log.ts';
 import type { MarketEvent, Side } from '../core/market.ts';
 import type { ModelParams } from '../model/params.ts';
 import type { LoadedParams } from '../model/params-file.ts';
-import type { OrderAction, PlaceAction } from '../sim/orders.ts';
+import type { OrderAction, PlaceAction, VenueReport } from '../sim/orders.ts';
 import type { RiskEventKind } from '../store/records.ts';
 import { type StoreEvent, StoreGuard } from '../store/store-guard.ts';
 import type { TradeStore } from '../store/trade-store.ts';
@@ -13,6 +13,7 @@ import type {
   BotEvent,
   BotInfo,
   BotView,
+  FlattenOutcome,
   OpenOrderView,
   ParamsView,
   RiskState,
@@ -152,6 +153,8 @@ export class TradingEngine implements BotView {
   private duplicateFills = 0;
   /** Places and modifies the venue refused without sending (they are not orders placed). */
   private actionsNotSent = 0;
+  /** The flatten order working now (one at a time), or null. */
+  private flattenInFlight: { cid: number; side: Side; sz: number; px: number } | null = null;
   private marketEvents = 0;
   private lastClockMs = Number.NaN;
   private lastStepMs = Number.NaN;
@@ -511,6 +514,7 @@ export class TradingEngine implements BotView {
   private applyReport(e: VenueReportEvent): void {
     if (e.notSent) this.actionsNotSent++;
     const r = e.report;
+    this.settleFlatten(r);
     if (r.type === 'fill' && e.fill) {
       const tid = e.fill.tid;
       if (this.seenTids.has(tid) || this.store?.hasFill(tid)) {
@@ -902,28 +906,47 @@ export class TradingEngine implements BotView {
     });
   }
 
-  async flatten(): Promise<void> {
+  /**
+   * Closes the position with one reduce-only IOC at the touch. One exit is in flight at a time: a second request
+   * while it works (a double click, two forceexit calls 10 ms apart) gets that exit back and sends nothing — two
+   * exits of the full size in flight at once used to flip a long into a short.
+   */
+  async flatten(): Promise<FlattenOutcome> {
+    let outcome: FlattenOutcome = { status: 'flat' };
     this.step(() => {
+      if (this.flattenInFlight !== null) {
+        outcome = { status: 'in-flight', ...this.flattenInFlight };
+        this.emitLog('info', 'flatten: an exit is already in flight; no second order', {
+          cid: this.flattenInFlight.cid,
+        });
+        return;
+      }
       const pos = this.loop.positionBase;
       const bbo = this.loop.bbo;
-      if (Math.abs(pos) < 1e-12 || bbo === null) return;
+      if (Math.abs(pos) < 1e-12) return;
+      if (bbo === null) {
+        outcome = { status: 'no-market' };
+        return;
+      }
       const side: Side = pos > 0 ? 'sell' : 'buy';
       const px = side === 'sell' ? bbo.bidPx : bbo.askPx;
       const cid = this.flattenCid++;
+      const sz = Math.round(Math.abs(pos) * 1e9) / 1e9;
       this.emitLog('warn', `flatten: ${side} ${Math.abs(pos)} at the touch ${px} (reduce-only ioc)`);
       // Reduce-only: if the position changed meanwhile, the exchange refuses rather than opens the other side.
-      // The live venue passes the flag on; the paper venue needs none (the order is exactly the position).
-      const order: PlaceAction = {
-        type: 'place',
-        cid,
-        side,
-        px,
-        sz: Math.round(Math.abs(pos) * 1e9) / 1e9,
-        tif: 'ioc',
-        reduceOnly: true,
-      };
+      const order: PlaceAction = { type: 'place', cid, side, px, sz, tif: 'ioc', reduceOnly: true };
+      this.flattenInFlight = { cid, side, sz, px };
+      outcome = { status: 'sent', ...this.flattenInFlight };
       this.send([order]);
     });
+    return outcome;
+  }
+
+  /** The flatten order reached an end (filled, its rest cancelled, or refused): the next flatten may go. */
+  private settleFlatten(r: VenueReport): void {
+    if (this.flattenInFlight === null || r.cid !== this.flattenInFlight.cid) return;
+    const done = (r.type === 'fill' && r.leavesSz <= 1e-12) || r.type === 'cancelled' || r.type === 'reject';
+    if (done) this.flattenInFlight = null;
   }
 
   async reloadConfig(): Promise<void> {
