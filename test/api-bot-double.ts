@@ -148,6 +148,7 @@ export function quotesAt(mid: number, halfSpread = 5, qLots = 0): DesiredQuotes 
   };
 }
 
+import type { LoginThrottle } from '../src/api/auth.ts';
 import { type ApiServer, startApiServer } from '../src/api/server.ts';
 import { createLogger } from '../src/core/log.ts';
 import type { TradeStore } from '../src/store/trade-store.ts';
@@ -174,6 +175,7 @@ export async function startTestServer(
     corsOrigins?: string[];
     allowedHosts?: string[];
     wsToken?: string;
+    loginThrottle?: LoginThrottle;
   } = {},
 ): Promise<TestServer> {
   const view = opts.view ?? new BotDouble();
@@ -191,6 +193,7 @@ export async function startTestServer(
     webRoot: opts.webRoot,
     allowedHosts: opts.allowedHosts,
     wsToken: opts.wsToken,
+    loginThrottle: opts.loginThrottle,
   });
   return {
     server,

@@ -118,39 +118,60 @@ export function createTokenService(
 }
 
 /**
- * Failed-login throttle per client address: after `maxFailures` failures inside `windowMs`, further attempts
- * (even correct ones) are refused until the oldest failure leaves the window. Slows password guessing to a crawl
- * without locking the owner out for long.
+ * Failed-login throttle per client address AND user name: the first `freeFailures` failures cost nothing; each
+ * later one makes that address wait before its next try for that user — `baseDelayMs`, doubling per failure, at
+ * most `maxDelayMs` — and a success clears the slate. Guessing slows to one try per `maxDelayMs`, while the owner
+ * who mistyped (or a bots file with one wrong password) is never locked out for more than those few seconds, and
+ * failures for another user name do not count against this one.
  */
 export class LoginThrottle {
   private readonly failures = new Map<string, number[]>();
   constructor(
-    private readonly maxFailures = 5,
-    private readonly windowMs = 60_000,
-    private readonly now: () => number = Date.now,
+    private readonly opts: {
+      freeFailures?: number;
+      baseDelayMs?: number;
+      maxDelayMs?: number;
+      /** Failures older than this are forgotten. */
+      windowMs?: number;
+      now?: () => number;
+    } = {},
   ) {}
 
-  /** Seconds until this address may try again; 0 when it may try now. */
-  retryAfterS(ip: string): number {
-    const recent = this.recent(ip);
-    if (recent.length < this.maxFailures) return 0;
-    return Math.max(1, Math.ceil((recent[0] + this.windowMs - this.now()) / 1000));
+  private get now(): number {
+    return (this.opts.now ?? Date.now)();
   }
 
-  recordFailure(ip: string): void {
-    const recent = this.recent(ip);
-    recent.push(this.now());
-    this.failures.set(ip, recent);
-    // Bound memory if many addresses fail once and never return.
+  /** Milliseconds this address must wait before trying `user` again; 0 when it may try now. */
+  retryAfterMs(ip: string, user: string): number {
+    const recent = this.recent(keyOf(ip, user));
+    const free = this.opts.freeFailures ?? 5;
+    if (recent.length < free) return 0;
+    const base = this.opts.baseDelayMs ?? 1_000;
+    const delay = Math.min(base * 2 ** (recent.length - free), this.opts.maxDelayMs ?? 8_000);
+    return Math.max(0, recent[recent.length - 1] + delay - this.now);
+  }
+
+  recordFailure(ip: string, user: string): void {
+    const key = keyOf(ip, user);
+    const recent = this.recent(key);
+    recent.push(this.now);
+    this.failures.set(key, recent);
+    // Bound memory if many address/user pairs fail once and never return.
     if (this.failures.size > 10_000) {
-      for (const key of this.failures.keys()) {
-        if (this.recent(key).length === 0) this.failures.delete(key);
-      }
+      for (const k of this.failures.keys()) if (this.recent(k).length === 0) this.failures.delete(k);
     }
   }
 
-  private recent(ip: string): number[] {
-    const cutoff = this.now() - this.windowMs;
-    return (this.failures.get(ip) ?? []).filter((t) => t > cutoff);
+  recordSuccess(ip: string, user: string): void {
+    this.failures.delete(keyOf(ip, user));
   }
+
+  private recent(key: string): number[] {
+    const cutoff = this.now - (this.opts.windowMs ?? 15 * 60_000);
+    return (this.failures.get(key) ?? []).filter((t) => t > cutoff);
+  }
+}
+
+function keyOf(ip: string, user: string): string {
+  return `${ip}\u0000${user}`;
 }

@@ -50,6 +50,8 @@ export interface ApiServerOptions {
    * through a DNS name (a reverse proxy, `bot.example.lan`) lists that name here.
    */
   allowedHosts?: readonly string[];
+  /** The failed-login throttle (tests pass one on a clock they control). */
+  loginThrottle?: LoginThrottle;
 }
 
 export interface ApiServer {
@@ -92,7 +94,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   const log = opts.logger;
   const tokens = createTokenService(opts.jwtSecret, opts.username);
   const allowedHosts = opts.allowedHosts ?? DEFAULT_ALLOWED_HOSTS;
-  const throttle = new LoginThrottle();
+  const throttle = opts.loginThrottle ?? new LoginThrottle();
   const history = createHistory(opts.store, opts.view);
 
   // Fastify's own logger stays off: it would log request headers (Authorization) — ours redacts secrets.
@@ -113,16 +115,20 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
 
   /** Checks Basic credentials with the failed-login throttle; returns the user or sends 401/429. */
   const basicLogin = (req: FastifyRequest, reply: FastifyReply): string | null => {
-    const retry = throttle.retryAfterS(req.ip);
-    if (retry > 0) {
+    const basic = parseBasicAuth(req.headers.authorization);
+    const waitMs = basic ? throttle.retryAfterMs(req.ip, basic.username) : 0;
+    if (waitMs > 0) {
+      const retry = Math.ceil(waitMs / 1000);
       reply.header('retry-after', String(retry));
       refuse(reply, 429, `Too many failed logins; try again in ${retry} s.`);
       return null;
     }
-    const basic = parseBasicAuth(req.headers.authorization);
-    if (basic && checkPassword(basic.username, basic.password)) return basic.username;
+    if (basic && checkPassword(basic.username, basic.password)) {
+      throttle.recordSuccess(req.ip, basic.username);
+      return basic.username;
+    }
     if (basic) {
-      throttle.recordFailure(req.ip);
+      throttle.recordFailure(req.ip, basic.username);
       log.warn('api login refused', { ip: req.ip });
     }
     // No `WWW-Authenticate: Basic` challenge: a browser would answer it with its own password prompt (and a
