@@ -468,7 +468,14 @@ describe('--api-host / --api-user / --api-password', () => {
     assert.equal(s.username, 'ops');
     assert.equal(s.password, 'pw');
     assert.match(s.jwtSecret, /^[0-9a-f]{64}$/);
-    assert.notEqual(monitoringApiSettings({}, cfg)?.jwtSecret, s.jwtSecret);
+    assert.notEqual(monitoringApiSettings({ apiPassword: 'pw' }, cfg)?.jwtSecret, s.jwtSecret);
+    // No password at all is refused, on loopback too, in one sentence (it used to open the API to every local user).
+    assert.throws(
+      () => monitoringApiSettings({}, cfg),
+      (e: unknown) =>
+        e instanceof UserError &&
+        /^the monitoring API \(127\.0\.0\.1:3004\) needs a password, on loopback too/.test(e.message),
+    );
   });
 
   it('refuse a reachable host with an empty or default password, or no JWT secret, in one sentence', () => {

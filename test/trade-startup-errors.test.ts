@@ -81,7 +81,11 @@ describe('hlmm trade start-up errors', () => {
               join(dir, 'p.sqlite'),
               '--quiet',
             ],
-            { encoding: 'utf8', timeout: 120_000 },
+            {
+              encoding: 'utf8',
+              timeout: 120_000,
+              env: { ...process.env, HLMM_API_PASSWORD: 'test-password-42' },
+            },
             (err, stdout, stderr) =>
               resolve({
                 status: err ? ((err as { code?: number }).code ?? null) : 0,

@@ -582,6 +582,12 @@ export function monitoringApiSettings(
       `the monitoring API would listen on ${host}: ${problem} (flags: --api-host, --api-password; or --api-port 0 to turn it off).`,
     );
   }
+  // Loopback too: any process or user of this machine could otherwise stop the bot or flatten the position.
+  if (password === '') {
+    throw new UserError(
+      `the monitoring API (${host}:${port}) needs a password, on loopback too: set HLMM_API_PASSWORD (or "api_server.password", --api-password), or turn the API off with --api-port 0.`,
+    );
+  }
   // On loopback an unset JWT secret is allowed: a random one per run signs the tokens (they end with the run)
   // instead of an empty key anyone could sign with.
   const jwtSecret =
