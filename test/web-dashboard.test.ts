@@ -258,6 +258,13 @@ describe('dashboard in a browser against the BotView test double', { skip: SKIP 
   it('fits a phone screen without sideways scrolling', async () => {
     await page.setViewportSize({ width: 390, height: 844 });
     await page.waitForFunction(() => window.innerWidth === 390);
+    // The charts re-size on the resize event, a frame or more after the viewport changed (later on a busy
+    // machine): wait for the layout to settle, then measure (a page that never fits fails with its overflow).
+    await page
+      .waitForFunction(() => document.documentElement.scrollWidth <= window.innerWidth, undefined, {
+        timeout: 30_000,
+      })
+      .catch(() => {});
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     assert.ok(overflow <= 0, `page is ${overflow}px wider than the phone screen`);
     const stopBox = await page.locator('#btn-stop').boundingBox();
