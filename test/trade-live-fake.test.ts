@@ -3,8 +3,8 @@
  * process, --replay --live); dead man's switch after SIGKILL and restart recovery (child processes against a
  * fake exchange run by the test, so it outlives the bot).
  */
+
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,6 +16,7 @@ import { Wallet } from '../src/exchange/hyperliquid/wallet.ts';
 import { startFakeExchange } from '../src/fake-exchange/server.ts';
 import { openStore } from '../src/store/trade-store.ts';
 import { startTrading } from '../src/trade/run-trade.ts';
+import { spawnCli } from './support/cli-process.ts';
 import { until } from './wait.ts';
 
 const PARAMS = 'data/sample/params_BTC.json';
@@ -137,22 +138,7 @@ test('live on a replay: signed ALO orders with cloids, re-priced; a rate limit b
   assert.ok(!log.includes(key.slice(2)), 'the key never reaches the log');
 });
 
-function runBot(args: string[], key: string) {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'trade', ...args], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, HLMM_PRIVATE_KEY: key },
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d) => {
-    stdout += d;
-  });
-  child.stderr.on('data', (d) => {
-    stderr += d;
-  });
-  const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return { child, exit, out: () => stdout, err: () => stderr };
-}
+const runBot = (args: string[], key: string) => spawnCli(['trade', ...args], { HLMM_PRIVATE_KEY: key });
 
 test("after SIGKILL the dead man's switch cancels the orders; a restart recovers position and orphans with no duplicated fill", async () => {
   const dir = mkdtempSync(join(tmpdir(), 'hlmm-kill-'));

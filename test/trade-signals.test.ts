@@ -2,30 +2,17 @@
  * `hlmm trade` as a child process: SIGTERM cancels, persists, prints the one-line JSON summary and exits 0 with
  * nothing lost in the store; a paper restart restores the position and cash from the store.
  */
+
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { openStore } from '../src/store/trade-store.ts';
+import { spawnCli } from './support/cli-process.ts';
 import { until } from './wait.ts';
 
-function runBot(args: string[]) {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'trade', ...args], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d) => {
-    stdout += d;
-  });
-  child.stderr.on('data', (d) => {
-    stderr += d;
-  });
-  const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return { child, exit, out: () => stdout, err: () => stderr };
-}
+const runBot = (args: string[]) => spawnCli(['trade', ...args]);
 
 test('SIGTERM: summary JSON, exit 0, store complete; a paper restart restores position and cash', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'hlmm-sig-'));

@@ -5,8 +5,8 @@
  * a second one (another database) finds the first's hlmm orders and refuses rather than cancel them; a stop
  * never cancels another bot's orders and keeps the account's dead man's switch armed while they rest.
  */
+
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -18,6 +18,7 @@ import { Wallet } from '../src/exchange/hyperliquid/wallet.ts';
 import { startFakeExchange } from '../src/fake-exchange/server.ts';
 import { lockDatabase } from '../src/store/db-lock.ts';
 import { startTrading } from '../src/trade/run-trade.ts';
+import { spawnCli } from './support/cli-process.ts';
 
 const PARAMS = 'data/sample/params_BTC.json';
 
@@ -29,22 +30,7 @@ async function until(what: string, cond: () => boolean, timeoutMs = 60_000): Pro
   }
 }
 
-function runCli(args: string[], env: Record<string, string> = {}) {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, ...env },
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d) => {
-    stdout += d;
-  });
-  child.stderr.on('data', (d) => {
-    stderr += d;
-  });
-  const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return { child, exit, out: () => stdout, err: () => stderr };
-}
+const runCli = spawnCli;
 
 test('a second bot on the same --db is refused in every mode (one sentence naming the first, exit 2); the lock goes with the first', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'hlmm-lock-'));

@@ -1,0 +1,20 @@
+// Runs the real CLI entry point (through tsx, the same code as ./bin/hlmm) as a child process whose output the
+// test reads while it runs and whose exit it awaits.
+import { spawn } from 'node:child_process';
+
+export function spawnCli(args: string[], env: Record<string, string> = {}) {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, ...env },
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d) => {
+    stdout += d;
+  });
+  child.stderr.on('data', (d) => {
+    stderr += d;
+  });
+  const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return { child, exit, out: () => stdout, err: () => stderr };
+}
