@@ -3,6 +3,7 @@
  * SDK's TypeScript types, strict: no missing required field, no field the type does not know), for every info
  * endpoint, exchange action and WebSocket channel the fake implements — driven by that SDK's own clients.
  */
+
 import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,17 +15,13 @@ import { MarketDataWriter } from '../src/data/writer.ts';
 import { type FakeExchange, startFakeExchange } from '../src/fake-exchange/server.ts';
 import { postJson, sdkClients } from './hl-sdk-client.ts';
 import { sdkErrors, sdkValidator } from './hl-sdk-schemas.ts';
+import { until as waitUntil } from './wait.ts';
 
 const T0 = 1_756_707_600_000;
 const BUILDER = '0x1111111111111111111111111111111111111111';
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-async function until(check: () => boolean, ms: number, what: string) {
-  const end = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(10);
-  }
-}
+const _sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+// The shared hang-guarded wait, in this file's argument order.
+const until = (check: () => boolean, ms: number, what: string) => waitUntil(what, check, ms);
 
 /** 2 hours of BTC quotes every second, a trade every 5 s alternating sides: candles and funding hours exist. */
 async function marketDir(): Promise<string> {

@@ -3,6 +3,7 @@
  * on the wall clock, with a client that stamps Date.now() (@nktkas/hyperliquid), while the market data follows
  * the replay clock.
  */
+
 import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,16 +13,12 @@ import * as hl from '@nktkas/hyperliquid';
 import { MarketDataWriter } from '../src/data/writer.ts';
 import { type FakeExchange, startFakeExchange } from '../src/fake-exchange/server.ts';
 import { sdkClients, sdkWallet, sdkWebSocket } from './hl-sdk-client.ts';
+import { until as waitUntil } from './wait.ts';
 
 const T0 = 1_756_707_600_000; // Sept 2025: the replay's clock is over a year behind the wall clock
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-async function until(check: () => boolean, ms: number, what: string) {
-  const end = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(10);
-  }
-}
+// The shared hang-guarded wait, in this file's argument order.
+const until = (check: () => boolean, ms: number, what: string) => waitUntil(what, check, ms);
 
 async function marketDir(): Promise<string> {
   const dir = mkdtempSync(join(tmpdir(), 'hlmm-fx-wall-'));
