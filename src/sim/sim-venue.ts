@@ -16,8 +16,15 @@ import type { QueueModel } from './queue.ts';
  *   event's timestamp are applied before that event; an arrival at the same millisecond as an event is
  *   applied after it (the pessimistic order: an order racing a trade in the same millisecond misses it).
  * - On arrival an order that would cross the last known touch (bid ≥ best ask, ask ≤ best bid) is rejected
- *   when post-only (alo); otherwise it is filled IN FULL at the touch price as a taker. BBO data shows no depth
- *   beyond the touch, and a replayed market cannot react to our trade, so market impact is not modelled.
+ *   when post-only (alo). Otherwise, while no order-book snapshot has been seen (BBO data only: no depth
+ *   beyond the touch is known), it is filled IN FULL at the touch price as a taker.
+ * - With depth known (an order-book snapshot has been seen), a crossing gtc/ioc order walks the other side
+ *   level by level, best first, while the level is within its limit: the touch as the latest BBO shows it, then
+ *   the snapshot's levels beyond the touch. Each level gives one taker fill at the level's price, of at most
+ *   the level's displayed size less what our orders already took there. The rest: ioc → cancelled; gtc → rests
+ *   at its limit price, first in its queue. What we took stays taken until the next snapshot (the recorded
+ *   book refreshes and cannot know about us); a touch-through of a resting order by a BBO whose touch size we
+ *   took entirely does not fill it.
  * - An ioc order that does not cross is cancelled; alo and gtc orders rest and follow the queue rules of
  *   queue.ts. Maker fills are at our order's price.
  * - Fills are bounded by the aggressor: a print at or through our price fills us with at most what is left of
@@ -99,6 +106,11 @@ export class SimVenue {
   private readonly reached: SimOrder[] = [];
   private readonly pending: Pending[] = [];
   private seq = 0;
+  /** Last order-book snapshot (null = depth unknown: BBO-only arrival rule). */
+  private depth: BookSnapshot | null = null;
+  /** Size our taker orders took per price since the last snapshot, per side of the book taken from. */
+  private readonly takenBids: BookLevel[] = [];
+  private readonly takenAsks: BookLevel[] = [];
 
   constructor(private readonly cfg: SimVenueConfig) {}
 
@@ -147,6 +159,11 @@ export class SimVenue {
 
   openOrders(): readonly SimOrderView[] {
     return this.live;
+  }
+
+  /** Our takers took displayed liquidity since the last order-book snapshot. */
+  get hasTaken(): boolean {
+    return this.takenBids.length > 0 || this.takenAsks.length > 0;
   }
 
   /** Actions sent but not yet arrived. */
@@ -216,11 +233,20 @@ export class SimVenue {
       if (crosses) {
         if (a.tif === 'alo') {
           this.reports.push({ type: 'reject', cid: a.cid, exchMs: t, reason: 'post-only-would-cross' });
-        } else {
-          this.fillReport(a.cid, a.side, isBid ? bbo.askPx : bbo.bidPx, a.sz, 0, 'taker', t);
+          return;
         }
-        return;
+        if (this.depth === null) {
+          this.fillReport(a.cid, a.side, isBid ? bbo.askPx : bbo.bidPx, a.sz, 0, 'taker', t);
+          return;
+        }
       }
+    }
+    let leavesSz = a.sz;
+    let walked = false;
+    if (this.depth !== null && a.tif !== 'alo') {
+      leavesSz = this.walkBook(a, t);
+      walked = leavesSz < a.sz;
+      if (leavesSz === 0) return;
     }
     if (a.tif === 'ioc') {
       this.reports.push({ type: 'cancelled', cid: a.cid, exchMs: t, reason: 'ioc' });
@@ -231,12 +257,14 @@ export class SimVenue {
       side: a.side,
       px: a.px,
       origSz: a.sz,
-      leavesSz: a.sz,
+      leavesSz,
       aheadSz: Number.NaN,
       levelSz: Number.NaN,
       tradedSz: 0,
     };
-    if (bbo !== null) {
+    if (walked) {
+      o.aheadSz = o.levelSz = 0; // it took every level up to its price: nothing is left ahead of it
+    } else if (bbo !== null) {
       const touchPx = isBid ? bbo.bidPx : bbo.askPx;
       if (samePx(a.px, touchPx)) {
         o.aheadSz = o.levelSz = isBid ? bbo.bidSz : bbo.askSz;
@@ -248,6 +276,55 @@ export class SimVenue {
     this.reports.push({ type: 'ack', cid: a.cid, exchMs: t });
   }
 
+  /**
+   * A crossing order meets the displayed liquidity of the other side, best first, within its limit: one taker
+   * fill per level (at the level's price) of at most what is displayed less what we took there since the last
+   * snapshot. Returns the size left (0 = done).
+   */
+  private walkBook(a: PlaceAction, t: number): number {
+    const isBid = a.side === 'buy';
+    const taken = isBid ? this.takenAsks : this.takenBids;
+    let left = a.sz;
+    for (const level of this.takerLevels(isBid)) {
+      const within = isBid ? level.px <= a.px : level.px >= a.px;
+      if (!within && !samePx(level.px, a.px)) break;
+      const free = level.sz - takenAt(taken, level.px);
+      if (free <= DUST_SZ) continue;
+      const sz = cleanSz(Math.min(left, free));
+      let leaves = cleanSz(left - sz);
+      if (leaves <= DUST_SZ) leaves = 0;
+      addTaken(taken, level.px, sz);
+      this.fillReport(a.cid, a.side, level.px, sz, leaves, 'taker', t);
+      left = leaves;
+      if (left === 0) break;
+    }
+    return left;
+  }
+
+  /** The side of the book a buy (isBid) or sell takes from, best first: the BBO's touch, then the snapshot. */
+  private takerLevels(isBid: boolean): BookLevel[] {
+    const book = this.depth!;
+    const side = isBid ? book.asks : book.bids;
+    const bbo = this.bbo;
+    if (bbo === null) return side;
+    const touchPx = isBid ? bbo.askPx : bbo.bidPx;
+    const levels: BookLevel[] = [{ px: touchPx, sz: isBid ? bbo.askSz : bbo.bidSz }];
+    for (const l of side) {
+      if (isBid ? l.px > touchPx : l.px < touchPx) {
+        if (!samePx(l.px, touchPx)) levels.push(l);
+      }
+    }
+    return levels;
+  }
+
+  /** True when the BBO's touch on the side an order of `side` would meet is all taken by our own takers. */
+  private touchTaken(b: Bbo, side: Side): boolean {
+    if (this.depth === null) return false;
+    return side === 'buy'
+      ? b.askSz - takenAt(this.takenAsks, b.askPx) <= DUST_SZ
+      : b.bidSz - takenAt(this.takenBids, b.bidPx) <= DUST_SZ;
+  }
+
   private onBbo(b: Bbo): void {
     this.bbo = b;
     const live = this.live;
@@ -255,6 +332,7 @@ export class SimVenue {
       const o = live[i];
       if (o.side === 'buy') {
         if (b.askPx <= o.px || samePx(b.askPx, o.px)) {
+          if (this.touchTaken(b, 'buy')) continue;
           if (this.fillResting(i, o.leavesSz, b.exchMs)) i--;
         } else if (samePx(o.px, b.bidPx)) {
           this.levelSeen(o, b.bidSz);
@@ -262,6 +340,7 @@ export class SimVenue {
           this.levelSeen(o, 0);
         }
       } else if (b.bidPx >= o.px || samePx(b.bidPx, o.px)) {
+        if (this.touchTaken(b, 'sell')) continue;
         if (this.fillResting(i, o.leavesSz, b.exchMs)) i--;
       } else if (samePx(o.px, b.askPx)) {
         this.levelSeen(o, b.askSz);
@@ -312,6 +391,9 @@ export class SimVenue {
   }
 
   private onBook(book: BookSnapshot): void {
+    this.depth = book;
+    this.takenBids.length = 0;
+    this.takenAsks.length = 0;
     for (const o of this.live) {
       const sz = levelSize(o.side === 'buy' ? book.bids : book.asks, o.px, o.side === 'buy');
       if (!Number.isNaN(sz)) this.levelSeen(o, sz);
@@ -372,4 +454,19 @@ export function levelSize(levels: readonly BookLevel[], px: number, isBid: boole
   const deepest = levels[levels.length - 1].px;
   const within = isBid ? px > deepest : px < deepest;
   return within ? 0 : Number.NaN;
+}
+
+function takenAt(taken: readonly BookLevel[], px: number): number {
+  for (const l of taken) if (samePx(l.px, px)) return l.sz;
+  return 0;
+}
+
+function addTaken(taken: BookLevel[], px: number, sz: number): void {
+  for (const l of taken) {
+    if (samePx(l.px, px)) {
+      l.sz += sz;
+      return;
+    }
+  }
+  taken.push({ px, sz });
 }
