@@ -54,7 +54,7 @@ test('replay clock: exchange time runs at speed × wall time; firehose follows t
   assert.throws(() => new ReplayClock(-1), RangeError);
 });
 
-test('coin market: the fast bbo frame is the WsBbo JSON; the synthesised book is the BBO', () => {
+test('coin market: the fast bbo frame is the WsBbo JSON; the synthesised book is the BBO and a flat depth behind it', () => {
   const m = new CoinMarket('BTC', false);
   m.applyBbo({
     exchMs: 1_756_707_630_446,
@@ -69,10 +69,14 @@ test('coin market: the fast bbo frame is the WsBbo JSON; the synthesised book is
     m.bboFrame(),
     '{"channel":"bbo","data":{"coin":"BTC","time":1756707630446,"bbo":[{"px":"107947.0","sz":"16.89663","n":1},{"px":"107948.0","sz":"1.43191","n":1}]}}',
   );
-  assert.deepEqual(m.wireBook().levels, [
-    [{ px: '107947.0', sz: '16.89663', n: 1 }],
-    [{ px: '107948.0', sz: '1.43191', n: 1 }],
-  ]);
+  // The touch is the BBO; then 19 more levels one tick (1 USDC for BTC here) apart with the touch's size.
+  const [bids, asks] = m.wireBook().levels;
+  assert.deepEqual(bids[0], { px: '107947.0', sz: '16.89663', n: 1 });
+  assert.deepEqual(asks[0], { px: '107948.0', sz: '1.43191', n: 1 });
+  assert.equal(bids.length, 20);
+  assert.equal(asks.length, 20);
+  assert.deepEqual(bids[1], { px: '107946.0', sz: '16.89663', n: 1 });
+  assert.deepEqual(asks[19], { px: '107967.0', sz: '1.43191', n: 1 });
   assert.equal(m.mid(), 107_947.5);
 });
 
@@ -228,5 +232,5 @@ test('loop: the data plays again later in time, with fresh trade ids', async () 
   assert.ok(trades.slice(firstFresh).every((t, i) => t.tid === 2 ** 52 + i));
   const books = c.frames.filter((f) => f.channel === 'l2Book').map((f) => f.data as { levels: unknown[][] });
   assert.ok(books.length > 0);
-  assert.equal(books[0].levels[0].length, 1); // synthesised from the BBO: one level per side
+  assert.equal(books[0].levels[0].length, 20); // synthesised around the BBO: 20 levels per side
 });

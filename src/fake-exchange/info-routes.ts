@@ -7,6 +7,7 @@
 
 import { HYPERLIQUID_PERP_UNIVERSE, type PerpAssetMeta } from '../exchange/hyperliquid/universe.ts';
 import { wireDecimal } from '../exchange/hyperliquid/ws-messages.ts';
+import { parseBookAggregation } from './book-aggregation.ts';
 import type { CoinMarket } from './coin-market.ts';
 import type { ReplayClock } from './replay-clock.ts';
 
@@ -109,10 +110,17 @@ export function registerMarketInfo(
         'Failed to deserialize the JSON body into the target type: missing field `coin`',
       );
     }
+    const aggregation = parseBookAggregation(request);
+    if (typeof aggregation === 'string') {
+      throw new InfoRequestError(
+        422,
+        `Failed to deserialize the JSON body into the target type: ${aggregation}`,
+      );
+    }
     const market = markets.get(request.coin);
     // The real exchange answers null for a coin it has no book for.
     if (market === undefined || !market.hasBook) return null;
-    const book = market.wireBook();
+    const book = market.wireBook(aggregation);
     // Before the first push the book time is 0; report the clock instead.
     return book.time > 0 ? book : { ...book, time: Math.round(clock.nowMs()) };
   });

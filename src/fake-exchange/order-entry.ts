@@ -25,7 +25,7 @@ import type { Cloid, L1Action, OrderWire } from '../exchange/hyperliquid/actions
 import { ORDER_REJECTS, type OrderStatusName } from '../exchange/hyperliquid/order-status.ts';
 import { isValidPrice, isValidSize, meetsMinOrderValue } from '../exchange/hyperliquid/rules.ts';
 import type { PerpAssetMeta } from '../exchange/hyperliquid/universe.ts';
-import { channelFrame, wireDecimal } from '../exchange/hyperliquid/ws-messages.ts';
+import { channelFrame, type WsTrade, wireDecimal } from '../exchange/hyperliquid/ws-messages.ts';
 import {
   ConstantLatency,
   type QueueModel,
@@ -37,6 +37,7 @@ import {
 import { marginSummary, PerpAccount } from './accounts.ts';
 import type { CoinMarket } from './coin-market.ts';
 import type { BuilderField } from './extra-actions.ts';
+import { publishBook } from './replay.ts';
 import type { ReplayClock } from './replay-clock.ts';
 import type { SubscriptionRegistry } from './subscriptions.ts';
 import { type FillWire, type OrderRecord, wireUsdc, wsOrderWire } from './user-wire.ts';
@@ -73,6 +74,8 @@ export interface OrderEntryOptions {
   /** Traded volume (USDC) an account needs before scheduleCancel may be armed (default 0; see docs). */
   scheduleCancelMinVolumeUsdc?: number;
   wallNowMs?: () => number;
+  /** Sees each public trade our takers make (the public trades feed already has it): candles are built here. */
+  onPublicTrade?: (coin: string, px: number, sz: number, timeMs: number) => void;
   logger?: Logger;
 }
 
@@ -85,12 +88,15 @@ const MAX_FILLS_KEPT = 2_000;
 const MAX_CLOSED_ORDERS = 20_000;
 /** Fill tids start here: above real Hyperliquid tids (~1e15), below the replay's fresh tids (2^52). */
 const FIRST_TID = 2 ** 51;
+const ZERO_ADDRESS = `0x${'0'.repeat(40)}`;
 
 interface CoinBook {
   coin: string;
   asset: number;
   meta: PerpAssetMeta;
   venue: SimVenue;
+  /** CoinMarket.bookVersion of the synthetic book last fed to the venue (−1 = none). */
+  depthVersion: number;
 }
 
 /** Per-user messages gathered while handling one request or market event, sent together at the end. */
@@ -98,6 +104,8 @@ class Outbox {
   readonly orders = new Map<string, Record<string, unknown>[]>();
   readonly fills = new Map<string, FillWire[]>();
   readonly nonUserCancels = new Map<string, { coin: string; oid: number }[]>();
+  /** Public trades our takers made, per coin (pushed on `trades`, with the book they consumed). */
+  readonly publicTrades = new Map<string, WsTrade[]>();
 
   order(o: OrderRecord): void {
     push(this.orders, o.user, wsOrderWire(o));
@@ -167,7 +175,7 @@ export class OrderEntry {
         latency: new ConstantLatency(0),
         fees,
       });
-      this.books.set(coin, { coin, asset, meta: opts.universe[asset], venue });
+      this.books.set(coin, { coin, asset, meta: opts.universe[asset], venue, depthVersion: -1 });
     }
     for (const a of opts.accounts ?? []) this.addAccount(a.address, a.usdc);
   }
@@ -213,10 +221,26 @@ export class OrderEntry {
     const book = this.books.get(coin);
     if (book === undefined) return;
     book.venue.onEvent(event);
+    // Without an orderbooks file the depth the fill model walks is the synthetic book around the BBO; it is
+    // fed when an order needs it, or at once when our takers took from the book it refreshes.
+    if (event.kind === 'bbo' && book.venue.hasTaken) this.feedDepth(book, event.exchMs);
     if (book.venue.reports.length === 0) return;
     const out = new Outbox();
     this.drainReports(book, out, event.exchMs);
     this.flush(out);
+  }
+
+  /**
+   * Gives the fill model the synthetic book of a coin replayed without an orderbooks file when the recorded
+   * BBO changed since it last got one (with a file, the replay's snapshots reach it as events).
+   */
+  private feedDepth(book: CoinBook, exchMs: number): void {
+    const market = this.opts.markets.get(book.coin);
+    if (market === undefined || market.hasBookFile || !market.hasBook) return;
+    if (book.depthVersion === market.bookVersion) return;
+    book.depthVersion = market.bookVersion;
+    const { bids, asks } = market.recordedBook();
+    book.venue.onEvent({ kind: 'book', exchMs, recvS: exchMs / 1000, seq: market.bookVersion, bids, asks });
   }
 
   // ------------------------------------------------------------------ actions
@@ -379,6 +403,7 @@ export class OrderEntry {
     if (record.tif !== 'Alo') this.preventSelfTrade(record, out, now);
     const tif = record.tif === 'Alo' ? 'alo' : record.tif === 'Gtc' ? 'gtc' : 'ioc';
     const side = record.isBuy ? 'buy' : 'sell';
+    this.feedDepth(book, venue.nowMs);
     if (replacing) {
       venue.submit(
         {
@@ -401,8 +426,15 @@ export class OrderEntry {
     // What happened to this order (the reports may also close `replacing`).
     let outcome: PlaceOutcome = { resting: withCloid({ oid: record.oid }, cloid) };
     let status: OrderStatusName = 'rejected';
+    // A crossing order may fill at several levels: the answer carries the total and the size-weighted price.
+    let filledSz = 0;
+    let filledNotional = 0;
     for (const r of venue.reports) {
       if (r.cid !== record.oid) continue;
+      if (r.type === 'fill') {
+        filledSz += r.sz;
+        filledNotional += r.px * r.sz;
+      }
       if (r.type === 'reject' && r.reason === 'post-only-would-cross') {
         const bbo = venue.bbo!;
         status = ORDER_REJECTS.badAloPx.status;
@@ -411,13 +443,18 @@ export class OrderEntry {
         };
       } else if (r.type === 'reject') {
         outcome = { error: `Order has invalid size.` };
-      } else if (r.type === 'cancelled' && r.reason === 'ioc') {
+      } else if (r.type === 'cancelled' && r.reason === 'ioc' && filledSz === 0) {
         status = ORDER_REJECTS.iocCancel.status;
         outcome = { error: `${ORDER_REJECTS.iocCancel.text} asset=${book.asset}` };
-      } else if (r.type === 'fill' && r.leavesSz === 0) {
+      } else if ((r.type === 'fill' && r.leavesSz === 0) || (r.type === 'cancelled' && r.reason === 'ioc')) {
+        // Filled in full, or an ioc that filled in part: Hyperliquid answers `filled` with what did fill.
         outcome = {
           filled: withCloid(
-            { totalSz: wireDecimal(record.origSz), avgPx: wireDecimal(r.px), oid: record.oid },
+            {
+              totalSz: wireDecimal(Math.round(filledSz * 1e9) / 1e9),
+              avgPx: wireDecimal(vwapPx(filledNotional, filledSz, book.meta.szDecimals)),
+              oid: record.oid,
+            },
             cloid,
           ),
         };
@@ -430,6 +467,11 @@ export class OrderEntry {
       out.order(record);
     }
     this.drainReports(book, out, now, record.oid);
+    // The unfilled rest of an ioc that filled in part is cancelled by the exchange (status ours: see docs).
+    if (record.tif === 'Ioc' && record.status === 'open') {
+      this.close(record, 'canceled', now);
+      out.order(record);
+    }
     return outcome;
   }
 
@@ -485,6 +527,7 @@ export class OrderEntry {
       if (fills.length > MAX_FILLS_KEPT) fills.splice(0, fills.length - MAX_FILLS_KEPT);
       out.fill(record.user, fill);
       this.counters.fills++;
+      if (r.liquidity === 'taker') this.publicTrade(book, record, r.px, r.sz, t, tid, fill.hash, out);
       record.sz = r.leavesSz;
       if (r.leavesSz === 0) this.close(record, 'filled', t);
       else record.statusTimestamp = t;
@@ -499,6 +542,40 @@ export class OrderEntry {
       this.close(record, 'rejected', t);
       out.order(record);
     }
+  }
+
+  /**
+   * A fill of our taker is a trade of the market: it takes the displayed liquidity it met (until the recorded
+   * book refreshes) and prints on the public trades feed as Hyperliquid prints it — aggressor side, the fill's
+   * tid and hash, users [buyer, seller] with the zero address for the recorded maker we cannot name. Our maker
+   * fills are not printed: the recorded print that filled them is already on the feed.
+   */
+  private publicTrade(
+    book: CoinBook,
+    record: OrderRecord,
+    px: number,
+    sz: number,
+    t: number,
+    tid: number,
+    hash: string,
+    out: Outbox,
+  ): void {
+    const market = this.opts.markets.get(book.coin);
+    if (market === undefined) return;
+    market.consume(record.isBuy, px, sz, t);
+    const trade: WsTrade = {
+      coin: book.coin,
+      side: record.isBuy ? 'B' : 'A',
+      px: wireDecimal(px),
+      sz: wireDecimal(sz),
+      hash,
+      time: t,
+      tid,
+      users: record.isBuy ? [record.user, ZERO_ADDRESS] : [ZERO_ADDRESS, record.user],
+    };
+    market.recordTrade(trade);
+    push(out.publicTrades, book.coin, trade);
+    this.opts.onPublicTrade?.(book.coin, px, sz, t);
   }
 
   private close(record: OrderRecord, status: OrderStatusName, t: number): void {
@@ -714,6 +791,13 @@ export class OrderEntry {
 
   private flush(out: Outbox): void {
     const { registry } = this.opts;
+    for (const [coin, trades] of out.publicTrades) {
+      const market = this.opts.markets.get(coin)!;
+      registry.publish(`trades:${coin}`, channelFrame('trades', trades));
+      const bbo = market.bboFrame();
+      if (bbo !== null) registry.publish(`bbo:${coin}`, bbo);
+      publishBook(registry, coin, market);
+    }
     for (const [user, orders] of out.orders) {
       registry.publish(`orderUpdates:${user}`, channelFrame('orderUpdates', orders));
     }
@@ -741,6 +825,13 @@ function orderAnswer(statuses: unknown[]): ExchangeAnswer {
 
 function cancelAnswer(statuses: unknown[]): ExchangeAnswer {
   return { status: 'ok', response: { type: 'cancel', data: { statuses } } };
+}
+
+/** Size-weighted average price, to two decimals finer than the finest price grid (the wire text stays short). */
+function vwapPx(notional: number, sz: number, szDecimals: number): number {
+  const decimals = Math.max(0, 6 - szDecimals) + 2;
+  const scale = 10 ** decimals;
+  return Math.round((notional / sz) * scale) / scale;
 }
 
 function utcDay(ms: number): number {

@@ -22,6 +22,7 @@ import type { Logger } from '../core/log.ts';
 import type { MarketEvent } from '../core/market.ts';
 import { readMarket } from '../data/market-stream.ts';
 import { channelFrame } from '../exchange/hyperliquid/ws-messages.ts';
+import { parseBookAggregation } from './book-aggregation.ts';
 import type { CoinMarket } from './coin-market.ts';
 import type { ReplayClock } from './replay-clock.ts';
 import type { SubscriptionRegistry } from './subscriptions.ts';
@@ -200,7 +201,7 @@ export class MarketReplay {
   }
 
   private publishBook(coin: string, market: CoinMarket): void {
-    this.options.registry.publish(`l2Book:${coin}`, channelFrame('l2Book', market.wireBook()));
+    publishBook(this.options.registry, coin, market);
     this.stats.l2Book++;
   }
 
@@ -211,6 +212,19 @@ export class MarketReplay {
     this.options.registry.publish(`trades:${p.coin}`, channelFrame('trades', p.trades));
     this.stats.trades++;
   }
+}
+
+/** Pushes a coin's l2Book to its subscribers, each grouped as its subscription asks (nSigFigs/mantissa). */
+export function publishBook(registry: SubscriptionRegistry, coin: string, market: CoinMarket): void {
+  const frames = new Map<string, string>();
+  registry.publishEach(`l2Book:${coin}`, (subscription) => {
+    const aggregation = parseBookAggregation(subscription as Record<string, unknown>);
+    const agg = typeof aggregation === 'string' ? null : aggregation;
+    const id = agg === null ? '' : `${agg.nSigFigs}:${agg.mantissa}`;
+    let frame = frames.get(id);
+    if (frame === undefined) frames.set(id, (frame = channelFrame('l2Book', market.wireBook(agg))));
+    return frame;
+  });
 }
 
 function needsRefill(sources: Sym[]): boolean {

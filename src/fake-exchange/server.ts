@@ -19,6 +19,7 @@ import { findMarketFile } from '../data/layout.ts';
 import { infoRequestWeight } from '../exchange/hyperliquid/info-client.ts';
 import { channelFrame, parseClientRequest, type Subscription } from '../exchange/hyperliquid/ws-messages.ts';
 import { createQueueModel, type QueueModelName } from '../sim/index.ts';
+import { type BookAggregation, parseBookAggregation } from './book-aggregation.ts';
 import { CoinMarket } from './coin-market.ts';
 import { ExchangeEndpoint } from './exchange-endpoint.ts';
 import { FaultController } from './faults.ts';
@@ -192,10 +193,14 @@ export async function startFakeExchange(options: FakeExchangeOptions): Promise<F
     },
   });
   registry.registerType('l2Book', {
-    validate: validateCoin,
+    validate: (sub) => {
+      const aggregation = parseBookAggregation(sub as Record<string, unknown>);
+      return typeof aggregation === 'string' ? 'Invalid subscription' : validateCoin(sub);
+    },
     snapshot: (sub) => {
       const market = coinOf(sub)!;
-      return market.hasBook ? [channelFrame('l2Book', market.wireBook())] : [];
+      const aggregation = parseBookAggregation(sub as Record<string, unknown>) as BookAggregation | null;
+      return market.hasBook ? [channelFrame('l2Book', market.wireBook(aggregation))] : [];
     },
   });
 
@@ -214,6 +219,7 @@ export async function startFakeExchange(options: FakeExchangeOptions): Promise<F
     queue: createQueueModel(tradingOptions.queue ?? 'risk-averse'),
     firstOid: tradingOptions.firstOid,
     scheduleCancelMinVolumeUsdc: tradingOptions.scheduleCancelMinVolumeUsdc,
+    onPublicTrade: (coin, px, sz, timeMs) => publicInfo.onTrade(coin, px, sz, timeMs),
     logger,
   });
   trading.start();

@@ -87,6 +87,21 @@ export class SubscriptionRegistry {
     return sent;
   }
 
+  /**
+   * Sends each subscriber of `key` the frame its own subscription asks for (l2Book with nSigFigs/mantissa);
+   * `frameFor` is called once per subscriber and may cache by the subscription's parameters.
+   */
+  publishEach(key: string, frameFor: (subscription: Subscription) => string): number {
+    const set = this.subscribers.get(key);
+    if (set === undefined) return 0;
+    let sent = 0;
+    for (const connection of set) {
+      const subscription = connection.subscriptions.get(key);
+      if (subscription !== undefined && connection.send(frameFor(subscription))) sent++;
+    }
+    return sent;
+  }
+
   subscribersOf(key: string): ReadonlySet<FakeConnection> {
     return this.subscribers.get(key) ?? new Set();
   }
