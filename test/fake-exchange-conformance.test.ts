@@ -165,7 +165,8 @@ describe('the fake exchange conforms to @nktkas/hyperliquid response types', () 
     assert.ok(fill?.builderFee !== undefined);
     // 50 tenths of a bp = 0.05 % of 107.948 USDC, on top of the 0.045 % taker fee.
     assert.equal(fill.builderFee, '0.053974');
-    assert.equal(Number(fill.fee), Math.round((107.948 * 0.00045 + 0.053974) * 1e6) / 1e6);
+    // `fee` is the exchange's part (0.045 %); the account pays both.
+    assert.equal(Number(fill.fee), Math.round(107.948 * 0.00045 * 1e6) / 1e6);
     // Whole-request errors in the documented {"status":"err","response":"…"} (here: an unknown signer).
     const refused = await raw('/exchange', {
       action: { type: 'scheduleCancel', time: 1 },

@@ -182,7 +182,7 @@ describe('the fake exchange is one market', () => {
         })
         .then((r) => r.response.data.statuses);
       // 1 at 107 948, 1 at 107 949, 0.5 at 107 950: VWAP (107 948 + 107 949 + 53 975) / 2.5 = 107 948.8
-      assert.ok('filled' in placed, JSON.stringify(placed));
+      assert.ok(typeof placed === 'object' && 'filled' in placed, JSON.stringify(placed));
       assert.equal(placed.filled.totalSz, '2.5');
       assert.equal(placed.filled.avgPx, '107948.8');
       const fills = (await sdk.info.userFills({ user: sdk.address as `0x${string}` })).filter(
@@ -250,7 +250,7 @@ describe('the fake exchange is one market', () => {
         grouping: 'na',
       })
       .then((r) => r.response.data.statuses);
-    assert.ok('filled' in placed, JSON.stringify(placed));
+    assert.ok(typeof placed === 'object' && 'filled' in placed, JSON.stringify(placed));
     assert.equal(placed.filled.totalSz, '1.0');
     assert.equal(placed.filled.avgPx, '107946.5');
     const status = await info({ type: 'orderStatus', user: sdk.address, oid: placed.filled.oid });

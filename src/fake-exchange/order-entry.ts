@@ -514,7 +514,8 @@ export class OrderEntry {
         hash: fillHash(tid),
         oid: record.oid,
         crossed: r.liquidity === 'taker',
-        fee: wireUsdc(fee),
+        // The exchange's fee alone: the builder's part is `builderFee` (clients such as ccxt add the two).
+        fee: wireUsdc(r.feeQuote),
         tid,
         feeToken: 'USDC',
         twapId: null,
@@ -691,7 +692,12 @@ export class OrderEntry {
       return { status: 'ok', response: { type: 'default' } };
     }
     if (account.cumVolume < (this.opts.scheduleCancelMinVolumeUsdc ?? 0)) {
-      return { status: 'err', response: 'Cannot set scheduled cancel time until enough volume traded' };
+      // Hyperliquid's text, amounts included (as ccxt's hyperliquid client quotes a real answer).
+      const required = this.opts.scheduleCancelMinVolumeUsdc ?? 0;
+      return {
+        status: 'err',
+        response: `Cannot set scheduled cancel time until enough volume traded. Required: $${required}. Traded: $${Math.round(account.cumVolume * 1e5) / 1e5}.`,
+      };
     }
     const wall = this.wallNowMs();
     if (time - wall < SCHEDULE_CANCEL_MIN_LEAD_MS) {

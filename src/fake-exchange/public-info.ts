@@ -1,6 +1,7 @@
 /**
  * The rest of Hyperliquid's market-data surface on the fake exchange, in the official docs' shapes:
- * /info candleSnapshot (candles built from the replayed trades), fundingHistory, recentTrades, spotMeta and
+ * /info candleSnapshot (candles built from the replayed trades), fundingHistory, recentTrades, perpDexs (the
+ * main dex only), userAbstraction ("disabled"), spotMeta and
  * spotMetaAndAssetCtxs (an empty spot universe: the fake is a perp venue), userFillsByTime, userFees,
  * activeAssetData, maxBuilderFee; WebSocket allMids, candle, activeAssetCtx and notification.
  *
@@ -190,7 +191,15 @@ export class PublicInfo {
       if (typeof r.coin !== 'string') throw missing('coin');
       return markets.get(r.coin)?.recentTrades(100) ?? [];
     });
+    // Perp dexes: the first entry is null (the main dex, the one served here); no builder-deployed dexes.
+    info.register('perpDexs', () => [null]);
     info.register('spotMeta', () => ({ universe: [], tokens: [USDC_TOKEN] }));
+    // Account abstraction mode, a bare JSON string: "disabled" = perp and spot balances kept apart (the fake
+    // has perp accounts only).
+    info.register('userAbstraction', (r) => {
+      userField(r);
+      return 'disabled';
+    });
     info.register('spotMetaAndAssetCtxs', () => [{ universe: [], tokens: [USDC_TOKEN] }, []]);
     info.register('userFillsByTime', (r) => {
       const user = userField(r);
