@@ -6,9 +6,10 @@
  * Assumptions (stated once, here):
  * - Trades sharing a coin and an exchange time left in one WebSocket message (Hyperliquid batches a block's
  *   trades per coin); any other event starts a new message.
- * - Without an orderbooks file, an l2Book is synthesised from the BBO (one level per side), pushed at most
- *   every `bookIntervalMs` of exchange time per coin (500 ms; the real feed pushes about once per block when the
- *   book changes, and a top-of-book-only book changes only with the BBO).
+ * - Without an orderbooks file, an l2Book is synthesised around the BBO (coin-market.ts: the touch and a flat
+ *   depth behind it), pushed at most every `bookIntervalMs` of exchange time per coin (500 ms; the real feed
+ *   pushes about once per block when the book changes, and a book built from the BBO changes only with it).
+ *   A book our takers consumed is pushed at once (order-entry.ts).
  * - Holes in the recording longer than `maxGapMs` of exchange time (the bundled sample has a 23-hour hole every
  *   day) are not waited out: the clock jumps so the next event comes `maxGapMs` after the hole starts. Event
  *   timestamps are never changed by this; only the clock skips.
