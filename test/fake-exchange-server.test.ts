@@ -77,6 +77,13 @@ test('coin market: the fast bbo frame is the WsBbo JSON; the synthesised book is
   assert.equal(asks.length, 20);
   assert.deepEqual(bids[1], { px: '107946.0', sz: '16.89663', n: 1 });
   assert.deepEqual(asks[19], { px: '107967.0', sz: '1.43191', n: 1 });
+  assert.equal(m.bookFrame(), channelFrame('l2Book', m.wireBook()));
+  m.consume(true, 107_948, 1, 1_756_707_630_500); // a taker took 1 of the 1.43191 at the ask
+  assert.equal(m.bookFrame(), channelFrame('l2Book', m.wireBook()));
+  assert.deepEqual(m.wireBook().levels[1][0], { px: '107948.0', sz: '0.43191', n: 1 });
+  assert.deepEqual([m.bbo?.askPx, m.bbo?.askSz], [107_948, 0.43191]);
+  const agg = { nSigFigs: 5, mantissa: 1 } as const;
+  assert.equal(m.bookFrame(agg), channelFrame('l2Book', m.wireBook(agg)));
   assert.equal(m.mid(), 107_947.5);
 });
 

@@ -14,10 +14,10 @@
  *   the next recorded BBO — which cannot know about our trades and shows the recorded sizes again.
  */
 import type { Bbo, BookLevel, TradePrint } from '../core/market.ts';
-import { priceAbove, priceBelow } from '../exchange/hyperliquid/rules.ts';
+import { priceAbove, priceBelow, priceDecimalsAt } from '../exchange/hyperliquid/rules.ts';
 import { szDecimalsOf } from '../exchange/hyperliquid/universe.ts';
 import type { WsBbo, WsBook, WsLevel, WsTrade } from '../exchange/hyperliquid/ws-messages.ts';
-import { wireDecimal } from '../exchange/hyperliquid/ws-messages.ts';
+import { channelFrame, wireDecimal } from '../exchange/hyperliquid/ws-messages.ts';
 import { aggregateLevels, type BookAggregation } from './book-aggregation.ts';
 
 /** Levels per side of the synthetic book (Hyperliquid's l2Book shows at most 20 per side). */
@@ -35,6 +35,18 @@ export function syntheticSide(
   levels = SYNTHETIC_DEPTH_LEVELS,
 ): BookLevel[] {
   const side: BookLevel[] = [{ px: touchPx, sz: touchSz }];
+  // Fast path: the whole range on the touch's grid (integer tick counts divided by a power of ten, exact).
+  const decimals = priceDecimalsAt(touchPx, szDecimals);
+  const scale = 10 ** decimals;
+  const units = Math.round(touchPx * scale);
+  const lastPx = (units + (isBid ? -1 : 1) * (levels - 1)) / scale;
+  if (Math.abs(units / scale - touchPx) <= 1e-9 * touchPx && lastPx > 0) {
+    if (priceDecimalsAt(lastPx, szDecimals) === decimals) {
+      for (let i = 1; i < levels; i++) side.push({ px: (units + (isBid ? -i : i)) / scale, sz: touchSz });
+      return side;
+    }
+  }
+  // Across a power of ten the grid changes: step one valid price at a time.
   let px = touchPx;
   for (let i = 1; i < levels; i++) {
     px = isBid ? priceBelow(px, szDecimals) : priceAbove(px, szDecimals);
@@ -46,6 +58,15 @@ export function syntheticSide(
 
 function samePx(a: number, b: number): boolean {
   return Math.abs(a - b) <= 1e-9 * Math.abs(b);
+}
+
+function levelsText(levels: readonly BookLevel[]): string {
+  let text = '[';
+  for (let i = 0; i < levels.length; i++) {
+    if (i > 0) text += ',';
+    text += `{"px":"${wireDecimal(levels[i].px)}","sz":"${wireDecimal(levels[i].sz)}","n":1}`;
+  }
+  return `${text}]`;
 }
 
 function takenAt(taken: readonly BookLevel[], px: number): number {
@@ -258,6 +279,15 @@ export class CoinMarket {
       `{"px":"${wireDecimal(b.bidPx)}","sz":"${wireDecimal(b.bidSz)}","n":1},` +
       `{"px":"${wireDecimal(b.askPx)}","sz":"${wireDecimal(b.askSz)}","n":1}]}}`
     );
+  }
+
+  /**
+   * The `l2Book` push as text, written out directly like `bboFrame` (same bytes as channelFrame of wireBook: see
+   * the coin-market test): a 20-level book per BBO is otherwise mostly JSON.stringify time in the firehose.
+   */
+  bookFrame(aggregation: BookAggregation | null = null): string {
+    if (aggregation !== null) return channelFrame('l2Book', this.wireBook(aggregation));
+    return `{"channel":"l2Book","data":{"coin":${this.coinJson},"time":${this.bookExchMs},"levels":[${levelsText(this.bids)},${levelsText(this.asks)}]}}`;
   }
 
   /** The l2Book in wire form, grouped by `aggregation` (nSigFigs/mantissa) when given. */

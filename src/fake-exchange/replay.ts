@@ -223,7 +223,7 @@ export function publishBook(registry: SubscriptionRegistry, coin: string, market
     const agg = typeof aggregation === 'string' ? null : aggregation;
     const id = agg === null ? '' : `${agg.nSigFigs}:${agg.mantissa}`;
     let frame = frames.get(id);
-    if (frame === undefined) frames.set(id, (frame = channelFrame('l2Book', market.wireBook(agg))));
+    if (frame === undefined) frames.set(id, (frame = market.bookFrame(agg)));
     return frame;
   });
 }

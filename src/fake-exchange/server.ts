@@ -200,7 +200,7 @@ export async function startFakeExchange(options: FakeExchangeOptions): Promise<F
     snapshot: (sub) => {
       const market = coinOf(sub)!;
       const aggregation = parseBookAggregation(sub as Record<string, unknown>) as BookAggregation | null;
-      return market.hasBook ? [channelFrame('l2Book', market.wireBook(aggregation))] : [];
+      return market.hasBook ? [market.bookFrame(aggregation)] : [];
     },
   });
 
