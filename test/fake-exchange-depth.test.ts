@@ -258,3 +258,85 @@ describe('the fake exchange is one market', () => {
     assert.equal(status.order.order.sz, '0.2');
   });
 });
+
+describe('with an orderbooks file the recorded depth is walked', () => {
+  test('an IOC takes the recorded levels; the book shows it until the next recorded snapshot', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hlmm-fx-depth-book-'));
+    const w = new MarketDataWriter({ dir, symbol: 'BTC' });
+    for (let t = 0; t <= 600_000; t += 1_000) {
+      w.writeBbo({ exchMs: T0 + t, recvS: 1, bidPx: 107_947, bidSz: 0.5, askPx: 107_948, askSz: 0.2 });
+      if (t % 2_000 === 0) {
+        w.writeBook({
+          exchMs: T0 + t,
+          recvS: 1,
+          seq: t / 2_000,
+          bids: [
+            { px: 107_947, sz: 0.5 },
+            { px: 107_940, sz: 2 },
+          ],
+          asks: [
+            { px: 107_948, sz: 0.2 },
+            { px: 107_955, sz: 0.3 },
+            { px: 107_990, sz: 5 },
+          ],
+        });
+      }
+      if (t % 5_000 === 0)
+        w.writeTrade({ exchMs: T0 + t, recvS: 1, px: 107_948, sz: 0.01, side: 'buy', tid: 1 + t });
+    }
+    await w.close();
+    const address = sdkClients('http://127.0.0.1:1').address;
+    const fx = await startFakeExchange({
+      dataDir: dir,
+      symbols: ['BTC'],
+      speed: 1,
+      trading: { accounts: [{ address, usdc: 100_000 }] },
+    });
+    let closeWs = () => {};
+    try {
+      await until('first recorded book', () => (fx.markets.get('BTC')?.asks.length ?? 0) === 3, 5_000);
+      const sdk = sdkClients(fx.url);
+      const { frames, ws } = await subscriber(fx.wsUrl, [
+        { type: 'trades', coin: 'BTC' },
+        { type: 'l2Book', coin: 'BTC' },
+      ]);
+      closeWs = () => ws.close();
+      const [placed] = await sdk.exchange
+        .order({
+          orders: [{ a: 0, b: true, p: '107960', s: '0.6', r: false, t: { limit: { tif: 'Ioc' } } }],
+          grouping: 'na',
+        })
+        .then((r) => r.response.data.statuses);
+      // 0.2 at 107 948 and 0.3 at 107 955; 107 990 is beyond the limit: 0.5 filled, VWAP
+      // (21 589.6 + 32 386.5) / 0.5 = 107 952.2, and 0.1 cancelled.
+      assert.ok(typeof placed === 'object' && 'filled' in placed, JSON.stringify(placed));
+      assert.equal(placed.filled.totalSz, '0.5');
+      assert.equal(placed.filled.avgPx, '107952.2');
+      // The l2Book pushed with our trades: 107 948 and 107 955 taken, only 107 990 left on the ask side, until
+      // the next recorded snapshot (every 2 s here) shows the three recorded levels again.
+      await until(
+        'the consumed book pushed',
+        () =>
+          frames.some(
+            (f) =>
+              f.channel === 'trades' &&
+              f.data.some((t: { users: string[] }) => t.users[0] === address.toLowerCase()),
+          ),
+        5_000,
+      );
+      const tradesAt = frames.findIndex(
+        (f) =>
+          f.channel === 'trades' &&
+          f.data.some((t: { users: string[] }) => t.users[0] === address.toLowerCase()),
+      );
+      const consumed = frames.slice(tradesAt).find((f) => f.channel === 'l2Book');
+      assert.ok(consumed !== undefined);
+      assert.deepEqual(consumed.data.levels[1], [{ px: '107990.0', sz: '5.0', n: 1 }]);
+      assert.deepEqual(consumed.data.levels[0].length, 2); // bids untouched
+      await until('the recorded snapshot is back', () => fx.markets.get('BTC')!.asks.length === 3, 5_000);
+    } finally {
+      closeWs();
+      await fx.close();
+    }
+  });
+});
