@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { runBacktestOnEvents } from '../src/backtest/run.ts';
+import { ratioWarning } from '../src/backtest/sample-size.ts';
 import { withLatencyScaled } from '../src/backtest/settings.ts';
 import { backtestJson } from '../src/backtest/summary.ts';
-import { ratioWarning } from '../src/backtest/sample-size.ts';
 import type { RunSettings } from '../src/config/run-settings.ts';
 import type { MarketEvent, Side } from '../src/core/market.ts';
 import { MarkoutTracker, markoutsJson, quantileSorted } from '../src/engine/markouts.ts';
@@ -170,10 +170,7 @@ describe('markouts in the backtest', () => {
 describe('the report tells the truth', () => {
   it('Sharpe/Sortino are flagged under 30 fills or 60 trading minutes', () => {
     assert.equal(ratioWarning(30, 60), null);
-    assert.equal(
-      ratioWarning(29, 60),
-      'too small a sample for Sharpe/Sortino: 29 fills (under 30)',
-    );
+    assert.equal(ratioWarning(29, 60), 'too small a sample for Sharpe/Sortino: 29 fills (under 30)');
     assert.equal(
       ratioWarning(100, 12),
       'too small a sample for Sharpe/Sortino: 12 trading minutes (under 60)',

@@ -2,7 +2,7 @@ import type { MarketEvent } from '../core/market.ts';
 import type { AccountSnapshot } from '../engine/account.ts';
 import { SimulatedClock } from '../engine/clock.ts';
 import type { EngineFill, EngineSubscriber } from '../engine/engine-events.ts';
-import { MarkoutTracker, type MarkoutSummary } from '../engine/markouts.ts';
+import { type MarkoutSummary, MarkoutTracker } from '../engine/markouts.ts';
 import type { QuotingLoop } from '../engine/quoting-loop.ts';
 import { TradingEngine } from '../engine/trading-engine.ts';
 import type { SimVenue } from '../sim/sim-venue.ts';

@@ -97,7 +97,6 @@ export class Ledger {
   private mean = 0;
   /** Σ (x − mean)² over the closed minutes (Welford). */
   private m2 = 0;
-  private downSq = 0;
   /** Trading-minute statistics (minutes with book data), Welford as above. */
   private minuteHasBook = false;
   private activeStartEquity = Number.NaN;
@@ -188,14 +187,12 @@ export class Ledger {
     let n = this.n;
     let mean = this.mean;
     let m2 = this.m2;
-    let downSq = this.downSq;
     if (!Number.isNaN(this.minute) && !Number.isNaN(this.mid)) {
       const x = this.equity - this.minuteStartEquity;
       n++;
       const delta = x - mean;
       mean += delta / n;
       m2 += delta * (x - mean);
-      if (x < 0) downSq += x * x;
     }
     if (n === 0) mean = Number.NaN;
     const minuteStd = n > 1 ? Math.sqrt(Math.max(0, m2) / (n - 1)) : Number.NaN;
@@ -251,7 +248,6 @@ export class Ledger {
     const delta = x - this.mean;
     this.mean += delta / this.n;
     this.m2 += delta * (x - this.mean);
-    if (x < 0) this.downSq += x * x;
   }
 
   /** Closes a trading minute: its PnL is the equity change since the last trading minute closed. */

@@ -54,6 +54,10 @@ export const LATENCY_FACTORS = [0, 1, 2] as const;
 export function withLatencyScaled(s: RunSettings, factor: number): RunSettings {
   return {
     ...s,
-    fill: { ...s.fill, latencyMs: s.fill.latencyMs * factor, cancelLatencyMs: s.fill.cancelLatencyMs * factor },
+    fill: {
+      ...s.fill,
+      latencyMs: s.fill.latencyMs * factor,
+      cancelLatencyMs: s.fill.cancelLatencyMs * factor,
+    },
   };
 }

@@ -89,7 +89,8 @@ export function markoutStats(
     p90MoveBps: quantileSorted(b, 0.9),
     meanVsFillQuote: mean(vsFillQuote),
     meanVsFillBps: mean(vsFillBps),
-    adverseShare: moveQuote.length === 0 ? Number.NaN : moveQuote.filter((x) => x < 0).length / moveQuote.length,
+    adverseShare:
+      moveQuote.length === 0 ? Number.NaN : moveQuote.filter((x) => x < 0).length / moveQuote.length,
   };
 }
 
