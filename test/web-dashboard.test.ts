@@ -145,7 +145,9 @@ describe('dashboard in a browser against a replayed paper bot', { skip: SKIP }, 
     // The price chart opens on the server's history (bot clock), not empty; the parameters have a row on the
     // bot's clock (2025 in this replay, not the machine's year); Greek letters as written; a unit on each figure.
     await page.waitForFunction(() =>
-      /^From \d\d:\d\d:\d\d to /.test(document.getElementById('price-note')?.textContent ?? ''),
+      /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d → \d\d:\d\d:\d\d UTC on the bot's clock/.test(
+        document.getElementById('price-note')?.textContent ?? '',
+      ),
     );
     const pricePoints = await page.evaluate(() =>
       document.querySelectorAll('#price-chart canvas').length > 0 ? 1 : 0,
@@ -324,7 +326,9 @@ describe('dashboard in a browser against the BotView test double', { skip: SKIP 
     await page.click('#btn-start');
     await page.waitForSelector('#confirm-dialog[open]');
     await page.click('#confirm-yes');
-    await page.waitForFunction(() => (document.getElementById('control-result')?.textContent ?? '') !== '…');
+    await page.waitForFunction(() =>
+      /did not answer|fetch/i.test(document.getElementById('control-result')?.textContent ?? ''),
+    );
     const result = (await page.textContent('#control-result')) ?? '';
     assert.doesNotMatch(result, /Failed to fetch/);
     assert.match(result, /^The bot did not answer/);

@@ -8,7 +8,8 @@ import { MarkoutTracker } from './markouts.ts';
  * What the running bot keeps in memory for the dashboard to open on, all on the BOT'S clock (exchange time in a
  * replay, the wall clock live), as a subscriber of the engine's event stream:
  * - the market and our quotes, one row per bot second (best bid, best ask, our bid, our ask; the last value of the
- *   second), for the last `spanMs` (2 h);
+ *   second), for the last `spanMs` (2 h). "Our" bid and ask are the orders resting at the venue when a reader of
+ *   them is given (what really rests), else the strategy's latest answer;
  * - our latest fills (price, side, size) for the chart's markers;
  * - the parameters in force and when they took effect on the bot clock (parameters loaded before the first
  *   market event take effect at the first bot time seen);
@@ -78,6 +79,8 @@ export class BotInsight implements EngineSubscriber {
   private pendingParams: ParamsView | null = null;
 
   constructor(
+    /** Our orders resting at the venue now (the engine's openOrders); absent = the strategy's answers. */
+    private readonly resting: (() => readonly { side: 'buy' | 'sell'; px: number }[]) | null = null,
     private readonly spanMs = HISTORY_SPAN_MS,
     private readonly stepMs = HISTORY_STEP_MS,
   ) {
@@ -109,6 +112,7 @@ export class BotInsight implements EngineSubscriber {
   }
 
   quote(q: DesiredQuotes, _nowMs: number): void {
+    if (this.resting !== null) return;
     this.ourBid = q.bid?.px ?? Number.NaN;
     this.ourAsk = q.ask?.px ?? Number.NaN;
     // On the market's time of the book the strategy answered (the bot clock live may run a little ahead of it).
@@ -131,15 +135,19 @@ export class BotInsight implements EngineSubscriber {
     if (this.paramsList.length > MAX_PARAMS) this.paramsList.shift();
   }
 
-  /** The history of the last `sinceMs` of bot time (default: all kept). */
-  history(spanMs = this.spanMs): MarketHistoryView {
+  /**
+   * The history of the last `spanMs` of bot time (default: all kept); with `afterMs`, only the rows and fills
+   * stamped after it (a client that already has the rest polls for what is new).
+   */
+  history(spanMs = this.spanMs, afterMs = Number.NEGATIVE_INFINITY): MarketHistoryView {
     const rows: HistoryRows = { tMs: [], bidPx: [], askPx: [], ourBidPx: [], ourAskPx: [] };
     const now = Number.isFinite(this.nowMs) ? this.nowMs : null;
     const from = now === null ? Number.NEGATIVE_INFINITY : now - spanMs;
+    const first = Math.max(from, afterMs + 1); // times are whole ms
     const v = (x: number) => (Number.isFinite(x) ? x : null);
     for (let i = 0; i < this.length; i++) {
       const j = (this.start + i) % this.capacity;
-      if (this.t[j] < from) continue;
+      if (this.t[j] < first) continue;
       rows.tMs.push(this.t[j]);
       rows.bidPx.push(v(this.cols[0][j]));
       rows.askPx.push(v(this.cols[1][j]));
@@ -157,7 +165,7 @@ export class BotInsight implements EngineSubscriber {
       stepMs: this.stepMs,
       gapMs: GAP_MS,
       rows,
-      fills: this.fillsRing.filter((f) => f.tMs >= from),
+      fills: this.fillsRing.filter((f) => f.tMs >= first),
       params,
     };
   }
@@ -175,6 +183,14 @@ export class BotInsight implements EngineSubscriber {
         i = this.append();
       } else i = last;
     } else i = this.append();
+    if (this.resting !== null && !gap) {
+      this.ourBid = Number.NaN;
+      this.ourAsk = Number.NaN;
+      for (const o of this.resting()) {
+        if (o.side === 'buy') this.ourBid = Number.isNaN(this.ourBid) ? o.px : Math.max(this.ourBid, o.px);
+        else this.ourAsk = Number.isNaN(this.ourAsk) ? o.px : Math.min(this.ourAsk, o.px);
+      }
+    }
     this.t[i] = tMs;
     this.cols[0][i] = gap ? Number.NaN : this.bid;
     this.cols[1][i] = gap ? Number.NaN : this.ask;

@@ -407,7 +407,7 @@ async function startTradingSteps(
   const fillsCsv = o.fillsOut !== undefined ? new FillsCsv(o.fillsOut) : null;
   if (fillsCsv) engine.subscribeEvents(fillsCsv);
   // The dashboard's history and markouts; the parameters already loaded count from the first bot time.
-  const insight = new BotInsight();
+  const insight = new BotInsight(() => engine.openOrders());
   engine.subscribeEvents(insight);
   insight.params(engine.params());
 

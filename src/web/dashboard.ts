@@ -112,6 +112,11 @@ function sig(v: number | null | undefined, digits = 4): string {
     ? '—'
     : Number(v.toPrecision(digits)).toString();
 }
+/** Three significant digits, small values in exponent form (γ ≈ 7e-6 fits a table cell). */
+function short(v: number): string {
+  if (!Number.isFinite(v)) return '—';
+  return v !== 0 && Math.abs(v) < 0.001 ? v.toExponential(2) : Number(v.toPrecision(3)).toString();
+}
 function signed(el: HTMLElement, v: number | null | undefined, digits = 2, unit = 'USDC'): void {
   el.textContent = v === null || v === undefined || !Number.isFinite(v) ? '—' : `${fmt(v, digits)} ${unit}`;
   el.classList.toggle('pos', (v ?? 0) > 0);
@@ -201,8 +206,7 @@ function makeCharts(): void {
           width: 1.5,
           paths: uPlot.paths.stepped?.({ align: 1 }),
           points: { show: true, size: 5 },
-          value: (_u: uPlot, v: number | null, _si: number, idx: number | null) =>
-            v === null || idx === null ? '—' : paramValueAt(i, idx),
+          value: (_u: uPlot, _v: number | null, _si: number, idx: number | null) => paramValueAt(i, idx),
         })),
       ],
     },
@@ -216,80 +220,83 @@ function makeCharts(): void {
   }).observe(document.body);
 }
 
-/** One row of the price chart; rows stay in time order, and a pause longer than the gap breaks the lines. */
-function pushRow(tsMs: number, cells: Cell[], redraw = true): void {
-  const p = state.price;
-  const n = p[0].length;
-  let t = tsMs / 1000;
-  if (n > 0) {
-    const last = p[0][n - 1] as number;
-    if (t < last) t = last;
-    // A hole in the data (a disconnect, a pause of the replay): a null row, so no line is drawn across it.
-    if (cells.slice(0, 4).some((c) => c !== undefined) && t - last > state.gapMs / 1000) {
-      p[0].push(last + 0.001);
-      for (let c = 1; c < p.length; c++) p[c].push(c <= 4 ? null : undefined);
-    }
-  }
-  p[0].push(t);
-  for (let c = 1; c < p.length; c++) p[c].push(cells[c - 1]);
-  if (p[0].length > MAX_POINTS) for (const s of p) s.splice(0, p[0].length - MAX_POINTS);
-  if (redraw) priceChart?.setData(p as uPlot.AlignedData);
-}
+/** Bot-clock span the price chart keeps (the history endpoint gives at most this much). */
+const CHART_SPAN_MS = 60 * 60_000;
+const fillKeys = new Set<string>();
+let lastRowMs = Number.NEGATIVE_INFINITY;
 
-function pushPrice(tsMs: number, ourBid: number | null, ourAsk: number | null): void {
-  const bbo = state.account?.bbo ?? null;
-  pushRow(tsMs, [bbo?.bidPx ?? undefined, bbo?.askPx ?? undefined, ourBid, ourAsk, undefined, undefined]);
-}
-
-function pushFill(f: { tsMs: number; side: 'buy' | 'sell'; px: number }, redraw = true): void {
+/**
+ * Appends the server's rows (bot clock; null = a hole in the data, so no line is drawn across it) and fills to the
+ * price chart, in time order, and drops what is older than the chart's span.
+ */
+function appendHistory(h: HistoryView): void {
   const u = undefined;
-  pushRow(f.tsMs, [u, u, u, u, f.side === 'buy' ? f.px : u, f.side === 'sell' ? f.px : u], redraw);
-}
-
-/** The price chart and the parameter history from the server's memory, on the bot's clock (last hour). */
-async function loadHistory(): Promise<void> {
-  let h: HistoryView;
-  try {
-    h = await session.api<HistoryView>('/api/v1/hlmm/history?minutes=60');
-  } catch (err) {
-    $('price-note').textContent =
-      `No history from the bot (${(err as Error).message}); the chart fills as data arrives.`;
-    return;
-  }
-  seeBotTime(h.nowMs);
-  state.gapMs = h.gapMs;
-  // Merge the rows and the fills in time order.
   const events: { t: number; cells: Cell[] }[] = [];
-  const u = undefined;
-  for (let i = 0; i < h.rows.tMs.length; i++)
+  for (let i = 0; i < h.rows.tMs.length; i++) {
+    if (h.rows.tMs[i] <= lastRowMs) continue;
     events.push({
       t: h.rows.tMs[i],
       cells: [h.rows.bidPx[i], h.rows.askPx[i], h.rows.ourBidPx[i], h.rows.ourAskPx[i], u, u],
     });
-  for (const f of h.fills)
+  }
+  for (const f of h.fills) {
+    const key = `${f.tMs}:${f.side}:${f.px}:${f.sz}`;
+    if (fillKeys.has(key)) continue;
+    fillKeys.add(key);
     events.push({ t: f.tMs, cells: [u, u, u, u, f.side === 'buy' ? f.px : u, f.side === 'sell' ? f.px : u] });
+  }
+  if (events.length === 0) return;
   events.sort((a, b) => a.t - b.t);
-  state.price = [[], [], [], [], [], [], []];
-  // Server rows already carry their gaps as nulls: no gap detection on them.
-  const gap = state.gapMs;
-  state.gapMs = Number.POSITIVE_INFINITY;
-  for (const e of events) pushRow(e.t, e.cells, false);
-  state.gapMs = gap;
-  priceChart?.setData(state.price as uPlot.AlignedData);
-  const from = h.rows.tMs[0];
+  const p = state.price;
+  for (const e of events) {
+    const n = p[0].length;
+    // Rows stay in time order (a fill stamped a few ms before the latest row joins it).
+    const t = n > 0 ? Math.max(e.t / 1000, p[0][n - 1] as number) : e.t / 1000;
+    p[0].push(t);
+    for (let c = 1; c < p.length; c++) p[c].push(e.cells[c - 1]);
+    if (e.cells[0] !== undefined) lastRowMs = Math.max(lastRowMs, e.t);
+  }
+  const oldest = ((botClockMs ?? lastRowMs) - CHART_SPAN_MS) / 1000;
+  let drop = 0;
+  while (drop < p[0].length && (p[0][drop] as number) < oldest) drop++;
+  drop = Math.max(drop, p[0].length - MAX_POINTS);
+  if (drop > 0) for (const col of p) col.splice(0, drop);
+  priceChart?.setData(p as uPlot.AlignedData);
+  const from = p[0][0] as number | undefined;
   $('price-note').textContent =
     from !== undefined
-      ? `From ${new Date(from).toISOString().slice(11, 19)} to ${new Date(h.nowMs ?? from).toISOString().slice(11, 19)} UTC on the bot's clock; gaps = no market data for over ${h.gapMs / 1000} s.`
+      ? `${new Date(from * 1000).toISOString().slice(0, 19).replace('T', ' ')} → ${new Date(h.nowMs ?? from * 1000).toISOString().slice(11, 19)} UTC on the bot's clock (last hour at most); a gap = no market data for over ${h.gapMs / 1000} s.`
       : 'No market data yet.';
+}
+
+/** The price chart and the parameter history from the server's memory, on the bot's clock. */
+async function loadHistory(reset: boolean): Promise<void> {
+  let h: HistoryView;
+  const after = !reset && Number.isFinite(lastRowMs) ? `&after_ms=${lastRowMs - 5000}` : '';
+  try {
+    h = await session.api<HistoryView>(`/api/v1/hlmm/history?minutes=60${after}`);
+  } catch (err) {
+    if (reset) $('price-note').textContent = `No history from the bot (${(err as Error).message}).`;
+    return;
+  }
+  seeBotTime(h.nowMs);
+  state.gapMs = h.gapMs;
+  if (reset) {
+    state.price = [[], [], [], [], [], [], []];
+    fillKeys.clear();
+    lastRowMs = Number.NEGATIVE_INFINITY;
+  }
+  appendHistory(h);
   state.paramsHist = h.params.map((p) => ({ tMs: p.tMs, sigma: p.sigma, A: p.A, k: p.k, gamma: p.gamma }));
   renderParamsHistory();
 }
 
 const PARAM_KEYS = ['sigma', 'A', 'k', 'gamma'] as const;
 /** The value of parameter `i` at chart row `idx` (the chart shows ratios to the first value). */
-function paramValueAt(i: number, idx: number): string {
+function paramValueAt(i: number, idx: number | null): string {
   const rows = paramRows();
-  const r = rows[Math.min(idx, rows.length - 1)];
+  // No cursor on the chart: the value in force now.
+  const r = rows[idx === null ? rows.length - 1 : Math.min(idx, rows.length - 1)];
   return r ? sig(r[PARAM_KEYS[i]]) : '—';
 }
 function paramRows() {
@@ -313,7 +320,7 @@ function renderParamsHistory(): void {
       .reverse()
       .map(
         (p) =>
-          `<tr><td>${new Date(p.tMs).toISOString().slice(0, 19).replace('T', ' ')}</td><td>${sig(p.sigma)}</td><td>${sig(p.A)}</td><td>${sig(p.k)}</td><td>${sig(p.gamma)}</td></tr>`,
+          `<tr><td>${new Date(p.tMs).toISOString().slice(0, 19).replace('T', ' ')}</td><td>${short(p.sigma)}</td><td>${short(p.A)}</td><td>${short(p.k)}</td><td>${short(p.gamma)}</td></tr>`,
       )
       .join('') || '<tr><td colspan="5" class="muted">none yet</td></tr>';
 }
@@ -402,7 +409,7 @@ function renderStatus(): void {
     say('Quoting stopped by hand (dashboard or API): no orders rest. Press “Start quoting” to resume.');
   else if (!quotingNow)
     say(
-      `Quotes pulled${reason ? `: ${reason}` : ''}. No orders rest; quoting resumes by itself when the cause clears.`,
+      `Quotes pulled${reason ? `: ${reason}` : ''}. Our orders are cancelled; quoting resumes by itself when the cause clears.`,
     );
   else if (risk.state?.startsWith('one side')) say(`Quoting ${risk.state}.`);
   else say(null);
@@ -494,18 +501,10 @@ function renderParams(p: ParamsView): void {
   renderParamsHistory();
 }
 
-/** New parameters in force now on the bot's clock (a hot reload). */
+/** New parameters in force (a hot reload): the history poll brings them on the bot's clock. */
 function addParams(p: ParamsView): void {
-  const c = p.current;
-  const h = state.paramsHist;
-  const last = h[h.length - 1];
-  if (
-    c &&
-    botClockMs !== null &&
-    (!last || last.sigma !== c.sigma || last.A !== c.A || last.k !== c.k || last.gamma !== c.gamma)
-  )
-    h.push({ tMs: botClockMs, ...c });
   renderParams(p);
+  void loadHistory(false);
 }
 
 function renderOrders(): void {
@@ -550,7 +549,7 @@ function applySnapshot(s: Snapshot): void {
   renderOrders();
   renderFills();
   // The stored history (bot clock) replaces what the page had: the chart opens on the last hour, not empty.
-  void loadHistory().then(() => renderParams(s.params));
+  void loadHistory(true).then(() => renderParams(s.params));
   void loadMarkouts();
 }
 
@@ -559,14 +558,12 @@ function applyEvent(ev: BotEvent): void {
     case 'quotes': {
       seeBotTime(ev.tsMs);
       renderQuotes(ev.quotes);
-      pushPrice(state.account?.bbo?.exchMs ?? ev.tsMs, ev.quotes.bid?.px ?? null, ev.quotes.ask?.px ?? null);
       break;
     }
     case 'fill': {
       state.fills.push(ev.fill);
       if (state.fills.length > 500) state.fills.splice(0, state.fills.length - 500);
       if (state.account) state.account.positionBase = ev.positionBase;
-      pushFill(ev.fill);
       renderFills();
       renderAccount();
       break;
@@ -738,5 +735,12 @@ setInterval(() => {
   renderOrders();
   if (state.goneSinceMs === null && session.loggedIn && !$('app').hidden) void loadMarkouts();
 }, 5000);
+// The chart, the open orders and their ages follow the bot's own history (bot clock), polled: the WebSocket's
+// quote events carry no book, and a replay's bot clock runs faster than the wall's.
+setInterval(() => {
+  if (state.goneSinceMs !== null || !session.loggedIn || $('app').hidden || priceChart === null) return;
+  void loadHistory(false);
+  void refreshOrders();
+}, 2000);
 
 if (session.loggedIn) showApp();
