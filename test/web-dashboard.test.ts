@@ -6,8 +6,16 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { build } from 'esbuild';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import { BotInsight } from '../src/engine/bot-insight.ts';
 import { type RunningBot, startTrading } from '../src/trade/run-trade.ts';
-import { quotesAt, startTestServer, TEST_PASSWORD, TEST_USER, type TestServer } from './api-bot-double.ts';
+import {
+  BotDouble,
+  quotesAt,
+  startTestServer,
+  TEST_PASSWORD,
+  TEST_USER,
+  type TestServer,
+} from './api-bot-double.ts';
 import { settledAfter, until, WAIT_BUDGET_MS } from './wait.ts';
 
 /**
@@ -207,7 +215,42 @@ describe('dashboard in a browser against the BotView test double', { skip: SKIP 
 
   before(async () => {
     webRoot = await buildDashboard();
-    s = await startTestServer({ webRoot });
+    // Ten minutes of a market with a one-minute hole and two fills, on the bot's clock, for the chart to open on.
+    const insight = new BotInsight();
+    const t0 = Date.now() - 10 * 60_000;
+    insight.params(new BotDouble().params());
+    for (let i = 0; i < 600; i++) {
+      if (i >= 300 && i < 360) continue;
+      const t = t0 + i * 1000;
+      const mid = 100_000 + 20 * Math.sin(i / 40);
+      insight.clock(t);
+      insight.market({
+        kind: 'bbo',
+        exchMs: t,
+        recvS: 0,
+        bidPx: mid - 0.5,
+        bidSz: 1,
+        askPx: mid + 0.5,
+        askSz: 1,
+      });
+      if (i === 120 || i === 450)
+        insight.fill({
+          tid: i,
+          oid: i,
+          cid: i,
+          cloid: null,
+          side: i === 120 ? 'buy' : 'sell',
+          px: i === 120 ? mid - 5 : mid + 5,
+          sz: 0.001,
+          feeQuote: 0.015,
+          liquidity: 'maker',
+          exchMs: t,
+          positionBase: 0,
+          closedPnlQuote: null,
+          hash: null,
+        });
+    }
+    s = await startTestServer({ webRoot, insight });
     profile = mkdtempSync(join(tmpdir(), 'hlmm-chromium-'));
     context = await chromium.launchPersistentContext(profile, {
       executablePath: CHROMIUM,
@@ -270,6 +313,11 @@ describe('dashboard in a browser against the BotView test double', { skip: SKIP 
       positionBase: 0.001,
     });
     await page.waitForFunction(() => document.getElementById('fills-body')?.textContent?.includes('100013'));
+
+    await page.waitForFunction(() =>
+      /on the bot's clock/.test(document.getElementById('price-note')?.textContent ?? ''),
+    );
+    await shot(page, 'double-desktop');
 
     // Stop, but cancel: nothing happens.
     await page.click('#btn-stop');

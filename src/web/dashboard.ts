@@ -130,16 +130,26 @@ function seeBotTime(ms: number | null | undefined): void {
 }
 function ago(ms: number): string {
   const s = Math.max(0, ((botClockMs ?? Date.now()) - ms) / 1000);
-  return s < 90
-    ? `${s.toFixed(0)} s`
-    : s < 5400
-      ? `${(s / 60).toFixed(0)} min`
-      : `${(s / 3600).toFixed(1)} h`;
+  return s < 10
+    ? `${s.toFixed(1)} s`
+    : s < 90
+      ? `${s.toFixed(0)} s`
+      : s < 5400
+        ? `${(s / 60).toFixed(0)} min`
+        : `${(s / 3600).toFixed(1)} h`;
 }
 
 // ---- charts --------------------------------------------------------------------------------------------------
 function chartWidth(el: HTMLElement): number {
   return Math.max(260, el.clientWidth || el.parentElement?.clientWidth || 320);
+}
+/** x range of a time chart: the data's, or an hour either side of a single point (uPlot would span years). */
+function oneHourAround(_u: uPlot, min: number | null, max: number | null): uPlot.Range.MinMax {
+  if (min === null || max === null) {
+    const now = (botClockMs ?? Date.now()) / 1000;
+    return [now - 3600, now + 3600];
+  }
+  return min === max ? [min - 3600, max + 3600] : [min, max];
 }
 let priceChart: uPlot | null = null;
 let equityChart: uPlot | null = null;
@@ -179,7 +189,9 @@ function makeCharts(): void {
       width: chartWidth(eqEl),
       height: 150,
       legend: { show: false },
-      axes: [{}, { size: 64 }],
+      // One point so far: an hour either side of it, not the years uPlot would span (bot clock, UTC).
+      scales: { x: { time: true, range: oneHourAround } },
+      axes: [{}, { size: 64, label: 'USDC', labelSize: 14 }],
       series: [{}, { label: 'equity', stroke: '#5aa9e6', width: 1.5 }],
     },
     state.equity as uPlot.AlignedData,
@@ -192,12 +204,13 @@ function makeCharts(): void {
       width: chartWidth(parEl),
       height: 150,
       // With one parameter set so far, uPlot would span years around it: show an hour either side instead.
-      scales: {
-        x: { time: true, range: (_u, min, max) => (min === max ? [min - 3600, max + 3600] : [min, max]) },
-      },
+      scales: { x: { time: true, range: oneHourAround } },
       // Each parameter relative to its first value in the window (1 = unchanged): one axis for four units; the
       // legend and the table below give the values themselves.
-      axes: [{}, { size: 44, values: (_u, ticks) => ticks.map((t) => `${Number(t.toPrecision(3))}×`) }],
+      axes: [
+        { space: 70 },
+        { size: 44, values: (_u, ticks) => ticks.map((t) => `${Number(t.toPrecision(3))}×`) },
+      ],
       series: [
         {},
         ...(['σ', 'A', 'k', 'γ'] as const).map((label, i) => ({
@@ -498,6 +511,9 @@ function renderParams(p: ParamsView): void {
   $('p-source').textContent = p.source
     ? `from ${p.source}${p.loadedMs ? `, read at ${new Date(p.loadedMs).toISOString().slice(0, 19)}Z (machine time)` : ''}`
     : '';
+  // No history from the bot (yet): the parameters in force, from the bot's clock now.
+  if (state.paramsHist.length === 0 && p.current && botClockMs !== null)
+    state.paramsHist = [{ tMs: botClockMs, ...p.current }];
   renderParamsHistory();
 }
 
@@ -587,14 +603,14 @@ function applyEvent(ev: BotEvent): void {
 }
 
 let ordersPending = false;
-async function refreshOrders(): Promise<void> {
+async function refreshOrders(render = true): Promise<void> {
   // Open orders are not pushed; a status event (sent when something changed) triggers one cheap read.
   if (ordersPending) return;
   ordersPending = true;
   try {
     const body = await session.api<{ openOrders: OpenOrderView[] }>('/api/v1/hlmm/orders');
     state.orders = body.openOrders;
-    renderOrders();
+    if (render) renderOrders();
   } catch {
     // The socket's reconnect handles an expired session.
   } finally {
@@ -739,8 +755,8 @@ setInterval(() => {
 // quote events carry no book, and a replay's bot clock runs faster than the wall's.
 setInterval(() => {
   if (state.goneSinceMs !== null || !session.loggedIn || $('app').hidden || priceChart === null) return;
-  void loadHistory(false);
-  void refreshOrders();
+  // Orders first, then the history: its bot time is then at or after every order's creation (real ages).
+  void refreshOrders(false).then(() => loadHistory(false).then(renderOrders));
 }, 2000);
 
 if (session.loggedIn) showApp();
