@@ -151,6 +151,7 @@ export function quotesAt(mid: number, halfSpread = 5, qLots = 0): DesiredQuotes 
 import type { LoginThrottle } from '../src/api/auth.ts';
 import { type ApiServer, startApiServer } from '../src/api/server.ts';
 import { createLogger } from '../src/core/log.ts';
+import type { BotInsight } from '../src/engine/bot-insight.ts';
 import type { TradeStore } from '../src/store/trade-store.ts';
 import { openStore } from '../src/store/trade-store.ts';
 
@@ -176,6 +177,7 @@ export async function startTestServer(
     allowedHosts?: string[];
     wsToken?: string;
     loginThrottle?: LoginThrottle;
+    insight?: BotInsight;
   } = {},
 ): Promise<TestServer> {
   const view = opts.view ?? new BotDouble();
@@ -194,6 +196,7 @@ export async function startTestServer(
     allowedHosts: opts.allowedHosts,
     wsToken: opts.wsToken,
     loginThrottle: opts.loginThrottle,
+    insight: opts.insight,
   });
   return {
     server,

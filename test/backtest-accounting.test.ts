@@ -112,7 +112,7 @@ describe('Ledger per-minute statistics', () => {
     close(s.maxDrawdownQuote, 2);
   });
 
-  it('minutes without events count as zero PnL', () => {
+  it('minutes without events count as zero PnL in the clock-minute series, and are no trading minutes', () => {
     const l = new Ledger(1, 5);
     l.advance(0);
     l.onMid(100);
@@ -120,12 +120,34 @@ describe('Ledger per-minute statistics', () => {
     l.advance(60_000);
     l.onMid(101);
     l.advance(240_000); // minutes 2 and 3 had no events
-    const s = l.snapshot(); // [0, 1, 0, 0, 0]
+    const s = l.snapshot(); // clock minutes [0, 1, 0, 0, 0]
     assert.equal(s.minutes, 5);
-    const mean = 0.2;
-    const std = Math.sqrt((4 * 0.04 + 0.64) / 4);
-    close(s.sharpe, (mean / std) * Math.sqrt(MINUTES_PER_YEAR));
+    close(s.minutePnlMeanQuote, 0.2);
+    close(s.minutePnlStdQuote, Math.sqrt((4 * 0.04 + 0.64) / 4));
+    // Sharpe counts trading minutes only (minutes with book data): [0, 1] → mean 0.5, std √0.5.
+    assert.equal(s.activeMinutes, 2);
+    close(s.sharpe, (0.5 / Math.sqrt(0.5)) * Math.sqrt(MINUTES_PER_YEAR));
     assert.ok(Number.isNaN(s.sortino)); // no losing minute
+  });
+
+  it('PnL of a minute without book data carries into the next trading minute', () => {
+    const l = new Ledger(1, 5);
+    l.advance(0);
+    l.onMid(100);
+    l.onFill('buy', 100, 1, 0, false);
+    l.advance(60_000); // minute 1: a fee-paying fill, no BBO
+    l.onFill('buy', 100, 1, 0.5, false);
+    l.advance(120_000);
+    l.onMid(102); // minute 2: 2 lots × +2 = +4, plus minute 1's −0.5 fee → +3.5
+    l.advance(180_000);
+    l.onMid(101); // minute 3: −2
+    const s = l.snapshot(); // trading minutes [0, 3.5, −2]
+    assert.equal(s.activeMinutes, 3);
+    assert.equal(s.minutes, 4);
+    const mean = 1.5 / 3;
+    const ss = (0 - mean) ** 2 + (3.5 - mean) ** 2 + (-2 - mean) ** 2;
+    close(s.sharpe, (mean / Math.sqrt(ss / 2)) * Math.sqrt(MINUTES_PER_YEAR));
+    close(s.sortino, (mean / Math.sqrt(4 / 3)) * Math.sqrt(MINUTES_PER_YEAR));
   });
 
   it('exposes the mean and sample std of per-minute PnL (hand-computed)', () => {
@@ -141,7 +163,9 @@ describe('Ledger per-minute statistics', () => {
     assert.equal(s.minutes, 4);
     close(s.minutePnlMeanQuote, -0.25);
     close(s.minutePnlStdQuote, Math.sqrt(12.75 / 3));
-    close(s.sharpe, (-0.25 / Math.sqrt(4.25)) * Math.sqrt(MINUTES_PER_YEAR));
+    // Trading minutes leave out minute 2 (no book data): [0, 2, −3] → mean −1/3, Σ(x − mean)² = 1/9 + 49/9 + 64/9.
+    assert.equal(s.activeMinutes, 3);
+    close(s.sharpe, (-1 / 3 / Math.sqrt(114 / 9 / 2)) * Math.sqrt(MINUTES_PER_YEAR));
     // The snapshot leaves the ledger untouched: one more minute extends the same series.
     l.advance(240_000);
     l.onMid(100.5); // minute 4: +2 → [0, 2, 0, −3, 2]: mean 0.2, Σ(x − mean)² = 0.04 + 3.24 + 0.04 + 10.24 + 3.24 = 16.8

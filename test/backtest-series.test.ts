@@ -39,6 +39,28 @@ describe('BucketedSeries (chart rows in bounded memory)', () => {
     assert.deepEqual(t, [0, 60_000, 120_000]);
     assert.ok(Number.isNaN(v[1]));
   });
+
+  it('compaction keeps gap markers (a hole in the data stays a hole however long the run)', () => {
+    const s = new BucketedSeries(4, 1, 1000);
+    s.push(0, [1]);
+    s.breakAt(30_000); // row 1 = gap: the pair (0, gap) keeps the gap
+    s.push(60_000, [2]);
+    s.push(61_000, [3]);
+    s.push(62_000, [4]); // full: compaction
+    const [t, v] = s.toArrays();
+    assert.deepEqual(t, [30_000, 61_000, 62_000]);
+    assert.ok(Number.isNaN(v[0]));
+    assert.deepEqual(v.slice(1), [3, 4]);
+    // Many compactions later, the gap is still there between data rows.
+    const long = new BucketedSeries(8, 1, 1000);
+    for (let i = 0; i < 1000; i++) long.push(i * 1000, [i]);
+    long.breakAt(3_600_000);
+    for (let i = 0; i < 1000; i++) long.push(7_200_000 + i * 1000, [i]);
+    const [lt, lv] = long.toArrays();
+    const gapAt = lv.findIndex((x) => Number.isNaN(x));
+    assert.ok(gapAt > 0 && gapAt < lv.length - 1, `a gap row between data rows (t ${lt.join(',')})`);
+    assert.ok(lt[gapAt - 1] < 3_600_000 && lt[gapAt + 1] > 3_600_000);
+  });
 });
 
 describe('ThinnedPoints', () => {

@@ -1,13 +1,21 @@
 import assert from 'node:assert/strict';
-import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { build } from 'esbuild';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import { BotInsight } from '../src/engine/bot-insight.ts';
 import { type RunningBot, startTrading } from '../src/trade/run-trade.ts';
-import { quotesAt, startTestServer, TEST_PASSWORD, TEST_USER, type TestServer } from './api-bot-double.ts';
+import {
+  BotDouble,
+  quotesAt,
+  startTestServer,
+  TEST_PASSWORD,
+  TEST_USER,
+  type TestServer,
+} from './api-bot-double.ts';
 import { settledAfter, until, WAIT_BUDGET_MS } from './wait.ts';
 
 /**
@@ -24,6 +32,14 @@ import { settledAfter, until, WAIT_BUDGET_MS } from './wait.ts';
  * condition on the page or the bot, with test/wait.ts's hang guard as its budget.
  */
 const CHROMIUM = '/usr/bin/chromium';
+/** Screenshots of each state, to look at (desktop and phone width); printed at the end of the run. */
+const SHOTS = process.env.HLMM_SCREENSHOT_DIR ?? join(tmpdir(), 'hlmm-dashboard-shots');
+mkdirSync(SHOTS, { recursive: true });
+async function shot(page: Page, name: string): Promise<void> {
+  const path = join(SHOTS, `${name}.png`);
+  await page.screenshot({ path, fullPage: true });
+  process.stderr.write(`dashboard screenshot: ${path}\n`);
+}
 const SKIP = existsSync(CHROMIUM) || process.env.CI ? false : `${CHROMIUM} is not installed`;
 const CHROMIUM_ARGS = [
   '--headless',
@@ -134,6 +150,35 @@ describe('dashboard in a browser against a replayed paper bot', { skip: SKIP }, 
     );
     assert.match((await page.textContent('#p-sigma')) ?? '', /^3\.54/); // params_BTC.json σ, USDC/√s
 
+    // The price chart opens on the server's history (bot clock), not empty; the parameters have a row on the
+    // bot's clock (2025 in this replay, not the machine's year); Greek letters as written; a unit on each figure.
+    await page.waitForFunction(() =>
+      /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d → \d\d:\d\d:\d\d UTC on the bot's clock/.test(
+        document.getElementById('price-note')?.textContent ?? '',
+      ),
+    );
+    const pricePoints = await page.evaluate(() =>
+      document.querySelectorAll('#price-chart canvas').length > 0 ? 1 : 0,
+    );
+    assert.equal(pricePoints, 1);
+    await page.waitForFunction(() =>
+      /^2025-09-/.test(document.querySelector('#params-body td')?.textContent ?? ''),
+    );
+    const heading = await page.evaluate(() => {
+      const h = Array.from(document.querySelectorAll('h2')).find((e) => e.textContent?.startsWith('Model'));
+      // innerText, not textContent: the text as CSS renders it (text-transform included) is what is checked.
+      // biome-ignore lint/performance/useDomNodeTextContent: the rendered text is the point
+      return h ? h.innerText : '';
+    });
+    assert.match(heading, /\(σ, A, k, γ\)/, 'the Greek letters are not upper-cased');
+    assert.match((await page.textContent('#pnl-realized')) ?? '', / USDC$/);
+    assert.match((await page.textContent('#pnl-unrealized')) ?? '', / USDC$/);
+    assert.match((await page.textContent('#pnl-fees')) ?? '', / USDC$/);
+    assert.match((await page.textContent('#risk-dll')) ?? '', /^\d+\.\d\d \/ (\d+\.\d\d|no limit) USDC$/);
+    assert.match((await page.textContent('#risk-mdd')) ?? '', /^\d+\.\d\d \/ (\d+\.\d\d|no limit) USDC$/);
+    await page.waitForFunction(() => document.querySelectorAll('#markouts-body tr').length === 3);
+    await shot(page, 'replay-desktop');
+
     // The replay has gaps longer than the stale-data limit, when the bot pulls its quotes by itself: press stop
     // while it quotes (see test/api-replay.test.ts for a stop during such a pull).
     await until('the bot quoting', () => bot.engine.risk().quoting);
@@ -142,6 +187,7 @@ describe('dashboard in a browser against a replayed paper bot', { skip: SKIP }, 
     await page.waitForSelector('#confirm-dialog[open]');
     await page.click('#confirm-yes');
     await page.waitForFunction(() => document.getElementById('status')?.textContent === 'stopped');
+    assert.match((await page.textContent('#quote-state')) ?? '', /^Quoting stopped by hand/);
     await until('resting orders cancelled', () => bot.engine.openOrders().length === 0);
     assert.equal(bot.engine.risk().quoting, false);
     assert.equal(bot.engine.risk().stoppedByUser, true);
@@ -163,12 +209,48 @@ describe('dashboard in a browser against the BotView test double', { skip: SKIP 
   let page: Page;
   let webRoot: string;
   let profile: string;
+  let closed = false;
   const requests: string[] = [];
   const pageErrors: string[] = [];
 
   before(async () => {
     webRoot = await buildDashboard();
-    s = await startTestServer({ webRoot });
+    // Ten minutes of a market with a one-minute hole and two fills, on the bot's clock, for the chart to open on.
+    const insight = new BotInsight();
+    const t0 = Date.now() - 10 * 60_000;
+    insight.params(new BotDouble().params());
+    for (let i = 0; i < 600; i++) {
+      if (i >= 300 && i < 360) continue;
+      const t = t0 + i * 1000;
+      const mid = 100_000 + 20 * Math.sin(i / 40);
+      insight.clock(t);
+      insight.market({
+        kind: 'bbo',
+        exchMs: t,
+        recvS: 0,
+        bidPx: mid - 0.5,
+        bidSz: 1,
+        askPx: mid + 0.5,
+        askSz: 1,
+      });
+      if (i === 120 || i === 450)
+        insight.fill({
+          tid: i,
+          oid: i,
+          cid: i,
+          cloid: null,
+          side: i === 120 ? 'buy' : 'sell',
+          px: i === 120 ? mid - 5 : mid + 5,
+          sz: 0.001,
+          feeQuote: 0.015,
+          liquidity: 'maker',
+          exchMs: t,
+          positionBase: 0,
+          closedPnlQuote: null,
+          hash: null,
+        });
+    }
+    s = await startTestServer({ webRoot, insight });
     profile = mkdtempSync(join(tmpdir(), 'hlmm-chromium-'));
     context = await chromium.launchPersistentContext(profile, {
       executablePath: CHROMIUM,
@@ -184,7 +266,7 @@ describe('dashboard in a browser against the BotView test double', { skip: SKIP 
 
   after(async () => {
     await context?.close();
-    await s?.close();
+    if (!closed) await s?.close();
     for (const dir of [webRoot, profile]) if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
@@ -232,6 +314,11 @@ describe('dashboard in a browser against the BotView test double', { skip: SKIP 
     });
     await page.waitForFunction(() => document.getElementById('fills-body')?.textContent?.includes('100013'));
 
+    await page.waitForFunction(() =>
+      /on the bot's clock/.test(document.getElementById('price-note')?.textContent ?? ''),
+    );
+    await shot(page, 'double-desktop');
+
     // Stop, but cancel: nothing happens.
     await page.click('#btn-stop');
     await page.waitForSelector('#confirm-dialog[open]');
@@ -269,5 +356,30 @@ describe('dashboard in a browser against the BotView test double', { skip: SKIP 
     assert.ok(overflow <= 0, `page is ${overflow}px wider than the phone screen`);
     const stopBox = await page.locator('#btn-stop').boundingBox();
     assert.ok(stopBox && stopBox.width > 300, 'controls take the full width on a phone');
+    await shot(page, 'double-phone');
+    await page.setViewportSize({ width: 1280, height: 900 });
+  });
+
+  it('says plainly when the bot is gone (no raw "Failed to fetch")', async () => {
+    await page.waitForFunction(() => document.getElementById('conn')?.textContent === 'live');
+    await s.close();
+    closed = true;
+    await page.waitForFunction(() => document.getElementById('status')?.textContent === 'bot unreachable');
+    assert.match(
+      (await page.textContent('#quote-state')) ?? '',
+      /^No connection to the bot since \d\d:\d\d:\d\d UTC/,
+    );
+    assert.match((await page.textContent('#conn')) ?? '', /^no answer from the bot; retrying in \d+ s$/);
+    assert.equal(await page.getAttribute('#status', 'data-state'), 'gone');
+    await page.click('#btn-start');
+    await page.waitForSelector('#confirm-dialog[open]');
+    await page.click('#confirm-yes');
+    await page.waitForFunction(() =>
+      /did not answer|fetch/i.test(document.getElementById('control-result')?.textContent ?? ''),
+    );
+    const result = (await page.textContent('#control-result')) ?? '';
+    assert.doesNotMatch(result, /Failed to fetch/);
+    assert.match(result, /^The bot did not answer/);
+    await shot(page, 'double-gone-desktop');
   });
 });

@@ -6,6 +6,7 @@ import fastifyWebsocket from '@fastify/websocket';
 import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
 import { UserError } from '../core/errors.ts';
 import type { Logger } from '../core/log.ts';
+import type { BotInsight } from '../engine/bot-insight.ts';
 import type { BotView } from '../engine/bot-view.ts';
 import type { TradeStore } from '../store/trade-store.ts';
 import {
@@ -19,6 +20,7 @@ import {
 import { registerFreqtradeRoutes } from './freqtrade-routes.ts';
 import { createHistory } from './history.ts';
 import { registerHlmmRoutes } from './hlmm-routes.ts';
+import { registerInsightRoutes } from './insight-routes.ts';
 import {
   bodyTypeProblem,
   DEFAULT_ALLOWED_HOSTS,
@@ -52,6 +54,8 @@ export interface ApiServerOptions {
   allowedHosts?: readonly string[];
   /** The failed-login throttle (tests pass one on a clock they control). */
   loginThrottle?: LoginThrottle;
+  /** The bot's markouts and market history (src/engine/bot-insight.ts); absent = those routes answer 404. */
+  insight?: BotInsight;
 }
 
 export interface ApiServer {
@@ -240,6 +244,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
 
   registerFreqtradeRoutes(app, { view: opts.view, history, logger: log });
   registerHlmmRoutes(app, { view: opts.view, history });
+  registerInsightRoutes(app, { insight: opts.insight ?? null });
   registerSockets(app, { view: opts.view, history, logger: log });
 
   const webRoot = opts.webRoot ?? findWebRoot();

@@ -2,6 +2,7 @@ import type { MarketEvent } from '../core/market.ts';
 import type { AccountSnapshot } from '../engine/account.ts';
 import { SimulatedClock } from '../engine/clock.ts';
 import type { EngineFill, EngineSubscriber } from '../engine/engine-events.ts';
+import { type MarkoutSummary, MarkoutTracker } from '../engine/markouts.ts';
 import type { QuotingLoop } from '../engine/quoting-loop.ts';
 import { TradingEngine } from '../engine/trading-engine.ts';
 import type { SimVenue } from '../sim/sim-venue.ts';
@@ -71,6 +72,8 @@ export interface BacktestResult extends LedgerSnapshot {
   killSwitch: string | null;
   /** Every fill, when keepFills was set (else empty). */
   fillRecords: FillRecord[];
+  /** Signed mid moves after each fill at 1, 10 and 60 s (src/engine/markouts.ts). */
+  markouts: MarkoutSummary;
   config: Omit<ResolvedBacktestConfig, 'strategy' | 'logger'> & { strategy: string };
   series: BacktestSeries | null;
 }
@@ -100,6 +103,7 @@ export class BacktestEngine {
   readonly venue: SimVenue;
   readonly ledger: Ledger;
   private readonly recorder: BacktestRecorder;
+  readonly markouts = new MarkoutTracker();
   private events = 0;
   private bboEvents = 0;
   private tradeEvents = 0;
@@ -160,6 +164,7 @@ export class BacktestEngine {
       this.chart !== null ? (t) => this.sample(t) : null,
     );
     this.engine.subscribeEvents(this.recorder);
+    this.engine.subscribeEvents(this.markouts);
     this.engine.acceptParams({ params: cfg.params, notes: [] } as never, 'backtest');
     this.engine.start();
   }
@@ -225,6 +230,7 @@ export class BacktestEngine {
       pulledSeconds: this.recorder.pulledSeconds(this.lastT),
       killSwitch: this.engine.guard.killSwitch.reason,
       fillRecords: this.recorder.fills,
+      markouts: this.markouts.summary(),
       config: { ...rest, strategy: strategy.name },
       series,
     };

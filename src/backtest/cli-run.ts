@@ -12,8 +12,8 @@ import { writeReport } from '../report/render.ts';
 import { writeFillsCsv } from './fills-csv.ts';
 import { backtestReportDoc } from './report.ts';
 import { runBacktest } from './run.ts';
-import { backtestConfigFor } from './settings.ts';
-import { backtestJson, backtestText } from './summary.ts';
+import { backtestConfigFor, LATENCY_FACTORS, withLatencyScaled } from './settings.ts';
+import { backtestJson, backtestText, type LatencyLine, latencyLinesJson } from './summary.ts';
 
 /** `hlmm backtest` options after commander parsed them (see src/cli/commands/backtest.ts). */
 export interface BacktestCliOptions extends SettingFlags {
@@ -29,6 +29,8 @@ export interface BacktestCliOptions extends SettingFlags {
   to?: number;
   szDecimals?: number;
   books: boolean;
+  /** Re-run at zero and twice the latency (default true; --no-latency-sweep). */
+  latencySweep?: boolean;
   json: boolean;
   report?: string;
   fillsOut?: string;
@@ -137,8 +139,37 @@ export async function runBacktestCommand(o: BacktestCliOptions): Promise<void> {
       `${o.data}: no ${ticker} market events in the chosen period; check --data, --from and --to.`,
     );
   }
+  // The same data again at zero and twice the latency: a PnL that changes sign on the latency is not a result.
+  const latencyLines: LatencyLine[] = [];
+  if (o.latencySweep !== false) {
+    for (const factor of LATENCY_FACTORS) {
+      const scaled = withLatencyScaled(settings, factor);
+      const r =
+        factor === 1
+          ? result
+          : await runBacktest({
+              ...backtestConfigFor(scaled, {
+                params,
+                venue: { szDecimals, minOrderValueQuote: MIN_ORDER_VALUE_QUOTE },
+                coin: ticker,
+              }),
+              dataDir: o.data,
+              ticker,
+              fromMs: o.from,
+              toMs: o.to,
+              books: o.books,
+            });
+      latencyLines.push({
+        factor,
+        latencyMs: scaled.fill.latencyMs,
+        cancelLatencyMs: scaled.fill.cancelLatencyMs,
+        pnlQuote: r.pnlQuote,
+        fills: r.fills,
+      });
+    }
+  }
   if (o.report !== undefined) {
-    writeReport(o.report, backtestReportDoc(result, { ticker, dataDir: o.data, notes }));
+    writeReport(o.report, backtestReportDoc(result, { ticker, dataDir: o.data, notes, latencyLines }));
   }
   const rowsSkipped = result.rowStats.reduce((sum, s) => sum + s.badRows, 0);
   if (o.fillsOut !== undefined) writeFillsCsv(o.fillsOut, result.fillRecords);
@@ -150,9 +181,10 @@ export async function runBacktestCommand(o: BacktestCliOptions): Promise<void> {
       dropped_duplicate_trades: result.dropped.duplicateTrades,
       dropped_out_of_order: result.dropped.outOfOrder,
     });
+    if (latencyLines.length > 0) out.latency_pnl = latencyLinesJson(latencyLines);
     process.stdout.write(`${JSON.stringify(out)}\n`);
   } else {
-    process.stdout.write(backtestText(result, ticker));
+    process.stdout.write(backtestText(result, ticker, latencyLines));
     if (o.report !== undefined) process.stdout.write(`report            ${o.report}\n`);
   }
 }

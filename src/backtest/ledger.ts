@@ -11,10 +11,16 @@ import type { Side } from '../core/market.ts';
  * - inventoryPnl: Σ position × Δmid over every mid change (the mark-to-market of inventory we held).
  * - fees: Σ fees paid (a rebate is negative).
  * - funding: Σ funding received (+) or paid (−) at the hourly settlements (a backtest assumes a rate).
- * Per-minute PnL (for Sharpe/Sortino) = change of equity over each UTC minute from the first event's minute to
- * the last's; minutes with no event count as 0. Statistics stream (constant memory): mean and sum of squared
- * deviations are updated with Welford's method (a run of empty minutes joins as one batch of zeros, Chan et al.),
- * so a flat series has a std of exactly 0 and a large PnL level does not cancel the variance away.
+ * Per-minute PnL, two series:
+ * - clock minutes (`minutes`, `minutePnlMeanQuote`, `minutePnlStdQuote`, the calibration score's input): change of
+ *   equity over each UTC minute from the first event's minute to the last's; minutes with no event count as 0.
+ * - trading minutes (`activeMinutes`, Sharpe, Sortino): only the minutes that had book data (a BBO). A minute
+ *   without any (a hole in the recording) is not a trading minute: it would add a zero-PnL, zero-risk minute that
+ *   makes the ratios look better than the market allowed. PnL booked in such a minute (a fill, funding) is carried
+ *   into the next trading minute, so nothing is lost.
+ * Statistics stream (constant memory): mean and sum of squared deviations are updated with Welford's method (a
+ * run of empty clock minutes joins as one batch of zeros, Chan et al.), so a flat series has a std of exactly 0
+ * and a large PnL level does not cancel the variance away.
  */
 export const MINUTES_PER_YEAR = 365 * 24 * 60;
 const MINUTE_MS = 60_000;
@@ -51,9 +57,14 @@ export interface LedgerSnapshot {
    * 2 minutes. The calibration score uses it directly (src/calibrate/score.ts).
    */
   minutePnlStdQuote: number;
-  /** Annualised (√525 600) mean ÷ std of per-minute PnL; NaN with fewer than 2 minutes or zero std. */
+  /** Trading minutes: minutes that had book data (Sharpe and Sortino are over these). */
+  activeMinutes: number;
+  /**
+   * Annualised (√525 600) mean ÷ std of PnL per trading minute; NaN with fewer than 2 trading minutes or zero
+   * std.
+   */
   sharpe: number;
-  /** Annualised mean ÷ downside deviation (root mean square of negative per-minute PnL); NaN when undefined. */
+  /** Annualised mean ÷ downside deviation (root mean square of negative PnL per trading minute); NaN when undefined. */
   sortino: number;
 }
 
@@ -86,7 +97,13 @@ export class Ledger {
   private mean = 0;
   /** Σ (x − mean)² over the closed minutes (Welford). */
   private m2 = 0;
-  private downSq = 0;
+  /** Trading-minute statistics (minutes with book data), Welford as above. */
+  private minuteHasBook = false;
+  private activeStartEquity = Number.NaN;
+  private an = 0;
+  private amean = 0;
+  private am2 = 0;
+  private adownSq = 0;
 
   constructor(
     private readonly lotBase: number,
@@ -115,8 +132,10 @@ export class Ledger {
       if (!Number.isNaN(this.minute) && m > this.minute) {
         this.closeMinute();
         this.addZeroMinutes(m - this.minute - 1); // minutes without events: zero PnL
+        if (this.minuteHasBook) this.closeActiveMinute();
       }
       this.minute = m;
+      this.minuteHasBook = false;
       this.minuteStartEquity = !Number.isNaN(this.mid) ? this.equity : 0;
     }
   }
@@ -126,6 +145,8 @@ export class Ledger {
     if (!Number.isNaN(prev) && this.position !== 0) this.inventoryPnl += this.position * (mid - prev);
     this.mid = mid;
     if (Number.isNaN(prev)) this.minuteStartEquity = this.equity;
+    if (Number.isNaN(this.activeStartEquity)) this.activeStartEquity = this.minuteStartEquity;
+    this.minuteHasBook = true;
     this.markDrawdown();
   }
 
@@ -166,20 +187,31 @@ export class Ledger {
     let n = this.n;
     let mean = this.mean;
     let m2 = this.m2;
-    let downSq = this.downSq;
     if (!Number.isNaN(this.minute) && !Number.isNaN(this.mid)) {
       const x = this.equity - this.minuteStartEquity;
       n++;
       const delta = x - mean;
       mean += delta / n;
       m2 += delta * (x - mean);
-      if (x < 0) downSq += x * x;
     }
     if (n === 0) mean = Number.NaN;
     const minuteStd = n > 1 ? Math.sqrt(Math.max(0, m2) / (n - 1)) : Number.NaN;
+    let an = this.an;
+    let amean = this.amean;
+    let am2 = this.am2;
+    let adownSq = this.adownSq;
+    if (this.minuteHasBook && !Number.isNaN(this.mid)) {
+      const x = this.equity - this.activeStartEquity;
+      an++;
+      const delta = x - amean;
+      amean += delta / an;
+      am2 += delta * (x - amean);
+      if (x < 0) adownSq += x * x;
+    }
+    const activeStd = an > 1 ? Math.sqrt(Math.max(0, am2) / (an - 1)) : Number.NaN;
     // Sharpe is undefined (NaN) for a flat series: std 0.
-    const std = minuteStd > 0 ? minuteStd : Number.NaN;
-    const downDev = n > 0 && downSq > 0 ? Math.sqrt(downSq / n) : Number.NaN;
+    const std = activeStd > 0 ? activeStd : Number.NaN;
+    const downDev = an > 0 && adownSq > 0 ? Math.sqrt(adownSq / an) : Number.NaN;
     const annual = Math.sqrt(MINUTES_PER_YEAR);
     return {
       cashQuote: this.cash,
@@ -204,8 +236,9 @@ export class Ledger {
       minutes: n,
       minutePnlMeanQuote: mean,
       minutePnlStdQuote: minuteStd,
-      sharpe: n > 1 ? (mean / std) * annual : Number.NaN,
-      sortino: n > 1 ? (mean / downDev) * annual : Number.NaN,
+      activeMinutes: an,
+      sharpe: an > 1 ? (amean / std) * annual : Number.NaN,
+      sortino: an > 1 ? (amean / downDev) * annual : Number.NaN,
     };
   }
 
@@ -215,7 +248,17 @@ export class Ledger {
     const delta = x - this.mean;
     this.mean += delta / this.n;
     this.m2 += delta * (x - this.mean);
-    if (x < 0) this.downSq += x * x;
+  }
+
+  /** Closes a trading minute: its PnL is the equity change since the last trading minute closed. */
+  private closeActiveMinute(): void {
+    const x = this.equity - this.activeStartEquity;
+    this.an++;
+    const delta = x - this.amean;
+    this.amean += delta / this.an;
+    this.am2 += delta * (x - this.amean);
+    if (x < 0) this.adownSq += x * x;
+    this.activeStartEquity = this.equity;
   }
 
   /** `k` minutes of zero PnL at once: Chan et al.'s merge of (n, mean, m2) with (k, 0, 0). */

@@ -1,11 +1,15 @@
 import type { ReportDoc } from '../report/render.ts';
 import type { BacktestResult } from './backtest.ts';
+import { ratioWarning } from './sample-size.ts';
+import type { LatencyLine } from './summary.ts';
 
 export interface BacktestReportMeta {
   ticker: string;
   dataDir?: string;
   /** Extra lines for the settings table, e.g. the params file. */
   notes?: string[];
+  /** PnL of the same data at zero, the configured and twice the latency (absent: not run). */
+  latencyLines?: readonly LatencyLine[];
 }
 
 /** The `hlmm backtest --report` document: headline metrics, PnL split, charts, settings. */
@@ -16,6 +20,10 @@ export function backtestReportDoc(r: BacktestResult, meta: BacktestReportMeta): 
     Number.isFinite(r.startMs) && Number.isFinite(r.endMs)
       ? `${new Date(r.startMs).toISOString()} → ${new Date(r.endMs).toISOString()}`
       : 'no events';
+  const fillsN = `n = ${r.fills} fills`;
+  const minutesN = `n = ${r.activeMinutes} trading minutes, ${r.fills} fills`;
+  const warning = ratioWarning(r.fills, r.activeMinutes);
+  const flagged = warning !== null ? ' ⚠ small sample' : '';
   const doc: ReportDoc = {
     title: `hlmm backtest — ${meta.ticker} (${r.config.strategy})`,
     subtitle: `${period}; ${r.events.toLocaleString('en-US')} events; queue ${r.config.queue}, latency ${r.config.latencyMs} ms`,
@@ -26,8 +34,8 @@ export function backtestReportDoc(r: BacktestResult, meta: BacktestReportMeta): 
           {
             kind: 'metrics',
             items: [
-              { label: 'PnL (final equity)', value: r.pnlQuote, unit: 'USDC' },
-              { label: 'spread capture', value: r.spreadCaptureQuote, unit: 'USDC' },
+              { label: 'PnL (final equity)', value: r.pnlQuote, unit: 'USDC', help: fillsN },
+              { label: 'spread capture', value: r.spreadCaptureQuote, unit: `USDC (${fillsN})` },
               { label: 'inventory PnL', value: r.inventoryPnlQuote, unit: 'USDC' },
               { label: 'fees paid', value: r.feesQuote, unit: 'USDC' },
               { label: 'fills (buy / sell)', value: `${r.fills} (${r.buyFills} / ${r.sellFills})` },
@@ -37,11 +45,17 @@ export function backtestReportDoc(r: BacktestResult, meta: BacktestReportMeta): 
                 value: r.positionBase,
                 unit: `base (${r.finalPositionLots.toFixed(3)} lots)`,
               },
-              { label: 'mean |q|', value: r.meanAbsQLots, unit: 'lots' },
+              { label: 'mean |q| (time-weighted)', value: r.meanAbsQLots, unit: 'lots' },
               { label: 'max |q|', value: r.maxAbsPositionLots, unit: 'lots' },
               { label: 'time at max position', value: r.timeAtLimitShare * 100, unit: '%' },
-              { label: 'Sharpe (annualised)', value: r.sharpe, help: 'per-minute PnL, × √525 600' },
-              { label: 'Sortino (annualised)', value: r.sortino },
+              {
+                label: `Sharpe (annualised)${flagged}`,
+                value: r.sharpe,
+                unit: `(${minutesN})`,
+                help: 'PnL per trading minute (minutes with book data), × √525 600',
+              },
+              { label: `Sortino (annualised)${flagged}`, value: r.sortino, unit: `(${minutesN})` },
+              { label: 'trading minutes', value: r.activeMinutes, unit: `of ${r.minutes} clock minutes` },
               { label: 'max drawdown', value: r.maxDrawdownQuote, unit: 'USDC' },
               { label: 'turnover', value: r.turnoverQuote, unit: 'USDC' },
             ],
@@ -65,6 +79,59 @@ export function backtestReportDoc(r: BacktestResult, meta: BacktestReportMeta): 
       },
     ],
   };
+  const results = doc.sections[0].blocks;
+  if (warning !== null)
+    results.unshift({
+      kind: 'text',
+      text: `⚠ ${warning}: Sharpe and Sortino below are shown but are not evidence of anything.`,
+    });
+  if (meta.latencyLines && meta.latencyLines.length > 0) {
+    results.push({
+      kind: 'table',
+      title: 'PnL at zero, the configured and twice the latency (same data, same settings otherwise)',
+      columns: ['latency', 'order / cancel latency (ms)', 'PnL (USDC)', 'fills'],
+      rows: meta.latencyLines.map((l) => [
+        l.factor === 0 ? 'none (0×)' : l.factor === 1 ? 'configured (1×)' : `${l.factor}×`,
+        `${l.latencyMs} / ${l.cancelLatencyMs}`,
+        l.pnlQuote,
+        l.fills,
+      ]),
+    });
+  }
+  const m = r.markouts;
+  const bp = (x: number) => (Number.isFinite(x) ? x.toFixed(2) : null);
+  results.push({
+    kind: 'table',
+    title:
+      'Markouts: signed mid move after each fill (positive = good for us: the mid rose after a buy, fell after a sell)',
+    columns: [
+      'horizon',
+      'fills (n)',
+      'mean (USDC/unit)',
+      'mean (bps)',
+      'p10 (bps)',
+      'p50 (bps)',
+      'p90 (bps)',
+      'against us',
+      'vs fill price (bps)',
+    ],
+    rows: m.horizons.map((h) => [
+      `${h.horizonS} s`,
+      h.count,
+      h.meanMoveQuote,
+      bp(h.meanMoveBps),
+      bp(h.p10MoveBps),
+      bp(h.p50MoveBps),
+      bp(h.p90MoveBps),
+      Number.isFinite(h.adverseShare) ? `${(h.adverseShare * 100).toFixed(1)} %` : null,
+      bp(h.meanVsFillBps),
+    ]),
+  });
+  if (m.pending > 0 || m.unmeasured > 0)
+    results.push({
+      kind: 'text',
+      text: `Markouts of ${m.fills} fills: ${m.pending} too close to the end of the data for the 60 s horizon, ${m.unmeasured} before the first BBO (not measured).`,
+    });
   if (s !== null) {
     const buys = s.fills.filter((f) => f.side === 'buy');
     const sells = s.fills.filter((f) => f.side === 'sell');
@@ -98,7 +165,7 @@ export function backtestReportDoc(r: BacktestResult, meta: BacktestReportMeta): 
               color: '#b00000',
             },
           ],
-          note: `Sampled per time bucket (last value), at most ${r.config.seriesPoints} points${thinned}.`,
+          note: `Sampled per time bucket (last value), at most ${r.config.seriesPoints} points${thinned}; no line is drawn across a pause of more than 5 min in the data.`,
         },
         {
           kind: 'chart',

@@ -6,6 +6,8 @@
 export class BucketedSeries {
   readonly t: Float64Array;
   readonly cols: Float64Array[];
+  /** 1 = the row is a gap marker (breakAt): compaction keeps it, so a hole in the data stays a hole. */
+  private readonly gap: Uint8Array;
   length = 0;
   private bucketMs: number;
   private bucketEnd = Number.NEGATIVE_INFINITY;
@@ -18,6 +20,7 @@ export class BucketedSeries {
     if (capacity < 2) throw new RangeError('capacity must be ≥ 2');
     this.t = new Float64Array(capacity);
     this.cols = Array.from({ length: columns }, () => new Float64Array(capacity));
+    this.gap = new Uint8Array(capacity);
     this.bucketMs = initialBucketMs;
   }
 
@@ -32,6 +35,7 @@ export class BucketedSeries {
       this.bucketEnd = (Math.floor(tMs / this.bucketMs) + 1) * this.bucketMs;
     }
     this.t[i] = tMs;
+    this.gap[i] = 0;
     for (let c = 0; c < this.cols.length; c++) this.cols[c][i] = values[c];
   }
 
@@ -45,6 +49,7 @@ export class BucketedSeries {
       tMs,
       this.cols.map(() => Number.NaN),
     );
+    this.gap[this.length - 1] = 1;
   }
 
   /** Plain arrays of the rows kept: [t, col0, col1, …]. */
@@ -55,11 +60,14 @@ export class BucketedSeries {
   }
 
   private compact(): void {
-    // Keep the later row of each pair (the last value of the merged bucket).
+    // Keep the later row of each pair (the last value of the merged bucket), or its gap marker: dropping a
+    // marker would draw a line across a hole in the data.
     let j = 0;
     for (let i = 1; i < this.length; i += 2, j++) {
-      this.t[j] = this.t[i];
-      for (const c of this.cols) c[j] = c[i];
+      const k = this.gap[i - 1] === 1 ? i - 1 : i;
+      this.t[j] = this.t[k];
+      this.gap[j] = this.gap[k];
+      for (const c of this.cols) c[j] = c[k];
     }
     this.length = j;
     this.bucketMs *= 2;

@@ -43,3 +43,21 @@ export function backtestConfigFor(
     series: o.series ?? false,
   };
 }
+
+/** The latency factors the report shows PnL at: none, the configured latency, twice it. */
+export const LATENCY_FACTORS = [0, 1, 2] as const;
+
+/**
+ * The same settings with every latency of the fill model scaled by `factor` (0 = an instant venue). The one place
+ * that knows which settings are latencies: order entry and cancel today.
+ */
+export function withLatencyScaled(s: RunSettings, factor: number): RunSettings {
+  return {
+    ...s,
+    fill: {
+      ...s.fill,
+      latencyMs: s.fill.latencyMs * factor,
+      cancelLatencyMs: s.fill.cancelLatencyMs * factor,
+    },
+  };
+}

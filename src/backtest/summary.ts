@@ -1,4 +1,15 @@
+import { markoutsJson } from '../engine/markouts.ts';
 import type { BacktestResult } from './backtest.ts';
+import { ratioWarning } from './sample-size.ts';
+
+/** PnL of the same run re-played with the latency scaled (settings.ts withLatencyScaled). */
+export interface LatencyLine {
+  factor: number;
+  latencyMs: number;
+  cancelLatencyMs: number;
+  pnlQuote: number;
+  fills: number;
+}
 
 /** Rounds money to 1e-6 quote units and other floats to 10 significant digits for stable, readable JSON. */
 function r6(x: number): number | null {
@@ -51,6 +62,8 @@ export function backtestJson(
     time_at_limit: sig(r.timeAtLimitShare),
     sharpe: sig(r.sharpe),
     sortino: sig(r.sortino),
+    sharpe_warning: ratioWarning(r.fills, r.activeMinutes),
+    trading_minutes: r.activeMinutes,
     minutes: r.minutes,
     minute_pnl_mean: r6(r.minutePnlMeanQuote),
     minute_pnl_std: r6(r.minutePnlStdQuote),
@@ -63,6 +76,13 @@ export function backtestJson(
     quote_calls: r.quoteCalls,
     pulled_seconds: r.pulledSeconds,
     kill_switch: r.killSwitch,
+    sample_sizes: {
+      fills: r.fills,
+      trading_minutes: r.activeMinutes,
+      clock_minutes: r.minutes,
+      events: r.events,
+    },
+    markouts: markoutsJson(r.markouts),
     settings: {
       queue: r.config.queue,
       queue_power: r.config.queuePower,
@@ -93,8 +113,23 @@ function riskJson(l: NonNullable<BacktestResult['config']['risk']>): Record<stri
   };
 }
 
+/** `latency_pnl` of `backtest --json`: one entry per latency factor. */
+export function latencyLinesJson(lines: readonly LatencyLine[]): Record<string, unknown>[] {
+  return lines.map((l) => ({
+    factor: l.factor,
+    latency_ms: l.latencyMs,
+    cancel_latency_ms: l.cancelLatencyMs,
+    pnl: r6(l.pnlQuote),
+    fills: l.fills,
+  }));
+}
+
 /** Human-readable summary lines for the terminal. */
-export function backtestText(r: BacktestResult, ticker: string): string {
+export function backtestText(
+  r: BacktestResult,
+  ticker: string,
+  latencyLines: readonly LatencyLine[] = [],
+): string {
   const f = (x: number, d = 2) => (Number.isFinite(x) ? x.toFixed(d) : 'n/a');
   const lines = [
     `backtest ${ticker} ${r.config.strategy}: ${iso(r.startMs) ?? '?'} → ${iso(r.endMs) ?? '?'}`,
@@ -103,10 +138,20 @@ export function backtestText(r: BacktestResult, ticker: string): string {
     `pnl               ${f(r.pnlQuote, 4)} USDC = spread capture ${f(r.spreadCaptureQuote, 4)} + inventory ${f(r.inventoryPnlQuote, 4)} − fees ${f(r.feesQuote, 4)}`,
     `final position    ${r.positionBase} (${f(r.finalPositionLots, 3)} lots) at mid ${r.lastMid}`,
     `inventory         mean |q| ${f(r.meanAbsQLots, 3)} lots, max |q| ${f(r.maxAbsPositionLots, 3)} lots, at limit ${f(r.timeAtLimitShare * 100, 1)} % of time`,
-    `risk              Sharpe ${f(r.sharpe)}, Sortino ${f(r.sortino)} (annualised, per-minute PnL, ${r.minutes} min), max drawdown ${f(r.maxDrawdownQuote, 4)} USDC`,
-    `minute pnl        mean ${f(r.minutePnlMeanQuote, 4)} USDC, std ${f(r.minutePnlStdQuote, 4)} USDC over ${r.minutes} min`,
+    `risk              Sharpe ${f(r.sharpe)}, Sortino ${f(r.sortino)} (annualised, per-minute PnL, ${r.activeMinutes} trading min, ${r.fills} fills), max drawdown ${f(r.maxDrawdownQuote, 4)} USDC`,
+    `minute pnl        mean ${f(r.minutePnlMeanQuote, 4)} USDC, std ${f(r.minutePnlStdQuote, 4)} USDC over ${r.minutes} clock min`,
     `turnover          ${f(r.turnoverQuote)} USDC; orders ${r.ordersPlaced} placed (${r.modifies} of them modifies), ${r.cancels} cancelled, ${r.rejects} rejected`,
   ];
+  const warning = ratioWarning(r.fills, r.activeMinutes);
+  if (warning !== null) lines.push(`WARNING           ${warning}`);
+  for (const h of r.markouts.horizons)
+    lines.push(
+      `markout ${`${h.horizonS} s`.padEnd(10)}mean ${f(h.meanMoveQuote, 4)} USDC/unit (${f(h.meanMoveBps, 2)} bps), p10 ${f(h.p10MoveBps, 2)} / p50 ${f(h.p50MoveBps, 2)} / p90 ${f(h.p90MoveBps, 2)} bps, n ${h.count} (+ = good for us)`,
+    );
+  for (const l of latencyLines)
+    lines.push(
+      `pnl at latency    ${`${l.factor}×`.padEnd(3)} ${`${l.latencyMs} ms`.padEnd(9)} ${f(l.pnlQuote, 4)} USDC (${l.fills} fills)`,
+    );
   if (r.fundingQuote !== 0)
     lines.push(
       `funding           ${f(r.fundingQuote, 4)} USDC (assumed rate ${r.config.fundingRatePerHour}/h)`,

@@ -60,6 +60,10 @@ export interface AccountState {
   equityQuote: number;
   mid: number | null;
   bbo: Bbo | null;
+  /** Peak equity − equity now, quote (what the max-drawdown limit compares). */
+  drawdownQuote?: number;
+  /** Equity at the UTC day's start − equity now, quote; positive = a loss today (what the daily loss limit compares). */
+  dayLossQuote?: number;
 }
 
 export interface OpenOrderView {

@@ -835,6 +835,8 @@ export class TradingEngine implements BotView {
       equityQuote: a.equityQuote,
       mid: a.mid,
       bbo: this.loop.bbo,
+      drawdownQuote: a.drawdownQuote,
+      dayLossQuote: a.dayLossQuote,
     };
   }
 

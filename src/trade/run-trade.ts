@@ -14,6 +14,7 @@ import { type HlmmConfig, NETWORK_URLS } from '../config/schema.ts';
 import { UserError } from '../core/errors.ts';
 import { createLogger, type Logger, type LogLevel } from '../core/log.ts';
 import type { SavedAccount } from '../engine/account.ts';
+import { BotInsight } from '../engine/bot-insight.ts';
 import type { TradeSummary, TradingEngine } from '../engine/trading-engine.ts';
 import type { Venue } from '../engine/venue.ts';
 import { HttpTransport } from '../exchange/hyperliquid/http.ts';
@@ -405,6 +406,10 @@ async function startTradingSteps(
   });
   const fillsCsv = o.fillsOut !== undefined ? new FillsCsv(o.fillsOut) : null;
   if (fillsCsv) engine.subscribeEvents(fillsCsv);
+  // The dashboard's history and markouts; the parameters already loaded count from the first bot time.
+  const insight = new BotInsight(() => engine.openOrders());
+  engine.subscribeEvents(insight);
+  insight.params(engine.params());
 
   // ---- feed
   const feed = new HyperliquidFeed({
@@ -470,6 +475,7 @@ async function startTradingSteps(
       allowedHosts: o.apiAllowedHosts ?? cfg.api_server.allowed_hosts,
       logger: logger.child('api'),
       webRoot: o.apiWebRoot,
+      insight,
     });
     logger.info('monitoring API listening', { url: api.url, user: apiSettings.username });
   }

@@ -55,6 +55,34 @@ interface Snapshot {
   nowMs?: number;
 }
 type ServerMessage = { type: 'snapshot'; data: Snapshot } | BotEvent;
+/** GET /api/v1/hlmm/history (src/engine/bot-insight.ts): bot-clock times, null = a hole in the data. */
+interface HistoryView {
+  nowMs: number | null;
+  gapMs: number;
+  rows: {
+    tMs: number[];
+    bidPx: (number | null)[];
+    askPx: (number | null)[];
+    ourBidPx: (number | null)[];
+    ourAskPx: (number | null)[];
+  };
+  fills: { tMs: number; side: 'buy' | 'sell'; px: number; sz: number }[];
+  params: { tMs: number; sigma: number; A: number; k: number; gamma: number; source: string | null }[];
+}
+/** GET /api/v1/hlmm/markouts (src/engine/markouts.ts). */
+interface MarkoutsView {
+  fills: number;
+  pending: number;
+  horizons: {
+    horizon_s: number;
+    count: number;
+    mean_bps: number | null;
+    p10_bps: number | null;
+    p50_bps: number | null;
+    p90_bps: number | null;
+  }[];
+}
+type Cell = number | null | undefined;
 
 const MAX_POINTS = 3000;
 const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
@@ -66,9 +94,14 @@ const state = {
   risk: null as RiskState | null,
   orders: [] as OpenOrderView[],
   fills: [] as Array<Pick<FillView, 'side' | 'px' | 'sz' | 'feeQuote' | 'liquidity' | 'tsMs' | 'tid'>>,
-  price: [[], [], [], [], [], []] as (number | null)[][],
+  /** t (s), best bid, best ask, our bid, our ask, buy fill, sell fill: null = gap, undefined = no value here. */
+  price: [[], [], [], [], [], [], []] as Cell[][],
   equity: [[], []] as number[][],
-  params: [[], [], [], [], []] as number[][],
+  /** Parameter changes on the bot clock (ms) and the values then in force. */
+  paramsHist: [] as { tMs: number; sigma: number; A: number; k: number; gamma: number }[],
+  gapMs: 30_000,
+  /** Wall time the connection to the bot was lost; null while connected. */
+  goneSinceMs: null as number | null,
 };
 
 function fmt(v: number | null | undefined, digits = 2): string {
@@ -79,26 +112,44 @@ function sig(v: number | null | undefined, digits = 4): string {
     ? '—'
     : Number(v.toPrecision(digits)).toString();
 }
-function signed(el: HTMLElement, v: number | null | undefined, digits = 2): void {
-  el.textContent = fmt(v, digits);
+/** Three significant digits, small values in exponent form (γ ≈ 7e-6 fits a table cell). */
+function short(v: number): string {
+  if (!Number.isFinite(v)) return '—';
+  return v !== 0 && Math.abs(v) < 0.001 ? v.toExponential(2) : Number(v.toPrecision(3)).toString();
+}
+function signed(el: HTMLElement, v: number | null | undefined, digits = 2, unit = 'USDC'): void {
+  el.textContent = v === null || v === undefined || !Number.isFinite(v) ? '—' : `${fmt(v, digits)} ${unit}`;
   el.classList.toggle('pos', (v ?? 0) > 0);
   el.classList.toggle('neg', (v ?? 0) < 0);
 }
 // Ages are measured on the bot's clock (a replay runs in 2025 exchange time): the latest bot time seen in the
 // snapshot or a quotes event; the wall clock until one arrives.
 let botClockMs: number | null = null;
+function seeBotTime(ms: number | null | undefined): void {
+  if (ms !== null && ms !== undefined && Number.isFinite(ms)) botClockMs = Math.max(botClockMs ?? 0, ms);
+}
 function ago(ms: number): string {
   const s = Math.max(0, ((botClockMs ?? Date.now()) - ms) / 1000);
-  return s < 90
-    ? `${s.toFixed(0)} s`
-    : s < 5400
-      ? `${(s / 60).toFixed(0)} min`
-      : `${(s / 3600).toFixed(1)} h`;
+  return s < 10
+    ? `${s.toFixed(1)} s`
+    : s < 90
+      ? `${s.toFixed(0)} s`
+      : s < 5400
+        ? `${(s / 60).toFixed(0)} min`
+        : `${(s / 3600).toFixed(1)} h`;
 }
 
 // ---- charts --------------------------------------------------------------------------------------------------
 function chartWidth(el: HTMLElement): number {
   return Math.max(260, el.clientWidth || el.parentElement?.clientWidth || 320);
+}
+/** x range of a time chart: the data's, or an hour either side of a single point (uPlot would span years). */
+function oneHourAround(_u: uPlot, min: number | null, max: number | null): uPlot.Range.MinMax {
+  if (min === null || max === null) {
+    const now = (botClockMs ?? Date.now()) / 1000;
+    return [now - 3600, now + 3600];
+  }
+  return min === max ? [min - 3600, max + 3600] : [min, max];
 }
 let priceChart: uPlot | null = null;
 let equityChart: uPlot | null = null;
@@ -121,9 +172,10 @@ function makeCharts(): void {
       axes: [{}, { size: 76 }], // room for six-digit prices (BTC ≈ 100,000)
       series: [
         {},
-        { label: 'mid', stroke: '#8a96a3', width: 1 },
-        { label: 'our bid', stroke: '#2ebd85', width: 1.5 },
-        { label: 'our ask', stroke: '#f0616d', width: 1.5 },
+        { label: 'best bid', stroke: '#6f8f80', width: 1, paths: uPlot.paths.stepped?.({ align: 1 }) },
+        { label: 'best ask', stroke: '#9a6f73', width: 1, paths: uPlot.paths.stepped?.({ align: 1 }) },
+        { label: 'our bid', stroke: '#2ebd85', width: 1.5, paths: uPlot.paths.stepped?.({ align: 1 }) },
+        { label: 'our ask', stroke: '#f0616d', width: 1.5, paths: uPlot.paths.stepped?.({ align: 1 }) },
         { label: 'buy fill', ...fillPoints('#2ebd85') },
         { label: 'sell fill', ...fillPoints('#f0616d') },
       ],
@@ -137,7 +189,9 @@ function makeCharts(): void {
       width: chartWidth(eqEl),
       height: 150,
       legend: { show: false },
-      axes: [{}, { size: 64 }],
+      // One point so far: an hour either side of it, not the years uPlot would span (bot clock, UTC).
+      scales: { x: { time: true, range: oneHourAround } },
+      axes: [{}, { size: 64, label: 'USDC', labelSize: 14 }],
       series: [{}, { label: 'equity', stroke: '#5aa9e6', width: 1.5 }],
     },
     state.equity as uPlot.AlignedData,
@@ -150,19 +204,26 @@ function makeCharts(): void {
       width: chartWidth(parEl),
       height: 150,
       // With one parameter set so far, uPlot would span years around it: show an hour either side instead.
-      scales: {
-        x: { time: true, range: (_u, min, max) => (min === max ? [min - 3600, max + 3600] : [min, max]) },
-      },
-      axes: [{}, { show: false, scale: 'sigma' }],
+      scales: { x: { time: true, range: oneHourAround } },
+      // Each parameter relative to its first value in the window (1 = unchanged): one axis for four units; the
+      // legend and the table below give the values themselves.
+      axes: [
+        { space: 70 },
+        { size: 44, values: (_u, ticks) => ticks.map((t) => `${Number(t.toPrecision(3))}×`) },
+      ],
       series: [
         {},
-        { label: 'σ', stroke: '#5aa9e6', scale: 'sigma' },
-        { label: 'A', stroke: '#c9a227', scale: 'A' },
-        { label: 'k', stroke: '#b07cd8', scale: 'k' },
-        { label: 'γ', stroke: '#2ebd85', scale: 'gamma' },
+        ...(['σ', 'A', 'k', 'γ'] as const).map((label, i) => ({
+          label,
+          stroke: ['#5aa9e6', '#c9a227', '#b07cd8', '#2ebd85'][i],
+          width: 1.5,
+          paths: uPlot.paths.stepped?.({ align: 1 }),
+          points: { show: true, size: 5 },
+          value: (_u: uPlot, _v: number | null, _si: number, idx: number | null) => paramValueAt(i, idx),
+        })),
       ],
     },
-    state.params as uPlot.AlignedData,
+    [[], [], [], [], []] as unknown as uPlot.AlignedData,
     parEl,
   );
   new ResizeObserver(() => {
@@ -172,22 +233,129 @@ function makeCharts(): void {
   }).observe(document.body);
 }
 
-function pushPrice(
-  tsMs: number,
-  mid: number | null,
-  bid: number | null,
-  ask: number | null,
-  fill?: FillView,
-) {
+/** Bot-clock span the price chart keeps (the history endpoint gives at most this much). */
+const CHART_SPAN_MS = 60 * 60_000;
+const fillKeys = new Set<string>();
+let lastRowMs = Number.NEGATIVE_INFINITY;
+
+/**
+ * Appends the server's rows (bot clock; null = a hole in the data, so no line is drawn across it) and fills to the
+ * price chart, in time order, and drops what is older than the chart's span.
+ */
+function appendHistory(h: HistoryView): void {
+  const u = undefined;
+  const events: { t: number; cells: Cell[] }[] = [];
+  for (let i = 0; i < h.rows.tMs.length; i++) {
+    if (h.rows.tMs[i] <= lastRowMs) continue;
+    events.push({
+      t: h.rows.tMs[i],
+      cells: [h.rows.bidPx[i], h.rows.askPx[i], h.rows.ourBidPx[i], h.rows.ourAskPx[i], u, u],
+    });
+  }
+  for (const f of h.fills) {
+    const key = `${f.tMs}:${f.side}:${f.px}:${f.sz}`;
+    if (fillKeys.has(key)) continue;
+    fillKeys.add(key);
+    events.push({ t: f.tMs, cells: [u, u, u, u, f.side === 'buy' ? f.px : u, f.side === 'sell' ? f.px : u] });
+  }
+  if (events.length === 0) return;
+  events.sort((a, b) => a.t - b.t);
   const p = state.price;
-  p[0].push(tsMs / 1000);
-  p[1].push(mid);
-  p[2].push(bid);
-  p[3].push(ask);
-  p[4].push(fill?.side === 'buy' ? fill.px : null);
-  p[5].push(fill?.side === 'sell' ? fill.px : null);
-  if (p[0].length > MAX_POINTS) for (const s of p) s.splice(0, p[0].length - MAX_POINTS);
+  for (const e of events) {
+    const n = p[0].length;
+    // Rows stay in time order (a fill stamped a few ms before the latest row joins it).
+    const t = n > 0 ? Math.max(e.t / 1000, p[0][n - 1] as number) : e.t / 1000;
+    p[0].push(t);
+    for (let c = 1; c < p.length; c++) p[c].push(e.cells[c - 1]);
+    if (e.cells[0] !== undefined) lastRowMs = Math.max(lastRowMs, e.t);
+  }
+  const oldest = ((botClockMs ?? lastRowMs) - CHART_SPAN_MS) / 1000;
+  let drop = 0;
+  while (drop < p[0].length && (p[0][drop] as number) < oldest) drop++;
+  drop = Math.max(drop, p[0].length - MAX_POINTS);
+  if (drop > 0) for (const col of p) col.splice(0, drop);
   priceChart?.setData(p as uPlot.AlignedData);
+  const from = p[0][0] as number | undefined;
+  $('price-note').textContent =
+    from !== undefined
+      ? `${new Date(from * 1000).toISOString().slice(0, 19).replace('T', ' ')} → ${new Date(h.nowMs ?? from * 1000).toISOString().slice(11, 19)} UTC on the bot's clock (last hour at most); a gap = no market data for over ${h.gapMs / 1000} s.`
+      : 'No market data yet.';
+}
+
+/** The price chart and the parameter history from the server's memory, on the bot's clock. */
+async function loadHistory(reset: boolean): Promise<void> {
+  let h: HistoryView;
+  const after = !reset && Number.isFinite(lastRowMs) ? `&after_ms=${lastRowMs - 5000}` : '';
+  try {
+    h = await session.api<HistoryView>(`/api/v1/hlmm/history?minutes=60${after}`);
+  } catch (err) {
+    if (reset) $('price-note').textContent = `No history from the bot (${(err as Error).message}).`;
+    return;
+  }
+  seeBotTime(h.nowMs);
+  state.gapMs = h.gapMs;
+  if (reset) {
+    state.price = [[], [], [], [], [], [], []];
+    fillKeys.clear();
+    lastRowMs = Number.NEGATIVE_INFINITY;
+  }
+  appendHistory(h);
+  state.paramsHist = h.params.map((p) => ({ tMs: p.tMs, sigma: p.sigma, A: p.A, k: p.k, gamma: p.gamma }));
+  renderParamsHistory();
+}
+
+const PARAM_KEYS = ['sigma', 'A', 'k', 'gamma'] as const;
+/** The value of parameter `i` at chart row `idx` (the chart shows ratios to the first value). */
+function paramValueAt(i: number, idx: number | null): string {
+  const rows = paramRows();
+  // No cursor on the chart: the value in force now.
+  const r = rows[idx === null ? rows.length - 1 : Math.min(idx, rows.length - 1)];
+  return r ? sig(r[PARAM_KEYS[i]]) : '—';
+}
+function paramRows() {
+  const h = state.paramsHist;
+  if (h.length === 0) return [];
+  const last = h[h.length - 1];
+  // The step runs on to the bot's clock now.
+  const now = botClockMs ?? last.tMs;
+  return now > last.tMs ? [...h, { ...last, tMs: now }] : h;
+}
+
+function renderParamsHistory(): void {
+  const rows = paramRows();
+  const first = rows[0];
+  const data: (number | null)[][] = [rows.map((r) => r.tMs / 1000)];
+  for (const key of PARAM_KEYS) data.push(rows.map((r) => (first[key] > 0 ? r[key] / first[key] : null)));
+  paramsChart?.setData(data as uPlot.AlignedData);
+  $('params-body').innerHTML =
+    state.paramsHist
+      .slice(-5)
+      .reverse()
+      .map(
+        (p) =>
+          `<tr><td>${new Date(p.tMs).toISOString().slice(0, 19).replace('T', ' ')}</td><td>${short(p.sigma)}</td><td>${short(p.A)}</td><td>${short(p.k)}</td><td>${short(p.gamma)}</td></tr>`,
+      )
+      .join('') || '<tr><td colspan="5" class="muted">none yet</td></tr>';
+}
+
+let markoutsPending = false;
+async function loadMarkouts(): Promise<void> {
+  if (markoutsPending) return;
+  markoutsPending = true;
+  try {
+    const m = await session.api<MarkoutsView>('/api/v1/hlmm/markouts');
+    const b = (v: number | null) => (v === null ? '—' : v.toFixed(2));
+    $('markouts-body').innerHTML = m.horizons
+      .map(
+        (h) =>
+          `<tr><td>${h.horizon_s} s</td><td>${h.count}</td><td class="${(h.mean_bps ?? 0) < 0 ? 'neg' : (h.mean_bps ?? 0) > 0 ? 'pos' : ''}">${b(h.mean_bps)}</td><td>${b(h.p10_bps)}</td><td>${b(h.p50_bps)}</td><td>${b(h.p90_bps)}</td></tr>`,
+      )
+      .join('');
+  } catch (err) {
+    $('markouts-body').innerHTML = `<tr><td colspan="6" class="muted">${(err as Error).message}</td></tr>`;
+  } finally {
+    markoutsPending = false;
+  }
 }
 
 function pushEquity(tsMs: number, equity: number) {
@@ -214,14 +382,50 @@ function renderStatus(): void {
   // alone is not enough (the strategy may withhold both sides, e.g. an order size above the maximum).
   const pulled = risk.state?.startsWith('pulled') === true;
   const quotingNow = risk.quoting && !pulled;
-  el.dataset.state = kill ? 'kill' : quotingNow ? 'quoting' : 'stopped';
-  el.textContent = kill
-    ? 'kill switch'
-    : quotingNow
-      ? 'quoting'
-      : risk.stoppedByUser || risk.state === undefined
-        ? 'stopped'
-        : risk.state;
+  const gone = state.goneSinceMs !== null;
+  const reason = (risk.state ?? '').replace(/^pulled \((.*)\)$/, '$1');
+  el.dataset.state = gone
+    ? 'gone'
+    : kill
+      ? 'kill'
+      : quotingNow
+        ? 'quoting'
+        : risk.stoppedByUser || risk.state === undefined
+          ? 'stopped'
+          : 'pulled';
+  el.textContent = gone
+    ? 'bot unreachable'
+    : kill
+      ? 'kill switch'
+      : quotingNow
+        ? 'quoting'
+        : risk.stoppedByUser || risk.state === undefined
+          ? 'stopped'
+          : 'quotes pulled';
+  const banner = $('quote-state');
+  const say = (text: string | null, bad = false) => {
+    banner.hidden = text === null;
+    banner.textContent = text ?? '';
+    banner.classList.toggle('neg', bad);
+  };
+  if (gone)
+    say(
+      `No connection to the bot since ${new Date(state.goneSinceMs as number).toISOString().slice(11, 19)} UTC: it has stopped, crashed or the network is down. Figures below are as last seen; retrying.`,
+      true,
+    );
+  else if (kill)
+    say(
+      `Kill switch tripped: ${risk.killSwitch.reason ?? ''}. No orders rest; restart the bot to trade again.`,
+      true,
+    );
+  else if (risk.stoppedByUser)
+    say('Quoting stopped by hand (dashboard or API): no orders rest. Press “Start quoting” to resume.');
+  else if (!quotingNow)
+    say(
+      `Quotes pulled${reason ? `: ${reason}` : ''}. Our orders are cancelled; quoting resumes by itself when the cause clears.`,
+    );
+  else if (risk.state?.startsWith('one side')) say(`Quoting ${risk.state}.`);
+  else say(null);
   $('risk-quoting').textContent = risk.stoppedByUser
     ? 'no (stopped by user)'
     : quotingNow
@@ -239,9 +443,16 @@ function renderStatus(): void {
       ? `live (${ago(risk.lastMarketMs)} ago)`
       : 'waiting';
   $('risk-stale').classList.toggle('neg', risk.staleData);
-  $('risk-dll').textContent =
-    risk.dailyLossLimitQuote === null ? 'off' : `${fmt(risk.dailyLossLimitQuote)} USDC`;
-  $('risk-mdd').textContent = risk.maxDrawdownQuote === null ? 'off' : `${fmt(risk.maxDrawdownQuote)} USDC`;
+  // Where we are beside where the limit is (today's loss: positive = lost since the UTC day started).
+  const a = state.account;
+  const beside = (now: number | undefined, limit: number | null) =>
+    `${now === undefined ? '—' : fmt(Math.max(0, now))} / ${limit === null ? 'no limit' : `${fmt(limit)}`} USDC`;
+  $('risk-dll').textContent = beside(a?.dayLossQuote, risk.dailyLossLimitQuote);
+  $('risk-mdd').textContent = beside(a?.drawdownQuote, risk.maxDrawdownQuote);
+  const near = (now: number | undefined, limit: number | null) =>
+    now !== undefined && limit !== null && limit > 0 && now >= 0.8 * limit;
+  $('risk-dll').classList.toggle('neg', near(a?.dayLossQuote, risk.dailyLossLimitQuote));
+  $('risk-mdd').classList.toggle('neg', near(a?.drawdownQuote, risk.maxDrawdownQuote));
   $('inv-max').textContent = String(risk.maxPositionLots);
 }
 
@@ -254,8 +465,11 @@ function renderAccount(): void {
   $('pnl-equity').textContent = `${fmt(a.equityQuote)} USDC`;
   signed($('pnl-realized'), a.realizedPnlQuote);
   signed($('pnl-unrealized'), a.unrealizedPnlQuote);
-  $('pnl-fees').textContent = fmt(a.feesQuote, 4);
+  $('pnl-fees').textContent = `${fmt(a.feesQuote, 4)} USDC`;
   signed($('pnl-funding'), a.fundingQuote, 4);
+  document.querySelectorAll('.base-unit').forEach((el) => {
+    el.textContent = base || 'base';
+  });
 }
 
 function renderInventoryMeter(qLots: number | null): void {
@@ -276,6 +490,7 @@ function renderQuotes(q: DesiredQuotes | null): void {
   $('quote-bid').textContent = q?.bid ? `${q.bid.px} × ${q.bid.sz}` : '—';
   $('quote-ask').textContent = q?.ask ? `${q.ask.px} × ${q.ask.sz}` : '—';
   $('quote-mid').textContent = q?.explain ? fmt(q.explain.mid, 2) : fmt(state.account?.mid, 2);
+  $('quote-mid').title = 'USDC';
   $('quote-res').textContent = q?.explain ? fmt(q.explain.reservationPrice, 2) : '—';
   $('quote-note').textContent = q?.explain?.note ?? '';
   if (q?.explain) {
@@ -294,20 +509,18 @@ function renderParamsNow(p: { sigma: number; A: number; k: number; gamma: number
 function renderParams(p: ParamsView): void {
   renderParamsNow(p.current);
   $('p-source').textContent = p.source
-    ? `from ${p.source}${p.loadedMs ? `, loaded ${new Date(p.loadedMs).toISOString().slice(0, 19)}Z` : ''}`
+    ? `from ${p.source}${p.loadedMs ? `, read at ${new Date(p.loadedMs).toISOString().slice(0, 19)}Z (machine time)` : ''}`
     : '';
-  if (p.current) {
-    const t = (p.loadedMs ?? Date.now()) / 1000;
-    const s = state.params;
-    if (s[0].length === 0 || s[0][s[0].length - 1] < t) {
-      s[0].push(t);
-      s[1].push(p.current.sigma);
-      s[2].push(p.current.A);
-      s[3].push(p.current.k);
-      s[4].push(p.current.gamma);
-      paramsChart?.setData(s as uPlot.AlignedData);
-    }
-  }
+  // No history from the bot (yet): the parameters in force, from the bot's clock now.
+  if (state.paramsHist.length === 0 && p.current && botClockMs !== null)
+    state.paramsHist = [{ tMs: botClockMs, ...p.current }];
+  renderParamsHistory();
+}
+
+/** New parameters in force (a hot reload): the history poll brings them on the bot's clock. */
+function addParams(p: ParamsView): void {
+  renderParams(p);
+  void loadHistory(false);
 }
 
 function renderOrders(): void {
@@ -334,6 +547,7 @@ function renderFills(): void {
 
 function applySnapshot(s: Snapshot): void {
   if (s.nowMs !== undefined) botClockMs = s.nowMs;
+  state.goneSinceMs = null;
   state.info = s.info;
   state.account = s.account;
   state.risk = s.risk;
@@ -344,37 +558,28 @@ function applySnapshot(s: Snapshot): void {
   $('bot-mode').textContent = s.info.mode === 'live' ? 'LIVE' : 'dry run';
   state.equity = [s.equity.map((p) => p.tsMs / 1000), s.equity.map((p) => p.equityQuote)];
   equityChart?.setData(state.equity as uPlot.AlignedData);
-  const hist = s.paramsHistory.filter((p) => p.accepted).sort((a, b) => a.tsMs - b.tsMs);
-  state.params = [
-    hist.map((p) => p.tsMs / 1000),
-    hist.map((p) => p.sigma),
-    hist.map((p) => p.A),
-    hist.map((p) => p.k),
-    hist.map((p) => p.gamma),
-  ];
-  paramsChart?.setData(state.params as uPlot.AlignedData);
   renderStatus();
   renderAccount();
   renderParams(s.params);
   renderQuotes(s.quotes);
   renderOrders();
   renderFills();
+  // The stored history (bot clock) replaces what the page had: the chart opens on the last hour, not empty.
+  void loadHistory(true).then(() => renderParams(s.params));
+  void loadMarkouts();
 }
 
 function applyEvent(ev: BotEvent): void {
   switch (ev.type) {
     case 'quotes': {
-      botClockMs = Math.max(botClockMs ?? 0, ev.tsMs);
+      seeBotTime(ev.tsMs);
       renderQuotes(ev.quotes);
-      const mid = ev.quotes.explain?.mid ?? state.account?.mid ?? null;
-      pushPrice(ev.tsMs, mid, ev.quotes.bid?.px ?? null, ev.quotes.ask?.px ?? null);
       break;
     }
     case 'fill': {
       state.fills.push(ev.fill);
       if (state.fills.length > 500) state.fills.splice(0, state.fills.length - 500);
       if (state.account) state.account.positionBase = ev.positionBase;
-      pushPrice(ev.fill.tsMs, state.account?.mid ?? null, null, null, ev.fill);
       renderFills();
       renderAccount();
       break;
@@ -382,6 +587,7 @@ function applyEvent(ev: BotEvent): void {
     case 'status':
       state.account = ev.account;
       state.risk = ev.risk;
+      seeBotTime(ev.account.bbo?.exchMs);
       renderStatus();
       renderAccount();
       // The venue's clock (exchange time in a replay) like the snapshot's equity points; wall clock before data.
@@ -389,7 +595,7 @@ function applyEvent(ev: BotEvent): void {
       void refreshOrders();
       break;
     case 'params':
-      renderParams(ev.params);
+      addParams(ev.params);
       break;
     case 'log':
       break;
@@ -397,14 +603,14 @@ function applyEvent(ev: BotEvent): void {
 }
 
 let ordersPending = false;
-async function refreshOrders(): Promise<void> {
+async function refreshOrders(render = true): Promise<void> {
   // Open orders are not pushed; a status event (sent when something changed) triggers one cheap read.
   if (ordersPending) return;
   ordersPending = true;
   try {
     const body = await session.api<{ openOrders: OpenOrderView[] }>('/api/v1/hlmm/orders');
     state.orders = body.openOrders;
-    renderOrders();
+    if (render) renderOrders();
   } catch {
     // The socket's reconnect handles an expired session.
   } finally {
@@ -424,6 +630,8 @@ function connect(): void {
   ws.onopen = () => {
     retryMs = 1000;
     $('conn').textContent = 'live';
+    state.goneSinceMs = null;
+    renderStatus();
   };
   ws.onmessage = (msg) => {
     const data = JSON.parse(String(msg.data)) as ServerMessage;
@@ -432,12 +640,25 @@ function connect(): void {
   };
   ws.onclose = async () => {
     if (socket !== ws) return;
-    $('conn').textContent = 'reconnecting';
-    // The token may have expired: refresh it before the next attempt; if that fails, back to the login form.
-    if (!(await session.refresh())) {
+    // The token may have expired: refresh it before the next attempt; if the bot answers no, back to the login
+    // form. A bot that does not answer at all has stopped or is out of reach: say so, keep trying.
+    let refreshed: boolean | null;
+    try {
+      refreshed = await session.refresh();
+    } catch {
+      refreshed = null;
+    }
+    if (socket !== ws) return;
+    if (refreshed === false) {
       showLogin('Session expired; log in again.');
       return;
     }
+    if (refreshed === null) state.goneSinceMs ??= Date.now();
+    $('conn').textContent =
+      refreshed === null
+        ? `no answer from the bot; retrying in ${Math.round(retryMs / 1000)} s`
+        : 'reconnecting';
+    renderStatus();
     setTimeout(connect, retryMs);
     retryMs = Math.min(retryMs * 2, 15_000);
   };
@@ -484,6 +705,10 @@ async function runControl(action: string): Promise<void> {
     renderStatus();
   } catch (err) {
     if (err instanceof SessionExpired) showLogin('Session expired; log in again.');
+    else if (err instanceof TypeError)
+      // fetch's own network failure ("Failed to fetch"): the request may or may not have reached the bot.
+      out.textContent =
+        'The bot did not answer (no connection): it may have stopped. Check it before trying again.';
     else out.textContent = (err as Error).message;
   }
 }
@@ -524,6 +749,14 @@ document.querySelectorAll<HTMLButtonElement>('.controls button[data-action]').fo
 setInterval(() => {
   renderStatus();
   renderOrders();
+  if (state.goneSinceMs === null && session.loggedIn && !$('app').hidden) void loadMarkouts();
 }, 5000);
+// The chart, the open orders and their ages follow the bot's own history (bot clock), polled: the WebSocket's
+// quote events carry no book, and a replay's bot clock runs faster than the wall's.
+setInterval(() => {
+  if (state.goneSinceMs !== null || !session.loggedIn || $('app').hidden || priceChart === null) return;
+  // Orders first, then the history: its bot time is then at or after every order's creation (real ages).
+  void refreshOrders(false).then(() => loadHistory(false).then(renderOrders));
+}, 2000);
 
 if (session.loggedIn) showApp();

@@ -27,6 +27,10 @@ export const defineBacktest: DefineCommand = (program) => {
     )
     .addOption(szDecimalsFlag())
     .option('--no-books', 'ignore orderbooks_<TICKER>.csv even when present')
+    .option(
+      '--no-latency-sweep',
+      'skip the two extra runs at zero and twice the configured latency (PnL at 0×, 1×, 2× latency)',
+    )
     .option('--json', 'print one JSON object instead of the text summary', false)
     .option('--report <file.html>', 'write a self-contained HTML report with charts')
     .action(async (opts) => {
