@@ -292,10 +292,11 @@ function renderParamsNow(p: { sigma: number; A: number; k: number; gamma: number
 }
 
 function renderParams(p: ParamsView): void {
-  renderParamsNow(p.current);
-  $('p-source').textContent = p.source
-    ? `from ${p.source}${p.loadedMs ? `, loaded ${new Date(p.loadedMs).toISOString().slice(0, 19)}Z` : ''}`
-    : '';
+  renderParamsNow(p.inUse ?? p.current);
+  $('p-source').textContent =
+    (p.source
+      ? `from ${p.source}${p.loadedMs ? `, loaded ${new Date(p.loadedMs).toISOString().slice(0, 19)}Z` : ''}`
+      : '') + inUseText(p);
   if (p.current) {
     const t = (p.loadedMs ?? Date.now()) / 1000;
     const s = state.params;
@@ -308,6 +309,13 @@ function renderParams(p: ParamsView): void {
       paramsChart?.setData(s as uPlot.AlignedData);
     }
   }
+}
+
+/** Online parameters: where the values in use come from (σ and A/k each: online, blend or calibrated). */
+function inUseText(p: ParamsView): string {
+  const u = p.inUse;
+  if (!u) return '';
+  return `; in use: ${u.source} (σ ${u.sigmaFrom}, A/k ${u.akFrom}${u.online ? `, window ${u.online.windowS} s` : ''})${u.note ? ` — ${u.note}` : ''}`;
 }
 
 function renderOrders(): void {
