@@ -10,10 +10,13 @@
 import { createLogger } from '../src/core/log.ts';
 import type { MarketEvent } from '../src/core/market.ts';
 import { readMarket } from '../src/data/market-stream.ts';
+import { SimulatedClock } from '../src/engine/clock.ts';
 import { TradingEngine } from '../src/engine/trading-engine.ts';
+import type { ModelParams } from '../src/model/params.ts';
 import { loadParamsFile } from '../src/model/params-file.ts';
 import type { OrderAction } from '../src/sim/orders.ts';
 import { createStrategy } from '../src/strategy/index.ts';
+import { ONLINE_DEFAULTS, OnlineParams, type ParamsInUse } from '../src/strategy/online-params.ts';
 import { HyperliquidFeed } from '../src/trade/market-feed.ts';
 import { PaperVenue } from '../src/trade/paper-venue.ts';
 import { peakRssMb, report } from './measure.ts';
@@ -62,9 +65,26 @@ class TimedVenue extends PaperVenue {
   }
 }
 
-function build() {
+/** Times each refresh of the online estimate (the window's σ, A, k fit). */
+class TimedOnlineParams extends OnlineParams {
+  readonly refreshUs: number[] = [];
+  override refresh(nowMs: number, calibrated: ModelParams): ParamsInUse {
+    const t0 = process.hrtime.bigint();
+    const p = super.refresh(nowMs, calibrated);
+    this.refreshUs.push(Number(process.hrtime.bigint() - t0) / 1000);
+    return p;
+  }
+}
+
+/**
+ * `online`: σ, A, k re-estimated over a 10-minute window every 5 s (params_source online), on a simulated clock
+ * that each frame advances to its exchange time, so the refreshes (and re-quote ticks) fire inside the frames
+ * they fall in and their cost is part of tick-to-quote.
+ */
+function build(online: TimedOnlineParams | null = null) {
   const venue = new TimedVenue({ makerFeeRate: 0.00015, takerFeeRate: 0.00045, latencyMs: 100 });
   let now = Number.NaN;
+  const sim = online !== null ? new SimulatedClock() : null;
   const engine = new TradingEngine({
     info: {
       botName: 'bench',
@@ -80,8 +100,9 @@ function build() {
     strategy: createStrategy({ orderSizeBase: 0.001, szDecimals: 5 }),
     lotBase: 0.001,
     venue,
-    // The bench sets `now` itself; timers are not needed (every step is driven by a frame).
-    clock: { nowMs: () => now, setTimeout: () => 0, setInterval: () => 0, clearTimer: () => {} },
+    // The bench sets `now` itself; timers are not needed (every step is driven by a frame) unless online.
+    clock: sim ?? { nowMs: () => now, setTimeout: () => 0, setInterval: () => 0, clearTimer: () => {} },
+    onlineParams: online,
     risk: {
       maxPositionLots: 10,
       maxNotionalQuote: 1e9,
@@ -102,6 +123,7 @@ function build() {
     coin: 'BTC',
     onEvent: (ev) => {
       if (!(ev.exchMs <= now)) now = ev.exchMs;
+      sim?.advanceTo(ev.exchMs);
       engine.onMarket(ev);
     },
   });
@@ -147,6 +169,48 @@ for await (const batch of readMarket('data/sample', 'BTC')) {
     Number(total) / 1000 / (frames.length - 5_000),
     'µs',
     `${(frames.length - 5_000).toLocaleString('en-US')} frames after warm-up, parse + engine + paper venue`,
+  );
+}
+
+// ---- the same with online parameters on (10-minute window, refreshed every 5 s of exchange time)
+{
+  const online = new TimedOnlineParams({ source: 'online', ...ONLINE_DEFAULTS }, 5);
+  const { venue, feed } = build(online);
+  const lat: number[] = [];
+  const all: number[] = [];
+  const warm = 5_000;
+  for (let k = 0; k < frames.length; k++) {
+    const before = venue.lastActionNs;
+    const t0 = process.hrtime.bigint();
+    feed.handleFrame(frames[k], Date.now() / 1000);
+    const t1 = process.hrtime.bigint();
+    if (k >= warm) {
+      all.push(Number(t1 - t0) / 1000);
+      if (venue.lastActionNs !== before) lat.push(Number(venue.lastActionNs - t0) / 1000);
+    }
+  }
+  const pct = (xs: number[], p: number) => xs[Math.min(xs.length - 1, Math.floor(p * xs.length))] as number;
+  lat.sort((a, b) => a - b);
+  all.sort((a, b) => a - b);
+  const busy = online.refreshUs.filter((_, i) => i > 0).sort((a, b) => a - b);
+  report(
+    'trade tick-to-quote p50, online params',
+    pct(lat, 0.5),
+    'µs',
+    `${lat.length.toLocaleString('en-US')} frames that produced actions`,
+  );
+  report('trade tick-to-quote p99, online params', pct(lat, 0.99), 'µs', `max ${pct(lat, 1).toFixed(0)} µs`);
+  report(
+    'trade frame cost p99, online params',
+    pct(all, 0.99),
+    'µs',
+    `all ${all.length.toLocaleString('en-US')} frames after warm-up, refreshes included`,
+  );
+  report(
+    'online refresh p50',
+    pct(busy, 0.5),
+    'µs',
+    `${online.refreshUs.length.toLocaleString('en-US')} refreshes, p99 ${pct(busy, 0.99).toFixed(0)} µs, max ${pct(busy, 1).toFixed(0)} µs`,
   );
 }
 

@@ -160,7 +160,18 @@ export class TradingEngine implements BotView {
   private housekeeping: TimerId | null = null;
   private requoteTimer: TimerId | null = null;
   private readonly onRequoteTimer = () => this.requoteTick();
-  private readonly onOnlineTimer = () => this.step(() => this.refreshOnline());
+  /**
+   * The online refresh, every refreshMs while the market talks. Once the window holds no event any more (a
+   * recording hole, a dead feed) every refresh would give the same empty window, so the timer stops and the next
+   * market event re-arms it: a simulated clock crossing a hole of hours does not fire thousands of refreshes.
+   */
+  private readonly onOnlineTimer = () => {
+    this.onlineTimer = null;
+    if (this.stopped || this.online === null) return;
+    this.step(() => this.refreshOnline());
+    if (!this.online.windowEmpty(this.now()) && this.onlineTimer === null)
+      this.onlineTimer = this.clock.setTimeout(this.onOnlineTimer, this.online.refreshMs);
+  };
   private readonly seenTids = new Set<number>();
   private duplicateFills = 0;
   /** Places and modifies the venue refused without sending (they are not orders placed). */
@@ -348,9 +359,10 @@ export class TradingEngine implements BotView {
     if (this.inbox.length > 0) this.applyInbox();
     if (this.online !== null) {
       this.online.onMarket(ev);
-      // Armed at the first event, when the clock has a time (a simulated clock starts at NaN).
+      // Armed at the first event, when the clock has a time (a simulated clock starts at NaN), and again at the
+      // first event after a silence longer than the window (see onOnlineTimer).
       if (this.onlineTimer === null && !this.stopped)
-        this.onlineTimer = this.clock.setInterval(this.onOnlineTimer, this.online.refreshMs);
+        this.onlineTimer = this.clock.setTimeout(this.onOnlineTimer, this.online.refreshMs);
     }
     const subs = this.events.market;
     for (let i = 0; i < subs.length; i++) (subs[i].market as (e: MarketEvent) => void)(ev);

@@ -183,6 +183,8 @@ export class OnlineParams {
   private readonly estimator: RollingMarketEstimator;
   private readonly szDecimals: number;
   refreshes = 0;
+  private lastEventMs = Number.NEGATIVE_INFINITY;
+  private emptyWindow: RollingEstimate | null = null;
 
   constructor(settings: OnlineParamsSettings, szDecimals: number) {
     this.settings = settings;
@@ -196,6 +198,8 @@ export class OnlineParams {
 
   onMarket(ev: MarketEvent): void {
     this.estimator.onEvent(ev);
+    this.lastEventMs = ev.exchMs;
+    this.emptyWindow = null;
   }
 
   /** The window estimate now (tests and the bench). */
@@ -205,9 +209,20 @@ export class OnlineParams {
     return this.estimator.estimate(nowMs, tick);
   }
 
+  /** True when the last market event has left the window: every estimate from now on is the same empty one. */
+  windowEmpty(nowMs: number): boolean {
+    return nowMs - this.lastEventMs > this.settings.windowS * 1000 + 1000;
+  }
+
   /** The parameters in use from now on, given the calibrated ones. */
   refresh(nowMs: number, calibrated: ModelParams): ParamsInUse {
     this.refreshes++;
-    return combineParams(calibrated, this.estimate(nowMs), this.settings, nowMs);
+    const empty = this.windowEmpty(nowMs);
+    let est = empty ? this.emptyWindow : null;
+    if (est === null) {
+      est = this.estimate(nowMs);
+      if (empty) this.emptyWindow = est;
+    }
+    return combineParams(calibrated, est, this.settings, nowMs);
   }
 }
