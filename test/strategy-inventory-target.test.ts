@@ -60,6 +60,26 @@ describe('inventory target: r = s − (q − q*)·γσ²τ', () => {
     const fromFlag = runSettings(cfg, { inventoryTarget: -1, filledOrderDelayS: 0.5 });
     assert.equal(fromFlag.strategy.inventoryTargetLots, -1);
     assert.equal(fromFlag.strategy.filledOrderDelayMs, 500);
+    assert.throws(
+      () => runSettings(cfg, { inventoryTarget: 9 }),
+      /--inventory-target .* beyond the max position of 5 lots/,
+    );
+  });
+  it('--params-source online: the online settings from the config and flags; calibrated: none', () => {
+    const cfg = configSchema.parse({ strategy: { params_source: 'blend', online: { blend_weight: 0.25 } } });
+    const s = runSettings(cfg, { onlineWindowS: 300 });
+    assert.deepEqual(s.online, {
+      source: 'blend',
+      windowS: 300,
+      refreshS: 5,
+      blendWeight: 0.25,
+      boundsFactor: 3,
+      minSigmaCoverage: 0.5,
+      minOrders: 50,
+    });
+    assert.equal(runSettings(cfg, { paramsSource: 'calibrated' }).online, null);
+    assert.equal(runSettings(configSchema.parse({}), {}).online, null);
+    assert.throws(() => runSettings(cfg, { onlineRefreshS: 900 }), /--online-refresh-s/);
   });
 });
 

@@ -83,6 +83,11 @@ export function runSettings(cfg: HlmmConfig, f: SettingFlags): RunSettings {
   const maxPositionLots = f.maxPosition ?? cfg.strategy.max_position_lots;
   const makerFeeRate = f.makerFee ?? cfg.fees.maker_rate;
   const latencyMs = f.latencyMs ?? cfg.fill_model.latency_ms;
+  const target = f.inventoryTarget ?? strategy.inventoryTargetLots ?? 0;
+  if (Math.abs(target) > maxPositionLots)
+    throw new UserError(
+      `--inventory-target / strategy.inventory_target ${target} lots is beyond the max position of ${maxPositionLots} lots; choose a target within ±${maxPositionLots} or raise --max-position.`,
+    );
   // A max order size of one lot (the default) follows the venue minimum when one lot is worth less (risk.ts).
   const maxOrder = cfg.risk.max_order_size === cfg.strategy.order_size ? null : cfg.risk.max_order_size;
   return {
@@ -97,7 +102,7 @@ export function runSettings(cfg: HlmmConfig, f: SettingFlags): RunSettings {
       // The strategy prices the maker fee into its spread; a rebate (negative rate) is not priced in.
       makerFeeRate: Math.max(0, makerFeeRate),
       maxBookAgeMs: f.maxBookAgeMs ?? cfg.strategy.max_book_age_ms,
-      inventoryTargetLots: f.inventoryTarget ?? strategy.inventoryTargetLots,
+      inventoryTargetLots: target,
       filledOrderDelayMs:
         f.filledOrderDelayS !== undefined ? f.filledOrderDelayS * 1000 : strategy.filledOrderDelayMs,
     },
