@@ -851,6 +851,7 @@ export class TradingEngine implements BotView {
       ask: q.ask ? `${q.ask.sz}@${q.ask.px}` : '-',
       ...explainFields(x),
     };
+    if (x.inventoryTargetLots !== undefined) fields.qTarget = x.inventoryTargetLots;
     if (this.inUse !== null && this.online !== null) {
       fields.params = this.inUse.source;
       fields.A = sig(x.A);
