@@ -4,16 +4,18 @@
  * SimVenue). Frames are the bundled real BTC sample turned back into Hyperliquid's wire format.
  *
  * Prints: tick-to-quote latency p50/p99/max over the frames that produced order actions, the mean cost of a frame,
- * and the CPU share of one core when frames arrive at 1,000 per second for 10 s (engine timer running).
+ * the same with online parameters on (plus the cost of each refresh of the online estimate), and the CPU share of one core when frames arrive at 1,000 per second for 10 s (engine timer running).
  */
 
 import { createLogger } from '../src/core/log.ts';
 import type { MarketEvent } from '../src/core/market.ts';
 import { readMarket } from '../src/data/market-stream.ts';
 import { TradingEngine } from '../src/engine/trading-engine.ts';
+import type { ModelParams } from '../src/model/params.ts';
 import { loadParamsFile } from '../src/model/params-file.ts';
 import type { OrderAction } from '../src/sim/orders.ts';
 import { createStrategy } from '../src/strategy/index.ts';
+import { ONLINE_DEFAULTS, OnlineParams, type ParamsInUse } from '../src/strategy/online-params.ts';
 import { HyperliquidFeed } from '../src/trade/market-feed.ts';
 import { PaperVenue } from '../src/trade/paper-venue.ts';
 import { peakRssMb, report } from './measure.ts';
@@ -62,9 +64,69 @@ class TimedVenue extends PaperVenue {
   }
 }
 
-function build() {
+/** Times each refresh of the online estimate (the window's σ, A, k fit). */
+class TimedOnlineParams extends OnlineParams {
+  readonly refreshUs: number[] = [];
+  override refresh(nowMs: number, calibrated: ModelParams): ParamsInUse {
+    const t0 = process.hrtime.bigint();
+    const p = super.refresh(nowMs, calibrated);
+    this.refreshUs.push(Number(process.hrtime.bigint() - t0) / 1000);
+    return p;
+  }
+}
+
+/**
+ * Timers as a live bot has them: callbacks that run between frames (the wall clock's timers never interrupt a
+ * frame being handled), fired by the bench when bot time reaches them. Only `online` builds use them.
+ */
+interface BenchTimer {
+  id: number;
+  dueMs: number;
+  periodMs: number;
+  fn: () => void;
+}
+
+/**
+ * `online`: σ, A, k re-estimated over a 10-minute window every 5 s of exchange time (params_source online). Each
+ * frame feeds the estimator inside its tick-to-quote time; the refreshes run on their own timer between frames,
+ * as the wall clock's timers do live, and are timed on their own.
+ */
+function build(online: TimedOnlineParams | null = null) {
   const venue = new TimedVenue({ makerFeeRate: 0.00015, takerFeeRate: 0.00045, latencyMs: 100 });
   let now = Number.NaN;
+  const timers: BenchTimer[] = [];
+  let nextId = 1;
+  const add = (fn: () => void, delayMs: number, periodMs: number) => {
+    timers.push({ id: nextId, dueMs: now + delayMs, periodMs, fn });
+    return nextId++;
+  };
+  const timedClock = {
+    nowMs: () => now,
+    setTimeout: (fn: () => void, ms: number) => add(fn, ms, 0),
+    setInterval: (fn: () => void, ms: number) => add(fn, ms, ms),
+    clearTimer: (id: number) => {
+      const i = timers.findIndex((t) => t.id === id);
+      if (i >= 0) timers.splice(i, 1);
+    },
+  };
+  /** Runs the timers due by `t` (bot ms), moving bot time to each one's due time. */
+  const runTimers = (t: number) => {
+    for (;;) {
+      let i = -1;
+      for (let j = 0; j < timers.length; j++)
+        if (
+          (timers[j] as BenchTimer).dueMs <= t &&
+          (i < 0 || (timers[j] as BenchTimer).dueMs < (timers[i] as BenchTimer).dueMs)
+        )
+          i = j;
+      if (i < 0) return;
+      const timer = timers[i] as BenchTimer;
+      if (timer.periodMs > 0) timer.dueMs += timer.periodMs;
+      else timers.splice(i, 1);
+      if (timer.dueMs > now || Number.isNaN(now)) now = Math.max(now, timer.dueMs - timer.periodMs);
+      timer.fn();
+    }
+  };
   const engine = new TradingEngine({
     info: {
       botName: 'bench',
@@ -80,8 +142,12 @@ function build() {
     strategy: createStrategy({ orderSizeBase: 0.001, szDecimals: 5 }),
     lotBase: 0.001,
     venue,
-    // The bench sets `now` itself; timers are not needed (every step is driven by a frame).
-    clock: { nowMs: () => now, setTimeout: () => 0, setInterval: () => 0, clearTimer: () => {} },
+    // The bench sets `now` itself; timers are not needed (every step is driven by a frame) unless online.
+    clock:
+      online !== null
+        ? timedClock
+        : { nowMs: () => now, setTimeout: () => 0, setInterval: () => 0, clearTimer: () => {} },
+    onlineParams: online,
     risk: {
       maxPositionLots: 10,
       maxNotionalQuote: 1e9,
@@ -105,14 +171,19 @@ function build() {
       engine.onMarket(ev);
     },
   });
-  return { venue, engine, feed };
+  return { venue, engine, feed, runTimers };
 }
 
 const frames: string[] = [];
+/** Exchange time of each frame, ms (when its timers fall due). */
+const frameMs: number[] = [];
 for await (const batch of readMarket('data/sample', 'BTC')) {
   for (const ev of batch) {
     const f = frameOf(ev);
-    if (f !== null) frames.push(f);
+    if (f !== null) {
+      frames.push(f);
+      frameMs.push(ev.exchMs);
+    }
   }
 }
 
@@ -147,6 +218,49 @@ for await (const batch of readMarket('data/sample', 'BTC')) {
     Number(total) / 1000 / (frames.length - 5_000),
     'µs',
     `${(frames.length - 5_000).toLocaleString('en-US')} frames after warm-up, parse + engine + paper venue`,
+  );
+}
+
+// ---- the same with online parameters on (10-minute window, refreshed every 5 s of exchange time)
+{
+  const online = new TimedOnlineParams({ source: 'online', ...ONLINE_DEFAULTS }, 5);
+  const { venue, feed, runTimers } = build(online);
+  const lat: number[] = [];
+  const all: number[] = [];
+  const warm = 5_000;
+  for (let k = 0; k < frames.length; k++) {
+    runTimers((frameMs[k] as number) - 1); // the timers due before this frame arrives (untimed here)
+    const before = venue.lastActionNs;
+    const t0 = process.hrtime.bigint();
+    feed.handleFrame(frames[k], Date.now() / 1000);
+    const t1 = process.hrtime.bigint();
+    if (k >= warm) {
+      all.push(Number(t1 - t0) / 1000);
+      if (venue.lastActionNs !== before) lat.push(Number(venue.lastActionNs - t0) / 1000);
+    }
+  }
+  const pct = (xs: number[], p: number) => xs[Math.min(xs.length - 1, Math.floor(p * xs.length))] as number;
+  lat.sort((a, b) => a - b);
+  all.sort((a, b) => a - b);
+  const busy = online.refreshUs.filter((_, i) => i > 0).sort((a, b) => a - b);
+  report(
+    'trade tick-to-quote p50, online params',
+    pct(lat, 0.5),
+    'µs',
+    `${lat.length.toLocaleString('en-US')} frames that produced actions`,
+  );
+  report('trade tick-to-quote p99, online params', pct(lat, 0.99), 'µs', `max ${pct(lat, 1).toFixed(0)} µs`);
+  report(
+    'trade frame cost p99, online params',
+    pct(all, 0.99),
+    'µs',
+    `all ${all.length.toLocaleString('en-US')} frames after warm-up, estimator fed in each`,
+  );
+  report(
+    'online refresh p50',
+    pct(busy, 0.5),
+    'µs',
+    `${online.refreshUs.length.toLocaleString('en-US')} refreshes on their own timer, p99 ${pct(busy, 0.99).toFixed(0)} µs, max ${pct(busy, 1).toFixed(0)} µs wall`,
   );
 }
 

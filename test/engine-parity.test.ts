@@ -94,7 +94,7 @@ function viaPaper(
     clock.advanceTo(ev.exchMs);
     engine.onMarket(ev);
   }
-  return { trace: t, summary: engine.summary(), engine };
+  return { trace: t, summary: engine.summary(), engine, clock };
 }
 
 async function sampleEvents(): Promise<MarketEvent[]> {
@@ -167,6 +167,52 @@ describe('backtest = paper trading in process (same configuration, same events)'
     assert.ok(bt.trace.fills.length > 10, `expected fills, got ${bt.trace.fills.length}`);
     assert.deepEqual(paper.trace.actions, bt.trace.actions);
     assert.deepEqual(paper.trace.fills, bt.trace.fills);
+  });
+});
+
+describe('online parameters, inventory target and fill delay: the same in backtest and paper', () => {
+  it('synthetic market, --params-source online --inventory-target 1 --filled-order-delay-s 2: identical', () => {
+    const s = runSettings(parseConfig({ strategy: { order_size: 0.001 } }, 'cfg'), {
+      paramsSource: 'online',
+      onlineWindowS: 300,
+      onlineRefreshS: 5,
+      inventoryTarget: 1,
+      filledOrderDelayS: 2,
+    });
+    const spec = { sigma: 3, A: 1.5, k: 0.05, tickSize: 1, days: 1, seed: 5, startMid: 50_000 };
+    const events = synthEvents(spec, 0.5);
+    const params = { sigma: 2, A: 1.5, k: 0.05, gamma: 0.00002 };
+    const bt = viaBacktest(events, s, params, 'BTC', 5);
+    const paper = viaPaper(events, s, params, 'BTC', 5);
+    assert.ok(bt.trace.fills.length > 10, `expected fills, got ${bt.trace.fills.length}`);
+    assert.deepEqual(paper.trace.actions, bt.trace.actions);
+    assert.deepEqual(paper.trace.fills, bt.trace.fills);
+    // The window's σ (≈ 3) is what both quote with, not the file's 2; the file's values stay on record.
+    const inUse = paper.engine.params().inUse;
+    assert.equal(inUse?.source, 'online');
+    assert.equal(inUse?.sigmaFrom, 'online');
+    assert.ok(Math.abs((inUse?.sigma ?? 0) / 3 - 1) < 0.2, `σ in use ${inUse?.sigma}`);
+    assert.equal(paper.engine.params().current?.sigma, 2);
+    assert.equal(bt.result.paramsInUse?.source, 'online');
+    // The quote log line names the source of the values it shows.
+    const quoteLines: Record<string, unknown>[] = [];
+    paper.engine.subscribeEvents({ log: (_l, msg, f) => (msg === 'quote' && f ? quoteLines.push(f) : 0) });
+    const atMs = (events[events.length - 1] as MarketEvent).exchMs + 5_000;
+    const mid = paper.engine.account().mid ?? Number.NaN;
+    paper.clock.advanceTo(atMs);
+    paper.engine.onMarket({
+      kind: 'bbo',
+      exchMs: atMs,
+      recvS: atMs / 1000,
+      bidPx: Math.floor(mid) + 5,
+      bidSz: 1,
+      askPx: Math.floor(mid) + 6,
+      askSz: 1,
+    });
+    const line = quoteLines[quoteLines.length - 1];
+    assert.equal(line?.params, 'online');
+    const now = paper.engine.params().inUse;
+    assert.equal(line?.sigma, Number((now?.sigma ?? 0).toPrecision(4)));
   });
 });
 

@@ -1,11 +1,13 @@
 import type { MarketEvent } from '../core/market.ts';
 import type { AccountSnapshot } from '../engine/account.ts';
+import type { ParamsView } from '../engine/bot-view.ts';
 import { SimulatedClock } from '../engine/clock.ts';
 import type { EngineFill, EngineSubscriber } from '../engine/engine-events.ts';
 import { type MarkoutSummary, MarkoutTracker } from '../engine/markouts.ts';
 import type { QuotingLoop } from '../engine/quoting-loop.ts';
 import { TradingEngine } from '../engine/trading-engine.ts';
 import type { SimVenue } from '../sim/sim-venue.ts';
+import { OnlineParams, type ParamsSource } from '../strategy/online-params.ts';
 import { AssumedRateFunding, type FundingPayment } from '../trade/funding.ts';
 import { PaperVenue } from '../trade/paper-venue.ts';
 import { type BacktestConfig, type ResolvedBacktestConfig, resolveBacktestConfig } from './config.ts';
@@ -76,6 +78,29 @@ export interface BacktestResult extends LedgerSnapshot {
   markouts: MarkoutSummary;
   config: Omit<ResolvedBacktestConfig, 'strategy' | 'logger'> & { strategy: string };
   series: BacktestSeries | null;
+  /** With online parameters: what was quoted with over the run (null = calibrated parameters throughout). */
+  paramsInUse: ParamsInUseStats | null;
+}
+
+/** Min, time-weighted mean and max of one parameter in use (weights: the time until the next refresh). */
+export interface ParamRange {
+  min: number;
+  mean: number;
+  max: number;
+}
+
+/** The online parameters over a backtest, to compare with a calibrated run on the same data. */
+export interface ParamsInUseStats {
+  source: ParamsSource;
+  /** Refreshes of the online estimate. */
+  refreshes: number;
+  /** Share of refreshes whose σ (resp. A and k) came from the window rather than the fallback, 0–1. */
+  sigmaOnlineShare: number;
+  akOnlineShare: number;
+  /** σ quote/√s, A 1/s, k 1/quote in use. */
+  sigma: ParamRange;
+  A: ParamRange;
+  k: ParamRange;
 }
 
 /** Risk limits that never bind: a backtest without `risk` judges the strategy alone. */
@@ -154,6 +179,7 @@ export class BacktestEngine {
       tickMs: 0,
       quoteLogIntervalMs: 0,
       funding: cfg.fundingRatePerHour !== 0 ? new AssumedRateFunding(cfg.fundingRatePerHour) : null,
+      onlineParams: cfg.online === null ? null : new OnlineParams(cfg.online.settings, cfg.online.szDecimals),
     });
     this.ledger = new Ledger(cfg.orderSizeBase, cfg.maxPositionLots);
     this.chart = cfg.series ? new BucketedSeries(cfg.seriesPoints, 5) : null;
@@ -233,6 +259,7 @@ export class BacktestEngine {
       markouts: this.markouts.summary(),
       config: { ...rest, strategy: strategy.name },
       series,
+      paramsInUse: this.recorder.paramsStats(this.lastT),
     };
   }
 
@@ -264,6 +291,16 @@ class BacktestRecorder implements EngineSubscriber {
   private reason: string | null = null;
   private reasonSinceMs = Number.NaN;
   private readonly pulled: Record<string, number> = {};
+  private inUse: { sigma: number; A: number; k: number; sinceMs: number; source: ParamsSource } | null = null;
+  private refreshes = 0;
+  private sigmaOnline = 0;
+  private akOnline = 0;
+  private readonly paramAcc = [0, 1, 2].map(() => ({
+    min: Number.POSITIVE_INFINITY,
+    max: Number.NEGATIVE_INFINITY,
+    sum: 0,
+    w: 0,
+  }));
 
   constructor(
     private readonly ledger: Ledger,
@@ -300,6 +337,50 @@ class BacktestRecorder implements EngineSubscriber {
 
   funding(p: FundingPayment, _a: AccountSnapshot): void {
     this.ledger.onFunding(p.amountQuote);
+  }
+
+  params(view: ParamsView): void {
+    const p = view.inUse;
+    if (p === undefined || p.updatedMs === null) return;
+    this.closeParams(p.updatedMs);
+    this.inUse = { sigma: p.sigma, A: p.A, k: p.k, sinceMs: p.updatedMs, source: p.source };
+    this.refreshes++;
+    if (p.sigmaFrom !== 'calibrated') this.sigmaOnline++;
+    if (p.akFrom !== 'calibrated') this.akOnline++;
+  }
+
+  /** The online parameters over the run, the last ones weighted up to `endMs`; null when none were refreshed. */
+  paramsStats(endMs: number): ParamsInUseStats | null {
+    if (this.inUse === null) return null;
+    const source = this.inUse.source;
+    this.closeParams(endMs);
+    this.inUse = null;
+    const range = (i: number): ParamRange => {
+      const a = this.paramAcc[i] as { min: number; max: number; sum: number; w: number };
+      return { min: a.min, mean: a.w > 0 ? a.sum / a.w : Number.NaN, max: a.max };
+    };
+    return {
+      source,
+      refreshes: this.refreshes,
+      sigmaOnlineShare: this.sigmaOnline / this.refreshes,
+      akOnlineShare: this.akOnline / this.refreshes,
+      sigma: range(0),
+      A: range(1),
+      k: range(2),
+    };
+  }
+
+  private closeParams(nowMs: number): void {
+    const p = this.inUse;
+    if (p === null) return;
+    const w = Math.max(0, nowMs - p.sinceMs);
+    [p.sigma, p.A, p.k].forEach((x, i) => {
+      const a = this.paramAcc[i] as { min: number; max: number; sum: number; w: number };
+      if (x < a.min) a.min = x;
+      if (x > a.max) a.max = x;
+      a.sum += x * w;
+      a.w += w;
+    });
   }
 
   withheld(reason: string | null, nowMs: number): void {

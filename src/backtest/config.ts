@@ -4,6 +4,7 @@ import { ENGINE_DEFAULTS, FILL_MODEL_DEFAULTS, RISK_DEFAULTS } from '../engine/d
 import type { RiskLimits } from '../engine/risk.ts';
 import type { ModelParams } from '../model/params.ts';
 import type { QueueModelName } from '../sim/queue.ts';
+import type { OnlineParamsSettings } from '../strategy/online-params.ts';
 import type { Strategy } from '../strategy/types.ts';
 
 /** Everything one backtest run needs besides the market events. */
@@ -53,6 +54,11 @@ export interface BacktestConfig {
   logger?: Logger | null;
   /** Keep every fill (for --fills-out). Default false. */
   keepFills?: boolean;
+  /**
+   * Online σ, A, k re-estimated in the run (params_source online or blend), with the perp's size decimals for
+   * the price tick of the depth grid. Absent or null = the calibrated `params` throughout.
+   */
+  online?: { settings: OnlineParamsSettings; szDecimals: number } | null;
 }
 
 export type ResolvedBacktestConfig = Required<BacktestConfig>;
@@ -83,6 +89,7 @@ export function resolveBacktestConfig(cfg: BacktestConfig): ResolvedBacktestConf
     coin: cfg.coin ?? 'BTC',
     logger: cfg.logger ?? null,
     keepFills: cfg.keepFills ?? false,
+    online: cfg.online ?? null,
   };
   const need = (ok: boolean, key: string, what: string) => {
     if (!ok) throw new UserError(`backtest setting "${key}" ${what}.`);

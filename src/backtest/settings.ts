@@ -41,6 +41,7 @@ export function backtestConfigFor(
     logger: o.logger ?? null,
     keepFills: o.keepFills ?? false,
     series: o.series ?? false,
+    online: s.online === null ? null : { settings: s.online, szDecimals: o.venue.szDecimals },
   };
 }
 

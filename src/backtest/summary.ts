@@ -83,6 +83,7 @@ export function backtestJson(
       events: r.events,
     },
     markouts: markoutsJson(r.markouts),
+    params_in_use: r.paramsInUse === null ? null : paramsInUseJson(r.paramsInUse),
     settings: {
       queue: r.config.queue,
       queue_power: r.config.queuePower,
@@ -99,6 +100,23 @@ export function backtestJson(
       risk: r.config.risk === null ? null : riskJson(r.config.risk),
       params: r.config.params,
     },
+  };
+}
+
+function paramsInUseJson(p: NonNullable<BacktestResult['paramsInUse']>): Record<string, unknown> {
+  const range = (x: { min: number; mean: number; max: number }) => ({
+    min: sig(x.min),
+    mean: sig(x.mean),
+    max: sig(x.max),
+  });
+  return {
+    source: p.source,
+    refreshes: p.refreshes,
+    sigma_online_share: sig(p.sigmaOnlineShare),
+    ak_online_share: sig(p.akOnlineShare),
+    sigma: range(p.sigma),
+    A: range(p.A),
+    k: range(p.k),
   };
 }
 
@@ -160,5 +178,14 @@ export function backtestText(
   if (pulled.length > 0)
     lines.push(`quotes withheld   ${pulled.map(([why, s]) => `${why} ${f(s / 3600, 2)} h`).join(', ')}`);
   if (r.killSwitch !== null) lines.push(`kill switch       ${r.killSwitch}`);
+  const p = r.paramsInUse;
+  if (p !== null) {
+    const g = (x: number) => (Number.isFinite(x) ? Number(x.toPrecision(4)).toString() : 'n/a');
+    const rg = (x: { min: number; mean: number; max: number }) => `${g(x.mean)} (${g(x.min)}–${g(x.max)})`;
+    lines.push(
+      `params in use     ${p.source}, ${p.refreshes} refreshes; σ from the window ${f(p.sigmaOnlineShare * 100, 0)} %, A/k ${f(p.akOnlineShare * 100, 0)} % of refreshes`,
+      `                  σ ${rg(p.sigma)} USDC/√s, A ${rg(p.A)} /s, k ${rg(p.k)} /USDC (time-weighted mean (min–max))`,
+    );
+  }
   return `${lines.join('\n')}\n`;
 }

@@ -31,7 +31,30 @@ export const DEFAULT_MAX_GAP_MS = 60_000;
 export const SIGMA_SLOW_SCALE_S = 10;
 const MINUTES_PER_DAY = 1_440;
 
-/** Per-minute sums of the two scales: what the bootstrap resamples (index = minute of the UTC day). */
+/**
+ * Where the sums of the two scales are kept: bucket b = ⌊grid ms / bucketMs⌋ lives in slot b mod `count`.
+ * The day form (calibrate) keeps one bucket per minute of the UTC day and only adds. The rolling form (the
+ * engine's online parameters, ./rolling-estimate.ts) keeps short buckets in a ring: a slot is emptied when a
+ * newer bucket enters it, so the ring holds the last `count` buckets and a window is the sum of its slots.
+ */
+export interface SigmaBuckets {
+  bucketMs: number;
+  count: number;
+  rolling: boolean;
+}
+
+/** One bucket per minute of the UTC day (the batch calibration). */
+export const DAY_MINUTE_BUCKETS: SigmaBuckets = { bucketMs: 60_000, count: MINUTES_PER_DAY, rolling: false };
+
+/** The two scales' sums over a set of buckets. */
+export interface SigmaWindowSums {
+  fastSq: number;
+  fastN: number;
+  slowSq: number;
+  slowN: number;
+}
+
+/** Per-bucket sums of the two scales: what the bootstrap resamples (day form: index = minute of the UTC day). */
 export interface SigmaMinuteSums {
   /** Σ of squared 1 s changes ending in the minute, quote². */
   fastSq: Float64Array;
@@ -84,15 +107,65 @@ export class MidGridVolatility {
   private n = 0;
   private sum = 0;
   private sumSq = 0;
-  private readonly minutes: SigmaMinuteSums = {
-    fastSq: new Float64Array(MINUTES_PER_DAY),
-    fastN: new Float64Array(MINUTES_PER_DAY),
-    slowSq: new Float64Array(MINUTES_PER_DAY),
-    slowN: new Float64Array(MINUTES_PER_DAY),
-  };
+  private readonly minutes: SigmaMinuteSums;
+  private readonly buckets: SigmaBuckets;
+  /** Rolling form: the bucket number each slot holds now (NaN = empty). */
+  private readonly slotBucket: Float64Array | null;
 
-  constructor(maxGapMs = DEFAULT_MAX_GAP_MS) {
+  constructor(maxGapMs = DEFAULT_MAX_GAP_MS, buckets: SigmaBuckets = DAY_MINUTE_BUCKETS) {
     this.maxGapMs = maxGapMs;
+    this.buckets = buckets;
+    const n = buckets.count;
+    this.minutes = {
+      fastSq: new Float64Array(n),
+      fastN: new Float64Array(n),
+      slowSq: new Float64Array(n),
+      slowN: new Float64Array(n),
+    };
+    this.slotBucket = buckets.rolling ? new Float64Array(n).fill(Number.NaN) : null;
+  }
+
+  /** Last mid added, quote (NaN before the first). */
+  get latestMid(): number {
+    return this.lastMid;
+  }
+
+  /**
+   * Rolling form: the sums over the buckets b with `fromBucket` ≤ b ≤ `toBucket` still in the ring (fills the
+   * grid up to the last update first, as `estimate` does).
+   */
+  windowSums(fromBucket: number, toBucket: number): SigmaWindowSums {
+    if (!Number.isNaN(this.lastMs)) this.fillUntil(this.lastMs);
+    const out = { fastSq: 0, fastN: 0, slowSq: 0, slowN: 0 };
+    const stamps = this.slotBucket;
+    if (stamps === null) return out;
+    const m = this.minutes;
+    for (let i = 0; i < stamps.length; i++) {
+      const b = stamps[i] as number;
+      if (!(b >= fromBucket && b <= toBucket)) continue;
+      out.fastSq += m.fastSq[i] as number;
+      out.fastN += m.fastN[i] as number;
+      out.slowSq += m.slowSq[i] as number;
+      out.slowN += m.slowN[i] as number;
+    }
+    return out;
+  }
+
+  /** The slot of the bucket holding grid time `ms` (rolling form: emptied first when it held an older bucket). */
+  private slotOf(ms: number): number {
+    const { bucketMs, count } = this.buckets;
+    const b = Math.floor(ms / bucketMs);
+    const slot = ((b % count) + count) % count;
+    const stamps = this.slotBucket;
+    if (stamps !== null && stamps[slot] !== b) {
+      stamps[slot] = b;
+      const m = this.minutes;
+      m.fastSq[slot] = 0;
+      m.fastN[slot] = 0;
+      m.slowSq[slot] = 0;
+      m.slowN[slot] = 0;
+    }
+    return slot;
   }
 
   addMid(exchMs: number, mid: number): void {
@@ -144,9 +217,13 @@ export class MidGridVolatility {
       const zeros = points - explicit;
       let g = this.nextGridMs + explicit * SIGMA_GRID_MS;
       let left = zeros;
+      const bucketMs = this.buckets.bucketMs;
       while (left > 0) {
-        const minute = minuteOfDay(g);
-        const inMinute = Math.min(left, Math.floor((60_000 - (g % 60_000)) / SIGMA_GRID_MS));
+        const minute = this.slotOf(g);
+        const inMinute = Math.min(
+          left,
+          Math.max(1, Math.floor((bucketMs - (((g % bucketMs) + bucketMs) % bucketMs)) / SIGMA_GRID_MS)),
+        );
         this.minutes.fastN[minute] = (this.minutes.fastN[minute] as number) + inMinute;
         this.minutes.slowN[minute] = (this.minutes.slowN[minute] as number) + inMinute;
         left -= inMinute;
@@ -162,7 +239,7 @@ export class MidGridVolatility {
     const K = SIGMA_SLOW_SCALE_S;
     const mid = this.lastMid;
     const slot = this.segPoints % K;
-    const minute = minuteOfDay(gridMs);
+    const minute = this.slotOf(gridMs);
     const m = this.minutes;
     if (this.segPoints >= 1) {
       const prev = this.ring[(this.segPoints - 1) % K] as number;
@@ -181,10 +258,6 @@ export class MidGridVolatility {
     this.ring[slot] = mid;
     this.segPoints++;
   }
-}
-
-function minuteOfDay(ms: number): number {
-  return Math.floor((((ms % 86_400_000) + 86_400_000) % 86_400_000) / 60_000);
 }
 
 function sum(xs: Float64Array): number {

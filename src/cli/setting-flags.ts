@@ -16,7 +16,7 @@ import {
  */
 export function addSettingFlags(cmd: Command): Command {
   const cfg = (text: string, key: string) => `${text} (default: config ${key})`;
-  return cmd
+  cmd
     .addOption(modelFlag(false))
     .addOption(
       new Option('--mode <mode>', cfg('two-sided | long-only', 'strategy.mode, two-sided')).argParser(
@@ -90,5 +90,45 @@ export function addSettingFlags(cmd: Command): Command {
     .option(
       '--fills-out <file.csv>',
       'write one CSV row per fill: time, side, price, size, fee, liquidity, position after',
+    );
+  addOnlineAndInventoryFlags(cmd);
+  return cmd;
+}
+
+/** Online parameters, inventory target and fill delay (both commands; a block of their own). */
+function addOnlineAndInventoryFlags(cmd: Command): Command {
+  const cfg = (text: string, key: string) => `${text} (default: config ${key})`;
+  return cmd
+    .addOption(
+      new Option(
+        '--params-source <src>',
+        cfg(
+          'σ, A, k from: calibrated (params file) | online (re-estimated over a rolling window) | blend (geometric mean, weight strategy.online.blend_weight)',
+          'strategy.params_source, calibrated',
+        ),
+      ).argParser(choiceOption(['calibrated', 'online', 'blend'] as const)),
+    )
+    .option(
+      '--online-window-s <s>',
+      cfg('online parameters: rolling window, seconds', 'strategy.online.window_s, 600'),
+      numberOption({ min: 60, integer: true }),
+    )
+    .option(
+      '--online-refresh-s <s>',
+      cfg('online parameters: re-estimate every this many seconds', 'strategy.online.refresh_s, 5'),
+      numberOption({ positive: true }),
+    )
+    .option(
+      '--inventory-target <lots>',
+      cfg('inventory target q*, lots: the reservation price skews around it', 'strategy.inventory_target, 0'),
+      numberOption(),
+    )
+    .option(
+      '--filled-order-delay-s <s>',
+      cfg(
+        'no new order on a side for this many seconds after a fill on it (0 = off)',
+        'strategy.filled_order_delay_s, 0',
+      ),
+      numberOption({ min: 0 }),
     );
 }

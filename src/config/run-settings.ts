@@ -4,6 +4,7 @@ import type { HorizonConfig } from '../model/horizon.ts';
 import { parseHorizon } from '../model/horizon.ts';
 import type { QueueModelName } from '../sim/queue.ts';
 import type { StrategyConfig } from '../strategy/config.ts';
+import type { OnlineParamsSettings, ParamsSource } from '../strategy/online-params.ts';
 import type { HlmmConfig } from './schema.ts';
 import { strategySettings } from './strategy-settings.ts';
 
@@ -37,6 +38,13 @@ export interface SettingFlags {
   staleS?: number;
   wallet?: number;
   fundingRate?: number;
+  // Online parameters, inventory target, fill delay.
+  paramsSource?: ParamsSource;
+  onlineWindowS?: number;
+  onlineRefreshS?: number;
+  /** Lots. */
+  inventoryTarget?: number;
+  filledOrderDelayS?: number;
 }
 
 export interface RunSettings {
@@ -58,6 +66,8 @@ export interface RunSettings {
   startingBalanceQuote: number;
   /** Backtest: the assumed hourly funding rate (recorded files carry none). */
   fundingRatePerHour: number;
+  /** Online σ, A, k (params_source online or blend); null = the calibrated parameters only. */
+  online: OnlineParamsSettings | null;
 }
 
 function horizonOf(text: string): HorizonConfig {
@@ -73,6 +83,11 @@ export function runSettings(cfg: HlmmConfig, f: SettingFlags): RunSettings {
   const maxPositionLots = f.maxPosition ?? cfg.strategy.max_position_lots;
   const makerFeeRate = f.makerFee ?? cfg.fees.maker_rate;
   const latencyMs = f.latencyMs ?? cfg.fill_model.latency_ms;
+  const target = f.inventoryTarget ?? strategy.inventoryTargetLots ?? 0;
+  if (Math.abs(target) > maxPositionLots)
+    throw new UserError(
+      `--inventory-target / strategy.inventory_target ${target} lots is beyond the max position of ${maxPositionLots} lots; choose a target within ±${maxPositionLots} or raise --max-position.`,
+    );
   // A max order size of one lot (the default) follows the venue minimum when one lot is worth less (risk.ts).
   const maxOrder = cfg.risk.max_order_size === cfg.strategy.order_size ? null : cfg.risk.max_order_size;
   return {
@@ -87,6 +102,9 @@ export function runSettings(cfg: HlmmConfig, f: SettingFlags): RunSettings {
       // The strategy prices the maker fee into its spread; a rebate (negative rate) is not priced in.
       makerFeeRate: Math.max(0, makerFeeRate),
       maxBookAgeMs: f.maxBookAgeMs ?? cfg.strategy.max_book_age_ms,
+      inventoryTargetLots: target,
+      filledOrderDelayMs:
+        f.filledOrderDelayS !== undefined ? f.filledOrderDelayS * 1000 : strategy.filledOrderDelayMs,
     },
     priceToleranceBps: f.toleranceBps ?? cfg.strategy.reprice_tolerance_bps,
     replaceWith: f.replace ?? cfg.strategy.replace_with,
@@ -111,5 +129,27 @@ export function runSettings(cfg: HlmmConfig, f: SettingFlags): RunSettings {
     },
     startingBalanceQuote: f.wallet ?? cfg.dry_run_wallet,
     fundingRatePerHour: f.fundingRate ?? cfg.backtest.funding_rate,
+    online: onlineSettings(cfg, f),
+  };
+}
+
+function onlineSettings(cfg: HlmmConfig, f: SettingFlags): OnlineParamsSettings | null {
+  const source = f.paramsSource ?? cfg.strategy.params_source;
+  if (source === 'calibrated') return null;
+  const o = cfg.strategy.online;
+  const windowS = f.onlineWindowS ?? o.window_s;
+  const refreshS = f.onlineRefreshS ?? o.refresh_s;
+  if (refreshS > windowS)
+    throw new UserError(
+      `--online-refresh-s (${refreshS} s) is longer than the online window (${windowS} s); refresh at least once per window.`,
+    );
+  return {
+    source,
+    windowS,
+    refreshS,
+    blendWeight: o.blend_weight,
+    boundsFactor: o.bounds_factor,
+    minSigmaCoverage: o.min_sigma_coverage,
+    minOrders: o.min_orders,
   };
 }

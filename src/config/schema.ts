@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { ENGINE_DEFAULTS, FILL_MODEL_DEFAULTS, RISK_DEFAULTS } from '../engine/defaults.ts';
 import type { HorizonConfig } from '../model/horizon.ts';
 import { defaultStrategyConfig as S } from '../strategy/config.ts';
+import { ONLINE_DEFAULTS } from '../strategy/online-params.ts';
 
 /**
  * The bot's config file (JSON), as a zod schema. Every key has a default, so `{}` is a valid paper-trading
@@ -115,6 +116,37 @@ export const configSchema = z
         ),
         /** How a mispriced quote is replaced: one atomic modify, or a cancel then a new order. */
         replace_with: oneOf(['modify', 'cancel-then-place'] as const).default(ENGINE_DEFAULTS.replaceWith),
+        /** Inventory target q*, lots: the reservation price skews around it, not 0. */
+        inventory_target: number('must be a number of lots (negative = short target)').default(
+          S.inventoryTargetLots,
+        ),
+        /** No new order on a side for this long after a fill on that side, seconds (0 = off). */
+        filled_order_delay_s: number('must be a number of seconds, 0 or more', { min: 0 }).default(
+          S.filledOrderDelayMs / 1000,
+        ),
+        /** σ, A, k: the parameters file (calibrated), re-estimated in the run (online) or a blend of both. */
+        params_source: oneOf(['calibrated', 'online', 'blend'] as const).default('calibrated'),
+        /** Online parameters (src/strategy/online-params.ts): window, refresh, blend weight, bounds, data rules. */
+        online: section({
+          window_s: number('must be a whole number of seconds, 60 or more', { min: 60, int: true }).default(
+            ONLINE_DEFAULTS.windowS,
+          ),
+          refresh_s: number('must be a number of seconds greater than 0', { gt: 0 }).default(
+            ONLINE_DEFAULTS.refreshS,
+          ),
+          blend_weight: number('must be a weight between 0 and 1', { min: 0, max: 1 }).default(
+            ONLINE_DEFAULTS.blendWeight,
+          ),
+          bounds_factor: number('must be a factor of 1 or more', { min: 1 }).default(
+            ONLINE_DEFAULTS.boundsFactor,
+          ),
+          min_sigma_coverage: number('must be a fraction between 0 and 1', { min: 0, max: 1 }).default(
+            ONLINE_DEFAULTS.minSigmaCoverage,
+          ),
+          min_orders: number('must be a whole number of orders, 10 or more', { min: 10, int: true }).default(
+            ONLINE_DEFAULTS.minOrders,
+          ),
+        }),
       }),
 
       /** The paper fill model (backtest and paper trading): queue position and latency. Fees are in `fees`. */

@@ -18,5 +18,7 @@ export function strategySettings(cfg: HlmmConfig): Partial<StrategyConfig> {
     horizon: s.horizon,
     stakeQuote: s.stake_usdc,
     repriceAfterMs: s.reprice_after_s * 1000,
+    inventoryTargetLots: s.inventory_target,
+    filledOrderDelayMs: s.filled_order_delay_s * 1000,
   };
 }

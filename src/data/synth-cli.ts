@@ -15,12 +15,16 @@ export interface SynthCliOptions {
   sizeRefresh: number;
   start: string;
   seed: number;
+  sigmaAfter?: number;
+  switchAtS?: number;
 }
 
 export async function runSynthCommand(o: SynthCliOptions): Promise<void> {
   const startMs = /^\d{4}-\d{2}-\d{2}$/.test(o.start) ? Date.parse(`${o.start}T00:00:00Z`) : Number.NaN;
   if (!Number.isFinite(startMs))
     throw new UserError(`--start "${o.start}" is not a date; use YYYY-MM-DD (UTC).`);
+  if (o.switchAtS !== undefined && o.sigmaAfter === undefined)
+    throw new UserError('--switch-at-s needs --sigma-after (the σ after the switch).');
   const started = Date.now();
   const summary = await writeSynthMarket({
     outDir: o.out,
@@ -35,6 +39,10 @@ export async function runSynthCommand(o: SynthCliOptions): Promise<void> {
     sizeRefreshProb: o.sizeRefresh,
     startMs,
     seed: o.seed,
+    sigmaSwitch:
+      o.sigmaAfter === undefined
+        ? undefined
+        : { sigma: o.sigmaAfter, atS: o.switchAtS ?? (o.days * 86_400) / 2 },
     onDay: (day, s) =>
       process.stderr.write(
         `hlmm synth: day ${day + 1}/${o.days}: ${s.bboUpdates.toLocaleString('en-US')} BBO updates, ${s.prints.toLocaleString('en-US')} prints so far\n`,

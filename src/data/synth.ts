@@ -46,6 +46,13 @@ export interface SynthMarketSpec {
   /** Probability per step that a touch size is refreshed (default 0.3). */
   sizeRefreshProb?: number;
   recvLagMs?: number;
+  /**
+   * Regime switch: from `atS` seconds after the start, the mid's σ becomes `sigma` (quote/√s). Absent = one σ
+   * throughout. For testing estimators that must follow a change (online parameters).
+   */
+  sigmaSwitch?: { atS: number; sigma: number };
+  /** Length of the market, seconds (default: days × 86 400); a shorter market ends early. */
+  durationS?: number;
 }
 
 export interface SynthSink {
@@ -77,6 +84,24 @@ export function checkSynthSpec(spec: SynthMarketSpec): void {
   need(pos(spec.tickSize), 'tick-size', 'must be a price step greater than 0');
   need(Number.isInteger(spec.days) && spec.days >= 1, 'days', 'must be a whole number of days, 1 or more');
   need(Number.isInteger(spec.seed), 'seed', 'must be a whole number');
+  if (spec.sigmaSwitch !== undefined) {
+    need(
+      pos(spec.sigmaSwitch.sigma),
+      'sigma-after',
+      'must be a volatility in quote units per √second, greater than 0',
+    );
+    need(
+      Number.isFinite(spec.sigmaSwitch.atS) && spec.sigmaSwitch.atS >= 0,
+      'switch-at-s',
+      'must be a number of seconds after the start, 0 or more',
+    );
+  }
+  if (spec.durationS !== undefined)
+    need(
+      pos(spec.durationS) && spec.durationS <= spec.days * 86_400,
+      'duration-s',
+      'must be a number of seconds greater than 0 and at most days × 86 400',
+    );
   const startMid = spec.startMid ?? 100_000;
   need(pos(startMid) && startMid / spec.tickSize >= 10, 'mid', 'must be a price of at least 10 ticks');
 }
@@ -98,8 +123,12 @@ export function generateSynthMarket(
   const refreshProb = spec.sizeRefreshProb ?? 0.3;
   const lagMs = spec.recvLagMs ?? 150;
   const startMs = spec.startMs ?? DEFAULT_SYNTH_START_MS;
-  const endMs = startMs + spec.days * 86_400_000;
-  const stepSigmaTicks = (spec.sigma * Math.sqrt(stepMs / 1000)) / tick;
+  const endMs = startMs + (spec.durationS ?? spec.days * 86_400) * 1000;
+  let stepSigmaTicks = (spec.sigma * Math.sqrt(stepMs / 1000)) / tick;
+  const switchMs = spec.sigmaSwitch ? startMs + spec.sigmaSwitch.atS * 1000 : Number.POSITIVE_INFINITY;
+  const stepSigmaAfterTicks = spec.sigmaSwitch
+    ? (spec.sigmaSwitch.sigma * Math.sqrt(stepMs / 1000)) / tick
+    : stepSigmaTicks;
   const kTick = spec.k * tick; // decay per tick
 
   let midTicks = (spec.startMid ?? 100_000) / tick;
@@ -180,6 +209,7 @@ export function generateSynthMarket(
       }
       if (ms < endMs) aggress(buyFirst ? 'buy' : 'sell', ms);
     }
+    if (t > switchMs) stepSigmaTicks = stepSigmaAfterTicks;
     midTicks += stepSigmaTicks * rng.normal();
     const newBid = Math.floor(midTicks);
     let changed = false;

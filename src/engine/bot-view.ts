@@ -1,5 +1,6 @@
 import type { Bbo, Side } from '../core/market.ts';
 import type { ModelParams } from '../model/params.ts';
+import type { ParamsInUse } from '../strategy/online-params.ts';
 import type { DesiredQuotes } from '../strategy/types.ts';
 
 /**
@@ -89,9 +90,12 @@ export interface FillView {
 }
 
 export interface ParamsView {
+  /** The parameters file's values (calibrated). */
   current: ModelParams | null;
   source: string | null;
   loadedMs: number | null;
+  /** With online parameters: the values the strategy quotes with now and where each came from. */
+  inUse?: ParamsInUse;
 }
 
 export type BotEvent =

@@ -6,6 +6,7 @@ import type { OrderAction, PlaceAction, VenueReport } from '../sim/orders.ts';
 import type { RiskEventKind } from '../store/records.ts';
 import { type StoreEvent, StoreGuard } from '../store/store-guard.ts';
 import type { TradeStore } from '../store/trade-store.ts';
+import { calibratedInUse, type OnlineParams, type ParamsInUse } from '../strategy/online-params.ts';
 import type { DesiredQuotes, QuoteExplain, Strategy } from '../strategy/types.ts';
 import { Account, type EarlierToday, type SavedAccount } from './account.ts';
 import type {
@@ -86,6 +87,11 @@ export interface TradingEngineOptions {
   funding?: FundingSource | null;
   /** The operator's time for run records, logs and snapshots (default: the bot clock). */
   wallNowMs?: () => number;
+  /**
+   * Online σ, A, k (params_source online or blend): fed every market event, refreshed on a clock timer; null or
+   * absent = the calibrated parameters only.
+   */
+  onlineParams?: OnlineParams | null;
 }
 
 export interface TradeSummary {
@@ -144,11 +150,28 @@ export class TradingEngine implements BotView {
     gamma: Number.NaN,
   };
   private paramsView: ParamsView = { current: null, source: null, loadedMs: null };
+  private readonly online: OnlineParams | null;
+  private onlineTimer: TimerId | null = null;
+  /** The parameters file's values (what the online estimate falls back to and is bounded by). */
+  private calibrated: ModelParams | null = null;
+  private inUse: ParamsInUse | null = null;
   private readonly inbox: VenueReportEvent[] = [];
   private busy = false;
   private housekeeping: TimerId | null = null;
   private requoteTimer: TimerId | null = null;
   private readonly onRequoteTimer = () => this.requoteTick();
+  /**
+   * The online refresh, every refreshMs while the market talks. Once the window holds no event any more (a
+   * recording hole, a dead feed) every refresh would give the same empty window, so the timer stops and the next
+   * market event re-arms it: a simulated clock crossing a hole of hours does not fire thousands of refreshes.
+   */
+  private readonly onOnlineTimer = () => {
+    this.onlineTimer = null;
+    if (this.stopped || this.online === null) return;
+    this.step(() => this.refreshOnline());
+    if (!this.online.windowEmpty(this.now()) && this.onlineTimer === null)
+      this.onlineTimer = this.clock.setTimeout(this.onOnlineTimer, this.online.refreshMs);
+  };
   private readonly seenTids = new Set<number>();
   private duplicateFills = 0;
   /** Places and modifies the venue refused without sending (they are not orders placed). */
@@ -183,6 +206,7 @@ export class TradingEngine implements BotView {
     this.wallNow = opts.wallNowMs ?? (() => opts.clock.nowMs());
     this.startedMs = this.wallNow();
     this.requoteMs = opts.requoteIntervalMs ?? ENGINE_DEFAULTS.requoteIntervalMs;
+    this.online = opts.onlineParams ?? null;
     this.guard = new RiskGuard(opts.risk);
     this.accounting = new Account(opts.startingBalanceQuote);
     this.om = new OrderManager({
@@ -298,6 +322,8 @@ export class TradingEngine implements BotView {
     this.housekeeping = null;
     if (this.requoteTimer !== null) this.clock.clearTimer(this.requoteTimer);
     this.requoteTimer = null;
+    if (this.onlineTimer !== null) this.clock.clearTimer(this.onlineTimer);
+    this.onlineTimer = null;
   }
 
   // ------------------------------------------------------------------ inputs
@@ -331,6 +357,13 @@ export class TradingEngine implements BotView {
     if (ev.kind === 'bbo') this.accounting.mark((ev.bidPx + ev.askPx) / 2, now);
     this.venue.onMarket(ev);
     if (this.inbox.length > 0) this.applyInbox();
+    if (this.online !== null) {
+      this.online.onMarket(ev);
+      // Armed at the first event, when the clock has a time (a simulated clock starts at NaN), and again at the
+      // first event after a silence longer than the window (see onOnlineTimer).
+      if (this.onlineTimer === null && !this.stopped)
+        this.onlineTimer = this.clock.setTimeout(this.onOnlineTimer, this.online.refreshMs);
+    }
     const subs = this.events.market;
     for (let i = 0; i < subs.length; i++) (subs[i].market as (e: MarketEvent) => void)(ev);
     if (this.guard.stale) this.checkRisk();
@@ -352,9 +385,13 @@ export class TradingEngine implements BotView {
   /** New good parameters (hot reload): used from the next quote on. */
   acceptParams(loaded: LoadedParams, source: string): void {
     const prev = this.paramsView.current;
-    Object.assign(this.liveParams, loaded.params);
+    this.calibrated = { ...loaded.params };
     this.guard.paramsOk = true;
     this.paramsView = { current: { ...loaded.params }, source, loadedMs: this.wallNow() };
+    // Online: the new file bounds and backs the window's values from now on (re-combined at once when the
+    // window has been read before, else calibrated until the first refresh).
+    if (this.online !== null && this.inUse?.updatedMs != null) this.refreshOnline(false);
+    else this.useParams(calibratedInUse(loaded.params, this.online?.settings.source ?? 'calibrated'));
     const p = loaded.params;
     this.emitLog('info', prev ? 'parameters reloaded' : 'parameters loaded', {
       source,
@@ -365,6 +402,37 @@ export class TradingEngine implements BotView {
     });
     this.store?.recordParams({ tsMs: this.wallNow(), source, ...p, accepted: true, reason: null });
     for (const s of this.events.params) s.params?.(this.params());
+  }
+
+  /** The parameters the strategy quotes with from the next quote on. */
+  private useParams(p: ParamsInUse): void {
+    this.inUse = p;
+    const live = this.liveParams;
+    live.sigma = p.sigma;
+    live.A = p.A;
+    live.k = p.k;
+    live.gamma = p.gamma;
+    if (this.online !== null) this.paramsView = { ...this.paramsView, inUse: p };
+  }
+
+  /** The online timer: the window's estimate → the parameters in use (a log line when their origin changes). */
+  private refreshOnline(notify = true): void {
+    const online = this.online;
+    const now = this.now();
+    if (online === null || this.calibrated === null || !Number.isFinite(now)) return;
+    const prev = this.inUse;
+    const next = online.refresh(now, this.calibrated);
+    this.useParams(next);
+    if (prev === null || prev.sigmaFrom !== next.sigmaFrom || prev.akFrom !== next.akFrom)
+      this.emitLog('info', 'parameters in use', {
+        at: iso(now),
+        source: next.source,
+        sigma: `${sig(next.sigma)} (${next.sigmaFrom})`,
+        A: `${sig(next.A)} (${next.akFrom})`,
+        k: `${sig(next.k)} (${next.akFrom})`,
+        ...(next.note !== null ? { note: next.note } : {}),
+      });
+    if (notify) for (const s of this.events.params) s.params?.(this.params());
   }
 
   /** A parameters file was refused: keep the last good ones (or keep not quoting). */
@@ -783,6 +851,11 @@ export class TradingEngine implements BotView {
       ask: q.ask ? `${q.ask.sz}@${q.ask.px}` : '-',
       ...explainFields(x),
     };
+    if (x.inventoryTargetLots !== undefined) fields.qTarget = x.inventoryTargetLots;
+    if (this.inUse !== null && this.online !== null) {
+      fields.params = this.inUse.source;
+      fields.A = sig(x.A);
+    }
     if (x.note) fields.note = x.note;
     this.emitLog('info', 'quote', fields);
     for (const s of this.events.quote) s.quote?.(q, this.now());

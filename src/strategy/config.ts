@@ -43,6 +43,13 @@ export interface StrategyConfig {
    * market is calm; quiet coins whose touch can rest longer need a larger value.
    */
   maxBookAgeMs: number;
+  /**
+   * Inventory target q*, lots: the reservation price skews around it instead of 0, r = s − (q − q*)·γσ²τ (GLFT
+   * likewise with q − q*). The max-position limits stay around 0. Default 0.
+   */
+  inventoryTargetLots: number;
+  /** No new order on a side for this long after a fill on that side, bot ms (0 = off). See fill-delay.ts. */
+  filledOrderDelayMs: number;
 }
 
 export const defaultStrategyConfig: StrategyConfig = {
@@ -59,6 +66,8 @@ export const defaultStrategyConfig: StrategyConfig = {
   stakeQuote: 20,
   repriceAfterMs: 15_000,
   maxBookAgeMs: 5_000,
+  inventoryTargetLots: 0,
+  filledOrderDelayMs: 0,
 };
 
 /** Defaults + overrides, checked: a bad value is a UserError naming the key. */
@@ -85,6 +94,12 @@ export function strategyConfig(overrides: Partial<StrategyConfig> = {}): Strateg
   need(pos(c.stakeQuote), 'stakeQuote', 'must be greater than 0 quote units');
   need(nonNeg(c.repriceAfterMs), 'repriceAfterMs', 'must be 0 or more milliseconds');
   need(nonNeg(c.maxBookAgeMs), 'maxBookAgeMs', 'must be 0 (off) or more milliseconds');
+  need(
+    Number.isFinite(c.inventoryTargetLots) && Math.abs(c.inventoryTargetLots) <= c.maxPositionLots,
+    'inventoryTargetLots',
+    `must be a number of lots within ±maxPositionLots (${c.maxPositionLots})`,
+  );
+  need(nonNeg(c.filledOrderDelayMs), 'filledOrderDelayMs', 'must be 0 (off) or more milliseconds');
   need(
     c.horizon?.kind === 'end-of-day-utc' || (c.horizon?.kind === 'rolling' && pos(c.horizon.tauS)),
     'horizon',

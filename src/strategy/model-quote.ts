@@ -113,11 +113,13 @@ export function priceQuotes(
   const { sigma, A, k, gamma } = params;
   let model: { bid: number; ask: number; reservationPrice: number; halfSpread: number };
   let tauS = Number.NaN;
+  // The model skews around the inventory target: its q is the distance from q*, not from 0.
+  const qModel = qLots - (config.inventoryTargetLots ?? 0);
   if (config.model === 'as') {
     tauS = horizonSeconds(config.horizon, nowMs);
-    model = asQuotes(mid, qLots, gamma, sigma, tauS, k);
+    model = asQuotes(mid, qModel, gamma, sigma, tauS, k);
   } else {
-    model = glftQuotes(mid, qLots, gamma, sigma, A, k, config.glftXi);
+    model = glftQuotes(mid, qModel, gamma, sigma, A, k, config.glftXi);
   }
   const explain: QuoteExplain = {
     mid,
@@ -131,6 +133,7 @@ export function priceQuotes(
     k,
     gamma,
   };
+  if (qModel !== qLots) explain.inventoryTargetLots = config.inventoryTargetLots;
   if (![model.bid, model.ask, model.reservationPrice].every(Number.isFinite)) {
     explain.note = 'no quote: the model gave a non-finite price (check sigma, k, gamma and the horizon)';
     return { bidPx: Number.NaN, askPx: Number.NaN, explain };

@@ -33,6 +33,8 @@ export interface QuoteExplain {
   halfSpreadAsk: number;
   /** Inventory in lots (position ÷ order size). */
   qLots: number;
+  /** The inventory target q* the model skews around, lots (absent when 0). */
+  inventoryTargetLots?: number;
   /** Horizon in seconds (A–S); NaN for infinite-horizon models. */
   tauS: number;
   sigma: number;

@@ -6,6 +6,7 @@ import { TradingEngine, type TradingEngineOptions } from '../engine/trading-engi
 import type { Venue } from '../engine/venue.ts';
 import type { TradeStore } from '../store/trade-store.ts';
 import { createStrategy } from '../strategy/index.ts';
+import { OnlineParams } from '../strategy/online-params.ts';
 import type { Strategy } from '../strategy/types.ts';
 import type { FundingSource } from './funding.ts';
 import { PaperVenue } from './paper-venue.ts';
@@ -26,6 +27,11 @@ export function strategyFor(
     szDecimals: venue.szDecimals,
     minOrderValueQuote: venue.minOrderValueQuote,
   });
+}
+
+/** The online-parameters component of the configuration (null = calibrated parameters only). */
+export function onlineParamsFor(s: RunSettings, venue: { szDecimals: number }): OnlineParams | null {
+  return s.online === null ? null : new OnlineParams(s.online, venue.szDecimals);
 }
 
 /** The paper venue of the configured fill model (queue, latencies, fees). */
@@ -108,5 +114,6 @@ export function tradingEngineFor(s: RunSettings, w: EngineWorld): TradingEngine 
     snapshotIntervalMs: w.snapshotIntervalMs,
     reloadParams: w.reloadParams,
     funding: w.funding,
+    onlineParams: onlineParamsFor(s, w.venueRules),
   });
 }

@@ -507,10 +507,11 @@ function renderParamsNow(p: { sigma: number; A: number; k: number; gamma: number
 }
 
 function renderParams(p: ParamsView): void {
-  renderParamsNow(p.current);
-  $('p-source').textContent = p.source
-    ? `from ${p.source}${p.loadedMs ? `, read at ${new Date(p.loadedMs).toISOString().slice(0, 19)}Z (machine time)` : ''}`
-    : '';
+  renderParamsNow(p.inUse ?? p.current);
+  $('p-source').textContent =
+    (p.source
+      ? `from ${p.source}${p.loadedMs ? `, read at ${new Date(p.loadedMs).toISOString().slice(0, 19)}Z (machine time)` : ''}`
+      : '') + inUseText(p);
   // No history from the bot (yet): the parameters in force, from the bot's clock now.
   if (state.paramsHist.length === 0 && p.current && botClockMs !== null)
     state.paramsHist = [{ tMs: botClockMs, ...p.current }];
@@ -521,6 +522,13 @@ function renderParams(p: ParamsView): void {
 function addParams(p: ParamsView): void {
   renderParams(p);
   void loadHistory(false);
+}
+
+/** Online parameters: where the values in use come from (σ and A/k each: online, blend or calibrated). */
+function inUseText(p: ParamsView): string {
+  const u = p.inUse;
+  if (!u) return '';
+  return `; in use: ${u.source} (σ ${u.sigmaFrom}, A/k ${u.akFrom}${u.online ? `, window ${u.online.windowS} s` : ''})${u.note ? ` — ${u.note}` : ''}`;
 }
 
 function renderOrders(): void {

@@ -37,6 +37,16 @@ export const defineSynth: DefineCommand = (program) => {
     )
     .option('--start <date>', 'first day, YYYY-MM-DD (UTC)', '2025-01-01')
     .option('--seed <n>', 'random seed (same seed, same market)', numberOption({ integer: true }), 1)
+    .option(
+      '--sigma-after <S>',
+      'regime switch: σ of the mid (quote/√s) from --switch-at-s on (default: no switch)',
+      numberOption({ positive: true }),
+    )
+    .option(
+      '--switch-at-s <s>',
+      'regime switch time, seconds after the start (default: halfway through the market)',
+      numberOption({ min: 0 }),
+    )
     .action(async (opts) => {
       const { runSynthCommand } = await import('../../data/synth-cli.ts');
       await runSynthCommand(opts);
