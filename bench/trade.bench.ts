@@ -11,6 +11,7 @@ import { createLogger } from '../src/core/log.ts';
 import type { MarketEvent } from '../src/core/market.ts';
 import { readMarket } from '../src/data/market-stream.ts';
 import { TradingEngine } from '../src/engine/trading-engine.ts';
+import { hyperliquidInstrument } from '../src/exchange/hyperliquid/rules.ts';
 import { loadParamsFile } from '../src/model/params-file.ts';
 import type { OrderAction } from '../src/sim/orders.ts';
 import { createStrategy } from '../src/strategy/index.ts';
@@ -77,7 +78,10 @@ function build() {
       feed: 'bench',
     },
     coin: 'BTC',
-    strategy: createStrategy({ orderSizeBase: 0.001, szDecimals: 5 }),
+    strategy: createStrategy({
+      orderSizeBase: 0.001,
+      instrument: hyperliquidInstrument({ name: 'BTC', szDecimals: 5, maxLeverage: 50 }),
+    }),
     lotBase: 0.001,
     venue,
     // The bench sets `now` itself; timers are not needed (every step is driven by a frame).

@@ -1,4 +1,5 @@
 import type { RunSettings } from '../config/run-settings.ts';
+import type { Instrument } from '../core/instrument.ts';
 import type { Logger } from '../core/log.ts';
 import type { ModelParams } from '../model/params.ts';
 import { strategyFor } from '../trade/engine-setup.ts';
@@ -12,8 +13,8 @@ export function backtestConfigFor(
   s: RunSettings,
   o: {
     params: ModelParams;
-    /** The venue's size decimals and minimum order value (Hyperliquid: 10 USDC). */
-    venue: { szDecimals: number; minOrderValueQuote: number };
+    /** The traded contract (price and lot grids, minimum order value) as the venue states it. */
+    instrument: Instrument;
     coin: string;
     logger?: Logger | null;
     keepFills?: boolean;
@@ -21,7 +22,7 @@ export function backtestConfigFor(
   },
 ): BacktestConfig {
   return {
-    strategy: strategyFor(s, o.venue),
+    strategy: strategyFor(s, o.instrument),
     params: o.params,
     orderSizeBase: s.strategy.orderSizeBase,
     maxPositionLots: s.strategy.maxPositionLots,
@@ -34,7 +35,7 @@ export function backtestConfigFor(
     priceToleranceBps: s.priceToleranceBps,
     replaceWith: s.replaceWith,
     requoteIntervalMs: s.requoteIntervalMs,
-    risk: { ...s.risk, minOrderValueQuote: o.venue.minOrderValueQuote, szDecimals: o.venue.szDecimals },
+    risk: { ...s.risk, instrument: o.instrument },
     fundingRatePerHour: s.fundingRatePerHour,
     startingBalanceQuote: s.startingBalanceQuote,
     coin: o.coin,

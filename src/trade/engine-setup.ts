@@ -1,4 +1,5 @@
 import type { RunSettings } from '../config/run-settings.ts';
+import type { Instrument } from '../core/instrument.ts';
 import type { Logger } from '../core/log.ts';
 import type { BotInfo } from '../engine/bot-view.ts';
 import { type Clock, SimulatedClock } from '../engine/clock.ts';
@@ -16,16 +17,9 @@ import { PaperVenue } from './paper-venue.ts';
  * test drives both with the same events and expects the same orders and fills.
  */
 
-/** The venue's lot grid and minimum order value reach the strategy here (Hyperliquid: 10 USDC). */
-export function strategyFor(
-  s: RunSettings,
-  venue: { szDecimals: number; minOrderValueQuote: number },
-): Strategy {
-  return createStrategy({
-    ...s.strategy,
-    szDecimals: venue.szDecimals,
-    minOrderValueQuote: venue.minOrderValueQuote,
-  });
+/** The venue's instrument (price and lot grids, minimum order value) reaches the strategy here. */
+export function strategyFor(s: RunSettings, instrument: Instrument): Strategy {
+  return createStrategy({ ...s.strategy, instrument });
 }
 
 /** The paper venue of the configured fill model (queue, latencies, fees). */
@@ -44,7 +38,7 @@ export function paperVenueFor(s: RunSettings, tidBase?: number): PaperVenue {
 /** The engine settings that come from the configuration (the caller adds venue, clock, store, logger, info). */
 export function engineSettingsFor(
   s: RunSettings,
-  venue: { szDecimals: number; minOrderValueQuote: number },
+  instrument: Instrument,
 ): Pick<
   TradingEngineOptions,
   'lotBase' | 'risk' | 'startingBalanceQuote' | 'priceToleranceBps' | 'replaceWith' | 'requoteIntervalMs'
@@ -52,7 +46,7 @@ export function engineSettingsFor(
   const lotBase = s.strategy.orderSizeBase;
   return {
     lotBase,
-    risk: { ...s.risk, lotBase, minOrderValueQuote: venue.minOrderValueQuote, szDecimals: venue.szDecimals },
+    risk: { ...s.risk, lotBase, instrument },
     startingBalanceQuote: s.startingBalanceQuote,
     priceToleranceBps: s.priceToleranceBps,
     replaceWith: s.replaceWith,
@@ -76,7 +70,8 @@ export interface EngineWorld {
   venue: Venue;
   clock: Clock;
   coin: string;
-  venueRules: { szDecimals: number; minOrderValueQuote: number };
+  /** The traded contract as the venue states it. */
+  instrument: Instrument;
   info: Omit<BotInfo, 'startedMs' | 'strategy'>;
   store: TradeStore | null;
   logger: Logger | null;
@@ -91,12 +86,12 @@ export interface EngineWorld {
 
 /** The trading engine of `hlmm trade` from the one configuration (and, in process, of the parity test). */
 export function tradingEngineFor(s: RunSettings, w: EngineWorld): TradingEngine {
-  const strategy = strategyFor(s, w.venueRules);
+  const strategy = strategyFor(s, w.instrument);
   return new TradingEngine({
     info: { ...w.info, strategy: strategy.name },
     coin: w.coin,
     strategy,
-    ...engineSettingsFor(s, w.venueRules),
+    ...engineSettingsFor(s, w.instrument),
     startingBalanceQuote: w.startingBalanceQuote ?? s.startingBalanceQuote,
     venue: w.venue,
     clock: w.clock,

@@ -12,13 +12,14 @@ import { apiServerExposureProblem, loadConfig } from '../config/load-config.ts';
 import { runSettings, type SettingFlags } from '../config/run-settings.ts';
 import { type HlmmConfig, NETWORK_URLS } from '../config/schema.ts';
 import { UserError } from '../core/errors.ts';
+import type { Instrument } from '../core/instrument.ts';
 import { createLogger, type Logger, type LogLevel } from '../core/log.ts';
 import type { SavedAccount } from '../engine/account.ts';
 import type { TradeSummary, TradingEngine } from '../engine/trading-engine.ts';
 import type { Venue } from '../engine/venue.ts';
 import { HttpTransport } from '../exchange/hyperliquid/http.ts';
 import { InfoClient } from '../exchange/hyperliquid/info-client.ts';
-import { findAssetRules, MIN_ORDER_VALUE_QUOTE } from '../exchange/hyperliquid/rules.ts';
+import { findAssetRules, hyperliquidInstrument } from '../exchange/hyperliquid/rules.ts';
 import type { Wallet } from '../exchange/hyperliquid/wallet.ts';
 import type { FakeExchange } from '../fake-exchange/server.ts';
 import { HYPERLIQUID_PERP_UNIVERSE } from '../fake-exchange/universe.ts';
@@ -233,7 +234,7 @@ async function startTradingSteps(
   // ---- the perp's rules from /info meta (the fake exchange serves the real table)
   const transport = new HttpTransport({ baseUrl: apiUrl });
   const info = new InfoClient({ transport });
-  let szDecimals: number;
+  let instrument: Instrument;
   let assetIndex: number;
   try {
     const meta = await info.meta();
@@ -242,7 +243,7 @@ async function startTradingSteps(
       throw new UserError(
         `--ticker ${ticker}: ${apiUrl} lists no such perp; use the exchange's name (e.g. BTC, ETH, kPEPE).`,
       );
-    szDecimals = rules.szDecimals;
+    instrument = hyperliquidInstrument(rules);
     assetIndex = meta.universe.indexOf(rules);
   } catch (err) {
     if (err instanceof UserError || live)
@@ -256,18 +257,17 @@ async function startTradingSteps(
       throw new UserError(
         `cannot reach ${apiUrl}/info and ${ticker} is not in the built-in table; check --api-url.`,
       );
-    szDecimals = HYPERLIQUID_PERP_UNIVERSE[known].szDecimals;
+    instrument = hyperliquidInstrument(HYPERLIQUID_PERP_UNIVERSE[known]);
     assetIndex = known;
     logger.warn('meta unreachable, using the built-in size decimals', {
       ticker,
-      szDecimals,
+      szDecimals: instrument.szDecimals,
       error: (err as Error).message,
     });
   }
 
   // ---- strategy, limits, fill model: the one configuration shared with hlmm backtest
   const settings = runSettings(cfg, o);
-  const venueRules = { szDecimals, minOrderValueQuote: MIN_ORDER_VALUE_QUOTE };
   const lotBase = settings.strategy.orderSizeBase;
 
   // ---- restore from the store (opened first of all, above)
@@ -302,7 +302,7 @@ async function startTradingSteps(
       wsUrl,
       ticker,
       assetIndex,
-      szDecimals,
+      szDecimals: instrument.szDecimals,
       transport,
       store,
       logger: logger.child('venue'),
@@ -341,7 +341,7 @@ async function startTradingSteps(
       feed: fake ? `replay:${o.replay}` : wsUrl,
     },
     coin: ticker,
-    venueRules,
+    instrument,
     venue,
     clock,
     wallNowMs: Date.now,
@@ -398,7 +398,7 @@ async function startTradingSteps(
     params: pf,
     db: dbFile,
     orderSize: lotBase,
-    szDecimals,
+    szDecimals: instrument.szDecimals,
     toleranceBps: settings.priceToleranceBps,
     latencyMs: settings.fill.latencyMs,
     queue: settings.fill.queue,
