@@ -9,11 +9,11 @@
 
 import { createLogger } from '../src/core/log.ts';
 import type { MarketEvent } from '../src/core/market.ts';
+import type { OrderAction } from '../src/core/orders.ts';
 import { readMarket } from '../src/data/market-stream.ts';
 import { TradingEngine } from '../src/engine/trading-engine.ts';
 import { hyperliquidInstrument } from '../src/exchange/hyperliquid/rules.ts';
 import { loadParamsFile } from '../src/model/params-file.ts';
-import type { OrderAction } from '../src/sim/orders.ts';
 import { createStrategy } from '../src/strategy/index.ts';
 import { HyperliquidFeed } from '../src/trade/market-feed.ts';
 import { PaperVenue } from '../src/trade/paper-venue.ts';

@@ -1,8 +1,8 @@
 import { createLogger, type LogFields, type Logger } from '../core/log.ts';
 import type { MarketEvent, Side } from '../core/market.ts';
+import type { OrderAction, PlaceAction, VenueReport } from '../core/orders.ts';
 import type { ModelParams } from '../model/params.ts';
 import type { LoadedParams } from '../model/params-file.ts';
-import type { OrderAction, PlaceAction, VenueReport } from '../sim/orders.ts';
 import type { RiskEventKind } from '../store/records.ts';
 import { type StoreEvent, StoreGuard } from '../store/store-guard.ts';
 import type { TradeStore } from '../store/trade-store.ts';

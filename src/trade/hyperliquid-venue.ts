@@ -1,13 +1,13 @@
 import type { Logger } from '../core/log.ts';
 import { ThrottledCountWarning } from '../core/log-throttle.ts';
 import type { MarketEvent, Side } from '../core/market.ts';
+import type { OrderAction, RejectReason, TimeInForce, VenueReport } from '../core/orders.ts';
 import type { RestingOrder, Venue, VenueReportEvent } from '../engine/venue.ts';
 import { type Cloid, createCloidSource, type OrderSpec } from '../exchange/hyperliquid/actions.ts';
 import { ActionRejectedError, HttpStatusError, RateLimitedError } from '../exchange/hyperliquid/errors.ts';
 import type { CancelStatus, OrderStatus } from '../exchange/hyperliquid/exchange-client.ts';
 import type { FrontendOpenOrder, UserFill } from '../exchange/hyperliquid/info-schemas.ts';
 import { orderStatusMeaning } from '../exchange/hyperliquid/order-status.ts';
-import type { OrderAction, RejectReason, TimeInForce, VenueReport } from '../sim/orders.ts';
 import { isForeignBotOrder, newCloidPrefix, prefixHex } from './foreign-orders.ts';
 import type { FundingSource } from './funding.ts';
 
