@@ -24,7 +24,7 @@ export interface FillPoint {
 }
 
 /** A fill as kept for --fills-out (and the parity tests). */
-export interface FillRecord extends FillPoint {
+export interface BacktestFillRecord extends FillPoint {
   /** Fee paid, quote (negative = rebate). */
   feeQuote: number;
   /** Signed position after the fill, base units. */
@@ -70,7 +70,7 @@ export interface BacktestResult extends LedgerSnapshot {
   /** The risk layer's kill switch, when it tripped during the run. */
   killSwitch: string | null;
   /** Every fill, when keepFills was set (else empty). */
-  fillRecords: FillRecord[];
+  fillRecords: BacktestFillRecord[];
   config: Omit<ResolvedBacktestConfig, 'strategy' | 'logger'> & { strategy: string };
   series: BacktestSeries | null;
 }
@@ -254,7 +254,7 @@ export class BacktestEngine {
  * statistics), the chart's fill points, the fills list and the time spent with quotes withheld per reason.
  */
 class BacktestRecorder implements EngineSubscriber {
-  readonly fills: FillRecord[] = [];
+  readonly fills: BacktestFillRecord[] = [];
   private reason: string | null = null;
   private reasonSinceMs = Number.NaN;
   private readonly pulled: Record<string, number> = {};

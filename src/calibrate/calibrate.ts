@@ -25,6 +25,7 @@ import { describeBadRows } from '../data/reader.ts';
 import type { HorizonConfig } from '../model/horizon.ts';
 import type { ModelParams } from '../model/params.ts';
 import { gammaForTotalSpread, type SpreadModelSpec, totalSpreadFor } from '../model/spread-target.ts';
+import type { QuotingModel } from '../strategy/config.ts';
 import { AggressorGrouper, TradeIdFilter } from './aggressors.ts';
 import { bootstrapRng, DEFAULT_BOOTSTRAP_REPLICATES, DEFAULT_BOOTSTRAP_SEED } from './bootstrap.ts';
 import { gammaInterval, type Interval, intensityIntervals, sigmaInterval } from './confidence.ts';
@@ -44,7 +45,7 @@ import { resolveTickSize, type TickSize } from './tick-size.ts';
 import { isLastDayComplete, utcDayStartMs } from './trading-day.ts';
 import { DEFAULT_MAX_GAP_MS, headlineSigma } from './volatility.ts';
 
-export type QuotingModel = 'as' | 'glft';
+export type { QuotingModel };
 
 export interface CalibrateOptions {
   dataDir: string;

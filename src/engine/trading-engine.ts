@@ -88,7 +88,7 @@ export interface TradingEngineOptions {
   wallNowMs?: () => number;
 }
 
-export interface TradeSummary {
+export interface EngineRunSummary {
   mode: 'dry' | 'live';
   ticker: string;
   orders_placed: number;
@@ -263,7 +263,7 @@ export class TradingEngine implements BotView {
   }
 
   /** Cancels resting orders, persists, returns the summary. Safe to call twice. */
-  async stop(reason: string): Promise<TradeSummary> {
+  async stop(reason: string): Promise<EngineRunSummary> {
     if (!this.stopped) {
       this.stopped = true;
       this.stopTimers();
@@ -958,7 +958,7 @@ export class TradingEngine implements BotView {
     return this.om.counts;
   }
 
-  summary(): TradeSummary {
+  summary(): EngineRunSummary {
     const a = this.accounting.snapshot();
     const om = this.om.counts;
     return {

@@ -5,7 +5,7 @@ import type { OrderAction, RejectReason, TimeInForce, VenueReport } from '../cor
 import type { RestingOrder, Venue, VenueReportEvent } from '../engine/venue.ts';
 import { type Cloid, createCloidSource, type OrderSpec } from '../exchange/hyperliquid/actions.ts';
 import { ActionRejectedError, HttpStatusError, RateLimitedError } from '../exchange/hyperliquid/errors.ts';
-import type { CancelStatus, OrderStatus } from '../exchange/hyperliquid/exchange-client.ts';
+import type { CancelStatus, HlOrderStatus } from '../exchange/hyperliquid/exchange-client.ts';
 import type { FrontendOpenOrder, UserFill } from '../exchange/hyperliquid/info-schemas.ts';
 import { orderStatusMeaning } from '../exchange/hyperliquid/order-status.ts';
 import { isForeignBotOrder, newCloidPrefix, prefixHex } from './foreign-orders.ts';
@@ -47,12 +47,12 @@ import type { FundingSource } from './funding.ts';
  *   never cancelled by the sweep.
  */
 export interface ExchangeApi {
-  placeOrders(orders: OrderSpec[]): Promise<OrderStatus[]>;
+  placeOrders(orders: OrderSpec[]): Promise<HlOrderStatus[]>;
   cancelByCloid(cancels: { asset: number; cloid: string }[]): Promise<CancelStatus[]>;
   /** Cancel by exchange order id: used by the stop sweep for the account's orders without a cloid. */
   cancel?(cancels: { asset: number; oid: number }[]): Promise<CancelStatus[]>;
-  modify(oid: number | string, order: OrderSpec): Promise<OrderStatus>;
-  batchModify(modifies: { oid: number | string; order: OrderSpec }[]): Promise<OrderStatus[]>;
+  modify(oid: number | string, order: OrderSpec): Promise<HlOrderStatus>;
+  batchModify(modifies: { oid: number | string; order: OrderSpec }[]): Promise<HlOrderStatus[]>;
   scheduleCancel(timeMs?: number): Promise<void>;
 }
 
@@ -666,7 +666,7 @@ export class HyperliquidVenue implements Venue {
   // ------------------------------------------------------------------ requests
 
   private async sendPlaces(places: LiveOrder[]): Promise<void> {
-    let statuses: OrderStatus[];
+    let statuses: HlOrderStatus[];
     try {
       statuses = await this.request(() => this.opts.exchange.placeOrders(places.map((o) => this.spec(o))));
     } catch (err) {
@@ -681,7 +681,7 @@ export class HyperliquidVenue implements Venue {
   }
 
   private async sendModifies(mods: { old: LiveOrder; next: LiveOrder }[]): Promise<void> {
-    let statuses: OrderStatus[];
+    let statuses: HlOrderStatus[];
     try {
       if (mods.length === 1) {
         const m = mods[0];
@@ -862,7 +862,7 @@ export class HyperliquidVenue implements Venue {
     }
   }
 
-  private applyOrderStatus(o: LiveOrder, s: OrderStatus | undefined, out: VenueReportEvent[]): void {
+  private applyOrderStatus(o: LiveOrder, s: HlOrderStatus | undefined, out: VenueReportEvent[]): void {
     if (o.state === 'closed') return;
     const t = this.wallNow();
     if (s === undefined || s.kind === 'unknown') {

@@ -15,7 +15,7 @@ import { UserError } from '../core/errors.ts';
 import type { Instrument } from '../core/instrument.ts';
 import { createLogger, type Logger, type LogLevel } from '../core/log.ts';
 import type { SavedAccount } from '../engine/account.ts';
-import type { TradeSummary, TradingEngine } from '../engine/trading-engine.ts';
+import type { EngineRunSummary, TradingEngine } from '../engine/trading-engine.ts';
 import type { Venue } from '../engine/venue.ts';
 import { HttpTransport } from '../exchange/hyperliquid/http.ts';
 import { InfoClient } from '../exchange/hyperliquid/info-client.ts';
@@ -88,8 +88,8 @@ export interface RunningBot {
   /** Base URL of the monitoring API (e.g. http://127.0.0.1:3004), null when it is off. */
   apiUrl: string | null;
   /** Resolves with the summary once the bot stopped (signal, --duration-s, end of replay). */
-  done: Promise<TradeSummary>;
-  stop(reason: string): Promise<TradeSummary>;
+  done: Promise<EngineRunSummary>;
+  stop(reason: string): Promise<EngineRunSummary>;
   /** Why the run failed although it stopped in order (the replay could not read its files), else null. */
   failure(): Error | null;
 }
@@ -475,12 +475,12 @@ async function startTradingSteps(
   }
 
   // ---- stopping
-  let stopping: Promise<TradeSummary> | null = null;
-  let resolveDone: (s: TradeSummary) => void = () => {};
-  const done = new Promise<TradeSummary>((resolve) => {
+  let stopping: Promise<EngineRunSummary> | null = null;
+  let resolveDone: (s: EngineRunSummary) => void = () => {};
+  const done = new Promise<EngineRunSummary>((resolve) => {
     resolveDone = resolve;
   });
-  const stop = (reason: string): Promise<TradeSummary> => {
+  const stop = (reason: string): Promise<EngineRunSummary> => {
     stopping ??= (async () => {
       logger.info('stopping', { reason });
       for (const t of timers) clearInterval(t);
@@ -536,7 +536,7 @@ async function startTradingSteps(
   return { engine, store, fake, apiUrl: api?.url ?? null, done, stop, failure: () => failure };
 }
 
-export function formatSummary(s: TradeSummary): string {
+export function formatSummary(s: EngineRunSummary): string {
   const lines = [
     `hlmm trade summary (${s.mode === 'dry' ? 'paper' : 'live'}, ${s.ticker}, ${s.run_seconds.toFixed(1)} s)`,
     `  orders placed   ${s.orders_placed} (modifies ${s.modifies}, cancels ${s.cancels}, rejects ${s.rejects})`,
