@@ -11,12 +11,12 @@ import { createLogger } from '../src/core/log.ts';
 import type { MarketEvent } from '../src/core/market.ts';
 import type { OrderAction } from '../src/core/orders.ts';
 import { readMarket } from '../src/data/market-stream.ts';
+import { PaperVenue } from '../src/engine/paper-venue.ts';
 import { TradingEngine } from '../src/engine/trading-engine.ts';
 import { hyperliquidInstrument } from '../src/exchange/hyperliquid/rules.ts';
+import { HyperliquidFeed } from '../src/exchange/hyperliquid/trading/market-feed.ts';
 import { loadParamsFile } from '../src/model/params-file.ts';
 import { createStrategy } from '../src/strategy/index.ts';
-import { HyperliquidFeed } from '../src/trade/market-feed.ts';
-import { PaperVenue } from '../src/trade/paper-venue.ts';
 import { peakRssMb, report } from './measure.ts';
 
 function frameOf(ev: MarketEvent): string | null {

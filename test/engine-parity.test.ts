@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { BacktestEngine } from '../src/backtest/backtest.ts';
 import { backtestConfigFor } from '../src/backtest/settings.ts';
+import { paperVenueFor, tradingEngineFor } from '../src/config/engine-setup.ts';
 import { parseConfig } from '../src/config/load-config.ts';
 import { type RunSettings, runSettings } from '../src/config/run-settings.ts';
 import type { MarketEvent } from '../src/core/market.ts';
@@ -17,7 +18,6 @@ import { SimulatedClock } from '../src/engine/clock.ts';
 import type { TradingEngine } from '../src/engine/trading-engine.ts';
 import type { ModelParams } from '../src/model/params.ts';
 import { loadParamsFile } from '../src/model/params-file.ts';
-import { paperVenueFor, tradingEngineFor } from '../src/trade/engine-setup.ts';
 import { perpInstrument } from './support/instruments.ts';
 
 interface Trace {

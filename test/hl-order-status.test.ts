@@ -13,7 +13,7 @@ import {
   type OrderStatusName,
   orderStatusMeaning,
 } from '../src/exchange/hyperliquid/order-status.ts';
-import { type ExchangeApi, HyperliquidVenue } from '../src/trade/hyperliquid-venue.ts';
+import { type ExchangeApi, HyperliquidVenue } from '../src/exchange/hyperliquid/trading/venue.ts';
 import { sdkValidator } from './hl-sdk-schemas.ts';
 
 /** The SDK's OrderProcessingStatusSchema members, read from the historicalOrders response type. */

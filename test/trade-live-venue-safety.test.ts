@@ -10,7 +10,7 @@ import type { OrderSpec } from '../src/exchange/hyperliquid/actions.ts';
 import { HttpStatusError, TransportError } from '../src/exchange/hyperliquid/errors.ts';
 import type { CancelStatus, HlOrderStatus } from '../src/exchange/hyperliquid/exchange-client.ts';
 import type { FrontendOpenOrder } from '../src/exchange/hyperliquid/info-schemas.ts';
-import { type ExchangeApi, HyperliquidVenue } from '../src/trade/hyperliquid-venue.ts';
+import { type ExchangeApi, HyperliquidVenue } from '../src/exchange/hyperliquid/trading/venue.ts';
 
 type Fault = Error | null;
 

@@ -8,7 +8,7 @@ import type { VenueReportEvent } from '../src/engine/venue.ts';
 import type { OrderSpec } from '../src/exchange/hyperliquid/actions.ts';
 import { RateLimitedError } from '../src/exchange/hyperliquid/errors.ts';
 import type { CancelStatus, HlOrderStatus } from '../src/exchange/hyperliquid/exchange-client.ts';
-import { type ExchangeApi, HyperliquidVenue } from '../src/trade/hyperliquid-venue.ts';
+import { type ExchangeApi, HyperliquidVenue } from '../src/exchange/hyperliquid/trading/venue.ts';
 
 class ExchangeDouble implements ExchangeApi {
   all: { type: string; arg: unknown }[] = [];

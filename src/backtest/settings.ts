@@ -1,8 +1,8 @@
+import { strategyFor } from '../config/engine-setup.ts';
 import type { RunSettings } from '../config/run-settings.ts';
 import type { Instrument } from '../core/instrument.ts';
 import type { Logger } from '../core/log.ts';
 import type { ModelParams } from '../model/params.ts';
-import { strategyFor } from '../trade/engine-setup.ts';
 import type { BacktestConfig } from './config.ts';
 
 /**

@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { FillsCsv } from '../backtest/fills-csv.ts';
+import { paperVenueFor, tradingEngineFor } from '../config/engine-setup.ts';
 import { apiServerExposureProblem, loadConfig } from '../config/load-config.ts';
 import { runSettings, type SettingFlags } from '../config/run-settings.ts';
 import { type HlmmConfig, NETWORK_URLS } from '../config/schema.ts';
@@ -15,11 +15,15 @@ import { UserError } from '../core/errors.ts';
 import type { Instrument } from '../core/instrument.ts';
 import { createLogger, type Logger, type LogLevel } from '../core/log.ts';
 import type { SavedAccount } from '../engine/account.ts';
+import { FillsCsv } from '../engine/fills-csv.ts';
 import type { EngineRunSummary, TradingEngine } from '../engine/trading-engine.ts';
 import type { Venue } from '../engine/venue.ts';
 import { HttpTransport } from '../exchange/hyperliquid/http.ts';
 import { InfoClient } from '../exchange/hyperliquid/info-client.ts';
 import { findAssetRules, hyperliquidInstrument } from '../exchange/hyperliquid/rules.ts';
+import { fundingFor } from '../exchange/hyperliquid/trading/funding.ts';
+import type { LiveStart } from '../exchange/hyperliquid/trading/live-start.ts';
+import { HyperliquidFeed } from '../exchange/hyperliquid/trading/market-feed.ts';
 import type { Wallet } from '../exchange/hyperliquid/wallet.ts';
 import type { FakeExchange } from '../fake-exchange/server.ts';
 import { HYPERLIQUID_PERP_UNIVERSE } from '../fake-exchange/universe.ts';
@@ -27,10 +31,6 @@ import { lockDatabase } from '../store/db-lock.ts';
 import { StoreGuard } from '../store/store-guard.ts';
 import { openStore, type TradeStore } from '../store/trade-store.ts';
 import { type BotClock, MAX_REPLAY_SPEED, ReplayFollowClock, WallClock } from './bot-clock.ts';
-import { paperVenueFor, tradingEngineFor } from './engine-setup.ts';
-import { fundingFor } from './funding.ts';
-import type { LiveStart } from './live-start.ts';
-import { HyperliquidFeed } from './market-feed.ts';
 import { ParamsWatcher } from './params-watch.ts';
 import { explainStartupRejection } from './startup-rejection.ts';
 
@@ -293,7 +293,7 @@ async function startTradingSteps(
   let userSession: { stop(): Promise<void> } | null = null;
   let liveChecks: Pick<LiveStart, 'attach' | 'detach'> | null = null;
   if (live) {
-    const { startLiveVenue } = await import('./live-start.ts');
+    const { startLiveVenue } = await import('../exchange/hyperliquid/trading/live-start.ts');
     const liveWallet = wallet as Wallet;
     const started = await startLiveVenue({
       o,

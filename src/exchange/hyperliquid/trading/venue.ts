@@ -1,15 +1,15 @@
-import type { Logger } from '../core/log.ts';
-import { ThrottledCountWarning } from '../core/log-throttle.ts';
-import type { MarketEvent, Side } from '../core/market.ts';
-import type { OrderAction, RejectReason, TimeInForce, VenueReport } from '../core/orders.ts';
-import type { RestingOrder, Venue, VenueReportEvent } from '../engine/venue.ts';
-import { type Cloid, createCloidSource, type OrderSpec } from '../exchange/hyperliquid/actions.ts';
-import { ActionRejectedError, HttpStatusError, RateLimitedError } from '../exchange/hyperliquid/errors.ts';
-import type { CancelStatus, HlOrderStatus } from '../exchange/hyperliquid/exchange-client.ts';
-import type { FrontendOpenOrder, UserFill } from '../exchange/hyperliquid/info-schemas.ts';
-import { orderStatusMeaning } from '../exchange/hyperliquid/order-status.ts';
+import type { Logger } from '../../../core/log.ts';
+import { ThrottledCountWarning } from '../../../core/log-throttle.ts';
+import type { MarketEvent, Side } from '../../../core/market.ts';
+import type { OrderAction, RejectReason, TimeInForce, VenueReport } from '../../../core/orders.ts';
+import type { FundingSource } from '../../../engine/funding.ts';
+import type { RestingOrder, Venue, VenueReportEvent } from '../../../engine/venue.ts';
+import { type Cloid, createCloidSource, type OrderSpec } from '../actions.ts';
+import { ActionRejectedError, HttpStatusError, RateLimitedError } from '../errors.ts';
+import type { CancelStatus, HlOrderStatus } from '../exchange-client.ts';
+import type { FrontendOpenOrder, UserFill } from '../info-schemas.ts';
+import { orderStatusMeaning } from '../order-status.ts';
 import { isForeignBotOrder, newCloidPrefix, prefixHex } from './foreign-orders.ts';
-import type { FundingSource } from './funding.ts';
 
 /**
  * Live orders on Hyperliquid (or on the fake exchange with --replay --live): OrderActions → signed /exchange

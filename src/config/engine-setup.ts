@@ -1,15 +1,15 @@
-import type { RunSettings } from '../config/run-settings.ts';
 import type { Instrument } from '../core/instrument.ts';
 import type { Logger } from '../core/log.ts';
 import type { BotInfo } from '../engine/bot-view.ts';
 import { type Clock, SimulatedClock } from '../engine/clock.ts';
+import type { FundingSource } from '../engine/funding.ts';
+import { PaperVenue } from '../engine/paper-venue.ts';
 import { TradingEngine, type TradingEngineOptions } from '../engine/trading-engine.ts';
 import type { Venue } from '../engine/venue.ts';
 import type { TradeStore } from '../store/trade-store.ts';
 import { createStrategy } from '../strategy/index.ts';
 import type { Strategy } from '../strategy/types.ts';
-import type { FundingSource } from './funding.ts';
-import { PaperVenue } from './paper-venue.ts';
+import type { RunSettings } from './run-settings.ts';
 
 /**
  * How `hlmm trade` turns the one configuration (src/config/run-settings.ts) into its strategy, paper venue and
