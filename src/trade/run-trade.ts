@@ -12,7 +12,6 @@ import { apiServerExposureProblem, loadConfig } from '../config/load-config.ts';
 import { runSettings, type SettingFlags } from '../config/run-settings.ts';
 import { type HlmmConfig, NETWORK_URLS } from '../config/schema.ts';
 import { UserError } from '../core/errors.ts';
-import type { Instrument } from '../core/instrument.ts';
 import { createLogger, type Logger, type LogLevel } from '../core/log.ts';
 import type { SavedAccount } from '../engine/account.ts';
 import { FillsCsv } from '../engine/fills-csv.ts';
@@ -20,13 +19,12 @@ import type { EngineRunSummary, TradingEngine } from '../engine/trading-engine.t
 import type { Venue } from '../engine/venue.ts';
 import { HttpTransport } from '../exchange/hyperliquid/http.ts';
 import { InfoClient } from '../exchange/hyperliquid/info-client.ts';
-import { findAssetRules, hyperliquidInstrument } from '../exchange/hyperliquid/rules.ts';
 import { fundingFor } from '../exchange/hyperliquid/trading/funding.ts';
 import type { LiveStart } from '../exchange/hyperliquid/trading/live-start.ts';
 import { HyperliquidFeed } from '../exchange/hyperliquid/trading/market-feed.ts';
+import { readPerpInstrument } from '../exchange/hyperliquid/trading/perp-instrument.ts';
 import type { Wallet } from '../exchange/hyperliquid/wallet.ts';
 import type { FakeExchange } from '../fake-exchange/server.ts';
-import { HYPERLIQUID_PERP_UNIVERSE } from '../fake-exchange/universe.ts';
 import { lockDatabase } from '../store/db-lock.ts';
 import { StoreGuard } from '../store/store-guard.ts';
 import { openStore, type TradeStore } from '../store/trade-store.ts';
@@ -234,37 +232,7 @@ async function startTradingSteps(
   // ---- the perp's rules from /info meta (the fake exchange serves the real table)
   const transport = new HttpTransport({ baseUrl: apiUrl });
   const info = new InfoClient({ transport });
-  let instrument: Instrument;
-  let assetIndex: number;
-  try {
-    const meta = await info.meta();
-    const rules = findAssetRules(meta.universe, ticker);
-    if (!rules)
-      throw new UserError(
-        `--ticker ${ticker}: ${apiUrl} lists no such perp; use the exchange's name (e.g. BTC, ETH, kPEPE).`,
-      );
-    instrument = hyperliquidInstrument(rules);
-    assetIndex = meta.universe.indexOf(rules);
-  } catch (err) {
-    if (err instanceof UserError || live)
-      throw err instanceof UserError
-        ? err
-        : new UserError(
-            `cannot read the perp's rules from ${apiUrl}/info (${(err as Error).message}); check --api-url and the network.`,
-          );
-    const known = HYPERLIQUID_PERP_UNIVERSE.findIndex((a) => a.name === ticker);
-    if (known < 0)
-      throw new UserError(
-        `cannot reach ${apiUrl}/info and ${ticker} is not in the built-in table; check --api-url.`,
-      );
-    instrument = hyperliquidInstrument(HYPERLIQUID_PERP_UNIVERSE[known]);
-    assetIndex = known;
-    logger.warn('meta unreachable, using the built-in size decimals', {
-      ticker,
-      szDecimals: instrument.szDecimals,
-      error: (err as Error).message,
-    });
-  }
+  const { instrument, assetIndex } = await readPerpInstrument({ info, apiUrl, ticker, live, logger });
 
   // ---- strategy, limits, fill model: the one configuration shared with hlmm backtest
   const settings = runSettings(cfg, o);
