@@ -1,9 +1,56 @@
+import type { Logger } from '../../../core/log.ts';
 import type { Side } from '../../../core/market.ts';
 import type { RejectReason, VenueReport } from '../../../core/orders.ts';
 import type { VenueReportEvent } from '../../../engine/venue.ts';
-import type { Cloid } from '../actions.ts';
+import type { Cloid, OrderSpec } from '../actions.ts';
 import { ActionRejectedError, HttpStatusError, RateLimitedError } from '../errors.ts';
-import type { ExchangeApi, HyperliquidVenueOptions } from './venue.ts';
+import type { CancelStatus, HlOrderStatus } from '../exchange-client.ts';
+import type { FrontendOpenOrder } from '../info-schemas.ts';
+
+/** What the live venue needs of /exchange (ExchangeClient, or a test double). */
+export interface ExchangeApi {
+  placeOrders(orders: OrderSpec[]): Promise<HlOrderStatus[]>;
+  cancelByCloid(cancels: { asset: number; cloid: string }[]): Promise<CancelStatus[]>;
+  /** Cancel by exchange order id: used by the stop sweep for the account's orders without a cloid. */
+  cancel?(cancels: { asset: number; oid: number }[]): Promise<CancelStatus[]>;
+  modify(oid: number | string, order: OrderSpec): Promise<HlOrderStatus>;
+  batchModify(modifies: { oid: number | string; order: OrderSpec }[]): Promise<HlOrderStatus[]>;
+  scheduleCancel(timeMs?: number): Promise<void>;
+}
+
+export interface OpenOrdersApi {
+  frontendOpenOrders(user?: string): Promise<FrontendOpenOrder[]>;
+}
+
+export interface HyperliquidVenueOptions {
+  exchange: ExchangeApi;
+  info: OpenOrdersApi;
+  coin: string;
+  asset: number;
+  logger?: Logger;
+  /** Dead man's switch horizon, ms (0 = off). Default 30,000. */
+  dmsMs?: number;
+  wallNowMs?: () => number;
+  /**
+   * The exchange's clock, which scheduleCancel times are in: the wall clock live, the replayed exchange time
+   * against a replay (the bot clock). Pushes are paced on the wall clock, since a process dies in real time.
+   */
+  exchangeNowMs?: () => number;
+  /** A rate-limit or other venue problem worth a risk event. */
+  onIncident?: (kind: 'rate_limit' | 'reconcile', detail: string) => void;
+  /** First back-off of cancel retries, open-order checks and stop-sweep rounds, wall ms (doubles, capped ×16). Default 500. */
+  retryBaseMs?: number;
+  /** /info answers without an unknown order before it is reported rejected. Default 3. */
+  unknownChecks?: number;
+  /** /info rounds of the stop sweep before giving up (the switch then stays armed). Default 5. */
+  sweepRounds?: number;
+  /** This process's cloid prefix (8 bytes: the hlmm marker + 4 random). Default: a new one. */
+  cloidPrefix?: Uint8Array;
+  /** Cloid prefixes of earlier runs of this database (their orders are ours, not another bot's). */
+  knownCloidPrefixes?: Iterable<string>;
+  /** An orderUpdates push showed another hlmm bot's order open on this coin (once per cloid prefix). */
+  onForeignOrder?: (prefixCloid: string) => void;
+}
 
 /** Where one of our live orders stands, as the venue sees it. */
 export type LiveState = 'pending-new' | 'unknown' | 'resting' | 'modifying' | 'cancelling' | 'closed';

@@ -1,4 +1,3 @@
-import type { Logger } from '../../../core/log.ts';
 import { ThrottledCountWarning } from '../../../core/log-throttle.ts';
 import type { MarketEvent, Side } from '../../../core/market.ts';
 import type { OrderAction, RejectReason, TimeInForce, VenueReport } from '../../../core/orders.ts';
@@ -7,13 +6,15 @@ import type { RestingOrder, Venue, VenueReportEvent } from '../../../engine/venu
 import { type Cloid, createCloidSource, type OrderSpec } from '../actions.ts';
 import { RateLimitedError } from '../errors.ts';
 import type { CancelStatus, HlOrderStatus } from '../exchange-client.ts';
-import type { FrontendOpenOrder, UserFill } from '../info-schemas.ts';
+import type { UserFill } from '../info-schemas.ts';
 import { CancelRetry, stuckCancels } from './cancel-retry.ts';
 import { DeadMansSwitch } from './dead-mans-switch.ts';
 import { FillMapping } from './fill-mapping.ts';
 import { newCloidPrefix, prefixHex } from './foreign-orders.ts';
 import {
+  type ExchangeApi,
   errText,
+  type HyperliquidVenueOptions,
   type LiveOrder,
   LiveOrderBook,
   type LiveVenueCore,
@@ -24,7 +25,11 @@ import { OrderUpdates } from './order-updates.ts';
 import { StopSweep } from './stop-sweep.ts';
 import { UnknownOutcomes } from './unknown-outcome.ts';
 
+export type { ExchangeApi, HyperliquidVenueOptions, OpenOrdersApi } from './live-order.ts';
 export { outcomeKnown } from './live-order.ts';
+
+const NOT_ARMED = "dead man's switch not armed";
+const STOPPING = 'venue stopping: no new orders';
 
 /**
  * Live orders on Hyperliquid (or on the fake exchange with --replay --live): OrderActions → signed /exchange
@@ -63,53 +68,6 @@ export { outcomeKnown } from './live-order.ts';
  *   schedule is the account's, and removing it would leave the other bot without its switch. Those orders are
  *   never cancelled by the sweep.
  */
-export interface ExchangeApi {
-  placeOrders(orders: OrderSpec[]): Promise<HlOrderStatus[]>;
-  cancelByCloid(cancels: { asset: number; cloid: string }[]): Promise<CancelStatus[]>;
-  /** Cancel by exchange order id: used by the stop sweep for the account's orders without a cloid. */
-  cancel?(cancels: { asset: number; oid: number }[]): Promise<CancelStatus[]>;
-  modify(oid: number | string, order: OrderSpec): Promise<HlOrderStatus>;
-  batchModify(modifies: { oid: number | string; order: OrderSpec }[]): Promise<HlOrderStatus[]>;
-  scheduleCancel(timeMs?: number): Promise<void>;
-}
-
-export interface OpenOrdersApi {
-  frontendOpenOrders(user?: string): Promise<FrontendOpenOrder[]>;
-}
-
-export interface HyperliquidVenueOptions {
-  exchange: ExchangeApi;
-  info: OpenOrdersApi;
-  coin: string;
-  asset: number;
-  logger?: Logger;
-  /** Dead man's switch horizon, ms (0 = off). Default 30,000. */
-  dmsMs?: number;
-  wallNowMs?: () => number;
-  /**
-   * The exchange's clock, which scheduleCancel times are in: the wall clock live, the replayed exchange time
-   * against a replay (the bot clock). Pushes are paced on the wall clock, since a process dies in real time.
-   */
-  exchangeNowMs?: () => number;
-  /** A rate-limit or other venue problem worth a risk event. */
-  onIncident?: (kind: 'rate_limit' | 'reconcile', detail: string) => void;
-  /** First back-off of cancel retries, open-order checks and stop-sweep rounds, wall ms (doubles, capped ×16). Default 500. */
-  retryBaseMs?: number;
-  /** /info answers without an unknown order before it is reported rejected. Default 3. */
-  unknownChecks?: number;
-  /** /info rounds of the stop sweep before giving up (the switch then stays armed). Default 5. */
-  sweepRounds?: number;
-  /** This process's cloid prefix (8 bytes: the hlmm marker + 4 random). Default: a new one. */
-  cloidPrefix?: Uint8Array;
-  /** Cloid prefixes of earlier runs of this database (their orders are ours, not another bot's). */
-  knownCloidPrefixes?: Iterable<string>;
-  /** An orderUpdates push showed another hlmm bot's order open on this coin (once per cloid prefix). */
-  onForeignOrder?: (prefixCloid: string) => void;
-}
-
-const NOT_ARMED = "dead man's switch not armed";
-const STOPPING = 'venue stopping: no new orders';
-
 export class HyperliquidVenue implements Venue, LiveVenueCore {
   readonly mode = 'live' as const;
   onReports: (events: VenueReportEvent[]) => void = () => {};
