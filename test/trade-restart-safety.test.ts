@@ -159,7 +159,6 @@ async function start(sc: Script) {
   });
   const run = startLiveVenue({
     o: { dmsS: 30 } as never,
-    cfg: {} as never,
     apiUrl: 'http://exchange.test',
     // Nothing listens there: the user channel just retries until stopped.
     wsUrl: 'ws://127.0.0.1:9',

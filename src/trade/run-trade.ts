@@ -265,7 +265,6 @@ async function startTradingSteps(
     const liveWallet = wallet as Wallet;
     const started = await startLiveVenue({
       o,
-      cfg,
       apiUrl,
       wsUrl,
       ticker,

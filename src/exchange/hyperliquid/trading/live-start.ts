@@ -23,7 +23,6 @@
  *    the engine starts from. Later payments are booked by the LiveFunding poller (funding.ts).
  * 6. The user channels (orderUpdates, userFills) start.
  */
-import type { HlmmConfig } from '../../../config/schema.ts';
 import { UserError } from '../../../core/errors.ts';
 import type { Logger } from '../../../core/log.ts';
 import type { SavedAccount } from '../../../engine/account.ts';
@@ -43,7 +42,6 @@ import { HyperliquidVenue } from './venue.ts';
 export interface LiveStartOptions {
   /** The trade command's flags this start-up reads: --dms-s and --position-check-s. */
   o: { dmsS?: number; positionCheckS?: number };
-  cfg: HlmmConfig;
   apiUrl: string;
   wsUrl: string;
   ticker: string;
