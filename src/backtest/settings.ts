@@ -7,7 +7,7 @@ import type { BacktestConfig } from './config.ts';
 
 /**
  * The backtest of the one configuration (src/config/run-settings.ts): the same strategy factory, risk limits,
- * fill model and engine settings as `hlmm trade` builds from it (src/trade/engine-setup.ts).
+ * fill model and engine settings as `hlmm trade` builds from it (src/config/engine-setup.ts).
  */
 export function backtestConfigFor(
   s: RunSettings,
