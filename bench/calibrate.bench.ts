@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { calibrate } from '../src/calibrate/calibrate.ts';
 import { createDayBacktester } from '../src/calibrate/day-backtest.ts';
+import { hyperliquidInstrument } from '../src/exchange/hyperliquid/rules.ts';
 import { measure, peakRssMb, report } from './measure.ts';
 
 const backtest = createDayBacktester({
@@ -18,7 +19,7 @@ const backtest = createDayBacktester({
   orderSizeBase: 0.001,
   maxPositionLots: 5,
   horizon: { kind: 'end-of-day-utc' },
-  szDecimals: 5,
+  instrument: hyperliquidInstrument({ name: 'BTC', szDecimals: 5, maxLeverage: 50 }),
   makerFeeRate: 0.00015,
   takerFeeRate: 0.00045,
   latencyMs: 100,

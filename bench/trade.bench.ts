@@ -9,16 +9,19 @@
 
 import { createLogger } from '../src/core/log.ts';
 import type { MarketEvent } from '../src/core/market.ts';
+import type { OrderAction } from '../src/core/orders.ts';
 import { readMarket } from '../src/data/market-stream.ts';
+import { PaperVenue } from '../src/engine/paper-venue.ts';
 import { TradingEngine } from '../src/engine/trading-engine.ts';
+import { hyperliquidInstrument } from '../src/exchange/hyperliquid/rules.ts';
+import { HyperliquidFeed } from '../src/exchange/hyperliquid/trading/market-feed.ts';
 import type { ModelParams } from '../src/model/params.ts';
 import { loadParamsFile } from '../src/model/params-file.ts';
-import type { OrderAction } from '../src/sim/orders.ts';
 import { createStrategy } from '../src/strategy/index.ts';
 import { ONLINE_DEFAULTS, OnlineParams, type ParamsInUse } from '../src/strategy/online-params.ts';
-import { HyperliquidFeed } from '../src/trade/market-feed.ts';
-import { PaperVenue } from '../src/trade/paper-venue.ts';
 import { peakRssMb, report } from './measure.ts';
+
+const BTC = hyperliquidInstrument({ name: 'BTC', szDecimals: 5, maxLeverage: 50 });
 
 function frameOf(ev: MarketEvent): string | null {
   if (ev.kind === 'bbo') {
@@ -139,7 +142,10 @@ function build(online: TimedOnlineParams | null = null) {
       feed: 'bench',
     },
     coin: 'BTC',
-    strategy: createStrategy({ orderSizeBase: 0.001, szDecimals: 5 }),
+    strategy: createStrategy({
+      orderSizeBase: 0.001,
+      instrument: BTC,
+    }),
     lotBase: 0.001,
     venue,
     // The bench sets `now` itself; timers are not needed (every step is driven by a frame) unless online.
@@ -223,7 +229,7 @@ for await (const batch of readMarket('data/sample', 'BTC')) {
 
 // ---- the same with online parameters on (10-minute window, refreshed every 5 s of exchange time)
 {
-  const online = new TimedOnlineParams({ source: 'online', ...ONLINE_DEFAULTS }, 5);
+  const online = new TimedOnlineParams({ source: 'online', ...ONLINE_DEFAULTS }, BTC);
   const { venue, feed, runTimers } = build(online);
   const lat: number[] = [];
   const all: number[] = [];

@@ -5,6 +5,7 @@ import type { MarketEvent, Side } from '../src/core/market.ts';
 import { createStrategy } from '../src/strategy/index.ts';
 import { STALE_BOOK_NOTE, staleBookNote } from '../src/strategy/model-quote.ts';
 import type { DesiredQuotes } from '../src/strategy/types.ts';
+import { btcInstrument } from './support/instruments.ts';
 
 const T0 = Date.UTC(2025, 0, 1, 12);
 const params = { sigma: 3, A: 1, k: 0.05, gamma: 1e-4 };
@@ -35,7 +36,7 @@ function engine(maxBookAgeMs?: number): BacktestEngine {
   return new BacktestEngine({
     strategy: createStrategy({
       horizon: { kind: 'rolling', tauS: 3600 },
-      szDecimals: 5,
+      instrument: btcInstrument,
       ...(maxBookAgeMs === undefined ? {} : { maxBookAgeMs }),
     }),
     params,

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Ledger } from '../src/backtest/ledger.ts';
-import { type AggressiveOrder, AggressorGrouper, TradeIdFilter } from '../src/calibrate/aggressors.ts';
+import { type AggressiveOrder, AggressorGrouper } from '../src/calibrate/aggressors.ts';
 import { DayEventStore } from '../src/calibrate/day-events.ts';
 import { gammaRange, logSpaced, searchGamma } from '../src/calibrate/gamma-search.ts';
 import { fitIntensity } from '../src/calibrate/intensity.ts';
@@ -10,6 +10,7 @@ import { inferTickFromPrices, resolveTickSize } from '../src/calibrate/tick-size
 import { isLastDayComplete, utcDateKey } from '../src/calibrate/trading-day.ts';
 import { headlineSigma, sigmaFromMids } from '../src/calibrate/volatility.ts';
 import type { MarketEvent } from '../src/core/market.ts';
+import { RecentTradeIds } from '../src/data/trade-dedup.ts';
 import { asTotalSpread } from '../src/model/avellaneda-stoikov.ts';
 
 const close = (actual: number, expected: number, tol = 1e-9) =>
@@ -76,17 +77,11 @@ describe('aggressive orders from prints', () => {
     g.flush();
     assert.equal(orders.length, 0);
     assert.equal(g.droppedNoMid, 1);
-    const ids = new TradeIdFilter(4);
+    // Calibration reads trades through the market stream, whose one de-duplication is RecentTradeIds.
+    const ids = new RecentTradeIds(4);
     // In order: 1 and 2 at 10 ms, 3 at 11 ms; then 1 is re-sent (10 ms) and 4 arrives late but new (10 ms); 2 again.
     assert.deepEqual(
-      [
-        ids.accept(1, 10),
-        ids.accept(2, 10),
-        ids.accept(3, 11),
-        ids.accept(1, 10),
-        ids.accept(4, 10),
-        ids.accept(2, 10),
-      ],
+      [ids.admit(1), ids.admit(2), ids.admit(3), ids.admit(1), ids.admit(4), ids.admit(2)],
       [true, true, true, false, true, false],
     );
     assert.equal(ids.duplicates, 2);

@@ -14,6 +14,7 @@ import { objectiveScore, utilityFromStats } from '../src/calibrate/score.ts';
 import { writeSynthMarket } from '../src/data/synth.ts';
 import { paramsFromObject } from '../src/model/params-file.ts';
 import { renderReport } from '../src/report/index.ts';
+import { btcInstrument } from './support/instruments.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'hlmm-calibrate-trust-'));
 after(() => rmSync(root, { recursive: true, force: true }));
@@ -25,7 +26,7 @@ const backtest = createDayBacktester({
   orderSizeBase: 0.001,
   maxPositionLots: 5,
   horizon: { kind: 'end-of-day-utc' },
-  szDecimals: 5,
+  instrument: btcInstrument,
   makerFeeRate: 0.00015,
   takerFeeRate: 0.00045,
   latencyMs: 100,

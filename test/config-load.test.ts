@@ -16,6 +16,7 @@ import {
 import { closestKey as closestKeyDirect } from '../src/config/load-config.ts';
 import { UserError } from '../src/core/errors.ts';
 import { strategyConfig } from '../src/strategy/config.ts';
+import { perpInstrument } from './support/instruments.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'hlmm-config-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -358,7 +359,7 @@ describe('strategy settings', () => {
       'c.json',
       noEnv,
     );
-    const s = strategyConfig({ ...strategySettings(c), szDecimals: 4 });
+    const s = strategyConfig({ ...strategySettings(c), instrument: perpInstrument(4, 'ETH') });
     assert.equal(s.model, 'glft');
     assert.equal(s.mode, 'long-only');
     assert.equal(s.orderSizeBase, 0.01);
@@ -368,6 +369,6 @@ describe('strategy settings', () => {
     assert.equal(s.repriceAfterMs, 15_000);
     assert.equal(s.stakeQuote, 20);
     assert.deepEqual(s.horizon, { kind: 'end-of-day-utc' });
-    assert.equal(s.szDecimals, 4);
+    assert.equal(s.instrument.szDecimals, 4);
   });
 });

@@ -10,7 +10,7 @@ import { gunzipSync } from 'node:zlib';
 import type { MarketEvent } from '../src/core/market.ts';
 import { DEFAULT_PLAUSIBILITY, IMPLAUSIBLE, PriceSanity } from '../src/core/plausibility.ts';
 import { readPriceEvents, readTradeEvents } from '../src/data/reader.ts';
-import { HyperliquidFeed } from '../src/trade/market-feed.ts';
+import { HyperliquidFeed } from '../src/exchange/hyperliquid/trading/market-feed.ts';
 
 describe('PriceSanity', () => {
   it('refuses out-of-range prices, crossed books, huge notionals and jumps; accepts ordinary moves', () => {

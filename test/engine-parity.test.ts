@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { BacktestEngine } from '../src/backtest/backtest.ts';
 import { backtestConfigFor } from '../src/backtest/settings.ts';
+import { paperVenueFor, tradingEngineFor } from '../src/config/engine-setup.ts';
 import { parseConfig } from '../src/config/load-config.ts';
 import { type RunSettings, runSettings } from '../src/config/run-settings.ts';
 import type { MarketEvent } from '../src/core/market.ts';
@@ -15,10 +16,9 @@ import { readMarket } from '../src/data/market-stream.ts';
 import { generateSynthMarket } from '../src/data/synth.ts';
 import { SimulatedClock } from '../src/engine/clock.ts';
 import type { TradingEngine } from '../src/engine/trading-engine.ts';
-import { MIN_ORDER_VALUE_QUOTE } from '../src/exchange/hyperliquid/rules.ts';
 import type { ModelParams } from '../src/model/params.ts';
 import { loadParamsFile } from '../src/model/params-file.ts';
-import { paperVenueFor, tradingEngineFor } from '../src/trade/engine-setup.ts';
+import { perpInstrument } from './support/instruments.ts';
 
 interface Trace {
   actions: string[];
@@ -47,8 +47,6 @@ function trace(engine: TradingEngine): Trace {
   return t;
 }
 
-const venueOf = (szDecimals: number) => ({ szDecimals, minOrderValueQuote: MIN_ORDER_VALUE_QUOTE });
-
 function viaBacktest(
   events: readonly MarketEvent[],
   s: RunSettings,
@@ -56,7 +54,9 @@ function viaBacktest(
   coin: string,
   sz: number,
 ) {
-  const bt = new BacktestEngine(backtestConfigFor(s, { params, venue: venueOf(sz), coin, keepFills: true }));
+  const bt = new BacktestEngine(
+    backtestConfigFor(s, { params, instrument: perpInstrument(sz, coin), coin, keepFills: true }),
+  );
   const t = trace(bt.engine);
   for (const ev of events) bt.onEvent(ev);
   return { trace: t, result: bt.finish() };
@@ -74,7 +74,7 @@ function viaPaper(
     venue: paperVenueFor(s, 1),
     clock,
     coin,
-    venueRules: venueOf(sz),
+    instrument: perpInstrument(sz, coin),
     info: {
       botName: 'parity',
       ticker: coin,

@@ -6,13 +6,13 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { createLogger } from '../src/core/log.ts';
+import type { OrderAction, VenueReport } from '../src/core/orders.ts';
 import { Account } from '../src/engine/account.ts';
 import { OrderManager } from '../src/engine/order-manager.ts';
 import { QuotingLoop } from '../src/engine/quoting-loop.ts';
 import { RiskGatedStrategy, RiskGuard, type RiskLimits } from '../src/engine/risk.ts';
 import { TradingEngine } from '../src/engine/trading-engine.ts';
 import type { Venue, VenueReportEvent } from '../src/engine/venue.ts';
-import type { OrderAction, VenueReport } from '../src/sim/orders.ts';
 import { openStore, type TradeStore } from '../src/store/trade-store.ts';
 import type { Strategy } from '../src/strategy/types.ts';
 import { testClock } from './clock-double.ts';

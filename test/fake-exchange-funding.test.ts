@@ -5,9 +5,9 @@ import { test } from 'node:test';
 import WebSocket from 'ws';
 import { HttpTransport } from '../src/exchange/hyperliquid/http.ts';
 import { InfoClient } from '../src/exchange/hyperliquid/info-client.ts';
+import { fundingRateOf } from '../src/exchange/hyperliquid/trading/funding.ts';
 import { fundingPaymentUsdc, hourBoundariesBetween, rateWire } from '../src/fake-exchange/funding.ts';
 import { startFakeExchange } from '../src/fake-exchange/server.ts';
-import { fundingRateOf } from '../src/trade/funding.ts';
 import { until } from './wait.ts';
 
 const H = 1_756_771_200_000;

@@ -6,14 +6,14 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { VenueReportEvent } from '../src/engine/venue.ts';
 import type { OrderSpec } from '../src/exchange/hyperliquid/actions.ts';
-import type { CancelStatus, OrderStatus } from '../src/exchange/hyperliquid/exchange-client.ts';
+import type { CancelStatus, HlOrderStatus } from '../src/exchange/hyperliquid/exchange-client.ts';
 import {
   ORDER_REJECTS,
   ORDER_STATUSES,
   type OrderStatusName,
   orderStatusMeaning,
 } from '../src/exchange/hyperliquid/order-status.ts';
-import { type ExchangeApi, HyperliquidVenue } from '../src/trade/hyperliquid-venue.ts';
+import { type ExchangeApi, HyperliquidVenue } from '../src/exchange/hyperliquid/trading/venue.ts';
 import { sdkValidator } from './hl-sdk-schemas.ts';
 
 /** The SDK's OrderProcessingStatusSchema members, read from the historicalOrders response type. */
@@ -45,7 +45,7 @@ test('per-order errors carry the status of the same order; unknown statuses are 
 class PushFirstExchange implements ExchangeApi {
   answerResting = false;
   nextOid = 500;
-  placeOrders(orders: OrderSpec[]): Promise<OrderStatus[]> {
+  placeOrders(orders: OrderSpec[]): Promise<HlOrderStatus[]> {
     if (!this.answerResting) return new Promise(() => {});
     return Promise.resolve(
       orders.map((o, index) => ({ index, cloid: o.cloid, kind: 'resting' as const, oid: this.nextOid++ })),
@@ -54,10 +54,10 @@ class PushFirstExchange implements ExchangeApi {
   async cancelByCloid(cancels: { asset: number; cloid: string }[]): Promise<CancelStatus[]> {
     return cancels.map((_, index) => ({ index, kind: 'success' as const }));
   }
-  async modify(): Promise<OrderStatus> {
+  async modify(): Promise<HlOrderStatus> {
     return { index: 0, kind: 'unknown' };
   }
-  async batchModify(): Promise<OrderStatus[]> {
+  async batchModify(): Promise<HlOrderStatus[]> {
     return [];
   }
   async scheduleCancel(): Promise<void> {}

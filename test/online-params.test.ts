@@ -1,13 +1,14 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { BacktestEngine } from '../src/backtest/backtest.ts';
-import { AggressorGrouper, TradeIdFilter } from '../src/calibrate/aggressors.ts';
+import { AggressorGrouper } from '../src/calibrate/aggressors.ts';
 import { DayAccumulator } from '../src/calibrate/day-estimate.ts';
 import { DEFAULT_MIN_ORDERS } from '../src/calibrate/intensity.ts';
 import { RollingMarketEstimator } from '../src/calibrate/rolling-estimate.ts';
 import { DEFAULT_MAX_GAP_MS, MidGridVolatility, sigmaFromMids } from '../src/calibrate/volatility.ts';
 import type { MarketEvent } from '../src/core/market.ts';
 import { generateSynthMarket, type SynthMarketSpec } from '../src/data/synth.ts';
+import { RecentTradeIds } from '../src/data/trade-dedup.ts';
 import { createStrategy } from '../src/strategy/index.ts';
 import {
   combineParams,
@@ -15,6 +16,7 @@ import {
   OnlineParams,
   type OnlineParamsSettings,
 } from '../src/strategy/online-params.ts';
+import { perpInstrument } from './support/instruments.ts';
 
 const START = Date.UTC(2025, 0, 1);
 
@@ -49,7 +51,7 @@ function synthEvents(spec: Partial<SynthMarketSpec> & { durationS: number }): Ma
 /** `hlmm calibrate`'s per-event pipeline (src/calibrate/calibrate.ts) on one day, as the batch reference. */
 function batchDay(events: readonly MarketEvent[], tick: number) {
   const acc = new DayAccumulator(START, DEFAULT_MAX_GAP_MS, 0);
-  const ids = new TradeIdFilter();
+  const ids = new RecentTradeIds();
   const grouper = new AggressorGrouper((o) => acc.onAggressor(o));
   for (const ev of events) {
     acc.onEvent(ev);
@@ -58,7 +60,7 @@ function batchDay(events: readonly MarketEvent[], tick: number) {
       const mid = (ev.bidPx + ev.askPx) / 2;
       acc.onMid(ev.exchMs, mid);
       grouper.onMid(ev.exchMs, mid);
-    } else if (ev.kind === 'trade' && ids.accept(ev.tid, ev.exchMs)) {
+    } else if (ev.kind === 'trade' && ids.admit(ev.tid)) {
       grouper.onPrint(ev.exchMs, ev.side, ev.px);
       acc.onTradePrint(ev.exchMs);
     }
@@ -205,7 +207,7 @@ describe('online parameters follow a regime switch (synthetic market, σ doubles
   const events = synthEvents({ durationS: 2400, sigma: 2, sigmaSwitch: { atS: 1200, sigma: 4 } });
 
   it('the 10-minute window reads σ ≈ 2 before the switch and ≈ 4 a window after it', () => {
-    const online = new OnlineParams(SETTINGS, 0); // szDecimals 0: tick 1 at 50 000 (5 significant figures)
+    const online = new OnlineParams(SETTINGS, perpInstrument(0)); // szDecimals 0: tick 1 at 50 000 (5 significant figures)
     const cal = { sigma: 2, A: 2, k: 0.3, gamma: 1e-4 };
     const at: Record<number, number> = {};
     for (const ev of events) {
@@ -227,11 +229,11 @@ describe('online parameters follow a regime switch (synthetic market, σ doubles
   it('in a backtest: params_source online moves σ in use, calibrated keeps it; the result says so', () => {
     const run = (source: 'online' | 'calibrated') => {
       const bt = new BacktestEngine({
-        strategy: createStrategy({ horizon: { kind: 'rolling', tauS: 600 }, szDecimals: 0 }),
+        strategy: createStrategy({ horizon: { kind: 'rolling', tauS: 600 }, instrument: perpInstrument(0) }),
         params: { sigma: 2, A: 2, k: 0.3, gamma: 1e-4 },
         orderSizeBase: 1,
         maxPositionLots: 5,
-        online: source === 'online' ? { settings: SETTINGS, szDecimals: 0 } : null,
+        online: source === 'online' ? { settings: SETTINGS, instrument: perpInstrument(0) } : null,
       });
       const seen: Record<number, number> = {};
       for (const ev of events) {

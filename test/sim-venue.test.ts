@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { MarketEvent, Side } from '../src/core/market.ts';
+import type { OrderAction, VenueReport } from '../src/core/orders.ts';
 import { RateFeeModel } from '../src/sim/fees.ts';
 import { ConstantLatency } from '../src/sim/latency.ts';
-import type { OrderAction, VenueReport } from '../src/sim/orders.ts';
 import { PowerProbQueue, RiskAverseQueue } from '../src/sim/queue.ts';
 import { SimVenue } from '../src/sim/sim-venue.ts';
 

@@ -5,6 +5,7 @@ import { gunzipSync } from 'node:zlib';
 import type { Bbo } from '../src/core/market.ts';
 import { isValidPrice, isValidSize } from '../src/exchange/hyperliquid/rules.ts';
 import { createStrategy } from '../src/strategy/index.ts';
+import { btcInstrument } from './support/instruments.ts';
 
 // The real Hyperliquid BTC sample (Sept 2025): rows "recv_s,price,size,bid|ask,exch_ms"; a BBO is the latest
 // bid and ask seen. Parsed here by hand so this test depends on the strategy only.
@@ -34,7 +35,12 @@ const params = { sigma: 3, A: 0.5, k: 0.05, gamma: 1e-3 };
 describe('strategies on the real BTC sample book (every BBO update)', () => {
   for (const model of ['as', 'glft'] as const) {
     it(`two-sided ${model}: every quote is venue-valid, passive, and bid < ask, at positions −5…+5 lots`, () => {
-      const s = createStrategy({ model, orderSizeBase: 0.001, maxPositionLots: 5, szDecimals: 5 });
+      const s = createStrategy({
+        model,
+        orderSizeBase: 0.001,
+        maxPositionLots: 5,
+        instrument: btcInstrument,
+      });
       let n = 0;
       for (const bbo of sampleBbos()) {
         const positionBase = ((n % 11) - 5) * 0.001;
@@ -50,7 +56,7 @@ describe('strategies on the real BTC sample book (every BBO update)', () => {
     });
   }
   it('long-only: one order at a time, each worth ≥ 10 USDC and resting passively', () => {
-    const s = createStrategy({ mode: 'long-only', szDecimals: 5 });
+    const s = createStrategy({ mode: 'long-only', instrument: btcInstrument });
     let n = 0;
     for (const bbo of sampleBbos()) {
       const positionBase = Math.floor(n / 500) % 2 === 0 ? 0 : 0.0002;

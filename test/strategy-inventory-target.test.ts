@@ -7,6 +7,7 @@ import { UserError } from '../src/core/errors.ts';
 import type { Bbo, MarketEvent, Side } from '../src/core/market.ts';
 import type { StrategyConfig } from '../src/strategy/index.ts';
 import { createStrategy } from '../src/strategy/index.ts';
+import { btcInstrument } from './support/instruments.ts';
 
 const NOW = Date.parse('2025-09-10T12:00:00Z');
 const book: Bbo = { exchMs: NOW, recvS: NOW / 1000, bidPx: 99_999, bidSz: 1, askPx: 100_001, askSz: 1 };
@@ -16,7 +17,7 @@ const PARAMS = { sigma: 3, A: 1, k: 0.05, gamma: 1e-4 };
 const BASE: Partial<StrategyConfig> = {
   orderSizeBase: 0.001,
   maxPositionLots: 5,
-  szDecimals: 5,
+  instrument: btcInstrument,
   horizon: { kind: 'rolling', tauS: 3600 },
 };
 const quote = (config: Partial<StrategyConfig>, positionBase: number) =>

@@ -5,6 +5,7 @@ import type { ModelParams } from '../src/model/params.ts';
 import type { StrategyConfig } from '../src/strategy/index.ts';
 import { createStrategy } from '../src/strategy/index.ts';
 import type { Strategy } from '../src/strategy/types.ts';
+import { btcInstrument } from './support/instruments.ts';
 
 const T0 = Date.parse('2025-09-10T12:00:00Z');
 const bbo = (bidPx: number, askPx: number): Bbo => ({
@@ -18,7 +19,7 @@ const bbo = (bidPx: number, askPx: number): Bbo => ({
 const PARAMS: ModelParams = { sigma: 3, A: 1, k: 0.05, gamma: 1e-4 };
 const CONFIG: Partial<StrategyConfig> = {
   mode: 'long-only',
-  szDecimals: 5,
+  instrument: btcInstrument,
   horizon: { kind: 'rolling', tauS: 3600 },
   stakeQuote: 20,
   repriceAfterMs: 15_000,

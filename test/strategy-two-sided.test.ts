@@ -7,6 +7,7 @@ import { isValidPrice, isValidSize } from '../src/exchange/hyperliquid/rules.ts'
 import type { ModelParams } from '../src/model/params.ts';
 import type { StrategyConfig } from '../src/strategy/index.ts';
 import { createStrategy } from '../src/strategy/index.ts';
+import { btcInstrument } from './support/instruments.ts';
 
 const NOW = Date.parse('2025-09-10T12:00:00Z');
 const bbo = (bidPx: number, askPx: number): Bbo => ({
@@ -22,7 +23,7 @@ const PARAMS: ModelParams = { sigma: 3, A: 1, k: 0.05, gamma: 1e-4 };
 const BASE: Partial<StrategyConfig> = {
   orderSizeBase: 0.001,
   maxPositionLots: 5,
-  szDecimals: 5,
+  instrument: btcInstrument,
   horizon: { kind: 'rolling', tauS: 3600 },
 };
 

@@ -1,11 +1,11 @@
 /** A paper TradingEngine on a scripted clock with a strategy that never quotes (funding and flatten tests). */
 import { createLogger } from '../src/core/log.ts';
 import type { MarketEvent } from '../src/core/market.ts';
+import { PaperVenue } from '../src/engine/paper-venue.ts';
 import { TradingEngine } from '../src/engine/trading-engine.ts';
+import type { PaperFunding } from '../src/exchange/hyperliquid/trading/funding.ts';
 import { openStore } from '../src/store/trade-store.ts';
 import type { Strategy } from '../src/strategy/types.ts';
-import type { PaperFunding } from '../src/trade/funding.ts';
-import { PaperVenue } from '../src/trade/paper-venue.ts';
 import { testClock } from './clock-double.ts';
 
 /** Quotes nothing: the position stays what the test set. */

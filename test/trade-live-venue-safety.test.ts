@@ -8,9 +8,9 @@ import { test } from 'node:test';
 import type { VenueReportEvent } from '../src/engine/venue.ts';
 import type { OrderSpec } from '../src/exchange/hyperliquid/actions.ts';
 import { HttpStatusError, TransportError } from '../src/exchange/hyperliquid/errors.ts';
-import type { CancelStatus, OrderStatus } from '../src/exchange/hyperliquid/exchange-client.ts';
+import type { CancelStatus, HlOrderStatus } from '../src/exchange/hyperliquid/exchange-client.ts';
 import type { FrontendOpenOrder } from '../src/exchange/hyperliquid/info-schemas.ts';
-import { type ExchangeApi, HyperliquidVenue } from '../src/trade/hyperliquid-venue.ts';
+import { type ExchangeApi, HyperliquidVenue } from '../src/exchange/hyperliquid/trading/venue.ts';
 
 type Fault = Error | null;
 
@@ -26,7 +26,7 @@ class ScriptedExchange implements ExchangeApi {
   calls(type: string) {
     return this.all.filter((c) => c.type === type);
   }
-  async placeOrders(orders: OrderSpec[]): Promise<OrderStatus[]> {
+  async placeOrders(orders: OrderSpec[]): Promise<HlOrderStatus[]> {
     this.all.push({ type: 'order', arg: orders });
     throwNext(this.placeFaults);
     return orders.map((o, index) => ({ index, cloid: o.cloid, kind: 'resting', oid: this.nextOid++ }));
@@ -42,12 +42,12 @@ class ScriptedExchange implements ExchangeApi {
     if (this.cancelAlwaysFails) throw new TransportError('/exchange', new Error('timeout'));
     return cancels.map((_, index) => ({ index, kind: 'success' }));
   }
-  async modify(oid: number | string, order: OrderSpec): Promise<OrderStatus> {
+  async modify(oid: number | string, order: OrderSpec): Promise<HlOrderStatus> {
     this.all.push({ type: 'modify', arg: { oid, order } });
     throwNext(this.modifyFaults);
     return { index: 0, cloid: order.cloid, kind: 'resting', oid: this.nextOid++ };
   }
-  async batchModify(modifies: { oid: number | string; order: OrderSpec }[]): Promise<OrderStatus[]> {
+  async batchModify(modifies: { oid: number | string; order: OrderSpec }[]): Promise<HlOrderStatus[]> {
     this.all.push({ type: 'batchModify', arg: modifies });
     return modifies.map((m, index) => ({
       index,

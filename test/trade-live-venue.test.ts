@@ -7,8 +7,8 @@ import { test } from 'node:test';
 import type { VenueReportEvent } from '../src/engine/venue.ts';
 import type { OrderSpec } from '../src/exchange/hyperliquid/actions.ts';
 import { RateLimitedError } from '../src/exchange/hyperliquid/errors.ts';
-import type { CancelStatus, OrderStatus } from '../src/exchange/hyperliquid/exchange-client.ts';
-import { type ExchangeApi, HyperliquidVenue } from '../src/trade/hyperliquid-venue.ts';
+import type { CancelStatus, HlOrderStatus } from '../src/exchange/hyperliquid/exchange-client.ts';
+import { type ExchangeApi, HyperliquidVenue } from '../src/exchange/hyperliquid/trading/venue.ts';
 
 class ExchangeDouble implements ExchangeApi {
   all: { type: string; arg: unknown }[] = [];
@@ -19,7 +19,7 @@ class ExchangeDouble implements ExchangeApi {
   nextOid = 100;
   placeErrors = new Map<number, string>();
   throwNext: Error | null = null;
-  async placeOrders(orders: OrderSpec[]): Promise<OrderStatus[]> {
+  async placeOrders(orders: OrderSpec[]): Promise<HlOrderStatus[]> {
     this.all.push({ type: 'order', arg: orders });
     this.maybeThrow();
     return orders.map((o, index) =>
@@ -32,12 +32,12 @@ class ExchangeDouble implements ExchangeApi {
     this.all.push({ type: 'cancelByCloid', arg: cancels });
     return cancels.map((_, index) => ({ index, kind: 'success' }));
   }
-  async modify(oid: number | string, order: OrderSpec): Promise<OrderStatus> {
+  async modify(oid: number | string, order: OrderSpec): Promise<HlOrderStatus> {
     this.all.push({ type: 'modify', arg: { oid, order } });
     this.maybeThrow();
     return { index: 0, cloid: order.cloid, kind: 'resting', oid: this.nextOid++ };
   }
-  async batchModify(modifies: { oid: number | string; order: OrderSpec }[]): Promise<OrderStatus[]> {
+  async batchModify(modifies: { oid: number | string; order: OrderSpec }[]): Promise<HlOrderStatus[]> {
     this.all.push({ type: 'batchModify', arg: modifies });
     return modifies.map((m, index) => ({
       index,

@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import { ThrottledCountWarning } from '../src/core/log-throttle.ts';
 import type { VenueReportEvent } from '../src/engine/venue.ts';
 import { TransportError } from '../src/exchange/hyperliquid/errors.ts';
-import { type ExchangeApi, HyperliquidVenue } from '../src/trade/hyperliquid-venue.ts';
+import { type ExchangeApi, HyperliquidVenue } from '../src/exchange/hyperliquid/trading/venue.ts';
 
 /** An exchange that is frozen: every dead man's switch push times out; nothing else should be called. */
 class FrozenExchange implements ExchangeApi {

@@ -9,12 +9,12 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { createLogger } from '../src/core/log.ts';
 import type { MarketEvent } from '../src/core/market.ts';
+import type { OrderAction } from '../src/core/orders.ts';
 import { TradingEngine } from '../src/engine/trading-engine.ts';
 import type { Venue, VenueReportEvent } from '../src/engine/venue.ts';
 import type { ClearinghouseState, UserFill } from '../src/exchange/hyperliquid/info-schemas.ts';
-import type { OrderAction } from '../src/sim/orders.ts';
+import { PositionCheck } from '../src/exchange/hyperliquid/trading/position-check.ts';
 import { openStore } from '../src/store/trade-store.ts';
-import { PositionCheck } from '../src/trade/position-check.ts';
 import { testClock } from './clock-double.ts';
 import { OPEN_LIMITS as LIMITS, NO_QUOTES as none } from './support/engine-doubles.ts';
 

@@ -7,9 +7,9 @@ import { randomBytes } from 'node:crypto';
 import { test } from 'node:test';
 import { createLogger } from '../src/core/log.ts';
 import { HttpTransport } from '../src/exchange/hyperliquid/http.ts';
+import { startLiveVenue } from '../src/exchange/hyperliquid/trading/live-start.ts';
 import { Wallet } from '../src/exchange/hyperliquid/wallet.ts';
 import { openStore } from '../src/store/trade-store.ts';
-import { startLiveVenue } from '../src/trade/live-start.ts';
 
 const T0 = Date.UTC(2025, 8, 3, 12);
 const ORPHAN_CLOID = `0x${'ab'.repeat(16)}`;
@@ -159,7 +159,6 @@ async function start(sc: Script) {
   });
   const run = startLiveVenue({
     o: { dmsS: 30 } as never,
-    cfg: {} as never,
     apiUrl: 'http://exchange.test',
     // Nothing listens there: the user channel just retries until stopped.
     wsUrl: 'ws://127.0.0.1:9',

@@ -1,6 +1,6 @@
 import os from 'node:os';
 import type { FastifyInstance } from 'fastify';
-import { scrubKeyMaterialDeep } from '../config/key-material.ts';
+import { scrubKeyMaterialDeep } from '../core/key-material.ts';
 import type { Logger } from '../core/log.ts';
 import type { BotView } from '../engine/bot-view.ts';
 import {

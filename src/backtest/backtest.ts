@@ -3,13 +3,14 @@ import type { AccountSnapshot } from '../engine/account.ts';
 import type { ParamsView } from '../engine/bot-view.ts';
 import { SimulatedClock } from '../engine/clock.ts';
 import type { EngineFill, EngineSubscriber } from '../engine/engine-events.ts';
+import type { FundingPayment } from '../engine/funding.ts';
+import { AssumedRateFunding } from '../engine/hourly-funding.ts';
 import { type MarkoutSummary, MarkoutTracker } from '../engine/markouts.ts';
+import { PaperVenue } from '../engine/paper-venue.ts';
 import type { QuotingLoop } from '../engine/quoting-loop.ts';
 import { TradingEngine } from '../engine/trading-engine.ts';
 import type { SimVenue } from '../sim/sim-venue.ts';
 import { OnlineParams, type ParamsSource } from '../strategy/online-params.ts';
-import { AssumedRateFunding, type FundingPayment } from '../trade/funding.ts';
-import { PaperVenue } from '../trade/paper-venue.ts';
 import { type BacktestConfig, type ResolvedBacktestConfig, resolveBacktestConfig } from './config.ts';
 import { Ledger, type LedgerSnapshot } from './ledger.ts';
 import { BucketedSeries, ThinnedPoints } from './series.ts';
@@ -27,7 +28,7 @@ export interface FillPoint {
 }
 
 /** A fill as kept for --fills-out (and the parity tests). */
-export interface FillRecord extends FillPoint {
+export interface BacktestFillRecord extends FillPoint {
   /** Fee paid, quote (negative = rebate). */
   feeQuote: number;
   /** Signed position after the fill, base units. */
@@ -73,7 +74,7 @@ export interface BacktestResult extends LedgerSnapshot {
   /** The risk layer's kill switch, when it tripped during the run. */
   killSwitch: string | null;
   /** Every fill, when keepFills was set (else empty). */
-  fillRecords: FillRecord[];
+  fillRecords: BacktestFillRecord[];
   /** Signed mid moves after each fill at 1, 10 and 60 s (src/engine/markouts.ts). */
   markouts: MarkoutSummary;
   config: Omit<ResolvedBacktestConfig, 'strategy' | 'logger'> & { strategy: string };
@@ -179,7 +180,7 @@ export class BacktestEngine {
       tickMs: 0,
       quoteLogIntervalMs: 0,
       funding: cfg.fundingRatePerHour !== 0 ? new AssumedRateFunding(cfg.fundingRatePerHour) : null,
-      onlineParams: cfg.online === null ? null : new OnlineParams(cfg.online.settings, cfg.online.szDecimals),
+      onlineParams: cfg.online === null ? null : new OnlineParams(cfg.online.settings, cfg.online.instrument),
     });
     this.ledger = new Ledger(cfg.orderSizeBase, cfg.maxPositionLots);
     this.chart = cfg.series ? new BucketedSeries(cfg.seriesPoints, 5) : null;
@@ -287,7 +288,7 @@ export class BacktestEngine {
  * statistics), the chart's fill points, the fills list and the time spent with quotes withheld per reason.
  */
 class BacktestRecorder implements EngineSubscriber {
-  readonly fills: FillRecord[] = [];
+  readonly fills: BacktestFillRecord[] = [];
   private reason: string | null = null;
   private reasonSinceMs = Number.NaN;
   private readonly pulled: Record<string, number> = {};

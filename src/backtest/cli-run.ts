@@ -1,15 +1,14 @@
 import { loadConfig } from '../config/load-config.ts';
 import { type RunSettings, runSettings, type SettingFlags } from '../config/run-settings.ts';
 import { UserError } from '../core/errors.ts';
+import type { Instrument } from '../core/instrument.ts';
 import { createLogger } from '../core/log.ts';
 import { describeDropped } from '../data/market-stream.ts';
 import { describeBadRows } from '../data/reader.ts';
-import { MIN_ORDER_VALUE_QUOTE } from '../exchange/hyperliquid/rules.ts';
-import { szDecimalsOf } from '../exchange/hyperliquid/universe.ts';
+import { writeFillsCsv } from '../engine/fills-csv.ts';
 import type { ModelParams } from '../model/params.ts';
 import { loadParamsFile } from '../model/params-file.ts';
 import { writeReport } from '../report/render.ts';
-import { writeFillsCsv } from './fills-csv.ts';
 import { backtestReportDoc } from './report.ts';
 import { runBacktest } from './run.ts';
 import { backtestConfigFor, LATENCY_FACTORS, withLatencyScaled } from './settings.ts';
@@ -74,9 +73,14 @@ function resolveParams(
   return { params: given as ModelParams, notes: ['params from flags'] };
 }
 
-function szDecimalsFor(o: BacktestCliOptions, ticker: string): number {
-  if (o.szDecimals !== undefined) return o.szDecimals;
-  const known = szDecimalsOf(ticker);
+/**
+ * Where the backtest's Instrument comes from: the venue's known table, with --sz-decimals over it; null when the
+ * coin is unknown and no --sz-decimals was given. The command line passes the exchange's table.
+ */
+export type InstrumentSource = (coin: string, szDecimals?: number) => Instrument | null;
+
+function instrumentFor(o: BacktestCliOptions, ticker: string, source: InstrumentSource): Instrument {
+  const known = source(ticker, o.szDecimals);
   if (known === null) {
     throw new UserError(
       `no size decimals known for ${ticker}; pass --sz-decimals N (Hyperliquid meta "szDecimals", e.g. BTC 5, ETH 4).`,
@@ -85,7 +89,10 @@ function szDecimalsFor(o: BacktestCliOptions, ticker: string): number {
   return known;
 }
 
-export async function runBacktestCommand(o: BacktestCliOptions): Promise<void> {
+export async function runBacktestCommand(
+  o: BacktestCliOptions,
+  instruments: InstrumentSource,
+): Promise<void> {
   if (o.from !== undefined && o.to !== undefined && o.to <= o.from) {
     throw new UserError('--to must be after --from.');
   }
@@ -100,12 +107,12 @@ export async function runBacktestCommand(o: BacktestCliOptions): Promise<void> {
     o.config !== undefined ? cfg.params_file : null,
   );
   for (const n of notes.slice(1)) process.stderr.write(`hlmm backtest: ${n}\n`);
-  const szDecimals = szDecimalsFor(o, ticker);
+  const instrument = instrumentFor(o, ticker, instruments);
   // The engine's warnings (why quotes are withheld, once per change of reason) go to stderr, as in hlmm trade.
   const logger = createLogger({ component: 'backtest', level: 'warn', file: undefined });
   const base = backtestConfigFor(settings, {
     params,
-    venue: { szDecimals, minOrderValueQuote: MIN_ORDER_VALUE_QUOTE },
+    instrument,
     coin: ticker,
     logger,
     keepFills: o.fillsOut !== undefined,
@@ -150,7 +157,7 @@ export async function runBacktestCommand(o: BacktestCliOptions): Promise<void> {
           : await runBacktest({
               ...backtestConfigFor(scaled, {
                 params,
-                venue: { szDecimals, minOrderValueQuote: MIN_ORDER_VALUE_QUOTE },
+                instrument,
                 coin: ticker,
               }),
               dataDir: o.data,

@@ -1,4 +1,5 @@
 import { UserError } from '../core/errors.ts';
+import type { Instrument } from '../core/instrument.ts';
 import type { Logger } from '../core/log.ts';
 import { ENGINE_DEFAULTS, FILL_MODEL_DEFAULTS, RISK_DEFAULTS } from '../engine/defaults.ts';
 import type { RiskLimits } from '../engine/risk.ts';
@@ -58,7 +59,7 @@ export interface BacktestConfig {
    * Online σ, A, k re-estimated in the run (params_source online or blend), with the perp's size decimals for
    * the price tick of the depth grid. Absent or null = the calibrated `params` throughout.
    */
-  online?: { settings: OnlineParamsSettings; szDecimals: number } | null;
+  online?: { settings: OnlineParamsSettings; instrument: Instrument } | null;
 }
 
 export type ResolvedBacktestConfig = Required<BacktestConfig>;

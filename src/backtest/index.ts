@@ -16,7 +16,7 @@
  * backtestJson(result) gives the `--json` object; renderBacktestReport(result, meta) the HTML report.
  */
 
-export type { BacktestResult, BacktestSeries, FillPoint, FillRecord } from './backtest.ts';
+export type { BacktestFillRecord, BacktestResult, BacktestSeries, FillPoint } from './backtest.ts';
 export { BacktestEngine } from './backtest.ts';
 export type { BacktestConfig, ResolvedBacktestConfig } from './config.ts';
 export { DEFAULT_LATENCY_MS, resolveBacktestConfig } from './config.ts';

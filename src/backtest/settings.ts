@@ -1,19 +1,20 @@
+import { strategyFor } from '../config/engine-setup.ts';
 import type { RunSettings } from '../config/run-settings.ts';
+import type { Instrument } from '../core/instrument.ts';
 import type { Logger } from '../core/log.ts';
 import type { ModelParams } from '../model/params.ts';
-import { strategyFor } from '../trade/engine-setup.ts';
 import type { BacktestConfig } from './config.ts';
 
 /**
  * The backtest of the one configuration (src/config/run-settings.ts): the same strategy factory, risk limits,
- * fill model and engine settings as `hlmm trade` builds from it (src/trade/engine-setup.ts).
+ * fill model and engine settings as `hlmm trade` builds from it (src/config/engine-setup.ts).
  */
 export function backtestConfigFor(
   s: RunSettings,
   o: {
     params: ModelParams;
-    /** The venue's size decimals and minimum order value (Hyperliquid: 10 USDC). */
-    venue: { szDecimals: number; minOrderValueQuote: number };
+    /** The traded contract (price and lot grids, minimum order value) as the venue states it. */
+    instrument: Instrument;
     coin: string;
     logger?: Logger | null;
     keepFills?: boolean;
@@ -21,7 +22,7 @@ export function backtestConfigFor(
   },
 ): BacktestConfig {
   return {
-    strategy: strategyFor(s, o.venue),
+    strategy: strategyFor(s, o.instrument),
     params: o.params,
     orderSizeBase: s.strategy.orderSizeBase,
     maxPositionLots: s.strategy.maxPositionLots,
@@ -34,14 +35,14 @@ export function backtestConfigFor(
     priceToleranceBps: s.priceToleranceBps,
     replaceWith: s.replaceWith,
     requoteIntervalMs: s.requoteIntervalMs,
-    risk: { ...s.risk, minOrderValueQuote: o.venue.minOrderValueQuote, szDecimals: o.venue.szDecimals },
+    risk: { ...s.risk, instrument: o.instrument },
     fundingRatePerHour: s.fundingRatePerHour,
     startingBalanceQuote: s.startingBalanceQuote,
     coin: o.coin,
     logger: o.logger ?? null,
     keepFills: o.keepFills ?? false,
     series: o.series ?? false,
-    online: s.online === null ? null : { settings: s.online, szDecimals: o.venue.szDecimals },
+    online: s.online === null ? null : { settings: s.online, instrument: o.instrument },
   };
 }
 

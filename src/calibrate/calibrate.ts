@@ -25,7 +25,8 @@ import { describeBadRows } from '../data/reader.ts';
 import type { HorizonConfig } from '../model/horizon.ts';
 import type { ModelParams } from '../model/params.ts';
 import { gammaForTotalSpread, type SpreadModelSpec, totalSpreadFor } from '../model/spread-target.ts';
-import { AggressorGrouper, TradeIdFilter } from './aggressors.ts';
+import type { QuotingModel } from '../strategy/config.ts';
+import { AggressorGrouper } from './aggressors.ts';
 import { bootstrapRng, DEFAULT_BOOTSTRAP_REPLICATES, DEFAULT_BOOTSTRAP_SEED } from './bootstrap.ts';
 import { gammaInterval, type Interval, intensityIntervals, sigmaInterval } from './confidence.ts';
 import type { DayBacktester, DayBacktestOutcome } from './day-backtest.ts';
@@ -44,7 +45,7 @@ import { resolveTickSize, type TickSize } from './tick-size.ts';
 import { isLastDayComplete, utcDayStartMs } from './trading-day.ts';
 import { DEFAULT_MAX_GAP_MS, headlineSigma } from './volatility.ts';
 
-export type QuotingModel = 'as' | 'glft';
+export type { QuotingModel };
 
 export interface CalibrateOptions {
   dataDir: string;
@@ -224,7 +225,6 @@ export async function calibrate(opts: CalibrateOptions): Promise<CalibrationResu
   let current: DayAccumulator | null = null;
   // The last usable day and its events: the published-parameter search runs on it once the data end.
   let lastUsable: { day: CalibratedDay; events: DayEvents | null } | null = null;
-  const ids = new TradeIdFilter();
   const grouper = new AggressorGrouper((order) => {
     // Orders are emitted when their millisecond closes; they belong to the day of their own timestamp.
     if (current !== null && utcDayStartMs(order.exchMs) === current.dayStartMs) current.onAggressor(order);
@@ -352,10 +352,9 @@ export async function calibrate(opts: CalibrateOptions): Promise<CalibrationResu
         lastMid = mid;
         if (tickSample.length < TICK_SAMPLE) tickSample.push(ev.bidPx, ev.askPx);
       } else if (ev.kind === 'trade') {
-        if (ids.accept(ev.tid, ms)) {
-          grouper.onPrint(ms, ev.side, ev.px);
-          current.onTradePrint(ms);
-        }
+        // Re-sent prints (duplicate tids) never get here: the market stream drops them (src/data/trade-dedup.ts).
+        grouper.onPrint(ms, ev.side, ev.px);
+        current.onTradePrint(ms);
       }
       if (!(ms < lastMs)) lastMs = ms;
     }
@@ -365,7 +364,8 @@ export async function calibrate(opts: CalibrateOptions): Promise<CalibrationResu
     const line = describeBadRows(stats);
     if (line !== null) notes.push(line);
   }
-  if (ids.duplicates > 0) notes.push(`${ids.duplicates} re-sent trades (duplicate trade ids) ignored`);
+  const resent = stream.dropped.duplicateTrades;
+  if (resent > 0) notes.push(`${resent} re-sent trades (duplicate trade ids) ignored`);
   if (lateEvents > 0) notes.push(`${lateEvents} late events from an already closed day ignored`);
   let droppedIncompleteDay: string | null = null;
   if (current !== null) {

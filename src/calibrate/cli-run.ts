@@ -1,6 +1,8 @@
 /** `hlmm calibrate` after commander parsed its flags (src/cli/commands/calibrate.ts). */
 import { writeFileSync } from 'node:fs';
 import { UserError } from '../core/errors.ts';
+import type { Instrument } from '../core/instrument.ts';
+import { knownPerpInstrument } from '../exchange/hyperliquid/universe.ts';
 import type { HorizonConfig } from '../model/horizon.ts';
 import { writeReport } from '../report/index.ts';
 import type { QueueModelName } from '../sim/queue.ts';
@@ -68,7 +70,8 @@ export async function runCalibrateCommand(o: CalibrateCliOptions): Promise<void>
     orderSizeBase: o.orderSize,
     maxPositionLots: o.maxPosition,
     horizon: o.horizon,
-    szDecimals,
+    // Never null: szDecimals is known here.
+    instrument: knownPerpInstrument(o.ticker, szDecimals) as Instrument,
     makerFeeRate: o.makerFee,
     takerFeeRate: o.takerFee,
     latencyMs: o.latencyMs,

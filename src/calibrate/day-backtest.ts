@@ -6,6 +6,7 @@
  */
 
 import { BacktestEngine } from '../backtest/index.ts';
+import type { Instrument } from '../core/instrument.ts';
 import type { HorizonConfig } from '../model/horizon.ts';
 import type { ModelParams } from '../model/params.ts';
 import type { QueueModelName } from '../sim/queue.ts';
@@ -47,7 +48,8 @@ export interface DayBacktestSettings {
   orderSizeBase: number;
   maxPositionLots: number;
   horizon: HorizonConfig;
-  szDecimals: number;
+  /** The traded contract the strategy rounds with (its lot and price grids, minimum order value). */
+  instrument: Instrument;
   makerFeeRate: number;
   takerFeeRate: number;
   latencyMs: number;
@@ -66,7 +68,7 @@ export function createDayBacktester(s: DayBacktestSettings): DayBacktester {
         makerFeeRate: Math.max(0, s.makerFeeRate),
         minSpreadBps: s.minSpreadBps,
         horizon: s.horizon,
-        szDecimals: s.szDecimals,
+        instrument: s.instrument,
       }),
       params,
       orderSizeBase: s.orderSizeBase,

@@ -19,7 +19,8 @@
  * trimmed to the window at each estimate.
  */
 import type { MarketEvent } from '../core/market.ts';
-import { type AggressiveOrder, AggressorGrouper, TradeIdFilter } from './aggressors.ts';
+import { RecentTradeIds } from '../data/trade-dedup.ts';
+import { type AggressiveOrder, AggressorGrouper } from './aggressors.ts';
 import { DEFAULT_MAX_REF_AGE_MS } from './day-estimate.ts';
 import { DEFAULT_MIN_ORDERS, fitIntensity, type IntensityFit } from './intensity.ts';
 import { DEFAULT_MAX_GAP_MS, MidGridVolatility, SIGMA_GRID_MS, twoScalesVariance } from './volatility.ts';
@@ -64,7 +65,7 @@ export class RollingMarketEstimator {
   private readonly maxGapMs: number;
   private readonly maxRefAgeMs: number;
   private readonly vol: MidGridVolatility;
-  private readonly ids = new TradeIdFilter();
+  private readonly ids = new RecentTradeIds();
   private readonly grouper: AggressorGrouper;
   /** Observed ms per 1 s bucket (slot = bucket mod count, with the bucket it holds). */
   private readonly observed: Float64Array;
@@ -115,7 +116,7 @@ export class RollingMarketEstimator {
       this.vol.addMid(ms, mid);
       this.grouper.onMid(ms, mid);
       if (!(ms < this.lastBboMs)) this.lastBboMs = ms;
-    } else if (this.ids.accept(ev.tid, ms)) {
+    } else if (this.ids.admit(ev.tid)) {
       this.grouper.onPrint(ms, ev.side, ev.px);
     }
   }

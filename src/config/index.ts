@@ -1,6 +1,7 @@
 /** The bot's config file: schema, loading with one-sentence errors, redaction, and the private key's source. */
+
+export { looksLikePrivateKey, scrubKeyMaterial } from '../core/key-material.ts';
 export { apiExposureProblem, isLoopbackHost } from './api-exposure.ts';
-export { looksLikePrivateKey, scrubKeyMaterial } from './key-material.ts';
 export {
   apiServerExposureProblem,
   closestKey,

@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import type { z } from 'zod';
 import { UserError } from '../core/errors.ts';
+import { containsKeyMaterial } from '../core/key-material.ts';
 import { apiExposureProblem } from './api-exposure.ts';
 import { findJsonSyntaxProblem } from './json-syntax.ts';
-import { containsKeyMaterial } from './key-material.ts';
 import { configSchema, type HlmmConfig } from './schema.ts';
 
 /**

@@ -1,6 +1,6 @@
 import { readFileSync, statSync } from 'node:fs';
 import { UserError } from '../core/errors.ts';
-import { looksLikePrivateKey } from './key-material.ts';
+import { looksLikePrivateKey } from '../core/key-material.ts';
 import type { HlmmConfig } from './schema.ts';
 
 /**

@@ -1,4 +1,4 @@
-import { scrubKeyMaterialDeep } from './key-material.ts';
+import { scrubKeyMaterialDeep } from '../core/key-material.ts';
 import type { HlmmConfig } from './schema.ts';
 
 export const REDACTED = '[redacted]';

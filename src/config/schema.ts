@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ENGINE_DEFAULTS, FILL_MODEL_DEFAULTS, RISK_DEFAULTS } from '../engine/defaults.ts';
+import { HYPERLIQUID_URLS } from '../exchange/hyperliquid/endpoints.ts';
 import type { HorizonConfig } from '../model/horizon.ts';
 import { defaultStrategyConfig as S } from '../strategy/config.ts';
 import { ONLINE_DEFAULTS } from '../strategy/online-params.ts';
@@ -57,10 +58,7 @@ const horizon = z
   );
 
 /** Hyperliquid's public endpoints per network (used when api_url / ws_url are not given). */
-export const NETWORK_URLS = {
-  mainnet: { api: 'https://api.hyperliquid.xyz', ws: 'wss://api.hyperliquid.xyz/ws' },
-  testnet: { api: 'https://api.hyperliquid-testnet.xyz', ws: 'wss://api.hyperliquid-testnet.xyz/ws' },
-} as const;
+export const NETWORK_URLS = HYPERLIQUID_URLS;
 
 // ── the file ────────────────────────────────────────────────────────────────────────────────────────────────────
 

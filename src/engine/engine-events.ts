@@ -1,6 +1,6 @@
 import type { LogFields } from '../core/log.ts';
 import type { MarketEvent } from '../core/market.ts';
-import type { OrderAction } from '../sim/orders.ts';
+import type { OrderAction } from '../core/orders.ts';
 import type { RiskEventKind } from '../store/records.ts';
 import type { DesiredQuotes } from '../strategy/types.ts';
 import type { AccountSnapshot } from './account.ts';

@@ -1,5 +1,5 @@
 import type { Side } from '../core/market.ts';
-import type { OrderAction, TimeInForce, VenueReport } from '../sim/orders.ts';
+import type { OrderAction, TimeInForce, VenueReport } from '../core/orders.ts';
 import type { DesiredQuotes, QuoteIntent } from '../strategy/types.ts';
 
 /**

@@ -1,6 +1,6 @@
 import type { Bbo, MarketEvent } from '../core/market.ts';
+import type { OrderAction, VenueReport } from '../core/orders.ts';
 import type { ModelParams } from '../model/params.ts';
-import type { OrderAction, VenueReport } from '../sim/orders.ts';
 import type { DesiredQuotes, OwnFill, Strategy } from '../strategy/types.ts';
 import type { OrderManager } from './order-manager.ts';
 

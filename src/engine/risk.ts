@@ -1,4 +1,4 @@
-import { MIN_ORDER_VALUE_QUOTE, meetsMinOrderValue, sizeForNotional } from '../exchange/hyperliquid/rules.ts';
+import { type Instrument, meetsMinOrderValue, sizeForNotional } from '../core/instrument.ts';
 import type { ModelParams } from '../model/params.ts';
 import { noQuoteExplain } from '../strategy/model-quote.ts';
 import type {
@@ -35,10 +35,11 @@ export interface RiskLimits {
    * limit of exactly one lot would silently refuse every order of a cheap lot, e.g. 0.001 ETH).
    */
   maxOrderSizeBase: number | null;
-  /** The venue's minimum order value, quote (Hyperliquid: 10 USDC), for the null max order size. Default 10. */
-  minOrderValueQuote?: number;
-  /** Size decimals of the perp, for the null max order size. Default 5. */
-  szDecimals?: number;
+  /**
+   * The traded contract (lot grid, minimum order value) from the venue, for the null max order size; without it
+   * the null max order size is one lot.
+   */
+  instrument?: Instrument;
   /** Kill switch when today's loss (UTC day, from the day's first equity) reaches this, quote; null = off. */
   dailyLossLimitQuote: number | null;
   /** Kill switch when peak equity − equity reaches this, quote; null = off. */
@@ -180,10 +181,10 @@ function note(explain: QuoteExplain | null, text: string, withheld: string): voi
 /** The max order size in force at `px` (see RiskLimits.maxOrderSizeBase). */
 export function maxOrderSizeAt(l: RiskLimits, px: number): number {
   if (l.maxOrderSizeBase !== null) return l.maxOrderSizeBase;
-  const minValue = l.minOrderValueQuote ?? MIN_ORDER_VALUE_QUOTE;
+  const inst = l.instrument;
   const lot = l.lotBase;
-  if (!(px > 0) || meetsMinOrderValue(px, lot, minValue)) return lot;
-  return Math.max(lot, sizeForNotional(minValue, px, l.szDecimals ?? 5));
+  if (inst === undefined || !(px > 0) || meetsMinOrderValue(inst, px, lot)) return lot;
+  return Math.max(lot, sizeForNotional(inst, inst.minOrderValueQuote, px));
 }
 
 const NOTES: Record<PullReason, string> = {

@@ -1,4 +1,4 @@
-import type { OrderAction } from '../sim/orders.ts';
+import type { OrderAction } from '../core/orders.ts';
 import type { RiskEventKind } from '../store/records.ts';
 import type { TradeStore } from '../store/trade-store.ts';
 import type { AccountSnapshot } from './account.ts';

@@ -1,8 +1,8 @@
 import { createLogger, type LogFields, type Logger } from '../core/log.ts';
 import type { MarketEvent, Side } from '../core/market.ts';
+import type { OrderAction, PlaceAction, VenueReport } from '../core/orders.ts';
 import type { ModelParams } from '../model/params.ts';
 import type { LoadedParams } from '../model/params-file.ts';
-import type { OrderAction, PlaceAction, VenueReport } from '../sim/orders.ts';
 import type { RiskEventKind } from '../store/records.ts';
 import { type StoreEvent, StoreGuard } from '../store/store-guard.ts';
 import type { TradeStore } from '../store/trade-store.ts';
@@ -94,7 +94,7 @@ export interface TradingEngineOptions {
   onlineParams?: OnlineParams | null;
 }
 
-export interface TradeSummary {
+export interface EngineRunSummary {
   mode: 'dry' | 'live';
   ticker: string;
   orders_placed: number;
@@ -287,7 +287,7 @@ export class TradingEngine implements BotView {
   }
 
   /** Cancels resting orders, persists, returns the summary. Safe to call twice. */
-  async stop(reason: string): Promise<TradeSummary> {
+  async stop(reason: string): Promise<EngineRunSummary> {
     if (!this.stopped) {
       this.stopped = true;
       this.stopTimers();
@@ -1033,7 +1033,7 @@ export class TradingEngine implements BotView {
     return this.om.counts;
   }
 
-  summary(): TradeSummary {
+  summary(): EngineRunSummary {
     const a = this.accounting.snapshot();
     const om = this.om.counts;
     return {

@@ -1,5 +1,5 @@
 import type { MarketEvent } from '../core/market.ts';
-import type { OrderAction, VenueReport } from '../sim/orders.ts';
+import type { OrderAction, VenueReport } from '../core/orders.ts';
 
 /**
  * Where the engine's order actions go: the paper venue (the shared SimVenue fill model fed by the live or

@@ -1,4 +1,4 @@
-import type { Liquidity } from './orders.ts';
+import type { Liquidity } from '../core/orders.ts';
 
 /**
  * Fee model. ASSUMES fees are a fixed fraction of each fill's notional (price × size, quote currency), one

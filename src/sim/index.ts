@@ -1,9 +1,5 @@
 /** The fill model shared by backtest, paper trading and the fake exchange (see docs/fill-model.md). */
 
-export type { FeeModel } from './fees.ts';
-export { HYPERLIQUID_BASE_MAKER_FEE_RATE, HYPERLIQUID_BASE_TAKER_FEE_RATE, RateFeeModel } from './fees.ts';
-export type { LatencyModel } from './latency.ts';
-export { ConstantLatency } from './latency.ts';
 export type {
   CancelAction,
   Liquidity,
@@ -13,7 +9,11 @@ export type {
   RejectReason,
   TimeInForce,
   VenueReport,
-} from './orders.ts';
+} from '../core/orders.ts';
+export type { FeeModel } from './fees.ts';
+export { HYPERLIQUID_BASE_MAKER_FEE_RATE, HYPERLIQUID_BASE_TAKER_FEE_RATE, RateFeeModel } from './fees.ts';
+export type { LatencyModel } from './latency.ts';
+export { ConstantLatency } from './latency.ts';
 export type { QueueModel, QueueModelName } from './queue.ts';
 export { createQueueModel, PowerProbQueue, RiskAverseQueue } from './queue.ts';
 export type { SimOrderView, SimVenueConfig } from './sim-venue.ts';

@@ -1,7 +1,7 @@
 import type { Bbo, BookLevel, BookSnapshot, MarketEvent, Side, TradePrint } from '../core/market.ts';
+import type { Liquidity, OrderAction, PlaceAction, VenueReport } from '../core/orders.ts';
 import type { FeeModel } from './fees.ts';
 import type { LatencyModel } from './latency.ts';
-import type { Liquidity, OrderAction, PlaceAction, VenueReport } from './orders.ts';
 import type { QueueModel } from './queue.ts';
 
 /**

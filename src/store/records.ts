@@ -1,4 +1,5 @@
 import type { Side } from '../core/market.ts';
+import type { Liquidity } from '../core/orders.ts';
 
 /**
  * What the bot persists, as plain records. Units: prices (`px`) in quote currency (USDC), sizes (`sz`) in base
@@ -7,7 +8,7 @@ import type { Side } from '../core/market.ts';
  */
 
 export type OrderStatus = 'open' | 'filled' | 'canceled' | 'rejected';
-export type Liquidity = 'maker' | 'taker';
+export type { Liquidity };
 export type RunMode = 'dry' | 'live';
 
 /** One of our orders. Identified by its client order id when it has one, otherwise by the exchange's oid. */

@@ -1,8 +1,8 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import { scrubKeyMaterial } from '../config/key-material.ts';
 import { UserError } from '../core/errors.ts';
+import { scrubKeyMaterial } from '../core/key-material.ts';
 import type {
   BotRun,
   DailyPnl,

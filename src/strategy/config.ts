@@ -3,6 +3,7 @@
  * one (long-only stake 20 USDC, re-price after 15 s) and Hyperliquid's base fee tier (maker 0.015 %).
  */
 import { UserError } from '../core/errors.ts';
+import type { Instrument } from '../core/instrument.ts';
 import type { GlftXi } from '../model/glft.ts';
 import type { HorizonConfig } from '../model/horizon.ts';
 
@@ -27,10 +28,11 @@ export interface StrategyConfig {
   makerFeeRate: number;
   /** A–S horizon; ignored by GLFT. */
   horizon: HorizonConfig;
-  /** The venue's size decimals for this perp (BTC 5, ETH 4). */
-  szDecimals: number;
-  /** Venue minimum order value, quote units (Hyperliquid: 10 USDC). */
-  minOrderValueQuote: number;
+  /**
+   * The traded contract's price and lot grids and minimum order value, supplied by the venue (never by the config
+   * file): the strategy rounds with it and sizes up to its minimum order value.
+   */
+  instrument: Instrument;
   /** Long-only: value of each trade, quote units. */
   stakeQuote: number;
   /** Long-only: an unfilled order keeps its price this long, then is re-priced. */
@@ -52,6 +54,20 @@ export interface StrategyConfig {
   filledOrderDelayMs: number;
 }
 
+/**
+ * The contract a strategy built without one rounds with: Hyperliquid's BTC perp (lot 0.00001, prices ≤ 5
+ * significant figures and ≤ 1 decimal, 10 USDC minimum order value). Every run of hlmm passes the venue's own;
+ * a test checks this equals what the Hyperliquid adapter states for BTC.
+ */
+export const DEFAULT_INSTRUMENT: Instrument = {
+  coin: 'BTC',
+  szDecimals: 5,
+  maxPriceDecimals: 1,
+  priceSignificantFigures: 5,
+  minOrderValueQuote: 10,
+  maxLeverage: 50,
+};
+
 export const defaultStrategyConfig: StrategyConfig = {
   model: 'as',
   glftXi: 'gamma',
@@ -61,13 +77,12 @@ export const defaultStrategyConfig: StrategyConfig = {
   minSpreadBps: 0,
   makerFeeRate: 0.00015,
   horizon: { kind: 'end-of-day-utc' },
-  szDecimals: 5,
-  minOrderValueQuote: 10,
   stakeQuote: 20,
   repriceAfterMs: 15_000,
   maxBookAgeMs: 5_000,
   inventoryTargetLots: 0,
   filledOrderDelayMs: 0,
+  instrument: DEFAULT_INSTRUMENT,
 };
 
 /** Defaults + overrides, checked: a bad value is a UserError naming the key. */
@@ -89,8 +104,9 @@ export function strategyConfig(overrides: Partial<StrategyConfig> = {}): Strateg
     'makerFeeRate',
     'must be a rate such as 0.00015 (0.015 %)',
   );
-  need(Number.isInteger(c.szDecimals) && c.szDecimals >= 0 && c.szDecimals <= 6, 'szDecimals', 'must be 0–6');
-  need(nonNeg(c.minOrderValueQuote), 'minOrderValueQuote', 'must be 0 or more quote units');
+  const sz = c.instrument?.szDecimals;
+  need(Number.isInteger(sz) && sz >= 0 && sz <= 6, 'szDecimals', 'must be 0–6');
+  need(nonNeg(c.instrument.minOrderValueQuote), 'minOrderValueQuote', 'must be 0 or more quote units');
   need(pos(c.stakeQuote), 'stakeQuote', 'must be greater than 0 quote units');
   need(nonNeg(c.repriceAfterMs), 'repriceAfterMs', 'must be 0 or more milliseconds');
   need(nonNeg(c.maxBookAgeMs), 'maxBookAgeMs', 'must be 0 (off) or more milliseconds');

@@ -9,8 +9,8 @@
  * working order's price and when it was set (deterministic given the sequence of contexts and fills).
  */
 
+import { meetsMinOrderValue, roundSize, sizeForNotional } from '../core/instrument.ts';
 import { midPrice } from '../core/market.ts';
-import { meetsMinOrderValue, roundSize, sizeForNotional } from '../exchange/hyperliquid/rules.ts';
 import type { StrategyConfig } from './config.ts';
 import { addNote, emptyExplain, priceQuotes, unusableInputs } from './model-quote.ts';
 import type { DesiredQuotes, OwnFill, QuoteContext, Strategy } from './types.ts';
@@ -42,11 +42,10 @@ export class LongOnlyStrategy implements Strategy {
       this.working = null;
       return { bid: null, ask: null, explain: emptyExplain(bbo, ctx.params, bad) };
     }
-    const sellSz = roundSize(Math.max(0, ctx.positionBase), c.szDecimals, 'down');
+    const sellSz = roundSize(c.instrument, Math.max(0, ctx.positionBase), 'down');
     // Sell once what we hold is a valid order on its own (≥ min order value); otherwise (flat, or a small
     // partial buy) keep buying up to one stake.
-    const phase: Phase =
-      sellSz > 0 && meetsMinOrderValue(bbo.bidPx, sellSz, c.minOrderValueQuote) ? 'sell' : 'buy';
+    const phase: Phase = sellSz > 0 && meetsMinOrderValue(c.instrument, bbo.bidPx, sellSz) ? 'sell' : 'buy';
     const priced = priceQuotes(c, ctx.nowMs, bbo, ctx.params, qLots);
     const explain = priced.explain;
 
@@ -70,9 +69,9 @@ export class LongOnlyStrategy implements Strategy {
     if (phase === 'sell') return { bid: null, ask: { side: 'sell', px, sz: sellSz }, explain };
     const heldBase = Math.max(0, ctx.positionBase);
     // The stake's size on the lot grid (nearest: 20 USDC at 99 963 → 0.0002 BTC), the part not yet bought.
-    let sz = roundSize(Math.max(0, c.stakeQuote - heldBase * px) / px, c.szDecimals, 'nearest');
-    if (!meetsMinOrderValue(px, sz, c.minOrderValueQuote))
-      sz = sizeForNotional(c.minOrderValueQuote, px, c.szDecimals);
+    let sz = roundSize(c.instrument, Math.max(0, c.stakeQuote - heldBase * px) / px, 'nearest');
+    if (!meetsMinOrderValue(c.instrument, px, sz))
+      sz = sizeForNotional(c.instrument, c.instrument.minOrderValueQuote, px);
     if ((heldBase + sz) / stakeBase > c.maxPositionLots + 1e-9) {
       this.working = null;
       addNote(

@@ -9,9 +9,10 @@
  * Returns null prices with a note when params or book are not usable — including a stale book (the one place
  * the stale-book rule lives; both modes call `unusableInputs`).
  */
+
+import { priceAbove, priceBelow, roundPrice } from '../core/instrument.ts';
 import type { Bbo } from '../core/market.ts';
 import { midPrice } from '../core/market.ts';
-import { priceAbove, priceBelow, roundPrice } from '../exchange/hyperliquid/rules.ts';
 import { asQuotes } from '../model/avellaneda-stoikov.ts';
 import { glftQuotes } from '../model/glft.ts';
 import { horizonSeconds } from '../model/horizon.ts';
@@ -147,22 +148,22 @@ export function priceQuotes(
     bid = centre - minSpread / 2;
     ask = centre + minSpread / 2;
   }
-  const sz = config.szDecimals;
+  const inst = config.instrument;
   let note: string | undefined;
   // Post-only: never at or through the opposite best price. A bid below the best ask stays below it after
   // rounding down (the best ask is on the grid), so the one-tick-inside price is only needed when it is not.
   if (bid >= bbo.askPx) {
-    bid = priceBelow(bbo.askPx, sz);
+    bid = priceBelow(inst, bbo.askPx);
     note = 'bid pulled behind the best ask (post-only)';
   }
   if (ask <= bbo.bidPx) {
-    ask = priceAbove(bbo.bidPx, sz);
+    ask = priceAbove(inst, bbo.bidPx);
     note = note
       ? `${note}; ask pulled behind the best bid (post-only)`
       : 'ask pulled behind the best bid (post-only)';
   }
-  const bidPx = roundPrice(bid, sz, 'down');
-  const askPx = roundPrice(ask, sz, 'up');
+  const bidPx = roundPrice(inst, bid, 'down');
+  const askPx = roundPrice(inst, ask, 'up');
   if (!(bidPx > 0))
     note = note
       ? `${note}; no bid: the model bid is at or below zero`

@@ -24,8 +24,8 @@
 
 import type { RollingEstimate } from '../calibrate/rolling-estimate.ts';
 import { RollingMarketEstimator } from '../calibrate/rolling-estimate.ts';
+import { type Instrument, tickSizeAt } from '../core/instrument.ts';
 import type { MarketEvent } from '../core/market.ts';
-import { tickSizeAt } from '../exchange/hyperliquid/rules.ts';
 import type { ModelParams } from '../model/params.ts';
 
 export type ParamsSource = 'calibrated' | 'online' | 'blend';
@@ -181,14 +181,14 @@ function sig(x: number): string {
 export class OnlineParams {
   readonly settings: OnlineParamsSettings;
   private readonly estimator: RollingMarketEstimator;
-  private readonly szDecimals: number;
+  private readonly instrument: Instrument;
   refreshes = 0;
   private lastEventMs = Number.NEGATIVE_INFINITY;
   private emptyWindow: RollingEstimate | null = null;
 
-  constructor(settings: OnlineParamsSettings, szDecimals: number) {
+  constructor(settings: OnlineParamsSettings, instrument: Instrument) {
     this.settings = settings;
-    this.szDecimals = szDecimals;
+    this.instrument = instrument;
     this.estimator = new RollingMarketEstimator({ windowMs: settings.windowS * 1000 });
   }
 
@@ -205,7 +205,7 @@ export class OnlineParams {
   /** The window estimate now (tests and the bench). */
   estimate(nowMs: number): RollingEstimate {
     const mid = this.estimator.lastMid;
-    const tick = mid > 0 ? tickSizeAt(mid, this.szDecimals) : Number.NaN;
+    const tick = mid > 0 ? tickSizeAt(this.instrument, mid) : Number.NaN;
     return this.estimator.estimate(nowMs, tick);
   }
 

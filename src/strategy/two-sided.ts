@@ -2,7 +2,7 @@
  * Two-sided market making: a bid and an ask of one lot each, priced by the shared pipeline (model-quote.ts),
  * with max-position and minimum-order-value checks. Stateless: quotes depend on the context only.
  */
-import { meetsMinOrderValue, roundSize, sizeForNotional } from '../exchange/hyperliquid/rules.ts';
+import { meetsMinOrderValue, roundSize, sizeForNotional } from '../core/instrument.ts';
 import type { StrategyConfig } from './config.ts';
 import { addNote, emptyExplain, priceQuotes, unusableInputs } from './model-quote.ts';
 import type { DesiredQuotes, OwnFill, QuoteContext, QuoteExplain, QuoteIntent, Strategy } from './types.ts';
@@ -16,10 +16,11 @@ const LOT_EPSILON = 1e-9;
  * the bigger size). NaN when one lot rounds to zero size.
  */
 export function sideSize(config: StrategyConfig, px: number): number {
-  const lot = roundSize(config.orderSizeBase, config.szDecimals, 'nearest');
+  const inst = config.instrument;
+  const lot = roundSize(inst, config.orderSizeBase, 'nearest');
   if (!(lot > 0)) return Number.NaN;
-  if (meetsMinOrderValue(px, lot, config.minOrderValueQuote)) return lot;
-  return sizeForNotional(config.minOrderValueQuote, px, config.szDecimals);
+  if (meetsMinOrderValue(inst, px, lot)) return lot;
+  return sizeForNotional(inst, inst.minOrderValueQuote, px);
 }
 
 /** Notes why a side is not quoted, with the short reason the engine reports. */

@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { FillsCsv } from '../backtest/fills-csv.ts';
+import { paperVenueFor, tradingEngineFor } from '../config/engine-setup.ts';
 import { apiServerExposureProblem, loadConfig } from '../config/load-config.ts';
 import { runSettings, type SettingFlags } from '../config/run-settings.ts';
 import { type HlmmConfig, NETWORK_URLS } from '../config/schema.ts';
@@ -15,22 +15,21 @@ import { UserError } from '../core/errors.ts';
 import { createLogger, type Logger, type LogLevel } from '../core/log.ts';
 import type { SavedAccount } from '../engine/account.ts';
 import { BotInsight } from '../engine/bot-insight.ts';
-import type { TradeSummary, TradingEngine } from '../engine/trading-engine.ts';
+import { FillsCsv } from '../engine/fills-csv.ts';
+import type { EngineRunSummary, TradingEngine } from '../engine/trading-engine.ts';
 import type { Venue } from '../engine/venue.ts';
 import { HttpTransport } from '../exchange/hyperliquid/http.ts';
 import { InfoClient } from '../exchange/hyperliquid/info-client.ts';
-import { findAssetRules, MIN_ORDER_VALUE_QUOTE } from '../exchange/hyperliquid/rules.ts';
+import { fundingFor } from '../exchange/hyperliquid/trading/funding.ts';
+import type { LiveStart } from '../exchange/hyperliquid/trading/live-start.ts';
+import { HyperliquidFeed } from '../exchange/hyperliquid/trading/market-feed.ts';
+import { readPerpInstrument } from '../exchange/hyperliquid/trading/perp-instrument.ts';
 import type { Wallet } from '../exchange/hyperliquid/wallet.ts';
 import type { FakeExchange } from '../fake-exchange/server.ts';
-import { HYPERLIQUID_PERP_UNIVERSE } from '../fake-exchange/universe.ts';
 import { lockDatabase } from '../store/db-lock.ts';
 import { StoreGuard } from '../store/store-guard.ts';
 import { openStore, type TradeStore } from '../store/trade-store.ts';
 import { type BotClock, MAX_REPLAY_SPEED, ReplayFollowClock, WallClock } from './bot-clock.ts';
-import { paperVenueFor, tradingEngineFor } from './engine-setup.ts';
-import { fundingFor } from './funding.ts';
-import type { LiveStart } from './live-start.ts';
-import { HyperliquidFeed } from './market-feed.ts';
 import { ParamsWatcher } from './params-watch.ts';
 import { explainStartupRejection } from './startup-rejection.ts';
 
@@ -88,8 +87,8 @@ export interface RunningBot {
   /** Base URL of the monitoring API (e.g. http://127.0.0.1:3004), null when it is off. */
   apiUrl: string | null;
   /** Resolves with the summary once the bot stopped (signal, --duration-s, end of replay). */
-  done: Promise<TradeSummary>;
-  stop(reason: string): Promise<TradeSummary>;
+  done: Promise<EngineRunSummary>;
+  stop(reason: string): Promise<EngineRunSummary>;
   /** Why the run failed although it stopped in order (the replay could not read its files), else null. */
   failure(): Error | null;
 }
@@ -234,41 +233,10 @@ async function startTradingSteps(
   // ---- the perp's rules from /info meta (the fake exchange serves the real table)
   const transport = new HttpTransport({ baseUrl: apiUrl });
   const info = new InfoClient({ transport });
-  let szDecimals: number;
-  let assetIndex: number;
-  try {
-    const meta = await info.meta();
-    const rules = findAssetRules(meta.universe, ticker);
-    if (!rules)
-      throw new UserError(
-        `--ticker ${ticker}: ${apiUrl} lists no such perp; use the exchange's name (e.g. BTC, ETH, kPEPE).`,
-      );
-    szDecimals = rules.szDecimals;
-    assetIndex = meta.universe.indexOf(rules);
-  } catch (err) {
-    if (err instanceof UserError || live)
-      throw err instanceof UserError
-        ? err
-        : new UserError(
-            `cannot read the perp's rules from ${apiUrl}/info (${(err as Error).message}); check --api-url and the network.`,
-          );
-    const known = HYPERLIQUID_PERP_UNIVERSE.findIndex((a) => a.name === ticker);
-    if (known < 0)
-      throw new UserError(
-        `cannot reach ${apiUrl}/info and ${ticker} is not in the built-in table; check --api-url.`,
-      );
-    szDecimals = HYPERLIQUID_PERP_UNIVERSE[known].szDecimals;
-    assetIndex = known;
-    logger.warn('meta unreachable, using the built-in size decimals', {
-      ticker,
-      szDecimals,
-      error: (err as Error).message,
-    });
-  }
+  const { instrument, assetIndex } = await readPerpInstrument({ info, apiUrl, ticker, live, logger });
 
   // ---- strategy, limits, fill model: the one configuration shared with hlmm backtest
   const settings = runSettings(cfg, o);
-  const venueRules = { szDecimals, minOrderValueQuote: MIN_ORDER_VALUE_QUOTE };
   const lotBase = settings.strategy.orderSizeBase;
 
   // ---- restore from the store (opened first of all, above)
@@ -294,16 +262,15 @@ async function startTradingSteps(
   let userSession: { stop(): Promise<void> } | null = null;
   let liveChecks: Pick<LiveStart, 'attach' | 'detach'> | null = null;
   if (live) {
-    const { startLiveVenue } = await import('./live-start.ts');
+    const { startLiveVenue } = await import('../exchange/hyperliquid/trading/live-start.ts');
     const liveWallet = wallet as Wallet;
     const started = await startLiveVenue({
       o,
-      cfg,
       apiUrl,
       wsUrl,
       ticker,
       assetIndex,
-      szDecimals,
+      szDecimals: instrument.szDecimals,
       transport,
       store,
       logger: logger.child('venue'),
@@ -342,7 +309,7 @@ async function startTradingSteps(
       feed: fake ? `replay:${o.replay}` : wsUrl,
     },
     coin: ticker,
-    venueRules,
+    instrument,
     venue,
     clock,
     wallNowMs: Date.now,
@@ -399,7 +366,7 @@ async function startTradingSteps(
     params: pf,
     db: dbFile,
     orderSize: lotBase,
-    szDecimals,
+    szDecimals: instrument.szDecimals,
     toleranceBps: settings.priceToleranceBps,
     latencyMs: settings.fill.latencyMs,
     queue: settings.fill.queue,
@@ -481,12 +448,12 @@ async function startTradingSteps(
   }
 
   // ---- stopping
-  let stopping: Promise<TradeSummary> | null = null;
-  let resolveDone: (s: TradeSummary) => void = () => {};
-  const done = new Promise<TradeSummary>((resolve) => {
+  let stopping: Promise<EngineRunSummary> | null = null;
+  let resolveDone: (s: EngineRunSummary) => void = () => {};
+  const done = new Promise<EngineRunSummary>((resolve) => {
     resolveDone = resolve;
   });
-  const stop = (reason: string): Promise<TradeSummary> => {
+  const stop = (reason: string): Promise<EngineRunSummary> => {
     stopping ??= (async () => {
       logger.info('stopping', { reason });
       for (const t of timers) clearInterval(t);
@@ -542,7 +509,7 @@ async function startTradingSteps(
   return { engine, store, fake, apiUrl: api?.url ?? null, done, stop, failure: () => failure };
 }
 
-export function formatSummary(s: TradeSummary): string {
+export function formatSummary(s: EngineRunSummary): string {
   const lines = [
     `hlmm trade summary (${s.mode === 'dry' ? 'paper' : 'live'}, ${s.ticker}, ${s.run_seconds.toFixed(1)} s)`,
     `  orders placed   ${s.orders_placed} (modifies ${s.modifies}, cancels ${s.cancels}, rejects ${s.rejects})`,

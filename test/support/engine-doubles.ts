@@ -1,8 +1,8 @@
 // Pieces the engine tests share: a strategy that always quotes the same, limits that never bind, a BBO event
 // and the order-placing actions of a list.
 import type { MarketEvent } from '../../src/core/market.ts';
+import type { OrderAction } from '../../src/core/orders.ts';
 import type { RiskLimits } from '../../src/engine/risk.ts';
-import type { OrderAction } from '../../src/sim/orders.ts';
 import type { Strategy } from '../../src/strategy/types.ts';
 
 /** Always bids 99 and offers 101, one unit (the touch does not matter to the tests that use it). */

@@ -35,6 +35,7 @@ export const defineBacktest: DefineCommand = (program) => {
     .option('--report <file.html>', 'write a self-contained HTML report with charts')
     .action(async (opts) => {
       const { runBacktestCommand } = await import('../../backtest/cli-run.ts');
-      await runBacktestCommand(opts);
+      const { knownPerpInstrument } = await import('../../exchange/hyperliquid/universe.ts');
+      await runBacktestCommand(opts, knownPerpInstrument);
     });
 };

@@ -1,3 +1,4 @@
+import { HYPERLIQUID_URLS } from '../../exchange/hyperliquid/endpoints.ts';
 import { logLevelOption, numberOption, symbolListOption } from '../options.ts';
 import { defineDemo } from './demo.ts';
 import { defineFakeExchange } from './fake-exchange.ts';
@@ -15,7 +16,7 @@ export const defineCollect: DefineCommand = (program) => {
       numberOption({ integer: true, min: 1, max: 100 }),
       20,
     )
-    .option('--ws-url <url>', 'WebSocket endpoint', 'wss://api.hyperliquid.xyz/ws')
+    .option('--ws-url <url>', 'WebSocket endpoint', HYPERLIQUID_URLS.mainnet.ws)
     .option(
       '--stall-timeout-s <s>',
       'reconnect when no market data arrived for this long',

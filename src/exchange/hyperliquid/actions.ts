@@ -26,34 +26,34 @@ export interface OrderWire {
   c?: Cloid;
 }
 
-export interface OrderAction {
+export interface HlOrderAction {
   type: 'order';
   orders: OrderWire[];
   grouping: 'na';
 }
-export interface CancelAction {
+export interface HlCancelAction {
   type: 'cancel';
   cancels: { a: number; o: number }[];
 }
-export interface CancelByCloidAction {
+export interface HlCancelByCloidAction {
   type: 'cancelByCloid';
   cancels: { asset: number; cloid: Cloid }[];
 }
-export interface ModifyAction {
+export interface HlModifyAction {
   type: 'modify';
   oid: number | Cloid;
   order: OrderWire;
 }
-export interface BatchModifyAction {
+export interface HlBatchModifyAction {
   type: 'batchModify';
   modifies: { oid: number | Cloid; order: OrderWire }[];
 }
-export interface ScheduleCancelAction {
+export interface HlScheduleCancelAction {
   type: 'scheduleCancel';
   /** Ms timestamp at which all open orders are cancelled; absent = remove the scheduled cancel. */
   time?: number;
 }
-export interface UpdateLeverageAction {
+export interface HlUpdateLeverageAction {
   type: 'updateLeverage';
   asset: number;
   isCross: boolean;
@@ -61,13 +61,13 @@ export interface UpdateLeverageAction {
 }
 
 export type L1Action =
-  | OrderAction
-  | CancelAction
-  | CancelByCloidAction
-  | ModifyAction
-  | BatchModifyAction
-  | ScheduleCancelAction
-  | UpdateLeverageAction;
+  | HlOrderAction
+  | HlCancelAction
+  | HlCancelByCloidAction
+  | HlModifyAction
+  | HlBatchModifyAction
+  | HlScheduleCancelAction
+  | HlUpdateLeverageAction;
 
 // ---- numbers on the wire ----
 
@@ -178,17 +178,17 @@ export function orderWire(spec: OrderSpec): OrderWire {
 }
 
 /** Places one or more orders (grouping "na": plain orders, no TP/SL). */
-export function orderAction(orders: OrderSpec[]): OrderAction {
+export function orderAction(orders: OrderSpec[]): HlOrderAction {
   if (orders.length === 0) throw new RangeError('an order action needs at least one order');
   return { type: 'order', orders: orders.map(orderWire), grouping: 'na' };
 }
 
-export function cancelAction(cancels: { asset: number; oid: number }[]): CancelAction {
+export function cancelAction(cancels: { asset: number; oid: number }[]): HlCancelAction {
   if (cancels.length === 0) throw new RangeError('a cancel action needs at least one order');
   return { type: 'cancel', cancels: cancels.map((c) => ({ a: assetIndex(c.asset), o: orderId(c.oid) })) };
 }
 
-export function cancelByCloidAction(cancels: { asset: number; cloid: string }[]): CancelByCloidAction {
+export function cancelByCloidAction(cancels: { asset: number; cloid: string }[]): HlCancelByCloidAction {
   if (cancels.length === 0) throw new RangeError('a cancelByCloid action needs at least one order');
   return {
     type: 'cancelByCloid',
@@ -201,11 +201,13 @@ function modifyTarget(oid: number | string): number | Cloid {
 }
 
 /** Replaces a resting order (by oid or cloid) with `order`: one request instead of cancel + place. */
-export function modifyAction(oid: number | string, order: OrderSpec): ModifyAction {
+export function modifyAction(oid: number | string, order: OrderSpec): HlModifyAction {
   return { type: 'modify', oid: modifyTarget(oid), order: orderWire(order) };
 }
 
-export function batchModifyAction(modifies: { oid: number | string; order: OrderSpec }[]): BatchModifyAction {
+export function batchModifyAction(
+  modifies: { oid: number | string; order: OrderSpec }[],
+): HlBatchModifyAction {
   if (modifies.length === 0) throw new RangeError('a batchModify action needs at least one order');
   return {
     type: 'batchModify',
@@ -217,7 +219,7 @@ export function batchModifyAction(modifies: { oid: number | string; order: Order
  * Dead man's switch: cancel every open order at `timeMs` unless pushed forward again; without a time, removes the
  * scheduled cancel. Hyperliquid wants the time at least 5 s in the future and counts triggers per day.
  */
-export function scheduleCancelAction(timeMs?: number): ScheduleCancelAction {
+export function scheduleCancelAction(timeMs?: number): HlScheduleCancelAction {
   if (timeMs === undefined) return { type: 'scheduleCancel' };
   if (!Number.isSafeInteger(timeMs) || timeMs < 0)
     throw new RangeError(`scheduleCancel time must be a ms timestamp, got ${timeMs}`);
@@ -228,7 +230,7 @@ export function updateLeverageAction(
   asset: number,
   isCross: boolean,
   leverage: number,
-): UpdateLeverageAction {
+): HlUpdateLeverageAction {
   if (!Number.isSafeInteger(leverage) || leverage < 1)
     throw new RangeError(`leverage must be an integer ≥ 1, got ${leverage}`);
   return { type: 'updateLeverage', asset: assetIndex(asset), isCross, leverage };

@@ -39,7 +39,7 @@ export interface L1Signer {
 }
 
 /** The outcome of one order of an order/batchModify action, in request order. */
-export type OrderStatus = { index: number; cloid?: string } & (
+export type HlOrderStatus = { index: number; cloid?: string } & (
   | { kind: 'resting'; oid: number }
   | { kind: 'filled'; oid: number; totalSz: string; avgPx: string }
   | { kind: 'error'; message: string }
@@ -89,7 +89,7 @@ const exchangeAnswerSchema = z.union([
     ]),
   }),
 ]);
-export type ExchangeAnswer = z.infer<typeof exchangeAnswerSchema>;
+export type HlExchangeAnswer = z.infer<typeof exchangeAnswerSchema>;
 
 /** Body texts of Hyperliquid's address-based limit ("Too many cumulative requests sent …") and similar. */
 const RATE_LIMIT_TEXT = /too many (cumulative )?requests|rate limit/i;
@@ -147,7 +147,7 @@ export class ExchangeClient {
    * Signs, sends and validates any action. Throws ActionRejectedError when the exchange refuses the whole action,
    * RateLimitedError when the refusal is a rate limit (and starts the transport's cool-down).
    */
-  async send(action: L1Action): Promise<Exclude<ExchangeAnswer, { status: 'err' }>['response']> {
+  async send(action: L1Action): Promise<Exclude<HlExchangeAnswer, { status: 'err' }>['response']> {
     const raw = await this.#transport.post(
       '/exchange',
       this.signedRequest(action),
@@ -173,7 +173,7 @@ export class ExchangeClient {
   }
 
   /** Places orders; one status per order, in order. */
-  async placeOrders(orders: OrderSpec[]): Promise<OrderStatus[]> {
+  async placeOrders(orders: OrderSpec[]): Promise<HlOrderStatus[]> {
     const action = orderAction(orders);
     const response = await this.send(action);
     return orderStatuses(
@@ -193,16 +193,16 @@ export class ExchangeClient {
   }
 
   /** Replaces one resting order (by oid or cloid). */
-  async modify(oid: number | string, order: OrderSpec): Promise<OrderStatus> {
+  async modify(oid: number | string, order: OrderSpec): Promise<HlOrderStatus> {
     const action = modifyAction(oid, order);
     const response = await this.send(action);
     const statuses = statusesOf(response);
     if (statuses === undefined) return { index: 0, cloid: action.order.c, kind: 'accepted' };
-    return orderStatuses(statuses, [action.order.c])[0] as OrderStatus;
+    return orderStatuses(statuses, [action.order.c])[0] as HlOrderStatus;
   }
 
   /** Replaces several resting orders in one request; one status per modify, in order. */
-  async batchModify(modifies: { oid: number | string; order: OrderSpec }[]): Promise<OrderStatus[]> {
+  async batchModify(modifies: { oid: number | string; order: OrderSpec }[]): Promise<HlOrderStatus[]> {
     const action = batchModifyAction(modifies);
     const response = await this.send(action);
     const cloids = action.modifies.map((m) => m.order.c);
@@ -232,8 +232,8 @@ function statusesOf(response: { type: string; data?: unknown }): RawStatus[] | u
 export function orderStatuses(
   raw: RawStatus[] | undefined,
   sentCloids: (string | undefined)[],
-): OrderStatus[] {
-  return sentCloids.map((sentCloid, index): OrderStatus => {
+): HlOrderStatus[] {
+  return sentCloids.map((sentCloid, index): HlOrderStatus => {
     const status = raw?.[index];
     if (status === undefined) return { index, cloid: sentCloid, kind: 'unknown' };
     if (typeof status === 'string') {

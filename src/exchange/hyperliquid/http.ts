@@ -9,10 +9,11 @@
  * Re-sending the same signed /exchange body is safe: its nonce can be executed once only, so a retry can never
  * place an order twice. Node's global fetch; the base URL is configurable (the fake exchange in tests).
  */
+import { HYPERLIQUID_URLS } from './endpoints.ts';
 import { HttpStatusError, RateLimitedError, ResponseShapeError, TransportError } from './errors.ts';
 
-export const MAINNET_API_URL = 'https://api.hyperliquid.xyz';
-export const TESTNET_API_URL = 'https://api.hyperliquid-testnet.xyz';
+export const MAINNET_API_URL = HYPERLIQUID_URLS.mainnet.api;
+export const TESTNET_API_URL = HYPERLIQUID_URLS.testnet.api;
 
 /** Hyperliquid's REST limit: aggregated weight per minute per IP (docs, "Rate limits and user limits"). */
 export const IP_WEIGHT_PER_MINUTE = 1200;

@@ -1,7 +1,7 @@
 /**
  * Hyperliquid's order processing statuses (orderUpdates, orderStatus, historicalOrders), spelled exactly as the
  * official docs ("Info endpoint" → order status; WsOrder) spell them, and what each one means for whoever placed
- * the order: one table, read by the live venue (src/trade/hyperliquid-venue.ts) and written by the fake exchange.
+ * the order: one table, read by the live venue (src/exchange/hyperliquid/trading/venue.ts, order-updates.ts) and written by the fake exchange.
  *
  * `outcome`:
  * - open: the order rests on the book (for `triggered`: a trigger order became a live order);

@@ -5,6 +5,9 @@
  * Market assumption: `szDecimals` fixes the lot size (10^-szDecimals) and the price rule (≤ 5 significant figures
  * and ≤ 6 − szDecimals decimals); the table is a snapshot, so a coin listed after it is unknown here (null).
  */
+import type { Instrument } from '../../core/instrument.ts';
+import { hyperliquidInstrument } from './rules.ts';
+
 export interface PerpAssetMeta {
   name: string;
   szDecimals: number;
@@ -53,4 +56,22 @@ export function szDecimalsOf(coin: string): number | null {
   const upper = coin.toUpperCase();
   const loose = HYPERLIQUID_PERP_UNIVERSE.find((a) => a.name.toUpperCase() === upper);
   return loose === undefined ? null : loose.szDecimals;
+}
+
+/**
+ * The Instrument of a perp for a backtest or paper run without the exchange's `meta`: the shipped table, with
+ * `szDecimals` (the --sz-decimals flag) overriding it. null when the coin is unknown and no szDecimals is given.
+ * Market assumption: a coin not in the table gets max leverage 1 (the most cautious; only live reads the real one).
+ */
+export function knownPerpInstrument(coin: string, szDecimals?: number): Instrument | null {
+  const upper = coin.toUpperCase();
+  const known =
+    HYPERLIQUID_PERP_UNIVERSE.find((a) => a.name === coin) ??
+    HYPERLIQUID_PERP_UNIVERSE.find((a) => a.name.toUpperCase() === upper);
+  if (szDecimals === undefined && known === undefined) return null;
+  return hyperliquidInstrument({
+    name: coin,
+    szDecimals: szDecimals ?? (known as PerpAssetMeta).szDecimals,
+    maxLeverage: known?.maxLeverage ?? 1,
+  });
 }

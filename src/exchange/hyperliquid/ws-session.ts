@@ -16,8 +16,10 @@
  * (never above the cap); the attempt counter resets once a connection delivers liveness, so a link that worked
  * reconnects after ~1 s rather than after the last long delay. Client choice: plain `ws` (see docs/collect.md).
  */
+
 import WebSocket from 'ws';
 import type { Logger } from '../../core/log.ts';
+import { HYPERLIQUID_URLS } from './endpoints.ts';
 import {
   isMarketData,
   type ParsedServerMessage,
@@ -29,7 +31,7 @@ import {
   unsubscribeFrame,
 } from './ws-messages.ts';
 
-export const HYPERLIQUID_MAINNET_WS_URL = 'wss://api.hyperliquid.xyz/ws';
+export const HYPERLIQUID_MAINNET_WS_URL = HYPERLIQUID_URLS.mainnet.ws;
 
 export interface BackoffPolicy {
   /** First delay, ms (1 s). */

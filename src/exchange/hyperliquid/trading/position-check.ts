@@ -1,5 +1,5 @@
-import type { Logger } from '../core/log.ts';
-import type { ClearinghouseState, UserFill } from '../exchange/hyperliquid/info-schemas.ts';
+import type { Logger } from '../../../core/log.ts';
+import type { ClearinghouseState, UserFill } from '../info-schemas.ts';
 
 /**
  * Live: the position is re-read from the exchange while trading, every `intervalMs` and soon after any doubt (a

@@ -1,8 +1,9 @@
-import type { Side } from '../core/market.ts';
+import type { Side } from './market.ts';
 
 /**
- * The vocabulary between whoever decides orders (the OrderManager) and whoever executes them (the simulated
- * venue here, the Hyperliquid adapter live). Orders are named by a client id (`cid`, a positive integer we
+ * The engine's order vocabulary, between whoever decides orders (the OrderManager) and whoever executes them (the
+ * fill model of sim/, the Hyperliquid adapter live). It sits in core/ because both the fill model and the engine
+ * use it and the fill model sits below the engine. Orders are named by a client id (`cid`, a positive integer we
  * choose; the live adapter maps it to a Hyperliquid cloid). Prices in quote currency, sizes in base units.
  */
 

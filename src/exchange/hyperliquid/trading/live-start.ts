@@ -23,27 +23,25 @@
  *    the engine starts from. Later payments are booked by the LiveFunding poller (funding.ts).
  * 6. The user channels (orderUpdates, userFills) start.
  */
-import type { HlmmConfig } from '../config/schema.ts';
-import { UserError } from '../core/errors.ts';
-import type { Logger } from '../core/log.ts';
-import type { SavedAccount } from '../engine/account.ts';
-import { ExchangeClient } from '../exchange/hyperliquid/exchange-client.ts';
-import type { HttpTransport } from '../exchange/hyperliquid/http.ts';
-import { InfoClient } from '../exchange/hyperliquid/info-client.ts';
-import type { FrontendOpenOrder } from '../exchange/hyperliquid/info-schemas.ts';
-import type { Wallet } from '../exchange/hyperliquid/wallet.ts';
-import { WsSession } from '../exchange/hyperliquid/ws-session.ts';
-import { StoreGuard } from '../store/store-guard.ts';
-import type { TradeStore } from '../store/trade-store.ts';
+import { UserError } from '../../../core/errors.ts';
+import type { Logger } from '../../../core/log.ts';
+import type { SavedAccount } from '../../../engine/account.ts';
+import { StoreGuard } from '../../../store/store-guard.ts';
+import type { TradeStore } from '../../../store/trade-store.ts';
+import { ExchangeClient } from '../exchange-client.ts';
+import type { HttpTransport } from '../http.ts';
+import { InfoClient } from '../info-client.ts';
+import type { FrontendOpenOrder } from '../info-schemas.ts';
+import type { Wallet } from '../wallet.ts';
+import { WsSession } from '../ws-session.ts';
 import { foreignBotOrders, foreignBotSentence, newCloidPrefix, prefixHex } from './foreign-orders.ts';
 import { LiveFunding, paymentOfEntry } from './funding.ts';
-import { HyperliquidVenue } from './hyperliquid-venue.ts';
 import { PositionCheck, type PositionHolder } from './position-check.ts';
-import type { TradeCommandOptions } from './run-trade.ts';
+import { HyperliquidVenue } from './venue.ts';
 
 export interface LiveStartOptions {
-  o: TradeCommandOptions;
-  cfg: HlmmConfig;
+  /** The trade command's flags this start-up reads: --dms-s and --position-check-s. */
+  o: { dmsS?: number; positionCheckS?: number };
   apiUrl: string;
   wsUrl: string;
   ticker: string;

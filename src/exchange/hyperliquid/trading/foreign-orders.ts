@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { FrontendOpenOrder } from '../exchange/hyperliquid/info-schemas.ts';
+import type { FrontendOpenOrder } from '../info-schemas.ts';
 
 /**
  * Telling our orders from another hlmm bot's on the same account. Every hlmm cloid starts with a fixed 4-byte

@@ -1,15 +1,16 @@
-import type { RunSettings } from '../config/run-settings.ts';
+import type { Instrument } from '../core/instrument.ts';
 import type { Logger } from '../core/log.ts';
 import type { BotInfo } from '../engine/bot-view.ts';
 import { type Clock, SimulatedClock } from '../engine/clock.ts';
+import type { FundingSource } from '../engine/funding.ts';
+import { PaperVenue } from '../engine/paper-venue.ts';
 import { TradingEngine, type TradingEngineOptions } from '../engine/trading-engine.ts';
 import type { Venue } from '../engine/venue.ts';
 import type { TradeStore } from '../store/trade-store.ts';
 import { createStrategy } from '../strategy/index.ts';
 import { OnlineParams } from '../strategy/online-params.ts';
 import type { Strategy } from '../strategy/types.ts';
-import type { FundingSource } from './funding.ts';
-import { PaperVenue } from './paper-venue.ts';
+import type { RunSettings } from './run-settings.ts';
 
 /**
  * How `hlmm trade` turns the one configuration (src/config/run-settings.ts) into its strategy, paper venue and
@@ -17,21 +18,14 @@ import { PaperVenue } from './paper-venue.ts';
  * test drives both with the same events and expects the same orders and fills.
  */
 
-/** The venue's lot grid and minimum order value reach the strategy here (Hyperliquid: 10 USDC). */
-export function strategyFor(
-  s: RunSettings,
-  venue: { szDecimals: number; minOrderValueQuote: number },
-): Strategy {
-  return createStrategy({
-    ...s.strategy,
-    szDecimals: venue.szDecimals,
-    minOrderValueQuote: venue.minOrderValueQuote,
-  });
+/** The venue's instrument (price and lot grids, minimum order value) reaches the strategy here. */
+export function strategyFor(s: RunSettings, instrument: Instrument): Strategy {
+  return createStrategy({ ...s.strategy, instrument });
 }
 
 /** The online-parameters component of the configuration (null = calibrated parameters only). */
-export function onlineParamsFor(s: RunSettings, venue: { szDecimals: number }): OnlineParams | null {
-  return s.online === null ? null : new OnlineParams(s.online, venue.szDecimals);
+export function onlineParamsFor(s: RunSettings, instrument: Instrument): OnlineParams | null {
+  return s.online === null ? null : new OnlineParams(s.online, instrument);
 }
 
 /** The paper venue of the configured fill model (queue, latencies, fees). */
@@ -50,7 +44,7 @@ export function paperVenueFor(s: RunSettings, tidBase?: number): PaperVenue {
 /** The engine settings that come from the configuration (the caller adds venue, clock, store, logger, info). */
 export function engineSettingsFor(
   s: RunSettings,
-  venue: { szDecimals: number; minOrderValueQuote: number },
+  instrument: Instrument,
 ): Pick<
   TradingEngineOptions,
   'lotBase' | 'risk' | 'startingBalanceQuote' | 'priceToleranceBps' | 'replaceWith' | 'requoteIntervalMs'
@@ -58,7 +52,7 @@ export function engineSettingsFor(
   const lotBase = s.strategy.orderSizeBase;
   return {
     lotBase,
-    risk: { ...s.risk, lotBase, minOrderValueQuote: venue.minOrderValueQuote, szDecimals: venue.szDecimals },
+    risk: { ...s.risk, lotBase, instrument },
     startingBalanceQuote: s.startingBalanceQuote,
     priceToleranceBps: s.priceToleranceBps,
     replaceWith: s.replaceWith,
@@ -82,7 +76,8 @@ export interface EngineWorld {
   venue: Venue;
   clock: Clock;
   coin: string;
-  venueRules: { szDecimals: number; minOrderValueQuote: number };
+  /** The traded contract as the venue states it. */
+  instrument: Instrument;
   info: Omit<BotInfo, 'startedMs' | 'strategy'>;
   store: TradeStore | null;
   logger: Logger | null;
@@ -97,12 +92,12 @@ export interface EngineWorld {
 
 /** The trading engine of `hlmm trade` from the one configuration (and, in process, of the parity test). */
 export function tradingEngineFor(s: RunSettings, w: EngineWorld): TradingEngine {
-  const strategy = strategyFor(s, w.venueRules);
+  const strategy = strategyFor(s, w.instrument);
   return new TradingEngine({
     info: { ...w.info, strategy: strategy.name },
     coin: w.coin,
     strategy,
-    ...engineSettingsFor(s, w.venueRules),
+    ...engineSettingsFor(s, w.instrument),
     startingBalanceQuote: w.startingBalanceQuote ?? s.startingBalanceQuote,
     venue: w.venue,
     clock: w.clock,
@@ -114,6 +109,6 @@ export function tradingEngineFor(s: RunSettings, w: EngineWorld): TradingEngine 
     snapshotIntervalMs: w.snapshotIntervalMs,
     reloadParams: w.reloadParams,
     funding: w.funding,
-    onlineParams: onlineParamsFor(s, w.venueRules),
+    onlineParams: onlineParamsFor(s, w.instrument),
   });
 }

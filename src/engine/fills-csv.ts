@@ -1,6 +1,6 @@
 import { closeSync, openSync, writeFileSync, writeSync } from 'node:fs';
 import { UserError } from '../core/errors.ts';
-import type { EngineFill, EngineSubscriber } from '../engine/engine-events.ts';
+import type { EngineFill, EngineSubscriber } from './engine-events.ts';
 
 /**
  * `--fills-out FILE.csv` of `hlmm backtest` and `hlmm trade`: one row per fill, written as it happens, as a

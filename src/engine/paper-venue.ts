@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import type { MarketEvent } from '../core/market.ts';
-import type { RestingOrder, Venue, VenueReportEvent } from '../engine/venue.ts';
+import type { OrderAction } from '../core/orders.ts';
 import { RateFeeModel } from '../sim/fees.ts';
 import { ConstantLatency } from '../sim/latency.ts';
-import type { OrderAction } from '../sim/orders.ts';
 import { createQueueModel, type QueueModelName } from '../sim/queue.ts';
 import { SimVenue } from '../sim/sim-venue.ts';
+import type { RestingOrder, Venue, VenueReportEvent } from './venue.ts';
 
 /**
  * Paper trading (--dry-run, and plain --replay): our orders are virtual and matched by SimVenue — the same fill

@@ -16,34 +16,14 @@
  *   yet (the poll failed) the hour is skipped with a warning rather than booked at a guessed rate.
  */
 
-import type { Logger } from '../core/log.ts';
-import type { FundingPayment, FundingSource } from '../engine/funding.ts';
-import type { Venue } from '../engine/venue.ts';
-import type { MetaAndAssetCtxs, UserFundingEntry } from '../exchange/hyperliquid/info-schemas.ts';
+import type { Logger } from '../../../core/log.ts';
+import type { FundingPayment, FundingSource } from '../../../engine/funding.ts';
+import { HOUR_MS, HourlySettlement } from '../../../engine/hourly-funding.ts';
+import type { Venue } from '../../../engine/venue.ts';
+import type { MetaAndAssetCtxs, UserFundingEntry } from '../info-schemas.ts';
 
-export const HOUR_MS = 3_600_000;
 /** "Nothing due": one shared empty answer, so a clock tick allocates nothing. Never mutated. */
 const NONE: FundingPayment[] = [];
-/** Positions smaller than this are flat (float dust). */
-const FLAT_BASE = 1e-12;
-
-/** One funding payment for the engine to book. */
-// The engine's funding vocabulary lives with the engine (src/engine/funding.ts); re-exported for the sources here.
-export type { FundingPayment, FundingSource } from '../engine/funding.ts';
-
-/** What a position receives (+) or pays (−) at one hourly settlement, quote: −position × price × rate. */
-export function fundingPaymentQuote(positionBase: number, priceQuote: number, ratePerHour: number): number {
-  const amount = -positionBase * priceQuote * ratePerHour;
-  return amount === 0 ? 0 : amount;
-}
-
-/** The hour boundaries t with fromMs < t ≤ toMs, oldest first. */
-export function hourBoundariesBetween(fromMs: number, toMs: number): number[] {
-  const out: number[] = [];
-  if (!Number.isFinite(fromMs) || !Number.isFinite(toMs)) return out;
-  for (let t = Math.floor(fromMs / HOUR_MS) * HOUR_MS + HOUR_MS; t <= toMs; t += HOUR_MS) out.push(t);
-  return out;
-}
 
 /** The current hourly funding rate of `coin` in a metaAndAssetCtxs answer (null when the coin is not listed). */
 export function fundingRateOf(answer: MetaAndAssetCtxs, coin: string): number | null {
@@ -78,14 +58,22 @@ export interface PaperFundingOptions {
 }
 
 export class PaperFunding implements FundingSource {
-  /** Latest hourly rate read, fraction (null until the first good answer). */
-  rate: number | null = null;
-  private lastMs = Number.NaN;
+  // The hourly booking is the engine's (src/engine/hourly-funding.ts); this source only reads the rate.
+  private readonly settlement: HourlySettlement;
   private timer: NodeJS.Timeout | null = null;
   private inFlight: Promise<void> | null = null;
-  private warnedNoRate = false;
 
-  constructor(private readonly opts: PaperFundingOptions) {}
+  constructor(private readonly opts: PaperFundingOptions) {
+    this.settlement = new HourlySettlement(opts.logger);
+  }
+
+  /** Latest hourly rate read, fraction (null until the first good answer). */
+  get rate(): number | null {
+    return this.settlement.rate;
+  }
+  set rate(rate: number | null) {
+    this.settlement.rate = rate;
+  }
 
   start(_book: (p: FundingPayment) => void): void {
     void this.pollRate();
@@ -126,69 +114,7 @@ export class PaperFunding implements FundingSource {
   }
 
   onClock(nowMs: number, positionBase: number, markPx: number | null): FundingPayment[] {
-    if (!Number.isFinite(nowMs)) return NONE;
-    if (Number.isNaN(this.lastMs) || nowMs <= this.lastMs) {
-      if (Number.isNaN(this.lastMs)) this.lastMs = nowMs;
-      return NONE;
-    }
-    // Same hour as the last call: nothing can be due (the hot path of a backtest, every event).
-    if (Math.floor(nowMs / HOUR_MS) === Math.floor(this.lastMs / HOUR_MS)) {
-      this.lastMs = nowMs;
-      return NONE;
-    }
-    const due = hourBoundariesBetween(this.lastMs, nowMs);
-    this.lastMs = nowMs;
-    const out: FundingPayment[] = [];
-    for (const t of due) {
-      // Flat at the hour: nothing to pay (Hyperliquid lists no entry either).
-      if (Math.abs(positionBase) <= FLAT_BASE) continue;
-      if (this.rate === null || markPx === null || !(markPx > 0)) {
-        if (!this.warnedNoRate)
-          this.opts.logger?.warn('funding: no rate or mid known at the hour, paper funding not booked', {
-            hour: new Date(t).toISOString(),
-          });
-        this.warnedNoRate = true;
-        continue;
-      }
-      out.push({
-        tsMs: t,
-        amountQuote: fundingPaymentQuote(positionBase, markPx, this.rate),
-        rate: this.rate,
-        positionBase,
-        source: 'paper',
-      });
-    }
-    return out;
-  }
-}
-
-// ------------------------------------------------------------------------------------------------ backtest
-
-/**
- * Backtest funding: recorded files carry no funding, so a backtest assumes one hourly rate for the whole run
- * (`--funding-rate`, config `backtest.funding_rate`; stated in `backtest --json` as `funding_rate`). ASSUMES the
- * payment is at the bot's mid at the hour (Hyperliquid uses the oracle price) on the position held when the
- * simulated clock crosses the hour, exactly as paper trading books it. Rate 0 books nothing.
- */
-export class AssumedRateFunding implements FundingSource {
-  private readonly paper: PaperFunding;
-  constructor(readonly ratePerHour: number) {
-    this.paper = new PaperFunding({
-      coin: '',
-      info: { metaAndAssetCtxs: () => Promise.reject(new Error('no exchange in a backtest')) },
-    });
-    this.paper.rate = ratePerHour;
-  }
-  onClock(nowMs: number, positionBase: number, markPx: number | null): FundingPayment[] {
-    if (this.ratePerHour === 0) return NONE;
-    return this.paper.onClock(nowMs, positionBase, markPx);
-  }
-  start(): void {}
-  poll(): Promise<void> {
-    return Promise.resolve();
-  }
-  stop(): Promise<void> {
-    return Promise.resolve();
+    return this.settlement.onClock(nowMs, positionBase, markPx);
   }
 }
 

@@ -1,10 +1,10 @@
-import type { Logger } from '../core/log.ts';
-import { LogThrottle } from '../core/log-throttle.ts';
-import type { MarketEvent } from '../core/market.ts';
-import { checkBook, type PlausibilityRules, PriceSanity } from '../core/plausibility.ts';
-import { RecentTradeIds } from '../data/trade-dedup.ts';
-import { type ParsedServerMessage, parseServerMessage } from '../exchange/hyperliquid/ws-messages.ts';
-import { type BackoffPolicy, type DataGap, WsSession } from '../exchange/hyperliquid/ws-session.ts';
+import type { Logger } from '../../../core/log.ts';
+import { LogThrottle } from '../../../core/log-throttle.ts';
+import type { MarketEvent } from '../../../core/market.ts';
+import { checkBook, type PlausibilityRules, PriceSanity } from '../../../core/plausibility.ts';
+import { RecentTradeIds } from '../../../data/trade-dedup.ts';
+import { type ParsedServerMessage, parseServerMessage } from '../ws-messages.ts';
+import { type BackoffPolicy, type DataGap, WsSession } from '../ws-session.ts';
 
 /**
  * Market data for one perp from Hyperliquid's WebSocket (or the fake exchange, same protocol): bbo, trades and
