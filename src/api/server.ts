@@ -214,6 +214,11 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     reply.code(code).send({ detail: code === 500 ? 'Internal error' : err.message });
   });
 
+  // Unknown paths answer as FastAPI does, so every error of the API reads `{"detail": …}`.
+  app.setNotFoundHandler((_req, reply) => {
+    reply.code(404).send({ detail: 'Not Found' });
+  });
+
   if (opts.corsOrigins.length > 0) {
     await app.register(fastifyCors, {
       origin: opts.corsOrigins,
