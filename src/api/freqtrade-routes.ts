@@ -144,7 +144,7 @@ export function registerFreqtradeRoutes(
     const id = tradeIdOf(req);
     if (id === null) return tradeIdError(reply);
     const trip = findTrip(id);
-    if (!trip || !trip.isOpen) return reply.code(400).send({ detail: 'Invalid trade_id.' });
+    if (!trip?.isOpen) return reply.code(400).send({ detail: 'Invalid trade_id.' });
     if (openOrders().length === 0) return reply.code(400).send({ detail: 'No open order for trade_id.' });
     if (!view.cancelOpenOrders)
       return reply.code(501).send({ detail: 'This bot cannot cancel orders through the API.' });

@@ -16,6 +16,8 @@ import {
   parseBasicAuth,
   parseBearer,
 } from './auth.ts';
+import type { MarketTape } from './candles.ts';
+import { registerChartRoutes } from './freqtrade-chart-routes.ts';
 import { registerFreqtradeRoutes } from './freqtrade-routes.ts';
 import { createHistory } from './history.ts';
 import { registerHlmmRoutes } from './hlmm-routes.ts';
@@ -52,6 +54,10 @@ export interface ApiServerOptions {
   allowedHosts?: readonly string[];
   /** The failed-login throttle (tests pass one on a clock they control). */
   loginThrottle?: LoginThrottle;
+  /** The bot's live candles for FreqUI's chart (/pair_candles); absent = no live candles. */
+  tape?: MarketTape;
+  /** Folder of recorded market files of the bot's coin, for /pair_history. */
+  dataDir?: string;
 }
 
 export interface ApiServer {
@@ -244,6 +250,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   });
 
   registerFreqtradeRoutes(app, { view: opts.view, history, logger: log });
+  registerChartRoutes(app, { view: opts.view, store: opts.store, tape: opts.tape, dataDir: opts.dataDir });
   registerHlmmRoutes(app, { view: opts.view, history });
   registerSockets(app, { view: opts.view, history, logger: log });
 

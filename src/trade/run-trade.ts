@@ -76,6 +76,8 @@ export interface TradeCommandOptions extends SettingFlags {
   positionCheckS?: number;
   /** Record the market into this folder while trading (and re-calibrate from it once per UTC day). */
   collect?: string;
+  /** Browser origins allowed to call the API (FreqUI served from another origin); overrides api_server.CORS_origins. */
+  apiCors?: string[];
   /** Bot clock: 'wall' (default live) or 'exchange' (follow market message times, e.g. an external fake exchange). */
   clock?: 'wall' | 'exchange';
 }
@@ -461,11 +463,16 @@ async function startTradingSteps(
   let api: { close(): Promise<void>; url: string } | null = null;
   if (apiSettings !== null) {
     const { startApiServer } = await import('../api/server.ts');
+    const { MarketTape } = await import('../api/candles.ts');
+    const tape = new MarketTape();
+    engine.subscribeEvents(tape);
     api = await startApiServer({
+      tape,
+      dataDir: o.replay ?? collectDir ?? undefined,
       view: engine,
       store,
       ...apiSettings,
-      corsOrigins: cfg.api_server.CORS_origins,
+      corsOrigins: o.apiCors ?? cfg.api_server.CORS_origins,
       wsToken: cfg.api_server.ws_token[0],
       allowedHosts: o.apiAllowedHosts ?? cfg.api_server.allowed_hosts,
       logger: logger.child('api'),
