@@ -204,6 +204,14 @@ async function startTradingSteps(
       throw new UserError(
         `--replay ${o.replay}: no such directory; pass a folder recorded by "hlmm collect".`,
       );
+    // Said here, in trade's words: the fake exchange's own sentence names its --data flag, which trade lacks.
+    const { findMarketFile } = await import('../data/layout.ts');
+    for (const kind of ['prices', 'trades'] as const) {
+      if (findMarketFile(o.replay, kind, ticker) === null)
+        throw new UserError(
+          `--replay ${o.replay} holds no ${kind}_${ticker}.csv(.gz); pass the --ticker the folder was recorded for, or record ${ticker} there with "hlmm collect --symbols ${ticker}".`,
+        );
+    }
     const { startFakeExchange } = await import('../fake-exchange/server.ts');
     fake = await startFakeExchange({
       dataDir: o.replay,
