@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { CandleBuilder, MarketTape, resample, timeframeMs } from '../src/api/candles.ts';
@@ -330,6 +331,79 @@ describe('FreqUI endpoints (api_version 2.40)', () => {
     assert.ok(view.calls.includes('cancelOpenOrders'));
     assert.equal(r.body.has_open_orders, false);
     assert.equal((await call('DELETE', 'trades/3/open-order')).body.detail, 'No open order for trade_id.');
+  });
+});
+
+describe('pair_history from recorded files, and CORS for a FreqUI on another origin', () => {
+  let s: TestServer;
+  before(async () => {
+    s = await startTestServer({ dataDir: 'data/sample', corsOrigins: ['http://localhost:3000'] });
+    // One of our fills inside the window, stored as the bot would.
+    s.store.recordFill({
+      tid: 1,
+      coin: 'BTC',
+      oid: 1,
+      cloid: null,
+      side: 'sell',
+      px: 109_200,
+      sz: 0.001,
+      feeQuote: 0,
+      liquidity: 'maker',
+      tsMs: 1_756_771_230_000,
+    });
+  });
+  after(async () => {
+    await s.close();
+  });
+
+  it('candles the bundled BTC sample in a timerange, with our stored fill in its candle', async () => {
+    // 2025-09-02 00:00–00:05 UTC, as awk over trades_BTC.csv.gz (tids de-duplicated) counts it:
+    // 1937 prints, open 109 222, high 109 251, low 109 032, close 109 098, Σ size 421.3143.
+    const res = await fetch(
+      `${s.server.url}/api/v1/pair_history?pair=BTC/USDC:USDC&timeframe=5m&timerange=1756771200-1756771500&strategy=AvellanedaStoikov`,
+      { headers: { authorization: s.basic } },
+    );
+    assert.equal(res.status, 200);
+    const h = (await res.json()) as any;
+    assertShape(h, 'PairHistory');
+    assert.equal(h.length, 1);
+    const row = h.data[0];
+    const col = (n: string) => row[h.columns.indexOf(n)];
+    assert.deepEqual(
+      [col('open'), col('high'), col('low'), col('close')],
+      [109_222, 109_251, 109_032, 109_098],
+    );
+    assert.ok(Math.abs(col('volume') - 421.3143) < 1e-6, String(col('volume')));
+    assert.equal(col('sell_fill'), 109_200);
+    assert.equal(col('position'), -0.001);
+    assert.equal(col('__date_ts'), 1_756_771_200_000);
+    assert.equal(h.data_start, '2025-09-02 00:00:00+00:00');
+  });
+
+  it('hlmm trade --api-cors refuses a value that is not an origin, in one sentence, exit 2', () => {
+    const r = spawnSync(process.execPath, ['bin/hlmm', 'trade', '--api-cors', 'localhost:3000/ui'], {
+      encoding: 'utf8',
+    });
+    assert.equal(r.status, 2);
+    assert.match(r.stderr, /--api-cors.*is not an origin; write scheme:\/\/host\[:port\]/);
+    assert.doesNotMatch(r.stderr, /\n\s+at /);
+  });
+
+  it('answers a CORS preflight for DELETE from the allowed origin only', async () => {
+    const pre = (origin: string) =>
+      fetch(`${s.server.url}/api/v1/trades/1`, {
+        method: 'OPTIONS',
+        headers: {
+          origin,
+          'access-control-request-method': 'DELETE',
+          'access-control-request-headers': 'authorization',
+        },
+      });
+    const ok = await pre('http://localhost:3000');
+    assert.equal(ok.headers.get('access-control-allow-origin'), 'http://localhost:3000');
+    assert.match(ok.headers.get('access-control-allow-methods') ?? '', /DELETE/);
+    const other = await pre('http://evil.example');
+    assert.equal(other.headers.get('access-control-allow-origin'), null);
   });
 });
 
