@@ -64,6 +64,7 @@ describe('FreqUI endpoints (api_version 2.40)', () => {
       },
       body: body !== undefined ? JSON.stringify(body) : undefined,
     });
+    // biome-ignore lint/suspicious/noExplicitAny: JSON answers of many shapes, checked field by field
     return { status: res.status, body: (await res.json()) as any };
   };
   const get = async (path: string) => {
@@ -364,6 +365,7 @@ describe('pair_history from recorded files, and CORS for a FreqUI on another ori
       { headers: { authorization: s.basic } },
     );
     assert.equal(res.status, 200);
+    // biome-ignore lint/suspicious/noExplicitAny: JSON answers of many shapes, checked field by field
     const h = (await res.json()) as any;
     assertShape(h, 'PairHistory');
     assert.equal(h.length, 1);
