@@ -255,6 +255,7 @@ describe('FreqUI endpoints (api_version 2.40)', () => {
     // Second minute: no print, so the mid (100 045), volume 0; our buy fill at 100 040 and the position after it.
     assert.deepEqual([c2[col('open')], c2[col('close')], c2[col('volume')]], [100_045, 100_045, 0]);
     assert.equal(c2[col('buy_fill')], 100_040);
+    assert.equal(c2[col('our_bid')], 99_995, 'the quote in force carries into the next candle');
     assert.equal(c2[col('position')], 0.01);
     assert.equal(c2[col('__date_ts')] - c1[col('__date_ts')], 60_000);
     const post = await call('POST', 'pair_candles', { pair: 'BTC/USDC:USDC', timeframe: '5m', limit: 1 });
@@ -438,6 +439,16 @@ describe('FreqUI helpers, hand-computed', () => {
       ],
     );
     assert.equal(r.data[0].rel_profit, Math.round((-4 / 1010) * 1e8) / 1e8);
+  });
+
+  it('the tape samples the engine’s last quote at each market event (its quote hook is throttled)', () => {
+    let q = quotesAt(100_000, 5);
+    const tape = new MarketTape(() => q);
+    tape.market({ kind: 'bbo', exchMs: 0, recvS: 0, bidPx: 99_999, bidSz: 1, askPx: 100_001, askSz: 1 });
+    q = quotesAt(100_010, 3);
+    tape.market({ kind: 'bbo', exchMs: 1000, recvS: 0, bidPx: 100_009, bidSz: 1, askPx: 100_011, askSz: 1 });
+    const [c] = tape.builder.candles;
+    assert.deepEqual([c.bidPx, c.askPx, c.reservationPx], [100_007, 100_013, 100_010]);
   });
 
   it('candles: 1m candles resample into 5m, prints winning over mids; timeframe and timerange text', () => {

@@ -126,6 +126,9 @@ function vwap(px1: number | null, sz1: number, px2: number | null, sz2: number):
 export class CandleBuilder {
   readonly candles: Candle[] = [];
   private lastPosition: number | null = null;
+  /** The quote in force, carried into each new candle until the next one. */
+  private lastQuote: { bidPx: number | null; askPx: number | null; reservationPx: number | null } | null =
+    null;
 
   constructor(
     readonly baseMs = 60_000,
@@ -139,6 +142,7 @@ export class CandleBuilder {
     if (!last || last.tMs !== t) {
       last = blank(t, px);
       last.positionBase = this.lastPosition;
+      if (this.lastQuote) Object.assign(last, this.lastQuote);
       this.candles.push(last);
       if (this.candles.length > this.maxCandles)
         this.candles.splice(0, this.candles.length - this.maxCandles);
@@ -172,10 +176,13 @@ export class CandleBuilder {
     const px = mid ?? last?.close;
     if (px === undefined || !Number.isFinite(px)) return;
     const c = this.at(tMs, px);
-    c.bidPx = q.bid?.px ?? null;
-    c.askPx = q.ask?.px ?? null;
     const r = q.explain?.reservationPrice;
-    c.reservationPx = r !== undefined && Number.isFinite(r) ? r : null;
+    this.lastQuote = {
+      bidPx: q.bid?.px ?? null,
+      askPx: q.ask?.px ?? null,
+      reservationPx: r !== undefined && Number.isFinite(r) ? r : null,
+    };
+    Object.assign(c, this.lastQuote);
   }
 
   fill(tMs: number, side: 'buy' | 'sell', px: number, sz: number, positionBase: number): void {
@@ -187,22 +194,39 @@ export class CandleBuilder {
       c.sellFillPx = vwap(c.sellFillPx, c.sellFillSz, px, sz);
       c.sellFillSz += sz;
     }
-    c.positionBase = positionBase;
-    this.lastPosition = positionBase;
+    // Sizes are lot multiples summed in floating point: 1e-9 base units is far below any lot.
+    const pos = Math.round(positionBase * 1e9) / 1e9;
+    c.positionBase = pos;
+    this.lastPosition = pos;
   }
 }
 
-/** The engine subscriber that feeds a CandleBuilder from the bot's live market data, quotes and fills. */
+/**
+ * The engine subscriber that feeds a CandleBuilder from the bot's live market data, quotes and fills. The quotes
+ * are read from `lastQuote` at each market event (the engine's quote hook is throttled to the quote-log rate),
+ * so every candle carries the quote in force when its last event arrived.
+ */
 export class MarketTape implements EngineSubscriber {
   readonly builder: CandleBuilder;
-  constructor(builder = new CandleBuilder()) {
+  private seen: DesiredQuotes | null = null;
+  constructor(
+    private readonly lastQuote: () => DesiredQuotes | null = () => null,
+    builder = new CandleBuilder(),
+  ) {
     this.builder = builder;
   }
   market(ev: MarketEvent): void {
     if (ev.kind === 'trade') this.builder.trade(ev.exchMs, ev.px, ev.sz);
     else if (ev.kind === 'bbo') this.builder.mid(ev.exchMs, (ev.bidPx + ev.askPx) / 2);
+    const q = this.lastQuote();
+    if (q !== null && q !== this.seen) {
+      this.seen = q;
+      this.builder.quote(ev.exchMs, q);
+    }
   }
   quote(q: DesiredQuotes, nowMs: number): void {
+    if (q === this.seen) return;
+    this.seen = q;
     this.builder.quote(nowMs, q);
   }
   fill(f: EngineFill): void {

@@ -472,7 +472,7 @@ async function startTradingSteps(
   if (apiSettings !== null) {
     const { startApiServer } = await import('../api/server.ts');
     const { MarketTape } = await import('../api/candles.ts');
-    const tape = new MarketTape();
+    const tape = new MarketTape(() => engine.quotes());
     engine.subscribeEvents(tape);
     api = await startApiServer({
       tape,
