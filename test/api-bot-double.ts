@@ -6,6 +6,7 @@ import type {
   BotInfo,
   BotView,
   FlattenOutcome,
+  ForceEntryOutcome,
   OpenOrderView,
   ParamsView,
   RiskState,
@@ -26,6 +27,8 @@ export class BotDouble implements BotView {
     loadedMs: 1_700_000_000_000,
   };
   logs: { tsMs: number; level: string; msg: string }[] = [];
+  /** The bot clock, when a test sets one (absent = the wall clock, as BotView allows). */
+  nowMs?: () => number;
 
   constructor(overrides: { botName?: string; mode?: 'dry' | 'live'; startedMs?: number } = {}) {
     this.infoState = {
@@ -126,6 +129,22 @@ export class BotDouble implements BotView {
   async reloadConfig() {
     this.calls.push('reloadConfig');
   }
+
+  async stopEntries() {
+    this.calls.push('stopEntries');
+    this.riskState = { ...this.riskState, entriesStopped: true };
+  }
+  forceEntryOutcome: ForceEntryOutcome | null = null;
+  async forceEnter(side: 'buy' | 'sell', sz: number, limitPx?: number): Promise<ForceEntryOutcome> {
+    this.calls.push(`forceEnter:${side}:${sz}:${limitPx ?? 'touch'}`);
+    return this.forceEntryOutcome ?? { status: 'sent', cid: 1_500_000_000, side, sz, px: limitPx ?? 100_010 };
+  }
+  async cancelOpenOrders() {
+    this.calls.push('cancelOpenOrders');
+    const n = this.orders.length;
+    this.orders = [];
+    return n;
+  }
 }
 
 /** Quotes around a mid, as the strategy would explain them. */
@@ -149,6 +168,7 @@ export function quotesAt(mid: number, halfSpread = 5, qLots = 0): DesiredQuotes 
 }
 
 import type { LoginThrottle } from '../src/api/auth.ts';
+import type { MarketTape } from '../src/api/candles.ts';
 import { type ApiServer, startApiServer } from '../src/api/server.ts';
 import { createLogger } from '../src/core/log.ts';
 import type { BotInsight } from '../src/engine/bot-insight.ts';
@@ -178,6 +198,8 @@ export async function startTestServer(
     wsToken?: string;
     loginThrottle?: LoginThrottle;
     insight?: BotInsight;
+    tape?: MarketTape;
+    dataDir?: string;
   } = {},
 ): Promise<TestServer> {
   const view = opts.view ?? new BotDouble();
@@ -197,6 +219,8 @@ export async function startTestServer(
     wsToken: opts.wsToken,
     loginThrottle: opts.loginThrottle,
     insight: opts.insight,
+    tape: opts.tape,
+    dataDir: opts.dataDir,
   });
   return {
     server,

@@ -255,7 +255,8 @@ describe('Freqtrade endpoints against a store of known fills', () => {
     assert.deepEqual(view.calls, [
       'stopQuoting:stopped through the API',
       'startQuoting',
-      'stopQuoting:stopentry through the API',
+      // stopentry stops entries only (exits still quoted), as Freqtrade: no longer a full stop.
+      'stopEntries',
       'reloadConfig',
       'flatten',
       'flatten',

@@ -374,6 +374,7 @@ describe('the API of a replayed paper session', () => {
   it('hlmm pnl: one row per running replay bot, the dead URL a row saying unreachable, exit 0', async () => {
     const dead = `http://127.0.0.1:${await freePort()}`;
     const now = Date.now();
+    const botBeforeMs = alpha.engine.risk().lastMarketMs as number;
     const rows = await collectSummaries(
       [
         { url: alpha.apiUrl as string, name: 'alpha', user: USER, password: PASSWORD },
@@ -392,8 +393,14 @@ describe('the API of a replayed paper session', () => {
     assert.equal(a.tradeCount, aTrips.length);
     close(a.pnlQuote as number, aTotal);
     close(a.pnlRatio as number, aTotal / WALLET, 1e-9);
-    // Replayed fills carry the replay's (2025) exchange times, so "days since first fill" counts from then.
-    close(a.daysSinceFirstFill as number, (now - aTrips[0].openMs) / DAY_MS, 1e-9);
+    // Replayed fills carry the replay's (2025) exchange times, and so does the bot's clock (/health's
+    // last_process): "days since first fill" counts on the bot's clock, not to the wall clock (it read "Days 456").
+    const botAfterMs = alpha.engine.risk().lastMarketMs as number;
+    const days = a.daysSinceFirstFill as number;
+    const first = aTrips[0].openMs;
+    assert.ok(days >= (Math.floor(botBeforeMs / 1000) * 1000 - first) / DAY_MS - 1e-9, `days ${days}`);
+    assert.ok(days <= (botAfterMs - first) / DAY_MS + 1e-9, `days ${days}`);
+    assert.ok(days < (now - first) / DAY_MS - 1, `days ${days} counted to the wall clock`);
     assert.equal(b.error, null);
     assert.ok((b.tradeCount as number) >= 1);
     assert.equal(d.name, 'gone');

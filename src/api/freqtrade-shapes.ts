@@ -1,4 +1,4 @@
-import type { AccountState, BotInfo, RiskState } from '../engine/bot-view.ts';
+import type { AccountState, BotInfo, OpenOrderView, RiskState } from '../engine/bot-view.ts';
 import type { RoundTrip, TradeSummary } from '../store/round-trips.ts';
 import { unrealizedQuote } from '../store/round-trips.ts';
 
@@ -62,9 +62,48 @@ function tradeProfitNow(trip: RoundTrip, markPx: number | null): number {
   return trip.profitQuote + (trip.isOpen && markPx !== null ? unrealizedQuote(trip, markPx) : 0);
 }
 
-/** One round trip as Freqtrade's TradeSchema (OpenTradeSchema when open). */
-export function tradeToFreqtrade(trip: RoundTrip, ctx: FreqtradeContext, hasOpenOrders: boolean) {
+/**
+ * The chart timeframe hlmm offers FreqUI (its candles are built from the bot's own market data, see candles.ts).
+ * Trades carry it in minutes, as Freqtrade's trade.timeframe.
+ */
+export const CHART_TIMEFRAME = '1m';
+export const CHART_TIMEFRAME_MIN = 1;
+
+/** A resting order of the bot as Freqtrade's OrderSchema (an open limit order of the open trade). */
+export function orderToFreqtrade(o: OpenOrderView, info: BotInfo) {
+  const remaining = Math.max(0, o.sz - o.filledSz);
+  return {
+    pair: pairOf(info),
+    order_id: String(o.oid),
+    status: 'open',
+    remaining,
+    amount: o.sz,
+    safe_price: o.px,
+    cost: o.filledSz * o.px,
+    filled: o.filledSz,
+    ft_order_side: o.side,
+    order_type: 'limit',
+    is_open: true,
+    order_timestamp: o.createdMs,
+    order_filled_timestamp: null,
+    ft_fee_base: null,
+    ft_order_tag: null,
+  };
+}
+
+/**
+ * One round trip as Freqtrade's TradeSchema; with `status` (the /status and /trade/{id} answers) as its
+ * OpenTradeSchema, closed trades included (current_rate = the close rate there, as Freqtrade). The bot's resting
+ * orders belong to the open trade — the one the quotes work on — so its `orders` and `has_open_orders` agree.
+ */
+export function tradeToFreqtrade(
+  trip: RoundTrip,
+  ctx: FreqtradeContext,
+  openOrders: readonly OpenOrderView[],
+  opts: { status?: boolean } = {},
+) {
   const { info } = ctx;
+  const orders = trip.isOpen ? openOrders.map((o) => orderToFreqtrade(o, info)) : [];
   // An open trade shows what is held now (amount, average cost); a closed one what was traded.
   const amount = trip.isOpen ? trip.openPositionBase : trip.amountBase;
   const openRate = trip.isOpen && trip.costBasisPx !== null ? trip.costBasisPx : trip.avgOpenPx;
@@ -88,8 +127,8 @@ export function tradeToFreqtrade(trip: RoundTrip, ctx: FreqtradeContext, hasOpen
     max_stake_amount: trip.maxPositionBase * trip.avgOpenPx,
     strategy: info.strategy,
     enter_tag: 'market_making',
-    // Market making runs on ticks, not candles.
-    timeframe: 0,
+    // Market making runs on ticks; this is the chart's candle size FreqUI shows the trade on.
+    timeframe: CHART_TIMEFRAME_MIN,
     fee_open: feeRate,
     fee_open_cost: null,
     fee_open_currency: info.stakeCurrency,
@@ -128,8 +167,8 @@ export function tradeToFreqtrade(trip: RoundTrip, ctx: FreqtradeContext, hasOpen
     initial_stop_loss_pct: null,
     min_rate: null,
     max_rate: null,
-    has_open_orders: trip.isOpen && hasOpenOrders,
-    orders: [],
+    has_open_orders: orders.length > 0,
+    orders,
     leverage: 1,
     interest_rate: 0,
     liquidation_price: null,
@@ -143,10 +182,11 @@ export function tradeToFreqtrade(trip: RoundTrip, ctx: FreqtradeContext, hasOpen
     fills: trip.fills,
     max_position_base: trip.maxPositionBase,
   };
-  if (!trip.isOpen) return base;
+  if (!opts.status) return base;
   return {
     ...base,
-    current_rate: ctx.markPx,
+    // Closed: the close rate, as Freqtrade; open: the mark (0 before the first market data — the field is a float).
+    current_rate: trip.isOpen ? (ctx.markPx ?? 0) : (trip.avgClosePx ?? 0),
     total_profit_abs: profitAbs,
     total_profit_fiat: null,
     total_profit_ratio: profitRatio,
@@ -306,40 +346,8 @@ export function balanceToFreqtrade(account: AccountState, info: BotInfo) {
   };
 }
 
-/** GET /daily: closed-trade profit per UTC day for the last `days` days, newest first (as Freqtrade). */
-export function dailyToFreqtrade(
-  trips: RoundTrip[],
-  days: number,
-  startingBalanceQuote: number,
-  nowMs: number,
-  stake: string,
-) {
-  const DAY = 86_400_000;
-  const today = Math.floor(nowMs / DAY) * DAY;
-  const closed = trips.filter((t) => !t.isOpen && t.closeMs !== null);
-  const data = [];
-  for (let i = 0; i < days; i++) {
-    const dayStart = today - i * DAY;
-    const inDay = closed.filter(
-      (t) => (t.closeMs as number) >= dayStart && (t.closeMs as number) < dayStart + DAY,
-    );
-    const before = sum(closed.filter((t) => (t.closeMs as number) < dayStart).map((t) => t.profitQuote));
-    const startingBalance = startingBalanceQuote + before;
-    const abs = sum(inDay.map((t) => t.profitQuote));
-    data.push({
-      date: new Date(dayStart).toISOString().slice(0, 10),
-      abs_profit: abs,
-      rel_profit: startingBalance > 0 ? abs / startingBalance : 0,
-      starting_balance: startingBalance,
-      fiat_value: 0,
-      trade_count: inDay.length,
-    });
-  }
-  return { data, fiat_display_currency: '', stake_currency: stake };
-}
-
 /** GET /show_config: the fields FreqUI reads to show a bot. */
-export function showConfigToFreqtrade(info: BotInfo, risk: RiskState) {
+export function showConfigToFreqtrade(info: BotInfo, risk: RiskState, opts: { forceEntry?: boolean } = {}) {
   return {
     version: info.version,
     strategy_version: null,
@@ -352,8 +360,8 @@ export function showConfigToFreqtrade(info: BotInfo, risk: RiskState) {
     stake_amount: 'unlimited',
     available_capital: null,
     stake_currency_decimals: 2,
-    // One market, one position: at most one round trip is open at a time.
-    max_open_trades: 1,
+    // One market, one position: at most one round trip is open at a time; 0 after stopentry, as Freqtrade.
+    max_open_trades: risk.entriesStopped ? 0 : 1,
     minimal_roi: {},
     stoploss: null,
     stoploss_on_exchange: false,
@@ -364,12 +372,13 @@ export function showConfigToFreqtrade(info: BotInfo, risk: RiskState) {
     unfilledtimeout: null,
     order_types: null,
     use_custom_stoploss: false,
-    timeframe: null,
-    timeframe_ms: 0,
-    timeframe_min: 0,
+    // The candle size of the chart FreqUI opens (candles built from the bot's market data, see candles.ts).
+    timeframe: CHART_TIMEFRAME,
+    timeframe_ms: CHART_TIMEFRAME_MIN * 60_000,
+    timeframe_min: CHART_TIMEFRAME_MIN,
     exchange: 'hyperliquid',
     strategy: info.strategy,
-    force_entry_enable: false,
+    force_entry_enable: opts.forceEntry === true,
     exit_pricing: {},
     entry_pricing: {},
     bot_name: info.botName,

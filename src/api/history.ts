@@ -16,6 +16,12 @@ import type { TradeStore } from '../store/trade-store.ts';
  */
 export interface History {
   trips(): RoundTrip[];
+  /** The round trips the trade lists show: all but those an operator deleted (DELETE /trades/{id}). */
+  listedTrips(): RoundTrip[];
+  /** Hides a round trip from the lists for good (its fills, and so the account, stay). */
+  hideTrip(trip: RoundTrip, nowMs: number): void;
+  /** Drops the cached fills and reads them again from the store (POST /trades/{id}/reload). */
+  reload(): void;
   /** Round trips as they will be once `fill` is stored (the bot may announce a fill before storing it). */
   tripsIncluding(fill: FillView): RoundTrip[];
   summary(markPx: number | null, startingBalanceQuote: number): TradeSummary;
@@ -57,8 +63,30 @@ export function createHistory(store: TradeStore, view: BotView): History {
     return cachedTrips;
   };
 
+  let hidden: Set<string> | null = null;
+  const keyOf = (t: RoundTrip) => `${t.id}:${t.openMs}`;
+  const hiddenKeys = () => {
+    hidden ??= store.hiddenTrades();
+    return hidden;
+  };
+
   return {
     trips,
+    listedTrips() {
+      const h = hiddenKeys();
+      const all = trips();
+      return h.size === 0 ? all : all.filter((t) => !h.has(keyOf(t)));
+    },
+    hideTrip(trip, nowMs) {
+      store.hideTrade(trip.id, trip.openMs, nowMs);
+      hiddenKeys().add(keyOf(trip));
+    },
+    reload() {
+      fills.length = 0;
+      lastId = 0;
+      dirty = true;
+      hidden = null;
+    },
     tripsIncluding(fill) {
       const current = trips();
       if (store.hasFill(fill.tid)) return current;

@@ -17,6 +17,8 @@ import {
   parseBasicAuth,
   parseBearer,
 } from './auth.ts';
+import type { MarketTape } from './candles.ts';
+import { registerChartRoutes } from './freqtrade-chart-routes.ts';
 import { registerFreqtradeRoutes } from './freqtrade-routes.ts';
 import { createHistory } from './history.ts';
 import { registerHlmmRoutes } from './hlmm-routes.ts';
@@ -56,6 +58,10 @@ export interface ApiServerOptions {
   loginThrottle?: LoginThrottle;
   /** The bot's markouts and market history (src/engine/bot-insight.ts); absent = those routes answer 404. */
   insight?: BotInsight;
+  /** The bot's live candles for FreqUI's chart (/pair_candles); absent = no live candles. */
+  tape?: MarketTape;
+  /** Folder of recorded market files of the bot's coin, for /pair_history. */
+  dataDir?: string;
 }
 
 export interface ApiServer {
@@ -218,6 +224,11 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     reply.code(code).send({ detail: code === 500 ? 'Internal error' : err.message });
   });
 
+  // Unknown paths answer as FastAPI does, so every error of the API reads `{"detail": …}`.
+  app.setNotFoundHandler((_req, reply) => {
+    reply.code(404).send({ detail: 'Not Found' });
+  });
+
   if (opts.corsOrigins.length > 0) {
     await app.register(fastifyCors, {
       origin: opts.corsOrigins,
@@ -243,6 +254,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   });
 
   registerFreqtradeRoutes(app, { view: opts.view, history, logger: log });
+  registerChartRoutes(app, { view: opts.view, store: opts.store, tape: opts.tape, dataDir: opts.dataDir });
   registerHlmmRoutes(app, { view: opts.view, history });
   registerInsightRoutes(app, { insight: opts.insight ?? null });
   registerSockets(app, { view: opts.view, history, logger: log });

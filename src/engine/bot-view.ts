@@ -40,6 +40,11 @@ export interface RiskState {
   state?: string;
   /** Set when quoting was stopped by hand (API/dashboard) rather than by a risk rule. */
   stoppedByUser: boolean;
+  /**
+   * Set after a stopentry (Freqtrade's stopbuy): no order that would grow |position| — only the side that reduces
+   * it rests. Cleared by start.
+   */
+  entriesStopped?: boolean;
   killSwitch: { tripped: boolean; reason: string | null; atMs: number | null };
   staleData: boolean;
   lastMarketMs: number | null;
@@ -105,6 +110,11 @@ export type BotEvent =
   | { type: 'params'; params: ParamsView }
   | { type: 'log'; tsMs: number; level: string; msg: string };
 
+/** What a force entry did: one IOC taker order sent, or refused with the reason (one sentence). */
+export type ForceEntryOutcome =
+  | { status: 'sent'; cid: number; side: Side; sz: number; px: number }
+  | { status: 'refused'; reason: string };
+
 export interface BotControls {
   /** Stop quoting: cancel resting orders, keep the process and the feed up. */
   stopQuoting(reason: string): Promise<void>;
@@ -113,6 +123,15 @@ export interface BotControls {
   flatten(): Promise<FlattenOutcome>;
   /** Re-read the config and parameters files. */
   reloadConfig(): Promise<void>;
+  /** Freqtrade's stopentry: no new entries (no order that grows |position|); exits still quoted. */
+  stopEntries?(): Promise<void>;
+  /**
+   * Freqtrade's forceenter: one immediate-or-cancel taker order of `sz` base units on `side`, priced at `limitPx`
+   * or the far touch, refused when the risk limits or the bot's state forbid it.
+   */
+  forceEnter?(side: Side, sz: number, limitPx?: number): Promise<ForceEntryOutcome>;
+  /** Cancels the bot's resting orders now (quoting goes on: the strategy re-quotes at its next step). */
+  cancelOpenOrders?(): Promise<number>;
 }
 
 export interface BotView extends BotControls {

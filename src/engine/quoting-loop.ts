@@ -95,6 +95,11 @@ export class QuotingLoop {
     return this.cfg.orderManager.cancelAll();
   }
 
+  /** The next poll asks the strategy afresh (a rule behind the risk gate changed). */
+  requestQuote(): void {
+    this.needQuote = true;
+  }
+
   /** Actions due at `nowMs` given what changed since the last call (call after reports and on timers). */
   poll(nowMs: number): OrderAction[] {
     const bbo = this.bbo;

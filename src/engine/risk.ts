@@ -76,6 +76,8 @@ export class RiskGuard {
   stale = false;
   connected = true;
   stoppedByUser = false;
+  /** Freqtrade's stopentry: only orders that bring |position| down (never across zero) may rest. */
+  entriesStopped = false;
   paramsOk = false;
   /** False while the store cannot write (disk full, locked): no quote rests that the bot could not record. */
   storeOk = true;
@@ -150,6 +152,12 @@ export class RiskGuard {
       return null;
     }
     const after = positionBase + (o.side === 'buy' ? o.sz : -o.sz);
+    if (this.entriesStopped) {
+      // Exits only: an order that reduces |position| without crossing zero into a new position.
+      const exit = Math.abs(after) < Math.abs(positionBase) && after * positionBase >= 0;
+      if (!exit) note(explain, `no ${side}: entries stopped (stopentry)`, 'entries stopped');
+      return exit ? o : null;
+    }
     // A side that reduces |position| is always allowed: it brings us back inside the limits.
     if (Math.abs(after) < Math.abs(positionBase)) return o;
     if (Math.abs(after) / l.lotBase > l.maxPositionLots + LOT_EPSILON) {

@@ -15,6 +15,7 @@ import type {
   BotInfo,
   BotView,
   FlattenOutcome,
+  ForceEntryOutcome,
   OpenOrderView,
   ParamsView,
   RiskState,
@@ -23,6 +24,7 @@ import type { Clock, TimerId } from './clock.ts';
 import { ENGINE_DEFAULTS } from './defaults.ts';
 import { EngineEvents, type EngineFill, type EngineSubscriber } from './engine-events.ts';
 import { EngineView, LogSink } from './engine-view.ts';
+import { planForceEntry } from './force-entry.ts';
 import type { FundingPayment, FundingSource } from './funding.ts';
 import { FundingBook } from './funding-book.ts';
 import { OrderManager } from './order-manager.ts';
@@ -122,6 +124,8 @@ export interface EngineRunSummary {
 
 /** Client ids for orders outside the OrderManager (flatten), far above any id it will hand out. */
 const FLATTEN_CID_BASE = 1_000_000_000;
+/** Client ids of force entries (API forceenter), a range of their own above the flatten ids. */
+const FORCE_ENTRY_CID_BASE = 1_500_000_000;
 /** Settle loop: report → re-quote rounds per step (a strategy that keeps being rejected stops here). */
 const SETTLE_ROUNDS = 100;
 
@@ -186,6 +190,7 @@ export class TradingEngine implements BotView {
   private lastSnapshotWall = 0;
   private maxDrawdown = 0;
   private flattenCid = FLATTEN_CID_BASE;
+  private forceEntryCid = FORCE_ENTRY_CID_BASE;
   private stopped = false;
   private pulledFor: string | null = null;
   private seenQuote: DesiredQuotes | null = null;
@@ -920,6 +925,7 @@ export class TradingEngine implements BotView {
       quoting: this.guard.pullReason() === null,
       state,
       stoppedByUser: this.guard.stoppedByUser,
+      entriesStopped: this.guard.entriesStopped,
       killSwitch: { ...this.guard.killSwitch },
       staleData: this.guard.stale,
       lastMarketMs: this.guard.lastMarketMs,
@@ -975,6 +981,8 @@ export class TradingEngine implements BotView {
         this.guard.resetKillSwitch();
       }
       this.guard.stoppedByUser = false;
+      this.guard.entriesStopped = false;
+      this.loop.requestQuote();
       this.emitLog('info', 'quoting started by the operator');
       this.resumed('started by the operator');
       this.send(this.loop.poll(this.now()));
@@ -1026,6 +1034,57 @@ export class TradingEngine implements BotView {
 
   async reloadConfig(): Promise<void> {
     this.opts.reloadParams?.();
+  }
+
+  /** Freqtrade's stopentry: the risk gate keeps only exits; the next quote drops the side that would grow. */
+  async stopEntries(): Promise<void> {
+    this.step(() => {
+      this.guard.entriesStopped = true;
+      this.emitLog('info', 'entries stopped by the operator: only exits are quoted');
+      this.loop.requestQuote();
+      this.send(this.loop.poll(this.now()));
+    });
+  }
+
+  /** Cancels every resting order now; the strategy re-quotes at its next step unless quoting is off. */
+  async cancelOpenOrders(): Promise<number> {
+    let n = 0;
+    this.step(() => {
+      n = this.venue.restingOrders().length;
+      this.emitLog('info', `open orders cancelled by the operator (${n})`);
+      this.send(this.loop.withdrawQuotes());
+    });
+    return n;
+  }
+
+  /** Freqtrade's forceenter: one IOC taker order of `sz` base units, risk-checked (src/engine/force-entry.ts). */
+  async forceEnter(side: Side, sz: number, limitPx?: number): Promise<ForceEntryOutcome> {
+    let outcome: ForceEntryOutcome = { status: 'refused', reason: 'not run' };
+    this.step(() => {
+      const plan = planForceEntry({
+        side,
+        sz,
+        limitPx,
+        positionBase: this.loop.positionBase,
+        bbo: this.loop.bbo,
+        limits: this.opts.risk,
+        pull: this.guard.pullReason(),
+        entriesStopped: this.guard.entriesStopped,
+      });
+      if (!plan.ok) {
+        outcome = { status: 'refused', reason: plan.reason };
+        this.emitLog('warn', `force entry refused: ${plan.reason}`);
+        return;
+      }
+      const cid = this.forceEntryCid++;
+      const size = Math.round(plan.sz * 1e9) / 1e9;
+      this.emitLog('warn', `force entry: ${plan.side} ${size} at ${plan.px} (ioc taker)`);
+      this.send([
+        { type: 'place', cid, side: plan.side, px: plan.px, sz: size, tif: 'ioc', reduceOnly: false },
+      ]);
+      outcome = { status: 'sent', cid, side: plan.side, sz: size, px: plan.px };
+    });
+    return outcome;
   }
 
   /** Order counts of the order manager (places, modifies, cancels, rejects). */

@@ -132,18 +132,37 @@ export async function fetchBotSummary(
   };
   const signal = AbortSignal.timeout(opts.timeoutMs);
   try {
-    const [config, profit, balance] = await Promise.all([
+    const [config, profit, balance, health] = await Promise.all([
       getJson(base, 'show_config', bot, signal),
       getJson(base, 'profit', bot, signal),
       getJson(base, 'balance', bot, signal),
+      // Optional (older bots lack it): its last_process is the bot's clock, which a replay runs in the past.
+      getJson(base, 'health', bot, signal).catch(() => ({})),
     ]);
-    return summarise(empty, bot, config, profit, balance, opts.nowMs);
+    return summarise(empty, bot, config, profit, balance, botNowMs(health, profit, opts.nowMs));
   } catch (err) {
     return {
       ...empty,
       error: err instanceof HttpStatusError ? err.message : describeFailure(err, opts.timeoutMs),
     };
   }
+}
+
+/**
+ * "Now" on the bot's clock: /health's last_process_ts (Unix s, the bot's last processed market event) when the
+ * bot reports one, else the wall clock. A replaying bot's fills carry replay time; days counted from them to the
+ * wall clock would read hundreds of days for a run of minutes.
+ */
+export function botNowMs(
+  health: Record<string, unknown>,
+  profit: Record<string, unknown>,
+  wallNowMs: number,
+): number {
+  const s = num(health.last_process_ts);
+  const first = num(profit.first_trade_timestamp);
+  // A bot clock before its own first fill is not a clock to count from (no market data since a restart).
+  if (s === null || s <= 0 || (first !== null && first > 0 && s * 1000 < first)) return wallNowMs;
+  return s * 1000;
 }
 
 /** Pure: the three Freqtrade answers → one summary row. */

@@ -136,6 +136,17 @@ export const MIGRATIONS: readonly string[] = [
     created_ms  INTEGER NOT NULL
   );
   `,
+  // 3: round trips an operator deleted through the API (Freqtrade's DELETE /trades/{id}). The fills stay — the
+  // account and the PnL history are built from them — the trade is only no longer listed. Keyed by the trip's
+  // number and its opening fill time, so a trip renumbered by a rebuilt store is never hidden by mistake.
+  `
+  CREATE TABLE hidden_trades (
+    trade_id    INTEGER NOT NULL,
+    open_ms     INTEGER NOT NULL,
+    hidden_ms   INTEGER NOT NULL,
+    PRIMARY KEY (trade_id, open_ms)
+  );
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

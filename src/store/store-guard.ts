@@ -491,6 +491,13 @@ export class StoreGuard implements TradeStore {
   cloidPrefixes() {
     return this.inner.cloidPrefixes();
   }
+  // An operator's request answered at once: written through (a failure is the API caller's error to see).
+  hideTrade(tradeId: number, openMs: number, hiddenMs: number): void {
+    this.inner.hideTrade(tradeId, openMs, hiddenMs);
+  }
+  hiddenTrades() {
+    return this.inner.hiddenTrades();
+  }
   riskEvents(query?: { limit?: number; sinceMs?: number }) {
     return this.inner.riskEvents(query);
   }

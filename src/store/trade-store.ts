@@ -92,6 +92,11 @@ export interface TradeStore {
   /** Every cloid prefix this database's live runs used, lower case. */
   cloidPrefixes(): string[];
 
+  /** Hides a round trip from the API's trade lists (idempotent); its fills stay. */
+  hideTrade(tradeId: number, openMs: number, hiddenMs: number): void;
+  /** Every hidden round trip, as "tradeId:openMs" keys. */
+  hiddenTrades(): Set<string>;
+
   recordRiskEvent(event: RiskEventRecord): void;
   /** Newest first. */
   riskEvents(query?: { limit?: number; sinceMs?: number }): Array<RiskEventRecord & { id: number }>;
@@ -403,6 +408,11 @@ class SqliteTradeStore implements TradeStore {
         'INSERT INTO cloid_prefixes (prefix, created_ms) VALUES (?, ?) ON CONFLICT (prefix) DO NOTHING',
       ),
       prefixes: p('SELECT prefix FROM cloid_prefixes ORDER BY created_ms, prefix'),
+
+      hideTrade: p(
+        'INSERT INTO hidden_trades (trade_id, open_ms, hidden_ms) VALUES (?, ?, ?) ON CONFLICT DO NOTHING',
+      ),
+      hiddenTrades: p('SELECT trade_id, open_ms FROM hidden_trades'),
 
       insertRisk: p('INSERT INTO risk_events (ts_ms, kind, detail, value, "limit") VALUES (?, ?, ?, ?, ?)'),
       riskEvents: p('SELECT * FROM risk_events WHERE ts_ms >= ? ORDER BY ts_ms DESC, id DESC LIMIT ?'),
@@ -805,6 +815,15 @@ class SqliteTradeStore implements TradeStore {
 
   cloidPrefixes(): string[] {
     return (this.stmt.prefixes.all() as Array<{ prefix: string }>).map((r) => r.prefix);
+  }
+
+  hideTrade(tradeId: number, openMs: number, hiddenMs: number): void {
+    this.stmt.hideTrade.run(tradeId, openMs, hiddenMs);
+  }
+
+  hiddenTrades(): Set<string> {
+    const rows = this.stmt.hiddenTrades.all() as Array<{ trade_id: number; open_ms: number }>;
+    return new Set(rows.map((r) => `${r.trade_id}:${r.open_ms}`));
   }
 
   // ── risk events ───────────────────────────────────────────────────────────────────────────────────────────────

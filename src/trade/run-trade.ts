@@ -76,6 +76,8 @@ export interface TradeCommandOptions extends SettingFlags {
   positionCheckS?: number;
   /** Record the market into this folder while trading (and re-calibrate from it once per UTC day). */
   collect?: string;
+  /** Browser origins allowed to call the API (FreqUI served from another origin); overrides api_server.CORS_origins. */
+  apiCors?: string[];
   /** Bot clock: 'wall' (default live) or 'exchange' (follow market message times, e.g. an external fake exchange). */
   clock?: 'wall' | 'exchange';
 }
@@ -202,6 +204,14 @@ async function startTradingSteps(
       throw new UserError(
         `--replay ${o.replay}: no such directory; pass a folder recorded by "hlmm collect".`,
       );
+    // Said here, in trade's words: the fake exchange's own sentence names its --data flag, which trade lacks.
+    const { findMarketFile } = await import('../data/layout.ts');
+    for (const kind of ['prices', 'trades'] as const) {
+      if (findMarketFile(o.replay, kind, ticker) === null)
+        throw new UserError(
+          `--replay ${o.replay} holds no ${kind}_${ticker}.csv(.gz); pass the --ticker the folder was recorded for, or record ${ticker} there with "hlmm collect --symbols ${ticker}".`,
+        );
+    }
     const { startFakeExchange } = await import('../fake-exchange/server.ts');
     fake = await startFakeExchange({
       dataDir: o.replay,
@@ -433,11 +443,16 @@ async function startTradingSteps(
   let api: { close(): Promise<void>; url: string } | null = null;
   if (apiSettings !== null) {
     const { startApiServer } = await import('../api/server.ts');
+    const { MarketTape } = await import('../api/candles.ts');
+    const tape = new MarketTape(() => engine.quotes());
+    engine.subscribeEvents(tape);
     api = await startApiServer({
+      tape,
+      dataDir: o.replay ?? collectDir ?? undefined,
       view: engine,
       store,
       ...apiSettings,
-      corsOrigins: cfg.api_server.CORS_origins,
+      corsOrigins: o.apiCors ?? cfg.api_server.CORS_origins,
       wsToken: cfg.api_server.ws_token[0],
       allowedHosts: o.apiAllowedHosts ?? cfg.api_server.allowed_hosts,
       logger: logger.child('api'),

@@ -1,3 +1,4 @@
+import { InvalidArgumentError } from 'commander';
 import { MAX_REPLAY_SPEED } from '../../trade/bot-clock.ts';
 import { choiceOption, logLevelOption, numberOption } from '../options.ts';
 import { addSettingFlags } from '../setting-flags.ts';
@@ -49,6 +50,26 @@ export const defineTrade: DefineCommand = (program) => {
           .split(',')
           .map((h) => h.trim())
           .filter((h) => h !== ''),
+    )
+    .option(
+      '--api-cors <origins>',
+      'comma-separated browser origins allowed to call the API, e.g. http://localhost:3000 for a FreqUI served there (default: config api_server.CORS_origins)',
+      (v: string) => {
+        const origins = v
+          .split(',')
+          .map((h) => h.trim())
+          .filter((h) => h !== '');
+        const bad = origins.find((o) => !/^https?:\/\/[^/\s]+$/.test(o));
+        if (bad !== undefined || origins.length === 0)
+          throw new InvalidArgumentError(
+            `"${bad ?? v}" is not an origin; write scheme://host[:port] with no path, e.g. http://localhost:3000.`,
+          );
+        return origins;
+      },
+    )
+    .option(
+      '--collect <dir>',
+      'also record the market data the bot sees into DIR, as hlmm collect does (default: config collector.collect_dir)',
     )
     .option(
       '--json',
