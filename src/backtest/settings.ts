@@ -36,6 +36,7 @@ export function backtestConfigFor(
     requoteIntervalMs: s.requoteIntervalMs,
     risk: { ...s.risk, minOrderValueQuote: o.venue.minOrderValueQuote, szDecimals: o.venue.szDecimals },
     fundingRatePerHour: s.fundingRatePerHour,
+    flatten: s.flatten,
     startingBalanceQuote: s.startingBalanceQuote,
     coin: o.coin,
     logger: o.logger ?? null,

@@ -1,4 +1,5 @@
 import { UserError } from '../core/errors.ts';
+import type { FlattenSettings } from '../engine/flatten.ts';
 import type { RiskLimits } from '../engine/risk.ts';
 import type { HorizonConfig } from '../model/horizon.ts';
 import { parseHorizon } from '../model/horizon.ts';
@@ -37,6 +38,8 @@ export interface SettingFlags {
   staleS?: number;
   wallet?: number;
   fundingRate?: number;
+  /** Flatten slippage cap, bps from the touch. */
+  flattenCapBps?: number;
 }
 
 export interface RunSettings {
@@ -58,6 +61,8 @@ export interface RunSettings {
   startingBalanceQuote: number;
   /** Backtest: the assumed hourly funding rate (recorded files carry none). */
   fundingRatePerHour: number;
+  /** The flatten's slippage cap and whether the kill switch flattens. */
+  flatten: FlattenSettings;
 }
 
 function horizonOf(text: string): HorizonConfig {
@@ -111,5 +116,9 @@ export function runSettings(cfg: HlmmConfig, f: SettingFlags): RunSettings {
     },
     startingBalanceQuote: f.wallet ?? cfg.dry_run_wallet,
     fundingRatePerHour: f.fundingRate ?? cfg.backtest.funding_rate,
+    flatten: {
+      slippageCapBps: f.flattenCapBps ?? cfg.risk.flatten_slippage_bps,
+      onKillSwitch: cfg.risk.flatten_on_kill_switch,
+    },
   };
 }

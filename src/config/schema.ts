@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ENGINE_DEFAULTS, FILL_MODEL_DEFAULTS, RISK_DEFAULTS } from '../engine/defaults.ts';
+import { FLATTEN_DEFAULTS } from '../engine/flatten.ts';
 import type { HorizonConfig } from '../model/horizon.ts';
 import { defaultStrategyConfig as S } from '../strategy/config.ts';
 
@@ -162,6 +163,13 @@ export const configSchema = z
         stale_data_s: number('must be a number of seconds greater than 0', { gt: 0 }).default(
           RISK_DEFAULTS.staleDataS,
         ),
+        /** Flatten (button, forceexit, kill switch): worst price accepted, bps from the touch when it began. */
+        flatten_slippage_bps: number('must be basis points greater than 0 and at most 1000 (10 %)', {
+          gt: 0,
+          max: 1000,
+        }).default(FLATTEN_DEFAULTS.slippageCapBps),
+        /** When the kill switch trips, also flatten the position (a market exit within the cap). */
+        flatten_on_kill_switch: bool().default(FLATTEN_DEFAULTS.onKillSwitch),
       }),
 
       fees: section({

@@ -241,10 +241,9 @@ export class Flattener {
       w.rejects++;
     } else if (r.type !== 'cancelled') return;
     w.attempt = null;
-    if (this.remaining(w) <= EPS) return this.finish(w, 'done');
-    if (w.expired) return this.finish(w, w.rejects === w.attempts ? 'refused' : 'gave-up');
-    if (w.attempts >= FLATTEN_MAX_ATTEMPTS)
-      return this.finish(w, w.rejects === w.attempts ? 'refused' : 'gave-up');
+    const failed = w.rejects === w.attempts ? 'refused' : 'gave-up';
+    if (this.remaining(w) <= EPS) this.finish(w, 'done');
+    else if (w.expired || w.attempts >= FLATTEN_MAX_ATTEMPTS) this.finish(w, failed);
     // The next attempt waits for a new book: the same book would give the same answer.
   }
 
@@ -259,9 +258,15 @@ export class Flattener {
   private tryNext(bbo: Bbo): void {
     const w = this.w as Working;
     const sz = this.remaining(w);
-    if (sz <= EPS) return this.finish(w, 'done');
+    if (sz <= EPS) {
+      this.finish(w, 'done');
+      return;
+    }
     const px = flattenAttemptPx(w.side, bbo, w.capPx, w.orderType);
-    if (px === null) return this.finish(w, 'capped');
+    if (px === null) {
+      this.finish(w, 'capped');
+      return;
+    }
     const cid = this.host.nextCid();
     w.attempts++;
     w.attempt = { cid, sz, px };
