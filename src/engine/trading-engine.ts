@@ -306,6 +306,7 @@ export class TradingEngine implements BotView {
       this.snapshot(true);
       if (this.store && this.recorder?.runId != null)
         this.store.stopRun(this.recorder.runId, this.wallNow(), reason);
+      for (const s of this.events.shutdown) s.shutdown?.(reason, this.now());
       await this.venue.stop();
     }
     return this.summary();
@@ -371,6 +372,7 @@ export class TradingEngine implements BotView {
       this.guard.connected = connected;
       if (!connected) this.pullQuotes('market data feed disconnected', 'quotes_pulled');
       else this.resumed('market data feed reconnected');
+      for (const s of this.events.feed) s.feed?.(connected, this.now());
     });
   }
 
