@@ -6,8 +6,11 @@
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { type Alert, AlertDispatcher, AlertSubscriber } from '../src/alerts/alerts.ts';
 import { alertsFor } from '../src/alerts/setup.ts';
@@ -15,6 +18,7 @@ import { TelegramSink, telegramText } from '../src/alerts/telegram.ts';
 import { fillTemplate, WebhookSink, webhookBody, webhookPayload } from '../src/alerts/webhook.ts';
 import { redactedConfig } from '../src/config/redact.ts';
 import { configSchema } from '../src/config/schema.ts';
+import { startTrading } from '../src/trade/run-trade.ts';
 import { bbo, engineFor } from './trade-funding-double.ts';
 import { until } from './wait.ts';
 
@@ -323,5 +327,51 @@ describe('alerts from the config', () => {
     assert.ok(!dump.includes('SECRETKEY') && !dump.includes('SECRETTOKEN'), dump);
     assert.match(dump, /"url":"https:\/\/maker\.ifttt\.com\/\[redacted\]"/);
     assert.match(dump, /"token":"\[redacted\]"/);
+  });
+});
+
+describe('hlmm trade --replay with a webhook', () => {
+  const rx = new Receiver();
+  before(() => rx.start());
+  after(() => rx.close());
+
+  it('posts a fill alert per fill and the shutdown alert, in order', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hlmm-alerts-'));
+    const config = join(dir, 'config.json');
+    writeFileSync(
+      config,
+      JSON.stringify({ webhook: { enabled: true, url: `${rx.url}/hook`, format: 'json' } }),
+    );
+    const bot = await startTrading(
+      {
+        config,
+        replay: 'data/sample',
+        loop: true,
+        speed: 300,
+        params: 'data/sample/params_BTC.json',
+        db: join(dir, 'bot.sqlite'),
+        apiPort: 0,
+        quiet: true,
+        logFile: join(dir, 'bot.jsonl'),
+        resetPaper: true,
+      },
+      { handleSignals: false },
+    );
+    try {
+      await until('2 fills', () => bot.engine.summary().fills >= 2);
+    } finally {
+      await bot.stop('test done');
+    }
+    const s = await bot.done;
+    const kinds = rx.seen.map((r) => (JSON.parse(r.body) as { type: string }).type);
+    assert.equal(
+      kinds.filter((k) => k === 'entry_fill' || k === 'exit_fill').length,
+      s.fills,
+      kinds.join(','),
+    );
+    assert.equal(kinds.at(-1), 'shutdown');
+    const last = JSON.parse(rx.seen.at(-1)?.body ?? '{}') as { message: string; bot_name: string };
+    assert.equal(last.message, 'Bot stopped: test done');
+    assert.equal(last.bot_name, 'hlmm');
   });
 });
