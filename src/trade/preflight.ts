@@ -11,11 +11,11 @@
  *    position (risk.max_notional_usdc ÷ leverage) and at least one order is worth the exchange's minimum.
  * 5. leverage: /info activeAssetData — the coin's leverage setting lets the margin hold max_notional_usdc.
  * 6. request budget: /info userRateLimit — requests left (cap − used) ≥ MIN_REQUESTS_LEFT.
- * 7. dead man's switch: a signed scheduleCancel 60 s ahead, then cleared (the exact round trip live trading does at
- *    start-up; proves the signature, the network and the agent approval at the /exchange endpoint).
+ * 7. dead man's switch: a signed scheduleCancel 60 s ahead, then cleared (the action live trading arms at start-up;
+ *    it proves the signature, the network and the agent approval at the /exchange endpoint).
  *
- * Market assumptions, stated in the output where a figure depends on them: margin = notional ÷ leverage (Hyperliquid's
- * initial margin for cross positions); Hyperliquid's minimum order value is 10 USDC.
+ * Market assumptions, stated in the output where a figure depends on them: margin = notional ÷ leverage
+ * (Hyperliquid's initial margin for cross positions); Hyperliquid's minimum order value is 10 USDC.
  */
 
 import { z } from 'zod';
@@ -189,6 +189,7 @@ export async function preflightChecks(
   let withdrawable = Number.NaN;
   let accountValue = Number.NaN;
   if (wallet === null) skip('balance and margin', 'key → address');
+  else if (!metaAnswered) skip('balance and margin', `${ticker} meta`);
   else {
     try {
       const state = await info.clearinghouseState(wallet.accountAddress);
@@ -240,6 +241,7 @@ export async function preflightChecks(
 
   // 6. request budget
   if (wallet === null) skip('request budget', 'key → address');
+  else if (!metaAnswered) skip('request budget', `${ticker} meta`);
   else {
     try {
       const rl = await info.userRateLimit(wallet.accountAddress);
