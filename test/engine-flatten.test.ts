@@ -444,3 +444,19 @@ test('kill switch with flatten on: the trip cancels the quotes and sends a marke
   assert.equal(engine.summary().position, 0);
   await engine.stop('test');
 });
+
+test('the bot stops while a flatten works: its answer says so instead of hanging', async () => {
+  const clock = { now: H };
+  const venue = new HandVenue();
+  const engine = handEngine(clock, venue, 0.002);
+  engine.onMarket(bbo(H, 100_000, 100_002));
+  const out = await engine.flatten();
+  assert.ok(out.status === 'sent');
+  await engine.stop('SIGTERM');
+  const r = await out.result;
+  assert.equal(r.status, 'gave-up');
+  assert.equal(
+    r.message,
+    'filled 0 of 0.002 (1 reduce-only IOC order, limit); not done: the bot stopped; position now 0.002.',
+  );
+});

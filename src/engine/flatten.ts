@@ -219,7 +219,7 @@ export class Flattener {
 
   /** The engine stops: a working flatten ends with what it got (nothing more can be sent). */
   stop(): void {
-    if (this.w !== null) this.finish(this.w, 'gave-up');
+    if (this.w !== null) this.finish(this.w, 'gave-up', 'the bot stopped');
   }
 
   /** A new best bid/ask: the next attempt goes if one is due. */
@@ -283,7 +283,7 @@ export class Flattener {
     this.finish(w, w.attempts > 0 && w.rejects === w.attempts ? 'refused' : 'gave-up');
   }
 
-  private finish(w: Working, status: FlattenResult['status']): void {
+  private finish(w: Working, status: FlattenResult['status'], why?: string): void {
     if (this.w !== w) return;
     this.w = null;
     const avgPx = w.filledBase > EPS ? w.filledNotional / w.filledBase : null;
@@ -300,14 +300,14 @@ export class Flattener {
       orderType: w.orderType,
       message: '',
     };
-    result.message = flattenMessage(result, this.host.bbo());
+    result.message = flattenMessage(result, this.host.bbo(), why);
     this.host.log(status === 'done' ? 'info' : 'warn', `flatten: ${result.message}`, { origin: w.origin });
     w.resolve(result);
   }
 }
 
 /** The sentence for the operator: what was filled, and why it stopped when not done. */
-export function flattenMessage(r: Omit<FlattenResult, 'message'>, bbo: Bbo | null): string {
+export function flattenMessage(r: Omit<FlattenResult, 'message'>, bbo: Bbo | null, why?: string): string {
   const fills =
     r.avgPx === null
       ? `filled 0 of ${r.requestedBase}`
@@ -322,6 +322,7 @@ export function flattenMessage(r: Omit<FlattenResult, 'message'>, bbo: Bbo | nul
   }
   if (r.status === 'refused')
     return `${fills}; not flat: the exchange refused the exit (${tries}); ${where}.`;
+  if (why !== undefined) return `${fills} (${tries}); not done: ${why}; ${where}.`;
   return `${fills} (${tries}); not flat: no more fills within the ${r.capBps} bps cap before giving up; ${where}.`;
 }
 
