@@ -278,6 +278,8 @@ test('market: one IOC at the cap price sweeps the book; a partial amount closes 
     'filled 0.002 of 0.002 at avg 99990 (1 reduce-only IOC order, market); position now 0.003.',
   );
   assert.equal(engine.summary().position, 0.003);
+  // Less than one size step (BTC: 0.00001): nothing is sent.
+  assert.deepEqual(await engine.flatten({ amountBase: 0.000001 }), { status: 'too-small' });
   // More than the position: the position is what closes.
   const all = await engine.flatten({ orderType: 'market', amountBase: 1 });
   assert.ok(all.status === 'sent' && all.sz === 0.003);

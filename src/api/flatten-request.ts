@@ -56,6 +56,13 @@ export async function flattenAnswer(
   if (!('result' in exit)) {
     if (exit.status === 'flat')
       return { code: 400, body: { detail: 'No open trade: the position is flat.' } };
+    if (exit.status === 'too-small')
+      return {
+        code: 422,
+        body: {
+          detail: `amount ${request.amountBase} is smaller than one size step of the coin; nothing was sent.`,
+        },
+      };
     return { code: 409, body: { detail: 'No market data yet to price the exit at; try again shortly.' } };
   }
   const joined =

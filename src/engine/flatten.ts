@@ -79,7 +79,7 @@ export type FlattenOutcome =
       px: number;
       result: Promise<FlattenResult>;
     }
-  | { status: 'flat' | 'no-market' };
+  | { status: 'flat' | 'no-market' | 'too-small' };
 
 /**
  * The worst acceptable price: `refPx` moved `capBps` against us, rounded inward onto the price grid (sell: up,
@@ -119,7 +119,6 @@ interface Working {
   rejects: number;
   /** The attempt in flight, or null between attempts (waiting for the next book). */
   attempt: { cid: number; sz: number; px: number } | null;
-  deadlineMs: number;
   /** Deadline passed while an attempt was in flight: finish when it ends. */
   expired: boolean;
   lastPx: number;
@@ -171,14 +170,14 @@ export class Flattener {
     const orderType = req.orderType ?? 'limit';
     const wanted = req.amountBase === undefined ? Math.abs(pos) : Math.min(req.amountBase, Math.abs(pos));
     const requestedBase = roundSize(wanted, this.host.szDecimals, 'down');
-    if (!(requestedBase > 0)) return { status: 'flat' };
+    // An amount under one size step sends nothing; a position under one step is dust, flat for the exchange.
+    if (!(requestedBase > 0)) return { status: req.amountBase === undefined ? 'flat' : 'too-small' };
     const refPx = side === 'sell' ? bbo.bidPx : bbo.askPx;
     const capPx = flattenCapPx(side, refPx, this.settings.slippageCapBps, this.host.szDecimals);
     let resolve: (r: FlattenResult) => void = () => {};
     const result = new Promise<FlattenResult>((r) => {
       resolve = r;
     });
-    const now = this.host.nowMs();
     const working: Working = {
       side,
       orderType,
@@ -190,7 +189,6 @@ export class Flattener {
       attempts: 0,
       rejects: 0,
       attempt: null,
-      deadlineMs: now + FLATTEN_DEADLINE_MS,
       expired: false,
       lastPx: refPx,
       resolve,
@@ -211,7 +209,7 @@ export class Flattener {
     this.tryNext(bbo);
     const a = working.attempt as { cid: number; sz: number; px: number } | null;
     if (this.w !== working || a === null) {
-      // Finished at once (the touch is already beyond the cap): the answer is the result.
+      // Finished at once (nothing left to send after rounding to the size step): the answer is the result.
       return { status: 'sent', cid: -1, side, sz: requestedBase, px: refPx, result };
     }
     return { status: 'sent', cid: a.cid, side, sz: a.sz, px: a.px, result };
