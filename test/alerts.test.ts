@@ -41,7 +41,7 @@ class Receiver {
   private readonly hanging: ServerResponse[] = [];
   url = '';
   async start(): Promise<void> {
-    this.server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    const server = createServer((req: IncomingMessage, res: ServerResponse) => {
       let body = '';
       req.on('data', (d) => {
         body += d;
@@ -57,8 +57,9 @@ class Receiver {
         res.end(JSON.stringify(a.body ?? {}));
       });
     });
-    await new Promise<void>((resolve) => this.server?.listen(0, '127.0.0.1', resolve));
-    this.url = `http://127.0.0.1:${(this.server?.address() as AddressInfo).port}`;
+    this.server = server;
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    this.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   }
   async close(): Promise<void> {
     for (const r of this.hanging) r.destroy();
