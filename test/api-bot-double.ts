@@ -6,6 +6,8 @@ import type {
   BotInfo,
   BotView,
   FlattenOutcome,
+  FlattenRequest,
+  FlattenResult,
   ForceEntryOutcome,
   OpenOrderView,
   ParamsView,
@@ -114,15 +116,33 @@ export class BotDouble implements BotView {
     this.riskState = { ...this.riskState, quoting: true, stoppedByUser: false };
     this.emitStatus();
   }
+  /** What the double's flatten ends with (the engine's sentence for a whole exit of 0.001 at 100 000). */
+  flattenResult: FlattenResult = {
+    status: 'done',
+    side: 'sell',
+    requestedBase: 0.001,
+    filledBase: 0.001,
+    avgPx: 100_000,
+    attempts: 1,
+    capBps: 50,
+    capPx: 99_500,
+    positionBase: 0,
+    orderType: 'limit',
+    message: 'filled 0.001 of 0.001 at avg 100000 (1 reduce-only IOC order, limit); position now 0.',
+  };
   flattenOutcome: FlattenOutcome = {
     status: 'sent',
     cid: 1_000_000_000,
     side: 'sell',
     sz: 0.001,
     px: 100_000,
+    result: Promise.resolve(this.flattenResult),
   };
-  async flatten(): Promise<FlattenOutcome> {
+  /** The requests flatten received (ordertype, amount). */
+  flattenRequests: FlattenRequest[] = [];
+  async flatten(req: FlattenRequest = {}): Promise<FlattenOutcome> {
     this.calls.push('flatten');
+    this.flattenRequests.push(req);
     return this.flattenOutcome;
   }
 

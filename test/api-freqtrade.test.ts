@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { ftDate, ftDuration, pct } from '../src/api/freqtrade-shapes.ts';
+import type { FlattenOutcome } from '../src/engine/flatten.ts';
 import { BotDouble, startTestServer, type TestServer } from './api-bot-double.ts';
 
 /**
@@ -244,13 +245,17 @@ describe('Freqtrade endpoints against a store of known fills', () => {
     assert.equal((await post('forceexit', { tradeid: 2 })).status, 400);
     assert.equal((await post('forceexit', {})).status, 422);
     assert.deepEqual(await (await post('forceexit', { tradeid: '3' })).json(), {
-      result: 'Created exit order for trade 3: sell 0.001 at 100000 (reduce-only IOC).',
+      result:
+        'Created exit order for trade 3: filled 0.001 of 0.001 at avg 100000 (1 reduce-only IOC order, limit); position now 0.',
     });
-    // A second exit while the first works: the answer says no second order was sent.
-    view.flattenOutcome = { status: 'in-flight', cid: 1_000_000_000, side: 'sell', sz: 0.001, px: 100_000 };
+    // A second exit while the first works: the answer says no second order was sent, and how the exit ended.
+    view.flattenOutcome = {
+      ...(view.flattenOutcome as FlattenOutcome & { status: 'sent' }),
+      status: 'in-flight',
+    };
     assert.match(
       ((await (await post('forceexit', { tradeid: '3' })).json()) as { result: string }).result,
-      /already working .* no second order was sent/,
+      /already working .* no second order was sent\. It ended: filled 0\.001 of 0\.001/,
     );
     assert.deepEqual(view.calls, [
       'stopQuoting:stopped through the API',

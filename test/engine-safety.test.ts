@@ -379,7 +379,7 @@ test('engine: a second flatten while the first exit is in flight sends nothing (
     const exits = venue.sent.slice(before).filter((a) => a.type === 'place' && a.reduceOnly === true);
     assert.equal(exits.length, 1, 'one exit order');
     assert.ok(first.status === 'sent');
-    // The exit fills half, then its IOC rest is cancelled: the next flatten sends the remaining 1.
+    // The exit fills half, then its IOC rest is cancelled: the flatten re-tries the remaining 1 on the next book.
     venue.onReports([
       {
         report: {
@@ -398,9 +398,13 @@ test('engine: a second flatten while the first exit is in flight sends nothing (
     ]);
     assert.equal((await engine.flatten()).status, 'in-flight', 'still working after a partial fill');
     venue.onReports([{ report: { type: 'cancelled', cid: first.cid, exchMs: 1_002, reason: 'ioc' } }]);
+    clock.now = 1_003;
+    engine.onMarket(bbo(1_003, 99.5, 100.5));
     const next = await engine.flatten();
-    assert.equal(next.status, 'sent');
-    assert.equal(next.status === 'sent' ? next.sz : 0, 1);
+    assert.equal(next.status, 'in-flight', 'the re-try works; a request joins it');
+    assert.equal(next.status === 'in-flight' ? next.sz : 0, 1);
+    const retries = venue.sent.slice(before).filter((a) => a.type === 'place' && a.reduceOnly === true);
+    assert.equal(retries.length, 2, 'one re-try, for the remaining 1');
     assert.equal(engine.summary().position, 1);
   } finally {
     await engine.stop('test');

@@ -3,6 +3,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { scrubKeyMaterialDeep } from '../core/key-material.ts';
 import type { Logger } from '../core/log.ts';
 import type { BotView } from '../engine/bot-view.ts';
+import { flattenAnswer, parseForceExitBody } from './flatten-request.ts';
 import {
   balanceToFreqtrade,
   type FreqtradeContext,
@@ -328,11 +329,10 @@ export function registerFreqtradeRoutes(
     req: { body: unknown; apiUser?: string },
     reply: { code(n: number): { send(b: unknown): unknown } },
   ) => {
-    const body = (req.body ?? {}) as { tradeid?: unknown };
+    const parsed = parseForceExitBody(req.body ?? {});
+    if ('detail' in parsed) return reply.code(422).send({ detail: parsed.detail });
     const open = history.trips().find((t) => t.isOpen);
-    const wanted = body.tradeid;
-    if (wanted === undefined)
-      return reply.code(422).send({ detail: 'tradeid is required ("all" or a trade id).' });
+    const wanted = (req.body as { tradeid: unknown }).tradeid;
     if (!open && view.account().positionBase === 0)
       return reply.code(400).send({ detail: 'No open trade: the position is flat.' });
     if (wanted !== 'all' && open && String(wanted) !== String(open.id)) {
@@ -341,25 +341,12 @@ export function registerFreqtradeRoutes(
         .send({ detail: `Trade ${String(wanted)} is not open; the open trade is ${open.id}.` });
     }
     logger.info('api: forceexit (flatten)', { user: req.apiUser });
-    const exit = await view.flatten();
-    const trade = open?.id ?? 'all';
-    // The answer says what really happened: a second request while an exit works sends nothing more.
-    switch (exit.status) {
-      case 'sent':
-        return {
-          result: `Created exit order for trade ${trade}: ${exit.side} ${exit.sz} at ${exit.px} (reduce-only IOC).`,
-        };
-      case 'in-flight':
-        return {
-          result: `An exit order for trade ${trade} is already working (${exit.side} ${exit.sz} at ${exit.px}); no second order was sent.`,
-        };
-      case 'flat':
-        return reply.code(400).send({ detail: 'No open trade: the position is flat.' });
-      default:
-        return reply
-          .code(409)
-          .send({ detail: 'No market data yet to price the exit at; try again shortly.' });
-    }
+    // One flatten behind this, the dashboard button and the kill switch (src/api/flatten-request.ts).
+    const answer = await flattenAnswer(view, parsed.request, open?.id ?? 'all');
+    logger.info(`api: forceexit answered ${answer.code}`, {
+      answer: 'result' in answer.body ? answer.body.result : answer.body.detail,
+    });
+    return reply.code(answer.code).send(answer.body);
   };
   app.post(`${api}/forceexit`, forceExit);
 

@@ -177,6 +177,7 @@ export class BacktestEngine {
       priceToleranceBps: cfg.priceToleranceBps,
       replaceWith: cfg.replaceWith,
       requoteIntervalMs: cfg.requoteIntervalMs,
+      flatten: cfg.flatten,
       tickMs: 0,
       quoteLogIntervalMs: 0,
       funding: cfg.fundingRatePerHour !== 0 ? new AssumedRateFunding(cfg.fundingRatePerHour) : null,

@@ -2,6 +2,7 @@ import { UserError } from '../core/errors.ts';
 import type { Instrument } from '../core/instrument.ts';
 import type { Logger } from '../core/log.ts';
 import { ENGINE_DEFAULTS, FILL_MODEL_DEFAULTS, RISK_DEFAULTS } from '../engine/defaults.ts';
+import { FLATTEN_DEFAULTS, type FlattenSettings } from '../engine/flatten.ts';
 import type { RiskLimits } from '../engine/risk.ts';
 import type { ModelParams } from '../model/params.ts';
 import type { QueueModelName } from '../sim/queue.ts';
@@ -36,6 +37,8 @@ export interface BacktestConfig {
   replaceWith?: 'modify' | 'cancel-then-place';
   /** Ask the strategy at least this often, ms, even if the touch does not move. Default 1000. */
   requoteIntervalMs?: number;
+  /** Flatten settings (the kill switch's optional flatten); default FLATTEN_DEFAULTS (off). */
+  flatten?: FlattenSettings;
   /** Keep chart series (price, quotes, fills, inventory, equity) for a report. Default false. */
   series?: boolean;
   /** Max rows kept per chart series (downsampled beyond). Default 3000. */
@@ -91,6 +94,7 @@ export function resolveBacktestConfig(cfg: BacktestConfig): ResolvedBacktestConf
     logger: cfg.logger ?? null,
     keepFills: cfg.keepFills ?? false,
     online: cfg.online ?? null,
+    flatten: cfg.flatten ?? FLATTEN_DEFAULTS,
   };
   const need = (ok: boolean, key: string, what: string) => {
     if (!ok) throw new UserError(`backtest setting "${key}" ${what}.`);

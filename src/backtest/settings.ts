@@ -37,6 +37,7 @@ export function backtestConfigFor(
     requoteIntervalMs: s.requoteIntervalMs,
     risk: { ...s.risk, instrument: o.instrument },
     fundingRatePerHour: s.fundingRatePerHour,
+    flatten: s.flatten,
     startingBalanceQuote: s.startingBalanceQuote,
     coin: o.coin,
     logger: o.logger ?? null,

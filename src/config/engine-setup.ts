@@ -47,7 +47,13 @@ export function engineSettingsFor(
   instrument: Instrument,
 ): Pick<
   TradingEngineOptions,
-  'lotBase' | 'risk' | 'startingBalanceQuote' | 'priceToleranceBps' | 'replaceWith' | 'requoteIntervalMs'
+  | 'lotBase'
+  | 'risk'
+  | 'startingBalanceQuote'
+  | 'priceToleranceBps'
+  | 'replaceWith'
+  | 'requoteIntervalMs'
+  | 'flatten'
 > {
   const lotBase = s.strategy.orderSizeBase;
   return {
@@ -57,6 +63,7 @@ export function engineSettingsFor(
     priceToleranceBps: s.priceToleranceBps,
     replaceWith: s.replaceWith,
     requoteIntervalMs: s.requoteIntervalMs,
+    flatten: s.flatten,
   };
 }
 

@@ -1,4 +1,5 @@
 import { UserError } from '../core/errors.ts';
+import type { FlattenSettings } from '../engine/flatten.ts';
 import type { RiskLimits } from '../engine/risk.ts';
 import type { HorizonConfig } from '../model/horizon.ts';
 import { parseHorizon } from '../model/horizon.ts';
@@ -45,6 +46,8 @@ export interface SettingFlags {
   /** Lots. */
   inventoryTarget?: number;
   filledOrderDelayS?: number;
+  /** Flatten slippage cap, bps from the touch. */
+  flattenCapBps?: number;
 }
 
 export interface RunSettings {
@@ -68,6 +71,8 @@ export interface RunSettings {
   fundingRatePerHour: number;
   /** Online σ, A, k (params_source online or blend); null = the calibrated parameters only. */
   online: OnlineParamsSettings | null;
+  /** The flatten's slippage cap and whether the kill switch flattens. */
+  flatten: FlattenSettings;
 }
 
 function horizonOf(text: string): HorizonConfig {
@@ -129,6 +134,10 @@ export function runSettings(cfg: HlmmConfig, f: SettingFlags): RunSettings {
     },
     startingBalanceQuote: f.wallet ?? cfg.dry_run_wallet,
     fundingRatePerHour: f.fundingRate ?? cfg.backtest.funding_rate,
+    flatten: {
+      slippageCapBps: f.flattenCapBps ?? cfg.risk.flatten_slippage_bps,
+      onKillSwitch: cfg.risk.flatten_on_kill_switch,
+    },
     online: onlineSettings(cfg, f),
   };
 }

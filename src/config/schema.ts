@@ -1,5 +1,7 @@
 import { z } from 'zod';
+import { ALERT_KINDS } from '../alerts/alerts.ts';
 import { ENGINE_DEFAULTS, FILL_MODEL_DEFAULTS, RISK_DEFAULTS } from '../engine/defaults.ts';
+import { FLATTEN_DEFAULTS } from '../engine/flatten.ts';
 import { HYPERLIQUID_URLS } from '../exchange/hyperliquid/endpoints.ts';
 import type { HorizonConfig } from '../model/horizon.ts';
 import { defaultStrategyConfig as S } from '../strategy/config.ts';
@@ -59,6 +61,26 @@ const horizon = z
 
 /** Hyperliquid's public endpoints per network (used when api_url / ws_url are not given). */
 export const NETWORK_URLS = HYPERLIQUID_URLS;
+
+const ALERT_KIND_NAMES = ALERT_KINDS;
+
+const TEMPLATE_EXPECT =
+  'must be false (send nothing), null (the default payload) or an object of strings such as {"value1": "{message}"}';
+/** A webhook event's payload: false = not sent, null = the default payload, an object = Freqtrade-style template. */
+const webhookTemplate = z
+  .union(
+    [
+      z.literal(false, { error: TEMPLATE_EXPECT }),
+      z.null({ error: TEMPLATE_EXPECT }),
+      z.record(
+        z.string(),
+        z.union([z.string(), z.number(), z.boolean(), z.null()], { error: TEMPLATE_EXPECT }),
+        { error: TEMPLATE_EXPECT },
+      ),
+    ],
+    { error: TEMPLATE_EXPECT },
+  )
+  .default(null);
 
 // ── the file ────────────────────────────────────────────────────────────────────────────────────────────────────
 
@@ -192,6 +214,13 @@ export const configSchema = z
         stale_data_s: number('must be a number of seconds greater than 0', { gt: 0 }).default(
           RISK_DEFAULTS.staleDataS,
         ),
+        /** Flatten (button, forceexit, kill switch): worst price accepted, bps from the touch when it began. */
+        flatten_slippage_bps: number('must be basis points greater than 0 and at most 1000 (10 %)', {
+          gt: 0,
+          max: 1000,
+        }).default(FLATTEN_DEFAULTS.slippageCapBps),
+        /** When the kill switch trips, also flatten the position (a market exit within the cap). */
+        flatten_on_kill_switch: bool().default(FLATTEN_DEFAULTS.onKillSwitch),
       }),
 
       fees: section({
@@ -241,6 +270,50 @@ export const configSchema = z
         file: text('must be a file path').nullable().default('user_data/logs/hlmm.jsonl'),
         /** At most one line of model values (mid, r, spreads, q, τ, σ, k, γ) per this many seconds. */
         quote_log_interval_s: number('must be a number of seconds, 0 or more', { min: 0 }).default(5),
+      }),
+
+      /** Freqtrade-style webhook (docs/alerts.md). */
+      webhook: section({
+        enabled: bool().default(false),
+        /** Where alerts are POSTed; often carries a key, so it is redacted in dumps and never logged. */
+        url: text('must be an http(s) URL', /^https?:\/\/\S+$/)
+          .nullable()
+          .default(null),
+        /** Body encoding: "form" (Freqtrade's default) or "json". */
+        format: oneOf(['form', 'json'] as const).default('form'),
+        /** Re-tries after a failed POST, with a doubling delay from retry_delay. */
+        retries: number('must be a whole number of re-tries, 0–10', { int: true, min: 0, max: 10 }).default(
+          3,
+        ),
+        /** First re-try after this many seconds (doubled each time). */
+        retry_delay: number('must be a number of seconds, 0–60', { min: 0, max: 60 }).default(0.1),
+        /** One POST's timeout, seconds. */
+        timeout: number('must be a number of seconds greater than 0', { gt: 0, max: 120 }).default(10),
+        entry_fill: webhookTemplate,
+        exit_fill: webhookTemplate,
+        kill_switch: webhookTemplate,
+        stale_data: webhookTemplate,
+        disconnect: webhookTemplate,
+        reconnect: webhookTemplate,
+        params_refused: webhookTemplate,
+        shutdown: webhookTemplate,
+      }),
+
+      /** Telegram alerts through the Bot API (docs/alerts.md). */
+      telegram: section({
+        enabled: bool().default(false),
+        /** The bot token from @BotFather: a secret (HLMM_TELEGRAM_TOKEN overrides it; redacted everywhere). */
+        token: z.string({ error: 'must be a string' }).default(''),
+        chat_id: z
+          .union([z.string({ error: 'must be a chat id' }), z.number({ error: 'must be a chat id' })], {
+            error: 'must be a chat id (a number or a string such as "@channel")',
+          })
+          .default('')
+          .transform((v) => String(v)),
+        /** The Bot API's base URL (a local stand-in in tests). */
+        base_url: text('must be an http(s) URL', /^https?:\/\/\S+$/).default('https://api.telegram.org'),
+        /** Alert kinds not sent to Telegram, e.g. ["entry_fill", "exit_fill"] on a busy bot. */
+        silent: z.array(oneOf(ALERT_KIND_NAMES), { error: 'must be a list of alert kinds' }).default([]),
       }),
 
       api_server: section({

@@ -22,13 +22,9 @@ export interface BotInfo {
   feed: string;
 }
 
-/**
- * What a flatten request did: sent one reduce-only exit, found one already working (and sent nothing), found the
- * position flat, or had no market to price the exit at.
- */
-export type FlattenOutcome =
-  | { status: 'sent' | 'in-flight'; cid: number; side: 'buy' | 'sell'; sz: number; px: number }
-  | { status: 'flat' | 'no-market' };
+import type { FlattenOutcome, FlattenRequest } from './flatten.ts';
+
+export type { FlattenOutcome, FlattenRequest, FlattenResult } from './flatten.ts';
 
 export interface RiskState {
   /** False while the risk layer keeps quotes off (kill switch, stale data, disconnected, stopped, no params). */
@@ -119,8 +115,11 @@ export interface BotControls {
   /** Stop quoting: cancel resting orders, keep the process and the feed up. */
   stopQuoting(reason: string): Promise<void>;
   startQuoting(): Promise<void>;
-  /** Close the position at the touch (reduce-only), then keep quoting state as it was. */
-  flatten(): Promise<FlattenOutcome>;
+  /**
+   * Close the position (or `amountBase` of it) with reduce-only IOC limits within the slippage cap, then keep
+   * quoting state as it was. One flatten at a time: a second request joins the working one.
+   */
+  flatten(req?: FlattenRequest): Promise<FlattenOutcome>;
   /** Re-read the config and parameters files. */
   reloadConfig(): Promise<void>;
   /** Freqtrade's stopentry: no new entries (no order that grows |position|); exits still quoted. */

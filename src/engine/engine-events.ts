@@ -64,6 +64,10 @@ export interface EngineSubscriber {
   status?(account: AccountSnapshot, nowMs: number, periodic: boolean): void;
   /** New model parameters in force. */
   params?(view: ParamsView): void;
+  /** The market-data feed dropped (false) or came back (true), at bot time `nowMs`. */
+  feed?(connected: boolean, nowMs: number): void;
+  /** The engine stopped (`reason`: a signal, the end of a replay, --duration-s…), at bot time `nowMs`. */
+  shutdown?(reason: string, nowMs: number): void;
 }
 
 type Hook = keyof EngineSubscriber;
@@ -82,6 +86,8 @@ export class EngineEvents {
   readonly log: EngineSubscriber[] = [];
   readonly status: EngineSubscriber[] = [];
   readonly params: EngineSubscriber[] = [];
+  readonly feed: EngineSubscriber[] = [];
+  readonly shutdown: EngineSubscriber[] = [];
 
   /** Adds a subscriber to every hook it implements; returns the unsubscribe function. */
   subscribe(s: EngineSubscriber): () => void {

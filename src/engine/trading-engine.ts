@@ -6,6 +6,7 @@ import type { LoadedParams } from '../model/params-file.ts';
 import type { RiskEventKind } from '../store/records.ts';
 import { type StoreEvent, StoreGuard } from '../store/store-guard.ts';
 import type { TradeStore } from '../store/trade-store.ts';
+import { DEFAULT_INSTRUMENT } from '../strategy/config.ts';
 import { calibratedInUse, type OnlineParams, type ParamsInUse } from '../strategy/online-params.ts';
 import type { DesiredQuotes, QuoteExplain, Strategy } from '../strategy/types.ts';
 import { Account, type EarlierToday, type SavedAccount } from './account.ts';
@@ -14,7 +15,6 @@ import type {
   BotEvent,
   BotInfo,
   BotView,
-  FlattenOutcome,
   ForceEntryOutcome,
   OpenOrderView,
   ParamsView,
@@ -24,6 +24,13 @@ import type { Clock, TimerId } from './clock.ts';
 import { ENGINE_DEFAULTS } from './defaults.ts';
 import { EngineEvents, type EngineFill, type EngineSubscriber } from './engine-events.ts';
 import { EngineView, LogSink } from './engine-view.ts';
+import {
+  FLATTEN_DEFAULTS,
+  Flattener,
+  type FlattenOutcome,
+  type FlattenRequest,
+  type FlattenSettings,
+} from './flatten.ts';
 import { planForceEntry } from './force-entry.ts';
 import type { FundingPayment, FundingSource } from './funding.ts';
 import { FundingBook } from './funding-book.ts';
@@ -94,6 +101,8 @@ export interface TradingEngineOptions {
    * absent = the calibrated parameters only.
    */
   onlineParams?: OnlineParams | null;
+  /** Flatten: slippage cap and whether the kill switch flattens (default FLATTEN_DEFAULTS, flatten.ts). */
+  flatten?: Partial<FlattenSettings>;
 }
 
 export interface EngineRunSummary {
@@ -180,8 +189,8 @@ export class TradingEngine implements BotView {
   private duplicateFills = 0;
   /** Places and modifies the venue refused without sending (they are not orders placed). */
   private actionsNotSent = 0;
-  /** The flatten order working now (one at a time), or null. */
-  private flattenInFlight: { cid: number; side: Side; sz: number; px: number } | null = null;
+  /** The one flatten (button, forceexit, kill switch): one at a time, re-tried within its slippage cap. */
+  private readonly flattener: Flattener;
   private marketEvents = 0;
   private lastClockMs = Number.NaN;
   private lastStepMs = Number.NaN;
@@ -235,6 +244,21 @@ export class TradingEngine implements BotView {
     this.events.subscribe(this.view);
     this.recorder = this.store ? new StoreRecorder(this.store, opts.coin, this.wallNow) : null;
     if (this.recorder) this.events.subscribe(this.recorder);
+    this.flattener = new Flattener(
+      {
+        positionBase: () => this.loop.positionBase,
+        bbo: () => this.loop.bbo,
+        nowMs: () => this.now(),
+        nextCid: () => this.flattenCid++,
+        send: (order) => this.send([order]),
+        log: (level, msg, fields) => this.emitLog(level, msg, fields),
+        setTimeout: (fn, ms) => {
+          this.clock.setTimeout(() => this.step(fn), ms);
+        },
+        instrument: opts.risk.instrument ?? DEFAULT_INSTRUMENT,
+      },
+      { ...FLATTEN_DEFAULTS, ...opts.flatten },
+    );
     this.venue.onReports = (events) => {
       for (const e of events) this.inbox.push(e);
       if (!this.busy) this.step(() => {});
@@ -296,6 +320,7 @@ export class TradingEngine implements BotView {
     if (!this.stopped) {
       this.stopped = true;
       this.stopTimers();
+      this.flattener.stop();
       this.guard.stoppedByUser = true;
       // The loop forgets its quotes (its cancel actions are not sent: the venue's cancelAll below cancels every
       // resting order, these included), so the reports that cancelAll brings back re-place nothing.
@@ -311,6 +336,7 @@ export class TradingEngine implements BotView {
       this.snapshot(true);
       if (this.store && this.recorder?.runId != null)
         this.store.stopRun(this.recorder.runId, this.wallNow(), reason);
+      for (const s of this.events.shutdown) s.shutdown?.(reason, this.now());
       await this.venue.stop();
     }
     return this.summary();
@@ -373,6 +399,7 @@ export class TradingEngine implements BotView {
     for (let i = 0; i < subs.length; i++) (subs[i].market as (e: MarketEvent) => void)(ev);
     if (this.guard.stale) this.checkRisk();
     this.send(this.loop.onMarket(ev));
+    if (this.flattener.active && ev.kind === 'bbo') this.flattener.onBook(ev);
     if (this.requoteTimer === null && this.requoteMs > 0 && !this.stopped)
       this.requoteTimer = this.clock.setTimeout(this.onRequoteTimer, this.requoteMs);
   }
@@ -384,6 +411,7 @@ export class TradingEngine implements BotView {
       this.guard.connected = connected;
       if (!connected) this.pullQuotes('market data feed disconnected', 'quotes_pulled');
       else this.resumed('market data feed reconnected');
+      for (const s of this.events.feed) s.feed?.(connected, this.now());
     });
   }
 
@@ -587,7 +615,6 @@ export class TradingEngine implements BotView {
   private applyReport(e: VenueReportEvent): void {
     if (e.notSent) this.actionsNotSent++;
     const r = e.report;
-    this.settleFlatten(r);
     if (r.type === 'fill' && e.fill) {
       const tid = e.fill.tid;
       if (this.seenTids.has(tid) || this.store?.hasFill(tid)) {
@@ -597,6 +624,8 @@ export class TradingEngine implements BotView {
       this.seenTids.add(tid);
     }
     this.loop.onReport(r);
+    // After the loop booked the fill into the position: the flatten sizes its next attempt from it.
+    if (this.flattener.active) this.flattener.onReport(r);
     if (r.type !== 'fill') {
       if (r.type === 'reject')
         // A post-only order that would cross, or a modify racing a fill, is routine market making: debug only.
@@ -742,6 +771,8 @@ export class TradingEngine implements BotView {
       );
       this.riskEvent('kill_switch', v.tripped, a.drawdownQuote, this.opts.risk.maxDrawdownQuote);
       this.pullQuotes('kill switch', null);
+      if (this.flattener.settings.onKillSwitch)
+        this.flattener.request({ orderType: 'market', origin: 'kill switch' });
     }
     if (v.staleChanged === true) {
       const lastMs = this.guard.lastMarketMs ?? now;
@@ -990,46 +1021,17 @@ export class TradingEngine implements BotView {
   }
 
   /**
-   * Closes the position with one reduce-only IOC at the touch. One exit is in flight at a time: a second request
-   * while it works (a double click, two forceexit calls 10 ms apart) gets that exit back and sends nothing — two
-   * exits of the full size in flight at once used to flip a long into a short.
+   * Closes the position, or `amountBase` of it, with reduce-only IOC limits within the slippage cap (flatten.ts).
+   * One flatten works at a time: a second request while it works (a double click, two forceexit calls 10 ms
+   * apart) joins it and sends nothing — two exits of the full size in flight at once used to flip a long into a
+   * short. The answer comes at once; its `result` settles when the flatten ends.
    */
-  async flatten(): Promise<FlattenOutcome> {
+  async flatten(req: FlattenRequest = {}): Promise<FlattenOutcome> {
     let outcome: FlattenOutcome = { status: 'flat' };
     this.step(() => {
-      if (this.flattenInFlight !== null) {
-        outcome = { status: 'in-flight', ...this.flattenInFlight };
-        this.emitLog('info', 'flatten: an exit is already in flight; no second order', {
-          cid: this.flattenInFlight.cid,
-        });
-        return;
-      }
-      const pos = this.loop.positionBase;
-      const bbo = this.loop.bbo;
-      if (Math.abs(pos) < 1e-12) return;
-      if (bbo === null) {
-        outcome = { status: 'no-market' };
-        return;
-      }
-      const side: Side = pos > 0 ? 'sell' : 'buy';
-      const px = side === 'sell' ? bbo.bidPx : bbo.askPx;
-      const cid = this.flattenCid++;
-      const sz = Math.round(Math.abs(pos) * 1e9) / 1e9;
-      this.emitLog('warn', `flatten: ${side} ${Math.abs(pos)} at the touch ${px} (reduce-only ioc)`);
-      // Reduce-only: if the position changed meanwhile, the exchange refuses rather than opens the other side.
-      const order: PlaceAction = { type: 'place', cid, side, px, sz, tif: 'ioc', reduceOnly: true };
-      this.flattenInFlight = { cid, side, sz, px };
-      outcome = { status: 'sent', ...this.flattenInFlight };
-      this.send([order]);
+      outcome = this.flattener.request(req);
     });
     return outcome;
-  }
-
-  /** The flatten order reached an end (filled, its rest cancelled, or refused): the next flatten may go. */
-  private settleFlatten(r: VenueReport): void {
-    if (this.flattenInFlight === null || r.cid !== this.flattenInFlight.cid) return;
-    const done = (r.type === 'fill' && r.leavesSz <= 1e-12) || r.type === 'cancelled' || r.type === 'reject';
-    if (done) this.flattenInFlight = null;
   }
 
   async reloadConfig(): Promise<void> {

@@ -86,6 +86,11 @@ export class ExchangeEndpoint {
     }
   }
 
+  /** The account an approved agent (API wallet) trades for, or undefined. */
+  agentAccount(agent: string): string | undefined {
+    return this.agents.get(agent.toLowerCase());
+  }
+
   /** Approves `agent` (an API wallet) to trade for `account`. */
   approveAgent(agent: string, account: string): void {
     this.agents.set(agent.toLowerCase(), account.toLowerCase());

@@ -236,6 +236,14 @@ export async function startFakeExchange(options: FakeExchangeOptions): Promise<F
     registry,
   });
   registerUserInfo(info, trading, limits, funding);
+  // userRole as Hyperliquid answers it: an approved agent names its account; an account with a balance is a user.
+  // FAKE-ONLY: vaults and sub-accounts are not modelled.
+  info.register('userRole', (r) => {
+    const user = typeof r.user === 'string' ? r.user.toLowerCase() : '';
+    const account = exchange.agentAccount(user);
+    if (account !== undefined) return { role: 'agent', data: { user: account } };
+    return trading.accounts.has(user) ? { role: 'user' } : { role: 'missing' };
+  });
   registerUserChannels(registry, trading, funding);
   registerFundingInfo(info, trading, funding, universeFor(symbols), markets);
   const publicInfo = new PublicInfo({

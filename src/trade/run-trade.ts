@@ -387,6 +387,14 @@ async function startTradingSteps(
   const insight = new BotInsight(() => engine.openOrders());
   engine.subscribeEvents(insight);
   insight.params(engine.params());
+  // ---- alerts (webhook, Telegram): a subscriber of the engine's events; delivery never blocks the run loop
+  const { alertsFor } = await import('../alerts/setup.ts');
+  const alerts = alertsFor(cfg, { botName: cfg.bot_name, coin: ticker, logger: logger.child('alerts') });
+  if (alerts) {
+    engine.subscribeEvents(alerts.subscriber);
+    opened.push(() => alerts.dispatcher.close(0));
+    logger.info('alerts on', { to: alerts.sinks.join(', ') });
+  }
 
   // ---- feed
   const feed = new HyperliquidFeed({
@@ -478,6 +486,8 @@ async function startTradingSteps(
       await liveChecks?.detach();
       const summary = await engine.stop(reason);
       fillsCsv?.close();
+      // The shutdown alert (and any still queued) gets a few seconds to leave.
+      await alerts?.dispatcher.close(5_000);
       if (userSession) await userSession.stop();
       if (api) await api.close().catch(() => {});
       if (fake) await fake.close();

@@ -3,6 +3,7 @@ import { defineBacktest } from './backtest.ts';
 import { defineCalibrate } from './calibrate.ts';
 import { defineMarketDataCommands } from './collect.ts';
 import { definePnl } from './pnl.ts';
+import { definePreflight } from './preflight.ts';
 import { defineSimulate } from './simulate.ts';
 import { defineSynth } from './synth.ts';
 import { defineTrade } from './trade.ts';
@@ -17,6 +18,7 @@ export const commands: DefineCommand[] = [
   defineBacktest,
   defineMarketDataCommands,
   definePnl,
+  definePreflight,
   defineSimulate,
   defineCalibrate,
   defineSynth,

@@ -99,6 +99,11 @@ export const defineTrade: DefineCommand = (program) => {
       numberOption({ positive: true }),
     )
     .option(
+      '--flatten-cap-bps <bps>',
+      'flatten (button, forceexit, kill switch): worst price accepted, bps from the touch (default: config risk.flatten_slippage_bps, 50)',
+      numberOption({ positive: true, max: 1000 }),
+    )
+    .option(
       '--wallet <usdc>',
       'paper wallet starting balance, USDC (default: config dry_run_wallet, 1000)',
       numberOption({ positive: true }),
