@@ -1,3 +1,4 @@
+import { describeFillModel } from '../sim/fill-model-config.ts';
 import type { BacktestResult } from './backtest.ts';
 
 /** Rounds money to 1e-6 quote units and other floats to 10 significant digits for stable, readable JSON. */
@@ -63,11 +64,26 @@ export function backtestJson(
     quote_calls: r.quoteCalls,
     pulled_seconds: r.pulledSeconds,
     kill_switch: r.killSwitch,
+    latency: {
+      feed_ms_p50: sig(r.latency.feedMsP50),
+      feed_ms_p99: sig(r.latency.feedMsP99),
+      entry_ms_p50: sig(r.latency.entryMsP50),
+      response_ms_p50: sig(r.latency.responseMsP50),
+      entry_ms_p99: sig(r.latency.entryMsP99),
+      response_ms_p99: sig(r.latency.responseMsP99),
+      feed_events: r.latency.feedEvents,
+      feed_events_without_delay: r.latency.feedSkewedEvents,
+    },
+    assumptions: { fill_model: describeFillModel(r.config.fillModel) },
     settings: {
       queue: r.config.queue,
       queue_power: r.config.queuePower,
       latency_ms: r.config.latencyMs,
       cancel_latency_ms: r.config.cancelLatencyMs,
+      response_latency_ms: r.config.fillModel.responseLatencyMs,
+      feed_latency: r.config.fillModel.feedLatency,
+      latency_file: r.config.fillModel.latencyFile,
+      latency_seed: r.config.fillModel.latencySeed,
       maker_fee_rate: r.config.makerFeeRate,
       taker_fee_rate: r.config.takerFeeRate,
       order_size: r.config.orderSizeBase,
@@ -107,6 +123,10 @@ export function backtestText(r: BacktestResult, ticker: string): string {
     `minute pnl        mean ${f(r.minutePnlMeanQuote, 4)} USDC, std ${f(r.minutePnlStdQuote, 4)} USDC over ${r.minutes} min`,
     `turnover          ${f(r.turnoverQuote)} USDC; orders ${r.ordersPlaced} placed (${r.modifies} of them modifies), ${r.cancels} cancelled, ${r.rejects} rejected`,
   ];
+  const L = r.latency;
+  lines.push(
+    `latency           feed p50 ${f(L.feedMsP50, 0)} ms, p99 ${f(L.feedMsP99, 0)} ms (${r.config.fillModel.feedLatency}); entry p50 ${f(L.entryMsP50, 0)} ms; response p50 ${f(L.responseMsP50, 0)} ms`,
+  );
   if (r.fundingQuote !== 0)
     lines.push(
       `funding           ${f(r.fundingQuote, 4)} USDC (assumed rate ${r.config.fundingRatePerHour}/h)`,
