@@ -70,6 +70,7 @@ describe('openStore', () => {
       'cloid_prefixes',
       'fills',
       'funding_payments',
+      'latency_samples',
       'orders',
       'params_history',
       'pnl_days',

@@ -183,6 +183,11 @@ export class HyperliquidVenue implements Venue {
   private cancelRetryInFlight = false;
   private checkInFlight = false;
   private inFlight = new Set<Promise<unknown>>();
+  /**
+   * Our own latencies as they are measured (`order_ack`: request sent → answer, `fill_report`: a fill's exchange
+   * time → its receipt), for the store's latency_samples (hlmm latency). Set by whoever records them.
+   */
+  onLatency: (kind: 'order_ack' | 'fill_report', latencyMs: number, atMs: number) => void = () => {};
 
   constructor(private readonly opts: HyperliquidVenueOptions) {
     this.wallNow = opts.wallNowMs ?? Date.now;
@@ -606,6 +611,11 @@ export class HyperliquidVenue implements Venue {
     if (!Array.isArray(fills)) return;
     const out: VenueReportEvent[] = [];
     for (const f of fills as UserFill[]) this.fillReport(f, out);
+    // A live push (not the snapshot of old fills): the fill's exchange time → now is the response path.
+    if (out.length > 0 && (data as { isSnapshot?: unknown }).isSnapshot !== true) {
+      const now = this.exchangeNow();
+      for (const e of out) this.onLatency('fill_report', now - e.report.exchMs, now);
+    }
     this.emit(out);
   }
 
@@ -665,10 +675,18 @@ export class HyperliquidVenue implements Venue {
 
   // ------------------------------------------------------------------ requests
 
+  /** An order request answered: sent → answer received, wall ms. */
+  private roundTrip(sentWall: number): void {
+    const now = this.wallNow();
+    this.onLatency('order_ack', now - sentWall, now);
+  }
+
   private async sendPlaces(places: LiveOrder[]): Promise<void> {
     let statuses: OrderStatus[];
+    const sentWall = this.wallNow();
     try {
       statuses = await this.request(() => this.opts.exchange.placeOrders(places.map((o) => this.spec(o))));
+      this.roundTrip(sentWall);
     } catch (err) {
       if (!outcomeKnown(err)) return this.markUnknown(places, errText(err));
       const out: VenueReportEvent[] = [];
@@ -682,6 +700,7 @@ export class HyperliquidVenue implements Venue {
 
   private async sendModifies(mods: { old: LiveOrder; next: LiveOrder }[]): Promise<void> {
     let statuses: OrderStatus[];
+    const sentWall = this.wallNow();
     try {
       if (mods.length === 1) {
         const m = mods[0];
@@ -696,6 +715,7 @@ export class HyperliquidVenue implements Venue {
           ),
         );
       }
+      this.roundTrip(sentWall);
     } catch (err) {
       const unknown = !outcomeKnown(err);
       if (unknown) this.counts.unknownOutcomes += mods.length;

@@ -322,6 +322,9 @@ async function startTradingSteps(
       });
     });
     venue = started.venue;
+    // The bot's own round trips go to the store; hlmm latency turns them into the backtest's latency file.
+    started.venue.onLatency = (kind, latencyMs, atMs) =>
+      store.recordLatency({ tsMs: atMs, kind, latencyMs, coin: ticker });
     restoreAccount = started.account;
     startingBalance = started.startingBalanceQuote;
     userSession = started.userSession;

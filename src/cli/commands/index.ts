@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { defineBacktest } from './backtest.ts';
 import { defineCalibrate } from './calibrate.ts';
 import { defineMarketDataCommands } from './collect.ts';
+import { defineLatency } from './latency.ts';
 import { definePnl } from './pnl.ts';
 import { defineSimulate } from './simulate.ts';
 import { defineSynth } from './synth.ts';
@@ -16,6 +17,7 @@ export type DefineCommand = (program: Command) => void;
 export const commands: DefineCommand[] = [
   defineBacktest,
   defineMarketDataCommands,
+  defineLatency,
   definePnl,
   defineSimulate,
   defineCalibrate,
