@@ -34,12 +34,19 @@ function config(queue: 'risk-averse' | 'prob', fillModel: Partial<FillModelConfi
 }
 
 /**
- * The generated day with feed delays like the bundled recording's (book median ≈ 366 ms): each event received
- * 150–950 ms after its exchange time (uniform, seeded), so the strategy's events go through the delay queue.
+ * The generated day with feed delays like the bundled recording's (book median ≈ 366 ms, trades ≈ 443 ms): each
+ * channel's delay wanders between 150 and 950 ms (a seeded random walk) and its receive times never go back, as
+ * one WebSocket subscription delivers in order — so the strategy's events go through the delay queue.
  */
 function withFeedDelays(day: readonly MarketEvent[]): MarketEvent[] {
   const rand = rng(7);
-  return day.map((ev) => ({ ...ev, recvS: (ev.exchMs + 150 + 800 * rand()) / 1000 }));
+  const delay = { bbo: 366, trade: 443, book: 366 };
+  const last = { bbo: 0, trade: 0, book: 0 };
+  return day.map((ev) => {
+    delay[ev.kind] = Math.min(950, Math.max(150, delay[ev.kind] + (rand() - 0.5) * 40));
+    last[ev.kind] = Math.max(last[ev.kind], ev.exchMs + delay[ev.kind]);
+    return { ...ev, recvS: last[ev.kind] / 1000 };
+  });
 }
 
 /** mulberry32: small seeded PRNG so the generated day is the same on every run. */
@@ -184,7 +191,7 @@ async function main(): Promise<void> {
     }
   }
 
-  // 5. The latency model's cost: the same day with recorded feed delays (150–950 ms), prob queue, warm.
+  // 5. The latency model's cost: the same day with recorded feed delays (150–950 ms per channel), prob, warm.
   const delayed = withFeedDelays(day);
   day.length = 0;
   for (const [label, fill] of [
