@@ -204,7 +204,7 @@ export class BacktestEngine {
     const feed = this.feed;
     if (feed !== null) {
       this.count(ev, t);
-      this.deliverBefore(feed, t);
+      if (feed.nextMs < t) this.deliverBefore(feed, t);
       this.clock.advanceTo(t);
       this.paper.matchMarket(ev);
       const at = feed.deliveryMs(ev);

@@ -149,7 +149,7 @@ export class RecordingLatency implements LatencyModel {
  */
 export class MsHistogram {
   static readonly MAX_MS = 60_000;
-  private readonly bins = new Float64Array(MsHistogram.MAX_MS + 1);
+  private readonly bins = new Uint32Array(MsHistogram.MAX_MS + 1);
   count = 0;
 
   add(ms: number): void {
