@@ -15,20 +15,38 @@ import { runBacktest, runBacktestOnEvents } from '../src/backtest/run.ts';
 import type { MarketEvent, Side } from '../src/core/market.ts';
 import { readMarket } from '../src/data/market-stream.ts';
 import { MarketDataWriter } from '../src/data/writer.ts';
+import type { FillModelConfig } from '../src/sim/fill-model-config.ts';
 import { createStrategy } from '../src/strategy/index.ts';
 import { measure, peakRssMb, report } from './measure.ts';
 
 const params = { sigma: 3, A: 1, k: 0.5, gamma: 0.00001 };
 const LOT = 0.001;
 
-function config(queue: 'risk-averse' | 'prob') {
+function config(queue: 'risk-averse' | 'prob', fillModel: Partial<FillModelConfig> = {}) {
   return {
     strategy: createStrategy({ orderSizeBase: LOT, maxPositionLots: 5 }),
     params,
     orderSizeBase: LOT,
     maxPositionLots: 5,
     queue,
+    fillModel,
   };
+}
+
+/**
+ * The generated day with feed delays like the bundled recording's (book median ≈ 366 ms, trades ≈ 443 ms): each
+ * channel's delay wanders between 150 and 950 ms (a seeded random walk) and its receive times never go back, as
+ * one WebSocket subscription delivers in order — so the strategy's events go through the delay queue.
+ */
+function withFeedDelays(day: readonly MarketEvent[]): MarketEvent[] {
+  const rand = rng(7);
+  const delay = { bbo: 366, trade: 443, book: 366 };
+  const last = { bbo: 0, trade: 0, book: 0 };
+  return day.map((ev) => {
+    delay[ev.kind] = Math.min(950, Math.max(150, delay[ev.kind] + (rand() - 0.5) * 40));
+    last[ev.kind] = Math.max(last[ev.kind], ev.exchMs + delay[ev.kind]);
+    return { ...ev, recvS: last[ev.kind] / 1000 };
+  });
 }
 
 /** mulberry32: small seeded PRNG so the generated day is the same on every run. */
@@ -103,15 +121,20 @@ async function main(): Promise<void> {
   let sample: MarketEvent[] = [];
   for await (const batch of readMarket('data/sample', 'BTC')) sample = sample.concat(batch);
   for (let w = 0; w < 5; w++) runBacktestOnEvents(sample, config(w % 2 === 0 ? 'prob' : 'risk-averse')); // JIT warm-up
-  for (const queue of ['risk-averse', 'prob'] as const) {
+  for (const [queue, feed] of [
+    ['risk-averse', 'recorded'],
+    ['prob', 'recorded'],
+    ['prob', 'none'],
+  ] as const) {
     const reps = 20;
     const m = await measure(() => {
       let fills = 0;
-      for (let r = 0; r < reps; r++) fills += runBacktestOnEvents(sample, config(queue)).fills;
+      for (let r = 0; r < reps; r++)
+        fills += runBacktestOnEvents(sample, config(queue, { feedLatency: feed })).fills;
       return fills / reps;
     });
     report(
-      `backtest sample in memory (${queue})`,
+      `backtest sample in memory (${queue}, feed latency ${feed})`,
       (sample.length * reps) / m.cpuS,
       'events/s',
       `${sample.length.toLocaleString('en-US')} events × ${reps}, ${m.result} fills/run, peak RSS ${m.peakRssMb.toFixed(0)} MB`,
@@ -166,6 +189,27 @@ async function main(): Promise<void> {
           `(${rssAfterGen.toFixed(0)} MB after generating the day)`,
       );
     }
+  }
+
+  // 5. The latency model's cost: the same day with recorded feed delays (150–950 ms per channel), prob, warm.
+  const delayed = withFeedDelays(day);
+  day.length = 0;
+  for (const [label, fill] of [
+    ['feed latency none', { feedLatency: 'none' }],
+    ['feed latency recorded', { feedLatency: 'recorded' }],
+    ['feed recorded + response 100 ms', { feedLatency: 'recorded', responseLatencyMs: 100 }],
+  ] as const) {
+    const runs = [];
+    for (let r = 0; r < 3; r++)
+      runs.push(await measure(() => runBacktestOnEvents(delayed, config('prob', fill))));
+    const best = runs.slice(1).reduce((a, b) => (b.cpuS < a.cpuS ? b : a));
+    report(
+      `backtest full-density day with feed delays in memory (prob, ${label}, warm, best of 2)`,
+      delayed.length / best.cpuS,
+      'events/s',
+      `first run ${(delayed.length / runs[0].cpuS / 1e6).toFixed(2)} M/s, ${best.result.fills} fills, ` +
+        `feed p50 ${best.result.latency.feedMsP50} ms, peak RSS ${best.peakRssMb.toFixed(0)} MB`,
+    );
   }
 }
 

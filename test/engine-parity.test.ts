@@ -47,6 +47,13 @@ function trace(engine: TradingEngine): Trace {
   return t;
 }
 
+/**
+ * Paper trading in process is fed each event at its exchange time (as below), so both paths run with feed latency
+ * `none`: with `recorded` the backtest shows the strategy each event at its receive time, which a feed driven at
+ * exchange time does not. The recorded feed delay has its own tests (test/backtest-latency.test.ts).
+ */
+const FEED_AT_EXCHANGE_TIME = { feedLatency: 'none' } as const;
+
 function viaBacktest(
   events: readonly MarketEvent[],
   s: RunSettings,
@@ -71,7 +78,7 @@ function viaPaper(
 ) {
   const clock = new SimulatedClock();
   const engine = tradingEngineFor(s, {
-    venue: paperVenueFor(s, 1),
+    venue: paperVenueFor(s, 1, clock),
     clock,
     coin,
     instrument: perpInstrument(sz, coin),
@@ -129,7 +136,7 @@ const ETH_PARAMS: ModelParams = { sigma: 0.15, A: 2, k: 2, gamma: 0.0005 };
 
 describe('backtest = paper trading in process (same configuration, same events)', () => {
   it('bundled BTC sample: identical order actions and fills', async () => {
-    const s = runSettings(parseConfig({}, 'defaults'), {});
+    const s = runSettings(parseConfig({}, 'defaults'), FEED_AT_EXCHANGE_TIME);
     const params = loadParamsFile('data/sample/params_BTC.json', {
       orderSizeBase: s.strategy.orderSizeBase,
     }).params;
@@ -153,6 +160,7 @@ describe('backtest = paper trading in process (same configuration, same events)'
 
   it('a synthetic market with flags over the config (prob queue, tolerance, latency): identical', () => {
     const s = runSettings(parseConfig({ strategy: { order_size: 0.001 } }, 'cfg'), {
+      ...FEED_AT_EXCHANGE_TIME,
       queue: 'prob',
       toleranceBps: 0,
       latencyMs: 50,
@@ -173,6 +181,7 @@ describe('backtest = paper trading in process (same configuration, same events)'
 describe('online parameters, inventory target and fill delay: the same in backtest and paper', () => {
   it('synthetic market, --params-source online --inventory-target 1 --filled-order-delay-s 2: identical', () => {
     const s = runSettings(parseConfig({ strategy: { order_size: 0.001 } }, 'cfg'), {
+      ...FEED_AT_EXCHANGE_TIME,
       paramsSource: 'online',
       onlineWindowS: 300,
       onlineRefreshS: 5,
@@ -216,11 +225,32 @@ describe('online parameters, inventory target and fill delay: the same in backte
   });
 });
 
+describe('backtest = paper trading with entry and response latency', () => {
+  it('bundled BTC sample, entry 80 ms, response 120 ms: identical order actions and fills', async () => {
+    const s = runSettings(parseConfig({}, 'defaults'), {
+      ...FEED_AT_EXCHANGE_TIME,
+      entryLatencyMs: 80,
+      responseLatencyMs: 120,
+    });
+    const params = loadParamsFile('data/sample/params_BTC.json', {
+      orderSizeBase: s.strategy.orderSizeBase,
+    }).params;
+    const events = await sampleEvents();
+    const bt = viaBacktest(events, s, params, 'BTC', 5);
+    const paper = viaPaper(events, s, params, 'BTC', 5);
+    assert.ok(bt.trace.fills.length > 10, `expected fills, got ${bt.trace.fills.length}`);
+    assert.deepEqual(paper.trace.actions, bt.trace.actions);
+    assert.deepEqual(paper.trace.fills, bt.trace.fills);
+    assert.equal(bt.result.latency.entryMsP50, 80);
+    assert.equal(bt.result.latency.responseMsP50, 120);
+  });
+});
+
 describe('the ETH case: a lot worth less than the 10 USDC minimum', () => {
   const events = synthEvents(ETH, 4);
 
   it('out of the box (order size 0.001 ETH ≈ 3 USDC): quotes the 10 USDC minimum, in paper exactly as in backtest', () => {
-    const s = runSettings(parseConfig({ ticker: 'ETH' }, 'cfg'), {});
+    const s = runSettings(parseConfig({ ticker: 'ETH' }, 'cfg'), FEED_AT_EXCHANGE_TIME);
     const bt = viaBacktest(events, s, ETH_PARAMS, 'ETH', 4);
     const paper = viaPaper(events, s, ETH_PARAMS, 'ETH', 4);
     assert.ok(bt.result.ordersPlaced > 0, 'the backtest places orders');
@@ -238,7 +268,10 @@ describe('the ETH case: a lot worth less than the 10 USDC minimum', () => {
   });
 
   it('an explicit max order size below the minimum: nothing quoted, and both say why (warn once, pulled time)', () => {
-    const s = runSettings(parseConfig({ ticker: 'ETH', risk: { max_order_size: 0.002 } }, 'cfg'), {});
+    const s = runSettings(
+      parseConfig({ ticker: 'ETH', risk: { max_order_size: 0.002 } }, 'cfg'),
+      FEED_AT_EXCHANGE_TIME,
+    );
     const bt = viaBacktest(events, s, ETH_PARAMS, 'ETH', 4);
     const paper = viaPaper(events, s, ETH_PARAMS, 'ETH', 4);
     assert.equal(bt.result.ordersPlaced, 0);

@@ -2,11 +2,10 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { runBacktestOnEvents } from '../src/backtest/run.ts';
 import { ratioWarning } from '../src/backtest/sample-size.ts';
-import { withLatencyScaled } from '../src/backtest/settings.ts';
 import { backtestJson } from '../src/backtest/summary.ts';
-import type { RunSettings } from '../src/config/run-settings.ts';
 import type { MarketEvent, Side } from '../src/core/market.ts';
 import { MarkoutTracker, markoutsJson, quantileSorted } from '../src/engine/markouts.ts';
+import { fillModelConfig, scaleLatency } from '../src/sim/fill-model-config.ts';
 import type { DesiredQuotes, Strategy } from '../src/strategy/types.ts';
 
 const close = (a: number, b: number, tol = 1e-9) => assert.ok(Math.abs(a - b) <= tol, `${a} ≠ ${b}`);
@@ -177,24 +176,21 @@ describe('the report tells the truth', () => {
     );
   });
 
-  it('withLatencyScaled scales order and cancel latency and nothing else', () => {
-    const s = {
-      fill: {
-        queue: 'risk-averse',
-        queuePower: 3,
-        latencyMs: 100,
-        cancelLatencyMs: 80,
-        makerFeeRate: 0.00015,
-        takerFeeRate: 0.00045,
-      },
-      requoteIntervalMs: 1000,
-    } as unknown as RunSettings;
-    const two = withLatencyScaled(s, 2);
-    assert.equal(two.fill.latencyMs, 200);
-    assert.equal(two.fill.cancelLatencyMs, 160);
-    assert.equal(two.fill.makerFeeRate, 0.00015);
-    assert.equal(two.requoteIntervalMs, 1000);
-    assert.equal(withLatencyScaled(s, 0).fill.latencyMs, 0);
-    assert.equal(s.fill.latencyMs, 100, 'the original settings are untouched');
+  it('the latency sweep scales order and cancel latency and nothing else', () => {
+    const c = fillModelConfig({
+      queue: 'risk-averse',
+      queuePower: 3,
+      entryLatencyMs: 100,
+      cancelLatencyMs: 80,
+      makerFeeRate: 0.00015,
+      takerFeeRate: 0.00045,
+    });
+    const two = scaleLatency(c, 2);
+    assert.equal(two.entryLatencyMs, 200);
+    assert.equal(two.cancelLatencyMs, 160);
+    assert.equal(two.makerFeeRate, 0.00015);
+    assert.equal(two.queuePower, 3);
+    assert.equal(scaleLatency(c, 0).entryLatencyMs, 0);
+    assert.equal(c.entryLatencyMs, 100, 'the original settings are untouched');
   });
 });

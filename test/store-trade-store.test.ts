@@ -71,6 +71,7 @@ describe('openStore', () => {
       'fills',
       'funding_payments',
       'hidden_trades',
+      'latency_samples',
       'orders',
       'params_history',
       'pnl_days',

@@ -12,6 +12,7 @@ import { TradingEngine } from '../engine/trading-engine.ts';
 import type { SimVenue } from '../sim/sim-venue.ts';
 import { OnlineParams, type ParamsSource } from '../strategy/online-params.ts';
 import { type BacktestConfig, type ResolvedBacktestConfig, resolveBacktestConfig } from './config.ts';
+import { FeedDelayQueue } from './feed-latency.ts';
 import { Ledger, type LedgerSnapshot } from './ledger.ts';
 import { BucketedSeries, ThinnedPoints } from './series.ts';
 
@@ -49,6 +50,25 @@ export interface BacktestSeries {
   fillsOffered: number;
 }
 
+/**
+ * The latencies the backtest applied, ms (nearest-rank percentiles): feed = receive time − exchange time of each
+ * event (0 with feed latency none), entry = order sent → live at the matching engine, response = report at the
+ * exchange → received by the engine. NaN (null in JSON) when nothing was measured (no order sent).
+ */
+export interface LatencyStats {
+  feedMsP50: number;
+  feedMsP99: number;
+  entryMsP50: number;
+  entryMsP99: number;
+  responseMsP50: number;
+  responseMsP99: number;
+  /** Events delivered with a delay, and those whose receive time was missing or before their exchange time. */
+  feedEvents: number;
+  feedSkewedEvents: number;
+  entries: number;
+  responses: number;
+}
+
 export interface BacktestResult extends LedgerSnapshot {
   events: number;
   bboEvents: number;
@@ -77,6 +97,7 @@ export interface BacktestResult extends LedgerSnapshot {
   fillRecords: BacktestFillRecord[];
   /** Signed mid moves after each fill at 1, 10 and 60 s (src/engine/markouts.ts). */
   markouts: MarkoutSummary;
+  latency: LatencyStats;
   config: Omit<ResolvedBacktestConfig, 'strategy' | 'logger'> & { strategy: string };
   series: BacktestSeries | null;
   /** With online parameters: what was quoted with over the run (null = calibrated parameters throughout). */
@@ -139,19 +160,22 @@ export class BacktestEngine {
   private readonly chart: BucketedSeries | null;
   private readonly row = [0, 0, 0, 0, 0];
   private lastSampleMs = Number.POSITIVE_INFINITY;
+  /** Events on their way to the strategy (feed latency recorded), null when the strategy sees exchange time. */
+  private readonly feed: FeedDelayQueue | null;
 
   constructor(config: BacktestConfig) {
     const cfg = resolveBacktestConfig(config);
     this.cfg = cfg;
     this.clock = new SimulatedClock();
+    this.feed =
+      cfg.fillModel.feedLatency === 'recorded' && cfg.fillModel.feedLatencyScale > 0
+        ? new FeedDelayQueue(cfg.fillModel.feedLatencyScale)
+        : null;
     this.paper = new PaperVenue({
-      makerFeeRate: cfg.makerFeeRate,
-      takerFeeRate: cfg.takerFeeRate,
-      latencyMs: cfg.latencyMs,
-      cancelLatencyMs: cfg.cancelLatencyMs,
-      queue: cfg.queue,
-      queuePower: cfg.queuePower,
+      fillModel: cfg.fillModel,
       tidBase: 1,
+      clock: this.clock,
+      exchangeFeed: this.feed !== null,
     });
     this.venue = this.paper.sim;
     this.engine = new TradingEngine({
@@ -201,9 +225,53 @@ export class BacktestEngine {
     return this.engine.loop;
   }
 
+  /**
+   * One recorded event, in exchange-time order. Without feed latency the venue and the strategy see it now. With
+   * it, the venue matches it now (exchange time) and the strategy sees it at its receive time: first every event
+   * due to the strategy before this exchange time is delivered (the clock stepping to each), then the clock moves
+   * here, the venue matches, and the events due by now (this one, when it had no delay) reach the strategy. At
+   * the same ms the venue goes first: what the strategy sees at t, the exchange has already matched.
+   */
   onEvent(ev: MarketEvent): void {
     const t = ev.exchMs;
+    const feed = this.feed;
+    if (feed !== null) {
+      this.count(ev, t);
+      if (feed.nextMs < t) this.deliverBefore(feed, t);
+      this.clock.advanceTo(t);
+      this.paper.matchMarket(ev);
+      const at = feed.deliveryMs(ev);
+      if (feed.nextMs <= t) this.deliverThrough(feed, t);
+      if (at <= t) this.deliver(ev);
+      else feed.push(at, ev);
+      return;
+    }
     this.clock.advanceTo(t);
+    this.count(ev, t);
+    this.engine.onMarket(ev);
+    if (this.chart !== null && ev.kind === 'bbo') this.sample(t);
+  }
+
+  private deliverBefore(feed: FeedDelayQueue, t: number): void {
+    while (feed.nextMs < t) {
+      const at = feed.nextMs;
+      const ev = feed.pop();
+      this.clock.advanceTo(at);
+      this.deliver(ev);
+    }
+  }
+
+  private deliverThrough(feed: FeedDelayQueue, t: number): void {
+    while (feed.nextMs <= t) this.deliver(feed.pop());
+  }
+
+  /** The strategy's side sees `ev` (the clock is at its delivery time). */
+  private deliver(ev: MarketEvent): void {
+    this.engine.onMarket(ev);
+    if (this.chart !== null && ev.kind === 'bbo') this.sample(this.clock.nowMs());
+  }
+
+  private count(ev: MarketEvent, t: number): void {
     this.events++;
     if (t !== this.lastT) {
       if (Number.isNaN(this.startMs)) this.startMs = t;
@@ -212,11 +280,14 @@ export class BacktestEngine {
     if (ev.kind === 'bbo') this.bboEvents++;
     else if (ev.kind === 'trade') this.tradeEvents++;
     else this.bookEvents++;
-    this.engine.onMarket(ev);
-    if (this.chart !== null && ev.kind === 'bbo') this.sample(t);
   }
 
   finish(): BacktestResult {
+    const feed = this.feed;
+    // The strategy sees the events still on their way; reports still on their way are delivered (their fills
+    // happened at the exchange, the account must hold them).
+    if (feed !== null) this.deliverBefore(feed, Number.POSITIVE_INFINITY);
+    this.paper.deliverAll();
     this.engine.finishSimulation();
     const s = this.ledger.snapshot();
     const lot = this.cfg.orderSizeBase;
@@ -259,9 +330,29 @@ export class BacktestEngine {
       killSwitch: this.engine.guard.killSwitch.reason,
       fillRecords: this.recorder.fills,
       markouts: this.markouts.summary(),
+      latency: this.latencyStats(),
       config: { ...rest, strategy: strategy.name },
       series,
       paramsInUse: this.recorder.paramsStats(this.lastT),
+    };
+  }
+
+  private latencyStats(): LatencyStats {
+    const feed = this.feed;
+    const entry = this.paper.latency.entryMs;
+    const response = this.paper.latency.responseMs;
+    const instant = this.paper.latency.instantReports;
+    return {
+      feedMsP50: feed !== null ? feed.delays.quantileMs(0.5) : 0,
+      feedMsP99: feed !== null ? feed.delays.quantileMs(0.99) : 0,
+      entryMsP50: entry.quantileMs(0.5),
+      entryMsP99: entry.quantileMs(0.99),
+      responseMsP50: instant ? 0 : response.quantileMs(0.5),
+      responseMsP99: instant ? 0 : response.quantileMs(0.99),
+      feedEvents: feed !== null ? feed.delays.count : 0,
+      feedSkewedEvents: feed !== null ? feed.skewed : 0,
+      entries: entry.count,
+      responses: response.count,
     };
   }
 

@@ -9,9 +9,10 @@ import { writeFillsCsv } from '../engine/fills-csv.ts';
 import type { ModelParams } from '../model/params.ts';
 import { loadParamsFile } from '../model/params-file.ts';
 import { writeReport } from '../report/render.ts';
+import { withLatencyScaled } from './config.ts';
 import { backtestReportDoc } from './report.ts';
 import { runBacktest } from './run.ts';
-import { backtestConfigFor, LATENCY_FACTORS, withLatencyScaled } from './settings.ts';
+import { backtestConfigFor, LATENCY_FACTORS } from './settings.ts';
 import { backtestJson, backtestText, type LatencyLine, latencyLinesJson } from './summary.ts';
 
 /** `hlmm backtest` options after commander parsed them (see src/cli/commands/backtest.ts). */
@@ -150,16 +151,16 @@ export async function runBacktestCommand(
   const latencyLines: LatencyLine[] = [];
   if (o.latencySweep !== false) {
     for (const factor of LATENCY_FACTORS) {
-      const scaled = withLatencyScaled(settings, factor);
+      // A fresh strategy for each run (strategies keep state); every latency of the fill model scaled.
+      const scaled = withLatencyScaled(
+        backtestConfigFor(settings, { params, instrument, coin: ticker }),
+        factor,
+      );
       const r =
         factor === 1
           ? result
           : await runBacktest({
-              ...backtestConfigFor(scaled, {
-                params,
-                instrument,
-                coin: ticker,
-              }),
+              ...scaled,
               dataDir: o.data,
               ticker,
               fromMs: o.from,
@@ -168,8 +169,8 @@ export async function runBacktestCommand(
             });
       latencyLines.push({
         factor,
-        latencyMs: scaled.fill.latencyMs,
-        cancelLatencyMs: scaled.fill.cancelLatencyMs,
+        latencyMs: scaled.latencyMs ?? 0,
+        cancelLatencyMs: scaled.cancelLatencyMs ?? 0,
         pnlQuote: r.pnlQuote,
         fills: r.fills,
       });

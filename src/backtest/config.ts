@@ -5,6 +5,7 @@ import { ENGINE_DEFAULTS, FILL_MODEL_DEFAULTS, RISK_DEFAULTS } from '../engine/d
 import { FLATTEN_DEFAULTS, type FlattenSettings } from '../engine/flatten.ts';
 import type { RiskLimits } from '../engine/risk.ts';
 import type { ModelParams } from '../model/params.ts';
+import { type FillModelConfig, fillModelConfig, scaleLatency } from '../sim/fill-model-config.ts';
 import type { QueueModelName } from '../sim/queue.ts';
 import type { OnlineParamsSettings } from '../strategy/online-params.ts';
 import type { Strategy } from '../strategy/types.ts';
@@ -31,6 +32,11 @@ export interface BacktestConfig {
   makerFeeRate?: number;
   /** Default 0.00045 (Hyperliquid base tier). */
   takerFeeRate?: number;
+  /**
+   * The rest of the fill model (feed latency, response latency, measured latency samples, seed), and overrides of
+   * the flat fields above: src/sim/fill-model-config.ts. `hlmm backtest` passes the whole configuration here.
+   */
+  fillModel?: Partial<FillModelConfig>;
   /** Keep a resting quote within this many bps of the desired price instead of replacing it. Default 1 (the bot's). */
   priceToleranceBps?: number;
   /** Replace a mispriced quote with one `modify` (default) or with cancel, then place. */
@@ -65,23 +71,37 @@ export interface BacktestConfig {
   online?: { settings: OnlineParamsSettings; instrument: Instrument } | null;
 }
 
-export type ResolvedBacktestConfig = Required<BacktestConfig>;
+export type ResolvedBacktestConfig = Required<Omit<BacktestConfig, 'fillModel'>> & {
+  fillModel: FillModelConfig;
+};
 
 export const DEFAULT_LATENCY_MS = FILL_MODEL_DEFAULTS.latencyMs;
 
 export function resolveBacktestConfig(cfg: BacktestConfig): ResolvedBacktestConfig {
-  const latencyMs = cfg.latencyMs ?? DEFAULT_LATENCY_MS;
+  const flat: Partial<FillModelConfig> = {
+    queue: cfg.queue,
+    queuePower: cfg.queuePower,
+    entryLatencyMs: cfg.latencyMs,
+    cancelLatencyMs: cfg.cancelLatencyMs,
+    makerFeeRate: cfg.makerFeeRate,
+    takerFeeRate: cfg.takerFeeRate,
+  };
+  for (const [k, v] of Object.entries(cfg.fillModel ?? {}))
+    if (v !== undefined) (flat as Record<string, unknown>)[k] = v;
+  const fill = fillModelConfig(flat);
+  const latencyMs = fill.entryLatencyMs;
   const c: ResolvedBacktestConfig = {
     strategy: cfg.strategy,
     params: cfg.params,
     orderSizeBase: cfg.orderSizeBase,
     maxPositionLots: cfg.maxPositionLots,
-    queue: cfg.queue ?? FILL_MODEL_DEFAULTS.queue,
-    queuePower: cfg.queuePower ?? FILL_MODEL_DEFAULTS.queuePower,
+    queue: fill.queue,
+    queuePower: fill.queuePower,
     latencyMs,
-    cancelLatencyMs: cfg.cancelLatencyMs ?? latencyMs,
-    makerFeeRate: cfg.makerFeeRate ?? FILL_MODEL_DEFAULTS.makerFeeRate,
-    takerFeeRate: cfg.takerFeeRate ?? FILL_MODEL_DEFAULTS.takerFeeRate,
+    cancelLatencyMs: fill.cancelLatencyMs,
+    makerFeeRate: fill.makerFeeRate,
+    takerFeeRate: fill.takerFeeRate,
+    fillModel: fill,
     priceToleranceBps: cfg.priceToleranceBps ?? ENGINE_DEFAULTS.priceToleranceBps,
     replaceWith: cfg.replaceWith ?? ENGINE_DEFAULTS.replaceWith,
     requoteIntervalMs: cfg.requoteIntervalMs ?? ENGINE_DEFAULTS.requoteIntervalMs,
@@ -136,4 +156,19 @@ export function resolveBacktestConfig(cfg: BacktestConfig): ResolvedBacktestConf
     );
   }
   return c;
+}
+
+/**
+ * The same backtest with every latency (feed, entry, cancel, response) multiplied by `factor`: 0 = no latency at
+ * all, 1 = as configured, 2 = twice. Pass a fresh strategy for each run (strategies keep state).
+ */
+export function withLatencyScaled(cfg: BacktestConfig, factor: number): BacktestConfig {
+  const fill = resolveBacktestConfig(cfg).fillModel;
+  const scaled = scaleLatency(fill, factor);
+  return {
+    ...cfg,
+    latencyMs: scaled.entryLatencyMs,
+    cancelLatencyMs: scaled.cancelLatencyMs,
+    fillModel: scaled,
+  };
 }

@@ -16,10 +16,16 @@
  * backtestJson(result) gives the `--json` object; renderBacktestReport(result, meta) the HTML report.
  */
 
-export type { BacktestFillRecord, BacktestResult, BacktestSeries, FillPoint } from './backtest.ts';
+export type {
+  BacktestFillRecord,
+  BacktestResult,
+  BacktestSeries,
+  FillPoint,
+  LatencyStats,
+} from './backtest.ts';
 export { BacktestEngine } from './backtest.ts';
 export type { BacktestConfig, ResolvedBacktestConfig } from './config.ts';
-export { DEFAULT_LATENCY_MS, resolveBacktestConfig } from './config.ts';
+export { DEFAULT_LATENCY_MS, resolveBacktestConfig, withLatencyScaled } from './config.ts';
 export type { LedgerSnapshot } from './ledger.ts';
 export { Ledger, MINUTES_PER_YEAR } from './ledger.ts';
 export type { StreamBacktestConfig, StreamBacktestResult } from './run.ts';

@@ -26,7 +26,7 @@ export function backtestReportDoc(r: BacktestResult, meta: BacktestReportMeta): 
   const flagged = warning !== null ? ' ⚠ small sample' : '';
   const doc: ReportDoc = {
     title: `hlmm backtest — ${meta.ticker} (${r.config.strategy})`,
-    subtitle: `${period}; ${r.events.toLocaleString('en-US')} events; queue ${r.config.queue}, latency ${r.config.latencyMs} ms`,
+    subtitle: `${period}; ${r.events.toLocaleString('en-US')} events; queue ${r.config.queue}, entry latency ${r.config.latencyMs} ms, response ${r.config.fillModel.responseLatencyMs} ms, feed latency ${r.config.fillModel.feedLatency}`,
     sections: [
       {
         heading: 'Results',
@@ -203,6 +203,17 @@ export function backtestReportDoc(r: BacktestResult, meta: BacktestReportMeta): 
           ['max position (lots)', c.maxPositionLots],
           ['queue model', c.queue === 'prob' ? `prob (power ${c.queuePower})` : c.queue],
           ['order / cancel latency (ms)', `${c.latencyMs} / ${c.cancelLatencyMs}`],
+          ['response latency (ms)', c.fillModel.responseLatencyMs],
+          [
+            'feed latency',
+            `${c.fillModel.feedLatency}: applied p50 ${r.latency.feedMsP50} ms, p99 ${r.latency.feedMsP99} ms`,
+          ],
+          [
+            'order latency',
+            c.fillModel.latencySamples !== null
+              ? `drawn from ${c.fillModel.latencyFile ?? 'samples'} (seed ${c.fillModel.latencySeed}): entry p50 ${r.latency.entryMsP50} ms, response p50 ${r.latency.responseMsP50} ms`
+              : 'constant',
+          ],
           ['maker / taker fee rate', `${c.makerFeeRate} / ${c.takerFeeRate}`],
           ['price tolerance (bps)', c.priceToleranceBps],
           ['replace with', c.replaceWith],

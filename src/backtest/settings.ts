@@ -26,12 +26,7 @@ export function backtestConfigFor(
     params: o.params,
     orderSizeBase: s.strategy.orderSizeBase,
     maxPositionLots: s.strategy.maxPositionLots,
-    queue: s.fill.queue,
-    queuePower: s.fill.queuePower,
-    latencyMs: s.fill.latencyMs,
-    cancelLatencyMs: s.fill.cancelLatencyMs,
-    makerFeeRate: s.fill.makerFeeRate,
-    takerFeeRate: s.fill.takerFeeRate,
+    fillModel: s.fill,
     priceToleranceBps: s.priceToleranceBps,
     replaceWith: s.replaceWith,
     requoteIntervalMs: s.requoteIntervalMs,
@@ -49,18 +44,3 @@ export function backtestConfigFor(
 
 /** The latency factors the report shows PnL at: none, the configured latency, twice it. */
 export const LATENCY_FACTORS = [0, 1, 2] as const;
-
-/**
- * The same settings with every latency of the fill model scaled by `factor` (0 = an instant venue). The one place
- * that knows which settings are latencies: order entry and cancel today.
- */
-export function withLatencyScaled(s: RunSettings, factor: number): RunSettings {
-  return {
-    ...s,
-    fill: {
-      ...s.fill,
-      latencyMs: s.fill.latencyMs * factor,
-      cancelLatencyMs: s.fill.cancelLatencyMs * factor,
-    },
-  };
-}

@@ -1,4 +1,5 @@
 import { markoutsJson } from '../engine/markouts.ts';
+import { describeFillModel } from '../sim/fill-model-config.ts';
 import type { BacktestResult } from './backtest.ts';
 import { ratioWarning } from './sample-size.ts';
 
@@ -84,11 +85,26 @@ export function backtestJson(
     },
     markouts: markoutsJson(r.markouts),
     params_in_use: r.paramsInUse === null ? null : paramsInUseJson(r.paramsInUse),
+    latency: {
+      feed_ms_p50: sig(r.latency.feedMsP50),
+      feed_ms_p99: sig(r.latency.feedMsP99),
+      entry_ms_p50: sig(r.latency.entryMsP50),
+      response_ms_p50: sig(r.latency.responseMsP50),
+      entry_ms_p99: sig(r.latency.entryMsP99),
+      response_ms_p99: sig(r.latency.responseMsP99),
+      feed_events: r.latency.feedEvents,
+      feed_events_without_delay: r.latency.feedSkewedEvents,
+    },
+    assumptions: { fill_model: describeFillModel(r.config.fillModel) },
     settings: {
       queue: r.config.queue,
       queue_power: r.config.queuePower,
       latency_ms: r.config.latencyMs,
       cancel_latency_ms: r.config.cancelLatencyMs,
+      response_latency_ms: r.config.fillModel.responseLatencyMs,
+      feed_latency: r.config.fillModel.feedLatency,
+      latency_file: r.config.fillModel.latencyFile,
+      latency_seed: r.config.fillModel.latencySeed,
       maker_fee_rate: r.config.makerFeeRate,
       taker_fee_rate: r.config.takerFeeRate,
       order_size: r.config.orderSizeBase,
@@ -170,6 +186,10 @@ export function backtestText(
     lines.push(
       `pnl at latency    ${`${l.factor}×`.padEnd(3)} ${`${l.latencyMs} ms`.padEnd(9)} ${f(l.pnlQuote, 4)} USDC (${l.fills} fills)`,
     );
+  const L = r.latency;
+  lines.push(
+    `latency           feed p50 ${f(L.feedMsP50, 0)} ms, p99 ${f(L.feedMsP99, 0)} ms (${r.config.fillModel.feedLatency}); entry p50 ${f(L.entryMsP50, 0)} ms; response p50 ${f(L.responseMsP50, 0)} ms`,
+  );
   if (r.fundingQuote !== 0)
     lines.push(
       `funding           ${f(r.fundingQuote, 4)} USDC (assumed rate ${r.config.fundingRatePerHour}/h)`,

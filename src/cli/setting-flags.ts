@@ -77,8 +77,45 @@ export function addSettingFlags(cmd: Command): Command {
     )
     .option(
       '--latency-ms <ms>',
-      cfg('paper fill model: order-entry latency (decision → order live)', 'fill_model.latency_ms, 100'),
+      cfg('fill model: order-entry latency (= --entry-latency-ms)', 'fill_model.latency_ms, 100'),
       numberOption({ min: 0 }),
+    )
+    .option(
+      '--entry-latency-ms <ms>',
+      cfg(
+        'fill model: order entry latency (order sent → live at the exchange)',
+        'fill_model.latency_ms, 100',
+      ),
+      numberOption({ min: 0 }),
+    )
+    .option(
+      '--response-latency-ms <ms>',
+      cfg(
+        'fill model: response latency (ack/fill at the exchange → received)',
+        'fill_model.response_latency_ms, 0',
+      ),
+      numberOption({ min: 0 }),
+    )
+    .addOption(
+      new Option(
+        '--feed-latency <mode>',
+        cfg(
+          'backtest: the strategy sees events at their recorded receive time (recorded) or exchange time (none)',
+          'fill_model.feed_latency, recorded',
+        ),
+      ).argParser(choiceOption(['recorded', 'none'] as const)),
+    )
+    .option(
+      '--latency-file <file>',
+      cfg(
+        'fill model: draw entry and response latencies from this file (hlmm latency --out)',
+        'fill_model.latency_file',
+      ),
+    )
+    .option(
+      '--latency-seed <n>',
+      cfg('seed of the --latency-file draws', 'fill_model.latency_seed, 1'),
+      numberOption({ integer: true }),
     )
     .option(
       '--cancel-latency-ms <ms>',

@@ -28,17 +28,12 @@ export function onlineParamsFor(s: RunSettings, instrument: Instrument): OnlineP
   return s.online === null ? null : new OnlineParams(s.online, instrument);
 }
 
-/** The paper venue of the configured fill model (queue, latencies, fees). */
-export function paperVenueFor(s: RunSettings, tidBase?: number): PaperVenue {
-  return new PaperVenue({
-    makerFeeRate: s.fill.makerFeeRate,
-    takerFeeRate: s.fill.takerFeeRate,
-    latencyMs: s.fill.latencyMs,
-    cancelLatencyMs: s.fill.cancelLatencyMs,
-    queue: s.fill.queue,
-    queuePower: s.fill.queuePower,
-    tidBase,
-  });
+/**
+ * The paper venue of the configured fill model (queue, latencies, fees). `clock`: the bot's clock, which delivers
+ * reports after the response latency (required when it is above 0).
+ */
+export function paperVenueFor(s: RunSettings, tidBase?: number, clock?: Clock): PaperVenue {
+  return new PaperVenue({ fillModel: s.fill, tidBase, clock });
 }
 
 /** The engine settings that come from the configuration (the caller adds venue, clock, store, logger, info). */

@@ -3,6 +3,8 @@ import type { FlattenSettings } from '../engine/flatten.ts';
 import type { RiskLimits } from '../engine/risk.ts';
 import type { HorizonConfig } from '../model/horizon.ts';
 import { parseHorizon } from '../model/horizon.ts';
+import { type FeedLatencyMode, type FillModelConfig, fillModelConfig } from '../sim/fill-model-config.ts';
+import { readLatencyFile } from '../sim/latency-file.ts';
 import type { QueueModelName } from '../sim/queue.ts';
 import type { StrategyConfig } from '../strategy/config.ts';
 import type { OnlineParamsSettings, ParamsSource } from '../strategy/online-params.ts';
@@ -29,8 +31,14 @@ export interface SettingFlags {
   maxBookAgeMs?: number;
   queue?: QueueModelName;
   queuePower?: number;
+  /** = entryLatencyMs (the older name). */
   latencyMs?: number;
+  entryLatencyMs?: number;
   cancelLatencyMs?: number;
+  responseLatencyMs?: number;
+  feedLatency?: FeedLatencyMode;
+  latencyFile?: string;
+  latencySeed?: number;
   makerFee?: number;
   takerFee?: number;
   maxNotional?: number;
@@ -56,14 +64,8 @@ export interface RunSettings {
   priceToleranceBps: number;
   replaceWith: 'modify' | 'cancel-then-place';
   requoteIntervalMs: number;
-  fill: {
-    queue: QueueModelName;
-    queuePower: number;
-    latencyMs: number;
-    cancelLatencyMs: number;
-    makerFeeRate: number;
-    takerFeeRate: number;
-  };
+  /** The one fill-model configuration (src/sim/fill-model-config.ts). */
+  fill: FillModelConfig;
   /** Risk limits without the lot (the engine adds it). */
   risk: Omit<RiskLimits, 'lotBase'>;
   startingBalanceQuote: number;
@@ -87,7 +89,12 @@ export function runSettings(cfg: HlmmConfig, f: SettingFlags): RunSettings {
   const orderSizeBase = f.orderSize ?? cfg.strategy.order_size;
   const maxPositionLots = f.maxPosition ?? cfg.strategy.max_position_lots;
   const makerFeeRate = f.makerFee ?? cfg.fees.maker_rate;
-  const latencyMs = f.latencyMs ?? cfg.fill_model.latency_ms;
+  if (f.latencyMs !== undefined && f.entryLatencyMs !== undefined && f.latencyMs !== f.entryLatencyMs)
+    throw new UserError(
+      `--latency-ms ${f.latencyMs} and --entry-latency-ms ${f.entryLatencyMs} disagree; --latency-ms is the entry latency, pass one of them.`,
+    );
+  const latencyMs = f.entryLatencyMs ?? f.latencyMs ?? cfg.fill_model.latency_ms;
+  const latencyFile = f.latencyFile ?? cfg.fill_model.latency_file;
   const target = f.inventoryTarget ?? strategy.inventoryTargetLots ?? 0;
   if (Math.abs(target) > maxPositionLots)
     throw new UserError(
@@ -114,14 +121,19 @@ export function runSettings(cfg: HlmmConfig, f: SettingFlags): RunSettings {
     priceToleranceBps: f.toleranceBps ?? cfg.strategy.reprice_tolerance_bps,
     replaceWith: f.replace ?? cfg.strategy.replace_with,
     requoteIntervalMs: f.requoteMs ?? cfg.strategy.requote_interval_ms,
-    fill: {
+    fill: fillModelConfig({
       queue: f.queue ?? cfg.fill_model.queue,
       queuePower: f.queuePower ?? cfg.fill_model.queue_power,
-      latencyMs,
+      feedLatency: f.feedLatency ?? cfg.fill_model.feed_latency,
+      entryLatencyMs: latencyMs,
       cancelLatencyMs: f.cancelLatencyMs ?? cfg.fill_model.cancel_latency_ms ?? latencyMs,
+      responseLatencyMs: f.responseLatencyMs ?? cfg.fill_model.response_latency_ms,
+      latencySamples: latencyFile !== null ? readLatencyFile(latencyFile) : null,
+      latencyFile,
+      latencySeed: f.latencySeed ?? cfg.fill_model.latency_seed,
       makerFeeRate,
       takerFeeRate: f.takerFee ?? cfg.fees.taker_rate,
-    },
+    }),
     risk: {
       // --max-position is the strategy's and the hard limit's (a flag above the file's risk limit raises both).
       maxPositionLots: f.maxPosition ?? cfg.risk.max_position_lots,

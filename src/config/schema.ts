@@ -169,7 +169,7 @@ export const configSchema = z
         }),
       }),
 
-      /** The paper fill model (backtest and paper trading): queue position and latency. Fees are in `fees`. */
+      /** The fill model (backtest, paper trading): queue position and latencies (src/sim/fill-model-config.ts). Fees are in `fees`. */
       fill_model: section({
         queue: oneOf(['risk-averse', 'prob'] as const).default(FILL_MODEL_DEFAULTS.queue),
         /** Exponent n of the prob queue model. */
@@ -184,6 +184,18 @@ export const configSchema = z
         cancel_latency_ms: number('must be a number of milliseconds, 0 or more, or null', { min: 0 })
           .nullable()
           .default(null),
+        /** Response latency (report at the exchange → received by the bot), ms. */
+        response_latency_ms: number('must be a number of milliseconds, 0 or more', { min: 0 }).default(
+          FILL_MODEL_DEFAULTS.responseLatencyMs,
+        ),
+        /** Backtest: the strategy sees each event at its recorded receive time (recorded) or exchange time (none). */
+        feed_latency: oneOf(['recorded', 'none'] as const).default(FILL_MODEL_DEFAULTS.feedLatency),
+        /** Measured latencies (hlmm latency --out): entry and response drawn from them; null = the constants. */
+        latency_file: text('must be a file path or null').nullable().default(null),
+        /** Seed of the draws from latency_file (same seed, same backtest). */
+        latency_seed: number('must be a whole number', { int: true }).default(
+          FILL_MODEL_DEFAULTS.latencySeed,
+        ),
       }),
 
       backtest: section({

@@ -1,6 +1,3 @@
-import { HYPERLIQUID_BASE_MAKER_FEE_RATE, HYPERLIQUID_BASE_TAKER_FEE_RATE } from '../sim/fees.ts';
-import type { QueueModelName } from '../sim/queue.ts';
-
 /**
  * The defaults of the engine, the fill model and the risk layer, defined once: the config file's schema
  * (src/config/schema.ts), `hlmm backtest`, `hlmm trade` and the backtest library all read them from here (the
@@ -15,15 +12,8 @@ export const ENGINE_DEFAULTS = {
   replaceWith: 'modify' as 'modify' | 'cancel-then-place',
 } as const;
 
-export const FILL_MODEL_DEFAULTS = {
-  queue: 'risk-averse' as QueueModelName,
-  /** Exponent n of the prob queue model. */
-  queuePower: 3,
-  /** Order-entry latency, ms (decision → order live at the exchange); cancels the same unless set. */
-  latencyMs: 100,
-  makerFeeRate: HYPERLIQUID_BASE_MAKER_FEE_RATE,
-  takerFeeRate: HYPERLIQUID_BASE_TAKER_FEE_RATE,
-} as const;
+/** The fill model's defaults live with the fill model's one configuration (src/sim/fill-model-config.ts). */
+export { FILL_MODEL_DEFAULTS } from '../sim/fill-model-config.ts';
 
 export const RISK_DEFAULTS = {
   maxPositionLots: 10,

@@ -27,6 +27,7 @@ export interface FakeExchangeCommandOptions {
   takerFee: number;
   mainnetSignatures: boolean;
   queue: 'risk-averse' | 'prob';
+  queuePower?: number;
   ipWeightPerMinute: number;
   addressRequestBuffer: number;
   logLevel: LogLevel;
@@ -59,6 +60,7 @@ export async function runFakeExchange(opts: FakeExchangeCommandOptions): Promise
       takerFeeRate: opts.takerFee,
       isMainnet: opts.mainnetSignatures,
       queue: opts.queue,
+      fillModel: { queuePower: opts.queuePower },
       ipWeightPerMinute: opts.ipWeightPerMinute,
       addressRequestBuffer: opts.addressRequestBuffer,
     },

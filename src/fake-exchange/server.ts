@@ -18,6 +18,7 @@ import type { Logger } from '../core/log.ts';
 import { findMarketFile } from '../data/layout.ts';
 import { infoRequestWeight } from '../exchange/hyperliquid/info-client.ts';
 import { channelFrame, parseClientRequest, type Subscription } from '../exchange/hyperliquid/ws-messages.ts';
+import { type FillModelConfig, fillModelConfig } from '../sim/fill-model-config.ts';
 import { createQueueModel, type QueueModelName } from '../sim/index.ts';
 import { type BookAggregation, parseBookAggregation } from './book-aggregation.ts';
 import { CoinMarket } from './coin-market.ts';
@@ -48,6 +49,12 @@ export interface TradingOptions {
   isMainnet?: boolean;
   /** Queue model of the shared fill model (default risk-averse). */
   queue?: QueueModelName;
+  /**
+   * The shared fill-model configuration (src/sim/fill-model-config.ts), over `queue` and the fee rates above. Its
+   * queue model, power and fees are used; its latencies are not: the fake exchange's delays are real (requests
+   * cross the network, pushes are timed by the replay), so its matching engine applies each action when it arrives.
+   */
+  fillModel?: Partial<FillModelConfig>;
   /** IP weight per rolling minute, 0 = unlimited (default 0; Hyperliquid 1200). */
   ipWeightPerMinute?: number;
   /** Requests per address before traded volume counts (default 10,000 as Hyperliquid; Infinity = off). */
@@ -207,6 +214,12 @@ export async function startFakeExchange(options: FakeExchangeOptions): Promise<F
   const info = new InfoRoutes();
   registerMarketInfo(info, markets, clock, symbols);
 
+  const fill = fillModelConfig({
+    queue: tradingOptions.queue,
+    makerFeeRate: tradingOptions.makerFeeRate,
+    takerFeeRate: tradingOptions.takerFeeRate,
+    ...Object.fromEntries(Object.entries(tradingOptions.fillModel ?? {}).filter(([, v]) => v !== undefined)),
+  });
   const trading = new OrderEntry({
     clock,
     markets,
@@ -214,9 +227,9 @@ export async function startFakeExchange(options: FakeExchangeOptions): Promise<F
     universe: universeFor(symbols),
     accounts: tradingOptions.accounts,
     startUsdc: tradingOptions.startUsdc,
-    makerFeeRate: tradingOptions.makerFeeRate,
-    takerFeeRate: tradingOptions.takerFeeRate,
-    queue: createQueueModel(tradingOptions.queue ?? 'risk-averse'),
+    makerFeeRate: fill.makerFeeRate,
+    takerFeeRate: fill.takerFeeRate,
+    queue: createQueueModel(fill.queue, fill.queuePower),
     firstOid: tradingOptions.firstOid,
     scheduleCancelMinVolumeUsdc: tradingOptions.scheduleCancelMinVolumeUsdc,
     onPublicTrade: (coin, px, sz, timeMs) => publicInfo.onTrade(coin, px, sz, timeMs),

@@ -12,7 +12,8 @@ import type { QueueModel } from './queue.ts';
  * the events it is given (and `advanceTo` for idle periods). The market assumptions live in the three
  * injected models (queue.ts, latency.ts, fees.ts) and in these rules, stated once here:
  *
- * - An action sent at t takes effect at the latency model's arrival time. Arrivals strictly before an
+ * - An action sent at t takes effect at the latency model's arrival time (its entry latency; delivering the reports
+ *   after the response latency is the caller's: src/engine/paper-venue.ts). Arrivals strictly before an
  *   event's timestamp are applied before that event; an arrival at the same millisecond as an event is
  *   applied after it (the pessimistic order: an order racing a trade in the same millisecond misses it).
  * - On arrival an order that would cross the last known touch (bid ≥ best ask, ask ≤ best bid) is rejected
@@ -99,6 +100,8 @@ export class SimVenue {
   nowMs = Number.NEGATIVE_INFINITY;
   /** Market events ignored because they were older than the last event applied. */
   ignoredOldEvents = 0;
+  /** Exchange time at which the last submitted action takes effect (its latency draw), ms. */
+  lastArrivalMs = Number.NaN;
   private lastEventMs = Number.NEGATIVE_INFINITY;
 
   private readonly live: SimOrder[] = [];
@@ -120,6 +123,7 @@ export class SimVenue {
       action.type === 'cancel'
         ? this.cfg.latency.cancelArrivalMs(sentMs)
         : this.cfg.latency.orderArrivalMs(sentMs);
+    this.lastArrivalMs = arrivalMs;
     if (arrivalMs <= this.nowMs && this.pending.length === 0) {
       this.apply(action, this.nowMs);
       return;

@@ -147,6 +147,19 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (trade_id, open_ms)
   );
   `,
+  // 4: the live bot's own latencies (the backtest's --latency-file comes from them, via hlmm latency):
+  // order_ack = request sent → the exchange's answer received (a round trip); fill_report = a fill's exchange
+  // time → our receipt of it (the response path alone).
+  `
+  CREATE TABLE latency_samples (
+    id          INTEGER PRIMARY KEY,
+    ts_ms       INTEGER NOT NULL,
+    kind        TEXT NOT NULL CHECK (kind IN ('order_ack', 'fill_report')),
+    latency_ms  REAL NOT NULL,
+    coin        TEXT NOT NULL
+  );
+  CREATE INDEX latency_samples_kind_ts ON latency_samples(kind, ts_ms);
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

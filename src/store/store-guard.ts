@@ -11,7 +11,7 @@ import type {
   RiskEventRecord,
   RunMode,
 } from './records.ts';
-import type { TradeStore } from './trade-store.ts';
+import type { LatencyKind, LatencySampleRecord, TradeStore } from './trade-store.ts';
 
 /**
  * A TradeStore that never throws on a write. The bot's writes go through it so that a store failure is a state
@@ -398,6 +398,16 @@ export class StoreGuard implements TradeStore {
   recordRiskEvent(event: RiskEventRecord): void {
     const p: Pending = { kind: 'risk event', droppable: false, run: (s) => s.recordRiskEvent(event) };
     this.write(p, undefined, p.run);
+  }
+
+  /** A latency sample is statistics: dropped first when the disk is in trouble. */
+  recordLatency(sample: LatencySampleRecord): void {
+    const p: Pending = { kind: 'latency sample', droppable: true, run: (s) => s.recordLatency(sample) };
+    this.write(p, undefined, p.run);
+  }
+
+  latencySamples(query?: { kind?: LatencyKind; fromMs?: number; toMs?: number }) {
+    return this.inner.latencySamples(query);
   }
 
   /** Passes through unguarded: a caller's transaction is its own unit of failure. */

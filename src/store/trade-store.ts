@@ -101,6 +101,11 @@ export interface TradeStore {
   /** Newest first. */
   riskEvents(query?: { limit?: number; sinceMs?: number }): Array<RiskEventRecord & { id: number }>;
 
+  /** One measured latency of the live bot (see LatencySampleRecord). */
+  recordLatency(sample: LatencySampleRecord): void;
+  /** Measured latencies in a time range, oldest first. */
+  latencySamples(query?: { kind?: LatencyKind; fromMs?: number; toMs?: number }): LatencySampleRecord[];
+
   /** The connection's durability settings and schema version (for health/sysinfo and tests). */
   settings(): {
     journalMode: string;
@@ -111,6 +116,21 @@ export interface TradeStore {
   /** Runs `fn` in one transaction (nested calls become savepoints). */
   transaction<T>(fn: () => T): T;
   close(): void;
+}
+
+/**
+ * `order_ack`: an order request sent → the exchange's answer received, ms (a round trip: entry + response);
+ * `fill_report`: a fill's exchange time → the moment we received it, ms (the response path; it includes any
+ * difference between the exchange's clock and ours).
+ */
+export type LatencyKind = 'order_ack' | 'fill_report';
+
+export interface LatencySampleRecord {
+  /** When it was measured (our receipt), Unix ms. */
+  tsMs: number;
+  kind: LatencyKind;
+  latencyMs: number;
+  coin: string;
 }
 
 const DAY_MS = 86_400_000;
@@ -416,6 +436,11 @@ class SqliteTradeStore implements TradeStore {
 
       insertRisk: p('INSERT INTO risk_events (ts_ms, kind, detail, value, "limit") VALUES (?, ?, ?, ?, ?)'),
       riskEvents: p('SELECT * FROM risk_events WHERE ts_ms >= ? ORDER BY ts_ms DESC, id DESC LIMIT ?'),
+
+      insertLatency: p('INSERT INTO latency_samples (ts_ms, kind, latency_ms, coin) VALUES (?, ?, ?, ?)'),
+      latencyRange: p(
+        'SELECT * FROM latency_samples WHERE ts_ms BETWEEN ? AND ? AND (? IS NULL OR kind = ?) ORDER BY ts_ms, id',
+      ),
     };
   }
 
@@ -850,5 +875,23 @@ class SqliteTradeStore implements TradeStore {
       value: r.value,
       limit: r.limit,
     }));
+  }
+
+  // ── latency samples ───────────────────────────────────────────────────────────────────────────────────────────
+
+  recordLatency(l: LatencySampleRecord): void {
+    assertFinite('latency', { latencyMs: l.latencyMs, tsMs: l.tsMs });
+    this.stmt.insertLatency.run(Math.round(l.tsMs), l.kind, l.latencyMs, l.coin);
+  }
+
+  latencySamples(q: { kind?: LatencyKind; fromMs?: number; toMs?: number } = {}): LatencySampleRecord[] {
+    const kind = q.kind ?? null;
+    const rows = this.stmt.latencyRange.all(
+      q.fromMs ?? 0,
+      q.toMs ?? Number.MAX_SAFE_INTEGER,
+      kind,
+      kind,
+    ) as Array<{ ts_ms: number; kind: LatencyKind; latency_ms: number; coin: string }>;
+    return rows.map((r) => ({ tsMs: r.ts_ms, kind: r.kind, latencyMs: r.latency_ms, coin: r.coin }));
   }
 }

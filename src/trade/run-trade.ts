@@ -26,6 +26,8 @@ import { HyperliquidFeed } from '../exchange/hyperliquid/trading/market-feed.ts'
 import { readPerpInstrument } from '../exchange/hyperliquid/trading/perp-instrument.ts';
 import type { Wallet } from '../exchange/hyperliquid/wallet.ts';
 import type { FakeExchange } from '../fake-exchange/server.ts';
+import { HYPERLIQUID_PERP_UNIVERSE } from '../fake-exchange/universe.ts';
+import { describeFillModel, type FillModelStatement } from '../sim/fill-model-config.ts';
 import { lockDatabase } from '../store/db-lock.ts';
 import { StoreGuard } from '../store/store-guard.ts';
 import { openStore, type TradeStore } from '../store/trade-store.ts';
@@ -93,12 +95,14 @@ export interface RunningBot {
   stop(reason: string): Promise<EngineRunSummary>;
   /** Why the run failed although it stopped in order (the replay could not read its files), else null. */
   failure(): Error | null;
+  /** What the results depend on: the paper fill model (null live, where the exchange fills). */
+  assumptions: { fill_model: FillModelStatement | null };
 }
 
 export async function runTradeCommand(o: TradeCommandOptions): Promise<void> {
   const bot = await startTrading(o, { handleSignals: true });
   const summary = await bot.done;
-  if (o.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
+  if (o.json) process.stdout.write(`${JSON.stringify({ ...summary, assumptions: bot.assumptions })}\n`);
   else process.stdout.write(formatSummary(summary));
   // The summary is printed first: whatever was received or filled before the failure is never lost.
   const failure = bot.failure();
@@ -297,13 +301,16 @@ async function startTradingSteps(
       });
     });
     venue = started.venue;
+    // The bot's own round trips go to the store; hlmm latency turns them into the backtest's latency file.
+    started.venue.onLatency = (kind, latencyMs, atMs) =>
+      store.recordLatency({ tsMs: atMs, kind, latencyMs, coin: ticker });
     restoreAccount = started.account;
     startingBalance = started.startingBalanceQuote;
     userSession = started.userSession;
     opened.push(() => started.userSession.stop());
     liveChecks = started;
   } else {
-    venue = paperVenueFor(settings);
+    venue = paperVenueFor(settings, undefined, clock);
   }
 
   // ---- engine
@@ -378,7 +385,8 @@ async function startTradingSteps(
     orderSize: lotBase,
     szDecimals: instrument.szDecimals,
     toleranceBps: settings.priceToleranceBps,
-    latencyMs: settings.fill.latencyMs,
+    latencyMs: settings.fill.entryLatencyMs,
+    responseLatencyMs: settings.fill.responseLatencyMs,
     queue: settings.fill.queue,
   });
   const fillsCsv = o.fillsOut !== undefined ? new FillsCsv(o.fillsOut) : null;
@@ -531,7 +539,8 @@ async function startTradingSteps(
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
   }
-  return { engine, store, fake, apiUrl: api?.url ?? null, done, stop, failure: () => failure };
+  const assumptions = { fill_model: mode === 'dry' ? describeFillModel(settings.fill) : null };
+  return { engine, store, fake, apiUrl: api?.url ?? null, done, stop, failure: () => failure, assumptions };
 }
 
 export function formatSummary(s: EngineRunSummary): string {

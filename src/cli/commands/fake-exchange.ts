@@ -103,6 +103,11 @@ export const defineFakeExchange: DefineCommand = (program) => {
       'risk-averse',
     )
     .option(
+      '--queue-power <n>',
+      'exponent of the prob queue model (default 3)',
+      numberOption({ positive: true }),
+    )
+    .option(
       '--ip-weight-per-minute <n>',
       'IP rate limit, request weight per minute (Hyperliquid: 1200; 0 = off)',
       numberOption({ integer: true, min: 0 }),

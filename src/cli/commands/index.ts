@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { defineBacktest } from './backtest.ts';
 import { defineCalibrate } from './calibrate.ts';
 import { defineMarketDataCommands } from './collect.ts';
+import { defineLatency } from './latency.ts';
 import { definePnl } from './pnl.ts';
 import { definePreflight } from './preflight.ts';
 import { defineSimulate } from './simulate.ts';
@@ -17,6 +18,7 @@ export type DefineCommand = (program: Command) => void;
 export const commands: DefineCommand[] = [
   defineBacktest,
   defineMarketDataCommands,
+  defineLatency,
   definePnl,
   definePreflight,
   defineSimulate,

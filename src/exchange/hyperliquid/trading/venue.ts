@@ -103,6 +103,13 @@ export class HyperliquidVenue implements Venue, LiveVenueCore {
   stopping = false;
   private stopped = false;
   private inFlight = new Set<Promise<unknown>>();
+  /** Exchange time now (the bot clock: replay time against the fake exchange's replay, wall time live). */
+  private readonly exchangeNow: () => number;
+  /**
+   * Our own latencies as they are measured (`order_ack`: request sent → answer, `fill_report`: a fill's exchange
+   * time → its receipt), for the store's latency_samples (hlmm latency). Set by whoever records them.
+   */
+  onLatency: (kind: 'order_ack' | 'fill_report', latencyMs: number, atMs: number) => void = () => {};
   // The jobs, each its own module.
   private readonly dms: DeadMansSwitch;
   private readonly cancelRetry: CancelRetry;
@@ -115,16 +122,14 @@ export class HyperliquidVenue implements Venue, LiveVenueCore {
     this.exchange = opts.exchange;
     this.wallNow = opts.wallNowMs ?? Date.now;
     this.retryBaseMs = opts.retryBaseMs ?? 500;
+    this.exchangeNow = opts.exchangeNowMs ?? this.wallNow;
     const prefix = opts.cloidPrefix ?? newCloidPrefix();
     this.nextCloid = createCloidSource(prefix);
     this.cloidPrefixHex = prefixHex(prefix);
     // Prefixes whose orders are ours (this process, earlier runs of this database).
     const ourPrefixes = new Set([this.cloidPrefixHex, ...(opts.knownCloidPrefixes ?? [])]);
-    this.dms = new DeadMansSwitch(
-      this,
-      opts.dmsMs ?? 30_000,
-      opts.exchangeNowMs ?? this.wallNow,
-      (now, horizon) => stuckCancels(this.book, now, horizon),
+    this.dms = new DeadMansSwitch(this, opts.dmsMs ?? 30_000, this.exchangeNow, (now, horizon) =>
+      stuckCancels(this.book, now, horizon),
     );
     this.cancelRetry = new CancelRetry(this);
     this.unknown = new UnknownOutcomes(this, opts.unknownChecks ?? 3);
@@ -309,6 +314,11 @@ export class HyperliquidVenue implements Venue, LiveVenueCore {
     if (!Array.isArray(fills)) return;
     const out: VenueReportEvent[] = [];
     for (const f of fills as UserFill[]) this.fills.report(f, out);
+    // A live push (not the snapshot of old fills): the fill's exchange time → now is the response path.
+    if (out.length > 0 && (data as { isSnapshot?: unknown }).isSnapshot !== true) {
+      const now = this.exchangeNow();
+      for (const e of out) this.onLatency('fill_report', now - e.report.exchMs, now);
+    }
     this.emit(out);
   }
 
@@ -326,10 +336,18 @@ export class HyperliquidVenue implements Venue, LiveVenueCore {
 
   // ------------------------------------------------------------------ requests
 
+  /** An order request answered: sent → answer received, wall ms. */
+  private roundTrip(sentWall: number): void {
+    const now = this.wallNow();
+    this.onLatency('order_ack', now - sentWall, now);
+  }
+
   private async sendPlaces(places: LiveOrder[]): Promise<void> {
     let statuses: HlOrderStatus[];
+    const sentWall = this.wallNow();
     try {
       statuses = await this.request(() => this.exchange.placeOrders(places.map((o) => this.spec(o))));
+      this.roundTrip(sentWall);
     } catch (err) {
       if (!outcomeKnown(err)) return this.unknown.mark(places, errText(err));
       const out: VenueReportEvent[] = [];
@@ -343,6 +361,7 @@ export class HyperliquidVenue implements Venue, LiveVenueCore {
 
   private async sendModifies(mods: { old: LiveOrder; next: LiveOrder }[]): Promise<void> {
     let statuses: HlOrderStatus[];
+    const sentWall = this.wallNow();
     try {
       if (mods.length === 1) {
         const m = mods[0];
@@ -357,6 +376,7 @@ export class HyperliquidVenue implements Venue, LiveVenueCore {
           ),
         );
       }
+      this.roundTrip(sentWall);
     } catch (err) {
       const unknown = !outcomeKnown(err);
       if (unknown) this.counts.unknownOutcomes += mods.length;
