@@ -29,6 +29,8 @@ export interface BacktestCliOptions extends SettingFlags {
   to?: number;
   szDecimals?: number;
   books: boolean;
+  /** false with --no-cache. */
+  cache: boolean;
   json: boolean;
   report?: string;
   fillsOut?: string;
@@ -117,6 +119,8 @@ export async function runBacktestCommand(o: BacktestCliOptions): Promise<void> {
     fromMs: o.from,
     toMs: o.to,
     books: o.books,
+    cache: o.cache,
+    warn: (line) => process.stderr.write(`hlmm backtest: warning: ${line}\n`),
     onProgress: (n, t) => {
       const now = Date.now();
       if (now - lastProgress < 2000) return;

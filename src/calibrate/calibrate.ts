@@ -20,7 +20,7 @@
  * The best score of a day is in-sample (γ is chosen on the day it is scored on); σ, A, k are out-of-sample.
  */
 import { UserError } from '../core/errors.ts';
-import { readMarket } from '../data/market-stream.ts';
+import { ColumnMarketStream, openMarketStream, rangeOf } from '../data/event-cache.ts';
 import { describeBadRows } from '../data/reader.ts';
 import type { HorizonConfig } from '../model/horizon.ts';
 import type { ModelParams } from '../model/params.ts';
@@ -30,7 +30,7 @@ import { bootstrapRng, DEFAULT_BOOTSTRAP_REPLICATES, DEFAULT_BOOTSTRAP_SEED } fr
 import { gammaInterval, type Interval, intensityIntervals, sigmaInterval } from './confidence.ts';
 import type { DayBacktester, DayBacktestOutcome } from './day-backtest.ts';
 import { DayAccumulator, type DayEstimate, DEFAULT_MAX_REF_AGE_MS } from './day-estimate.ts';
-import type { DayEvents } from './day-events.ts';
+import { ColumnDayEvents, type DayEvents } from './day-events.ts';
 import { type GammaRange, gammaRange, searchGamma } from './gamma-search.ts';
 import { FALLBACK_SPREAD_FRACTION, gammaNotIdentified, type HeadlineGamma } from './headline-gamma.ts';
 import { DEFAULT_MIN_ORDERS } from './intensity.ts';
@@ -86,6 +86,8 @@ export interface CalibrateOptions {
   bootstrapSeed?: number;
   /** Progress lines (stderr in the CLI). */
   progress?: (line: string) => void;
+  /** Read through the columnar event cache (default true; false parses the CSV files: `--no-cache`). */
+  cache?: boolean;
 }
 
 export interface GammaPoint {
@@ -187,6 +189,7 @@ export function spreadModelSpec(model: QuotingModel, A: number): SpreadModelSpec
 }
 
 const TICK_SAMPLE = 4096;
+const DAY_MS = 86_400_000;
 
 export async function calibrate(opts: CalibrateOptions): Promise<CalibrationResult> {
   const model = opts.model ?? 'as';
@@ -212,11 +215,24 @@ export async function calibrate(opts: CalibrateOptions): Promise<CalibrationResu
   };
   const notes: string[] = [];
   const progress = opts.progress ?? (() => {});
-  const stream = readMarket(opts.dataDir, opts.ticker, {
+  const stream = await openMarketStream(opts.dataDir, opts.ticker, {
     books: false,
     fromMs: opts.fromMs,
     toMs: opts.toMs,
+    cache: opts.cache,
+    warn: (line) => progress(`warning: ${line}`),
   });
+  // From the cache, a day's events for the γ search are a view of its columns (no copy); from CSV, the
+  // accumulator keeps them in a compact store.
+  const columns = stream instanceof ColumnMarketStream ? stream.columns : null;
+  const windowFromMs = opts.fromMs ?? Number.NEGATIVE_INFINITY;
+  const windowToMs = opts.toMs ?? Number.POSITIVE_INFINITY;
+  const eventsOf = (acc: DayAccumulator): DayEvents | null => {
+    if (columns === null) return acc.events;
+    const from = Math.max(acc.dayStartMs, windowFromMs);
+    const to = Math.min(acc.dayStartMs + DAY_MS, windowToMs);
+    return new ColumnDayEvents(columns, rangeOf(columns, from, to));
+  };
 
   const days: CalibratedDay[] = [];
   const tickSample: number[] = [];
@@ -281,7 +297,7 @@ export async function calibrate(opts: CalibrateOptions): Promise<CalibrationResu
       );
     }
     const prev = lastUsable?.day;
-    const events = acc.events;
+    const events = eventsOf(acc);
     if (!wantGamma) day.gammaSkipped = 'γ search disabled';
     else if (prev === undefined)
       day.gammaSkipped = 'first usable day: no previous day to take parameters from';
@@ -335,7 +351,7 @@ export async function calibrate(opts: CalibrateOptions): Promise<CalibrationResu
         current = new DayAccumulator(
           dayStart,
           maxGapMs,
-          wantGamma ? Math.max(65_536, Math.ceil(lastDayEvents * 1.1)) : 0,
+          wantGamma && columns === null ? Math.max(65_536, Math.ceil(lastDayEvents * 1.1)) : 0,
           maxRefAgeMs,
           lastBboMs,
         );

@@ -42,6 +42,9 @@ export interface CalibrateCliOptions {
   fallbackGamma?: number;
   bootstrap: number;
   seed: number;
+  /** false with --no-cache. */
+  cache: boolean;
+  workers?: number;
 }
 
 /** szDecimals for the strategy's rounding: flag, Hyperliquid's table, else the one whose price rule fits the tick. */
@@ -102,6 +105,7 @@ export async function runCalibrateCommand(o: CalibrateCliOptions): Promise<void>
     bootstrapSeed: o.seed,
     keepEquity: o.report !== undefined,
     progress,
+    cache: o.cache,
   });
   for (const note of result.notes) progress(note);
   const json = buildParamsJson(result, o.orderSize);

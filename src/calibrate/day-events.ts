@@ -4,6 +4,7 @@
  * as fresh, short-lived event objects (young-generation garbage, cheap), in the original order.
  */
 import type { MarketEvent } from '../core/market.ts';
+import { type BboColumns, type ColumnRange, replayColumns, type TradeColumns } from '../data/event-cache.ts';
 
 const KIND_BBO = 0;
 const KIND_TRADE = 1;
@@ -109,5 +110,36 @@ export class DayEventStore implements DayEvents {
     this.c1 = more(this.c1, f);
     this.c2 = more(this.c2, f);
     this.c3 = more(this.c3, f);
+  }
+}
+
+/**
+ * One day as a view of the event cache's columns (../data/event-cache.ts): no copy at all, the replay reads the
+ * typed columns in place, in the merged order.
+ */
+export class ColumnDayEvents implements DayEvents {
+  constructor(
+    readonly columns: { bbo: BboColumns; trades: TradeColumns },
+    readonly range: ColumnRange,
+  ) {}
+
+  get length(): number {
+    const r = this.range;
+    return r.bboTo - r.bboFrom + (r.tradeTo - r.tradeFrom);
+  }
+
+  get firstMs(): number {
+    const r = this.range;
+    const b = r.bboFrom < r.bboTo ? (this.columns.bbo.exchMs[r.bboFrom] as number) : Number.POSITIVE_INFINITY;
+    const t =
+      r.tradeFrom < r.tradeTo
+        ? (this.columns.trades.exchMs[r.tradeFrom] as number)
+        : Number.POSITIVE_INFINITY;
+    const first = Math.min(b, t);
+    return Number.isFinite(first) ? first : Number.NaN;
+  }
+
+  replay(fn: (ev: MarketEvent) => void): void {
+    replayColumns(this.columns, this.range, fn);
   }
 }

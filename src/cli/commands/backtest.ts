@@ -27,6 +27,10 @@ export const defineBacktest: DefineCommand = (program) => {
     )
     .addOption(szDecimalsFlag())
     .option('--no-books', 'ignore orderbooks_<TICKER>.csv even when present')
+    .option(
+      '--no-cache',
+      'parse the CSV files instead of the columnar event cache (.hlmm-cache/ beside them; not used when order books are merged)',
+    )
     .option('--json', 'print one JSON object instead of the text summary', false)
     .option('--report <file.html>', 'write a self-contained HTML report with charts')
     .action(async (opts) => {
