@@ -3,7 +3,8 @@
 import { build } from 'esbuild';
 
 await build({
-  entryPoints: { hlmm: 'src/cli/main.ts' },
+  // The γ backtests' worker thread is an entry of its own: new Worker() loads dist/backtest-worker.js.
+  entryPoints: { hlmm: 'src/cli/main.ts', 'backtest-worker': 'src/calibrate/backtest-worker.ts' },
   outdir: 'dist',
   bundle: true,
   splitting: true, // each command is a lazily imported chunk: start-up loads only what it runs

@@ -53,7 +53,7 @@ export async function runBacktest(cfg: StreamBacktestConfig): Promise<StreamBack
   if (stream instanceof ColumnMarketStream) {
     // The hot path: typed columns straight into the engine, no batches, no promises.
     const every = 1 << 16;
-    stream.forEach((ev) => {
+    stream.replay((ev) => {
       engine.onEvent(ev);
       if (++n % every === 0 && cfg.onProgress) cfg.onProgress(n, ev.exchMs);
     });

@@ -6,6 +6,7 @@ import { writeReport } from '../report/index.ts';
 import type { QueueModelName } from '../sim/queue.ts';
 import { calibrate } from './calibrate.ts';
 import { createDayBacktester } from './day-backtest.ts';
+import { defaultWorkers } from './default-workers.ts';
 import { buildParamsJson } from './params-output.ts';
 import { calibrationReportDoc } from './report.ts';
 import { knownSzDecimals } from './tick-size.ts';
@@ -65,7 +66,7 @@ export async function runCalibrateCommand(o: CalibrateCliOptions): Promise<void>
   if (o.from !== undefined && o.to !== undefined && o.to <= o.from)
     throw new UserError('--to must be after --from.');
   const szDecimals = szDecimalsFor(o);
-  const backtest = createDayBacktester({
+  const backtestSettings = {
     model: o.model,
     mode: o.mode,
     orderSizeBase: o.orderSize,
@@ -77,11 +78,17 @@ export async function runCalibrateCommand(o: CalibrateCliOptions): Promise<void>
     latencyMs: o.latencyMs,
     queue: o.queue,
     minSpreadBps: o.minSpreadBps,
-  });
+  };
+  const backtest = createDayBacktester(backtestSettings);
+  // The γ backtests on worker threads (the pool is loaded only when used: start-up stays small).
+  const workers = o.workers ?? defaultWorkers();
+  const pool =
+    workers > 1 ? (await import('./backtest-pool.ts')).startBacktestPool(backtestSettings, workers) : null;
   const started = Date.now();
   const progress = (line: string) => process.stderr.write(`hlmm calibrate: ${line}\n`);
   progress(`reading ${o.data} (${o.ticker})…`);
   const result = await calibrate({
+    backtestMany: pool?.runMany,
     dataDir: o.data,
     ticker: o.ticker,
     tickSize: o.tickSize,
@@ -106,7 +113,7 @@ export async function runCalibrateCommand(o: CalibrateCliOptions): Promise<void>
     keepEquity: o.report !== undefined,
     progress,
     cache: o.cache,
-  });
+  }).finally(() => pool?.close());
   for (const note of result.notes) progress(note);
   const json = buildParamsJson(result, o.orderSize);
   const out = o.out ?? `params_${o.ticker}.json`;
