@@ -122,9 +122,15 @@ export async function buildColumns(dir: string, symbol: string): Promise<MarketC
     books: false,
     onDrop: (reason, ms) => (reason === 'duplicate' ? droppedDuplicateMs : droppedOutOfOrderMs).push(ms),
   });
-  const bbo = new Grow(6);
-  const tr = new Grow(6);
-  const side = new GrowU8();
+  // Sized from the files up front: doubling arrays of a few hundred MB would briefly need twice that.
+  const estimate = (kind: 'prices' | 'trades', bytesPerRow: number) =>
+    findMarketFiles(dir, kind, symbol).reduce(
+      (n, f) => n + Math.ceil((statSync(f).size * (f.endsWith('.gz') ? GZIP_RATIO : 1)) / bytesPerRow),
+      1024,
+    );
+  const bbo = new Grow(6, estimate('prices', PRICES_BYTES_PER_BBO));
+  const tr = new Grow(6, estimate('trades', TRADES_BYTES_PER_ROW));
+  const side = new GrowU8(tr.capacity);
   for await (const batch of stream) {
     for (let i = 0; i < batch.length; i++) {
       const e = batch[i] as MarketEvent;
@@ -308,13 +314,26 @@ function tableOf(columns: [string, Column][], meta: CacheMeta): Table {
   );
 }
 
+/**
+ * Capacity estimates (only sizing: too low grows by a quarter, too high wastes the difference until the exact
+ * copy at the end): a BBO is two prices rows of ~45 bytes (real and synthetic files: 80–100 bytes per update), a
+ * trades row ~55 bytes (60–70); gzip shrinks these files about 4×.
+ */
+const PRICES_BYTES_PER_BBO = 80;
+const TRADES_BYTES_PER_ROW = 55;
+const GZIP_RATIO = 4;
+
 /** Growable float64 columns, `width` of them filled together. */
 class Grow {
   n = 0;
   private cols: Float64Array[];
 
-  constructor(width: number) {
-    this.cols = Array.from({ length: width }, () => new Float64Array(1 << 16));
+  constructor(width: number, capacity: number) {
+    this.cols = Array.from({ length: width }, () => new Float64Array(capacity));
+  }
+
+  get capacity(): number {
+    return (this.cols[0] as Float64Array).length;
   }
 
   push6(a: number, b: number, c: number, d: number, e: number, f: number): void {
@@ -329,19 +348,28 @@ class Grow {
     (k[5] as Float64Array)[i] = f;
   }
 
-  /** Exact-length copies (the slack is released). */
+  /** Exact-length columns: copies one at a time (each column's slack is released before the next copy). */
   columns(): Float64Array[] {
-    return this.cols.map((c) => c.slice(0, this.n));
+    const out: Float64Array[] = [];
+    for (let i = 0; i < this.cols.length; i++) {
+      out.push((this.cols[i] as Float64Array).slice(0, this.n));
+      this.cols[i] = new Float64Array(0);
+    }
+    return out;
   }
 }
 
 class GrowU8 {
   n = 0;
-  private col = new Uint8Array(1 << 16);
+  private col: Uint8Array;
+
+  constructor(capacity: number) {
+    this.col = new Uint8Array(capacity);
+  }
 
   push(v: number): void {
     if (this.n === this.col.length) {
-      const next = new Uint8Array(this.col.length * 2);
+      const next = new Uint8Array(Math.ceil(this.col.length * 1.25) + 1024);
       next.set(this.col);
       this.col = next;
     }
@@ -354,7 +382,7 @@ class GrowU8 {
 }
 
 function grown(col: Float64Array): Float64Array {
-  const next = new Float64Array(col.length * 2);
+  const next = new Float64Array(Math.ceil(col.length * 1.25) + 1024);
   next.set(col);
   return next;
 }
