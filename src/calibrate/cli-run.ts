@@ -2,13 +2,11 @@
 import { writeFileSync } from 'node:fs';
 import { UserError } from '../core/errors.ts';
 import type { HorizonConfig } from '../model/horizon.ts';
-import { writeReport } from '../report/index.ts';
 import type { QueueModelName } from '../sim/queue.ts';
 import { calibrate } from './calibrate.ts';
 import { createDayBacktester } from './day-backtest.ts';
 import { defaultWorkers } from './default-workers.ts';
 import { buildParamsJson } from './params-output.ts';
-import { calibrationReportDoc } from './report.ts';
 import { knownSzDecimals } from './tick-size.ts';
 
 export interface CalibrateCliOptions {
@@ -125,7 +123,14 @@ export async function runCalibrateCommand(o: CalibrateCliOptions): Promise<void>
       `cannot write ${out} (${(err as NodeJS.ErrnoException).code ?? String(err)}); pick another --out.`,
     );
   }
-  if (o.report !== undefined) writeReport(o.report, calibrationReportDoc(result, json, o.data));
+  if (o.report !== undefined) {
+    // Loaded only for --report: a plain run does not pay for the report's modules at start-up.
+    const [{ writeReport }, { calibrationReportDoc }] = await Promise.all([
+      import('../report/index.ts'),
+      import('./report.ts'),
+    ]);
+    writeReport(o.report, calibrationReportDoc(result, json, o.data));
+  }
   progress(
     `wrote ${out}${o.report ? ` and ${o.report}` : ''} in ${((Date.now() - started) / 1000).toFixed(1)} s: ` +
       `σ ${json.market_data.sigma.toPrecision(4)} USDC/√s (${json.market_data.sigma_daily_pct.toPrecision(3)} %/day), ` +

@@ -240,6 +240,16 @@ function sameKey(meta: CacheMeta, key: SourceKey[]): boolean {
   });
 }
 
+/** Writes `columns` as the cache of `symbol` in `dir`, keyed on the files as they are now (false: not written, warned). */
+export function writeEventCache(
+  dir: string,
+  symbol: string,
+  columns: MarketColumns,
+  warn: (line: string) => void = () => {},
+): boolean {
+  return writeCache(cacheFiles(dir, symbol), sourceKey(dir, symbol), columns, warn);
+}
+
 /** Writes both files (tmp + rename); false, with a warning, when the directory cannot hold them. */
 function writeCache(
   files: { bbo: string; trades: string },
