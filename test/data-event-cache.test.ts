@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { tableFromIPC } from 'apache-arrow';
+import { runBacktest } from '../src/backtest/run.ts';
 import type { MarketEvent } from '../src/core/market.ts';
 import {
   CACHE_DIR_NAME,
@@ -22,6 +23,8 @@ import {
   openMarketStream,
 } from '../src/data/event-cache.ts';
 import { readMarket } from '../src/data/market-stream.ts';
+import { loadParamsFile } from '../src/model/params-file.ts';
+import { createStrategy } from '../src/strategy/index.ts';
 
 const SAMPLE = join(import.meta.dirname, '..', 'data', 'sample');
 const root = mkdtempSync(join(tmpdir(), 'hlmm-cache-'));
@@ -74,6 +77,27 @@ describe('event cache', () => {
     assert.ok(csvWin.events.length > 1000);
     assert.deepEqual(cacheWin.events, csvWin.events);
     assert.deepEqual(cacheWin.dropped, csvWin.dropped);
+  });
+
+  it('a backtest from the cache is the backtest from CSV, fill for fill', async () => {
+    const dir = copyOfSample();
+    const run = (cache: boolean) =>
+      runBacktest({
+        strategy: createStrategy({ orderSizeBase: 0.001, maxPositionLots: 5 }),
+        params: loadParamsFile(join(SAMPLE, 'params_BTC.json'), { orderSizeBase: 0.001 }).params,
+        orderSizeBase: 0.001,
+        maxPositionLots: 5,
+        queue: 'risk-averse',
+        keepFills: true,
+        dataDir: dir,
+        ticker: 'BTC',
+        fromMs: Date.UTC(2025, 8, 2),
+        cache,
+      });
+    const csv = await run(false);
+    const cached = await run(true);
+    assert.ok(csv.fills > 0);
+    assert.deepEqual(cached, csv);
   });
 
   it('is standard Arrow IPC with named columns any Arrow reader opens', async () => {
