@@ -27,7 +27,8 @@ COPY --from=build /app/bin ./bin
 COPY --from=build /app/package.json ./package.json
 COPY config ./config
 # The container's config: paper trading with every file on the /data volume, and the API listening on all
-# interfaces *inside* the container (docker-compose.yml publishes it on 127.0.0.1 only). The API password and JWT
+# interfaces *inside* the container on 8080, Freqtrade's port (docker-compose.yml publishes it on 127.0.0.1:3004
+# only). The bot reads /data/market, which the collector service records; it never writes there itself. The API password and JWT
 # secret are not here: they come from HLMM_API_PASSWORD and HLMM_API_JWT_SECRET_KEY, and the bot refuses to start
 # on 0.0.0.0 without strong ones.
 COPY <<CONFIG /app/config/docker.json
@@ -38,12 +39,12 @@ COPY <<CONFIG /app/config/docker.json
   "params_file": "/data/params/params_BTC.json",
   "db_file": "/data/hlmm.sqlite",
   "dry_run_wallet": 1000,
-  "collector": { "collect_dir": "/data/market", "recalibrate_daily": true },
+  "collector": { "collect_dir": null, "read_dir": "/data/market", "recalibrate_daily": true },
   "logging": { "level": "info", "file": "/data/logs/hlmm.jsonl", "quote_log_interval_s": 5 },
   "api_server": {
     "enabled": true,
     "listen_ip_address": "0.0.0.0",
-    "listen_port": 3004,
+    "listen_port": 8080,
     "username": "hlmm",
     "CORS_origins": []
   }
@@ -52,6 +53,6 @@ CONFIG
 RUN mkdir -p /data && chown node:node /data
 USER node
 VOLUME ["/data"]
-EXPOSE 3004
+EXPOSE 8080
 ENTRYPOINT ["node", "bin/hlmm"]
 CMD ["--help"]

@@ -96,19 +96,19 @@ test('recorder: rows written as the files specify, replays and repeats dropped, 
   await rec.close();
 
   assert.equal(
-    readFileSync(join(dir, 'prices_BTC.csv'), 'utf8'),
+    readFileSync(join(dir, 'prices_BTC_2023-11-14.csv'), 'utf8'),
     'timestamp,price,size,side,exchange_timestamp\n' +
       '1700000000.5,100000,1.5,bid,1700000000100\n1700000000.5,100001,0.25,ask,1700000000100\n',
   );
   assert.equal(
-    readFileSync(join(dir, 'trades_BTC.csv'), 'utf8'),
+    readFileSync(join(dir, 'trades_BTC_2023-11-14.csv'), 'utf8'),
     'timestamp,price,size,side,trade_id,exchange_timestamp\n' +
       '1700000000.75,100001,0.5,buy,11,1700000000200\n' +
       '1700000000.75,100000,0.5,sell,12,1700000000200\n' +
       '1700000001,100000,0.5,sell,13,1700000000300\n',
   );
   assert.equal(
-    readFileSync(join(dir, 'orderbooks_BTC.csv'), 'utf8'),
+    readFileSync(join(dir, 'orderbooks_BTC_2023-11-14.csv'), 'utf8'),
     'timestamp,sequence,exchange_timestamp,bid_price_0,bid_size_0,ask_price_0,ask_size_0,bid_price_1,bid_size_1,ask_price_1,ask_size_1\n' +
       '1700000001.25,1,1700000000400,100000,1.5,100001,0.25,99999,2,,\n',
   );

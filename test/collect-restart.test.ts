@@ -66,7 +66,7 @@ test('a restarted collector does not append trades re-sent on subscribe that the
     resendTradesOnSubscribe: 100,
   });
   const out = mkdtempSync(join(tmpdir(), 'hlmm-restart-'));
-  const file = join(out, 'trades_BTC.csv');
+  const file = join(out, 'trades_BTC_2025-09-01.csv'); // the collector writes one file per UTC day
   try {
     const first: number[] = [];
     const a = runCollector(out, exchange.wsUrl, first);
@@ -89,7 +89,7 @@ test('a restarted collector does not append trades re-sent on subscribe that the
     assert.equal(report.symbols.BTC.duplicateTrades, resent.length);
 
     const onDisk = await tidsOnDisk(file);
-    assert.equal(new Set(onDisk).size, onDisk.length, 'a trade id appears twice in trades_BTC.csv');
+    assert.equal(new Set(onDisk).size, onDisk.length, 'a trade id appears twice in the trades file');
     assert.deepEqual(onDisk, allTids); // every trade once, in market order
   } finally {
     await exchange.close();

@@ -22,6 +22,8 @@ const compose = JSON.parse(readFileSync('docker-compose.yml', 'utf8')) as {
       environment?: Record<string, string>;
       image: string;
       build: string;
+      container_name?: string;
+      healthcheck?: { test: string[] };
     }
   >;
   volumes: Record<string, unknown>;
@@ -74,9 +76,12 @@ describe('docker files', () => {
     assert.equal(bot.opts.live, undefined);
   });
 
-  it('publishes the API on 127.0.0.1:3004 only, with secrets from the environment', () => {
+  it('publishes the API on 127.0.0.1:3004 only (8080 in the container), with secrets from the environment', () => {
     const { bot, collector } = compose.services;
-    assert.deepEqual(bot.ports, ['127.0.0.1:3004:3004']);
+    // Host 3004 as the original system's docs; the container's 8080 is Freqtrade's port, where show_PnL-style
+    // discovery looks on containers named MM_*.
+    assert.deepEqual(bot.ports, ['127.0.0.1:3004:8080']);
+    assert.match(bot.healthcheck?.test.join(' ') ?? '', /http:\/\/127\.0\.0\.1:8080\/api\/v1\/ping/);
     assert.equal(collector.ports, undefined);
     for (const [name, value] of Object.entries(bot.environment ?? {})) {
       // `${VAR:?message}`: compose refuses to start when the variable is unset or empty.
@@ -116,13 +121,36 @@ describe('docker files', () => {
     };
     assert.equal(cfg.db_file, '/data/hlmm.sqlite');
     assert.equal(cfg.api_server.listen_ip_address, '0.0.0.0');
-    assert.equal(cfg.api_server.listen_port, 3004);
+    assert.equal(cfg.api_server.listen_port, 8080);
+    // The bot only reads what the collector service records: one writer per data directory.
+    const collectorCfg = (
+      cfg as unknown as { collector: { collect_dir: string | null; read_dir: string | null } }
+    ).collector;
+    assert.equal(collectorCfg.collect_dir, null);
+    assert.equal(collectorCfg.read_dir, '/data/market');
     assert.throws(() => parseConfig(raw, 'docker.json', { env: {} }), isUserError);
     // A secret of one repeated character is no secret, however long.
     assert.throws(
       () => parseConfig(raw, 'docker.json', { env: { ...env, HLMM_API_JWT_SECRET_KEY: 'f'.repeat(64) } }),
       isUserError,
     );
+  });
+
+  it('one writer per data directory: only the collector service records /data/market', async () => {
+    const writers = [];
+    for (const [name, svc] of Object.entries(compose.services)) {
+      const parsed = await parseHlmm(svc.command);
+      if (parsed.command === 'collect') writers.push(`${name}:${parsed.opts.out}`);
+    }
+    assert.deepEqual(writers, ['collector:/data/market']);
+    assert.match(dockerfile, /"collector": \{ "collect_dir": null, "read_dir": "\/data\/market"/);
+  });
+
+  it('container names: bots contain MM_ (show_PnL-style discovery), the collector does not', () => {
+    const { bot, collector } = compose.services;
+    assert.match(bot.container_name ?? '', /MM_/);
+    assert.doesNotMatch(collector.container_name ?? '', /MM_/);
+    assert.match(dockerfile, /^EXPOSE 8080$/m);
   });
 
   it('.dockerignore keeps data, databases and env files out of the build context', () => {

@@ -31,6 +31,8 @@ export interface BacktestCliOptions extends SettingFlags {
   books: boolean;
   /** Re-run at zero and twice the latency (default true; --no-latency-sweep). */
   latencySweep?: boolean;
+  /** false with --no-cache. */
+  cache: boolean;
   json: boolean;
   report?: string;
   fillsOut?: string;
@@ -127,6 +129,8 @@ export async function runBacktestCommand(
     fromMs: o.from,
     toMs: o.to,
     books: o.books,
+    cache: o.cache,
+    warn: (line) => process.stderr.write(`hlmm backtest: warning: ${line}\n`),
     onProgress: (n, t) => {
       const now = Date.now();
       if (now - lastProgress < 2000) return;

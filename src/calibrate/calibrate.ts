@@ -20,19 +20,21 @@
  * The best score of a day is in-sample (γ is chosen on the day it is scored on); σ, A, k are out-of-sample.
  */
 import { UserError } from '../core/errors.ts';
-import { readMarket } from '../data/market-stream.ts';
+import { ColumnMarketStream, openMarketStream } from '../data/event-cache.ts';
+import { rangeOf } from '../data/event-columns.ts';
 import { describeBadRows } from '../data/reader.ts';
 import type { HorizonConfig } from '../model/horizon.ts';
 import type { ModelParams } from '../model/params.ts';
 import { gammaForTotalSpread, type SpreadModelSpec, totalSpreadFor } from '../model/spread-target.ts';
 import type { QuotingModel } from '../strategy/config.ts';
 import { AggressorGrouper } from './aggressors.ts';
+import { type BacktestMany, inThread } from './backtest-pool.ts';
 import { bootstrapRng, DEFAULT_BOOTSTRAP_REPLICATES, DEFAULT_BOOTSTRAP_SEED } from './bootstrap.ts';
 import { gammaInterval, type Interval, intensityIntervals, sigmaInterval } from './confidence.ts';
 import type { DayBacktester, DayBacktestOutcome } from './day-backtest.ts';
 import { DayAccumulator, type DayEstimate, DEFAULT_MAX_REF_AGE_MS } from './day-estimate.ts';
-import type { DayEvents } from './day-events.ts';
-import { type GammaRange, gammaRange, searchGamma } from './gamma-search.ts';
+import { ColumnDayEvents, type DayEvents } from './day-events.ts';
+import { type GammaRange, gammaRange, searchGammaBatched } from './gamma-search.ts';
 import { FALLBACK_SPREAD_FRACTION, gammaNotIdentified, type HeadlineGamma } from './headline-gamma.ts';
 import { DEFAULT_MIN_ORDERS } from './intensity.ts';
 import {
@@ -57,8 +59,10 @@ export interface CalibrateOptions {
   model?: QuotingModel;
   /** A–S horizon of the strategy (default: end of the UTC day, as the strategy's default). */
   horizon?: HorizonConfig;
-  /** Backtests one day; required unless `searchGamma` is false. */
+  /** Backtests one day; required unless `searchGamma` is false (or `backtestMany` is given). */
   backtest?: DayBacktester;
+  /** Runs batches of day backtests (on worker threads: ./backtest-pool.ts); default: `backtest`, in this thread. */
+  backtestMany?: BacktestMany;
   /** Default true; false skips the γ search (estimates only). */
   searchGamma?: boolean;
   gridPoints?: number;
@@ -87,6 +91,8 @@ export interface CalibrateOptions {
   bootstrapSeed?: number;
   /** Progress lines (stderr in the CLI). */
   progress?: (line: string) => void;
+  /** Read through the columnar event cache (default true; false parses the CSV files: `--no-cache`). */
+  cache?: boolean;
 }
 
 export interface GammaPoint {
@@ -188,13 +194,17 @@ export function spreadModelSpec(model: QuotingModel, A: number): SpreadModelSpec
 }
 
 const TICK_SAMPLE = 4096;
+const DAY_MS = 86_400_000;
 
 export async function calibrate(opts: CalibrateOptions): Promise<CalibrationResult> {
   const model = opts.model ?? 'as';
   const horizon: HorizonConfig = opts.horizon ?? { kind: 'end-of-day-utc' };
   const tauS = representativeTauS(horizon);
   const wantGamma = opts.searchGamma !== false;
-  if (wantGamma && opts.backtest === undefined) throw new Error('calibrate: a backtest function is required');
+  if (wantGamma && opts.backtest === undefined && opts.backtestMany === undefined)
+    throw new Error('calibrate: a backtest function is required');
+  const runMany: BacktestMany =
+    opts.backtestMany ?? inThread(opts.backtest ?? (() => ({}) as DayBacktestOutcome));
   const minOrders = opts.minOrders ?? DEFAULT_MIN_ORDERS;
   const maxGapMs = opts.maxGapMs ?? DEFAULT_MAX_GAP_MS;
   const riskPenalty = opts.riskPenalty ?? DEFAULT_RISK_PENALTY;
@@ -213,11 +223,24 @@ export async function calibrate(opts: CalibrateOptions): Promise<CalibrationResu
   };
   const notes: string[] = [];
   const progress = opts.progress ?? (() => {});
-  const stream = readMarket(opts.dataDir, opts.ticker, {
+  const stream = await openMarketStream(opts.dataDir, opts.ticker, {
     books: false,
     fromMs: opts.fromMs,
     toMs: opts.toMs,
+    cache: opts.cache,
+    warn: (line) => progress(`warning: ${line}`),
   });
+  // From the cache, a day's events for the γ search are a view of its columns (no copy); from CSV, the
+  // accumulator keeps them in a compact store.
+  const columns = stream instanceof ColumnMarketStream ? stream.columns : null;
+  const windowFromMs = opts.fromMs ?? Number.NEGATIVE_INFINITY;
+  const windowToMs = opts.toMs ?? Number.POSITIVE_INFINITY;
+  const eventsOf = (acc: DayAccumulator): DayEvents | null => {
+    if (columns === null) return acc.events;
+    const from = Math.max(acc.dayStartMs, windowFromMs);
+    const to = Math.min(acc.dayStartMs + DAY_MS, windowToMs);
+    return new ColumnDayEvents(columns, rangeOf(columns, from, to));
+  };
 
   const days: CalibratedDay[] = [];
   const tickSample: number[] = [];
@@ -235,7 +258,7 @@ export async function calibrate(opts: CalibrateOptions): Promise<CalibrationResu
   let lastMid = Number.NaN;
   let lastMs = Number.NaN;
 
-  const closeDay = (acc: DayAccumulator) => {
+  const closeDay = async (acc: DayAccumulator) => {
     if (tick === null) tick = resolveTickSize(opts.ticker, opts.tickSize, lastMid, tickSample);
     if (!(tick.tick > 0)) {
       throw new UserError(
@@ -281,14 +304,21 @@ export async function calibrate(opts: CalibrateOptions): Promise<CalibrationResu
       );
     }
     const prev = lastUsable?.day;
-    const events = acc.events;
+    const events = eventsOf(acc);
     if (!wantGamma) day.gammaSkipped = 'γ search disabled';
     else if (prev === undefined)
       day.gammaSkipped = 'first usable day: no previous day to take parameters from';
     else if (events === null || events.length === 0) day.gammaSkipped = 'no events';
     else {
       const params = paramsOf(prev);
-      day.gamma = searchDayGamma(
+      // Walk-forward: yesterday's chosen γ, traded today with the σ, A, k known at today's start — queued with
+      // the search's backtests (it does not depend on them), reported after them.
+      const chosen = prev.gamma?.best;
+      const oosRun = chosen
+        ? runMany([{ events, params: { ...params, gamma: chosen.gamma }, withEquity: false }])
+        : null;
+      day.gamma = await searchDayGamma(
+        runMany,
         events,
         params,
         prev.date,
@@ -304,10 +334,8 @@ export async function calibrate(opts: CalibrateOptions): Promise<CalibrationResu
       if (day.gamma === null)
         day.gammaSkipped = 'no γ range: no γ gives a spread between 0.01 % and 1 % of the mid';
       else if (day.gamma.noEligible !== null) notes.push(`${day.date}: ${day.gamma.noEligible}`);
-      // Walk-forward: yesterday's chosen γ, traded today with the σ, A, k known at today's start.
-      const chosen = prev.gamma?.best;
-      if (chosen) {
-        const o = (opts.backtest as DayBacktester)(events, { ...params, gamma: chosen.gamma }, false);
+      if (chosen && oosRun !== null) {
+        const o = (await oosRun)[0] as DayBacktestOutcome;
         const score = objectiveScore(objective, o.pnl, o.minutes, o.minuteStd, chosen.gamma);
         day.oos = { gamma: chosen.gamma, chosenOn: prev.date, score, pnl: o.pnl, fills: o.fills };
         progress(
@@ -328,14 +356,14 @@ export async function calibrate(opts: CalibrateOptions): Promise<CalibrationResu
         if (current !== null) {
           lastDayEvents = current.events?.length ?? 0;
           lastBboMs = current.latestBboMs;
-          closeDay(current);
+          await closeDay(current);
           current = null; // let the closed day's events go (unless kept as the last usable day)
         }
         // Size the event store like the previous day (no regrowth on regular data).
         current = new DayAccumulator(
           dayStart,
           maxGapMs,
-          wantGamma ? Math.max(65_536, Math.ceil(lastDayEvents * 1.1)) : 0,
+          wantGamma && columns === null ? Math.max(65_536, Math.ceil(lastDayEvents * 1.1)) : 0,
           maxRefAgeMs,
           lastBboMs,
         );
@@ -369,7 +397,7 @@ export async function calibrate(opts: CalibrateOptions): Promise<CalibrationResu
   if (lateEvents > 0) notes.push(`${lateEvents} late events from an already closed day ignored`);
   let droppedIncompleteDay: string | null = null;
   if (current !== null) {
-    if (isLastDayComplete(current.lastEventMs)) closeDay(current);
+    if (isLastDayComplete(current.lastEventMs)) await closeDay(current);
     else droppedIncompleteDay = new Date(current.dayStartMs).toISOString().slice(0, 10);
   }
 
@@ -423,7 +451,8 @@ export async function calibrate(opts: CalibrateOptions): Promise<CalibrationResu
     progress(
       `${last.date}: γ search with the published σ ${fmt(sigma)}, A ${fmt(published.A)}, k ${fmt(published.k)}`,
     );
-    const r = searchDayGamma(
+    const r = await searchDayGamma(
+      runMany,
       kept.events,
       published,
       'published',
@@ -518,7 +547,8 @@ function paramsOf(d: CalibratedDay): Omit<ModelParams, 'gamma'> {
   return { sigma: d.sigma, A: fit.A, k: fit.k };
 }
 
-function searchDayGamma(
+async function searchDayGamma(
+  runMany: BacktestMany,
   events: DayEvents,
   params: Omit<ModelParams, 'gamma'>,
   paramsFrom: string,
@@ -531,25 +561,29 @@ function searchDayGamma(
   minFills: number,
   progress: (line: string) => void,
   keepMinutePnl = false,
-): DayGammaResult | null {
+): Promise<DayGammaResult | null> {
   // The grid is built at `gridMid` (for the walk-forward: the previous day's closing mid, known before the day).
   const spec = spreadModelSpec(model, params.A);
   const range = gammaRange(gridMid, params.sigma, tauS, params.k, spec);
   if (range === null) return null;
   for (const note of range.notes) progress(`${day.date}: ${note}`);
-  const backtest = opts.backtest as DayBacktester;
   const started = Date.now();
-  const search = searchGamma<DayBacktestOutcome & { score: number }>(
+  const search = await searchGammaBatched<DayBacktestOutcome & { score: number }>(
     range.gammaLow,
     range.gammaHigh,
-    (gamma) => {
-      const outcome = backtest(events, { ...params, gamma }, false);
-      const score = objectiveScore(objective, outcome.pnl, outcome.minutes, outcome.minuteStd, gamma);
-      // An ineligible γ is never chosen: it searches as −∞ and keeps its real score in the curve.
-      return {
-        score: outcome.fills >= minFills ? score : Number.NEGATIVE_INFINITY,
-        result: { ...outcome, score, minutePnl: keepMinutePnl ? outcome.minutePnl : undefined },
-      };
+    async (gammas) => {
+      const outcomes = await runMany(
+        gammas.map((gamma) => ({ events, params: { ...params, gamma }, withEquity: false })),
+      );
+      return outcomes.map((outcome, i) => {
+        const gamma = gammas[i] as number;
+        const score = objectiveScore(objective, outcome.pnl, outcome.minutes, outcome.minuteStd, gamma);
+        // An ineligible γ is never chosen: it searches as −∞ and keeps its real score in the curve.
+        return {
+          score: outcome.fills >= minFills ? score : Number.NEGATIVE_INFINITY,
+          result: { ...outcome, score, minutePnl: keepMinutePnl ? outcome.minutePnl : undefined },
+        };
+      });
     },
     opts.gridPoints ?? 7,
     opts.refineSteps ?? 4,
@@ -581,7 +615,8 @@ function searchDayGamma(
   // The chosen γ once more with its equity curve, for the report.
   const equity =
     opts.keepEquity && best !== null
-      ? backtest(events, { ...params, gamma: best.gamma }, true).equityCurve
+      ? ((await runMany([{ events, params: { ...params, gamma: best.gamma }, withEquity: true }]))[0]
+          ?.equityCurve ?? null)
       : null;
   return {
     paramsFrom,

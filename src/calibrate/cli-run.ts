@@ -4,12 +4,11 @@ import { UserError } from '../core/errors.ts';
 import type { Instrument } from '../core/instrument.ts';
 import { knownPerpInstrument } from '../exchange/hyperliquid/universe.ts';
 import type { HorizonConfig } from '../model/horizon.ts';
-import { writeReport } from '../report/index.ts';
 import type { QueueModelName } from '../sim/queue.ts';
 import { calibrate } from './calibrate.ts';
 import { createDayBacktester } from './day-backtest.ts';
+import { defaultWorkers } from './default-workers.ts';
 import { buildParamsJson } from './params-output.ts';
-import { calibrationReportDoc } from './report.ts';
 import { knownSzDecimals } from './tick-size.ts';
 
 export interface CalibrateCliOptions {
@@ -44,6 +43,9 @@ export interface CalibrateCliOptions {
   fallbackGamma?: number;
   bootstrap: number;
   seed: number;
+  /** false with --no-cache. */
+  cache: boolean;
+  workers?: number;
 }
 
 /** szDecimals for the strategy's rounding: flag, Hyperliquid's table, else the one whose price rule fits the tick. */
@@ -64,7 +66,7 @@ export async function runCalibrateCommand(o: CalibrateCliOptions): Promise<void>
   if (o.from !== undefined && o.to !== undefined && o.to <= o.from)
     throw new UserError('--to must be after --from.');
   const szDecimals = szDecimalsFor(o);
-  const backtest = createDayBacktester({
+  const backtestSettings = {
     model: o.model,
     mode: o.mode,
     orderSizeBase: o.orderSize,
@@ -77,11 +79,17 @@ export async function runCalibrateCommand(o: CalibrateCliOptions): Promise<void>
     latencyMs: o.latencyMs,
     queue: o.queue,
     minSpreadBps: o.minSpreadBps,
-  });
+  };
+  const backtest = createDayBacktester(backtestSettings);
+  // The γ backtests on worker threads (the pool is loaded only when used: start-up stays small).
+  const workers = o.workers ?? defaultWorkers();
+  const pool =
+    workers > 1 ? (await import('./backtest-pool.ts')).startBacktestPool(backtestSettings, workers) : null;
   const started = Date.now();
   const progress = (line: string) => process.stderr.write(`hlmm calibrate: ${line}\n`);
   progress(`reading ${o.data} (${o.ticker})…`);
   const result = await calibrate({
+    backtestMany: pool?.runMany,
     dataDir: o.data,
     ticker: o.ticker,
     tickSize: o.tickSize,
@@ -105,7 +113,8 @@ export async function runCalibrateCommand(o: CalibrateCliOptions): Promise<void>
     bootstrapSeed: o.seed,
     keepEquity: o.report !== undefined,
     progress,
-  });
+    cache: o.cache,
+  }).finally(() => pool?.close());
   for (const note of result.notes) progress(note);
   const json = buildParamsJson(result, o.orderSize);
   const out = o.out ?? `params_${o.ticker}.json`;
@@ -117,7 +126,14 @@ export async function runCalibrateCommand(o: CalibrateCliOptions): Promise<void>
       `cannot write ${out} (${(err as NodeJS.ErrnoException).code ?? String(err)}); pick another --out.`,
     );
   }
-  if (o.report !== undefined) writeReport(o.report, calibrationReportDoc(result, json, o.data));
+  if (o.report !== undefined) {
+    // Loaded only for --report: a plain run does not pay for the report's modules at start-up.
+    const [{ writeReport }, { calibrationReportDoc }] = await Promise.all([
+      import('../report/index.ts'),
+      import('./report.ts'),
+    ]);
+    writeReport(o.report, calibrationReportDoc(result, json, o.data));
+  }
   progress(
     `wrote ${out}${o.report ? ` and ${o.report}` : ''} in ${((Date.now() - started) / 1000).toFixed(1)} s: ` +
       `σ ${json.market_data.sigma.toPrecision(4)} USDC/√s (${json.market_data.sigma_daily_pct.toPrecision(3)} %/day), ` +

@@ -5,7 +5,7 @@
  * loops over an array, without holding the day as ~1 M objects.
  */
 
-import { BacktestEngine } from '../backtest/index.ts';
+import { BacktestEngine } from '../backtest/backtest.ts';
 import type { Instrument } from '../core/instrument.ts';
 import type { HorizonConfig } from '../model/horizon.ts';
 import type { ModelParams } from '../model/params.ts';

@@ -4,6 +4,12 @@
  * as fresh, short-lived event objects (young-generation garbage, cheap), in the original order.
  */
 import type { MarketEvent } from '../core/market.ts';
+import {
+  type BboColumns,
+  type ColumnRange,
+  replayColumns,
+  type TradeColumns,
+} from '../data/event-columns.ts';
 
 const KIND_BBO = 0;
 const KIND_TRADE = 1;
@@ -109,5 +115,105 @@ export class DayEventStore implements DayEvents {
     this.c1 = more(this.c1, f);
     this.c2 = more(this.c2, f);
     this.c3 = more(this.c3, f);
+  }
+}
+
+/**
+ * One day as a view of the event cache's columns (../data/event-cache.ts): no copy at all, the replay reads the
+ * typed columns in place, in the merged order.
+ */
+export class ColumnDayEvents implements DayEvents {
+  constructor(
+    readonly columns: { bbo: BboColumns; trades: TradeColumns },
+    readonly range: ColumnRange,
+  ) {}
+
+  get length(): number {
+    const r = this.range;
+    return r.bboTo - r.bboFrom + (r.tradeTo - r.tradeFrom);
+  }
+
+  get firstMs(): number {
+    const r = this.range;
+    const b = r.bboFrom < r.bboTo ? (this.columns.bbo.exchMs[r.bboFrom] as number) : Number.POSITIVE_INFINITY;
+    const t =
+      r.tradeFrom < r.tradeTo
+        ? (this.columns.trades.exchMs[r.tradeFrom] as number)
+        : Number.POSITIVE_INFINITY;
+    const first = Math.min(b, t);
+    return Number.isFinite(first) ? first : Number.NaN;
+  }
+
+  replay(fn: (ev: MarketEvent) => void): void {
+    replayColumns(this.columns, this.range, fn);
+  }
+}
+
+/** One day's events in shared memory (SharedArrayBuffer-backed columns), as sent to backtest workers. */
+export interface PackedDay {
+  bbo: BboColumns;
+  trades: TradeColumns;
+}
+
+/** Copies a day into shared-memory columns, in its replay order (what the workers replay). */
+export function packDay(events: DayEvents): PackedDay {
+  let nb = 0;
+  let nt = 0;
+  events.replay((ev) => {
+    if (ev.kind === 'bbo') nb++;
+    else if (ev.kind === 'trade') nt++;
+  });
+  const f64 = (n: number) => new Float64Array(new SharedArrayBuffer(Math.max(1, n) * 8), 0, n);
+  const bbo: BboColumns = {
+    exchMs: f64(nb),
+    recvS: f64(nb),
+    bidPx: f64(nb),
+    bidSz: f64(nb),
+    askPx: f64(nb),
+    askSz: f64(nb),
+  };
+  const trades: TradeColumns = {
+    exchMs: f64(nt),
+    recvS: f64(nt),
+    px: f64(nt),
+    sz: f64(nt),
+    side: new Uint8Array(new SharedArrayBuffer(Math.max(1, nt)), 0, nt),
+    tid: f64(nt),
+    bboIndex: new Uint32Array(new SharedArrayBuffer(Math.max(1, nt) * 4), 0, nt),
+  };
+  let i = 0;
+  let j = 0;
+  events.replay((ev) => {
+    if (ev.kind === 'bbo') {
+      bbo.exchMs[i] = ev.exchMs;
+      bbo.recvS[i] = ev.recvS;
+      bbo.bidPx[i] = ev.bidPx;
+      bbo.bidSz[i] = ev.bidSz;
+      bbo.askPx[i] = ev.askPx;
+      bbo.askSz[i] = ev.askSz;
+      i++;
+    } else if (ev.kind === 'trade') {
+      trades.exchMs[j] = ev.exchMs;
+      trades.recvS[j] = ev.recvS;
+      trades.px[j] = ev.px;
+      trades.sz[j] = ev.sz;
+      trades.side[j] = ev.side === 'buy' ? 0 : 1;
+      trades.tid[j] = ev.tid;
+      trades.bboIndex[j] = i;
+      j++;
+    }
+  });
+  return { bbo, trades };
+}
+
+/** A packed day as DayEvents (in a worker). */
+export class PackedDayEvents extends ColumnDayEvents {
+  constructor(readonly packed: PackedDay) {
+    super(packed, {
+      bboFrom: 0,
+      bboTo: packed.bbo.exchMs.length,
+      tradeFrom: 0,
+      tradeTo: packed.trades.exchMs.length,
+    });
   }
 }

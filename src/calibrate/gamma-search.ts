@@ -162,3 +162,77 @@ export function searchGamma<R>(
   }
   return { best: bestOf(), trials };
 }
+
+/**
+ * `searchGamma` with the backtests handed out in batches, for worker threads: the grid in one batch, the
+ * refinement around the grid's peaks in a second (the γ it bisects depend only on the grid's scores, not on the
+ * refinements' own), then the remaining steps one at a time (each depends on the best so far). The γ tried, the
+ * trials and the choice are exactly `searchGamma`'s (test/calibrate-workers.test.ts).
+ */
+export async function searchGammaBatched<R>(
+  low: number,
+  high: number,
+  evaluateMany: (gammas: number[]) => Promise<{ score: number; result: R }[]>,
+  gridPoints = 7,
+  refineSteps = 4,
+): Promise<GammaSearchResult<R>> {
+  const trials: GammaTrial<R>[] = [];
+  const runAll = async (gammas: number[], stage: 'grid' | 'refine'): Promise<GammaTrial<R>[]> => {
+    const outcomes = await evaluateMany(gammas);
+    return gammas.map((gamma, i) => {
+      const { score, result } = outcomes[i] as { score: number; result: R };
+      const trial = {
+        gamma,
+        score: Number.isFinite(score) ? score : Number.NEGATIVE_INFINITY,
+        stage,
+        result,
+      };
+      trials.push(trial);
+      trials.sort((x, y) => x.gamma - y.gamma);
+      return trial;
+    });
+  };
+  const grid = await runAll(logSpaced(low, high, gridPoints), 'grid');
+  const better = (a: GammaTrial<R>, b: GammaTrial<R>) =>
+    a.score > b.score || (a.score === b.score && a.gamma < b.gamma);
+  const bestOf = () => trials.reduce((b, t) => (better(t, b) ? t : b));
+  let budget = refineSteps;
+  const peaks = grid
+    .filter((t, i) => {
+      if (t.score === Number.NEGATIVE_INFINITY) return false;
+      const l = grid[i - 1];
+      const r = grid[i + 1];
+      return (l === undefined || t.score >= l.score) && (r === undefined || t.score >= r.score);
+    })
+    .sort((a, b) => (better(a, b) ? -1 : 1))
+    .slice(0, REFINED_PEAKS);
+  // The peak bisections, planned on the γ positions alone (as searchGamma inserts them one by one).
+  const positions = trials.map((t) => t.gamma);
+  const planned: number[] = [];
+  for (const p of peaks) {
+    for (const side of [-1, 1] as const) {
+      const i = positions.indexOf(p.gamma);
+      const other = positions[i + side];
+      if (budget <= 0 || other === undefined) continue;
+      budget--;
+      const g = Math.sqrt(p.gamma * other);
+      planned.push(g);
+      positions.splice(side === -1 ? i : i + 1, 0, g);
+    }
+  }
+  if (planned.length > 0) await runAll(planned, 'refine');
+  while (budget > 0 && peaks.length > 0) {
+    const best = bestOf();
+    const i = trials.indexOf(best);
+    const left = trials[i - 1];
+    const right = trials[i + 1];
+    const wl = left === undefined ? 0 : Math.log(best.gamma / left.gamma);
+    const wr = right === undefined ? 0 : Math.log(right.gamma / best.gamma);
+    if (!(wl > 1e-12 || wr > 1e-12)) break;
+    const other = wl >= wr ? left : right;
+    if (other === undefined) break;
+    budget--;
+    await runAll([Math.sqrt(best.gamma * other.gamma)], 'refine');
+  }
+  return { best: bestOf(), trials };
+}

@@ -12,12 +12,17 @@ import {
   HYPERLIQUID_MAINNET_WS_URL,
   WsSession,
 } from '../exchange/hyperliquid/ws-session.ts';
+import { lockDataDir } from './data-dir-lock.ts';
 import { MarketRecorder, type RecorderCounters } from './recorder.ts';
 import { type CollectorSummary, formatSymbolLine, summarize } from './summary.ts';
 
 export interface CollectorOptions {
   symbols: string[];
   outDir: string;
+  /** Who writes, for the lock's message to a second writer (default "hlmm collect"). */
+  writer?: string;
+  /** The flag or key that chose `outDir`, named in errors (default "--out"). */
+  outDirFlag?: string;
   /** Order-book levels per side written (Hyperliquid sends up to 20). */
   depth?: number;
   wsUrl?: string;
@@ -59,13 +64,21 @@ export interface Collector {
 export function startCollector(options: CollectorOptions): Collector {
   const logger = options.logger;
   mkdirSync(options.outDir, { recursive: true });
-  const recorder = new MarketRecorder({
-    symbols: options.symbols,
-    outDir: options.outDir,
-    depth: options.depth ?? 20,
-    dedupWindow: options.dedupWindow,
-    logger,
-  });
+  // One writer per directory: a second recorder on the same files would write every row twice.
+  const lock = lockDataDir(options.outDir, options.writer ?? 'hlmm collect', options.outDirFlag ?? '--out');
+  let recorder: MarketRecorder;
+  try {
+    recorder = new MarketRecorder({
+      symbols: options.symbols,
+      outDir: options.outDir,
+      depth: options.depth ?? 20,
+      dedupWindow: options.dedupWindow,
+      logger,
+    });
+  } catch (err) {
+    lock.release();
+    throw err;
+  }
   const subscriptions: Subscription[] = options.symbols.flatMap((coin) => [
     { type: 'bbo', coin },
     { type: 'trades', coin },
@@ -145,6 +158,7 @@ export function startCollector(options: CollectorOptions): Collector {
         recorder.flushSync();
         await session.stop();
         await recorder.close();
+        lock.release();
         return report();
       })();
       return stopping;

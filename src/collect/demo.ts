@@ -72,12 +72,14 @@ export async function runDemo(opts: DemoOptions): Promise<void> {
   const rate = (n: number) => `${Math.round(n / wallS).toLocaleString('en-US')}/s`;
   print('');
   print(`recorded in ${wallS.toFixed(1)} s (${report.frames.toLocaleString('en-US')} WebSocket frames):`);
-  print(`  prices_BTC.csv      ${onDisk.bbo.toLocaleString('en-US')} BBO updates (${rate(onDisk.bbo)})`);
+  print(`  prices_BTC_*.csv      ${onDisk.bbo.toLocaleString('en-US')} BBO updates (${rate(onDisk.bbo)})`);
   print(
-    `  trades_BTC.csv      ${onDisk.trade.toLocaleString('en-US')} trades (${rate(onDisk.trade)}), ` +
+    `  trades_BTC_*.csv      ${onDisk.trade.toLocaleString('en-US')} trades (${rate(onDisk.trade)}), ` +
       `${tids.size === onDisk.trade ? 'every trade id once' : `${onDisk.trade - tids.size} repeated ids`}`,
   );
-  print(`  orderbooks_BTC.csv  ${onDisk.book.toLocaleString('en-US')} book snapshots (${rate(onDisk.book)})`);
+  print(
+    `  orderbooks_BTC_*.csv  ${onDisk.book.toLocaleString('en-US')} book snapshots (${rate(onDisk.book)})`,
+  );
   print(
     `de-duplication: ${btc.duplicateTrades} repeated trades dropped by tid (the sample's own repeats and ` +
       `subscription replays); ` +

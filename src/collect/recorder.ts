@@ -12,10 +12,9 @@
  * `dedupWindow` rows, read from the end), so trades re-sent on the new subscription are not appended twice.
  */
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Logger } from '../core/log.ts';
 import { LogThrottle } from '../core/log-throttle.ts';
-import { marketFileName } from '../data/layout.ts';
+import { latestMarketFile } from '../data/layout.ts';
 import { RecentTradeIds } from '../data/trade-dedup.ts';
 import { readTradeTail } from '../data/trade-tail.ts';
 import { MarketDataWriter } from '../data/writer.ts';
@@ -83,10 +82,17 @@ export class MarketRecorder {
     this.nowMs = options.nowMs ?? Date.now;
     for (const symbol of options.symbols) {
       // The writer first: it checks the existing files' headers, so a foreign file fails before it is read.
-      const writer = new MarketDataWriter({ dir: options.outDir, symbol, depth: options.depth });
+      // One file per UTC day, so months of recording stay a set of day files to keep, compress or drop.
+      const writer = new MarketDataWriter({
+        dir: options.outDir,
+        symbol,
+        depth: options.depth,
+        rotateDaily: true,
+      });
       const tradeIds = new RecentTradeIds(options.dedupWindow ?? 50_000);
-      const tradesFile = join(options.outDir, marketFileName('trades', symbol));
-      const tail = existsSync(tradesFile) ? readTradeTail(tradesFile, tradeIds.capacity) : [];
+      const tradesFile = latestMarketFile(options.outDir, 'trades', symbol);
+      const tail =
+        tradesFile !== null && existsSync(tradesFile) ? readTradeTail(tradesFile, tradeIds.capacity) : [];
       tradeIds.seed(tail);
       this.seededTradeIds[symbol] = tail.length;
       if (tail.length > 0) {

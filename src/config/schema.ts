@@ -274,6 +274,11 @@ export const configSchema = z
         collect_dir: text('must be a folder path').nullable().default(null),
         /** Re-run calibration on collect_dir's data once per UTC day. */
         recalibrate_daily: bool().default(true),
+        /**
+         * Without collect_dir: the directory another process records (e.g. the compose collector service), read
+         * (never written) for the daily re-calibration. One writer per data directory.
+         */
+        read_dir: text('must be a folder path').nullable().default(null),
       }),
 
       logging: section({

@@ -1,9 +1,12 @@
 /**
- * Where market-data files live: one directory per recording, three files per symbol
- * (`prices_<SYM>.csv`, `trades_<SYM>.csv`, `orderbooks_<SYM>.csv`), each plain or gzipped (`.csv.gz`).
- * The column layouts are the ones users of the original Python collector already have on disk.
+ * Where market-data files live: one directory per recording, three files per symbol and UTC day
+ * (`prices_<SYM>_<YYYY-MM-DD>.csv`, `trades_…`, `orderbooks_…`, as the collector writes them), or one file per
+ * symbol without a date (`prices_<SYM>.csv`: the original Python collector's layout, synthetic sets, older hlmm
+ * recordings). Each file is plain or gzipped (`.csv.gz`). A reader takes every file of a symbol in a directory: the
+ * undated file first (it predates rotation), then the dated ones by date. The column layouts are the ones users of
+ * the original Python collector already have on disk.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError } from '../core/errors.ts';
 
@@ -31,8 +34,54 @@ export function marketFileName(kind: MarketFileKind, symbol: string): string {
   return `${kind}_${symbol}.csv`;
 }
 
+/** The dated file name of one UTC day, e.g. `datedMarketFileName('prices', 'BTC', '2025-09-01')` → `prices_BTC_2025-09-01.csv`. */
+export function datedMarketFileName(kind: MarketFileKind, symbol: string, day: string): string {
+  return marketFileName(kind, symbol).replace(/\.csv$/, `_${day}.csv`);
+}
+
+/** The UTC day (YYYY-MM-DD) of a Unix-ms time: the day a row's file is named after. */
+export function utcDayOf(ms: number): string {
+  return new Date(ms).toISOString().slice(0, 10);
+}
+
+const DATED = /^(.*)_(\d{4}-\d{2}-\d{2})\.csv(\.gz)?$/;
+
 /**
- * The file to read for `kind`/`symbol` in `dir`: `<name>.csv` if it exists, else `<name>.csv.gz`, else null.
+ * Every file of `kind`/`symbol` in `dir`, in reading order: the undated file (`prices_BTC.csv`, else its `.gz`),
+ * then the dated files by day (for each day the plain file, else its `.gz`: the plain one is the file a running
+ * collector appends to). Empty when there is none.
+ */
+export function findMarketFiles(dir: string, kind: MarketFileKind, symbol: string): string[] {
+  const out: string[] = [];
+  const undated = findMarketFile(dir, kind, symbol);
+  if (undated !== null) out.push(undated);
+  const stem = marketFileName(kind, symbol).slice(0, -'.csv'.length);
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return out;
+  }
+  const byDay = new Map<string, string>();
+  for (const name of names) {
+    const m = DATED.exec(name);
+    if (m === null || m[1] !== stem) continue;
+    const day = m[2] as string;
+    // The plain file wins over its .gz, as for the undated file.
+    if (m[3] === undefined || !byDay.has(day)) byDay.set(day, name);
+  }
+  for (const day of [...byDay.keys()].sort()) out.push(join(dir, byDay.get(day) as string));
+  return out;
+}
+
+/** The newest file of `kind`/`symbol` in `dir` (the one a collector appends to next), or null. */
+export function latestMarketFile(dir: string, kind: MarketFileKind, symbol: string): string | null {
+  const files = findMarketFiles(dir, kind, symbol);
+  return files.length === 0 ? null : (files[files.length - 1] as string);
+}
+
+/**
+ * The undated file to read for `kind`/`symbol` in `dir`: `<name>.csv` if it exists, else `<name>.csv.gz`, else null.
  * The plain file wins because it is the one a running collector appends to.
  */
 export function findMarketFile(dir: string, kind: MarketFileKind, symbol: string): string | null {

@@ -5,7 +5,7 @@
 
 import { UserError } from '../core/errors.ts';
 import type { MarketEvent } from '../core/market.ts';
-import { findMarketFile, type MarketFileKind, marketFileName } from './layout.ts';
+import { findMarketFiles, type MarketFileKind, marketFileName } from './layout.ts';
 import {
   type BatchReader,
   type RowStats,
@@ -22,6 +22,8 @@ export interface MarketStreamOptions {
   toMs?: number;
   /** Merge orderbooks_<SYM>.csv when it exists (default true); false leaves it unread. */
   books?: boolean;
+  /** Told of every event the MONOTONIC RULE drops, in or out of the window (the event cache keeps their times). */
+  onDrop?: (reason: 'duplicate' | 'out-of-order', exchMs: number) => void;
 }
 
 /** Events the merge dropped (only those inside [fromMs, toMs) are counted). */
@@ -80,27 +82,37 @@ const TID_WINDOW = 100_000;
  * Missing prices or trades file → UserError naming the directory, symbol and the file expected.
  */
 export function readMarket(dir: string, symbol: string, opts: MarketStreamOptions = {}): MarketStream {
-  const required = (kind: MarketFileKind): string => {
-    const file = findMarketFile(dir, kind, symbol);
-    if (file === null) {
+  const required = (kind: MarketFileKind): string[] => {
+    const files = findMarketFiles(dir, kind, symbol);
+    if (files.length === 0) {
       const name = marketFileName(kind, symbol);
       throw new UserError(
-        `No ${kind} file for ${symbol} in ${dir}: expected ${name} or ${name}.gz; record one with "hlmm collect" or pick another directory.`,
+        `No ${kind} file for ${symbol} in ${dir}: expected ${name} or ${name}.gz (or one file per UTC day, ${name.replace(/\.csv$/, '_YYYY-MM-DD.csv')}); record one with "hlmm collect" or pick another directory.`,
       );
     }
-    return file;
+    return files;
   };
-  const readers: BatchReader<MarketEvent>[] = [
-    readPriceEvents(required('prices')),
-    readTradeEvents(required('trades')),
+  const readers: ChainedReader[] = [
+    new ChainedReader(required('prices').map((f) => readPriceEvents(f))),
+    new ChainedReader(required('trades').map((f) => readTradeEvents(f))),
   ];
-  const booksFile = opts.books === false ? null : findMarketFile(dir, 'orderbooks', symbol);
-  if (booksFile !== null) readers.push(readBookEvents(booksFile));
+  const booksFiles = opts.books === false ? [] : findMarketFiles(dir, 'orderbooks', symbol);
+  if (booksFiles.length > 0) readers.push(new ChainedReader(booksFiles.map((f) => readBookEvents(f))));
   return new MergedStream(
     readers,
     opts.fromMs ?? Number.NEGATIVE_INFINITY,
     opts.toMs ?? Number.POSITIVE_INFINITY,
+    opts.onDrop,
   );
+}
+
+/** The files of one kind (every day of a symbol) read one after the other, as one source of the merge. */
+class ChainedReader implements AsyncIterable<MarketEvent[]> {
+  constructor(readonly files: BatchReader<MarketEvent>[]) {}
+
+  async *[Symbol.asyncIterator](): AsyncGenerator<MarketEvent[]> {
+    for (const file of this.files) yield* file;
+  }
 }
 
 /** The head of one file in the merge: its current batch and position. */
@@ -113,24 +125,27 @@ interface Source {
 
 class MergedStream implements MarketStream {
   readonly dropped: DroppedEvents = { duplicateTrades: 0, outOfOrder: 0 };
-  private readonly readers: BatchReader<MarketEvent>[];
+  private readonly readers: ChainedReader[];
   private readonly fromMs: number;
   private readonly toMs: number;
+  private readonly onDrop: MarketStreamOptions['onDrop'];
 
-  constructor(readers: BatchReader<MarketEvent>[], fromMs: number, toMs: number) {
+  constructor(readers: ChainedReader[], fromMs: number, toMs: number, onDrop: MarketStreamOptions['onDrop']) {
     this.readers = readers;
     this.fromMs = fromMs;
     this.toMs = toMs;
+    this.onDrop = onDrop;
   }
 
   get stats(): RowStats[] {
-    return this.readers.map((r) => r.stats);
+    return this.readers.flatMap((r) => r.files.map((f) => f.stats));
   }
 
   async *[Symbol.asyncIterator](): AsyncGenerator<MarketEvent[]> {
     const { fromMs, toMs } = this;
     const stopAtMs = toMs + REORDER_SLACK_MS;
     const dropped = this.dropped;
+    const onDrop = this.onDrop;
     const tids = new RecentTradeIds(TID_WINDOW);
     let lastMs = Number.NEGATIVE_INFINITY;
     const sources: Source[] = [];
@@ -175,10 +190,12 @@ class MergedStream implements MarketStream {
           const inWindow = e.exchMs >= fromMs && e.exchMs < toMs;
           if (e.kind === 'trade' && !tids.admit(e.tid)) {
             if (inWindow) dropped.duplicateTrades++;
+            onDrop?.('duplicate', e.exchMs);
             continue;
           }
           if (e.exchMs < lastMs) {
             if (inWindow) dropped.outOfOrder++;
+            onDrop?.('out-of-order', e.exchMs);
             continue;
           }
           lastMs = e.exchMs;

@@ -122,7 +122,12 @@ export function describeBadRows(stats: RowStats): string | null {
     .map(([reason, count]) => `${reason} ×${count}`)
     .join(', ');
   const noun = stats.badRows === 1 ? 'row' : 'rows';
-  return `${basename(stats.file)}: skipped ${stats.badRows.toLocaleString('en-US')} malformed ${noun} of ${stats.rows.toLocaleString('en-US')} (line${stats.badLines.length === 1 ? '' : 's'} ${lines}: ${reasons})`;
+  return `${basename(stats.file)}: skipped ${thousands(stats.badRows)} malformed ${noun} of ${thousands(stats.rows)} (line${stats.badLines.length === 1 ? '' : 's'} ${lines}: ${reasons})`;
+}
+
+/** 55107 → "55,107", as toLocaleString('en-US') writes it, without loading ICU's locale data (~60 ms at start-up). */
+export function thousands(n: number): string {
+  return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
 }
 
 // ---------------------------------------------------------------------------------------------------------

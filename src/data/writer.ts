@@ -12,6 +12,11 @@
  * byte buffer per file (./csv-row-bytes.ts, which writes the same bytes as String(x) faster): no per-row strings.
  * The writer never writes a row the reader would skip: a record with a non-finite or non-positive price, size
  * or timestamp is dropped and counted in `droppedRecords`.
+ *
+ * Daily files (`rotateDaily`, what the collector uses): each row goes to the file of the UTC day of its exchange
+ * time (`prices_BTC_2025-09-01.csv`). Rotation only moves forward: a row older than the current file's day (a
+ * trade Hyperliquid re-sends just after midnight) goes into the current file, where the reader's merge handles it
+ * like any re-send — so a file never gets appended to again once the next day's file exists.
  */
 import { appendFileSync, closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -19,6 +24,8 @@ import { UserError } from '../core/errors.ts';
 import type { Bbo, BookSnapshot, TradePrint } from '../core/market.ts';
 import { asciiBytes, COMMA, CsvRowBytes, NEWLINE } from './csv-row-bytes.ts';
 import {
+  datedMarketFileName,
+  latestMarketFile,
   type MarketFileKind,
   marketFileName,
   orderBookHeader,
@@ -39,11 +46,18 @@ export interface MarketDataWriterOptions {
   symbol: string;
   /** Order-book levels per side written to orderbooks_<SYM>.csv (deeper levels are cut). Default 20. */
   depth?: number;
+  /** One file per UTC day of exchange time (`prices_<SYM>_<YYYY-MM-DD>.csv`); default false (one undated file). */
+  rotateDaily?: boolean;
 }
+
+const DAY_MS = 86_400_000;
 
 /** One output file: its path, header and the rows waiting for the next flush. */
 interface PendingFile {
-  readonly path: string;
+  path: string;
+  readonly kind: MarketFileKind;
+  /** Rotating files: the UTC day number (ms / 86 400 000) of `path`; −1 before the first row; NaN: not rotating. */
+  day: number;
   readonly header: string;
   readonly out: CsvRowBytes;
   rows: number;
@@ -58,6 +72,8 @@ export class MarketDataWriter {
   private readonly books: PendingFile;
   private dropped = 0;
   private closed = false;
+  private readonly dir: string;
+  private readonly symbol: string;
 
   constructor(opts: MarketDataWriterOptions) {
     const depth = opts.depth ?? 20;
@@ -68,18 +84,50 @@ export class MarketDataWriter {
       throw new UserError(`Output directory ${opts.dir} does not exist; create it or pick another --out.`);
     }
     this.depth = depth;
-    const file = (kind: MarketFileKind, header: string): PendingFile => ({
-      path: join(opts.dir, marketFileName(kind, opts.symbol)),
-      header,
-      out: new CsvRowBytes(),
-      rows: 0,
-      ready: false,
-    });
+    this.dir = opts.dir;
+    this.symbol = opts.symbol;
+    const rotate = opts.rotateDaily === true;
+    const file = (kind: MarketFileKind, header: string): PendingFile => {
+      const f: PendingFile = {
+        path: join(opts.dir, marketFileName(kind, opts.symbol)),
+        kind,
+        day: rotate ? -1 : Number.NaN,
+        header,
+        out: new CsvRowBytes(),
+        rows: 0,
+        ready: false,
+      };
+      if (rotate) {
+        // Carry on in the newest dated file (a restart the same day), checking its header now.
+        const latest = latestMarketFile(opts.dir, kind, opts.symbol);
+        const m = latest === null ? null : /_(\d{4}-\d{2}-\d{2})\.csv$/.exec(latest);
+        if (latest !== null && m !== null) {
+          f.path = latest;
+          f.day = Math.floor(Date.parse(`${m[1]}T00:00:00Z`) / DAY_MS);
+        } else f.ready = true; // nothing to check yet: the first row picks the file
+      }
+      return f;
+    };
     this.prices = file('prices', PRICES_HEADER);
     this.trades = file('trades', TRADES_HEADER);
     this.books = file('orderbooks', orderBookHeader(depth));
     // Check existing files now, so a wrong --out or --depth fails at start-up rather than at the first flush.
-    for (const f of [this.prices, this.trades, this.books]) prepareFile(f);
+    for (const f of [this.prices, this.trades, this.books]) if (!(f.day === -1)) prepareFile(f);
+  }
+
+  /** Rotating files: moves `f` to the file of `exchMs`'s UTC day when that day is later than its own. */
+  private route(f: PendingFile, exchMs: number): void {
+    if (Number.isNaN(f.day)) return;
+    const day = Math.floor(exchMs / DAY_MS);
+    if (day <= f.day) return;
+    flushFile(f);
+    f.day = day;
+    f.path = join(
+      this.dir,
+      datedMarketFileName(f.kind, this.symbol, new Date(day * DAY_MS).toISOString().slice(0, 10)),
+    );
+    f.ready = false;
+    prepareFile(f);
   }
 
   /** Two rows (bid, then ask) with the same timestamps. */
@@ -89,6 +137,7 @@ export class MarketDataWriter {
       this.dropped++;
       return;
     }
+    this.route(this.prices, b.exchMs);
     const o = this.prices.out;
     o.reserve(2 * ROW_BYTES_PER_NUMBER * 5);
     const recvStart = o.length;
@@ -124,6 +173,7 @@ export class MarketDataWriter {
       this.dropped++;
       return;
     }
+    this.route(this.trades, t.exchMs);
     const o = this.trades.out;
     o.reserve(ROW_BYTES_PER_NUMBER * 6);
     o.number(t.recvS);
@@ -146,6 +196,7 @@ export class MarketDataWriter {
       this.dropped++;
       return;
     }
+    this.route(this.books, b.exchMs);
     const o = this.books.out;
     o.reserve(ROW_BYTES_PER_NUMBER * (3 + 4 * this.depth));
     const rowStart = o.length;
@@ -189,15 +240,12 @@ export class MarketDataWriter {
 
   /** Same as flush, for signal handlers and exit paths. */
   flushSync(): void {
-    for (const file of [this.prices, this.trades, this.books]) {
-      if (file.out.length === 0) continue;
-      const rows = file.out.view();
-      // One append per flush (the header goes with the first rows of a new file).
-      appendFileSync(file.path, file.ready ? rows : Buffer.concat([Buffer.from(`${file.header}\n`), rows]));
-      file.ready = true;
-      file.out.clear();
-      file.rows = 0;
-    }
+    for (const file of [this.prices, this.trades, this.books]) flushFile(file);
+  }
+
+  /** The files written to now (for rotating files, the current day's; before the first row, the undated names). */
+  get paths(): { prices: string; trades: string; orderbooks: string } {
+    return { prices: this.prices.path, trades: this.trades.path, orderbooks: this.books.path };
   }
 
   /** Flushes; the writer accepts no more rows afterwards. */
@@ -210,6 +258,16 @@ export class MarketDataWriter {
   private assertOpen(): void {
     if (this.closed) throw new Error(`MarketDataWriter for ${this.prices.path} is closed`);
   }
+}
+
+/** Appends `file`'s buffered rows (one append per flush; the header goes with the first rows of a new file). */
+function flushFile(file: PendingFile): void {
+  if (file.out.length === 0) return;
+  const rows = file.out.view();
+  appendFileSync(file.path, file.ready ? rows : Buffer.concat([Buffer.from(`${file.header}\n`), rows]));
+  file.ready = true;
+  file.out.clear();
+  file.rows = 0;
 }
 
 /**

@@ -15,7 +15,7 @@ import type { AddressInfo } from 'node:net';
 import { WebSocketServer } from 'ws';
 import { UserError } from '../core/errors.ts';
 import type { Logger } from '../core/log.ts';
-import { findMarketFile } from '../data/layout.ts';
+import { latestMarketFile } from '../data/layout.ts';
 import { infoRequestWeight } from '../exchange/hyperliquid/info-client.ts';
 import { channelFrame, parseClientRequest, type Subscription } from '../exchange/hyperliquid/ws-messages.ts';
 import { type FillModelConfig, fillModelConfig } from '../sim/fill-model-config.ts';
@@ -144,7 +144,7 @@ export async function startFakeExchange(options: FakeExchangeOptions): Promise<F
   const markets = new Map<string, CoinMarket>();
   for (const symbol of symbols) {
     for (const kind of ['prices', 'trades'] as const) {
-      if (findMarketFile(options.dataDir, kind, symbol) === null) {
+      if (latestMarketFile(options.dataDir, kind, symbol) === null) {
         throw new UserError(
           `No ${kind}_${symbol}.csv(.gz) in ${options.dataDir}; pass --data with a directory recorded by "hlmm collect".`,
         );
@@ -152,7 +152,7 @@ export async function startFakeExchange(options: FakeExchangeOptions): Promise<F
     }
     markets.set(
       symbol,
-      new CoinMarket(symbol, findMarketFile(options.dataDir, 'orderbooks', symbol) !== null),
+      new CoinMarket(symbol, latestMarketFile(options.dataDir, 'orderbooks', symbol) !== null),
     );
   }
 

@@ -428,7 +428,7 @@ async function startTradingSteps(
     }, 100),
   );
 
-  // ---- optional collector in the bot, and the daily re-calibration on what it records
+  // ---- optional collector in the bot, and the daily re-calibration on what it (or another recorder) records
   const collectDir = o.collect ?? cfg.collector.collect_dir;
   let collector: { stop(): Promise<unknown> } | null = null;
   if (collectDir) {
@@ -439,20 +439,24 @@ async function startTradingSteps(
     collector = startCollector({
       symbols: [ticker],
       outDir: collectDir,
+      writer: `hlmm trade (collector.collect_dir, ${ticker})`,
+      outDirFlag: 'collector.collect_dir in the config',
       wsUrl,
       logger: logger.child('collect'),
     });
     logger.info('collector recording', { dir: collectDir });
-    if (cfg.collector.recalibrate_daily) {
-      const { DailyRecalibration } = await import('./daily-recalibration.ts');
-      const recal = new DailyRecalibration({
-        dataDir: collectDir,
-        ticker,
-        paramsFile: pf,
-        logger: logger.child('recalibrate'),
-      });
-      timers.push(setInterval(() => recal.onTime(clock.nowMs()), 1_000));
-    }
+  }
+  // Reading a directory someone else records (collector.read_dir) takes no writer lock: one writer, many readers.
+  const recalibrateDir = collectDir || cfg.collector.read_dir;
+  if (recalibrateDir && cfg.collector.recalibrate_daily) {
+    const { DailyRecalibration } = await import('./daily-recalibration.ts');
+    const recal = new DailyRecalibration({
+      dataDir: recalibrateDir,
+      ticker,
+      paramsFile: pf,
+      logger: logger.child('recalibrate'),
+    });
+    timers.push(setInterval(() => recal.onTime(clock.nowMs()), 1_000));
   }
 
   // ---- monitoring API

@@ -31,6 +31,10 @@ export const defineBacktest: DefineCommand = (program) => {
       '--no-latency-sweep',
       'skip the two extra runs at zero and twice the configured latency (PnL at 0×, 1×, 2× latency)',
     )
+    .option(
+      '--no-cache',
+      'parse the CSV files instead of the columnar event cache (.hlmm-cache/ beside them; not used when order books are merged)',
+    )
     .option('--json', 'print one JSON object instead of the text summary', false)
     .option('--report <file.html>', 'write a self-contained HTML report with charts')
     .action(async (opts) => {

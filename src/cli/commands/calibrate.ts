@@ -124,6 +124,15 @@ export const defineCalibrate: DefineCommand = (program) => {
       numberOption({ min: 0, max: 1 }),
       0.9,
     )
+    .option(
+      '--no-cache',
+      'parse the CSV files instead of the columnar event cache (.hlmm-cache/ beside them)',
+    )
+    .option(
+      '--workers <n>',
+      'worker threads for the γ backtests (default: cores − 1, at least 1; 1 = in this thread)',
+      numberOption({ integer: true, min: 1, max: 64 }),
+    )
     .action(async (opts) => {
       const { runCalibrateCommand } = await import('../../calibrate/cli-run.ts');
       await runCalibrateCommand(opts);

@@ -1,0 +1,192 @@
+/**
+ * The columnar event cache (src/data/event-cache.ts) on a synthetic full-density day (`hlmm synth`, 1 day,
+ * σ 5, A 0.45, k 0.3, size refresh 0.5: ≈ 0.9 M BBO updates + 0.3 M prints), in this order:
+ *  1. building the cache: CSV parse + merge + columns + Arrow IPC write (rows/s), and the write alone;
+ *  2. loading it back (rows/s) — and the same columns as Parquet (hyparquet-writer / hyparquet) for comparison;
+ *  3. the feed alone from the cache (events/s: columns → event objects, no engine);
+ *  4. hlmm backtest's path (runBacktest) from the cache and from CSV (events/s through the whole engine).
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parquetRead } from 'hyparquet';
+import { parquetWriteBuffer } from 'hyparquet-writer';
+import { runBacktest } from '../src/backtest/run.ts';
+import {
+  buildColumns,
+  ColumnMarketStream,
+  cacheFiles,
+  loadMarketColumns,
+  writeEventCache,
+} from '../src/data/event-cache.ts';
+import { createStrategy } from '../src/strategy/index.ts';
+import { measure, report } from './measure.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'hlmm-bench-cache-'));
+try {
+  const synth = spawnSync(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      'src/cli/main.ts',
+      'synth',
+      '--out',
+      dir,
+      '--ticker',
+      'SYN',
+      '--days',
+      '1',
+      '--sigma',
+      '5',
+      '--A',
+      '0.45',
+      '--k',
+      '0.3',
+      '--tick-size',
+      '1',
+      '--size-refresh',
+      '0.5',
+      '--seed',
+      '1',
+    ],
+    { encoding: 'utf8' },
+  );
+  if (synth.status !== 0) throw new Error(`synth failed: ${synth.stderr}`);
+
+  const build = await measure(() => loadMarketColumns(dir, 'SYN'));
+  const cols = build.result;
+  const rows = cols.bbo.exchMs.length + cols.trades.exchMs.length;
+  const files = cacheFiles(dir, 'SYN');
+  const bytes = statSync(files.bbo).size + statSync(files.trades).size;
+  report(
+    'cache build (CSV parse + merge + Arrow write)',
+    rows / build.wallS / 1e6,
+    'M rows/s',
+    `${rows.toLocaleString('en-US')} rows in ${build.wallS.toFixed(2)} s, ${(bytes / 2 ** 20).toFixed(0)} MiB of Arrow IPC`,
+  );
+  // The parse is the reader's (bench/reader.bench.ts); the cache's own part is columns → IPC file.
+  const parseOnly = await measure(() => buildColumns(dir, 'SYN'));
+  report(
+    'cache build: CSV parse + merge alone',
+    rows / parseOnly.wallS / 1e6,
+    'M rows/s',
+    `${parseOnly.wallS.toFixed(2)} s`,
+  );
+  const write = await measure(() => writeEventCache(dir, 'SYN', parseOnly.result));
+  report(
+    'cache build: Arrow IPC write alone (columns → 2 files, tmp + rename)',
+    rows / write.wallS / 1e6,
+    'M rows/s',
+    `${(write.wallS * 1000).toFixed(0)} ms`,
+  );
+
+  const load = await measure(() => loadMarketColumns(dir, 'SYN'));
+  if (load.result.origin !== 'cache') throw new Error('expected a cache hit');
+  report(
+    'cache load (Arrow IPC → typed columns)',
+    rows / load.wallS / 1e6,
+    'M rows/s',
+    `${(load.wallS * 1000).toFixed(0)} ms, peak RSS ${load.peakRssMb.toFixed(0)} MB`,
+  );
+
+  // Parquet of the same BBO columns, uncompressed and snappy-less for a fair read comparison.
+  const bboNames = ['exch_ms', 'recv_s', 'bid_px', 'bid_sz', 'ask_px', 'ask_sz'] as const;
+  const bboData = [
+    cols.bbo.exchMs,
+    cols.bbo.recvS,
+    cols.bbo.bidPx,
+    cols.bbo.bidSz,
+    cols.bbo.askPx,
+    cols.bbo.askSz,
+  ];
+  const pq = parquetWriteBuffer({
+    columnData: bboNames.map((name, i) => ({
+      name,
+      data: bboData[i] as Float64Array,
+      type: 'DOUBLE' as const,
+    })),
+    codec: 'UNCOMPRESSED',
+  });
+  const pqFile = join(dir, 'bbo.parquet');
+  writeFileSync(pqFile, new Uint8Array(pq));
+  const pqRead = await measure(async () => {
+    const buf = readFileSync(pqFile);
+    const file = buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength);
+    let n = 0;
+    await parquetRead({
+      file,
+      columns: [...bboNames],
+      onChunk: (c) => {
+        n += c.columnData.length;
+      },
+    });
+    return n;
+  });
+  const arrowRead = await measure(async () => {
+    const buf = readFileSync(files.bbo);
+    const { tableFromIPC } = await import('apache-arrow');
+    const t = tableFromIPC(buf);
+    let n = 0;
+    for (const name of bboNames) n += t.getChild(name)?.toArray().length ?? 0;
+    return n;
+  });
+  const bboRows = cols.bbo.exchMs.length;
+  report(
+    'read the BBO columns: Arrow IPC (apache-arrow)',
+    bboRows / arrowRead.wallS / 1e6,
+    'M rows/s',
+    `${(arrowRead.wallS * 1000).toFixed(0)} ms, ${(statSync(files.bbo).size / 2 ** 20).toFixed(0)} MiB`,
+  );
+  report(
+    'read the BBO columns: Parquet (hyparquet, uncompressed)',
+    bboRows / pqRead.wallS / 1e6,
+    'M rows/s',
+    `${(pqRead.wallS * 1000).toFixed(0)} ms, ${(pq.byteLength / 2 ** 20).toFixed(0)} MiB; Arrow is ${(pqRead.wallS / arrowRead.wallS).toFixed(0)}× faster`,
+  );
+
+  const stream = new ColumnMarketStream(load.result);
+  const feed = await measure(() => {
+    let n = 0;
+    let sum = 0;
+    stream.replay((ev) => {
+      n++;
+      sum += ev.exchMs;
+    });
+    return n + (sum > 0 ? 0 : 1);
+  });
+  report('feed from the cache alone (columns → events, no engine)', rows / feed.wallS / 1e6, 'M events/s');
+
+  const cfg = {
+    strategy: createStrategy({ orderSizeBase: 0.001, maxPositionLots: 5 }),
+    params: { sigma: 5, A: 0.45, k: 0.3, gamma: 0.00001 },
+    orderSizeBase: 0.001,
+    maxPositionLots: 5,
+    queue: 'risk-averse' as const,
+    dataDir: dir,
+    ticker: 'SYN',
+  };
+  const fromCache = await measure(() => runBacktest({ ...cfg, cache: true }));
+  report(
+    'backtest from the cache (runBacktest: load + engine)',
+    fromCache.result.events / fromCache.wallS / 1e6,
+    'M events/s',
+    `${fromCache.result.events.toLocaleString('en-US')} events, ${fromCache.result.fills} fills, ${fromCache.wallS.toFixed(2)} s`,
+  );
+  const fromCsv = await measure(() =>
+    runBacktest({
+      ...cfg,
+      strategy: createStrategy({ orderSizeBase: 0.001, maxPositionLots: 5 }),
+      cache: false,
+    }),
+  );
+  report(
+    'backtest from CSV (runBacktest, --no-cache)',
+    fromCsv.result.events / fromCsv.wallS / 1e6,
+    'M events/s',
+    `${fromCsv.wallS.toFixed(2)} s; same fills: ${fromCsv.result.fills === fromCache.result.fills}`,
+  );
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}

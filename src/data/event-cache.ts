@@ -1,0 +1,497 @@
+/**
+ * The columnar event cache: the merged BBO + trade stream of a symbol (./market-stream.ts, after its MONOTONIC
+ * RULE), parsed once and kept beside the recorded files as two Apache Arrow IPC files, so calibration and
+ * backtests read typed columns at memory speed instead of re-parsing CSV (docs/data-files.md, "Event cache").
+ *
+ *     <dir>/.hlmm-cache/<SYM>.bbo.arrow     exch_ms, recv_s, bid_px, bid_sz, ask_px, ask_sz   (float64)
+ *     <dir>/.hlmm-cache/<SYM>.trades.arrow  exch_ms, recv_s, price, size (float64), side (uint8: 0 buy, 1 sell),
+ *                                           trade_id (float64), bbo_index (uint32)
+ *
+ * `bbo_index` is the number of BBO rows before the trade in the merged stream: replaying "BBO rows up to
+ * bbo_index, then the trade" gives back exactly the order the CSV merge produced (ties included), with no
+ * comparison of times. Both files carry, in their schema metadata under `hlmm`, the key (format version and
+ * every source file's name, size and mtime); the trades file also carries the row statistics of each CSV file
+ * and the exchange times of the events the merge dropped (so windowed runs count them like the CSV path).
+ *
+ * Rebuilt when any source file changes size or mtime, appears or goes (a new day file); written to a temporary
+ * name and renamed, so a reader never sees half a file; a cache that cannot be read is rebuilt with a warning;
+ * a directory that cannot be written is read from CSV with a warning. Order-book snapshots are not cached: a
+ * backtest that merges an orderbooks file reads CSV (see `cacheServes`).
+ */
+import { mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { Field, makeVector, RecordBatch, Schema, Table, tableFromIPC, tableToIPC } from 'apache-arrow';
+import type { MarketEvent } from '../core/market.ts';
+import {
+  type BboColumns,
+  type ColumnRange,
+  rangeOf,
+  replayColumns,
+  type TradeColumns,
+} from './event-columns.ts';
+import { findMarketFiles } from './layout.ts';
+import { type DroppedEvents, type MarketStream, readMarket } from './market-stream.ts';
+import type { RowStats } from './reader.ts';
+
+/** Bump when the layout or the merge rules change: older caches are rebuilt. */
+export const CACHE_FORMAT = 'hlmm-event-cache/1';
+export const CACHE_DIR_NAME = '.hlmm-cache';
+
+export type { BboColumns, ColumnRange, TradeColumns } from './event-columns.ts';
+export { lowerBound, rangeOf, replayColumns } from './event-columns.ts';
+
+/** The whole merged stream of a symbol in columns, with what the CSV read reported. */
+export interface MarketColumns {
+  bbo: BboColumns;
+  trades: TradeColumns;
+  /** Row statistics of each CSV file (whole files). */
+  stats: RowStats[];
+  /** Exchange times of events the merge dropped: re-sent trades, and out-of-order events. */
+  droppedDuplicateMs: number[];
+  droppedOutOfOrderMs: number[];
+}
+
+export interface SourceKey {
+  name: string;
+  size: number;
+  mtimeMs: number;
+}
+
+interface CacheMeta {
+  format: string;
+  sources: SourceKey[];
+  stats?: RowStats[];
+  droppedDuplicateMs?: number[];
+  droppedOutOfOrderMs?: number[];
+}
+
+export interface LoadOptions {
+  /** Warnings (a cache rebuilt because it was unreadable, a directory that cannot hold one). */
+  warn?: (line: string) => void;
+}
+
+export interface LoadedColumns extends MarketColumns {
+  /** How the columns were obtained: read from the cache, built and written, or built and not written. */
+  origin: 'cache' | 'built' | 'built-unwritten';
+  /** The trades cache file (whether or not it exists). */
+  file: string;
+}
+
+/** The cache files of `symbol` in `dir`. */
+export function cacheFiles(dir: string, symbol: string): { bbo: string; trades: string } {
+  const base = join(dir, CACHE_DIR_NAME, symbol);
+  return { bbo: `${base}.bbo.arrow`, trades: `${base}.trades.arrow` };
+}
+
+/** The key the cache must match: every prices and trades file of the symbol, in reading order. */
+export function sourceKey(dir: string, symbol: string): SourceKey[] {
+  const files = [...findMarketFiles(dir, 'prices', symbol), ...findMarketFiles(dir, 'trades', symbol)];
+  return files.map((f) => {
+    const st = statSync(f);
+    return { name: basename(f), size: st.size, mtimeMs: st.mtimeMs };
+  });
+}
+
+/**
+ * The symbol's merged BBO + trade stream as columns: from the cache when it matches the files, else parsed
+ * from CSV (one pass) and written as the new cache. Missing prices/trades files → the reader's UserError.
+ */
+export async function loadMarketColumns(
+  dir: string,
+  symbol: string,
+  opts: LoadOptions = {},
+): Promise<LoadedColumns> {
+  const warn = opts.warn ?? (() => {});
+  const files = cacheFiles(dir, symbol);
+  // readMarket names the missing file when there is none; its stream is not iterated here.
+  readMarket(dir, symbol, { books: false });
+  const key = sourceKey(dir, symbol);
+  const cached = readCache(files, key, warn);
+  if (cached !== null) return { ...cached, origin: 'cache', file: files.trades };
+  const built = await buildColumns(dir, symbol);
+  // The files may have changed while they were read (a running collector): key them as they were before.
+  const written = writeCache(files, key, built, warn);
+  return { ...built, origin: written ? 'built' : 'built-unwritten', file: files.trades };
+}
+
+/** Parses the CSV files through the merge once, into columns. */
+export async function buildColumns(dir: string, symbol: string): Promise<MarketColumns> {
+  const droppedDuplicateMs: number[] = [];
+  const droppedOutOfOrderMs: number[] = [];
+  const stream = readMarket(dir, symbol, {
+    books: false,
+    onDrop: (reason, ms) => (reason === 'duplicate' ? droppedDuplicateMs : droppedOutOfOrderMs).push(ms),
+  });
+  // Sized from the files up front: doubling arrays of a few hundred MB would briefly need twice that.
+  const estimate = (kind: 'prices' | 'trades', bytesPerRow: number) =>
+    findMarketFiles(dir, kind, symbol).reduce(
+      (n, f) => n + Math.ceil((statSync(f).size * (f.endsWith('.gz') ? GZIP_RATIO : 1)) / bytesPerRow),
+      1024,
+    );
+  const bbo = new Grow(6, estimate('prices', PRICES_BYTES_PER_BBO));
+  const tr = new Grow(6, estimate('trades', TRADES_BYTES_PER_ROW));
+  const side = new GrowU8(tr.capacity);
+  for await (const batch of stream) {
+    for (let i = 0; i < batch.length; i++) {
+      const e = batch[i] as MarketEvent;
+      if (e.kind === 'bbo') bbo.push6(e.exchMs, e.recvS, e.bidPx, e.bidSz, e.askPx, e.askSz);
+      else if (e.kind === 'trade') {
+        tr.push6(e.exchMs, e.recvS, e.px, e.sz, e.tid, bbo.n);
+        side.push(e.side === 'buy' ? 0 : 1);
+      }
+    }
+  }
+  const b = bbo.columns();
+  const t = tr.columns();
+  return {
+    bbo: { exchMs: b[0], recvS: b[1], bidPx: b[2], bidSz: b[3], askPx: b[4], askSz: b[5] },
+    trades: {
+      exchMs: t[0],
+      recvS: t[1],
+      px: t[2],
+      sz: t[3],
+      side: side.values(),
+      tid: t[4],
+      bboIndex: Uint32Array.from(t[5]),
+    },
+    stats: stream.stats.map((s) => ({ ...s, badLines: [...s.badLines], reasons: { ...s.reasons } })),
+    droppedDuplicateMs,
+    droppedOutOfOrderMs,
+  };
+}
+
+const BBO_FIELDS = ['exch_ms', 'recv_s', 'bid_px', 'bid_sz', 'ask_px', 'ask_sz'] as const;
+
+function readCache(
+  files: { bbo: string; trades: string },
+  key: SourceKey[],
+  warn: (line: string) => void,
+): MarketColumns | null {
+  let bboBytes: Buffer;
+  let tradeBytes: Buffer;
+  try {
+    bboBytes = readFileSync(files.bbo);
+    tradeBytes = readFileSync(files.trades);
+  } catch {
+    return null; // no cache yet
+  }
+  try {
+    const bboTable = tableFromIPC(bboBytes);
+    const tradeTable = tableFromIPC(tradeBytes);
+    const bboMeta = metaOf(bboTable);
+    const meta = metaOf(tradeTable);
+    if (!sameKey(bboMeta, key) || !sameKey(meta, key)) return null; // the files changed: rebuild quietly
+    const f64 = (t: Table, name: string): Float64Array => {
+      const a = t.getChild(name)?.toArray();
+      if (!(a instanceof Float64Array) || a.length !== t.numRows)
+        throw new Error(`column ${name} is missing or not float64`);
+      return a;
+    };
+    const u = <T extends Uint8Array | Uint32Array>(t: Table, name: string, type: new (n: number) => T): T => {
+      const a = t.getChild(name)?.toArray();
+      if (!(a instanceof type) || a.length !== t.numRows)
+        throw new Error(`column ${name} is missing or of the wrong type`);
+      return a as T;
+    };
+    const [exchMs, recvS, bidPx, bidSz, askPx, askSz] = BBO_FIELDS.map((n) =>
+      f64(bboTable, n),
+    ) as Float64Array[];
+    const trades: TradeColumns = {
+      exchMs: f64(tradeTable, 'exch_ms'),
+      recvS: f64(tradeTable, 'recv_s'),
+      px: f64(tradeTable, 'price'),
+      sz: f64(tradeTable, 'size'),
+      side: u(tradeTable, 'side', Uint8Array),
+      tid: f64(tradeTable, 'trade_id'),
+      bboIndex: u(tradeTable, 'bbo_index', Uint32Array),
+    };
+    const n = trades.bboIndex.length;
+    if (n > 0 && (trades.bboIndex[n - 1] as number) > bboTable.numRows)
+      throw new Error('bbo_index past the BBO rows');
+    return {
+      bbo: { exchMs, recvS, bidPx, bidSz, askPx, askSz } as BboColumns,
+      trades,
+      stats: meta.stats ?? [],
+      droppedDuplicateMs: meta.droppedDuplicateMs ?? [],
+      droppedOutOfOrderMs: meta.droppedOutOfOrderMs ?? [],
+    };
+  } catch (err) {
+    warn(
+      `the event cache ${files.trades} (or ${basename(files.bbo)}) is unreadable (${(err as Error).message}); rebuilding it from the CSV files`,
+    );
+    return null;
+  }
+}
+
+function metaOf(t: Table): CacheMeta {
+  const raw = t.schema.metadata.get('hlmm');
+  if (raw === undefined) throw new Error('no hlmm metadata');
+  const meta = JSON.parse(raw) as CacheMeta;
+  if (typeof meta !== 'object' || meta === null || !Array.isArray(meta.sources))
+    throw new Error('bad hlmm metadata');
+  return meta;
+}
+
+function sameKey(meta: CacheMeta, key: SourceKey[]): boolean {
+  if (meta.format !== CACHE_FORMAT || meta.sources.length !== key.length) return false;
+  return key.every((k, i) => {
+    const m = meta.sources[i];
+    return m !== undefined && m.name === k.name && m.size === k.size && m.mtimeMs === k.mtimeMs;
+  });
+}
+
+/** Writes `columns` as the cache of `symbol` in `dir`, keyed on the files as they are now (false: not written, warned). */
+export function writeEventCache(
+  dir: string,
+  symbol: string,
+  columns: MarketColumns,
+  warn: (line: string) => void = () => {},
+): boolean {
+  return writeCache(cacheFiles(dir, symbol), sourceKey(dir, symbol), columns, warn);
+}
+
+/** Writes both files (tmp + rename); false, with a warning, when the directory cannot hold them. */
+function writeCache(
+  files: { bbo: string; trades: string },
+  key: SourceKey[],
+  c: MarketColumns,
+  warn: (line: string) => void,
+): boolean {
+  const base: CacheMeta = { format: CACHE_FORMAT, sources: key };
+  const bboTable = tableOf(
+    [
+      ['exch_ms', c.bbo.exchMs],
+      ['recv_s', c.bbo.recvS],
+      ['bid_px', c.bbo.bidPx],
+      ['bid_sz', c.bbo.bidSz],
+      ['ask_px', c.bbo.askPx],
+      ['ask_sz', c.bbo.askSz],
+    ],
+    base,
+  );
+  const tradeTable = tableOf(
+    [
+      ['exch_ms', c.trades.exchMs],
+      ['recv_s', c.trades.recvS],
+      ['price', c.trades.px],
+      ['size', c.trades.sz],
+      ['side', c.trades.side],
+      ['trade_id', c.trades.tid],
+      ['bbo_index', c.trades.bboIndex],
+    ],
+    {
+      ...base,
+      stats: c.stats,
+      droppedDuplicateMs: c.droppedDuplicateMs,
+      droppedOutOfOrderMs: c.droppedOutOfOrderMs,
+    },
+  );
+  const tmp = (f: string) => `${f}.tmp-${process.pid}`;
+  try {
+    mkdirSync(join(files.trades, '..'), { recursive: true });
+    writeFileSync(tmp(files.bbo), tableToIPC(bboTable, 'file'));
+    writeFileSync(tmp(files.trades), tableToIPC(tradeTable, 'file'));
+    // The trades file (with the statistics) last: a reader finding it new finds the BBO file new too.
+    renameSync(tmp(files.bbo), files.bbo);
+    renameSync(tmp(files.trades), files.trades);
+    return true;
+  } catch (err) {
+    for (const f of [files.bbo, files.trades]) {
+      try {
+        rmSync(tmp(f), { force: true });
+      } catch {
+        // nothing was written there
+      }
+    }
+    warn(
+      `cannot write the event cache in ${join(files.trades, '..')} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); the CSV files are parsed on every run`,
+    );
+    return false;
+  }
+}
+
+type Column = Float64Array | Uint8Array | Uint32Array;
+
+function tableOf(columns: [string, Column][], meta: CacheMeta): Table {
+  const plain = new Table(Object.fromEntries(columns.map(([name, values]) => [name, makeVector(values)])));
+  const schema = new Schema(
+    plain.schema.fields.map((f) => new Field(f.name, f.type, false)),
+    new Map([['hlmm', JSON.stringify(meta)]]),
+  );
+  return new Table(
+    schema,
+    plain.batches.map((b) => new RecordBatch(schema, b.data)),
+  );
+}
+
+/**
+ * Capacity estimates (only sizing: too low grows by a quarter, too high wastes the difference until the exact
+ * copy at the end): a BBO is two prices rows of ~45 bytes (real and synthetic files: 80–100 bytes per update), a
+ * trades row ~55 bytes (60–70); gzip shrinks these files about 4×.
+ */
+const PRICES_BYTES_PER_BBO = 80;
+const TRADES_BYTES_PER_ROW = 55;
+const GZIP_RATIO = 4;
+
+/** Growable float64 columns, `width` of them filled together. */
+class Grow {
+  n = 0;
+  private cols: Float64Array[];
+
+  constructor(width: number, capacity: number) {
+    this.cols = Array.from({ length: width }, () => new Float64Array(capacity));
+  }
+
+  get capacity(): number {
+    return (this.cols[0] as Float64Array).length;
+  }
+
+  push6(a: number, b: number, c: number, d: number, e: number, f: number): void {
+    if (this.n === (this.cols[0] as Float64Array).length) this.cols = this.cols.map((col) => grown(col));
+    const i = this.n++;
+    const k = this.cols;
+    (k[0] as Float64Array)[i] = a;
+    (k[1] as Float64Array)[i] = b;
+    (k[2] as Float64Array)[i] = c;
+    (k[3] as Float64Array)[i] = d;
+    (k[4] as Float64Array)[i] = e;
+    (k[5] as Float64Array)[i] = f;
+  }
+
+  /** Exact-length columns: copies one at a time (each column's slack is released before the next copy). */
+  columns(): Float64Array[] {
+    const out: Float64Array[] = [];
+    for (let i = 0; i < this.cols.length; i++) {
+      out.push((this.cols[i] as Float64Array).slice(0, this.n));
+      this.cols[i] = new Float64Array(0);
+    }
+    return out;
+  }
+}
+
+class GrowU8 {
+  n = 0;
+  private col: Uint8Array;
+
+  constructor(capacity: number) {
+    this.col = new Uint8Array(capacity);
+  }
+
+  push(v: number): void {
+    if (this.n === this.col.length) {
+      const next = new Uint8Array(Math.ceil(this.col.length * 1.25) + 1024);
+      next.set(this.col);
+      this.col = next;
+    }
+    this.col[this.n++] = v;
+  }
+
+  values(): Uint8Array {
+    return this.col.slice(0, this.n);
+  }
+}
+
+function grown(col: Float64Array): Float64Array {
+  const next = new Float64Array(Math.ceil(col.length * 1.25) + 1024);
+  next.set(col);
+  return next;
+}
+
+const BATCH_SIZE = 8192;
+
+/** The MarketStream of ./market-stream.ts served from columns: same events, same statistics, same drop counts. */
+export class ColumnMarketStream implements MarketStream {
+  readonly stats: RowStats[];
+  readonly dropped: DroppedEvents;
+  readonly range: ColumnRange;
+
+  constructor(
+    readonly columns: MarketColumns,
+    fromMs = Number.NEGATIVE_INFINITY,
+    toMs = Number.POSITIVE_INFINITY,
+  ) {
+    this.stats = columns.stats;
+    const inWindow = (ms: number) => ms >= fromMs && ms < toMs;
+    this.dropped = {
+      duplicateTrades: columns.droppedDuplicateMs.filter(inWindow).length,
+      outOfOrder: columns.droppedOutOfOrderMs.filter(inWindow).length,
+    };
+    this.range = rangeOf(columns, fromMs, toMs);
+  }
+
+  get length(): number {
+    const r = this.range;
+    return r.bboTo - r.bboFrom + (r.tradeTo - r.tradeFrom);
+  }
+
+  /** Every event in order, synchronously (the backtest's hot path). */
+  replay(fn: (ev: MarketEvent) => void): void {
+    replayColumns(this.columns, this.range, fn);
+  }
+
+  async *[Symbol.asyncIterator](): AsyncGenerator<MarketEvent[]> {
+    // Batches like the CSV stream's, for consumers written against it (calibration's one pass), made lazily.
+    const { bboTo, tradeTo } = this.range;
+    const { exchMs: bMs, recvS: bRecv, bidPx, bidSz, askPx, askSz } = this.columns.bbo;
+    const { exchMs: tMs, recvS: tRecv, px, sz, side, tid, bboIndex } = this.columns.trades;
+    let i = this.range.bboFrom;
+    let j = this.range.tradeFrom;
+    while (i < bboTo || j < tradeTo) {
+      const out: MarketEvent[] = [];
+      while (out.length < BATCH_SIZE && (i < bboTo || j < tradeTo)) {
+        if (j < tradeTo && (i >= bboTo || (bboIndex[j] as number) <= i)) {
+          out.push({
+            kind: 'trade',
+            exchMs: tMs[j] as number,
+            recvS: tRecv[j] as number,
+            px: px[j] as number,
+            sz: sz[j] as number,
+            side: side[j] === 0 ? 'buy' : 'sell',
+            tid: tid[j] as number,
+          });
+          j++;
+        } else {
+          out.push({
+            kind: 'bbo',
+            exchMs: bMs[i] as number,
+            recvS: bRecv[i] as number,
+            bidPx: bidPx[i] as number,
+            bidSz: bidSz[i] as number,
+            askPx: askPx[i] as number,
+            askSz: askSz[i] as number,
+          });
+          i++;
+        }
+      }
+      yield out;
+    }
+  }
+}
+
+export interface OpenMarketOptions {
+  fromMs?: number;
+  toMs?: number;
+  /** Merge order-book snapshots when an orderbooks file exists (default true). */
+  books?: boolean;
+  /** Use the columnar cache (default true; `--no-cache` turns it off). */
+  cache?: boolean;
+  warn?: (line: string) => void;
+}
+
+/**
+ * The symbol's market stream: from the columnar cache (built on first use) unless `cache` is false or order-book
+ * snapshots are to be merged (they are not cached), else streamed from the CSV files. Either way the same events
+ * in the same order.
+ */
+export async function openMarketStream(
+  dir: string,
+  symbol: string,
+  opts: OpenMarketOptions = {},
+): Promise<MarketStream | ColumnMarketStream> {
+  const books = opts.books !== false && findMarketFiles(dir, 'orderbooks', symbol).length > 0;
+  if (opts.cache === false || books) {
+    return readMarket(dir, symbol, { fromMs: opts.fromMs, toMs: opts.toMs, books: opts.books });
+  }
+  const columns = await loadMarketColumns(dir, symbol, { warn: opts.warn });
+  return new ColumnMarketStream(columns, opts.fromMs, opts.toMs);
+}
