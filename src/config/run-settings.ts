@@ -37,6 +37,11 @@ export interface SettingFlags {
   staleS?: number;
   wallet?: number;
   fundingRate?: number;
+  /** Order ladder: resting orders per side. */
+  levels?: number;
+  levelSpacingTicks?: number;
+  levelSpacingHalfSpread?: number;
+  levelSizeFactor?: number;
 }
 
 export interface RunSettings {
@@ -87,6 +92,10 @@ export function runSettings(cfg: HlmmConfig, f: SettingFlags): RunSettings {
       // The strategy prices the maker fee into its spread; a rebate (negative rate) is not priced in.
       makerFeeRate: Math.max(0, makerFeeRate),
       maxBookAgeMs: f.maxBookAgeMs ?? cfg.strategy.max_book_age_ms,
+      levels: f.levels ?? strategy.levels,
+      levelSpacingTicks: f.levelSpacingTicks ?? strategy.levelSpacingTicks,
+      levelSpacingHalfSpread: f.levelSpacingHalfSpread ?? strategy.levelSpacingHalfSpread,
+      levelSizeFactor: f.levelSizeFactor ?? strategy.levelSizeFactor,
     },
     priceToleranceBps: f.toleranceBps ?? cfg.strategy.reprice_tolerance_bps,
     replaceWith: f.replace ?? cfg.strategy.replace_with,

@@ -18,5 +18,9 @@ export function strategySettings(cfg: HlmmConfig): Partial<StrategyConfig> {
     horizon: s.horizon,
     stakeQuote: s.stake_usdc,
     repriceAfterMs: s.reprice_after_s * 1000,
+    levels: s.levels,
+    levelSpacingTicks: s.level_spacing_ticks,
+    levelSpacingHalfSpread: s.level_spacing_half_spread,
+    levelSizeFactor: s.level_size_factor,
   };
 }

@@ -126,12 +126,45 @@ export class RiskGuard {
     this.killSwitch = { tripped: false, reason: null, atMs: null };
   }
 
-  /** Drops the sides the limits forbid; notes why on the explain. */
+  /**
+   * Drops the sides the limits forbid; notes why on the explain. With a ladder every level counts: level i is
+   * judged as if levels 0..i of its side all filled (the sum of the side's resting sizes plus the position), and
+   * the first level over a limit is dropped with every level behind it.
+   */
   filter(q: DesiredQuotes, positionBase: number, mid: number): DesiredQuotes {
+    if (q.bidLevels !== undefined || q.askLevels !== undefined)
+      return this.filterLevels(q, positionBase, mid);
     const bid = this.allowSide(q.bid, positionBase, mid, q.explain);
     const ask = this.allowSide(q.ask, positionBase, mid, q.explain);
     if (bid === q.bid && ask === q.ask) return q;
     return { bid, ask, explain: q.explain };
+  }
+
+  private filterLevels(q: DesiredQuotes, positionBase: number, mid: number): DesiredQuotes {
+    const bids = this.allowLevels(q.bidLevels ?? (q.bid ? [q.bid] : []), positionBase, mid, q.explain);
+    const asks = this.allowLevels(q.askLevels ?? (q.ask ? [q.ask] : []), positionBase, mid, q.explain);
+    return {
+      bid: bids[0] ?? null,
+      ask: asks[0] ?? null,
+      explain: q.explain,
+      bidLevels: bids,
+      askLevels: asks,
+    };
+  }
+
+  private allowLevels(
+    levels: readonly QuoteIntent[],
+    positionBase: number,
+    mid: number,
+    explain: QuoteExplain | null,
+  ): readonly QuoteIntent[] {
+    let restingBase = 0;
+    for (let i = 0; i < levels.length; i++) {
+      const o = levels[i];
+      if (this.allowSide(o, positionBase, mid, explain, restingBase, i) === null) return levels.slice(0, i);
+      restingBase += o.sz;
+    }
+    return levels;
   }
 
   private allowSide(
@@ -139,16 +172,23 @@ export class RiskGuard {
     positionBase: number,
     mid: number,
     explain: QuoteExplain | null,
+    restingBase = 0,
+    level = 0,
   ): QuoteIntent | null {
     if (o === null) return null;
     const l = this.limits;
-    const side = o.side === 'buy' ? 'bid' : 'ask';
+    const side =
+      level === 0
+        ? o.side === 'buy'
+          ? 'bid'
+          : 'ask'
+        : `${o.side === 'buy' ? 'bid' : 'ask'} level ${level + 1}`;
     const maxSz = maxOrderSizeAt(l, o.px);
     if (o.sz > maxSz * (1 + LOT_EPSILON)) {
       note(explain, `no ${side}: size ${o.sz} above max order size ${maxSz}`, 'max order size');
       return null;
     }
-    const after = positionBase + (o.side === 'buy' ? o.sz : -o.sz);
+    const after = positionBase + (o.side === 'buy' ? o.sz + restingBase : -o.sz - restingBase);
     // A side that reduces |position| is always allowed: it brings us back inside the limits.
     if (Math.abs(after) < Math.abs(positionBase)) return o;
     if (Math.abs(after) / l.lotBase > l.maxPositionLots + LOT_EPSILON) {
@@ -207,11 +247,13 @@ function paramsUsable(p: ModelParams | null): p is ModelParams {
  */
 export class RiskGatedStrategy implements Strategy {
   readonly name: string;
+  readonly levels: number;
   constructor(
     readonly inner: Strategy,
     readonly guard: RiskGuard,
   ) {
     this.name = inner.name;
+    this.levels = inner.levels ?? 1;
   }
 
   quote(ctx: QuoteContext): DesiredQuotes {

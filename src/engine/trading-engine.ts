@@ -189,6 +189,7 @@ export class TradingEngine implements BotView {
       priceToleranceBps: opts.priceToleranceBps ?? ENGINE_DEFAULTS.priceToleranceBps,
       replaceWith: opts.replaceWith ?? ENGINE_DEFAULTS.replaceWith,
       tif: 'alo',
+      levels: opts.strategy.levels ?? 1,
     });
     this.loop = new QuotingLoop({
       strategy: new RiskGatedStrategy(opts.strategy, this.guard),
