@@ -28,6 +28,7 @@ import { openStore, type TradeStore } from '../store/trade-store.ts';
 import { type BotClock, MAX_REPLAY_SPEED, ReplayFollowClock, WallClock } from './bot-clock.ts';
 import { paperVenueFor, tradingEngineFor } from './engine-setup.ts';
 import { fundingFor } from './funding.ts';
+import { checkLeverage, leverageSetting, type MarginMode } from './leverage.ts';
 import type { LiveStart } from './live-start.ts';
 import { HyperliquidFeed } from './market-feed.ts';
 import { ParamsWatcher } from './params-watch.ts';
@@ -78,6 +79,9 @@ export interface TradeCommandOptions extends SettingFlags {
   collect?: string;
   /** Bot clock: 'wall' (default live) or 'exchange' (follow market message times, e.g. an external fake exchange). */
   clock?: 'wall' | 'exchange';
+  /** Leverage set on the coin before the first live order (times); paper records it. */
+  leverage?: number;
+  margin?: MarginMode;
 }
 
 export interface RunningBot {
@@ -235,6 +239,7 @@ async function startTradingSteps(
   const info = new InfoClient({ transport });
   let szDecimals: number;
   let assetIndex: number;
+  let maxLeverage: number;
   try {
     const meta = await info.meta();
     const rules = findAssetRules(meta.universe, ticker);
@@ -244,6 +249,7 @@ async function startTradingSteps(
       );
     szDecimals = rules.szDecimals;
     assetIndex = meta.universe.indexOf(rules);
+    maxLeverage = rules.maxLeverage;
   } catch (err) {
     if (err instanceof UserError || live)
       throw err instanceof UserError
@@ -258,12 +264,23 @@ async function startTradingSteps(
       );
     szDecimals = HYPERLIQUID_PERP_UNIVERSE[known].szDecimals;
     assetIndex = known;
+    maxLeverage = HYPERLIQUID_PERP_UNIVERSE[known].maxLeverage;
     logger.warn('meta unreachable, using the built-in size decimals', {
       ticker,
       szDecimals,
       error: (err as Error).message,
     });
   }
+
+  // ---- leverage: checked against the instrument before anything is sent (live sets it in live-start.ts)
+  const leverage = leverageSetting(o, cfg);
+  checkLeverage(leverage, ticker, maxLeverage);
+  let leverageInForce = leverage?.leverage ?? null;
+  if (leverage !== null && !live)
+    logger.info('paper: leverage recorded, not simulated', {
+      leverage: leverage.leverage,
+      margin: leverage.margin,
+    });
 
   // ---- strategy, limits, fill model: the one configuration shared with hlmm backtest
   const settings = runSettings(cfg, o);
@@ -324,6 +341,7 @@ async function startTradingSteps(
     userSession = started.userSession;
     opened.push(() => started.userSession.stop());
     liveChecks = started;
+    leverageInForce = started.leverage ?? leverageInForce;
   } else {
     venue = paperVenueFor(settings);
   }
@@ -339,6 +357,7 @@ async function startTradingSteps(
       stakeCurrency: 'USDC',
       version: '0.1.0',
       feed: fake ? `replay:${o.replay}` : wsUrl,
+      ...(leverageInForce !== null ? { leverage: leverageInForce } : {}),
     },
     coin: ticker,
     venueRules,
