@@ -165,7 +165,8 @@ export class OrderEntry {
    * The order of what each account did, for tests that check a sequence (leverage set before the first order):
    * the action type and, for updateLeverage, what was set. The first ACTION_LOG_MAX actions only.
    */
-  readonly actionLog: { user: string; type: string; coin?: string; leverage?: number; isCross?: boolean }[] = [];
+  readonly actionLog: { user: string; type: string; coin?: string; leverage?: number; isCross?: boolean }[] =
+    [];
   /** Fee rates charged on fills (fractions of notional): maker and taker. */
   readonly feeRates: { maker: number; taker: number };
 
