@@ -3,7 +3,8 @@
  * engine (risk gate, QuotingLoop: strategy + OrderManager) → order actions handed to the venue (the paper venue,
  * SimVenue). Frames are the bundled real BTC sample turned back into Hyperliquid's wire format.
  *
- * Prints: tick-to-quote latency p50/p99/max over the frames that produced order actions, the mean cost of a frame,
+ * Prints: tick-to-quote latency p50/p99/max over the frames that produced order actions, the mean cost of a frame
+ * (once with one bid and one ask, once with a 3-level ladder: 3 orders a side, re-priced together),
  * and the CPU share of one core when frames arrive at 1,000 per second for 10 s (engine timer running).
  */
 
@@ -62,7 +63,7 @@ class TimedVenue extends PaperVenue {
   }
 }
 
-function build() {
+function build(levels = 1) {
   const venue = new TimedVenue({ makerFeeRate: 0.00015, takerFeeRate: 0.00045, latencyMs: 100 });
   let now = Number.NaN;
   const engine = new TradingEngine({
@@ -77,7 +78,7 @@ function build() {
       feed: 'bench',
     },
     coin: 'BTC',
-    strategy: createStrategy({ orderSizeBase: 0.001, szDecimals: 5 }),
+    strategy: createStrategy({ orderSizeBase: 0.001, szDecimals: 5, levels }),
     lotBase: 0.001,
     venue,
     // The bench sets `now` itself; timers are not needed (every step is driven by a frame).
@@ -116,9 +117,10 @@ for await (const batch of readMarket('data/sample', 'BTC')) {
   }
 }
 
-// ---- latency: every frame, synchronously, timing frame-in → actions-out
-{
-  const { venue, feed } = build();
+// ---- latency: every frame, synchronously, timing frame-in → actions-out (1 level, then a 3-level ladder)
+for (const levels of [1, 3]) {
+  const tag = levels === 1 ? '' : ` (${levels} levels)`;
+  const { venue, feed } = build(levels);
   const lat: number[] = [];
   let total = 0n;
   // One pass in time order (the market cannot be replayed backwards); the first 5,000 frames warm the JIT up.
@@ -136,14 +138,14 @@ for await (const batch of readMarket('data/sample', 'BTC')) {
   lat.sort((a, b) => a - b);
   const q = (p: number) => lat[Math.min(lat.length - 1, Math.floor(p * lat.length))];
   report(
-    'trade tick-to-quote p50',
+    `trade tick-to-quote p50${tag}`,
     q(0.5),
     'µs',
     `${lat.length.toLocaleString('en-US')} frames that produced actions`,
   );
-  report('trade tick-to-quote p99', q(0.99), 'µs', `max ${q(1).toFixed(0)} µs`);
+  report(`trade tick-to-quote p99${tag}`, q(0.99), 'µs', `max ${q(1).toFixed(0)} µs`);
   report(
-    'trade frame cost mean',
+    `trade frame cost mean${tag}`,
     Number(total) / 1000 / (frames.length - 5_000),
     'µs',
     `${(frames.length - 5_000).toLocaleString('en-US')} frames after warm-up, parse + engine + paper venue`,
