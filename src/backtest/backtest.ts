@@ -71,7 +71,11 @@ export interface BacktestResult extends LedgerSnapshot {
   killSwitch: string | null;
   /** Every fill, when keepFills was set (else empty). */
   fillRecords: FillRecord[];
-  config: Omit<ResolvedBacktestConfig, 'strategy' | 'logger'> & { strategy: string };
+  config: Omit<ResolvedBacktestConfig, 'strategy' | 'logger'> & {
+    strategy: string;
+    /** Resting orders per side (the strategy's ladder levels). */
+    levels: number;
+  };
   series: BacktestSeries | null;
 }
 
@@ -225,7 +229,7 @@ export class BacktestEngine {
       pulledSeconds: this.recorder.pulledSeconds(this.lastT),
       killSwitch: this.engine.guard.killSwitch.reason,
       fillRecords: this.recorder.fills,
-      config: { ...rest, strategy: strategy.name },
+      config: { ...rest, strategy: strategy.name, levels: strategy.levels ?? 1 },
       series,
     };
   }

@@ -226,13 +226,16 @@ export class OrderManager {
       occupied++;
       const px = o.state === 'pending-modify' && o.replacement !== null ? o.replacement.px : o.px;
       const sz = o.state === 'pending-modify' && o.replacement !== null ? o.replacement.sz : o.sz;
+      // The closest wanted level within the tolerance (an order exactly at a wanted price keeps that level).
       let hit = -1;
       if (o.state !== 'pending-cancel')
         for (let j = 0; j < n; j++)
-          if (!covered[j] && this.matches(px, sz, wants[j])) {
+          if (
+            !covered[j] &&
+            this.matches(px, sz, wants[j]) &&
+            (hit < 0 || Math.abs(px - wants[j].px) < Math.abs(px - wants[hit].px))
+          )
             hit = j;
-            break;
-          }
       if (hit >= 0) covered[hit] = true;
       else if (o.state === 'open') spare.push(i);
     }

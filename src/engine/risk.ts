@@ -185,7 +185,11 @@ export class RiskGuard {
         : `${o.side === 'buy' ? 'bid' : 'ask'} level ${level + 1}`;
     const maxSz = maxOrderSizeAt(l, o.px);
     if (o.sz > maxSz * (1 + LOT_EPSILON)) {
-      note(explain, `no ${side}: size ${o.sz} above max order size ${maxSz}`, 'max order size');
+      note(
+        explain,
+        `no ${side}: size ${o.sz} above max order size ${maxSz}`,
+        level === 0 ? 'max order size' : null,
+      );
       return null;
     }
     const after = positionBase + (o.side === 'buy' ? o.sz + restingBase : -o.sz - restingBase);
@@ -195,7 +199,7 @@ export class RiskGuard {
       note(
         explain,
         `no ${side}: a fill would exceed risk max position ${l.maxPositionLots} lots`,
-        'max position',
+        level === 0 ? 'max position' : null,
       );
       return null;
     }
@@ -203,7 +207,7 @@ export class RiskGuard {
       note(
         explain,
         `no ${side}: a fill would exceed max notional ${l.maxNotionalQuote} USDC`,
-        'max notional',
+        level === 0 ? 'max notional' : null,
       );
       return null;
     }
@@ -211,10 +215,11 @@ export class RiskGuard {
   }
 }
 
-function note(explain: QuoteExplain | null, text: string, withheld: string): void {
+/** Notes why; `withheld` only when a whole side goes (a ladder level further out is not a withheld side). */
+function note(explain: QuoteExplain | null, text: string, withheld: string | null): void {
   if (explain === null) return;
   explain.note = explain.note ? `${explain.note}; ${text}` : text;
-  explain.withheld ??= withheld;
+  if (withheld !== null) explain.withheld ??= withheld;
 }
 
 /** The max order size in force at `px` (see RiskLimits.maxOrderSizeBase). */
