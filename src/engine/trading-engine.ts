@@ -6,7 +6,7 @@ import type { OrderAction, PlaceAction, VenueReport } from '../sim/orders.ts';
 import type { RiskEventKind } from '../store/records.ts';
 import { type StoreEvent, StoreGuard } from '../store/store-guard.ts';
 import type { TradeStore } from '../store/trade-store.ts';
-import type { DesiredQuotes, QuoteExplain, Strategy } from '../strategy/types.ts';
+import type { DesiredQuotes, QuoteExplain, QuoteIntent, Strategy } from '../strategy/types.ts';
 import { Account, type EarlierToday, type SavedAccount } from './account.ts';
 import type {
   AccountState,
@@ -784,6 +784,9 @@ export class TradingEngine implements BotView {
       ask: q.ask ? `${q.ask.sz}@${q.ask.px}` : '-',
       ...explainFields(x),
     };
+    // A ladder: every level, nearest the touch first ("size@price size@price …").
+    if (q.bidLevels !== undefined && q.bidLevels.length > 1) fields.bids = levelText(q.bidLevels);
+    if (q.askLevels !== undefined && q.askLevels.length > 1) fields.asks = levelText(q.askLevels);
     if (x.note) fields.note = x.note;
     this.emitLog('info', 'quote', fields);
     for (const s of this.events.quote) s.quote?.(q, this.now());
@@ -1023,4 +1026,8 @@ function iso(ms: number): string {
 
 function errText(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
+}
+
+function levelText(levels: readonly QuoteIntent[]): string {
+  return levels.map((l) => `${l.sz}@${l.px}`).join(' ');
 }
