@@ -95,13 +95,17 @@ test('live: leverage set before the first order; 3 orders a side re-priced with 
 test('live: --leverage above the coin maximum is one sentence before anything is sent', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'hlmm-ladder-'));
   process.env.HLMM_PRIVATE_KEY = `0x${randomBytes(32).toString('hex')}`;
-  await assert.rejects(
-    startTrading(options(dir, { live: true, leverage: 51 }), { handleSignals: false }),
-    (err: Error & { exitCode?: number }) =>
-      err.name === 'UserError' &&
-      err.exitCode === 2 &&
-      /--leverage 51: BTC allows at most 50× on Hyperliquid/.test(err.message),
-  );
+  try {
+    await assert.rejects(
+      startTrading(options(dir, { live: true, leverage: 51 }), { handleSignals: false }),
+      (err: Error & { exitCode?: number }) =>
+        err.name === 'UserError' &&
+        err.exitCode === 2 &&
+        /--leverage 51: BTC allows at most 50× on Hyperliquid/.test(err.message),
+    );
+  } finally {
+    delete process.env.HLMM_PRIVATE_KEY;
+  }
 });
 
 test('paper: a 3-level ladder rests 3 orders a side; the leverage is recorded, not sent', async () => {
