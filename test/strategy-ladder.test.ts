@@ -1,9 +1,16 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import fc from 'fast-check';
 import { UserError } from '../src/core/errors.ts';
 import type { Bbo } from '../src/core/market.ts';
 import { RiskGuard } from '../src/engine/risk.ts';
-import { isValidPrice, isValidSize } from '../src/exchange/hyperliquid/rules.ts';
+import {
+  isValidPrice,
+  isValidSize,
+  priceAbove,
+  priceBelow,
+  roundPrice,
+} from '../src/exchange/hyperliquid/rules.ts';
 import type { ModelParams } from '../src/model/params.ts';
 import { createStrategy, type StrategyConfig } from '../src/strategy/index.ts';
 import { type LadderConfig, ladderSide, levelSpacingQuote } from '../src/strategy/ladder.ts';
@@ -200,5 +207,55 @@ describe('risk layer with a ladder', () => {
   it('a quote without levels is filtered as before', () => {
     const q = { bid: bids[0], ask: asks[0], explain: null };
     assert.equal(guard.filter(q, 0, 60_000), q);
+  });
+});
+
+describe('ladder properties (any price, grid, spacing, size factor)', () => {
+  it('prices on the tick grid, strictly outwards, bids below asks; sizes on the lot grid and ≥ the minimum', () => {
+    fc.assert(
+      fc.property(
+        fc.double({ min: 0.01, max: 200_000, noNaN: true }),
+        fc.integer({ min: 0, max: 5 }),
+        fc.integer({ min: 1, max: 8 }),
+        fc.integer({ min: 1, max: 5 }),
+        fc.double({ min: 0, max: 2, noNaN: true }),
+        fc.double({ min: 0.5, max: 3, noNaN: true }),
+        fc.boolean(),
+        fc.double({ min: 0, max: 0.01, noNaN: true }),
+        (mid, szDecimals, levels, ticks, fraction, factor, grid, halfRel) => {
+          const sd = szDecimals;
+          const bid0 = priceBelow(roundPrice(mid, sd, 'nearest'), sd);
+          const ask0 = priceAbove(roundPrice(mid, sd, 'nearest'), sd);
+          if (!(bid0 > 0)) return;
+          const c = cfg({
+            levels,
+            spacingTicks: ticks,
+            spacingHalfSpread: fraction,
+            sizeFactor: factor,
+            grid,
+          });
+          const venue = { szDecimals: sd, minOrderValueQuote: 10 };
+          const limits = { positionBase: 0, lotBase: 10 ** -sd, maxPositionLots: 1e12 };
+          const half = halfRel * mid;
+          const b = ladderSide('buy', bid0, half, c, venue, limits).levels;
+          const a = ladderSide('sell', ask0, half, c, venue, limits).levels;
+          for (const side of [b, a])
+            for (let i = 0; i < side.length; i++) {
+              assert.ok(isValidPrice(side[i].px, sd), `price ${side[i].px}`);
+              assert.ok(isValidSize(side[i].sz, sd), `size ${side[i].sz}`);
+              assert.ok(side[i].px * side[i].sz >= 10 * (1 - 1e-9), 'minimum order value');
+              if (i > 0)
+                assert.ok(
+                  side === b ? side[i].px < side[i - 1].px : side[i].px > side[i - 1].px,
+                  'strictly outwards',
+                );
+            }
+          if (b.length > 0 && a.length > 0) assert.ok(b[0].px < a[0].px, 'never crossing');
+          if (b.length > 0) assert.ok(b[0].px <= bid0, 'level 0 never moves inwards');
+          if (a.length > 0) assert.ok(a[0].px >= ask0);
+        },
+      ),
+      { numRuns: 500 },
+    );
   });
 });
