@@ -4,7 +4,7 @@
  * SimVenue). Frames are the bundled real BTC sample turned back into Hyperliquid's wire format.
  *
  * Prints: tick-to-quote latency p50/p99/max over the frames that produced order actions, the mean cost of a frame,
- * the same with online parameters on (plus the cost of each refresh of the online estimate), and the CPU share of one core when frames arrive at 1,000 per second for 10 s (engine timer running).
+ * the same with online parameters on (plus the cost of each refresh of the online estimate), and the CPU share of one core when frames arrive at 1,000 per second for 10 s (engine timer running); and once more with a 3-level ladder (3 orders a side, re-priced together).
  */
 
 import { createLogger } from '../src/core/log.ts';
@@ -94,7 +94,7 @@ interface BenchTimer {
  * frame feeds the estimator inside its tick-to-quote time; the refreshes run on their own timer between frames,
  * as the wall clock's timers do live, and are timed on their own.
  */
-function build(online: TimedOnlineParams | null = null) {
+function build(online: TimedOnlineParams | null = null, levels = 1) {
   const venue = new TimedVenue({ makerFeeRate: 0.00015, takerFeeRate: 0.00045, latencyMs: 100 });
   let now = Number.NaN;
   const timers: BenchTimer[] = [];
@@ -145,6 +145,7 @@ function build(online: TimedOnlineParams | null = null) {
     strategy: createStrategy({
       orderSizeBase: 0.001,
       instrument: BTC,
+      levels,
     }),
     lotBase: 0.001,
     venue,
@@ -193,9 +194,10 @@ for await (const batch of readMarket('data/sample', 'BTC')) {
   }
 }
 
-// ---- latency: every frame, synchronously, timing frame-in → actions-out
-{
-  const { venue, feed } = build();
+// ---- latency: every frame, synchronously, timing frame-in → actions-out (1 level, then a 3-level ladder)
+for (const levels of [1, 3]) {
+  const tag = levels === 1 ? '' : ` (${levels} levels)`;
+  const { venue, feed } = build(null, levels);
   const lat: number[] = [];
   let total = 0n;
   // One pass in time order (the market cannot be replayed backwards); the first 5,000 frames warm the JIT up.
@@ -213,14 +215,14 @@ for await (const batch of readMarket('data/sample', 'BTC')) {
   lat.sort((a, b) => a - b);
   const q = (p: number) => lat[Math.min(lat.length - 1, Math.floor(p * lat.length))];
   report(
-    'trade tick-to-quote p50',
+    `trade tick-to-quote p50${tag}`,
     q(0.5),
     'µs',
     `${lat.length.toLocaleString('en-US')} frames that produced actions`,
   );
-  report('trade tick-to-quote p99', q(0.99), 'µs', `max ${q(1).toFixed(0)} µs`);
+  report(`trade tick-to-quote p99${tag}`, q(0.99), 'µs', `max ${q(1).toFixed(0)} µs`);
   report(
-    'trade frame cost mean',
+    `trade frame cost mean${tag}`,
     Number(total) / 1000 / (frames.length - 5_000),
     'µs',
     `${(frames.length - 5_000).toLocaleString('en-US')} frames after warm-up, parse + engine + paper venue`,

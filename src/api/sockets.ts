@@ -54,7 +54,7 @@ export function fillMessages(
   fill: FillView,
   positionAfter: number,
   trips: RoundTrip[],
-  ctx: { pair: string; ticker: string; stake: string; markPx: number | null },
+  ctx: { pair: string; ticker: string; stake: string; markPx: number | null; leverage?: number },
 ): FreqtradeMessage[] {
   const signed = fill.side === 'buy' ? fill.sz : -fill.sz;
   const before = positionAfter - signed;
@@ -68,7 +68,7 @@ export function fillMessages(
     trade_id: trip.id,
     exchange: 'Hyperliquid',
     pair: ctx.pair,
-    leverage: 1,
+    leverage: ctx.leverage ?? 1,
     direction: trip.side === 'long' ? 'Long' : 'Short',
     order_type: 'limit',
     enter_tag: 'market_making',
@@ -172,6 +172,7 @@ export function registerSockets(
         ticker: info.ticker,
         stake: info.stakeCurrency,
         markPx: view.account().mid,
+        leverage: info.leverage,
       });
       for (const m of messages) if (topics.has(m.type)) send(socket, m);
     });

@@ -98,7 +98,11 @@ export interface BacktestResult extends LedgerSnapshot {
   /** Signed mid moves after each fill at 1, 10 and 60 s (src/engine/markouts.ts). */
   markouts: MarkoutSummary;
   latency: LatencyStats;
-  config: Omit<ResolvedBacktestConfig, 'strategy' | 'logger'> & { strategy: string };
+  config: Omit<ResolvedBacktestConfig, 'strategy' | 'logger'> & {
+    strategy: string;
+    /** Resting orders per side (the strategy's ladder levels). */
+    levels: number;
+  };
   series: BacktestSeries | null;
   /** With online parameters: what was quoted with over the run (null = calibrated parameters throughout). */
   paramsInUse: ParamsInUseStats | null;
@@ -331,7 +335,7 @@ export class BacktestEngine {
       fillRecords: this.recorder.fills,
       markouts: this.markouts.summary(),
       latency: this.latencyStats(),
-      config: { ...rest, strategy: strategy.name },
+      config: { ...rest, strategy: strategy.name, levels: strategy.levels ?? 1 },
       series,
       paramsInUse: this.recorder.paramsStats(this.lastT),
     };

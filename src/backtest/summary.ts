@@ -108,6 +108,7 @@ export function backtestJson(
       maker_fee_rate: r.config.makerFeeRate,
       taker_fee_rate: r.config.takerFeeRate,
       order_size: r.config.orderSizeBase,
+      levels: r.config.levels,
       max_position_lots: r.config.maxPositionLots,
       price_tolerance_bps: r.config.priceToleranceBps,
       replace_with: r.config.replaceWith,

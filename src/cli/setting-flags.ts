@@ -69,6 +69,29 @@ export function addSettingFlags(cmd: Command): Command {
       ),
       numberOption({ min: 0 }),
     )
+    .option(
+      '--levels <n>',
+      cfg('order ladder: resting orders per side (two-sided)', 'strategy.levels, 1'),
+      numberOption({ integer: true, min: 1, max: 50 }),
+    )
+    .option(
+      '--level-spacing-ticks <ticks>',
+      cfg('ladder: distance between levels, ticks', 'strategy.level_spacing_ticks, 1'),
+      numberOption({ integer: true, min: 1 }),
+    )
+    .option(
+      '--level-spacing-half-spread <fraction>',
+      cfg(
+        "ladder: distance between levels as a fraction of the model's half spread (0 = use ticks)",
+        'strategy.level_spacing_half_spread, 0',
+      ),
+      numberOption({ min: 0 }),
+    )
+    .option(
+      '--level-size-factor <x>',
+      cfg('ladder: level i is x^i lots', 'strategy.level_size_factor, 1'),
+      numberOption({ positive: true, max: 10 }),
+    )
     .addOption(queueFlag(false))
     .option(
       '--queue-power <n>',

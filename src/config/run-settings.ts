@@ -56,6 +56,11 @@ export interface SettingFlags {
   filledOrderDelayS?: number;
   /** Flatten slippage cap, bps from the touch. */
   flattenCapBps?: number;
+  /** Order ladder: resting orders per side. */
+  levels?: number;
+  levelSpacingTicks?: number;
+  levelSpacingHalfSpread?: number;
+  levelSizeFactor?: number;
 }
 
 export interface RunSettings {
@@ -117,6 +122,10 @@ export function runSettings(cfg: HlmmConfig, f: SettingFlags): RunSettings {
       inventoryTargetLots: target,
       filledOrderDelayMs:
         f.filledOrderDelayS !== undefined ? f.filledOrderDelayS * 1000 : strategy.filledOrderDelayMs,
+      levels: f.levels ?? strategy.levels,
+      levelSpacingTicks: f.levelSpacingTicks ?? strategy.levelSpacingTicks,
+      levelSpacingHalfSpread: f.levelSpacingHalfSpread ?? strategy.levelSpacingHalfSpread,
+      levelSizeFactor: f.levelSizeFactor ?? strategy.levelSizeFactor,
     },
     priceToleranceBps: f.toleranceBps ?? cfg.strategy.reprice_tolerance_bps,
     replaceWith: f.replace ?? cfg.strategy.replace_with,

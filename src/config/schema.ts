@@ -167,7 +167,36 @@ export const configSchema = z
             ONLINE_DEFAULTS.minOrders,
           ),
         }),
+        /** Order ladder: resting orders per side (1 = one bid and one ask; two-sided mode only). */
+        levels: number('must be a whole number of orders per side, 1–50', {
+          int: true,
+          min: 1,
+          max: 50,
+        }).default(S.levels),
+        /** Ladder: distance between levels, ticks (used when level_spacing_half_spread is 0). */
+        level_spacing_ticks: number('must be a whole number of ticks, 1 or more', {
+          int: true,
+          min: 1,
+        }).default(S.levelSpacingTicks),
+        /** Ladder: distance between levels as a fraction of the model's half spread (0 = use ticks). */
+        level_spacing_half_spread: number('must be a fraction of the half spread, 0 or more', {
+          min: 0,
+        }).default(S.levelSpacingHalfSpread),
+        /** Ladder: level i is level_size_factor^i lots (1 = flat). */
+        level_size_factor: number('must be a factor greater than 0, at most 10', { gt: 0, max: 10 }).default(
+          S.levelSizeFactor,
+        ),
       }),
+
+      /**
+       * Leverage set on the coin (updateLeverage) before the first live order; null = leave the account's setting.
+       * Paper trading records it (the API reports it) but simulates no margin.
+       */
+      leverage: number('must be a whole number of times (e.g. 3), 1 or more, or null', { int: true, min: 1 })
+        .nullable()
+        .default(null),
+      /** Margin mode of that leverage (Hyperliquid updateLeverage isCross). */
+      margin_mode: oneOf(['cross', 'isolated'] as const).default('cross'),
 
       /** The fill model (backtest, paper trading): queue position and latencies (src/sim/fill-model-config.ts). Fees are in `fees`. */
       fill_model: section({

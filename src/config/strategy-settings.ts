@@ -20,5 +20,9 @@ export function strategySettings(cfg: HlmmConfig): Partial<StrategyConfig> {
     repriceAfterMs: s.reprice_after_s * 1000,
     inventoryTargetLots: s.inventory_target,
     filledOrderDelayMs: s.filled_order_delay_s * 1000,
+    levels: s.levels,
+    levelSpacingTicks: s.level_spacing_ticks,
+    levelSpacingHalfSpread: s.level_spacing_half_spread,
+    levelSizeFactor: s.level_size_factor,
   };
 }

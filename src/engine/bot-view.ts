@@ -20,6 +20,11 @@ export interface BotInfo {
   version: string;
   /** Where market data comes from: the exchange's WebSocket URL or "replay:<dir>". */
   feed: string;
+  /**
+   * Leverage on the coin, times: live the one set with updateLeverage (else the exchange's for the open
+   * position); paper the configured one. Absent = 1 (nothing set, nothing known).
+   */
+  leverage?: number;
 }
 
 import type { FlattenOutcome, FlattenRequest } from './flatten.ts';

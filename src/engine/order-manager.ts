@@ -1,6 +1,6 @@
 import type { Side } from '../core/market.ts';
 import type { OrderAction, TimeInForce, VenueReport } from '../core/orders.ts';
-import type { DesiredQuotes, QuoteIntent } from '../strategy/types.ts';
+import { type DesiredQuotes, levelsOf, type QuoteIntent } from '../strategy/types.ts';
 
 /**
  * OrderManager: turns the strategy's desired quotes into order actions against what we believe is resting,
@@ -8,8 +8,12 @@ import type { DesiredQuotes, QuoteIntent } from '../strategy/types.ts';
  * and synchronous — it only emits actions; the venue adapter executes them and feeds the reports back.
  *
  * Rules:
- * - At most one order per side, and never more than one action per side in flight: while a side waits for
- *   an ack, a cancel or a modify, reconcile leaves it alone.
+ * - `levels` slots per side (default 1: one bid, one ask), one order per slot, and never more than one action
+ *   per slot in flight: while a slot waits for an ack, a cancel or a modify, reconcile leaves it alone.
+ * - With several levels, desired levels are matched to resting orders by price first (an order already at a
+ *   wanted price keeps its queue place whatever its level), the rest re-priced pairwise (all of one reconcile's
+ *   modifies go out together, so the live venue sends them as one batchModify), and new orders are placed only
+ *   while a side has fewer orders (resting or in flight) than desired levels.
  * - An open order is kept when its price is within the tolerance of the desired price and the desired size
  *   equals the size it was placed with (a partly filled order keeps its queue place with what is left).
  * - Otherwise it is replaced: by one `modify` action (atomic on Hyperliquid) or, with
@@ -28,6 +32,8 @@ export interface OrderManagerConfig {
   tif?: TimeInForce;
   /** First client id to use (ids then increase by one). Default 1. */
   firstCid?: number;
+  /** Order slots per side (the strategy's ladder levels). Default 1. */
+  levels?: number;
 }
 
 export type TrackedState = 'pending-new' | 'open' | 'pending-cancel' | 'pending-modify';
@@ -56,15 +62,20 @@ export interface OrderManagerCounts {
 
 const DUST_SZ = 1e-12;
 
+type Slots = (TrackedOrder | null)[];
+
 export class OrderManager {
   readonly counts: OrderManagerCounts = { places: 0, cancels: 0, modifies: 0, rejects: 0, unknownReports: 0 };
-  private bid: TrackedOrder | null = null;
-  private ask: TrackedOrder | null = null;
+  readonly levels: number;
+  private readonly bids: Slots;
+  private readonly asks: Slots;
   private nextCid: number;
   private readonly tolQuote: number;
   private readonly tolBps: number;
   private readonly replaceWith: 'modify' | 'cancel-then-place';
   private readonly tif: TimeInForce;
+  /** Reused per reconcile of a side (levels > 1): which desired levels an order already covers. */
+  private readonly covered: boolean[];
 
   constructor(cfg: OrderManagerConfig = {}) {
     this.tolQuote = cfg.priceToleranceQuote ?? 0;
@@ -72,40 +83,67 @@ export class OrderManager {
     this.replaceWith = cfg.replaceWith ?? 'modify';
     this.tif = cfg.tif ?? 'alo';
     this.nextCid = cfg.firstCid ?? 1;
+    this.levels = Math.max(1, Math.floor(cfg.levels ?? 1));
+    this.bids = new Array<TrackedOrder | null>(this.levels).fill(null);
+    this.asks = new Array<TrackedOrder | null>(this.levels).fill(null);
+    this.covered = new Array<boolean>(this.levels).fill(false);
   }
 
-  /** The order we track on a side (open or in flight), or null. */
+  /** The order nearest the touch that we track on a side (open or in flight), or null. */
   order(side: Side): Readonly<TrackedOrder> | null {
-    return side === 'buy' ? this.bid : this.ask;
+    const slots = this.slotsOf(side);
+    let best: TrackedOrder | null = null;
+    for (const o of slots) {
+      if (o === null) continue;
+      if (best === null || (side === 'buy' ? o.px > best.px : o.px < best.px)) best = o;
+    }
+    return best;
   }
 
-  /** True when an action on `side` awaits the venue's answer. */
+  /** Every order we track on a side (open or in flight), nearest the touch first. */
+  orders(side: Side): Readonly<TrackedOrder>[] {
+    const list = this.slotsOf(side).filter((o): o is TrackedOrder => o !== null);
+    return list.sort((a, b) => (side === 'buy' ? b.px - a.px : a.px - b.px));
+  }
+
+  /** True when an action on `side` awaits the venue's answer (any of its slots). */
   inFlight(side: Side): boolean {
-    const o = side === 'buy' ? this.bid : this.ask;
-    return o !== null && o.state !== 'open';
+    for (const o of this.slotsOf(side)) if (o !== null && o.state !== 'open') return true;
+    return false;
   }
 
   /** Actions that bring our orders towards `desired`. */
   reconcile(desired: DesiredQuotes): OrderAction[] {
     const out: OrderAction[] = [];
-    this.reconcileSide('buy', desired.bid, out);
-    this.reconcileSide('sell', desired.ask, out);
+    if (this.levels === 1) {
+      this.reconcileSlot(this.bids, 0, 'buy', desired.bidLevels?.[0] ?? desired.bid, out);
+      this.reconcileSlot(this.asks, 0, 'sell', desired.askLevels?.[0] ?? desired.ask, out);
+      return out;
+    }
+    this.reconcileLadder('buy', levelsOf(desired, 'buy'), out);
+    this.reconcileLadder('sell', levelsOf(desired, 'sell'), out);
     return out;
   }
 
-  /** Cancels every open order (shutdown, kill switch). Sides with an action in flight are left to finish. */
+  /** Cancels every open order (shutdown, kill switch). Slots with an action in flight are left to finish. */
   cancelAll(): OrderAction[] {
     return this.reconcile({ bid: null, ask: null, explain: null });
   }
 
   /** Applies one venue report. Returns true when it changed what we track (worth a new reconcile). */
   onReport(r: VenueReport): boolean {
-    const side = this.sideOf(r.cid);
-    if (side === null) {
+    let slots: Slots = this.bids;
+    let i = this.slotOf(slots, r.cid);
+    if (i < 0) {
+      slots = this.asks;
+      i = this.slotOf(slots, r.cid);
+    }
+    if (i < 0) {
       this.counts.unknownReports++;
       return false;
     }
-    const o = (side === 'buy' ? this.bid : this.ask) as TrackedOrder;
+    const o = slots[i] as TrackedOrder;
+    const side = o.side;
     const isReplacement = o.replacement !== null && o.replacement.cid === r.cid;
     switch (r.type) {
       case 'ack':
@@ -114,82 +152,159 @@ export class OrderManager {
       case 'reject':
         this.counts.rejects++;
         // A rejected new order, or a rejected replacement (the modified order is gone either way).
-        if (isReplacement || o.state === 'pending-new') this.set(side, null);
+        if (isReplacement || o.state === 'pending-new') slots[i] = null;
         return true;
       case 'fill':
         if (isReplacement) {
           // The replacement filled on arrival before any ack (taker or immediate): promote it.
-          this.promoteReplacement(side, o);
-          const n = (side === 'buy' ? this.bid : this.ask) as TrackedOrder;
+          this.promoteReplacement(slots, i, side, o);
+          const n = slots[i] as TrackedOrder;
           n.filledSz += r.sz;
-          if (r.leavesSz <= DUST_SZ) this.set(side, null);
+          if (r.leavesSz <= DUST_SZ) slots[i] = null;
           return true;
         }
         o.filledSz += r.sz;
         if (r.leavesSz <= DUST_SZ) {
           // Done. A pending modify still owes us an answer about its replacement.
-          if (o.state === 'pending-modify') this.promoteReplacement(side, o);
-          else this.set(side, null);
+          if (o.state === 'pending-modify') this.promoteReplacement(slots, i, side, o);
+          else slots[i] = null;
         }
         return true;
       case 'cancelled':
-        if (o.state === 'pending-modify' && r.reason === 'modified') this.promoteReplacement(side, o);
-        else this.set(side, null);
+        if (o.state === 'pending-modify' && r.reason === 'modified')
+          this.promoteReplacement(slots, i, side, o);
+        else slots[i] = null;
         return true;
       case 'cancel-reject':
         // The order is not open any more (its fills were reported before): forget it.
-        if (o.state === 'pending-cancel') this.set(side, null);
+        if (o.state === 'pending-cancel') slots[i] = null;
         return true;
     }
   }
 
-  private reconcileSide(side: Side, want: QuoteIntent | null, out: OrderAction[]): void {
-    const o = side === 'buy' ? this.bid : this.ask;
-    if (o !== null && o.state !== 'open') return; // one action in flight per side
+  /** One slot against one wanted order: the rule of a single level (today's one bid and one ask). */
+  private reconcileSlot(
+    slots: Slots,
+    i: number,
+    side: Side,
+    want: QuoteIntent | null,
+    out: OrderAction[],
+  ): void {
+    const o = slots[i];
+    if (o !== null && o.state !== 'open') return; // one action in flight per slot
     if (o === null) {
       if (want === null || !(want.sz > 0)) return;
-      const cid = this.nextCid++;
-      this.set(side, {
-        cid,
-        side,
-        px: want.px,
-        sz: want.sz,
-        filledSz: 0,
-        state: 'pending-new',
-        replacement: null,
-      });
-      this.counts.places++;
-      out.push({ type: 'place', cid, side, px: want.px, sz: want.sz, tif: this.tif });
+      this.place(slots, i, side, want, out);
       return;
     }
     if (want === null || !(want.sz > 0)) {
-      o.state = 'pending-cancel';
-      this.counts.cancels++;
-      out.push({ type: 'cancel', cid: o.cid });
+      this.cancel(o, out);
       return;
     }
+    if (this.matches(o.px, o.sz, want)) return;
+    this.replace(o, side, want, out);
+  }
+
+  /**
+   * Several slots against the wanted levels: keep orders already at a wanted price, re-price the other open ones
+   * towards the uncovered levels (nearest the touch first), place into free slots while the side has fewer orders
+   * than wanted levels, cancel open orders left over.
+   */
+  private reconcileLadder(side: Side, wants: readonly QuoteIntent[], out: OrderAction[]): void {
+    const slots = this.slotsOf(side);
+    const n = Math.min(wants.length, this.levels);
+    const covered = this.covered;
+    for (let j = 0; j < this.levels; j++) covered[j] = j >= n || !(wants[j].sz > 0);
+    let wanted = 0;
+    for (let j = 0; j < n; j++) if (!covered[j]) wanted++;
+    // Orders in flight cover the level they are heading to; open orders at a wanted price keep it.
+    const spare: number[] = [];
+    let occupied = 0;
+    for (let i = 0; i < slots.length; i++) {
+      const o = slots[i];
+      if (o === null) continue;
+      occupied++;
+      const px = o.state === 'pending-modify' && o.replacement !== null ? o.replacement.px : o.px;
+      const sz = o.state === 'pending-modify' && o.replacement !== null ? o.replacement.sz : o.sz;
+      // The closest wanted level within the tolerance (an order exactly at a wanted price keeps that level).
+      let hit = -1;
+      if (o.state !== 'pending-cancel')
+        for (let j = 0; j < n; j++)
+          if (
+            !covered[j] &&
+            this.matches(px, sz, wants[j]) &&
+            (hit < 0 || Math.abs(px - wants[j].px) < Math.abs(px - wants[hit].px))
+          )
+            hit = j;
+      if (hit >= 0) covered[hit] = true;
+      else if (o.state === 'open') spare.push(i);
+    }
+    // Spare open orders, nearest the touch first, take the uncovered levels in order.
+    spare.sort((a, b) => {
+      const pa = (slots[a] as TrackedOrder).px;
+      const pb = (slots[b] as TrackedOrder).px;
+      return side === 'buy' ? pb - pa : pa - pb;
+    });
+    let s = 0;
+    for (let j = 0; j < n; j++) {
+      if (covered[j]) continue;
+      covered[j] = true;
+      if (s < spare.length) {
+        this.replace(slots[spare[s++]] as TrackedOrder, side, wants[j], out);
+        continue;
+      }
+      if (occupied >= wanted) continue;
+      const free = slots.indexOf(null);
+      if (free < 0) continue;
+      this.place(slots, free, side, wants[j], out);
+      occupied++;
+    }
+    for (; s < spare.length; s++) this.cancel(slots[spare[s]] as TrackedOrder, out);
+  }
+
+  private matches(px: number, sz: number, want: QuoteIntent): boolean {
     const tol = Math.max(this.tolQuote, (this.tolBps * want.px) / 10_000) + 1e-9 * want.px;
-    if (Math.abs(o.px - want.px) <= tol && Math.abs(o.sz - want.sz) <= DUST_SZ) return;
+    return Math.abs(px - want.px) <= tol && Math.abs(sz - want.sz) <= DUST_SZ;
+  }
+
+  private place(slots: Slots, i: number, side: Side, want: QuoteIntent, out: OrderAction[]): void {
+    const cid = this.nextCid++;
+    slots[i] = {
+      cid,
+      side,
+      px: want.px,
+      sz: want.sz,
+      filledSz: 0,
+      state: 'pending-new',
+      replacement: null,
+    };
+    this.counts.places++;
+    out.push({ type: 'place', cid, side, px: want.px, sz: want.sz, tif: this.tif });
+  }
+
+  private cancel(o: TrackedOrder, out: OrderAction[]): void {
+    o.state = 'pending-cancel';
+    this.counts.cancels++;
+    out.push({ type: 'cancel', cid: o.cid });
+  }
+
+  private replace(o: TrackedOrder, side: Side, want: QuoteIntent, out: OrderAction[]): void {
     if (this.replaceWith === 'modify') {
       const newCid = this.nextCid++;
       o.state = 'pending-modify';
       o.replacement = { cid: newCid, px: want.px, sz: want.sz };
       this.counts.modifies++;
       out.push({ type: 'modify', cid: o.cid, newCid, side, px: want.px, sz: want.sz, tif: this.tif });
-    } else {
-      o.state = 'pending-cancel';
-      this.counts.cancels++;
-      out.push({ type: 'cancel', cid: o.cid });
-    }
+    } else this.cancel(o, out);
   }
 
-  private promoteReplacement(side: Side, o: TrackedOrder): void {
+  private promoteReplacement(slots: Slots, i: number, side: Side, o: TrackedOrder): void {
     const r = o.replacement;
     if (r === null) {
-      this.set(side, null);
+      slots[i] = null;
       return;
     }
-    this.set(side, {
+    slots[i] = {
       cid: r.cid,
       side,
       px: r.px,
@@ -197,19 +312,18 @@ export class OrderManager {
       filledSz: 0,
       state: 'pending-new',
       replacement: null,
-    });
+    };
   }
 
-  private sideOf(cid: number): Side | null {
-    const b = this.bid;
-    if (b !== null && (b.cid === cid || (b.replacement !== null && b.replacement.cid === cid))) return 'buy';
-    const a = this.ask;
-    if (a !== null && (a.cid === cid || (a.replacement !== null && a.replacement.cid === cid))) return 'sell';
-    return null;
+  private slotOf(slots: Slots, cid: number): number {
+    for (let i = 0; i < slots.length; i++) {
+      const o = slots[i];
+      if (o !== null && (o.cid === cid || (o.replacement !== null && o.replacement.cid === cid))) return i;
+    }
+    return -1;
   }
 
-  private set(side: Side, o: TrackedOrder | null): void {
-    if (side === 'buy') this.bid = o;
-    else this.ask = o;
+  private slotsOf(side: Side): Slots {
+    return side === 'buy' ? this.bids : this.asks;
   }
 }

@@ -129,12 +129,45 @@ export class RiskGuard {
     this.killSwitch = { tripped: false, reason: null, atMs: null };
   }
 
-  /** Drops the sides the limits forbid; notes why on the explain. */
+  /**
+   * Drops the sides the limits forbid; notes why on the explain. With a ladder every level counts: level i is
+   * judged as if levels 0..i of its side all filled (the sum of the side's resting sizes plus the position), and
+   * the first level over a limit is dropped with every level behind it.
+   */
   filter(q: DesiredQuotes, positionBase: number, mid: number): DesiredQuotes {
+    if (q.bidLevels !== undefined || q.askLevels !== undefined)
+      return this.filterLevels(q, positionBase, mid);
     const bid = this.allowSide(q.bid, positionBase, mid, q.explain);
     const ask = this.allowSide(q.ask, positionBase, mid, q.explain);
     if (bid === q.bid && ask === q.ask) return q;
     return { bid, ask, explain: q.explain };
+  }
+
+  private filterLevels(q: DesiredQuotes, positionBase: number, mid: number): DesiredQuotes {
+    const bids = this.allowLevels(q.bidLevels ?? (q.bid ? [q.bid] : []), positionBase, mid, q.explain);
+    const asks = this.allowLevels(q.askLevels ?? (q.ask ? [q.ask] : []), positionBase, mid, q.explain);
+    return {
+      bid: bids[0] ?? null,
+      ask: asks[0] ?? null,
+      explain: q.explain,
+      bidLevels: bids,
+      askLevels: asks,
+    };
+  }
+
+  private allowLevels(
+    levels: readonly QuoteIntent[],
+    positionBase: number,
+    mid: number,
+    explain: QuoteExplain | null,
+  ): readonly QuoteIntent[] {
+    let restingBase = 0;
+    for (let i = 0; i < levels.length; i++) {
+      const o = levels[i];
+      if (this.allowSide(o, positionBase, mid, explain, restingBase, i) === null) return levels.slice(0, i);
+      restingBase += o.sz;
+    }
+    return levels;
   }
 
   private allowSide(
@@ -142,16 +175,27 @@ export class RiskGuard {
     positionBase: number,
     mid: number,
     explain: QuoteExplain | null,
+    restingBase = 0,
+    level = 0,
   ): QuoteIntent | null {
     if (o === null) return null;
     const l = this.limits;
-    const side = o.side === 'buy' ? 'bid' : 'ask';
+    const side =
+      level === 0
+        ? o.side === 'buy'
+          ? 'bid'
+          : 'ask'
+        : `${o.side === 'buy' ? 'bid' : 'ask'} level ${level + 1}`;
     const maxSz = maxOrderSizeAt(l, o.px);
     if (o.sz > maxSz * (1 + LOT_EPSILON)) {
-      note(explain, `no ${side}: size ${o.sz} above max order size ${maxSz}`, 'max order size');
+      note(
+        explain,
+        `no ${side}: size ${o.sz} above max order size ${maxSz}`,
+        level === 0 ? 'max order size' : null,
+      );
       return null;
     }
-    const after = positionBase + (o.side === 'buy' ? o.sz : -o.sz);
+    const after = positionBase + (o.side === 'buy' ? o.sz + restingBase : -o.sz - restingBase);
     if (this.entriesStopped) {
       // Exits only: an order that reduces |position| without crossing zero into a new position.
       const exit = Math.abs(after) < Math.abs(positionBase) && after * positionBase >= 0;
@@ -164,7 +208,7 @@ export class RiskGuard {
       note(
         explain,
         `no ${side}: a fill would exceed risk max position ${l.maxPositionLots} lots`,
-        'max position',
+        level === 0 ? 'max position' : null,
       );
       return null;
     }
@@ -172,7 +216,7 @@ export class RiskGuard {
       note(
         explain,
         `no ${side}: a fill would exceed max notional ${l.maxNotionalQuote} USDC`,
-        'max notional',
+        level === 0 ? 'max notional' : null,
       );
       return null;
     }
@@ -180,10 +224,11 @@ export class RiskGuard {
   }
 }
 
-function note(explain: QuoteExplain | null, text: string, withheld: string): void {
+/** Notes why; `withheld` only when a whole side goes (a ladder level further out is not a withheld side). */
+function note(explain: QuoteExplain | null, text: string, withheld: string | null): void {
   if (explain === null) return;
   explain.note = explain.note ? `${explain.note}; ${text}` : text;
-  explain.withheld ??= withheld;
+  if (withheld !== null) explain.withheld ??= withheld;
 }
 
 /** The max order size in force at `px` (see RiskLimits.maxOrderSizeBase). */
@@ -216,11 +261,13 @@ function paramsUsable(p: ModelParams | null): p is ModelParams {
  */
 export class RiskGatedStrategy implements Strategy {
   readonly name: string;
+  readonly levels: number;
   constructor(
     readonly inner: Strategy,
     readonly guard: RiskGuard,
   ) {
     this.name = inner.name;
+    this.levels = inner.levels ?? 1;
   }
 
   quote(ctx: QuoteContext): DesiredQuotes {

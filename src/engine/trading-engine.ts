@@ -8,7 +8,7 @@ import { type StoreEvent, StoreGuard } from '../store/store-guard.ts';
 import type { TradeStore } from '../store/trade-store.ts';
 import { DEFAULT_INSTRUMENT } from '../strategy/config.ts';
 import { calibratedInUse, type OnlineParams, type ParamsInUse } from '../strategy/online-params.ts';
-import type { DesiredQuotes, QuoteExplain, Strategy } from '../strategy/types.ts';
+import type { DesiredQuotes, QuoteExplain, QuoteIntent, Strategy } from '../strategy/types.ts';
 import { Account, type EarlierToday, type SavedAccount } from './account.ts';
 import type {
   AccountState,
@@ -227,6 +227,7 @@ export class TradingEngine implements BotView {
       priceToleranceBps: opts.priceToleranceBps ?? ENGINE_DEFAULTS.priceToleranceBps,
       replaceWith: opts.replaceWith ?? ENGINE_DEFAULTS.replaceWith,
       tif: 'alo',
+      levels: opts.strategy.levels ?? 1,
     });
     this.loop = new QuotingLoop({
       strategy: new RiskGatedStrategy(opts.strategy, this.guard),
@@ -892,6 +893,9 @@ export class TradingEngine implements BotView {
       fields.params = this.inUse.source;
       fields.A = sig(x.A);
     }
+    // A ladder: every level, nearest the touch first ("size@price size@price …").
+    if (q.bidLevels !== undefined && q.bidLevels.length > 1) fields.bids = levelText(q.bidLevels);
+    if (q.askLevels !== undefined && q.askLevels.length > 1) fields.asks = levelText(q.askLevels);
     if (x.note) fields.note = x.note;
     this.emitLog('info', 'quote', fields);
     for (const s of this.events.quote) s.quote?.(q, this.now());
@@ -1158,4 +1162,8 @@ function iso(ms: number): string {
 
 function errText(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
+}
+
+function levelText(levels: readonly QuoteIntent[]): string {
+  return levels.map((l) => `${l.sz}@${l.px}`).join(' ');
 }

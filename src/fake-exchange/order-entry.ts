@@ -143,6 +143,9 @@ type PlaceOutcome =
   | { filled: { totalSz: string; avgPx: string; oid: number; cloid?: string } }
   | { error: string };
 
+/** Actions kept in OrderEntry.actionLog (a long replay sends millions; tests need the first few). */
+const ACTION_LOG_MAX = 10_000;
+
 export class OrderEntry {
   readonly accounts = new Map<string, PerpAccount>();
   readonly orders = new Map<number, OrderRecord>();
@@ -157,7 +160,13 @@ export class OrderEntry {
   private readonly startUsdc: number;
   private readonly wallNowMs: () => number;
   private timer: NodeJS.Timeout | null = null;
-  readonly counters = { actions: 0, ordersPlaced: 0, fills: 0, scheduledCancels: 0 };
+  readonly counters = { actions: 0, ordersPlaced: 0, fills: 0, scheduledCancels: 0, batchModifies: 0 };
+  /**
+   * The order of what each account did, for tests that check a sequence (leverage set before the first order):
+   * the action type and, for updateLeverage, what was set. The first ACTION_LOG_MAX actions only.
+   */
+  readonly actionLog: { user: string; type: string; coin?: string; leverage?: number; isCross?: boolean }[] =
+    [];
   /** Fee rates charged on fills (fractions of notional): maker and taker. */
   readonly feeRates: { maker: number; taker: number };
 
@@ -248,6 +257,15 @@ export class OrderEntry {
   /** Executes an authenticated action for `account` and returns Hyperliquid's answer. */
   execute(account: PerpAccount, action: L1Action, builder: BuilderField | null = null): ExchangeAnswer {
     this.counters.actions++;
+    if (this.actionLog.length < ACTION_LOG_MAX) {
+      const entry: (typeof this.actionLog)[number] = { user: account.address, type: action.type };
+      if (action.type === 'updateLeverage') {
+        entry.coin = this.bookOfAsset(action.asset)?.coin;
+        entry.leverage = action.leverage;
+        entry.isCross = action.isCross;
+      }
+      this.actionLog.push(entry);
+    }
     const out = new Outbox();
     try {
       switch (action.type) {
@@ -266,6 +284,7 @@ export class OrderEntry {
           return 'error' in status ? orderAnswer([status]) : { status: 'ok', response: { type: 'default' } };
         }
         case 'batchModify':
+          this.counters.batchModifies++;
           return orderAnswer(action.modifies.map((m) => this.modifyOne(account, m.oid, m.order, out)));
         case 'scheduleCancel':
           return this.scheduleCancel(account, action.time);

@@ -52,6 +52,14 @@ export interface StrategyConfig {
   inventoryTargetLots: number;
   /** No new order on a side for this long after a fill on that side, bot ms (0 = off). See fill-delay.ts. */
   filledOrderDelayMs: number;
+  /** Order ladder: resting orders per side (two-sided mode; 1 = one bid and one ask). See ladder.ts. */
+  levels: number;
+  /** Ladder: distance between levels in ticks (used when levelSpacingHalfSpread is 0). */
+  levelSpacingTicks: number;
+  /** Ladder: distance between levels as a fraction of the model's half spread; 0 = use levelSpacingTicks. */
+  levelSpacingHalfSpread: number;
+  /** Ladder: level i is levelSizeFactor^i lots (1 = every level one lot). */
+  levelSizeFactor: number;
 }
 
 /**
@@ -83,7 +91,14 @@ export const defaultStrategyConfig: StrategyConfig = {
   inventoryTargetLots: 0,
   filledOrderDelayMs: 0,
   instrument: DEFAULT_INSTRUMENT,
+  levels: 1,
+  levelSpacingTicks: 1,
+  levelSpacingHalfSpread: 0,
+  levelSizeFactor: 1,
 };
+
+/** Most levels per side: each is a resting order counted against Hyperliquid's open-order allowance. */
+export const MAX_LEVELS = 50;
 
 /** Defaults + overrides, checked: a bad value is a UserError naming the key. */
 export function strategyConfig(overrides: Partial<StrategyConfig> = {}): StrategyConfig {
@@ -116,6 +131,27 @@ export function strategyConfig(overrides: Partial<StrategyConfig> = {}): Strateg
     `must be a number of lots within ±maxPositionLots (${c.maxPositionLots})`,
   );
   need(nonNeg(c.filledOrderDelayMs), 'filledOrderDelayMs', 'must be 0 (off) or more milliseconds');
+  need(
+    Number.isInteger(c.levels) && c.levels >= 1 && c.levels <= MAX_LEVELS,
+    'levels',
+    `must be a whole number of orders per side, 1–${MAX_LEVELS}`,
+  );
+  need(c.levels === 1 || c.mode === 'two-sided', 'levels', 'above 1 needs mode "two-sided"');
+  need(
+    Number.isInteger(c.levelSpacingTicks) && c.levelSpacingTicks >= 1,
+    'levelSpacingTicks',
+    'must be a whole number of ticks, 1 or more',
+  );
+  need(
+    nonNeg(c.levelSpacingHalfSpread),
+    'levelSpacingHalfSpread',
+    'must be a fraction of the half spread, 0 or more',
+  );
+  need(
+    pos(c.levelSizeFactor) && c.levelSizeFactor <= 10,
+    'levelSizeFactor',
+    'must be a factor above 0, at most 10',
+  );
   need(
     c.horizon?.kind === 'end-of-day-utc' || (c.horizon?.kind === 'rolling' && pos(c.horizon.tauS)),
     'horizon',

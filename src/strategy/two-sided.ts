@@ -4,6 +4,7 @@
  */
 import { meetsMinOrderValue, roundSize, sizeForNotional } from '../core/instrument.ts';
 import type { StrategyConfig } from './config.ts';
+import { type LadderConfig, ladderSide } from './ladder.ts';
 import { addNote, emptyExplain, priceQuotes, unusableInputs } from './model-quote.ts';
 import type { DesiredQuotes, OwnFill, QuoteContext, QuoteExplain, QuoteIntent, Strategy } from './types.ts';
 
@@ -31,8 +32,23 @@ function withhold(explain: QuoteExplain, note: string, reason: string): void {
 
 export class TwoSidedStrategy implements Strategy {
   readonly name: string;
+  readonly levels: number;
+  /** null when one level per side (today's two orders, no ladder code on the path). */
+  private readonly ladder: LadderConfig | null;
   constructor(readonly config: StrategyConfig) {
     this.name = `${config.model}-two-sided`;
+    this.levels = config.levels;
+    this.ladder =
+      config.levels > 1
+        ? {
+            levels: config.levels,
+            spacingTicks: config.levelSpacingTicks,
+            spacingHalfSpread: config.levelSpacingHalfSpread,
+            sizeFactor: config.levelSizeFactor,
+            // GLFT with a ladder quotes hftbacktest's grid: levels one rounded half spread apart.
+            grid: config.model === 'glft',
+          }
+        : null;
   }
 
   quote(ctx: QuoteContext): DesiredQuotes {
@@ -66,7 +82,33 @@ export class TwoSidedStrategy implements Strategy {
         );
       else ask = { side: 'sell', px: priced.askPx, sz };
     }
-    return { bid, ask, explain };
+    if (this.ladder === null) return { bid, ask, explain };
+    return this.expand(ctx.positionBase, bid, ask, explain);
+  }
+
+  /** The ladder around the level-0 quotes (a side withheld at level 0 stays withheld). */
+  private expand(
+    positionBase: number,
+    bid: QuoteIntent | null,
+    ask: QuoteIntent | null,
+    explain: QuoteExplain,
+  ): DesiredQuotes {
+    const c = this.config;
+    const lad = this.ladder as LadderConfig;
+    const limits = { positionBase, lotBase: c.orderSizeBase, maxPositionLots: c.maxPositionLots };
+    let bidLevels: QuoteIntent[] = [];
+    let askLevels: QuoteIntent[] = [];
+    if (bid !== null) {
+      const b = ladderSide('buy', bid.px, explain.halfSpreadBid, lad, c.instrument, limits);
+      if (b.cut !== null) addNote(explain, `bid ladder: ${b.cut}`);
+      bidLevels = b.levels;
+    }
+    if (ask !== null) {
+      const a = ladderSide('sell', ask.px, explain.halfSpreadAsk, lad, c.instrument, limits);
+      if (a.cut !== null) addNote(explain, `ask ladder: ${a.cut}`);
+      askLevels = a.levels;
+    }
+    return { bid: bidLevels[0] ?? null, ask: askLevels[0] ?? null, explain, bidLevels, askLevels };
   }
 
   onFill(_fill: OwnFill): void {

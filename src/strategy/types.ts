@@ -51,10 +51,27 @@ export interface QuoteExplain {
 }
 
 export interface DesiredQuotes {
+  /** Level 0 of the bid side (the order nearest the touch), or null. */
   bid: QuoteIntent | null;
   ask: QuoteIntent | null;
   explain: QuoteExplain | null;
+  /**
+   * Order ladder (strategy.levels > 1): every bid level, nearest the touch first; `bidLevels[0]` is `bid`.
+   * Absent = one level (`bid` alone). See ladder.ts.
+   */
+  bidLevels?: readonly QuoteIntent[];
+  askLevels?: readonly QuoteIntent[];
 }
+
+/** The levels of one side of a desired quote, nearest the touch first (one level when no ladder is set). */
+export function levelsOf(q: DesiredQuotes, side: Side): readonly QuoteIntent[] {
+  const levels = side === 'buy' ? q.bidLevels : q.askLevels;
+  if (levels !== undefined) return levels;
+  const one = side === 'buy' ? q.bid : q.ask;
+  return one === null ? NO_LEVELS : [one];
+}
+
+const NO_LEVELS: readonly QuoteIntent[] = [];
 
 /** A fill of one of our orders, as the strategy sees it. */
 export interface OwnFill {
@@ -67,6 +84,8 @@ export interface OwnFill {
 
 export interface Strategy {
   readonly name: string;
+  /** Orders it may want resting per side (its ladder levels); absent = 1. The OrderManager keeps that many slots. */
+  readonly levels?: number;
   /** Desired resting quotes now. Must be a pure function of the context plus fills seen so far. */
   quote(ctx: QuoteContext): DesiredQuotes;
   /** Called for each of our fills, before the next `quote`. */

@@ -21,6 +21,7 @@ import type { Venue } from '../engine/venue.ts';
 import { HttpTransport } from '../exchange/hyperliquid/http.ts';
 import { InfoClient } from '../exchange/hyperliquid/info-client.ts';
 import { fundingFor } from '../exchange/hyperliquid/trading/funding.ts';
+import { checkLeverage, leverageSetting, type MarginMode } from '../exchange/hyperliquid/trading/leverage.ts';
 import type { LiveStart } from '../exchange/hyperliquid/trading/live-start.ts';
 import { HyperliquidFeed } from '../exchange/hyperliquid/trading/market-feed.ts';
 import { readPerpInstrument } from '../exchange/hyperliquid/trading/perp-instrument.ts';
@@ -82,6 +83,9 @@ export interface TradeCommandOptions extends SettingFlags {
   apiCors?: string[];
   /** Bot clock: 'wall' (default live) or 'exchange' (follow market message times, e.g. an external fake exchange). */
   clock?: 'wall' | 'exchange';
+  /** Leverage set on the coin before the first live order (times); paper records it. */
+  leverage?: number;
+  margin?: MarginMode;
 }
 
 export interface RunningBot {
@@ -248,6 +252,17 @@ async function startTradingSteps(
   const transport = new HttpTransport({ baseUrl: apiUrl });
   const info = new InfoClient({ transport });
   const { instrument, assetIndex } = await readPerpInstrument({ info, apiUrl, ticker, live, logger });
+  const maxLeverage = instrument.maxLeverage;
+
+  // ---- leverage: checked against the instrument before anything is sent (live sets it in live-start.ts)
+  const leverage = leverageSetting(o, cfg);
+  checkLeverage(leverage, ticker, maxLeverage);
+  let leverageInForce = leverage?.leverage ?? null;
+  if (leverage !== null && !live)
+    logger.info('paper: leverage recorded, not simulated', {
+      leverage: leverage.leverage,
+      margin: leverage.margin,
+    });
 
   // ---- strategy, limits, fill model: the one configuration shared with hlmm backtest
   const settings = runSettings(cfg, o);
@@ -292,6 +307,7 @@ async function startTradingSteps(
       wallet: liveWallet,
       // Signed times (scheduleCancel) in wall time, also against a replay: Hyperliquid's clock is the wall clock.
       exchangeNowMs: Date.now,
+      leverage,
     }).catch((err: unknown) => {
       throw explainStartupRejection(err, {
         network,
@@ -309,6 +325,7 @@ async function startTradingSteps(
     userSession = started.userSession;
     opened.push(() => started.userSession.stop());
     liveChecks = started;
+    leverageInForce = started.leverage ?? leverageInForce;
   } else {
     venue = paperVenueFor(settings, undefined, clock);
   }
@@ -324,6 +341,7 @@ async function startTradingSteps(
       stakeCurrency: 'USDC',
       version: '0.1.0',
       feed: fake ? `replay:${o.replay}` : wsUrl,
+      ...(leverageInForce !== null ? { leverage: leverageInForce } : {}),
     },
     coin: ticker,
     instrument,

@@ -115,6 +115,16 @@ export const defineTrade: DefineCommand = (program) => {
       numberOption({ min: 5 }),
     )
     .option(
+      '--leverage <n>',
+      "live: leverage set on the coin (updateLeverage) before its first order, times, at most the coin's maximum; paper records it (default: config leverage, the account's)",
+      numberOption({ integer: true, min: 1 }),
+    )
+    .option(
+      '--margin <mode>',
+      'margin mode of --leverage: cross | isolated (default: config margin_mode, cross)',
+      choiceOption(['cross', 'isolated'] as const),
+    )
+    .option(
       '--position-check-s <s>',
       'live: re-read the position from the exchange this often and reconcile a drift (0 = only after a store error or an unknown order outcome; default 30)',
       numberOption({ min: 0 }),

@@ -36,6 +36,7 @@ import type { Wallet } from '../wallet.ts';
 import { WsSession } from '../ws-session.ts';
 import { foreignBotOrders, foreignBotSentence, newCloidPrefix, prefixHex } from './foreign-orders.ts';
 import { LiveFunding, paymentOfEntry } from './funding.ts';
+import { applyLeverage, type LeverageSetting } from './leverage.ts';
 import { PositionCheck, type PositionHolder } from './position-check.ts';
 import { HyperliquidVenue } from './venue.ts';
 
@@ -54,6 +55,8 @@ export interface LiveStartOptions {
   wallet: Wallet;
   /** The clock of signed times (scheduleCancel): the wall clock, as Hyperliquid judges them, also against a replay. */
   exchangeNowMs: () => number;
+  /** Leverage to set on the coin before its first order (already checked against its maximum); null = leave it. */
+  leverage?: LeverageSetting | null;
 }
 
 export interface LiveStart {
@@ -63,6 +66,8 @@ export interface LiveStart {
   position: { positionBase: number; entryPx: number | null };
   userSession: WsSession;
   startingBalanceQuote: number;
+  /** Leverage in force on the coin, times: the one set at start, else the open position's; null = unknown. */
+  leverage: number | null;
   /** Hands the running engine to the position check and the other-bot watch (call once it started). */
   attach(engine: LiveEngine): void;
   /** Stops the position check (before the engine stops). */
@@ -149,6 +154,13 @@ export async function startLiveVenue(s: LiveStartOptions): Promise<LiveStart> {
     dbFile: store.file,
     nowMs: s.exchangeNowMs,
   });
+
+  // 2b. leverage for the coin, before its first order (checked against the instrument by run-trade.ts)
+  const leverage = s.leverage ?? null;
+  if (leverage !== null) {
+    await applyLeverage(exchange, s.assetIndex, ticker, leverage);
+    logger.info('leverage set', { coin: ticker, leverage: leverage.leverage, margin: leverage.margin });
+  }
 
   // 3. fills: every fill up to now, orphans' last fills included
   const fills = (await info.userFills()).filter((f) => f.coin === ticker && typeof f.tid === 'number');
@@ -282,6 +294,7 @@ export async function startLiveVenue(s: LiveStartOptions): Promise<LiveStart> {
     position: { positionBase, entryPx },
     userSession,
     startingBalanceQuote: accountValue,
+    leverage: leverage?.leverage ?? ap?.position.leverage.value ?? null,
     attach(engine) {
       hooks.engine = engine;
       positionCheck.start(engine);
