@@ -6,8 +6,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { createLogger } from '../src/core/log.ts';
-import type { OrderAction, PlaceAction, VenueReport } from '../src/core/orders.ts';
-import { SimulatedClock } from '../src/engine/clock.ts';
+import type { PlaceAction, VenueReport } from '../src/core/orders.ts';
+import { type Clock, SimulatedClock } from '../src/engine/clock.ts';
 import {
   FLATTEN_DEADLINE_MS,
   type FlattenResult,
@@ -15,10 +15,12 @@ import {
   flattenCapPx,
 } from '../src/engine/flatten.ts';
 import { PaperVenue } from '../src/engine/paper-venue.ts';
-import { TradingEngine } from '../src/engine/trading-engine.ts';
-import type { Venue, VenueReportEvent } from '../src/engine/venue.ts';
+import type { RiskLimits } from '../src/engine/risk.ts';
+import { TradingEngine, type TradingEngineOptions } from '../src/engine/trading-engine.ts';
+import type { Venue } from '../src/engine/venue.ts';
 import type { Strategy } from '../src/strategy/types.ts';
 import { testClock } from './clock-double.ts';
+import { HandVenue, recordSubmits } from './support/engine-doubles.ts';
 import { btcInstrument } from './support/instruments.ts';
 import { bbo, engineFor } from './trade-funding-double.ts';
 
@@ -30,67 +32,59 @@ const idle: Strategy = {
   onFill: () => {},
 };
 
-/** Records what the engine sends; the test answers for the exchange. */
-class HandVenue implements Venue {
-  readonly mode = 'dry' as const;
-  onReports: (events: VenueReportEvent[]) => void = () => {};
-  readonly sent: OrderAction[] = [];
-  onMarket(): void {}
-  submit(actions: readonly OrderAction[]): void {
-    this.sent.push(...actions);
-  }
-  tick(): void {}
-  cloidOf(): string | null {
-    return null;
-  }
-  restingOrders() {
-    return [];
-  }
-  async cancelAll(): Promise<void> {}
-  async stop(): Promise<void> {}
-  exits(): PlaceAction[] {
-    return this.sent.filter((a): a is PlaceAction => a.type === 'place' && a.reduceOnly === true);
-  }
-  reply(...reports: VenueReport[]): void {
-    let tid = 500 + this.sent.length * 10;
-    this.onReports(reports.map((report) => ({ report, fill: { tid: tid++, oid: null } })));
-  }
-}
-
-function handEngine(clock: { now: number }, venue: Venue, positionBase: number, capBps = 50) {
-  const engine = new TradingEngine({
+/** An engine that never quotes, with limits that never bind unless a test sets them; not started. */
+function flattenEngine(
+  clock: Clock,
+  venue: Venue,
+  over: Omit<Partial<TradingEngineOptions>, 'risk'> & { risk?: Partial<RiskLimits> } = {},
+): TradingEngine {
+  const { risk, ...rest } = over;
+  return new TradingEngine({
     info: { botName: 't', ticker: 'BTC', mode: 'dry' } as never,
     coin: 'BTC',
     strategy: idle,
     lotBase: 0.001,
     venue,
-    clock: testClock(clock),
+    clock,
     risk: {
       maxPositionLots: 1000,
       maxNotionalQuote: 1e9,
       maxOrderSizeBase: 1,
       dailyLossLimitQuote: 1e9,
       maxDrawdownQuote: 1e9,
-      staleDataMs: 60_000,
+      staleDataMs: 600_000,
       lotBase: 0.001,
-      instrument: btcInstrument,
+      ...risk,
     },
     startingBalanceQuote: 1000,
     store: null,
-    logger: createLogger({ component: 't', level: 'error', quiet: true }),
-    tickMs: 3_600_000,
-    flatten: { slippageCapBps: capBps },
+    logger: null,
+    ...rest,
   });
+}
+
+/** Starts `engine` holding `positionBase` bought at 100 000, with `cashQuote` left. */
+function startHolding(engine: TradingEngine, positionBase: number, cashQuote: number): void {
   engine.start({
     account: {
       positionBase,
       avgEntryPx: 100_000,
-      cashQuote: 1000 - positionBase * 100_000,
+      cashQuote,
       realizedPnlQuote: 0,
       feesQuote: 0,
       fundingQuote: 0,
     },
   });
+}
+
+function handEngine(clock: { now: number }, venue: Venue, positionBase: number, capBps = 50) {
+  const engine = flattenEngine(testClock(clock), venue, {
+    risk: { staleDataMs: 60_000, instrument: btcInstrument },
+    logger: createLogger({ component: 't', level: 'error', quiet: true }),
+    tickMs: 3_600_000,
+    flatten: { slippageCapBps: capBps },
+  });
+  startHolding(engine, positionBase, 1000 - positionBase * 100_000);
   return engine;
 }
 
@@ -134,12 +128,7 @@ test('two exits 10–100 ms apart never flip the position (paper, 40 ms order la
     const clock = { now: H };
     const venue = new PaperVenue({ makerFeeRate: 0.00015, takerFeeRate: 0.00045, latencyMs: 40 });
     const { engine, store } = engineFor(clock, null, venue);
-    const sent: OrderAction[] = [];
-    const submit = venue.submit.bind(venue);
-    venue.submit = (actions, nowMs) => {
-      sent.push(...actions);
-      submit(actions, nowMs);
-    };
+    const sent = recordSubmits(venue);
     engine.start({
       account: {
         positionBase: 0.001,
@@ -328,38 +317,8 @@ test('refused every time: the flatten gives up after its attempts and says the e
 test('deadline on the bot clock: no new book for 10 s ends the flatten with what it got', async () => {
   const clock = new SimulatedClock(H);
   const venue = new HandVenue();
-  const engine = new TradingEngine({
-    info: { botName: 't', ticker: 'BTC', mode: 'dry' } as never,
-    coin: 'BTC',
-    strategy: idle,
-    lotBase: 0.001,
-    venue,
-    clock,
-    risk: {
-      maxPositionLots: 1000,
-      maxNotionalQuote: 1e9,
-      maxOrderSizeBase: 1,
-      dailyLossLimitQuote: 1e9,
-      maxDrawdownQuote: 1e9,
-      staleDataMs: 600_000,
-      lotBase: 0.001,
-    },
-    startingBalanceQuote: 1000,
-    store: null,
-    logger: null,
-    tickMs: 0,
-    requoteIntervalMs: 0,
-  });
-  engine.start({
-    account: {
-      positionBase: 0.002,
-      avgEntryPx: 100_000,
-      cashQuote: 800,
-      realizedPnlQuote: 0,
-      feesQuote: 0,
-      fundingQuote: 0,
-    },
-  });
+  const engine = flattenEngine(clock, venue, { tickMs: 0, requoteIntervalMs: 0 });
+  startHolding(engine, 0.002, 800);
   engine.onMarket(bbo(H, 100_000, 100_002));
   const out = await engine.flatten();
   assert.ok(out.status === 'sent');
@@ -389,47 +348,16 @@ test('deadline on the bot clock: no new book for 10 s ends the flatten with what
 test('kill switch with flatten on: the trip cancels the quotes and sends a market exit within the cap', async () => {
   const clock = new SimulatedClock(H);
   const venue = new PaperVenue({ makerFeeRate: 0.00015, takerFeeRate: 0.00045, latencyMs: 0 });
-  const sent: OrderAction[] = [];
-  const submit = venue.submit.bind(venue);
-  venue.submit = (actions, nowMs) => {
-    sent.push(...actions);
-    submit(actions, nowMs);
-  };
-  const engine = new TradingEngine({
-    info: { botName: 't', ticker: 'BTC', mode: 'dry' } as never,
-    coin: 'BTC',
-    strategy: idle,
-    lotBase: 0.001,
-    venue,
-    clock,
-    risk: {
-      maxPositionLots: 1000,
-      maxNotionalQuote: 1e9,
-      maxOrderSizeBase: 1,
-      dailyLossLimitQuote: 1e9,
-      maxDrawdownQuote: 5,
-      staleDataMs: 600_000,
-      lotBase: 0.001,
-    },
-    startingBalanceQuote: 1000,
-    store: null,
-    logger: null,
+  const sent = recordSubmits(venue);
+  const engine = flattenEngine(clock, venue, {
+    risk: { maxDrawdownQuote: 5 },
     tickMs: 100,
     requoteIntervalMs: 0,
     flatten: { slippageCapBps: 50, onKillSwitch: true },
   });
   const kinds: string[] = [];
   engine.subscribeEvents({ risk: (kind) => kinds.push(kind) });
-  engine.start({
-    account: {
-      positionBase: 0.01,
-      avgEntryPx: 100_000,
-      cashQuote: 0,
-      realizedPnlQuote: 0,
-      feesQuote: 0,
-      fundingQuote: 0,
-    },
-  });
+  startHolding(engine, 0.01, 0);
   engine.onMarket(bbo(H, 100_000, 100_002));
   clock.runTimersThrough(H + 100);
   assert.equal(kinds.length, 0);

@@ -6,14 +6,13 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { createLogger } from '../src/core/log.ts';
-import type { OrderAction } from '../src/core/orders.ts';
 import { TradingEngine } from '../src/engine/trading-engine.ts';
 import { FILL_IDS_REMEMBERED, type Venue, type VenueReportEvent } from '../src/engine/venue.ts';
 import type { UserFill } from '../src/exchange/hyperliquid/info-schemas.ts';
 import { HyperliquidVenue } from '../src/exchange/hyperliquid/trading/venue.ts';
 import { openStore, type TradeStore } from '../src/store/trade-store.ts';
 import { testClock } from './clock-double.ts';
-import { bboAt, NO_QUOTES, OPEN_LIMITS } from './support/engine-doubles.ts';
+import { bboAt, HandVenue, NO_QUOTES, OPEN_LIMITS } from './support/engine-doubles.ts';
 
 /** More distinct fills than are remembered, so the first ones must have been forgotten. */
 const N = FILL_IDS_REMEMBERED + 500;
@@ -22,41 +21,26 @@ test('the remembered window is far above what Hyperliquid re-sends (its 2,000 la
   assert.ok(FILL_IDS_REMEMBERED >= 5 * 2_000);
 });
 
-/** A venue that only forwards the fills the test sends (nothing rests, nothing is placed). */
-class FillsVenue implements Venue {
-  readonly mode = 'dry' as const;
-  onReports: (events: VenueReportEvent[]) => void = () => {};
-  onMarket(): void {}
-  submit(_actions: readonly OrderAction[]): void {}
-  tick(): void {}
-  cloidOf(): string | null {
-    return null;
-  }
-  restingOrders() {
-    return [];
-  }
-  async cancelAll(): Promise<void> {}
-  async stop(): Promise<void> {}
-  /** Fill `tid`: a buy for odd ids, a sell for even ones, so the position stays within one unit. */
-  fill(tid: number, exchMs: number): void {
-    this.onReports([
-      {
-        report: {
-          type: 'fill',
-          cid: 0,
-          side: tid % 2 === 1 ? 'buy' : 'sell',
-          px: 100,
-          sz: 1,
-          feeQuote: 0,
-          liquidity: 'maker',
-          exchMs,
-          leavesSz: 0,
-        },
-        fill: { tid, oid: null },
-      },
-    ]);
-  }
+/** Fill `tid` as the venue reports it: a buy for odd ids, a sell for even ones (the position stays within one unit). */
+function fillOf(tid: number): VenueReportEvent {
+  return {
+    report: {
+      type: 'fill',
+      cid: 0,
+      side: tid % 2 === 1 ? 'buy' : 'sell',
+      px: 100,
+      sz: 1,
+      feeQuote: 0,
+      liquidity: 'maker',
+      exchMs: 1_000,
+      leavesSz: 0,
+    },
+    fill: { tid, oid: null },
+  };
 }
+
+/** The venue reports fill `tid` (a reconnect's snapshot re-sends ones already reported). */
+const sendFill = (venue: HandVenue, tid: number) => venue.onReports([fillOf(tid)]);
 
 function engineWith(venue: Venue, store: TradeStore | null) {
   const clock = { now: 1_000 };
@@ -81,27 +65,27 @@ function engineWith(venue: Venue, store: TradeStore | null) {
 }
 
 test('engine without a store: a re-sent recent fill is ignored; ids beyond the window are forgotten', async () => {
-  const venue = new FillsVenue();
+  const venue = new HandVenue();
   const engine = engineWith(venue, null);
-  for (let tid = 1; tid <= N; tid++) venue.fill(tid, 1_000);
+  for (let tid = 1; tid <= N; tid++) sendFill(venue, tid);
   assert.equal(engine.summary().fills, N);
-  venue.fill(N, 1_000); // the latest, re-sent (a reconnect's snapshot)
-  venue.fill(N - FILL_IDS_REMEMBERED + 1, 1_000); // the oldest still remembered
+  sendFill(venue, N); // the latest, re-sent (a reconnect's snapshot)
+  sendFill(venue, N - FILL_IDS_REMEMBERED + 1); // the oldest still remembered
   assert.equal(engine.summary().fills, N);
   assert.equal(engine.summary().duplicate_fills_ignored, 2);
   // Bounded: the first id left the window (only a store could still tell it was booked).
-  venue.fill(1, 1_000);
+  sendFill(venue, 1);
   assert.equal(engine.summary().fills, N + 1);
   await engine.stop('test');
 });
 
 test('engine with a store: a repeat older than the window is still caught by the store', async () => {
   const store = openStore(':memory:');
-  const venue = new FillsVenue();
+  const venue = new HandVenue();
   const engine = engineWith(venue, store);
-  for (let tid = 1; tid <= N; tid++) venue.fill(tid, 1_000);
-  venue.fill(1, 1_000);
-  venue.fill(N, 1_000);
+  for (let tid = 1; tid <= N; tid++) sendFill(venue, tid);
+  sendFill(venue, 1);
+  sendFill(venue, N);
   assert.equal(engine.summary().fills, N);
   assert.equal(engine.summary().duplicate_fills_ignored, 2);
   await engine.stop('test');

@@ -1,7 +1,7 @@
 /** Flatten: reduce-only IOCs within the slippage cap, outside the OrderManager, paper and live; ends flat. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { OrderAction } from '../src/core/orders.ts';
+import { recordSubmits } from './support/engine-doubles.ts';
 import { withLiveBotOnFake } from './support/live-on-fake.ts';
 import { bbo, engineFor } from './trade-funding-double.ts';
 import { until } from './wait.ts';
@@ -11,12 +11,7 @@ const H = 1_756_771_200_000;
 test('paper: flatten sells the long at the bid with a reduce-only IOC and ends flat', async () => {
   const clock = { now: H };
   const { engine, venue, store } = engineFor(clock, null);
-  const sent: OrderAction[] = [];
-  const submit = venue.submit.bind(venue);
-  venue.submit = (actions, nowMs) => {
-    sent.push(...actions);
-    submit(actions, nowMs);
-  };
+  const sent = recordSubmits(venue);
   engine.start({
     account: {
       positionBase: 0.003,
