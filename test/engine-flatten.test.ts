@@ -10,6 +10,7 @@ import type { PlaceAction, VenueReport } from '../src/core/orders.ts';
 import { type Clock, SimulatedClock } from '../src/engine/clock.ts';
 import {
   FLATTEN_DEADLINE_MS,
+  type FlattenRequest,
   type FlattenResult,
   flattenAttemptPx,
   flattenCapPx,
@@ -86,6 +87,25 @@ function handEngine(clock: { now: number }, venue: Venue, positionBase: number, 
   });
   startHolding(engine, positionBase, 1000 - positionBase * 100_000);
   return engine;
+}
+
+/**
+ * A hand-answered engine holding `positionBase`, one book `[bid, ask]` at H, and the flatten `req` sent (asserted:
+ * its first attempt went out).
+ */
+async function flattening(
+  positionBase: number,
+  [bidPx, askPx]: [number, number],
+  req?: FlattenRequest,
+  capBps?: number,
+) {
+  const clock = { now: H };
+  const venue = new HandVenue();
+  const engine = handEngine(clock, venue, positionBase, capBps);
+  engine.onMarket(bbo(H, bidPx, askPx));
+  const out = await engine.flatten(req);
+  assert.ok(out.status === 'sent');
+  return { clock, venue, engine, out };
 }
 
 const fill = (cid: number, side: 'buy' | 'sell', px: number, sz: number, leavesSz: number): VenueReport => ({
@@ -176,12 +196,7 @@ test('two exits 10–100 ms apart never flip the position (paper, 40 ms order la
 });
 
 test('a miss at the touch re-tries on the next book; a book beyond the cap ends it "not flat", not as an exit', async () => {
-  const clock = { now: H };
-  const venue = new HandVenue();
-  const engine = handEngine(clock, venue, 0.003);
-  engine.onMarket(bbo(H, 100_000, 100_002));
-  const out = await engine.flatten();
-  assert.ok(out.status === 'sent');
+  const { clock, venue, engine, out } = await flattening(0.003, [100_000, 100_002]);
   assert.deepEqual(venue.exits(), [
     { type: 'place', cid: 1_000_000_000, side: 'sell', px: 100_000, sz: 0.003, tif: 'ioc', reduceOnly: true },
   ]);
@@ -250,12 +265,12 @@ test('re-tries walk down the book until flat; the average price is of every fill
 });
 
 test('market: one IOC at the cap price sweeps the book; a partial amount closes only that much', async () => {
-  const clock = { now: H };
-  const venue = new HandVenue();
-  const engine = handEngine(clock, venue, 0.005, 20);
-  engine.onMarket(bbo(H, 100_000, 100_001));
-  const out = await engine.flatten({ orderType: 'market', amountBase: 0.002 });
-  assert.ok(out.status === 'sent');
+  const { venue, engine, out } = await flattening(
+    0.005,
+    [100_000, 100_001],
+    { orderType: 'market', amountBase: 0.002 },
+    20,
+  );
   // 100 000 × (1 − 0.002) = 99 800.
   assert.deepEqual(venue.exits(), [
     { type: 'place', cid: 1_000_000_000, side: 'sell', px: 99_800, sz: 0.002, tif: 'ioc', reduceOnly: true },
@@ -277,12 +292,7 @@ test('market: one IOC at the cap price sweeps the book; a partial amount closes 
 });
 
 test('a quote fill during the flatten shrinks the next attempt: the exit never exceeds the position', async () => {
-  const clock = { now: H };
-  const venue = new HandVenue();
-  const engine = handEngine(clock, venue, 0.003);
-  engine.onMarket(bbo(H, 100_000, 100_002));
-  const out = await engine.flatten();
-  assert.ok(out.status === 'sent');
+  const { clock, venue, engine, out } = await flattening(0.003, [100_000, 100_002]);
   venue.reply({ type: 'cancelled', cid: out.cid, exchMs: H + 1, reason: 'ioc' });
   // One of our asks (cid 7, not the flatten's) fills 0.002 meanwhile.
   venue.reply(fill(7, 'sell', 100_002, 0.002, 0));
@@ -295,12 +305,7 @@ test('a quote fill during the flatten shrinks the next attempt: the exit never e
 });
 
 test('refused every time: the flatten gives up after its attempts and says the exchange refused', async () => {
-  const clock = { now: H };
-  const venue = new HandVenue();
-  const engine = handEngine(clock, venue, 0.001);
-  engine.onMarket(bbo(H, 100_000, 100_002));
-  const out = await engine.flatten();
-  assert.ok(out.status === 'sent');
+  const { clock, venue, engine, out } = await flattening(0.001, [100_000, 100_002]);
   for (let i = 0; i < 20 && venue.exits().length > i; i++) {
     venue.reply({ type: 'reject', cid: venue.exits()[i].cid, exchMs: H + i, reason: 'invalid-order' });
     clock.now = H + 10 * (i + 1);
@@ -377,12 +382,7 @@ test('kill switch with flatten on: the trip cancels the quotes and sends a marke
 });
 
 test('the bot stops while a flatten works: its answer says so instead of hanging', async () => {
-  const clock = { now: H };
-  const venue = new HandVenue();
-  const engine = handEngine(clock, venue, 0.002);
-  engine.onMarket(bbo(H, 100_000, 100_002));
-  const out = await engine.flatten();
-  assert.ok(out.status === 'sent');
+  const { engine, out } = await flattening(0.002, [100_000, 100_002]);
   await engine.stop('SIGTERM');
   const r = await out.result;
   assert.equal(r.status, 'gave-up');
