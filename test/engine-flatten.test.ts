@@ -6,19 +6,22 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { createLogger } from '../src/core/log.ts';
-import type { OrderAction, PlaceAction, VenueReport } from '../src/core/orders.ts';
-import { SimulatedClock } from '../src/engine/clock.ts';
+import type { PlaceAction, VenueReport } from '../src/core/orders.ts';
+import { type Clock, SimulatedClock } from '../src/engine/clock.ts';
 import {
   FLATTEN_DEADLINE_MS,
+  type FlattenRequest,
   type FlattenResult,
   flattenAttemptPx,
   flattenCapPx,
 } from '../src/engine/flatten.ts';
 import { PaperVenue } from '../src/engine/paper-venue.ts';
-import { TradingEngine } from '../src/engine/trading-engine.ts';
-import type { Venue, VenueReportEvent } from '../src/engine/venue.ts';
+import type { RiskLimits } from '../src/engine/risk.ts';
+import { TradingEngine, type TradingEngineOptions } from '../src/engine/trading-engine.ts';
+import type { Venue } from '../src/engine/venue.ts';
 import type { Strategy } from '../src/strategy/types.ts';
 import { testClock } from './clock-double.ts';
+import { HandVenue, recordSubmits } from './support/engine-doubles.ts';
 import { btcInstrument } from './support/instruments.ts';
 import { bbo, engineFor } from './trade-funding-double.ts';
 
@@ -30,68 +33,79 @@ const idle: Strategy = {
   onFill: () => {},
 };
 
-/** Records what the engine sends; the test answers for the exchange. */
-class HandVenue implements Venue {
-  readonly mode = 'dry' as const;
-  onReports: (events: VenueReportEvent[]) => void = () => {};
-  readonly sent: OrderAction[] = [];
-  onMarket(): void {}
-  submit(actions: readonly OrderAction[]): void {
-    this.sent.push(...actions);
-  }
-  tick(): void {}
-  cloidOf(): string | null {
-    return null;
-  }
-  restingOrders() {
-    return [];
-  }
-  async cancelAll(): Promise<void> {}
-  async stop(): Promise<void> {}
-  exits(): PlaceAction[] {
-    return this.sent.filter((a): a is PlaceAction => a.type === 'place' && a.reduceOnly === true);
-  }
-  reply(...reports: VenueReport[]): void {
-    let tid = 500 + this.sent.length * 10;
-    this.onReports(reports.map((report) => ({ report, fill: { tid: tid++, oid: null } })));
-  }
-}
-
-function handEngine(clock: { now: number }, venue: Venue, positionBase: number, capBps = 50) {
-  const engine = new TradingEngine({
+/** An engine that never quotes, with limits that never bind unless a test sets them; not started. */
+function flattenEngine(
+  clock: Clock,
+  venue: Venue,
+  over: Omit<Partial<TradingEngineOptions>, 'risk'> & { risk?: Partial<RiskLimits> } = {},
+): TradingEngine {
+  const { risk, ...rest } = over;
+  return new TradingEngine({
     info: { botName: 't', ticker: 'BTC', mode: 'dry' } as never,
     coin: 'BTC',
     strategy: idle,
     lotBase: 0.001,
     venue,
-    clock: testClock(clock),
+    clock,
     risk: {
       maxPositionLots: 1000,
       maxNotionalQuote: 1e9,
       maxOrderSizeBase: 1,
       dailyLossLimitQuote: 1e9,
       maxDrawdownQuote: 1e9,
-      staleDataMs: 60_000,
+      staleDataMs: 600_000,
       lotBase: 0.001,
-      instrument: btcInstrument,
+      ...risk,
     },
     startingBalanceQuote: 1000,
     store: null,
-    logger: createLogger({ component: 't', level: 'error', quiet: true }),
-    tickMs: 3_600_000,
-    flatten: { slippageCapBps: capBps },
+    logger: null,
+    ...rest,
   });
+}
+
+/** Starts `engine` holding `positionBase` bought at 100 000, with `cashQuote` left. */
+function startHolding(engine: TradingEngine, positionBase: number, cashQuote: number): void {
   engine.start({
     account: {
       positionBase,
       avgEntryPx: 100_000,
-      cashQuote: 1000 - positionBase * 100_000,
+      cashQuote,
       realizedPnlQuote: 0,
       feesQuote: 0,
       fundingQuote: 0,
     },
   });
+}
+
+function handEngine(clock: { now: number }, venue: Venue, positionBase: number, capBps = 50) {
+  const engine = flattenEngine(testClock(clock), venue, {
+    risk: { staleDataMs: 60_000, instrument: btcInstrument },
+    logger: createLogger({ component: 't', level: 'error', quiet: true }),
+    tickMs: 3_600_000,
+    flatten: { slippageCapBps: capBps },
+  });
+  startHolding(engine, positionBase, 1000 - positionBase * 100_000);
   return engine;
+}
+
+/**
+ * A hand-answered engine holding `positionBase`, one book `[bid, ask]` at H, and the flatten `req` sent (asserted:
+ * its first attempt went out).
+ */
+async function flattening(
+  positionBase: number,
+  [bidPx, askPx]: [number, number],
+  req?: FlattenRequest,
+  capBps?: number,
+) {
+  const clock = { now: H };
+  const venue = new HandVenue();
+  const engine = handEngine(clock, venue, positionBase, capBps);
+  engine.onMarket(bbo(H, bidPx, askPx));
+  const out = await engine.flatten(req);
+  assert.ok(out.status === 'sent');
+  return { clock, venue, engine, out };
 }
 
 const fill = (cid: number, side: 'buy' | 'sell', px: number, sz: number, leavesSz: number): VenueReport => ({
@@ -134,12 +148,7 @@ test('two exits 10–100 ms apart never flip the position (paper, 40 ms order la
     const clock = { now: H };
     const venue = new PaperVenue({ makerFeeRate: 0.00015, takerFeeRate: 0.00045, latencyMs: 40 });
     const { engine, store } = engineFor(clock, null, venue);
-    const sent: OrderAction[] = [];
-    const submit = venue.submit.bind(venue);
-    venue.submit = (actions, nowMs) => {
-      sent.push(...actions);
-      submit(actions, nowMs);
-    };
+    const sent = recordSubmits(venue);
     engine.start({
       account: {
         positionBase: 0.001,
@@ -187,12 +196,7 @@ test('two exits 10–100 ms apart never flip the position (paper, 40 ms order la
 });
 
 test('a miss at the touch re-tries on the next book; a book beyond the cap ends it "not flat", not as an exit', async () => {
-  const clock = { now: H };
-  const venue = new HandVenue();
-  const engine = handEngine(clock, venue, 0.003);
-  engine.onMarket(bbo(H, 100_000, 100_002));
-  const out = await engine.flatten();
-  assert.ok(out.status === 'sent');
+  const { clock, venue, engine, out } = await flattening(0.003, [100_000, 100_002]);
   assert.deepEqual(venue.exits(), [
     { type: 'place', cid: 1_000_000_000, side: 'sell', px: 100_000, sz: 0.003, tif: 'ioc', reduceOnly: true },
   ]);
@@ -261,12 +265,12 @@ test('re-tries walk down the book until flat; the average price is of every fill
 });
 
 test('market: one IOC at the cap price sweeps the book; a partial amount closes only that much', async () => {
-  const clock = { now: H };
-  const venue = new HandVenue();
-  const engine = handEngine(clock, venue, 0.005, 20);
-  engine.onMarket(bbo(H, 100_000, 100_001));
-  const out = await engine.flatten({ orderType: 'market', amountBase: 0.002 });
-  assert.ok(out.status === 'sent');
+  const { venue, engine, out } = await flattening(
+    0.005,
+    [100_000, 100_001],
+    { orderType: 'market', amountBase: 0.002 },
+    20,
+  );
   // 100 000 × (1 − 0.002) = 99 800.
   assert.deepEqual(venue.exits(), [
     { type: 'place', cid: 1_000_000_000, side: 'sell', px: 99_800, sz: 0.002, tif: 'ioc', reduceOnly: true },
@@ -288,12 +292,7 @@ test('market: one IOC at the cap price sweeps the book; a partial amount closes 
 });
 
 test('a quote fill during the flatten shrinks the next attempt: the exit never exceeds the position', async () => {
-  const clock = { now: H };
-  const venue = new HandVenue();
-  const engine = handEngine(clock, venue, 0.003);
-  engine.onMarket(bbo(H, 100_000, 100_002));
-  const out = await engine.flatten();
-  assert.ok(out.status === 'sent');
+  const { clock, venue, engine, out } = await flattening(0.003, [100_000, 100_002]);
   venue.reply({ type: 'cancelled', cid: out.cid, exchMs: H + 1, reason: 'ioc' });
   // One of our asks (cid 7, not the flatten's) fills 0.002 meanwhile.
   venue.reply(fill(7, 'sell', 100_002, 0.002, 0));
@@ -306,12 +305,7 @@ test('a quote fill during the flatten shrinks the next attempt: the exit never e
 });
 
 test('refused every time: the flatten gives up after its attempts and says the exchange refused', async () => {
-  const clock = { now: H };
-  const venue = new HandVenue();
-  const engine = handEngine(clock, venue, 0.001);
-  engine.onMarket(bbo(H, 100_000, 100_002));
-  const out = await engine.flatten();
-  assert.ok(out.status === 'sent');
+  const { clock, venue, engine, out } = await flattening(0.001, [100_000, 100_002]);
   for (let i = 0; i < 20 && venue.exits().length > i; i++) {
     venue.reply({ type: 'reject', cid: venue.exits()[i].cid, exchMs: H + i, reason: 'invalid-order' });
     clock.now = H + 10 * (i + 1);
@@ -328,38 +322,8 @@ test('refused every time: the flatten gives up after its attempts and says the e
 test('deadline on the bot clock: no new book for 10 s ends the flatten with what it got', async () => {
   const clock = new SimulatedClock(H);
   const venue = new HandVenue();
-  const engine = new TradingEngine({
-    info: { botName: 't', ticker: 'BTC', mode: 'dry' } as never,
-    coin: 'BTC',
-    strategy: idle,
-    lotBase: 0.001,
-    venue,
-    clock,
-    risk: {
-      maxPositionLots: 1000,
-      maxNotionalQuote: 1e9,
-      maxOrderSizeBase: 1,
-      dailyLossLimitQuote: 1e9,
-      maxDrawdownQuote: 1e9,
-      staleDataMs: 600_000,
-      lotBase: 0.001,
-    },
-    startingBalanceQuote: 1000,
-    store: null,
-    logger: null,
-    tickMs: 0,
-    requoteIntervalMs: 0,
-  });
-  engine.start({
-    account: {
-      positionBase: 0.002,
-      avgEntryPx: 100_000,
-      cashQuote: 800,
-      realizedPnlQuote: 0,
-      feesQuote: 0,
-      fundingQuote: 0,
-    },
-  });
+  const engine = flattenEngine(clock, venue, { tickMs: 0, requoteIntervalMs: 0 });
+  startHolding(engine, 0.002, 800);
   engine.onMarket(bbo(H, 100_000, 100_002));
   const out = await engine.flatten();
   assert.ok(out.status === 'sent');
@@ -389,47 +353,16 @@ test('deadline on the bot clock: no new book for 10 s ends the flatten with what
 test('kill switch with flatten on: the trip cancels the quotes and sends a market exit within the cap', async () => {
   const clock = new SimulatedClock(H);
   const venue = new PaperVenue({ makerFeeRate: 0.00015, takerFeeRate: 0.00045, latencyMs: 0 });
-  const sent: OrderAction[] = [];
-  const submit = venue.submit.bind(venue);
-  venue.submit = (actions, nowMs) => {
-    sent.push(...actions);
-    submit(actions, nowMs);
-  };
-  const engine = new TradingEngine({
-    info: { botName: 't', ticker: 'BTC', mode: 'dry' } as never,
-    coin: 'BTC',
-    strategy: idle,
-    lotBase: 0.001,
-    venue,
-    clock,
-    risk: {
-      maxPositionLots: 1000,
-      maxNotionalQuote: 1e9,
-      maxOrderSizeBase: 1,
-      dailyLossLimitQuote: 1e9,
-      maxDrawdownQuote: 5,
-      staleDataMs: 600_000,
-      lotBase: 0.001,
-    },
-    startingBalanceQuote: 1000,
-    store: null,
-    logger: null,
+  const sent = recordSubmits(venue);
+  const engine = flattenEngine(clock, venue, {
+    risk: { maxDrawdownQuote: 5 },
     tickMs: 100,
     requoteIntervalMs: 0,
     flatten: { slippageCapBps: 50, onKillSwitch: true },
   });
   const kinds: string[] = [];
   engine.subscribeEvents({ risk: (kind) => kinds.push(kind) });
-  engine.start({
-    account: {
-      positionBase: 0.01,
-      avgEntryPx: 100_000,
-      cashQuote: 0,
-      realizedPnlQuote: 0,
-      feesQuote: 0,
-      fundingQuote: 0,
-    },
-  });
+  startHolding(engine, 0.01, 0);
   engine.onMarket(bbo(H, 100_000, 100_002));
   clock.runTimersThrough(H + 100);
   assert.equal(kinds.length, 0);
@@ -449,12 +382,7 @@ test('kill switch with flatten on: the trip cancels the quotes and sends a marke
 });
 
 test('the bot stops while a flatten works: its answer says so instead of hanging', async () => {
-  const clock = { now: H };
-  const venue = new HandVenue();
-  const engine = handEngine(clock, venue, 0.002);
-  engine.onMarket(bbo(H, 100_000, 100_002));
-  const out = await engine.flatten();
-  assert.ok(out.status === 'sent');
+  const { engine, out } = await flattening(0.002, [100_000, 100_002]);
   await engine.stop('SIGTERM');
   const r = await out.result;
   assert.equal(r.status, 'gave-up');

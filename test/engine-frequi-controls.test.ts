@@ -5,12 +5,12 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { createLogger } from '../src/core/log.ts';
-import type { OrderAction } from '../src/core/orders.ts';
 import { PaperVenue } from '../src/engine/paper-venue.ts';
 import { TradingEngine } from '../src/engine/trading-engine.ts';
 import { openStore } from '../src/store/trade-store.ts';
 import type { Strategy } from '../src/strategy/types.ts';
 import { testClock } from './clock-double.ts';
+import { recordSubmits } from './support/engine-doubles.ts';
 import { bbo } from './trade-funding-double.ts';
 
 const H = 1_756_771_200_000;
@@ -28,12 +28,7 @@ const wide: Strategy = {
 
 function paperEngine(clock: { now: number }) {
   const venue = new PaperVenue({ makerFeeRate: 0.00015, takerFeeRate: 0.00045, latencyMs: 0 });
-  const sent: OrderAction[] = [];
-  const submit = venue.submit.bind(venue);
-  venue.submit = (actions, nowMs) => {
-    sent.push(...actions);
-    submit(actions, nowMs);
-  };
+  const sent = recordSubmits(venue);
   const store = openStore(':memory:');
   const engine = new TradingEngine({
     info: { botName: 't', ticker: 'BTC', mode: 'dry', strategy: 'wide', stakeCurrency: 'USDC' } as never,

@@ -3,10 +3,11 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import WebSocket from 'ws';
+import { fundingPaymentQuote, hourBoundariesBetween } from '../src/engine/hourly-funding.ts';
 import { HttpTransport } from '../src/exchange/hyperliquid/http.ts';
 import { InfoClient } from '../src/exchange/hyperliquid/info-client.ts';
 import { fundingRateOf } from '../src/exchange/hyperliquid/trading/funding.ts';
-import { fundingPaymentUsdc, hourBoundariesBetween, rateWire } from '../src/fake-exchange/funding.ts';
+import { rateWire } from '../src/fake-exchange/funding.ts';
 import { startFakeExchange } from '../src/fake-exchange/server.ts';
 import { until } from './wait.ts';
 
@@ -14,8 +15,8 @@ const H = 1_756_771_200_000;
 const USER = '0x00000000000000000000000000000000000000aa';
 
 test('payment and boundaries; rates print without exponents', () => {
-  assert.equal(fundingPaymentUsdc(0.002, 109_221.5, 0.0001), -0.0218443);
-  assert.equal(fundingPaymentUsdc(-1, 100, 0.0001), 0.01);
+  assert.equal(fundingPaymentQuote(0.002, 109_221.5, 0.0001), -0.0218443);
+  assert.equal(fundingPaymentQuote(-1, 100, 0.0001), 0.01);
   assert.deepEqual(hourBoundariesBetween(H - 5, H + 5), [H]);
   assert.equal(rateWire(0.0000125), '0.0000125');
   assert.equal(rateWire(-0.0001), '-0.0001');

@@ -1,14 +1,8 @@
-/** Flatten: a reduce-only IOC at the touch for the whole position, outside the OrderManager; ends flat. */
+/** Flatten: reduce-only IOCs within the slippage cap, outside the OrderManager, paper and live; ends flat. */
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { test } from 'node:test';
-import type { OrderAction } from '../src/core/orders.ts';
-import { Wallet } from '../src/exchange/hyperliquid/wallet.ts';
-import { startFakeExchange } from '../src/fake-exchange/server.ts';
-import { startTrading } from '../src/trade/run-trade.ts';
+import { recordSubmits } from './support/engine-doubles.ts';
+import { withLiveBotOnFake } from './support/live-on-fake.ts';
 import { bbo, engineFor } from './trade-funding-double.ts';
 import { until } from './wait.ts';
 
@@ -17,12 +11,7 @@ const H = 1_756_771_200_000;
 test('paper: flatten sells the long at the bid with a reduce-only IOC and ends flat', async () => {
   const clock = { now: H };
   const { engine, venue, store } = engineFor(clock, null);
-  const sent: OrderAction[] = [];
-  const submit = venue.submit.bind(venue);
-  venue.submit = (actions, nowMs) => {
-    sent.push(...actions);
-    submit(actions, nowMs);
-  };
+  const sent = recordSubmits(venue);
   engine.start({
     account: {
       positionBase: 0.003,
@@ -57,123 +46,68 @@ test('paper: flatten sells the long at the bid with a reduce-only IOC and ends f
 });
 
 test('live on the fake exchange: flatten sends a reduce-only IOC at the touch and the account ends flat', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'hlmm-flatten-'));
-  const key = `0x${randomBytes(32).toString('hex')}`;
-  const address = Wallet.fromPrivateKey(key).accountAddress.toLowerCase();
-  const fake = await startFakeExchange({
-    dataDir: 'data/sample',
-    symbols: ['BTC'],
-    port: 0,
-    speed: 1,
-    fromMs: H - 1_000,
-    idleTimeoutMs: 0,
-    trading: { accounts: [{ address, usdc: 1000 }] },
-  });
-  fake.trading.accounts.get(address)!.fill('BTC', false, 109_000, 0.002, 0, 40); // short 0.002
-  try {
-    process.env.HLMM_PRIVATE_KEY = key;
-    const bot = await startTrading(
-      {
-        live: true,
-        testnet: true,
-        apiUrl: fake.url,
-        wsUrl: fake.wsUrl,
-        clock: 'exchange',
-        speed: 1,
-        params: join(dir, 'none.json'),
-        db: join(dir, 'bot.sqlite'),
-        apiPort: 0,
-        quiet: true,
-        logFile: join(dir, 'bot.jsonl'),
-      },
-      { handleSignals: false },
-    );
-    await until('a first BBO', () => bot.engine.account().bbo !== null);
-    assert.equal(bot.engine.account().positionBase, -0.002);
-    const ask = bot.engine.account().bbo!.askPx;
-    await bot.engine.flatten();
-    await until('flat', () => bot.engine.account().positionBase === 0);
-    assert.equal(fake.trading.accounts.get(address)!.szi('BTC'), 0);
-    assert.equal(bot.engine.account().positionBase, 0);
-    const order = [...fake.trading.orders.values()].find((o) => o.user === address)!;
-    assert.equal(order.tif, 'Ioc');
-    assert.equal(order.reduceOnly, true);
-    assert.equal(order.isBuy, true);
-    assert.equal(order.limitPx, ask);
-    assert.equal(order.status, 'filled');
-    await bot.stop('test');
-  } finally {
-    delete process.env.HLMM_PRIVATE_KEY;
-    await fake.close();
-  }
+  await withLiveBotOnFake(
+    {
+      fromMs: H - 1_000,
+      before: (fake, address) =>
+        fake.trading.accounts.get(address)!.fill('BTC', false, 109_000, 0.002, 0, 40), // short 0.002
+    },
+    async ({ bot, fake, address }) => {
+      assert.equal(bot.engine.account().positionBase, -0.002);
+      const ask = bot.engine.account().bbo!.askPx;
+      await bot.engine.flatten();
+      await until('flat', () => bot.engine.account().positionBase === 0);
+      assert.equal(fake.trading.accounts.get(address)!.szi('BTC'), 0);
+      assert.equal(bot.engine.account().positionBase, 0);
+      const order = [...fake.trading.orders.values()].find((o) => o.user === address)!;
+      assert.equal(order.tif, 'Ioc');
+      assert.equal(order.reduceOnly, true);
+      assert.equal(order.isBuy, true);
+      assert.equal(order.limitPx, ask);
+      assert.equal(order.status, 'filled');
+      await bot.stop('test');
+    },
+  );
 });
 
 test('live on the fake exchange: a partial market exit at the cap price, a second request joins it, then a limit exit ends flat', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'hlmm-flatten-'));
-  const key = `0x${randomBytes(32).toString('hex')}`;
-  const address = Wallet.fromPrivateKey(key).accountAddress.toLowerCase();
-  const fake = await startFakeExchange({
-    dataDir: 'data/sample',
-    symbols: ['BTC'],
-    port: 0,
-    speed: 1,
-    fromMs: H - 1_000,
-    idleTimeoutMs: 0,
-    trading: { accounts: [{ address, usdc: 1000 }] },
-  });
-  fake.trading.accounts.get(address)!.fill('BTC', true, 109_000, 0.003, 0, 40); // long 0.003
-  try {
-    process.env.HLMM_PRIVATE_KEY = key;
-    const bot = await startTrading(
-      {
-        live: true,
-        testnet: true,
-        apiUrl: fake.url,
-        wsUrl: fake.wsUrl,
-        clock: 'exchange',
-        speed: 1,
-        params: join(dir, 'none.json'),
-        db: join(dir, 'bot.sqlite'),
-        apiPort: 0,
-        quiet: true,
-        logFile: join(dir, 'bot.jsonl'),
-        flattenCapBps: 20,
-      },
-      { handleSignals: false },
-    );
-    await until('a first BBO', () => bot.engine.account().bbo !== null);
-    assert.equal(bot.engine.account().positionBase, 0.003);
-    const bid = bot.engine.account().bbo!.bidPx;
-    // Two requests at once: one order; the second joins and gets the same end.
-    const [first, second] = await Promise.all([
-      bot.engine.flatten({ orderType: 'market', amountBase: 0.001 }),
-      bot.engine.flatten({ orderType: 'market', amountBase: 0.001 }),
-    ]);
-    assert.equal(first.status, 'sent');
-    assert.equal(second.status, 'in-flight');
-    assert.ok(first.status === 'sent' && second.status === 'in-flight');
-    // 20 bps under the bid, rounded up onto BTC's integer price grid.
-    assert.equal(first.px, Math.ceil(bid * (1 - 0.002)));
-    const [r1, r2] = await Promise.all([first.result, second.result]);
-    assert.equal(r1, r2);
-    assert.equal(r1.status, 'done', r1.message);
-    assert.equal(r1.filledBase, 0.001);
-    assert.equal(r1.positionBase, 0.002);
-    await until('the exchange at 0.002', () => fake.trading.accounts.get(address)!.szi('BTC') === 0.002);
-    const ours = [...fake.trading.orders.values()].filter((o) => o.user === address);
-    assert.equal(ours.length, 1, 'one exit order for two requests');
-    assert.equal(ours[0].reduceOnly, true);
-    assert.equal(ours[0].tif, 'Ioc');
-    assert.equal(ours[0].limitPx, first.px);
-    const rest = await bot.engine.flatten();
-    assert.ok(rest.status === 'sent' && rest.sz === 0.002);
-    const r3 = await rest.result;
-    assert.equal(r3.status, 'done', r3.message);
-    await until('flat at the exchange', () => fake.trading.accounts.get(address)!.szi('BTC') === 0);
-    assert.equal(bot.engine.account().positionBase, 0);
-    await bot.stop('test');
-  } finally {
-    delete process.env.HLMM_PRIVATE_KEY;
-    await fake.close();
-  }
+  await withLiveBotOnFake(
+    {
+      fromMs: H - 1_000,
+      before: (fake, address) => fake.trading.accounts.get(address)!.fill('BTC', true, 109_000, 0.003, 0, 40), // long 0.003
+      flags: { flattenCapBps: 20 },
+    },
+    async ({ bot, fake, address }) => {
+      assert.equal(bot.engine.account().positionBase, 0.003);
+      const bid = bot.engine.account().bbo!.bidPx;
+      // Two requests at once: one order; the second joins and gets the same end.
+      const [first, second] = await Promise.all([
+        bot.engine.flatten({ orderType: 'market', amountBase: 0.001 }),
+        bot.engine.flatten({ orderType: 'market', amountBase: 0.001 }),
+      ]);
+      assert.equal(first.status, 'sent');
+      assert.equal(second.status, 'in-flight');
+      assert.ok(first.status === 'sent' && second.status === 'in-flight');
+      // 20 bps under the bid, rounded up onto BTC's integer price grid.
+      assert.equal(first.px, Math.ceil(bid * (1 - 0.002)));
+      const [r1, r2] = await Promise.all([first.result, second.result]);
+      assert.equal(r1, r2);
+      assert.equal(r1.status, 'done', r1.message);
+      assert.equal(r1.filledBase, 0.001);
+      assert.equal(r1.positionBase, 0.002);
+      await until('the exchange at 0.002', () => fake.trading.accounts.get(address)!.szi('BTC') === 0.002);
+      const ours = [...fake.trading.orders.values()].filter((o) => o.user === address);
+      assert.equal(ours.length, 1, 'one exit order for two requests');
+      assert.equal(ours[0].reduceOnly, true);
+      assert.equal(ours[0].tif, 'Ioc');
+      assert.equal(ours[0].limitPx, first.px);
+      const rest = await bot.engine.flatten();
+      assert.ok(rest.status === 'sent' && rest.sz === 0.002);
+      const r3 = await rest.result;
+      assert.equal(r3.status, 'done', r3.message);
+      await until('flat at the exchange', () => fake.trading.accounts.get(address)!.szi('BTC') === 0);
+      assert.equal(bot.engine.account().positionBase, 0);
+      await bot.stop('test');
+    },
+  );
 });

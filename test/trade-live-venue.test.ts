@@ -9,6 +9,7 @@ import type { OrderSpec } from '../src/exchange/hyperliquid/actions.ts';
 import { RateLimitedError } from '../src/exchange/hyperliquid/errors.ts';
 import type { CancelStatus, HlOrderStatus } from '../src/exchange/hyperliquid/exchange-client.ts';
 import { type ExchangeApi, HyperliquidVenue } from '../src/exchange/hyperliquid/trading/venue.ts';
+import { until } from './wait.ts';
 
 class ExchangeDouble implements ExchangeApi {
   all: { type: string; arg: unknown }[] = [];
@@ -240,4 +241,27 @@ test("the dead man's switch is pushed forward every third of its horizon", async
   await settle();
   assert.equal(ex.all.length, 2);
   assert.equal(ex.all[1].arg, 1_010_000 + 30_000);
+});
+
+test('orders are stamped on the bot clock, not the wall clock (a replay runs in exchange time)', async () => {
+  const { venue, got } = setup(); // wall clock at 1,000,000 ms (1970)
+  const botMs = Date.UTC(2025, 8, 14, 12, 0, 0); // replayed exchange time
+  venue.submit([{ type: 'place', cid: 1, side: 'buy', px: 99_990, sz: 0.001, tif: 'alo' }], botMs);
+  await until('the place is acked', () => got.some((e) => e.report.type === 'ack'));
+  assert.deepEqual(
+    venue.restingOrders().map((o) => [o.cid, o.createdMs]),
+    [[1, botMs]],
+  );
+  // A re-price is a new order, stamped when it was decided.
+  venue.submit(
+    [{ type: 'modify', cid: 1, newCid: 2, side: 'buy', px: 99_980, sz: 0.001, tif: 'alo' }],
+    botMs + 7_000,
+  );
+  await until('the replacement is acked', () =>
+    got.some((e) => e.report.type === 'ack' && e.report.cid === 2),
+  );
+  assert.deepEqual(
+    venue.restingOrders().map((o) => [o.cid, o.createdMs]),
+    [[2, botMs + 7_000]],
+  );
 });

@@ -326,6 +326,18 @@ describe('dashboard in a browser against the BotView test double', { skip: SKIP 
     await page.waitForSelector('#confirm-dialog', { state: 'hidden' });
     assert.deepEqual(s.view.calls, []);
 
+    // Flatten asks first, saying what it sends (the engine's one flatten); cancel: nothing is sent.
+    await page.click('#btn-flatten');
+    await page.waitForSelector('#confirm-dialog[open]');
+    const flattenText = (await page.textContent('#confirm-text')) ?? '';
+    assert.match(flattenText, /^Flatten the position now\?/);
+    assert.match(flattenText, /reduce-only IOC limit orders/);
+    assert.match(flattenText, /slippage cap \(--flatten-cap-bps, 50 bps by default\)/);
+    assert.match(flattenText, /re-tried/);
+    await page.click('#confirm-no');
+    await page.waitForSelector('#confirm-dialog', { state: 'hidden' });
+    assert.deepEqual(s.view.calls, []);
+
     // Stop and confirm: the bot is told to stop, the page says "stopped".
     await page.click('#btn-stop');
     await page.waitForSelector('#confirm-dialog[open]');

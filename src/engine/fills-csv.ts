@@ -10,15 +10,23 @@ import type { EngineFill, EngineSubscriber } from './engine-events.ts';
  */
 export const FILLS_CSV_HEADER = 'time,side,price,size,fee,liquidity,position';
 
-export function fillsCsvRow(f: {
-  exchMs: number;
+/** One fill's columns after the time: quote prices and fees, base sizes. */
+interface FillColumns {
   side: string;
   px: number;
   sz: number;
   feeQuote: number;
   liquidity: string;
   positionBase: number;
-}): string {
+}
+
+function cannotWrite(file: string, err: unknown): UserError {
+  return new UserError(
+    `--fills-out ${file}: cannot write the file (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); check the folder exists and is writable.`,
+  );
+}
+
+export function fillsCsvRow(f: FillColumns & { exchMs: number }): string {
   const pos = Math.round(f.positionBase * 1e9) / 1e9;
   const fee = Math.round(f.feeQuote * 1e9) / 1e9;
   return `${new Date(f.exchMs).toISOString()},${f.side},${f.px},${f.sz},${fee},${f.liquidity},${pos === 0 ? 0 : pos}`;
@@ -32,9 +40,7 @@ export class FillsCsv implements EngineSubscriber {
     try {
       this.fd = openSync(file, 'w');
     } catch (err) {
-      throw new UserError(
-        `--fills-out ${file}: cannot write the file (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); check the folder exists and is writable.`,
-      );
+      throw cannotWrite(file, err);
     }
     writeSync(this.fd, `${FILLS_CSV_HEADER}\n`);
   }
@@ -52,25 +58,12 @@ export class FillsCsv implements EngineSubscriber {
 }
 
 /** Writes the fills of a finished run (hlmm backtest keeps them in memory: a day has a few thousand). */
-export function writeFillsCsv(
-  file: string,
-  fills: readonly {
-    tMs: number;
-    side: string;
-    px: number;
-    sz: number;
-    feeQuote: number;
-    liquidity: string;
-    positionBase: number;
-  }[],
-): void {
+export function writeFillsCsv(file: string, fills: readonly (FillColumns & { tMs: number })[]): void {
   const lines = [FILLS_CSV_HEADER];
   for (const f of fills) lines.push(fillsCsvRow({ ...f, exchMs: f.tMs }));
   try {
     writeFileSync(file, `${lines.join('\n')}\n`);
   } catch (err) {
-    throw new UserError(
-      `--fills-out ${file}: cannot write the file (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); check the folder exists and is writable.`,
-    );
+    throw cannotWrite(file, err);
   }
 }

@@ -1,6 +1,7 @@
 import { createLogger, type LogFields, type Logger } from '../core/log.ts';
 import type { MarketEvent, Side } from '../core/market.ts';
 import type { OrderAction, PlaceAction, VenueReport } from '../core/orders.ts';
+import { RecentTradeIds } from '../data/trade-dedup.ts';
 import type { ModelParams } from '../model/params.ts';
 import type { LoadedParams } from '../model/params-file.ts';
 import type { RiskEventKind } from '../store/records.ts';
@@ -38,7 +39,7 @@ import { OrderManager } from './order-manager.ts';
 import { QuotingLoop } from './quoting-loop.ts';
 import { RiskGatedStrategy, RiskGuard, type RiskLimits } from './risk.ts';
 import { StoreRecorder } from './store-recorder.ts';
-import type { Venue, VenueReportEvent } from './venue.ts';
+import { FILL_IDS_REMEMBERED, type Venue, type VenueReportEvent } from './venue.ts';
 
 /**
  * The trading engine: the one run loop of backtest, paper and live trading, for one market. Each market event
@@ -185,7 +186,8 @@ export class TradingEngine implements BotView {
     if (!this.online.windowEmpty(this.now()) && this.onlineTimer === null)
       this.onlineTimer = this.clock.setTimeout(this.onOnlineTimer, this.online.refreshMs);
   };
-  private readonly seenTids = new Set<number>();
+  /** Fill ids already booked (bounded: a venue re-sends only recent fills). */
+  private readonly seenTids = new RecentTradeIds(FILL_IDS_REMEMBERED);
   private duplicateFills = 0;
   /** Places and modifies the venue refused without sending (they are not orders placed). */
   private actionsNotSent = 0;
@@ -618,11 +620,10 @@ export class TradingEngine implements BotView {
     const r = e.report;
     if (r.type === 'fill' && e.fill) {
       const tid = e.fill.tid;
-      if (this.seenTids.has(tid) || this.store?.hasFill(tid)) {
+      if (!this.seenTids.admit(tid) || this.store?.hasFill(tid)) {
         this.duplicateFills++;
         return;
       }
-      this.seenTids.add(tid);
     }
     this.loop.onReport(r);
     // After the loop booked the fill into the position: the flatten sizes its next attempt from it.

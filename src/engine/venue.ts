@@ -6,6 +6,15 @@ import type { OrderAction, VenueReport } from '../core/orders.ts';
  * replayed market) or Hyperliquid (signed orders over /exchange, reports from the user channels). The engine
  * sends actions and receives reports through this interface only, so paper and live run the same engine.
  */
+/**
+ * How many fill ids (tids) the engine and the live venue each remember to drop a fill reported twice (~80 bytes
+ * each, under 1 MB). ASSUMES a venue re-sends a fill only while it is among the account's most recent fills:
+ * Hyperliquid's userFills answers (/info and the channel's snapshot on subscribe) hold at most the latest 2,000,
+ * so 10,000 leaves a wide margin. An older repeat is still caught by the store's one-row-per-tid check when the
+ * bot has a store.
+ */
+export const FILL_IDS_REMEMBERED = 10_000;
+
 export interface VenueFillMeta {
   /** Exchange trade id (paper: a synthetic id unique across runs). Fills are stored once per tid. */
   tid: number;

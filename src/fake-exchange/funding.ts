@@ -14,12 +14,13 @@
  * - The payment moves the account's USDC; it is listed by /info `userFunding` (and pushed on `userFundings` and
  *   the `user` channel) at the boundary time, with a zero transaction hash and nSamples null (no samples here).
  */
+// The payment rule and the hour grid are the engine's (paper funding books the same way).
+import { fundingPaymentQuote, hourBoundariesBetween } from '../engine/hourly-funding.ts';
 import { channelFrame, wireDecimal } from '../exchange/hyperliquid/ws-messages.ts';
 import type { PerpAccount } from './accounts.ts';
 import type { SubscriptionRegistry } from './subscriptions.ts';
 import { wireUsdc } from './user-wire.ts';
 
-export const HOUR_MS = 3_600_000;
 /** Hyperliquid's funding rate when the premium is zero: 0.01 % per 8 h, paid hourly. */
 export const DEFAULT_FUNDING_RATE_PER_HOUR = 0.0000125;
 /** Hyperliquid reports funding settlements with an all-zero hash. */
@@ -36,20 +37,6 @@ export interface FundingEntry {
   szi: number;
   /** Hourly rate, fraction. */
   fundingRate: number;
-}
-
-/** −szi × markPx × rate: what a position receives (+) or pays (−) at one hourly settlement, USDC. */
-export function fundingPaymentUsdc(szi: number, markPx: number, ratePerHour: number): number {
-  const amount = -szi * markPx * ratePerHour;
-  return amount === 0 ? 0 : amount;
-}
-
-/** The hour boundaries t with fromMs < t ≤ toMs, oldest first. */
-export function hourBoundariesBetween(fromMs: number, toMs: number): number[] {
-  const out: number[] = [];
-  if (!Number.isFinite(fromMs) || !Number.isFinite(toMs)) return out;
-  for (let t = Math.floor(fromMs / HOUR_MS) * HOUR_MS + HOUR_MS; t <= toMs; t += HOUR_MS) out.push(t);
-  return out;
 }
 
 /** `userFunding` answers hold at most this many entries (Hyperliquid: 500). */
@@ -102,7 +89,7 @@ export class FundingModel {
         const px = Number.isFinite(mark) ? mark : p.entryPx;
         if (p.szi === 0 || !Number.isFinite(px)) continue;
         // Rounded to the micro-USDC the exchange books, so the ledger and the account agree exactly.
-        const usdc = Math.round(fundingPaymentUsdc(p.szi, px, this.ratePerHour) * 1e6) / 1e6;
+        const usdc = Math.round(fundingPaymentQuote(p.szi, px, this.ratePerHour) * 1e6) / 1e6;
         account.usdc += usdc;
         this.addPaid(`${account.address}:${p.coin}`, p.szi, -usdc);
         entries.push({ time: timeMs, coin: p.coin, usdc, szi: p.szi, fundingRate: this.ratePerHour });

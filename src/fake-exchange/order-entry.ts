@@ -40,7 +40,7 @@ import type { BuilderField } from './extra-actions.ts';
 import { publishBook } from './replay.ts';
 import type { ReplayClock } from './replay-clock.ts';
 import type { SubscriptionRegistry } from './subscriptions.ts';
-import { type FillWire, type OrderRecord, wireUsdc, wsOrderWire } from './user-wire.ts';
+import { type FakeOrderRecord, type FillWire, wireUsdc, wsOrderWire } from './user-wire.ts';
 
 /** The body of an /exchange answer: {"status":"ok","response":{…}} or {"status":"err","response":"…"}. */
 export type ExchangeAnswer =
@@ -107,13 +107,13 @@ class Outbox {
   /** Public trades our takers made, per coin (pushed on `trades`, with the book they consumed). */
   readonly publicTrades = new Map<string, WsTrade[]>();
 
-  order(o: OrderRecord): void {
+  order(o: FakeOrderRecord): void {
     push(this.orders, o.user, wsOrderWire(o));
   }
   fill(user: string, f: FillWire): void {
     push(this.fills, user, f);
   }
-  nonUserCancel(o: OrderRecord): void {
+  nonUserCancel(o: FakeOrderRecord): void {
     push(this.nonUserCancels, o.user, { coin: o.coin, oid: o.oid });
   }
 }
@@ -148,7 +148,7 @@ const ACTION_LOG_MAX = 10_000;
 
 export class OrderEntry {
   readonly accounts = new Map<string, PerpAccount>();
-  readonly orders = new Map<number, OrderRecord>();
+  readonly orders = new Map<number, FakeOrderRecord>();
   private readonly closedOrders: number[] = [];
   private readonly cloids = new Map<string, number>(); // `${user}:${cloid}` → oid
   private readonly fillsByUser = new Map<string, FillWire[]>();
@@ -373,7 +373,7 @@ export class OrderEntry {
     account: PerpAccount,
     wire: OrderWire,
     out: Outbox,
-    replacing?: OrderRecord,
+    replacing?: FakeOrderRecord,
     builder: BuilderField | null = null,
   ): PlaceOutcome {
     const book = this.bookOfAsset(wire.a);
@@ -392,7 +392,7 @@ export class OrderEntry {
       }
     }
     const now = this.nowMs();
-    const record: OrderRecord = {
+    const record: FakeOrderRecord = {
       oid: this.nextOid++,
       user: account.address,
       coin: book.coin,
@@ -572,7 +572,7 @@ export class OrderEntry {
    */
   private publicTrade(
     book: CoinBook,
-    record: OrderRecord,
+    record: FakeOrderRecord,
     px: number,
     sz: number,
     t: number,
@@ -598,7 +598,7 @@ export class OrderEntry {
     this.opts.onPublicTrade?.(book.coin, px, sz, t);
   }
 
-  private close(record: OrderRecord, status: OrderStatusName, t: number): void {
+  private close(record: FakeOrderRecord, status: OrderStatusName, t: number): void {
     record.status = status;
     record.statusTimestamp = t;
     this.closedOrders.push(record.oid);
@@ -619,7 +619,7 @@ export class OrderEntry {
    * than fill a user against themself. In the fake our orders are not in the displayed book, so "would trade
    * against" is read from the limit price alone.
    */
-  private preventSelfTrade(incoming: OrderRecord, out: Outbox, t: number): void {
+  private preventSelfTrade(incoming: FakeOrderRecord, out: Outbox, t: number): void {
     for (const o of this.openOrdersOf(incoming.user)) {
       if (o.coin !== incoming.coin || o.isBuy === incoming.isBuy) continue;
       const crosses = incoming.isBuy ? incoming.limitPx >= o.limitPx : incoming.limitPx <= o.limitPx;
@@ -648,7 +648,7 @@ export class OrderEntry {
   }
 
   /** The exchange removes a resting order on its own, with the status saying why. */
-  private exchangeCancel(o: OrderRecord, status: OrderStatusName, out: Outbox, t: number): void {
+  private exchangeCancel(o: FakeOrderRecord, status: OrderStatusName, out: Outbox, t: number): void {
     // Closed first, so the venue's cancel report is not booked again as the user's own cancel.
     this.close(o, status, t);
     out.order(o);
@@ -661,7 +661,7 @@ export class OrderEntry {
   }
 
   /** The open order `oid` of `account` on `asset`, or undefined. */
-  private openOrder(account: PerpAccount, asset: number, oid: number): OrderRecord | undefined {
+  private openOrder(account: PerpAccount, asset: number, oid: number): FakeOrderRecord | undefined {
     const o = this.orders.get(oid);
     return o !== undefined && o.user === account.address && o.asset === asset && o.status === 'open'
       ? o
@@ -792,18 +792,18 @@ export class OrderEntry {
 
   // ------------------------------------------------------------------ queries
 
-  openOrdersOf(user: string): OrderRecord[] {
+  openOrdersOf(user: string): FakeOrderRecord[] {
     const key = user.toLowerCase();
-    const list: OrderRecord[] = [];
+    const list: FakeOrderRecord[] = [];
     for (const o of this.orders.values()) if (o.user === key && o.status === 'open') list.push(o);
     // Newest first, as /info answers.
     return list.sort((a, b) => b.timestamp - a.timestamp || b.oid - a.oid);
   }
 
   /** Every remembered order of `user` (open and closed), newest first by status time. */
-  ordersOf(user: string): OrderRecord[] {
+  ordersOf(user: string): FakeOrderRecord[] {
     const key = user.toLowerCase();
-    const list: OrderRecord[] = [];
+    const list: FakeOrderRecord[] = [];
     for (const o of this.orders.values()) if (o.user === key) list.push(o);
     return list.sort((a, b) => b.statusTimestamp - a.statusTimestamp || b.oid - a.oid);
   }

@@ -13,12 +13,13 @@
  * - userFees reports the configured maker/taker rates as the user's rates and a one-tier schedule, no discounts;
  * - spotMeta lists only USDC as a token (the collateral `meta.collateralToken` points at).
  */
+import { HOUR_MS } from '../engine/hourly-funding.ts';
 import type { PerpAssetMeta } from '../exchange/hyperliquid/universe.ts';
 import { channelFrame, type Subscription, wireDecimal } from '../exchange/hyperliquid/ws-messages.ts';
 import { marginSummary, PerpAccount } from './accounts.ts';
 import { CandleBook, isCandleInterval } from './candles.ts';
 import type { CoinMarket } from './coin-market.ts';
-import { type FundingModel, HOUR_MS, rateWire } from './funding.ts';
+import { type FundingModel, rateWire } from './funding.ts';
 import { InfoRequestError, type InfoRoutes } from './info-routes.ts';
 import type { OrderEntry } from './order-entry.ts';
 import type { SubscriptionRegistry } from './subscriptions.ts';

@@ -6,11 +6,12 @@
  * gets the empty answers the real exchange gives it.
  */
 
+import { HOUR_MS } from '../engine/hourly-funding.ts';
 import type { PerpAssetMeta } from '../exchange/hyperliquid/universe.ts';
 import { channelFrame, type Subscription, wireDecimal } from '../exchange/hyperliquid/ws-messages.ts';
 import { liquidationPx, marginSummary, PerpAccount } from './accounts.ts';
 import type { CoinMarket } from './coin-market.ts';
-import { type FundingModel, HOUR_MS, rateWire, wsFundingWire } from './funding.ts';
+import { type FundingModel, rateWire, wsFundingWire } from './funding.ts';
 import { InfoRequestError, type InfoRoutes, metaWire } from './info-routes.ts';
 import type { OrderEntry } from './order-entry.ts';
 import { perpAssetCtxWire } from './public-info.ts';

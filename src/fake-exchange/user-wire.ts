@@ -12,7 +12,7 @@ export type { OrderStatusName };
 export type WireTif = 'Alo' | 'Gtc' | 'Ioc';
 
 /** One order the fake exchange has seen (open or closed). Sizes in base units, prices in USDC. */
-export interface OrderRecord {
+export interface FakeOrderRecord {
   oid: number;
   user: string;
   coin: string;
@@ -40,7 +40,7 @@ export function wireUsdc(value: number): string {
 }
 
 /** `openOrders` entry: {coin, limitPx, oid, side, sz, timestamp, origSz[, cloid]}. */
-export function openOrderWire(o: OrderRecord): Record<string, unknown> {
+export function openOrderWire(o: FakeOrderRecord): Record<string, unknown> {
   const wire: Record<string, unknown> = {
     coin: o.coin,
     limitPx: wireDecimal(o.limitPx),
@@ -55,7 +55,7 @@ export function openOrderWire(o: OrderRecord): Record<string, unknown> {
 }
 
 /** `frontendOpenOrders` entry (and the order inside `orderStatus`): a plain limit order, no trigger, no children. */
-export function frontendOrderWire(o: OrderRecord): Record<string, unknown> {
+export function frontendOrderWire(o: FakeOrderRecord): Record<string, unknown> {
   const wire: Record<string, unknown> = {
     children: [],
     coin: o.coin,
@@ -79,7 +79,7 @@ export function frontendOrderWire(o: OrderRecord): Record<string, unknown> {
 }
 
 /** WsOrder of the orderUpdates channel: {order:{coin, side, limitPx, sz, oid, timestamp, origSz[, cloid]}, status, statusTimestamp}. */
-export function wsOrderWire(o: OrderRecord): Record<string, unknown> {
+export function wsOrderWire(o: FakeOrderRecord): Record<string, unknown> {
   const order: Record<string, unknown> = {
     coin: o.coin,
     side: o.isBuy ? 'B' : 'A',

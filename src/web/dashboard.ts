@@ -10,6 +10,7 @@ import type {
   ParamsView,
   RiskState,
 } from '../engine/bot-view.ts';
+import { FLATTEN_DEADLINE_MS, FLATTEN_DEFAULTS, FLATTEN_MAX_ATTEMPTS } from '../engine/flatten.ts';
 import type { DesiredQuotes } from '../strategy/types.ts';
 import { Session, SessionExpired } from './session.ts';
 
@@ -680,7 +681,8 @@ const CONTROLS: Record<string, { text: string; path: string; body?: unknown }> =
   },
   start: { text: 'Start quoting again?', path: '/api/v1/start' },
   flatten: {
-    text: 'Flatten the position now? This sends a reduce-only order at the touch.',
+    // The engine's one flatten (src/engine/flatten.ts), in its own numbers; the cap may be configured otherwise.
+    text: `Flatten the position now? This sends reduce-only IOC limit orders at the touch, never beyond the slippage cap (--flatten-cap-bps, ${FLATTEN_DEFAULTS.slippageCapBps} bps by default), re-tried on each new book until flat, the book moves past the cap, ${FLATTEN_MAX_ATTEMPTS} attempts or ${FLATTEN_DEADLINE_MS / 1000} s.`,
     path: '/api/v1/forceexit',
     body: { tradeid: 'all' },
   },

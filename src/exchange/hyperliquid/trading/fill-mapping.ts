@@ -1,30 +1,31 @@
 import type { Side } from '../../../core/market.ts';
 import type { VenueReport } from '../../../core/orders.ts';
-import type { VenueReportEvent } from '../../../engine/venue.ts';
+import { RecentTradeIds } from '../../../data/trade-dedup.ts';
+import { FILL_IDS_REMEMBERED, type VenueReportEvent } from '../../../engine/venue.ts';
 import type { UserFill } from '../info-schemas.ts';
 import type { LiveVenueCore } from './live-order.ts';
 
 /**
  * Fill mapping: Hyperliquid's userFills (the channel, its snapshot on subscribe, and /info userFills after a
  * restart or a gap) → fill reports of our orders, each tid once. A fill of an order we no longer know (pruned,
- * or placed by an earlier run) is still reported, with cid 0, so the position and the store see it.
+ * or placed by an earlier run) is still reported, with cid 0, so the position and the store see it. The tids seen
+ * are the last FILL_IDS_REMEMBERED (bounded memory; Hyperliquid re-sends only its latest fills).
  */
 export class FillMapping {
-  private readonly seenTids = new Set<number>();
+  private readonly seenTids = new RecentTradeIds(FILL_IDS_REMEMBERED);
 
   constructor(private readonly v: LiveVenueCore) {}
 
   /** Marks tids already accounted for (restart: fills in the store or before the exchange's position). */
   markSeen(tids: Iterable<number>): void {
-    for (const t of tids) this.seenTids.add(t);
+    this.seenTids.seed([...tids]);
   }
 
   /** Appends the report of one fill to `out`, unless it is another coin's or its tid was seen. */
   report(f: UserFill, out: VenueReportEvent[]): void {
     const v = this.v;
     if (f.coin !== v.opts.coin || typeof f.tid !== 'number') return;
-    if (this.seenTids.has(f.tid)) return;
-    this.seenTids.add(f.tid);
+    if (!this.seenTids.admit(f.tid)) return;
     const o = v.book.find(f.cloid ?? null, f.oid);
     const sz = Number(f.sz);
     const px = Number(f.px);

@@ -63,6 +63,7 @@ export interface LiveOrder {
   px: number;
   sz: number;
   filledSz: number;
+  /** When the engine decided it, on the bot clock (exchange time against a replay), ms. */
   createdMs: number;
   state: LiveState;
   acked: boolean;

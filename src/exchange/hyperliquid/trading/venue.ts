@@ -168,6 +168,9 @@ export class HyperliquidVenue implements Venue, LiveVenueCore {
   }
 
   submit(actions: readonly OrderAction[], nowMs: number): void {
+    // Orders are stamped on the bot clock (the replayed exchange time against a replay), as the dashboard and API
+    // measure their ages; the wall clock only if the bot clock has no time yet.
+    const createdMs = Number.isFinite(nowMs) ? nowMs : this.wallNow();
     const places: LiveOrder[] = [];
     const modifies: { old: LiveOrder; next: LiveOrder }[] = [];
     const cancels: LiveOrder[] = [];
@@ -175,10 +178,10 @@ export class HyperliquidVenue implements Venue, LiveVenueCore {
       if (a.type === 'place') {
         // The engine's flatten marks its IOC reduce-only (a property beyond PlaceAction's, see TradingEngine.flatten).
         const reduceOnly = a.reduceOnly === true;
-        places.push(this.track(a.cid, a.side, a.px, a.sz, a.tif, reduceOnly));
+        places.push(this.track(a.cid, a.side, a.px, a.sz, a.tif, createdMs, reduceOnly));
       } else if (a.type === 'modify') {
         const old = this.book.get(a.cid);
-        const next = this.track(a.newCid, a.side, a.px, a.sz, a.tif);
+        const next = this.track(a.newCid, a.side, a.px, a.sz, a.tif, createdMs);
         if (!old || old.state === 'closed' || old.orphan) {
           this.emit([
             { report: { type: 'reject', cid: a.newCid, exchMs: this.wallNow(), reason: 'order-not-open' } },
@@ -523,11 +526,13 @@ export class HyperliquidVenue implements Venue, LiveVenueCore {
     px: number,
     sz: number,
     tif: TimeInForce,
+    createdMs: number,
     reduceOnly = false,
   ): LiveOrder {
     const cloid = this.nextCloid();
     this.cloidPrefix ??= this.cloidPrefixHex;
-    const o = this.newOrder(cid, cloid, side, px, sz, tif === 'alo' ? 'Alo' : tif === 'gtc' ? 'Gtc' : 'Ioc');
+    const liveTif = tif === 'alo' ? 'Alo' : tif === 'gtc' ? 'Gtc' : 'Ioc';
+    const o = this.newOrder(cid, cloid, side, px, sz, liveTif, createdMs);
     o.reduceOnly = reduceOnly;
     return o;
   }
@@ -539,6 +544,7 @@ export class HyperliquidVenue implements Venue, LiveVenueCore {
     px: number,
     sz: number,
     tif: LiveOrder['tif'],
+    createdMs: number,
   ): LiveOrder {
     const o: LiveOrder = {
       cid,
@@ -548,7 +554,7 @@ export class HyperliquidVenue implements Venue, LiveVenueCore {
       px,
       sz,
       filledSz: 0,
-      createdMs: this.wallNow(),
+      createdMs,
       state: 'pending-new',
       acked: false,
       replaces: null,
@@ -580,6 +586,7 @@ export class HyperliquidVenue implements Venue, LiveVenueCore {
       Number(ord.limitPx),
       Number(ord.sz),
       'Alo',
+      this.wallNow(), // never shown: an orphan is not among the resting orders
     );
     if (oid !== null) this.book.setOid(o, oid);
     o.orphan = true;

@@ -1,0 +1,70 @@
+// A live bot (signed orders through the live venue, on the exchange's clock) against the local fake exchange
+// replaying data/sample: a fresh key, its account on the fake with 1000 USDC, a throw-away store and log.
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Wallet } from '../../src/exchange/hyperliquid/wallet.ts';
+import { type FakeExchange, startFakeExchange } from '../../src/fake-exchange/server.ts';
+import { type RunningBot, startTrading, type TradeCommandOptions } from '../../src/trade/run-trade.ts';
+import { until } from '../wait.ts';
+
+export interface LiveOnFake {
+  bot: RunningBot;
+  fake: FakeExchange;
+  /** The bot's account address on the fake exchange (lower case). */
+  address: string;
+}
+
+/**
+ * Starts the fake exchange at `fromMs`, lets `before` set up the account (e.g. a position), starts the live bot
+ * with `flags` over the defaults, waits for its first BBO and runs `body`; the key and the fake are removed after,
+ * whatever happened. `body` stops the bot itself (its summary is often what it checks).
+ */
+export async function withLiveBotOnFake(
+  o: {
+    fromMs: number;
+    before?: (fake: FakeExchange, address: string) => void;
+    flags?: Partial<TradeCommandOptions>;
+  },
+  body: (ctx: LiveOnFake) => Promise<void>,
+): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'hlmm-live-fake-'));
+  const key = `0x${randomBytes(32).toString('hex')}`;
+  const address = Wallet.fromPrivateKey(key).accountAddress.toLowerCase();
+  const fake = await startFakeExchange({
+    dataDir: 'data/sample',
+    symbols: ['BTC'],
+    port: 0,
+    speed: 1,
+    fromMs: o.fromMs,
+    idleTimeoutMs: 0,
+    trading: { accounts: [{ address, usdc: 1000 }] },
+  });
+  o.before?.(fake, address);
+  try {
+    process.env.HLMM_PRIVATE_KEY = key;
+    const bot = await startTrading(
+      {
+        live: true,
+        testnet: true,
+        apiUrl: fake.url,
+        wsUrl: fake.wsUrl,
+        clock: 'exchange',
+        speed: 1,
+        params: join(dir, 'none.json'),
+        db: join(dir, 'bot.sqlite'),
+        apiPort: 0,
+        quiet: true,
+        logFile: join(dir, 'bot.jsonl'),
+        ...o.flags,
+      },
+      { handleSignals: false },
+    );
+    await until('a first BBO', () => bot.engine.account().bbo !== null);
+    await body({ bot, fake, address });
+  } finally {
+    delete process.env.HLMM_PRIVATE_KEY;
+    await fake.close();
+  }
+}
