@@ -1,6 +1,6 @@
 import { createLogger, type LogFields, type Logger } from '../core/log.ts';
 import type { MarketEvent, Side } from '../core/market.ts';
-import type { OrderAction, PlaceAction, VenueReport } from '../core/orders.ts';
+import type { OrderAction } from '../core/orders.ts';
 import { RecentTradeIds } from '../data/trade-dedup.ts';
 import type { ModelParams } from '../model/params.ts';
 import type { LoadedParams } from '../model/params-file.ts';

@@ -27,7 +27,6 @@ import { HyperliquidFeed } from '../exchange/hyperliquid/trading/market-feed.ts'
 import { readPerpInstrument } from '../exchange/hyperliquid/trading/perp-instrument.ts';
 import type { Wallet } from '../exchange/hyperliquid/wallet.ts';
 import type { FakeExchange } from '../fake-exchange/server.ts';
-import { HYPERLIQUID_PERP_UNIVERSE } from '../fake-exchange/universe.ts';
 import { describeFillModel, type FillModelStatement } from '../sim/fill-model-config.ts';
 import { lockDatabase } from '../store/db-lock.ts';
 import { StoreGuard } from '../store/store-guard.ts';
