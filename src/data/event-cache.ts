@@ -65,7 +65,7 @@ interface CacheMeta {
   droppedOutOfOrderMs?: number[];
 }
 
-export interface LoadOptions {
+export interface EventCacheLoadOptions {
   /** Warnings (a cache rebuilt because it was unreadable, a directory that cannot hold one). */
   warn?: (line: string) => void;
 }
@@ -99,7 +99,7 @@ export function sourceKey(dir: string, symbol: string): SourceKey[] {
 export async function loadMarketColumns(
   dir: string,
   symbol: string,
-  opts: LoadOptions = {},
+  opts: EventCacheLoadOptions = {},
 ): Promise<LoadedColumns> {
   const warn = opts.warn ?? (() => {});
   const files = cacheFiles(dir, symbol);
