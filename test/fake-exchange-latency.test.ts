@@ -3,9 +3,10 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
+import WebSocket from 'ws';
 import type { MarketEvent } from '../src/core/market.ts';
 import { MarketDataWriter } from '../src/data/writer.ts';
-import type { L1Action } from '../src/exchange/hyperliquid/actions.ts';
+import { type L1Action, orderAction } from '../src/exchange/hyperliquid/actions.ts';
 import { ExchangeClient } from '../src/exchange/hyperliquid/exchange-client.ts';
 import { HttpTransport } from '../src/exchange/hyperliquid/http.ts';
 import { Wallet } from '../src/exchange/hyperliquid/wallet.ts';
@@ -248,6 +249,28 @@ describe('fake exchange over HTTP with --entry-latency-ms', () => {
       // Exchange time only (lower bounds): the order went live no earlier than 200 ms after it was sent.
       assert.ok(order.timestamp >= sentMs + 200, `${order.timestamp - sentMs} ms`);
       assert.ok(ex.clock.nowMs() >= order.timestamp);
+
+      // The same action as a WebSocket `post`: answered when executed, too.
+      const ws = new WebSocket(ex.wsUrl);
+      // biome-ignore lint/suspicious/noExplicitAny: frames are checked field by field
+      const frames: any[] = [];
+      ws.on('message', (raw) => frames.push(JSON.parse(raw.toString())));
+      await new Promise((resolve, reject) => {
+        ws.once('open', resolve);
+        ws.once('error', reject);
+      });
+      const wsSentMs = ex.clock.nowMs();
+      const payload = client.signedRequest(
+        orderAction([{ asset: 0, isBuy: true, price: BID - 1, size: 0.001, tif: 'Alo' }]),
+      );
+      ws.send(JSON.stringify({ method: 'post', id: 9, request: { type: 'action', payload } }));
+      await until('the post answer', () => frames.some((f) => f.channel === 'post' && f.data.id === 9));
+      const reply = frames.find((f) => f.channel === 'post' && f.data.id === 9).data.response;
+      assert.equal(reply.type, 'action');
+      const oid = reply.payload.response.data.statuses[0].resting.oid;
+      const second = ex.trading.orders.get(oid)!;
+      assert.ok(second.timestamp >= wsSentMs + 200, `${second.timestamp - wsSentMs} ms`);
+      ws.close();
     } finally {
       await ex.close();
     }
