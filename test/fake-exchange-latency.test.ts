@@ -78,7 +78,7 @@ function world(latency: LatencyModel) {
     return entry.execute(account, action);
   };
   const open = () => entry.openOrdersOf(USER);
-  return { entry, bbo, trade, at, send, open };
+  return { entry, clock, bbo, trade, at, send, open };
 }
 
 const aloBid = (px = BID): L1Action => ({
@@ -203,6 +203,23 @@ describe('fake exchange: entry latency of the matching engine', () => {
         .sort(),
       [T0 + 1_300, T0 + 1_310],
     );
+    w.entry.stop();
+  });
+
+  test('a timer racing the replay waits for the event the replay still owes before the due time', async () => {
+    const w = world(new ConstantLatency(200));
+    w.bbo(T0 + 500);
+    const answer = w.send(T0 + 1_000, aloBid());
+    // The wall clock is at t+250 but the replay has yet to emit a trade stamped t+150 (its sleep woke late).
+    w.clock.nextEventMs = T0 + 1_150;
+    w.at(T0 + 1_250);
+    assert.equal(w.entry.deferredCount, 1, 'not executed ahead of the owed event');
+    w.trade(T0 + 1_150, BID - 1, 1, 'sell'); // before the order is live: no fill
+    w.clock.nextEventMs = Number.NaN;
+    w.at(T0 + 1_250);
+    const oid = restingOid(await peek(answer));
+    assert.equal(w.entry.fillsOf(USER).length, 0);
+    assert.equal(w.entry.orders.get(oid)?.timestamp, T0 + 1_200);
     w.entry.stop();
   });
 

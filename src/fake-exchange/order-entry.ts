@@ -191,6 +191,7 @@ export class OrderEntry {
   private readonly deferred: DeferredAction[] = [];
   private deferredSeq = 0;
   private deferredTimer: NodeJS.Timeout | null = null;
+  private deferredTimerDueMs = Number.POSITIVE_INFINITY;
   /** Exchange time of the deferred action being executed (its arrival), NaN otherwise. */
   private processingMs = Number.NaN;
   readonly counters = { actions: 0, ordersPlaced: 0, fills: 0, scheduledCancels: 0 };
@@ -271,8 +272,9 @@ export class OrderEntry {
     const now = this.opts.clock.nowMs();
     if (Number.isNaN(now)) this.applyDeferred(Number.POSITIVE_INFINITY, true);
     else {
-      const owed = this.opts.clock.nextEventMs;
-      this.applyDeferred(owed < now ? owed : now, owed >= now || Number.isNaN(owed));
+      const owed = this.opts.clock.nextEventMs; // NaN when the replay waits for no event
+      if (owed < now) this.applyDeferred(owed, false);
+      else this.applyDeferred(now, true);
     }
     this.armDeferredTimer();
   }
@@ -305,8 +307,14 @@ export class OrderEntry {
 
   /** Wakes at the next due time on the replay clock (not in firehose: there the replay's events move time). */
   private armDeferredTimer(): void {
-    if (this.deferredTimer !== null || this.deferred.length === 0 || this.opts.clock.firehose) return;
-    const wait = Math.max(1, Math.ceil(this.opts.clock.wallMsUntil(this.deferred[0].dueMs)));
+    if (this.deferred.length === 0 || this.opts.clock.firehose) return;
+    const due = this.deferred[0].dueMs;
+    if (this.deferredTimer !== null) {
+      if (this.deferredTimerDueMs <= due) return;
+      clearTimeout(this.deferredTimer); // an earlier action came in (a faster cancel)
+    }
+    const wait = Math.max(1, Math.ceil(this.opts.clock.wallMsUntil(due)));
+    this.deferredTimerDueMs = due;
     this.deferredTimer = setTimeout(() => {
       this.deferredTimer = null;
       this.applyDueActions();
