@@ -108,7 +108,8 @@ export class ExchangeEndpoint {
     return this.builderApprovals.get(`${user.toLowerCase()}:${builder.toLowerCase()}`) ?? 0;
   }
 
-  handle(body: unknown): EndpointReply {
+  /** The reply, or (an order action with entry latency: src/fake-exchange/order-entry.ts) a promise of it. */
+  handle(body: unknown): EndpointReply | Promise<EndpointReply> {
     this.counters.requests++;
     if (!isObject(body)) return { status: 422, body: DESERIALIZE };
     const nonce = body.nonce;
@@ -186,7 +187,10 @@ export class ExchangeEndpoint {
     }
     const refusal = this.opts.limits.takeAddress(account, actionBatchLength(action));
     if (refusal !== null) return err(refusal);
-    return { status: 200, body: this.opts.entry.execute(account, action, builder) };
+    const answer = this.opts.entry.execute(account, action, builder);
+    return answer instanceof Promise
+      ? answer.then((body) => ({ status: 200, body }))
+      : { status: 200, body: answer };
   }
 
   /** Nonce rule per signer against the wall clock; null when accepted (and recorded). */

@@ -8,8 +8,17 @@
  * How SimVenue is used (its assumptions are in src/sim/sim-venue.ts and queue.ts):
  * - Each coin has one SimVenue holding every user's resting orders; the venue's client id IS the Hyperliquid
  *   oid (unique across users), and this module maps oid → user, cloid → oid.
- * - Zero latency: an action takes effect at the venue's current market state when the request is handled (the
- *   network delay is real here: the client's round trip over loopback and the replay timing).
+ * - Entry latency: the shared latency model (src/sim/latency.ts, from the one fill-model configuration) delays each
+ *   order, modify and cancel action: one that reaches the fake at exchange time t (the replay clock) is executed —
+ *   validated, matched, answered — at t + its entry (or cancel) delay, on the replay clock. SimVenue's rule for an
+ *   arrival racing a market event holds: arrivals strictly before an event's time are executed before it, one at
+ *   the same millisecond after it. The /exchange answer waits for that execution (Hyperliquid answers with the
+ *   matching outcome: resting, filled or the error), so a client sees the delay as the exchange's processing time.
+ *   SimVenue's own pending queue is not used: the answer needs the outcome of the whole action at its arrival,
+ *   so the whole action is deferred here and the venue matches it with zero delay when it is executed.
+ *   With 0 ms (the default) an action is executed when the request is handled, as before. The network delay is
+ *   real on top (the client's round trip over loopback); the response latency of the model is not applied
+ *   (answers and pushes cross the real socket).
  * - Users' orders do not interact with each other: each is matched against the recorded market only, as if it
  *   were alone (the recorded market never saw any of them).
  *
@@ -28,6 +37,7 @@ import type { PerpAssetMeta } from '../exchange/hyperliquid/universe.ts';
 import { channelFrame, type WsTrade, wireDecimal } from '../exchange/hyperliquid/ws-messages.ts';
 import {
   ConstantLatency,
+  type LatencyModel,
   type QueueModel,
   RateFeeModel,
   RiskAverseQueue,
@@ -69,6 +79,8 @@ export interface OrderEntryOptions {
   takerFeeRate?: number;
   /** Queue model of the shared fill model (default risk-averse: only trades advance us). */
   queue?: QueueModel;
+  /** Entry and cancel delays of order actions (the shared latency model; default 0 ms: executed on arrival). */
+  latency?: LatencyModel;
   /** First oid handed out (default 1,000,000,000). */
   firstOid?: number;
   /** Traded volume (USDC) an account needs before scheduleCancel may be armed (default 0; see docs). */
@@ -89,6 +101,23 @@ const MAX_CLOSED_ORDERS = 20_000;
 /** Fill tids start here: above real Hyperliquid tids (~1e15), below the replay's fresh tids (2^52). */
 const FIRST_TID = 2 ** 51;
 const ZERO_ADDRESS = `0x${'0'.repeat(40)}`;
+
+/** An order action on its way to the matching engine (entry latency). */
+interface DeferredAction {
+  /** Exchange time at which it takes effect, ms. */
+  dueMs: number;
+  seq: number;
+  account: PerpAccount;
+  action: L1Action;
+  builder: BuilderField | null;
+  resolve: (answer: ExchangeAnswer) => void;
+}
+
+/** Actions that go to the matching engine and so carry its entry latency. */
+function isMatchingAction(action: L1Action): boolean {
+  const t = action.type;
+  return t === 'order' || t === 'cancel' || t === 'cancelByCloid' || t === 'modify' || t === 'batchModify';
+}
 
 interface CoinBook {
   coin: string;
@@ -167,6 +196,14 @@ export class OrderEntry {
    */
   readonly actionLog: { user: string; type: string; coin?: string; leverage?: number; isCross?: boolean }[] =
     [];
+  private readonly latency: LatencyModel;
+  /** Order actions not yet at the matching engine, by (due time, arrival order). */
+  private readonly deferred: DeferredAction[] = [];
+  private deferredSeq = 0;
+  private deferredTimer: NodeJS.Timeout | null = null;
+  private deferredTimerDueMs = Number.POSITIVE_INFINITY;
+  /** Exchange time of the deferred action being executed (its arrival), NaN otherwise. */
+  private processingMs = Number.NaN;
   /** Fee rates charged on fills (fractions of notional): maker and taker. */
   readonly feeRates: { maker: number; taker: number };
 
@@ -174,6 +211,7 @@ export class OrderEntry {
     this.startUsdc = opts.startUsdc ?? 10_000;
     this.nextOid = opts.firstOid ?? 1_000_000_000;
     this.wallNowMs = opts.wallNowMs ?? Date.now;
+    this.latency = opts.latency ?? new ConstantLatency(0);
     const fees = new RateFeeModel(opts.makerFeeRate, opts.takerFeeRate);
     this.feeRates = { maker: fees.makerRate, taker: fees.takerRate };
     for (const [coin] of opts.markets) {
@@ -199,6 +237,7 @@ export class OrderEntry {
 
   /** Exchange time now, ms (the wall clock before the replay starts). */
   nowMs(): number {
+    if (!Number.isNaN(this.processingMs)) return this.processingMs;
     const t = this.opts.clock.nowMs();
     return Math.round(Number.isNaN(t) ? this.wallNowMs() : t);
   }
@@ -221,12 +260,86 @@ export class OrderEntry {
   stop(): void {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
+    if (this.deferredTimer) clearTimeout(this.deferredTimer);
+    this.deferredTimer = null;
+    // Nobody waits for an answer forever: what is still on its way is executed at its time.
+    this.applyDeferred(Number.POSITIVE_INFINITY, true);
+  }
+
+  /** Order actions sent but not yet at the matching engine (entry latency). */
+  get deferredCount(): number {
+    return this.deferred.length;
+  }
+
+  /**
+   * Executes the deferred actions due by the replay clock's now (inclusive: the clock has reached them). The
+   * timer calls it; so may a test driving the clock. When the replay still owes an event older than an action's
+   * due time (its timer raced the replay), that action waits for the replay, which executes it before the next
+   * later event.
+   */
+  applyDueActions(): void {
+    const now = this.opts.clock.nowMs();
+    if (Number.isNaN(now)) this.applyDeferred(Number.POSITIVE_INFINITY, true);
+    else {
+      const owed = this.opts.clock.nextEventMs; // NaN when the replay waits for no event
+      if (owed < now) this.applyDeferred(owed, false);
+      else this.applyDeferred(now, true);
+    }
+    this.armDeferredTimer();
+  }
+
+  /**
+   * The replay has ended. In firehose mode (no timer: only events move its time) every action on its way is then
+   * executed at its due time; at a real-time speed the timers keep running on the replay clock.
+   */
+  onReplayEnd(): void {
+    if (this.opts.clock.firehose) this.applyDeferred(Number.POSITIVE_INFINITY, true);
+    else this.applyDueActions();
+  }
+
+  /** Executes deferred actions due before `t` (`inclusive`: at or before), each at its due time. */
+  private applyDeferred(t: number, inclusive: boolean): void {
+    const q = this.deferred;
+    while (q.length > 0 && (inclusive ? q[0].dueMs <= t : q[0].dueMs < t)) {
+      const d = q.shift()!;
+      for (const book of this.books.values()) book.venue.advanceTo(d.dueMs);
+      this.processingMs = Math.round(d.dueMs);
+      let answer: ExchangeAnswer;
+      try {
+        answer = this.executeNow(d.account, d.action, d.builder);
+      } finally {
+        this.processingMs = Number.NaN;
+      }
+      d.resolve(answer);
+    }
+  }
+
+  /** Wakes at the next due time on the replay clock (not in firehose: there the replay's events move time). */
+  private armDeferredTimer(): void {
+    if (this.deferred.length === 0 || this.opts.clock.firehose) return;
+    const due = this.deferred[0].dueMs;
+    if (this.deferredTimer !== null) {
+      if (this.deferredTimerDueMs <= due) return;
+      clearTimeout(this.deferredTimer); // an earlier action came in (a faster cancel)
+    }
+    const wait = Math.max(1, Math.ceil(this.opts.clock.wallMsUntil(due)));
+    this.deferredTimerDueMs = due;
+    this.deferredTimer = setTimeout(() => {
+      this.deferredTimer = null;
+      this.applyDueActions();
+    }, wait);
+    this.deferredTimer.unref?.();
   }
 
   // ------------------------------------------------------------------ market events (from the replay)
 
   /** Feeds one replayed event to the coin's fill model and books what it filled. */
   onMarketEvent(coin: string, event: MarketEvent): void {
+    // Actions that reached the matching engine strictly before this event are executed first (SimVenue's rule).
+    if (this.deferred.length > 0 && this.deferred[0].dueMs < event.exchMs) {
+      this.applyDeferred(event.exchMs, false);
+      this.armDeferredTimer();
+    }
     const book = this.books.get(coin);
     if (book === undefined) return;
     book.venue.onEvent(event);
@@ -254,8 +367,15 @@ export class OrderEntry {
 
   // ------------------------------------------------------------------ actions
 
-  /** Executes an authenticated action for `account` and returns Hyperliquid's answer. */
-  execute(account: PerpAccount, action: L1Action, builder: BuilderField | null = null): ExchangeAnswer {
+  /**
+   * Executes an authenticated action for `account` and returns Hyperliquid's answer: at once, or — for an order,
+   * modify or cancel with an entry latency — a promise of the answer when it has taken effect.
+   */
+  execute(
+    account: PerpAccount,
+    action: L1Action,
+    builder: BuilderField | null = null,
+  ): ExchangeAnswer | Promise<ExchangeAnswer> {
     this.counters.actions++;
     if (this.actionLog.length < ACTION_LOG_MAX) {
       const entry: (typeof this.actionLog)[number] = { user: account.address, type: action.type };
@@ -266,6 +386,24 @@ export class OrderEntry {
       }
       this.actionLog.push(entry);
     }
+    if (!isMatchingAction(action)) return this.executeNow(account, action, builder);
+    const t = this.nowMs();
+    const isCancel = action.type === 'cancel' || action.type === 'cancelByCloid';
+    const dueMs = isCancel ? this.latency.cancelArrivalMs(t) : this.latency.orderArrivalMs(t);
+    // No delay, and nothing due earlier still on its way: executed now (0 ms, the default, is the old behaviour).
+    if (dueMs <= t && (this.deferred.length === 0 || this.deferred[0].dueMs > dueMs))
+      return this.executeNow(account, action, builder);
+    return new Promise<ExchangeAnswer>((resolve) => {
+      const d: DeferredAction = { dueMs, seq: this.deferredSeq++, account, action, builder, resolve };
+      const q = this.deferred;
+      let i = q.length;
+      while (i > 0 && q[i - 1].dueMs > dueMs) i--;
+      q.splice(i, 0, d);
+      this.armDeferredTimer();
+    });
+  }
+
+  private executeNow(account: PerpAccount, action: L1Action, builder: BuilderField | null): ExchangeAnswer {
     const out = new Outbox();
     try {
       switch (action.type) {

@@ -10,6 +10,11 @@ export class ReplayClock {
   private wallStartMs = 0;
   /** Latest exchange time the replay has emitted (the clock in firehose mode). */
   private cursorMs = Number.NaN;
+  /**
+   * Exchange time of the event the replay is waiting to emit, NaN when it waits for none. Order entry reads it so
+   * an order whose entry latency ends after that event is not executed before it (its timer racing the replay).
+   */
+  nextEventMs = Number.NaN;
 
   constructor(
     /** Exchange ms per wall ms; 0 = firehose. */

@@ -130,6 +130,7 @@ export class MarketReplay {
             await sleep(1);
           }
         }
+        clock.nextEventMs = atMs;
         if (!clock.firehose) {
           // A stretch without data longer than maxGapMs (recordings have hours-long holes) is cut short.
           if (atMs - clock.nowMs() > this.options.maxGapMs) clock.anchor(atMs - this.options.maxGapMs);
@@ -147,6 +148,7 @@ export class MarketReplay {
         if (this.options.onEvent) {
           this.options.onEvent(symbol, atMs === event.exchMs ? event : { ...event, exchMs: atMs });
         }
+        clock.nextEventMs = Number.NaN;
       }
       this.flushTrades();
       for (const s of sources) await s.iterator.return?.();
@@ -156,6 +158,7 @@ export class MarketReplay {
       offsetMs += lastMs - firstMs + 1_000;
       this.options.logger?.info('replay looping', { pass: this.stats.passes + 1 });
     }
+    clock.nextEventMs = Number.NaN;
     this.stats.finished = true;
   }
 

@@ -4,6 +4,7 @@
  */
 import { UserError } from '../core/errors.ts';
 import { createLogger, type LogLevel } from '../core/log.ts';
+import { readLatencyFile } from '../sim/latency-file.ts';
 import { bundledSampleDir } from './bundled-sample.ts';
 import { startFakeExchange } from './server.ts';
 
@@ -28,6 +29,13 @@ export interface FakeExchangeCommandOptions {
   mainnetSignatures: boolean;
   queue: 'risk-averse' | 'prob';
   queuePower?: number;
+  /** Entry latency of the matching engine, ms (0 = executed on arrival). */
+  entryLatencyMs: number;
+  /** Cancel latency, ms; default the entry latency. */
+  cancelLatencyMs?: number;
+  /** Measured delays to draw entry and cancel latencies from (hlmm latency --out). */
+  latencyFile?: string;
+  latencySeed?: number;
   ipWeightPerMinute: number;
   addressRequestBuffer: number;
   logLevel: LogLevel;
@@ -60,7 +68,14 @@ export async function runFakeExchange(opts: FakeExchangeCommandOptions): Promise
       takerFeeRate: opts.takerFee,
       isMainnet: opts.mainnetSignatures,
       queue: opts.queue,
-      fillModel: { queuePower: opts.queuePower },
+      fillModel: {
+        queuePower: opts.queuePower,
+        entryLatencyMs: opts.entryLatencyMs,
+        cancelLatencyMs: opts.cancelLatencyMs,
+        latencySamples: opts.latencyFile === undefined ? undefined : readLatencyFile(opts.latencyFile),
+        latencyFile: opts.latencyFile,
+        latencySeed: opts.latencySeed,
+      },
       ipWeightPerMinute: opts.ipWeightPerMinute,
       addressRequestBuffer: opts.addressRequestBuffer,
     },
@@ -76,6 +91,10 @@ export async function runFakeExchange(opts: FakeExchangeCommandOptions): Promise
     data: dataDir,
     symbols: opts.symbols.join(','),
     speed: opts.speed === 0 ? 'max' : opts.speed,
+    order_latency:
+      opts.latencyFile !== undefined
+        ? `file ${opts.latencyFile} (seed ${opts.latencySeed ?? 1})`
+        : `entry ${opts.entryLatencyMs} ms, cancel ${opts.cancelLatencyMs ?? opts.entryLatencyMs} ms`,
     loop: opts.loop,
     accounts:
       (opts.account ?? []).map((a) => a.address).join(',') || 'none (every /exchange request is refused)',

@@ -18,11 +18,11 @@ import type { Logger } from '../core/log.ts';
 import { latestMarketFile } from '../data/layout.ts';
 import { infoRequestWeight } from '../exchange/hyperliquid/info-client.ts';
 import { channelFrame, parseClientRequest, type Subscription } from '../exchange/hyperliquid/ws-messages.ts';
-import { type FillModelConfig, fillModelConfig } from '../sim/fill-model-config.ts';
+import { type FillModelConfig, fillModelConfig, latencyModelFor } from '../sim/fill-model-config.ts';
 import { createQueueModel, type QueueModelName } from '../sim/index.ts';
 import { type BookAggregation, parseBookAggregation } from './book-aggregation.ts';
 import { CoinMarket } from './coin-market.ts';
-import { ExchangeEndpoint } from './exchange-endpoint.ts';
+import { type EndpointReply, ExchangeEndpoint } from './exchange-endpoint.ts';
 import { FaultController } from './faults.ts';
 import { DEFAULT_FUNDING_RATE_PER_HOUR, FundingModel } from './funding.ts';
 import { InfoRequestError, InfoRoutes, registerMarketInfo, universeFor } from './info-routes.ts';
@@ -50,9 +50,10 @@ export interface TradingOptions {
   /** Queue model of the shared fill model (default risk-averse). */
   queue?: QueueModelName;
   /**
-   * The shared fill-model configuration (src/sim/fill-model-config.ts), over `queue` and the fee rates above. Its
-   * queue model, power and fees are used; its latencies are not: the fake exchange's delays are real (requests
-   * cross the network, pushes are timed by the replay), so its matching engine applies each action when it arrives.
+   * The shared fill-model configuration (src/sim/fill-model-config.ts), over `queue` and the fee rates above: its
+   * queue model, power, fees and entry/cancel latency (constant, or drawn from `latencySamples` with
+   * `latencySeed`). Entry latency defaults to 0 ms here (not the backtest's 100): the network delay is real. The
+   * response latency and the feed latency are not applied (answers, pushes and the replay cross the real socket).
    */
   fillModel?: Partial<FillModelConfig>;
   /** IP weight per rolling minute, 0 = unlimited (default 0; Hyperliquid 1200). */
@@ -215,6 +216,7 @@ export async function startFakeExchange(options: FakeExchangeOptions): Promise<F
   registerMarketInfo(info, markets, clock, symbols);
 
   const fill = fillModelConfig({
+    entryLatencyMs: 0,
     queue: tradingOptions.queue,
     makerFeeRate: tradingOptions.makerFeeRate,
     takerFeeRate: tradingOptions.takerFeeRate,
@@ -230,6 +232,7 @@ export async function startFakeExchange(options: FakeExchangeOptions): Promise<F
     makerFeeRate: fill.makerFeeRate,
     takerFeeRate: fill.takerFeeRate,
     queue: createQueueModel(fill.queue, fill.queuePower),
+    latency: latencyModelFor(fill),
     firstOid: tradingOptions.firstOid,
     scheduleCancelMinVolumeUsdc: tradingOptions.scheduleCancelMinVolumeUsdc,
     onPublicTrade: (coin, px, sz, timeMs) => publicInfo.onTrade(coin, px, sz, timeMs),
@@ -396,11 +399,21 @@ export async function startFakeExchange(options: FakeExchangeOptions): Promise<F
         let response: unknown;
         if (request.request.type === 'action') {
           // Same handling as POST /exchange; a body that is not an action comes back as an error payload.
+          const id = request.id;
+          const answer = (reply: EndpointReply) =>
+            connection.send(
+              channelFrame('post', {
+                id,
+                response:
+                  reply.status === 200
+                    ? { type: 'action', payload: reply.body }
+                    : { type: 'error', payload: String(reply.body) },
+              }),
+            );
           const reply = exchange.handle(request.request.payload);
-          response =
-            reply.status === 200
-              ? { type: 'action', payload: reply.body }
-              : { type: 'error', payload: String(reply.body) };
+          if (reply instanceof Promise) void reply.then(answer);
+          else answer(reply);
+          return;
         } else {
           try {
             const payload = request.request.payload as Record<string, unknown>;
@@ -451,6 +464,11 @@ export async function startFakeExchange(options: FakeExchangeOptions): Promise<F
     throw err;
   });
   replayDone.catch(() => {}); // callers who await it see the error; unobserved, it must not crash the process
+  // Without more market data, orders on their way still reach the matching engine (firehose has no timer).
+  replayDone.then(
+    () => trading.onReplayEnd(),
+    () => {},
+  );
 
   let closing: Promise<void> | null = null;
   return {

@@ -108,6 +108,26 @@ export const defineFakeExchange: DefineCommand = (program) => {
       numberOption({ positive: true }),
     )
     .option(
+      '--entry-latency-ms <ms>',
+      'order entry latency of the matching engine: an order or modify takes effect (and is answered) this long after it arrives',
+      numberOption({ min: 0 }),
+      0,
+    )
+    .option(
+      '--cancel-latency-ms <ms>',
+      'cancel latency of the matching engine (default: = --entry-latency-ms)',
+      numberOption({ min: 0 }),
+    )
+    .option(
+      '--latency-file <file>',
+      'draw entry and cancel latencies from this file (hlmm latency --out), instead of the constants',
+    )
+    .option(
+      '--latency-seed <n>',
+      'seed of the --latency-file draws (default 1)',
+      numberOption({ integer: true }),
+    )
+    .option(
       '--ip-weight-per-minute <n>',
       'IP rate limit, request weight per minute (Hyperliquid: 1200; 0 = off)',
       numberOption({ integer: true, min: 0 }),
