@@ -5,7 +5,7 @@
  * a generic task pool would copy the day into every task. That is ~100 lines here, with no dependency.
  *
  * Results are identical to the in-thread run: a worker runs the same createDayBacktester on the same events in
- * the same order, and the outcomes come back in the order the jobs were given (test/calibrate-workers.test.ts).
+ * the same order, and the outcomes come back in the order the jobs were given (test/calibrate/workers.test.ts).
  */
 import { Worker } from 'node:worker_threads';
 import type { ModelParams } from '../model/params.ts';

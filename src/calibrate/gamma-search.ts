@@ -167,7 +167,7 @@ export function searchGamma<R>(
  * `searchGamma` with the backtests handed out in batches, for worker threads: the grid in one batch, the
  * refinement around the grid's peaks in a second (the γ it bisects depend only on the grid's scores, not on the
  * refinements' own), then the remaining steps one at a time (each depends on the best so far). The γ tried, the
- * trials and the choice are exactly `searchGamma`'s (test/calibrate-workers.test.ts).
+ * trials and the choice are exactly `searchGamma`'s (test/calibrate/workers.test.ts).
  */
 export async function searchGammaBatched<R>(
   low: number,

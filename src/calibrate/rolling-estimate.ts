@@ -11,7 +11,7 @@
  * - observed time: the same rule as ./day-estimate.ts (the time within `maxRefAgeMs` after the latest BBO,
  *   recording gaps over `maxGapMs` left out), kept per 1 s bucket;
  * - A, k: the same Poisson fit (./intensity.ts, `fitIntensity`) on the depths of the orders in the window.
- * test/online-params.test.ts proves that on a window holding the whole of a recording this gives exactly the
+ * test/strategy/online-params.test.ts proves that on a window holding the whole of a recording this gives exactly the
  * day estimate's σ, A and k.
  *
  * The window is the `windowMs / 1000` one-second buckets ending with the bucket of `nowMs` (the current second

@@ -1,6 +1,6 @@
 """Drives Freqtrade's own REST client (freqtrade_client.FtRestClient) against a bot: every call FreqUI's pages and
 the client's CLI make, one JSON line per call with its answer (or the error text). Used by
-test/api-frequi-client.test.ts; argv: client_dir base_url user password."""
+test/api/frequi-client.test.ts; argv: client_dir base_url user password."""
 import json
 import sys
 

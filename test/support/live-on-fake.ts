@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { Wallet } from '../../src/exchange/hyperliquid/wallet.ts';
 import { type FakeExchange, startFakeExchange } from '../../src/fake-exchange/server.ts';
 import { type RunningBot, startTrading, type TradeCommandOptions } from '../../src/trade/run-trade.ts';
-import { until } from '../wait.ts';
+import { until } from './wait.ts';
 
 export interface LiveOnFake {
   bot: RunningBot;

@@ -5,7 +5,7 @@
  * Why our own client rather than @nktkas/hyperliquid's ExchangeClient: that client throws ApiRequestError for the
  * whole batch when any order in it fails (the accepted orders' oids only survive inside `error.response`); it
  * needs a viem/ethers wallet object; and its rate limiting is not ours. Signing is cross-checked against its
- * `signL1Action` in test/hl-signing.test.ts, so we keep its correctness without its control flow.
+ * `signL1Action` in test/exchange/hyperliquid/signing.test.ts, so we keep its correctness without its control flow.
  *
  * Answers handled (Hyperliquid docs, exchange endpoint):
  *   {"status":"ok","response":{"type":"order","data":{"statuses":[{"resting":{"oid"}} | {"filled":{…}} |

@@ -1,0 +1,100 @@
+import assert from 'node:assert/strict';
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { startBacktestPool } from '../../src/calibrate/backtest-pool.ts';
+import { calibrate } from '../../src/calibrate/calibrate.ts';
+import { createDayBacktester, type DayBacktestSettings } from '../../src/calibrate/day-backtest.ts';
+import { searchGamma, searchGammaBatched } from '../../src/calibrate/gamma-search.ts';
+import { CACHE_DIR_NAME } from '../../src/data/event-cache.ts';
+import { btcInstrument } from '../support/instruments.ts';
+
+const SAMPLE = join(import.meta.dirname, '..', '..', 'data', 'sample');
+const root = mkdtempSync(join(tmpdir(), 'hlmm-workers-'));
+after(() => rmSync(root, { recursive: true, force: true }));
+
+const settings: DayBacktestSettings = {
+  model: 'as',
+  mode: 'two-sided',
+  orderSizeBase: 0.001,
+  maxPositionLots: 5,
+  horizon: { kind: 'end-of-day-utc' },
+  instrument: btcInstrument,
+  makerFeeRate: 0.00015,
+  takerFeeRate: 0.00045,
+  latencyMs: 100,
+  queue: 'risk-averse',
+  minSpreadBps: 0,
+};
+
+describe('γ search in batches', () => {
+  // Score curves with several peaks, plateaus (equal neighbours), ineligible (−∞) stretches and NaN.
+  const curves: Record<string, (g: number) => number> = {
+    bumpy: (g) => Math.sin(3 * Math.log(g)) + 0.1 * Math.log(g),
+    plateau: (g) => Math.round(Math.log(g)) % 2,
+    ineligibleLow: (g) => (g < 1e-4 ? Number.NEGATIVE_INFINITY : -Math.abs(Math.log(g / 3e-3))),
+    allIneligible: () => Number.NEGATIVE_INFINITY,
+    nan: (g) => (g > 1e-2 ? Number.NaN : g),
+    flat: () => 1,
+  };
+  for (const [name, f] of Object.entries(curves)) {
+    it(`tries the same γ and chooses the same as the one-at-a-time search: ${name}`, async () => {
+      for (const [grid, refine] of [
+        [7, 4],
+        [3, 0],
+        [5, 9],
+        [9, 2],
+        [4, 12],
+      ] as const) {
+        const seq: number[] = [];
+        const a = searchGamma(
+          1e-5,
+          1e-1,
+          (g) => {
+            seq.push(g);
+            return { score: f(g), result: g };
+          },
+          grid,
+          refine,
+        );
+        const batches: number[][] = [];
+        const b = await searchGammaBatched(
+          1e-5,
+          1e-1,
+          async (gs) => {
+            batches.push(gs);
+            return gs.map((g) => ({ score: f(g), result: g }));
+          },
+          grid,
+          refine,
+        );
+        assert.deepEqual(b, a, `${name} grid ${grid} refine ${refine}`);
+        assert.deepEqual(batches.flat(), seq, 'the same γ in the same order');
+        assert.equal(batches[0]?.length, grid, 'the grid goes out as one batch');
+      }
+    });
+  }
+});
+
+describe('calibration on worker threads', () => {
+  it('gives exactly the single-threaded result (CSV, cache, and cache with 2 workers)', async () => {
+    const dir = join(root, 'sample');
+    cpSync(SAMPLE, dir, { recursive: true, filter: (src) => !src.includes(CACHE_DIR_NAME) });
+    const backtest = createDayBacktester(settings);
+    const base = { dataDir: dir, ticker: 'BTC', backtest, keepEquity: true, bootstrapReplicates: 50 };
+    const csv = await calibrate({ ...base, cache: false });
+    const cached = await calibrate({ ...base, cache: true });
+    const pool = startBacktestPool(settings, 2);
+    let threaded: Awaited<ReturnType<typeof calibrate>>;
+    try {
+      threaded = await calibrate({ ...base, cache: true, backtestMany: pool.runMany });
+    } finally {
+      await pool.close();
+    }
+    assert.ok(csv.days.length >= 5);
+    assert.ok(csv.days.some((d) => d.gamma !== null && d.gamma.curve.length === 11));
+    assert.deepEqual(cached, csv);
+    assert.deepEqual(threaded, csv);
+  });
+});

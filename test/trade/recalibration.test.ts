@@ -1,0 +1,50 @@
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { createLogger } from '../../src/core/log.ts';
+import { loadParamsFile } from '../../src/model/params-file.ts';
+import { DailyRecalibration } from '../../src/trade/daily-recalibration.ts';
+import { until } from '../support/wait.ts';
+
+const logger = createLogger({ component: 'test', quiet: true });
+const cliArgv = ['--import', 'tsx', 'src/cli/main.ts'];
+
+test('a new UTC day re-calibrates from the recorded folder and replaces the parameters file', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'hlmm-recal-'));
+  const file = join(dir, 'params_BTC.json');
+  writeFileSync(file, 'old');
+  const recal = new DailyRecalibration({
+    dataDir: 'data/sample',
+    ticker: 'BTC',
+    paramsFile: file,
+    logger,
+    cliArgv,
+  });
+  const day = Date.UTC(2025, 8, 1, 23, 59, 0);
+  recal.onTime(day); // first sight: the day the bot started with
+  recal.onTime(day + 30_000);
+  assert.equal(recal.runs, 0, 'same day: nothing to do');
+  recal.onTime(day + 120_000); // 00:01 UTC the next day
+  await until('the re-calibration ran', () => recal.runs > 0);
+  const loaded = loadParamsFile(file);
+  assert.equal(loaded.ticker, 'BTC');
+  assert.ok(loaded.params.sigma > 0 && loaded.params.gamma > 0);
+  assert.equal(existsSync(`${file}.calibrating`), false);
+});
+
+test('a failed re-calibration leaves the current parameters file untouched', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'hlmm-recal-'));
+  const file = join(dir, 'params_BTC.json');
+  writeFileSync(file, 'current');
+  const recal = new DailyRecalibration({
+    dataDir: join(dir, 'no-such-dir'),
+    ticker: 'BTC',
+    paramsFile: file,
+    logger,
+    cliArgv,
+  });
+  assert.equal(await recal.run(), false);
+  assert.equal(readFileSync(file, 'utf8'), 'current');
+});
