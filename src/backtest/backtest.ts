@@ -140,10 +140,14 @@ export class BacktestEngine {
   private readonly row = [0, 0, 0, 0, 0];
   private lastSampleMs = Number.POSITIVE_INFINITY;
 
-  constructor(config: BacktestConfig) {
+  /**
+   * `clock`: a simulated clock shared with the other coins of one account (multi.ts steps it over the merged
+   * events); absent = this run's own.
+   */
+  constructor(config: BacktestConfig, clock?: SimulatedClock) {
     const cfg = resolveBacktestConfig(config);
     this.cfg = cfg;
-    this.clock = new SimulatedClock();
+    this.clock = clock ?? new SimulatedClock();
     this.paper = new PaperVenue({
       makerFeeRate: cfg.makerFeeRate,
       takerFeeRate: cfg.takerFeeRate,
