@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -17,6 +18,7 @@ import {
   NO_ACCOUNT_LIMITS,
 } from '../src/engine/account-risk.ts';
 import { knownPerpInstrument } from '../src/exchange/hyperliquid/universe.ts';
+import { dailyPctFromSigma } from '../src/model/units.ts';
 
 // Two synthetic coins with known σ, A, k (hlmm synth), three hours each at 1 s mid steps, the same span.
 const root = mkdtempSync(join(tmpdir(), 'hlmm-multi-'));
@@ -188,5 +190,98 @@ describe('hlmm backtest --tickers: several coins, one clock, one account', () =>
       capped.account.maxTotalNotionalQuote <= limit + oneOrderEach,
       `${capped.account.maxTotalNotionalQuote} vs limit ${limit}`,
     );
+  });
+});
+
+// The real CLI entry point through tsx (as test/backtest-cli.test.ts).
+function hlmm(args: string[]) {
+  const run = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
+  return { code: run.status, stdout: run.stdout, stderr: run.stderr };
+}
+
+describe('hlmm backtest --tickers (command line)', () => {
+  const pdir = join(root, 'params');
+  const paramsFile = (ticker: keyof typeof COINS, fileTicker: string = ticker) => {
+    const c = COINS[ticker];
+    return {
+      ticker: fileTicker,
+      timestamp: '2025-01-02T00:00:00Z',
+      units: { sigma: 'USDC/sqrt(s)' },
+      market_data: {
+        mid_price: c.startMid,
+        sigma: c.sigma,
+        sigma_daily_pct: dailyPctFromSigma(c.sigma, c.startMid),
+        A: c.A,
+        k: c.k,
+      },
+      optimal_parameters: { gamma: 1e-4 },
+      days: [],
+    };
+  };
+  before(() => {
+    mkdirSync(pdir, { recursive: true });
+    writeFileSync(join(pdir, 'params_BTC.json'), JSON.stringify(paramsFile('BTC')));
+    writeFileSync(join(pdir, 'params_ETH.json'), JSON.stringify(paramsFile('ETH')));
+  });
+
+  it('per-coin results and the account total; a coin without parameters does not quote, the others go on', () => {
+    const common = ['--data', root, '--horizon', '3600', '--no-latency-sweep', '--json'];
+    const r = hlmm(['backtest', '--tickers', 'BTC,ETH,SOL', '--params-dir', pdir, ...common]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /SOL does not quote: .*params_SOL\.json: parameters file not found/);
+    const j = JSON.parse(r.stdout);
+    assert.deepEqual(Object.keys(j.coins), ['BTC', 'ETH']);
+    assert.match(j.skipped.SOL, /params_SOL\.json/);
+    const btc = hlmm(['backtest', '--ticker', 'BTC', '--params', join(pdir, 'params_BTC.json'), ...common]);
+    assert.equal(btc.code, 0, btc.stderr);
+    const single = JSON.parse(btc.stdout);
+    for (const key of ['pnl', 'fills', 'orders_placed', 'fees', 'max_drawdown', 'final_position'])
+      assert.deepEqual(j.coins.BTC[key], single[key], key);
+    assert.ok(j.coins.BTC.fills > 0 && j.coins.ETH.fills > 0);
+    assert.ok(Math.abs(j.account.pnl - (j.coins.BTC.pnl + j.coins.ETH.pnl)) < 1e-5);
+    assert.equal(j.account.fills, j.coins.BTC.fills + j.coins.ETH.fills);
+    assert.equal(j.account.kill_switch, null);
+  });
+
+  it('text output, the account kill switch flag, a refused file, and --fills-out per coin', () => {
+    writeFileSync(join(pdir, 'params_SOL.json'), JSON.stringify(paramsFile('ETH', 'ETH')));
+    const fills = join(root, 'fills.csv');
+    const r = hlmm([
+      'backtest',
+      '--tickers',
+      'BTC,ETH,SOL',
+      '--params-dir',
+      pdir,
+      '--data',
+      root,
+      '--horizon',
+      '3600',
+      '--no-latency-sweep',
+      '--account-kill-drawdown',
+      '0.02',
+      '--fills-out',
+      fills,
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /SOL does not quote: .*holds parameters for ETH, not SOL/);
+    assert.match(r.stdout, /^backtest BTC /m);
+    assert.match(r.stdout, /^backtest ETH /m);
+    assert.match(r.stdout, /^account pnl {7}-?\d/m);
+    assert.match(r.stdout, /^account kill {6}account drawdown .* every coin pulled$/m);
+    assert.match(r.stdout, /^not quoted {8}SOL: /m);
+    for (const t of ['BTC', 'ETH'])
+      assert.match(readFileSync(join(root, `fills_${t}.csv`), 'utf8').split('\n')[0] ?? '', /side/);
+  });
+
+  it('one clear sentence for flags that belong to one coin', () => {
+    const r = hlmm(['backtest', '--tickers', 'BTC,ETH', '--data', root, '--sigma', '3']);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /^hlmm: --sigma is for one coin; with --tickers/);
+    const both = hlmm(['backtest', '--tickers', 'BTC,ETH', '--ticker', 'BTC', '--data', root]);
+    assert.equal(both.code, 2);
+    assert.match(both.stderr, /not both/);
   });
 });
