@@ -1,6 +1,6 @@
-import { dateOption, numberOption, symbolListOption } from '../options.ts';
+import { dateOption, numberOption } from '../options.ts';
 import { dataDirFlag, szDecimalsFlag, tickerFlag, toDateOption } from '../replay-flags.ts';
-import { addSettingFlags } from '../setting-flags.ts';
+import { addMultiCoinFlags, addSettingFlags } from '../setting-flags.ts';
 import type { DefineCommand } from './index.ts';
 
 export const defineBacktest: DefineCommand = (program) => {
@@ -12,30 +12,6 @@ export const defineBacktest: DefineCommand = (program) => {
     .option('--config <file>', 'config file (JSON), the same as hlmm trade reads; flags override it')
     .addOption(dataDirFlag())
     .addOption(tickerFlag(false))
-    .option(
-      '--tickers <list>',
-      'several coins from one account on one simulated clock, e.g. BTC,ETH (default: config tickers; see --params-dir)',
-      symbolListOption,
-    )
-    .option(
-      '--params-dir <dir>',
-      'with --tickers: folder holding params_<TICKER>.json for each coin (default: the working folder)',
-    )
-    .option(
-      '--account-max-notional <usdc>',
-      'with --tickers: max Σ |position| × mid over the coins, USDC (default: config account_risk.max_total_notional_usdc, off)',
-      numberOption({ positive: true }),
-    )
-    .option(
-      '--account-kill-drawdown <usdc>',
-      'with --tickers: kill switch on every coin at this account drawdown, USDC (default: config account_risk.max_drawdown_usdc, off)',
-      numberOption({ positive: true }),
-    )
-    .option(
-      '--account-daily-loss <usdc>',
-      "with --tickers: kill switch on every coin at this loss since the UTC day's start, USDC (default: config account_risk.daily_loss_limit_usdc, off)",
-      numberOption({ positive: true }),
-    )
     .option('--params <file>', 'parameters file from hlmm calibrate (σ, A, k, γ)')
     .option('--gamma <G>', 'risk aversion γ, 1/USDC', numberOption({ positive: true }))
     .option('--sigma <S>', 'volatility σ, USDC/√s', numberOption({ positive: true }))
@@ -43,6 +19,7 @@ export const defineBacktest: DefineCommand = (program) => {
     .option('--k <K>', 'arrival decay k, 1/USDC', numberOption({ positive: true }))
     .option('--from <date>', 'start, YYYY-MM-DD (UTC) or ISO time', dateOption)
     .option('--to <date>', 'end: YYYY-MM-DD includes that day; an ISO time is exclusive', toDateOption);
+  addMultiCoinFlags(cmd);
   addSettingFlags(cmd)
     .option(
       '--funding-rate <rate>',
