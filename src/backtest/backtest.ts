@@ -167,10 +167,14 @@ export class BacktestEngine {
   /** Events on their way to the strategy (feed latency recorded), null when the strategy sees exchange time. */
   private readonly feed: FeedDelayQueue | null;
 
-  constructor(config: BacktestConfig) {
+  /**
+   * `clock`: a simulated clock shared with the other coins of one account (multi.ts steps it over the merged
+   * events); absent = this run's own.
+   */
+  constructor(config: BacktestConfig, clock?: SimulatedClock) {
     const cfg = resolveBacktestConfig(config);
     this.cfg = cfg;
-    this.clock = new SimulatedClock();
+    this.clock = clock ?? new SimulatedClock();
     this.feed =
       cfg.fillModel.feedLatency === 'recorded' && cfg.fillModel.feedLatencyScale > 0
         ? new FeedDelayQueue(cfg.fillModel.feedLatencyScale)

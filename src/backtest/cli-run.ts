@@ -20,6 +20,9 @@ export interface BacktestCliOptions extends SettingFlags {
   config?: string;
   data: string;
   ticker?: string;
+  /** Several coins from one account (see multi-cli.ts); each coin's params_<TICKER>.json from paramsDir. */
+  tickers?: string[];
+  paramsDir?: string;
   params?: string;
   gamma?: number;
   sigma?: number;
@@ -101,6 +104,16 @@ export async function runBacktestCommand(
   }
   // One configuration with hlmm trade: the config file (or its defaults), the flags over it.
   const cfg = loadConfig(o.config);
+  if (o.tickers !== undefined && o.ticker !== undefined)
+    throw new UserError('pass --ticker (one coin) or --tickers (several), not both.');
+  const tickers = o.tickers ?? (o.ticker === undefined ? cfg.tickers : null);
+  if (tickers !== null) {
+    const { runMultiBacktestCommand } = await import('./multi-cli.ts');
+    const upper = tickers.map((t) => t.trim().toUpperCase());
+    return runMultiBacktestCommand(o, upper, runSettings(cfg, o), instruments);
+  }
+  if (o.paramsDir !== undefined)
+    throw new UserError('--params-dir goes with --tickers; for one coin pass --params FILE.');
   const ticker = (o.ticker ?? cfg.ticker).trim().toUpperCase();
   const settings = runSettings(cfg, o);
   const { params, notes } = resolveParams(

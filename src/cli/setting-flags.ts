@@ -1,5 +1,5 @@
 import { type Command, Option } from 'commander';
-import { choiceOption, numberOption } from './options.ts';
+import { choiceOption, numberOption, symbolListOption } from './options.ts';
 import {
   horizonOption,
   makerFeeFlag,
@@ -190,5 +190,34 @@ function addOnlineAndInventoryFlags(cmd: Command): Command {
         'strategy.filled_order_delay_s, 0',
       ),
       numberOption({ min: 0 }),
+    );
+}
+
+/** Several coins from one account (`--tickers`), both commands: the coins, their parameters, the account's limits. */
+export function addMultiCoinFlags(cmd: Command): Command {
+  return cmd
+    .option(
+      '--tickers <list>',
+      'several coins from one account, e.g. BTC,ETH (default: config tickers; not with --ticker)',
+      symbolListOption,
+    )
+    .option(
+      '--params-dir <dir>',
+      'with --tickers: folder holding params_<TICKER>.json for each coin (default: the --replay folder, else the working folder)',
+    )
+    .option(
+      '--account-max-notional <usdc>',
+      'with --tickers: max Σ |position| × mid over the coins, USDC (default: config account_risk.max_total_notional_usdc, off)',
+      numberOption({ positive: true }),
+    )
+    .option(
+      '--account-kill-drawdown <usdc>',
+      'with --tickers: kill switch on every coin at this account drawdown, USDC (default: config account_risk.max_drawdown_usdc, off)',
+      numberOption({ positive: true }),
+    )
+    .option(
+      '--account-daily-loss <usdc>',
+      "with --tickers: kill switch on every coin at this loss since the UTC day's start, USDC (default: config account_risk.daily_loss_limit_usdc, off)",
+      numberOption({ positive: true }),
     );
 }

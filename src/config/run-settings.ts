@@ -1,4 +1,5 @@
 import { UserError } from '../core/errors.ts';
+import type { AccountRiskLimits } from '../engine/account-risk.ts';
 import type { FlattenSettings } from '../engine/flatten.ts';
 import type { RiskLimits } from '../engine/risk.ts';
 import type { HorizonConfig } from '../model/horizon.ts';
@@ -61,6 +62,10 @@ export interface SettingFlags {
   levelSpacingTicks?: number;
   levelSpacingHalfSpread?: number;
   levelSizeFactor?: number;
+  // The account's limits over several coins (--tickers), USDC.
+  accountMaxNotional?: number;
+  accountKillDrawdown?: number;
+  accountDailyLoss?: number;
 }
 
 export interface RunSettings {
@@ -80,6 +85,8 @@ export interface RunSettings {
   online: OnlineParamsSettings | null;
   /** The flatten's slippage cap and whether the kill switch flattens. */
   flatten: FlattenSettings;
+  /** The account's limits over several coins traded together (`--tickers`; account-risk.ts). */
+  account: AccountRiskLimits;
 }
 
 function horizonOf(text: string): HorizonConfig {
@@ -160,6 +167,11 @@ export function runSettings(cfg: HlmmConfig, f: SettingFlags): RunSettings {
       onKillSwitch: cfg.risk.flatten_on_kill_switch,
     },
     online: onlineSettings(cfg, f),
+    account: {
+      maxTotalNotionalQuote: f.accountMaxNotional ?? cfg.account_risk.max_total_notional_usdc,
+      maxDrawdownQuote: f.accountKillDrawdown ?? cfg.account_risk.max_drawdown_usdc,
+      dailyLossLimitQuote: f.accountDailyLoss ?? cfg.account_risk.daily_loss_limit_usdc,
+    },
   };
 }
 

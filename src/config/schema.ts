@@ -89,6 +89,17 @@ export const configSchema = z
     {
       /** Hyperliquid perp name, exactly as the exchange spells it (BTC, ETH, kPEPE). */
       ticker: text('must be a Hyperliquid perp name such as "BTC"', /^[A-Za-z0-9]{1,20}$/).default('BTC'),
+      /**
+       * Several coins traded from one account (`--tickers`): one process, one store, the account limits of
+       * `account_risk` over them; null = `ticker` alone.
+       */
+      tickers: z
+        .array(text('must be a Hyperliquid perp name such as "BTC"', /^[A-Za-z0-9]{1,20}$/), {
+          error: 'must be a list of perp names such as ["BTC", "ETH"], or null',
+        })
+        .min(1, { error: 'must list at least one perp name, or be null' })
+        .nullable()
+        .default(null),
       /** Paper trading unless false; live trading also needs the CLI's --live. */
       dry_run: bool().default(true),
       /** Name shown by the API (Freqtrade's bot_name). */
@@ -262,6 +273,22 @@ export const configSchema = z
         }).default(FLATTEN_DEFAULTS.slippageCapBps),
         /** When the kill switch trips, also flatten the position (a market exit within the cap). */
         flatten_on_kill_switch: bool().default(FLATTEN_DEFAULTS.onKillSwitch),
+      }),
+
+      /** Limits of the account as a whole when several coins trade from it (`--tickers`); null = off. */
+      account_risk: section({
+        /** Σ over the coins of |position| × mid, USDC. */
+        max_total_notional_usdc: number('must be a number of USDC greater than 0, or null', { gt: 0 })
+          .nullable()
+          .default(null),
+        /** Kill switch on every coin when the account's drawdown from its peak equity reaches this, USDC. */
+        max_drawdown_usdc: number('must be a number of USDC greater than 0, or null', { gt: 0 })
+          .nullable()
+          .default(null),
+        /** Kill switch on every coin when the account's loss since the UTC day's start reaches this, USDC. */
+        daily_loss_limit_usdc: number('must be a number of USDC greater than 0, or null', { gt: 0 })
+          .nullable()
+          .default(null),
       }),
 
       fees: section({

@@ -10,6 +10,14 @@ import type {
   Strategy,
 } from '../strategy/types.ts';
 import type { AccountSnapshot } from './account.ts';
+import { exceedsAccountNotional } from './account-risk.ts';
+
+/** The account's total-notional limit as one coin's gate sees it (several coins, one account: account-risk.ts). */
+export interface AccountNotionalGate {
+  maxTotalNotionalQuote: number;
+  /** Σ |position| × mid of the account's other coins, quote. */
+  othersNotionalQuote(): number;
+}
 
 /**
  * The risk layer of `hlmm trade`, in one place. Two jobs:
@@ -82,6 +90,8 @@ export class RiskGuard {
   /** False while the store cannot write (disk full, locked): no quote rests that the bot could not record. */
   storeOk = true;
   lastMarketMs: number | null = null;
+  /** Set when this coin shares an account with others (`--tickers`); null = this coin's limits only. */
+  accountNotional: AccountNotionalGate | null = null;
 
   constructor(readonly limits: RiskLimits) {}
 
@@ -217,6 +227,18 @@ export class RiskGuard {
         explain,
         `no ${side}: a fill would exceed max notional ${l.maxNotionalQuote} USDC`,
         level === 0 ? 'max notional' : null,
+      );
+      return null;
+    }
+    const acct = this.accountNotional;
+    if (
+      acct !== null &&
+      exceedsAccountNotional(acct.maxTotalNotionalQuote, acct.othersNotionalQuote(), Math.abs(after) * mid)
+    ) {
+      note(
+        explain,
+        `no ${side}: a fill would exceed the account's total notional ${acct.maxTotalNotionalQuote} USDC`,
+        'account notional',
       );
       return null;
     }

@@ -766,16 +766,8 @@ export class TradingEngine implements BotView {
     const a = this.accounting.snapshot();
     if (a.drawdownQuote > this.maxDrawdown) this.maxDrawdown = a.drawdownQuote;
     const v = this.guard.evaluate(a, now);
-    if (v.tripped !== null) {
-      this.emitLog(
-        'error',
-        `KILL SWITCH: ${v.tripped}; orders cancelled, quoting stopped (process stays up for inspection)`,
-      );
-      this.riskEvent('kill_switch', v.tripped, a.drawdownQuote, this.opts.risk.maxDrawdownQuote);
-      this.pullQuotes('kill switch', null);
-      if (this.flattener.settings.onKillSwitch)
-        this.flattener.request({ orderType: 'market', origin: 'kill switch' });
-    }
+    if (v.tripped !== null)
+      this.killSwitchTripped(v.tripped, a.drawdownQuote, this.opts.risk.maxDrawdownQuote);
     if (v.staleChanged === true) {
       const lastMs = this.guard.lastMarketMs ?? now;
       const detail = `no market data for ${((now - lastMs) / 1000).toFixed(1)} s (limit ${this.opts.risk.staleDataMs / 1000} s)`;
@@ -785,6 +777,30 @@ export class TradingEngine implements BotView {
     } else if (v.staleChanged === false) {
       this.resumed('market data fresh again');
     }
+  }
+
+  private killSwitchTripped(reason: string, value: number, limit: number | null): void {
+    this.emitLog(
+      'error',
+      `KILL SWITCH: ${reason}; orders cancelled, quoting stopped (process stays up for inspection)`,
+    );
+    this.riskEvent('kill_switch', reason, value, limit);
+    this.pullQuotes('kill switch', null);
+    if (this.flattener.settings.onKillSwitch)
+      this.flattener.request({ orderType: 'market', origin: 'kill switch' });
+  }
+
+  /**
+   * Trips the kill switch from outside this coin (the account's limits over several coins, account-risk.ts): the
+   * same stop as this coin's own limits. A no-op when it is already tripped.
+   */
+  tripKillSwitch(reason: string): void {
+    if (this.guard.killSwitch.tripped || this.stopped) return;
+    this.step(() => {
+      const now = this.now();
+      this.guard.killSwitch = { tripped: true, reason, atMs: Number.isFinite(now) ? now : null };
+      this.killSwitchTripped(reason, this.accounting.snapshot().drawdownQuote, null);
+    });
   }
 
   /** Cancels our quotes now (the gated strategy keeps them off while the reason lasts). */

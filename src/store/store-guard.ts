@@ -477,8 +477,8 @@ export class StoreGuard implements TradeStore {
   latestPosition(coin: string) {
     return this.inner.latestPosition(coin);
   }
-  latestPnl() {
-    return this.inner.latestPnl();
+  latestPnl(coin?: string) {
+    return this.inner.latestPnl(coin);
   }
   pnlSnapshots(range: { fromMs?: number; toMs?: number; maxPoints?: number }) {
     return this.inner.pnlSnapshots(range);

@@ -66,7 +66,8 @@ export interface TradeStore {
   recordPnl(snapshot: PnlSnapshot): void;
   /** recordPnl for a batch in one transaction. */
   recordPnls(snapshots: readonly PnlSnapshot[]): void;
-  latestPnl(): PnlSnapshot | null;
+  /** The newest PnL snapshot; of `coin` only when given (several coins in one store). */
+  latestPnl(coin?: string): PnlSnapshot | null;
   /**
    * The equity curve between two times (inclusive), oldest first. With `maxPoints`, the range is cut into that many
    * equal time buckets and the last snapshot of each non-empty bucket is kept.
@@ -380,6 +381,7 @@ class SqliteTradeStore implements TradeStore {
            @fees_quote, @funding_quote, @equity_quote)`,
       ),
       latestPnl: p('SELECT * FROM pnl_snapshots ORDER BY ts_ms DESC, id DESC LIMIT 1'),
+      latestPnlCoin: p('SELECT * FROM pnl_snapshots WHERE coin = ? ORDER BY ts_ms DESC, id DESC LIMIT 1'),
       pnlSpan: p('SELECT MIN(ts_ms) AS lo, MAX(ts_ms) AS hi FROM pnl_snapshots WHERE ts_ms BETWEEN ? AND ?'),
       pnlRange: p('SELECT * FROM pnl_snapshots WHERE ts_ms BETWEEN ? AND ? ORDER BY ts_ms, id'),
       // One index probe per bucket: the last snapshot at or before the bucket's end.
@@ -702,8 +704,10 @@ class SqliteTradeStore implements TradeStore {
     });
   }
 
-  latestPnl(): PnlSnapshot | null {
-    const row = this.stmt.latestPnl.get() as PnlRow | undefined;
+  latestPnl(coin?: string): PnlSnapshot | null {
+    const row = (coin === undefined ? this.stmt.latestPnl.get() : this.stmt.latestPnlCoin.get(coin)) as
+      | PnlRow
+      | undefined;
     return row ? toPnl(row) : null;
   }
 

@@ -46,6 +46,9 @@ export interface TradeCommandOptions extends SettingFlags {
   wsUrl?: string;
   apiUrl?: string;
   ticker?: string;
+  /** Several coins, one account (run-multi-trade.ts); each coin's params_<TICKER>.json from paramsDir. */
+  tickers?: string[];
+  paramsDir?: string;
   params?: string;
   db?: string;
   apiPort?: number;
@@ -103,6 +106,29 @@ export interface RunningBot {
 }
 
 export async function runTradeCommand(o: TradeCommandOptions): Promise<void> {
+  if (o.tickers !== undefined && o.ticker !== undefined)
+    throw new UserError('pass --ticker (one coin) or --tickers (several), not both.');
+  const tickers = o.tickers ?? (o.ticker === undefined ? loadConfig(o.config).tickers : null);
+  if (tickers !== null) {
+    const { startMultiTrading, formatMultiSummary } = await import('./run-multi-trade.ts');
+    const multi = await startMultiTrading(
+      o,
+      tickers.map((t) => t.trim()),
+      { handleSignals: true },
+    );
+    const summary = await multi.done;
+    if (o.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
+    else process.stdout.write(formatMultiSummary(summary, formatSummary));
+    const failed = multi.failure();
+    if (failed !== null)
+      throw new UserError(
+        `--replay ${o.replay}: the replay stopped on an error (${failed.message}); check the files in it.`,
+      );
+    process.exitCode = 0;
+    return;
+  }
+  if (o.paramsDir !== undefined)
+    throw new UserError('--params-dir goes with --tickers; for one coin pass --params FILE.');
   const bot = await startTrading(o, { handleSignals: true });
   const summary = await bot.done;
   if (o.json) process.stdout.write(`${JSON.stringify({ ...summary, assumptions: bot.assumptions })}\n`);

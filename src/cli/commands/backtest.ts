@@ -1,6 +1,6 @@
 import { dateOption, numberOption } from '../options.ts';
 import { dataDirFlag, szDecimalsFlag, tickerFlag, toDateOption } from '../replay-flags.ts';
-import { addSettingFlags } from '../setting-flags.ts';
+import { addMultiCoinFlags, addSettingFlags } from '../setting-flags.ts';
 import type { DefineCommand } from './index.ts';
 
 export const defineBacktest: DefineCommand = (program) => {
@@ -19,6 +19,7 @@ export const defineBacktest: DefineCommand = (program) => {
     .option('--k <K>', 'arrival decay k, 1/USDC', numberOption({ positive: true }))
     .option('--from <date>', 'start, YYYY-MM-DD (UTC) or ISO time', dateOption)
     .option('--to <date>', 'end: YYYY-MM-DD includes that day; an ISO time is exclusive', toDateOption);
+  addMultiCoinFlags(cmd);
   addSettingFlags(cmd)
     .option(
       '--funding-rate <rate>',

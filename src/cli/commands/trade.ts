@@ -1,7 +1,7 @@
 import { InvalidArgumentError } from 'commander';
 import { MAX_REPLAY_SPEED } from '../../trade/bot-clock.ts';
 import { choiceOption, logLevelOption, numberOption } from '../options.ts';
-import { addSettingFlags } from '../setting-flags.ts';
+import { addMultiCoinFlags, addSettingFlags } from '../setting-flags.ts';
 import type { DefineCommand } from './index.ts';
 
 export const defineTrade: DefineCommand = (program) => {
@@ -142,6 +142,7 @@ export const defineTrade: DefineCommand = (program) => {
     .option('--log-file <file>', 'JSON-lines log file (default: config logging.file)')
     .option('--log-level <level>', 'console level', logLevelOption)
     .option('--quiet', 'no console log lines (the summary is still printed)');
+  addMultiCoinFlags(cmd);
   addSettingFlags(cmd).action(async (opts) => {
     const { runTradeCommand } = await import('../../trade/run-trade.ts');
     await runTradeCommand(opts);

@@ -42,6 +42,21 @@ export interface MarketFeedOptions {
   books?: boolean;
   /** What counts as a price that cannot be real (default DEFAULT_PLAUSIBILITY). */
   plausibility?: PlausibilityRules;
+  /**
+   * A socket shared with other coins (SharedMarketFeed) that carries this coin's subscriptions and hands every
+   * frame to `handleMessage`; absent = this feed's own socket.
+   */
+  session?: WsSession;
+}
+
+/** The subscriptions of one coin's market data: bbo and trades, and l2Book unless `books` is false. */
+export function feedSubscriptions(coin: string, books = true): { type: string; coin: string }[] {
+  const subscriptions = [
+    { type: 'bbo', coin },
+    { type: 'trades', coin },
+  ];
+  if (books) subscriptions.push({ type: 'l2Book', coin });
+  return subscriptions;
 }
 
 export class HyperliquidFeed {
@@ -69,21 +84,23 @@ export class HyperliquidFeed {
     this.bboSanity = new PriceSanity(opts.plausibility);
     this.tradeSanity = new PriceSanity(opts.plausibility);
     this.bookSanity = new PriceSanity(opts.plausibility);
-    const subscriptions = [
-      { type: 'bbo', coin },
-      { type: 'trades', coin },
-    ];
-    if (opts.books !== false) subscriptions.push({ type: 'l2Book', coin });
-    this.session = new WsSession({
-      url: opts.url,
-      subscriptions,
-      onMessage: (msg, recvS) => this.onMessage(msg, recvS),
-      onOpen: opts.onConnect,
-      onGap: opts.onGap,
-      logger: opts.logger,
-      stallTimeoutMs: opts.stallTimeoutMs,
-      backoff: opts.backoff ?? { initialMs: 500, maxMs: 30_000, jitter: 0.2 },
-    });
+    this.session =
+      opts.session ??
+      new WsSession({
+        url: opts.url,
+        subscriptions: feedSubscriptions(coin, opts.books !== false),
+        onMessage: (msg, recvS) => this.onMessage(msg, recvS),
+        onOpen: opts.onConnect,
+        onGap: opts.onGap,
+        logger: opts.logger,
+        stallTimeoutMs: opts.stallTimeoutMs,
+        backoff: opts.backoff ?? { initialMs: 500, maxMs: 30_000, jitter: 0.2 },
+      });
+  }
+
+  /** One parsed message from a shared socket (messages of other coins are ignored). */
+  handleMessage(msg: ParsedServerMessage, recvS: number): void {
+    this.onMessage(msg, recvS);
   }
 
   get connected(): boolean {
@@ -194,5 +211,59 @@ export class HyperliquidFeed {
   private emit(ev: MarketEvent): void {
     if (ev.exchMs > this.lastExchMs) this.lastExchMs = ev.exchMs;
     this.opts.onEvent(ev);
+  }
+}
+
+/**
+ * Several coins on ONE WebSocket (`hlmm trade --tickers`): one session carrying every coin's subscriptions, each
+ * frame handed to every coin's feed (a feed ignores the other coins' messages), so de-duplication, plausibility
+ * and stale-trade rules stay per coin exactly as with one coin.
+ */
+export class SharedMarketFeed {
+  readonly session: WsSession;
+  readonly feeds: HyperliquidFeed[];
+
+  constructor(
+    opts: Omit<MarketFeedOptions, 'coin' | 'onEvent' | 'session'> & {
+      coins: readonly string[];
+      onEvent: (coin: string, ev: MarketEvent) => void;
+    },
+  ) {
+    const feeds: HyperliquidFeed[] = [];
+    this.session = new WsSession({
+      url: opts.url,
+      subscriptions: opts.coins.flatMap((c) => feedSubscriptions(c, opts.books !== false)),
+      onMessage: (msg, recvS) => {
+        for (let i = 0; i < feeds.length; i++) (feeds[i] as HyperliquidFeed).handleMessage(msg, recvS);
+      },
+      onOpen: opts.onConnect,
+      onGap: opts.onGap,
+      logger: opts.logger,
+      stallTimeoutMs: opts.stallTimeoutMs,
+      backoff: opts.backoff ?? { initialMs: 500, maxMs: 30_000, jitter: 0.2 },
+    });
+    for (const coin of opts.coins)
+      feeds.push(
+        new HyperliquidFeed({
+          ...opts,
+          coin,
+          onEvent: (ev) => opts.onEvent(coin, ev),
+          onConnect: undefined,
+          session: this.session,
+        }),
+      );
+    this.feeds = feeds;
+  }
+
+  get connected(): boolean {
+    return this.session.isOpen;
+  }
+
+  start(): void {
+    this.session.start();
+  }
+
+  stop(): Promise<void> {
+    return this.session.stop();
   }
 }
