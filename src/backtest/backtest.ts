@@ -260,6 +260,22 @@ export class BacktestEngine {
     if (this.chart !== null && ev.kind === 'bbo') this.sample(t);
   }
 
+  /** When the next event on its way to the strategy is due, exchange ms (Infinity when none waits). */
+  nextFeedMs(): number {
+    return this.feed === null ? Number.POSITIVE_INFINITY : this.feed.nextMs;
+  }
+
+  /**
+   * Hands the strategy the next event on its way (the clock stepped to its due time). Several coins on one clock
+   * (backtest --tickers) call this across every engine in due-time order before the clock moves past it.
+   */
+  deliverNextFeed(): void {
+    const feed = this.feed;
+    if (feed === null || !Number.isFinite(feed.nextMs)) return;
+    this.clock.advanceTo(feed.nextMs);
+    this.deliver(feed.pop());
+  }
+
   private deliverBefore(feed: FeedDelayQueue, t: number): void {
     while (feed.nextMs < t) {
       const at = feed.nextMs;

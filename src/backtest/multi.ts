@@ -144,6 +144,9 @@ export async function runMultiBacktest(c: MultiBacktestConfig): Promise<MultiBac
     }
     if (best === null) break;
     const ev = best.batch[best.i++] as MarketEvent;
+    // Feed latency: events of any coin due to its strategy before this one go first, in due-time order, so
+    // the one clock never steps back and each strategy sees its events when it would alone.
+    deliverFeedsBefore(engines, ev.exchMs);
     clock.advanceTo(ev.exchMs);
     (engines[best.coin] as BacktestEngine).onEvent(ev);
     account.evaluate(clock.nowMs());
@@ -154,6 +157,7 @@ export async function runMultiBacktest(c: MultiBacktestConfig): Promise<MultiBac
       c.onProgress(n, ev.exchMs);
     }
   }
+  deliverFeedsBefore(engines, Number.POSITIVE_INFINITY);
   const coins: CoinBacktestResult[] = engines.map((e, i) => ({
     ...e.finish(),
     ticker: (c.coins[i] as CoinBacktestConfig).ticker,
@@ -176,4 +180,21 @@ export async function runMultiBacktest(c: MultiBacktestConfig): Promise<MultiBac
       final,
     },
   };
+}
+
+/** Delivers, across every coin's engine in due-time order, the events due to a strategy before `t`. */
+function deliverFeedsBefore(engines: readonly BacktestEngine[], t: number): void {
+  for (;;) {
+    let next: BacktestEngine | null = null;
+    let nextMs = t;
+    for (const e of engines) {
+      const at = e.nextFeedMs();
+      if (at < nextMs) {
+        nextMs = at;
+        next = e;
+      }
+    }
+    if (next === null) return;
+    next.deliverNextFeed();
+  }
 }
