@@ -4,11 +4,12 @@ import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { CandleBuilder, MarketTape, resample, timeframeMs } from '../src/api/candles.ts';
 import { parseTimerange } from '../src/api/freqtrade-chart-routes.ts';
+import { baseAmount, tradeToFreqtrade } from '../src/api/freqtrade-shapes.ts';
 import { periodStartMs, timeUnitProfit } from '../src/api/freqtrade-stats.ts';
 import { planForceEntry } from '../src/engine/force-entry.ts';
 import { RiskGuard, type RiskLimits } from '../src/engine/risk.ts';
 import { botNowMs } from '../src/pnl/bot-summary.ts';
-import type { RoundTrip } from '../src/store/round-trips.ts';
+import { type RoundTrip, roundTrips, type TradeFill } from '../src/store/round-trips.ts';
 import { BotDouble, quotesAt, startTestServer, type TestServer } from './api-bot-double.ts';
 import { btcInstrument } from './support/instruments.ts';
 
@@ -555,5 +556,65 @@ describe('hlmm pnl counts days on the bot’s clock', () => {
       botNowMs({ last_process_ts: (first - 1000) / 1000 }, { first_trade_timestamp: first }, wall),
       wall,
     );
+  });
+});
+
+describe('what FreqUI’s Open Trades row shows (GET /api/v1/status)', () => {
+  const info = {
+    botName: 'hlmm-test',
+    ticker: 'BTC',
+    mode: 'dry',
+    strategy: 'as-two-sided',
+    model: 'as',
+    stakeCurrency: 'USDC',
+    startedMs: 0,
+    version: 'test',
+    feed: 'replay:test',
+  } as const;
+  const fill = (tid: number, side: 'buy' | 'sell', px: number, sz: number, feeQuote: number) => ({
+    tid,
+    side,
+    px,
+    sz,
+    feeQuote,
+    tsMs: T0 + tid * 1000,
+  });
+
+  it('current profit is that of what is held; total adds what the round trip realized', () => {
+    // Short 0.003 @ 110 000, bought back 0.002 @ 109 000: realized 2 − fees 0.08 = 1.92; 0.001 still short.
+    const [trip] = roundTrips([
+      fill(1, 'sell', 110_000, 0.003, 0.05),
+      fill(2, 'buy', 109_000, 0.002, 0.03),
+    ] as TradeFill[]);
+    const t = tradeToFreqtrade(trip, { info, markPx: 109_900, startingBalanceQuote: 1000 }, [], {
+      status: true,
+    }) as unknown as Record<string, number>;
+    const near = (got: number, want: number, what: string) =>
+      assert.ok(Math.abs(got - want) < 1e-9, `${what}: ${got} ≠ ${want}`);
+    near(t.amount, 0.001, 'amount');
+    near(t.stake_amount, 110, 'stake_amount');
+    near(t.realized_profit, 1.92, 'realized_profit');
+    // Held: 0.001 × (110 000 − 109 900) = 0.1 on a stake of 110.
+    near(t.profit_abs, 0.1, 'profit_abs');
+    near(t.profit_ratio, 0.1 / 110, 'profit_ratio');
+    assert.equal(t.profit_pct, 0.09);
+    // Total 1.92 + 0.1 over the largest stake held, 0.003 × 110 000 = 330.
+    near(t.total_profit_abs, 2.02, 'total_profit_abs');
+    near(t.total_profit_ratio, 2.02 / 330, 'total_profit_ratio');
+  });
+
+  it('sizes summed from lots print without floating-point noise', () => {
+    const [trip] = roundTrips([
+      fill(1, 'sell', 110_000, 0.0011, 0),
+      fill(2, 'sell', 110_000, 0.0002, 0),
+    ] as TradeFill[]);
+    assert.notEqual(trip.openPositionBase, 0.0013, 'the sum itself carries the noise');
+    const t = tradeToFreqtrade(trip, { info, markPx: 110_000, startingBalanceQuote: 1000 }, [], {
+      status: true,
+    }) as unknown as Record<string, number>;
+    assert.equal(t.amount, 0.0013);
+    assert.equal(t.amount_requested, 0.0013);
+    assert.equal(t.max_position_base, 0.0013);
+    assert.equal(baseAmount(0.0014600000000000008), 0.00146);
   });
 });
