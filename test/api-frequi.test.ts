@@ -2,7 +2,14 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
-import { CandleBuilder, MarketTape, resample, timeframeMs } from '../src/api/candles.ts';
+import {
+  CandleBuilder,
+  MarketTape,
+  pairHistoryOf,
+  resample,
+  timeframeMs,
+  withGapBreaks,
+} from '../src/api/candles.ts';
 import { parseTimerange } from '../src/api/freqtrade-chart-routes.ts';
 import { baseAmount, tradeToFreqtrade } from '../src/api/freqtrade-shapes.ts';
 import { periodStartMs, timeUnitProfit } from '../src/api/freqtrade-stats.ts';
@@ -474,6 +481,50 @@ describe('FreqUI helpers, hand-computed', () => {
     });
     assert.deepEqual(parseTimerange('20250901-'), { fromMs: Date.UTC(2025, 8, 1), toMs: undefined });
     assert.equal(parseTimerange('yesterday'), null);
+  });
+
+  it('a gap in the data answers one filler candle so FreqUI breaks its quote lines there', () => {
+    // As FreqUI's chart receives it (POST /pair_candles): minutes 0 and 1 quoted, nothing until minute 10.
+    const b = new CandleBuilder();
+    b.mid(0, 100);
+    b.mid(60_000, 101);
+    b.mid(600_000, 105);
+    const rows = pairHistoryOf(b.candles, {
+      pair: 'BTC/USDC:USDC',
+      timeframe: '1m',
+      tfMs: 60_000,
+      strategy: 'as-two-sided',
+      lastAnalyzedMs: 600_000,
+    });
+    const col = (name: string) => rows.columns.indexOf(name as (typeof rows.columns)[number]);
+    assert.deepEqual(
+      rows.data.map((r) => r[col('__date_ts')]),
+      [0, 60_000, 120_000, 600_000],
+    );
+    const filler = rows.data[2];
+    // Freqtrade's filler: the previous close, volume 0, no indicator values.
+    assert.deepEqual(
+      [
+        filler[col('open')],
+        filler[col('high')],
+        filler[col('low')],
+        filler[col('close')],
+        filler[col('volume')],
+      ],
+      [101, 101, 101, 101, 0],
+    );
+    for (const k of ['our_bid', 'our_ask', 'reservation_price', 'buy_fill', 'sell_fill', 'position'])
+      assert.equal(filler[col(k)], null, k);
+    assert.equal(rows.length, 4);
+    // In 5m candles minutes 5–9 are the gap: one filler at 300 000 between the candles at 0 and 600 000.
+    assert.deepEqual(
+      withGapBreaks(resample(b.candles, 300_000), 300_000).map((c) => [c.tMs, c.volume, c.bidPx]),
+      [
+        [0, 0, null],
+        [300_000, 0, null],
+        [600_000, 0, null],
+      ],
+    );
   });
 });
 
