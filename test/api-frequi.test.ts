@@ -273,6 +273,11 @@ describe('FreqUI endpoints (api_version 2.40)', () => {
     const plot = await get('plot_config');
     for (const k of ['our_bid', 'our_ask', 'reservation_price', 'buy_fill', 'sell_fill'])
       assert.ok(k in plot.main_plot, k);
+    // FreqUI draws a scatter at 3 px unless told: the fills must stand out from the candles.
+    for (const k of ['buy_fill', 'sell_fill']) {
+      assert.equal(plot.main_plot[k].type, 'scatter', k);
+      assert.ok(plot.main_plot[k].scatterSymbolSize >= 8, k);
+    }
     assert.equal((await call('GET', 'pair_candles?pair=ETH/USDC:USDC&timeframe=1m')).status, 404);
   });
 

@@ -307,14 +307,18 @@ export function pairHistoryOf(
   };
 }
 
-/** FreqUI's plot config: our quotes and reservation price over the candles, fills as points, inventory below. */
+/**
+ * FreqUI's plot config: our quotes and reservation price over the candles, fills as points, inventory below.
+ * scatterSymbolSize is FreqUI's own key (Freqtrade passes the plot config through); its default of 3 px hides a
+ * fill behind the candle it lands on.
+ */
 export const PLOT_CONFIG = {
   main_plot: {
     our_bid: { color: '#2e7d32' },
     our_ask: { color: '#c62828' },
     reservation_price: { color: '#1565c0' },
-    buy_fill: { color: '#00c853', type: 'scatter' },
-    sell_fill: { color: '#ff1744', type: 'scatter' },
+    buy_fill: { color: '#00c853', type: 'scatter', scatterSymbolSize: 10 },
+    sell_fill: { color: '#ff1744', type: 'scatter', scatterSymbolSize: 10 },
   },
   subplots: {
     Inventory: { position: { color: '#6a1b9a', type: 'bar' } },
