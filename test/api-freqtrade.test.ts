@@ -266,6 +266,8 @@ describe('Freqtrade endpoints against a store of known fills', () => {
       // stopentry stops entries only (exits still quoted), as Freqtrade: no longer a full stop.
       'stopEntries',
       'reloadConfig',
+      // A reload ends the stopentry (Freqtrade's reload restores max_open_trades from the config).
+      'startQuoting',
       'flatten',
       'flatten',
     ]);

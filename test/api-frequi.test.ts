@@ -323,6 +323,26 @@ describe('FreqUI endpoints (api_version 2.40)', () => {
     assert.equal((await call('POST', 'start', {})).body.status, 'starting trader ...');
   });
 
+  it('FreqUI’s Reload Config (POST /reload_config) ends a stopbuy, but not an operator’s stop', async () => {
+    await call('POST', 'stopbuy', {});
+    assert.equal((await get('show_config')).max_open_trades, 0);
+    view.calls.length = 0;
+    const r = await call('POST', 'reload_config', {});
+    assert.deepEqual([r.status, r.body], [200, { status: 'Reloading config ...' }]);
+    assert.deepEqual(view.calls, ['reloadConfig', 'startQuoting']);
+    assert.equal((await get('show_config')).max_open_trades, 1);
+    // Stopped by hand (entries stopped too): the reload leaves both.
+    const resting = view.orders;
+    await call('POST', 'stop', {});
+    await call('POST', 'stopbuy', {});
+    view.calls.length = 0;
+    await call('POST', 'reload_config', {});
+    assert.deepEqual(view.calls, ['reloadConfig']);
+    assert.equal((await get('show_config')).max_open_trades, 0);
+    await call('POST', 'start', {});
+    view.orders = resting;
+  });
+
   it('DELETE /trades/{id} hides a closed trade (the fills stay); the open one is refused; reload re-reads', async () => {
     const del = await call('DELETE', 'trades/2');
     assert.equal(del.status, 200);
