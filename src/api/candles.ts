@@ -8,7 +8,8 @@ import type { DesiredQuotes } from '../strategy/types.ts';
  *
  * MARKET ASSUMPTION: a candle's open/high/low/close are those of the market's trade prints in it; a candle with
  * no print takes them from the mid (best bid + best ask) / 2 seen in it, with volume 0 — the chart then shows
- * the quoted market rather than a gap. Candles with neither are left out.
+ * the quoted market rather than a gap. Candles with neither are left out; where that leaves a gap, the chart
+ * answers carry one filler candle after it (see withGapBreaks).
  */
 export interface Candle {
   /** Candle start, Unix ms (a multiple of the timeframe). */
@@ -239,11 +240,31 @@ function candleDate(ms: number): string {
   return `${new Date(ms).toISOString().slice(0, 19).replace('T', ' ')}+00:00`;
 }
 
-/** Candles as Freqtrade's PairHistory (the analysed dataframe FreqUI's chart reads). */
+/**
+ * Inserts, after each gap of more than one timeframe between candles (oldest first), one candle as Freqtrade fills
+ * a missing one: the previous close as open/high/low/close, volume 0, and no quote, fill or position. FreqUI
+ * draws an indicator line straight across missing rows; the filler's empty values break it at the gap instead
+ * (a bot that was stopped, or a recording with holes, shows as such). Pure.
+ */
+export function withGapBreaks(candles: readonly Candle[], tfMs: number): Candle[] {
+  const out: Candle[] = [];
+  for (const c of candles) {
+    const prev = out[out.length - 1];
+    if (prev && c.tMs - prev.tMs > tfMs) out.push(blank(prev.tMs + tfMs, prev.close));
+    out.push(c);
+  }
+  return out;
+}
+
+/**
+ * Candles as Freqtrade's PairHistory (the analysed dataframe FreqUI's chart reads), with a filler candle after
+ * each gap (withGapBreaks).
+ */
 export function pairHistoryOf(
-  candles: readonly Candle[],
+  rawCandles: readonly Candle[],
   opts: { pair: string; timeframe: string; tfMs: number; strategy: string; lastAnalyzedMs: number },
 ) {
+  const candles = withGapBreaks(rawCandles, opts.tfMs);
   const data = candles.map((c) => [
     candleDate(c.tMs),
     c.open,
@@ -286,14 +307,18 @@ export function pairHistoryOf(
   };
 }
 
-/** FreqUI's plot config: our quotes and reservation price over the candles, fills as points, inventory below. */
+/**
+ * FreqUI's plot config: our quotes and reservation price over the candles, fills as points, inventory below.
+ * scatterSymbolSize is FreqUI's own key (Freqtrade passes the plot config through); its default of 3 px hides a
+ * fill behind the candle it lands on.
+ */
 export const PLOT_CONFIG = {
   main_plot: {
     our_bid: { color: '#2e7d32' },
     our_ask: { color: '#c62828' },
     reservation_price: { color: '#1565c0' },
-    buy_fill: { color: '#00c853', type: 'scatter' },
-    sell_fill: { color: '#ff1744', type: 'scatter' },
+    buy_fill: { color: '#00c853', type: 'scatter', scatterSymbolSize: 10 },
+    sell_fill: { color: '#ff1744', type: 'scatter', scatterSymbolSize: 10 },
   },
   subplots: {
     Inventory: { position: { color: '#6a1b9a', type: 'bar' } },

@@ -318,9 +318,17 @@ export function registerFreqtradeRoutes(
   app.post(`${api}/stopentry`, stopEntry);
   app.post(`${api}/stopbuy`, stopEntry);
 
+  // A Freqtrade reload restores max_open_trades from the config, which ends a stopentry — and it is the only way
+  // FreqUI offers to undo one (its Start button is greyed while the bot runs). An operator's stop and a tripped
+  // kill switch stay as they are: undoing those is /start's job.
   app.post(`${api}/reload_config`, async (req) => {
     logger.info('api: reload config', { user: req.apiUser });
     await view.reloadConfig();
+    const risk = view.risk();
+    if (risk.entriesStopped && !risk.stoppedByUser && !risk.killSwitch.tripped) {
+      logger.info('api: reload config ends the stopentry', { user: req.apiUser });
+      await view.startQuoting();
+    }
     return { status: 'Reloading config ...' };
   });
 

@@ -63,6 +63,15 @@ function tradeProfitNow(trip: RoundTrip, markPx: number | null): number {
 }
 
 /**
+ * Sizes in base units as FreqUI prints them. Fills are lot multiples summed in floating point, so a position can
+ * read 0.0014600000000000008; 8 decimals is finer than any Hyperliquid lot (szDecimals ≤ 5 on perps), so the
+ * rounding only removes that noise.
+ */
+export function baseAmount(sizeBase: number): number {
+  return Math.round(sizeBase * 1e8) / 1e8;
+}
+
+/**
  * The chart timeframe hlmm offers FreqUI (its candles are built from the bot's own market data, see candles.ts).
  * Trades carry it in minutes, as Freqtrade's trade.timeframe.
  */
@@ -76,11 +85,11 @@ export function orderToFreqtrade(o: OpenOrderView, info: BotInfo) {
     pair: pairOf(info),
     order_id: String(o.oid),
     status: 'open',
-    remaining,
-    amount: o.sz,
+    remaining: baseAmount(remaining),
+    amount: baseAmount(o.sz),
     safe_price: o.px,
     cost: o.filledSz * o.px,
-    filled: o.filledSz,
+    filled: baseAmount(o.filledSz),
     ft_order_side: o.side,
     order_type: 'limit',
     is_open: true,
@@ -105,7 +114,7 @@ export function tradeToFreqtrade(
   const { info } = ctx;
   const orders = trip.isOpen ? openOrders.map((o) => orderToFreqtrade(o, info)) : [];
   // An open trade shows what is held now (amount, average cost); a closed one what was traded.
-  const amount = trip.isOpen ? trip.openPositionBase : trip.amountBase;
+  const amount = baseAmount(trip.isOpen ? trip.openPositionBase : trip.amountBase);
   const openRate = trip.isOpen && trip.costBasisPx !== null ? trip.costBasisPx : trip.avgOpenPx;
   const stake = amount * openRate;
   const openedNotional = trip.amountBase * trip.avgOpenPx;
@@ -180,16 +189,28 @@ export function tradeToFreqtrade(
     // hlmm extras (Freqtrade clients ignore unknown fields).
     fees_quote: trip.feesQuote,
     fills: trip.fills,
-    max_position_base: trip.maxPositionBase,
+    max_position_base: baseAmount(trip.maxPositionBase),
   };
   if (!opts.status) return base;
+  // As Freqtrade's /status: an open trade's current profit is that of what is still held (FreqUI's "Current
+  // profit" beside the amount and stake it shows), its total adds what the round trip already realized (fees
+  // included) and is relative to the largest stake held. Neither deducts the fee of a future exit.
+  const heldProfitAbs = trip.isOpen && ctx.markPx !== null ? unrealizedQuote(trip, ctx.markPx) : 0;
+  const maxStake = trip.maxPositionBase * trip.avgOpenPx;
   return {
     ...base,
+    ...(trip.isOpen
+      ? {
+          profit_abs: heldProfitAbs,
+          profit_ratio: stake > 0 ? heldProfitAbs / stake : 0,
+          profit_pct: pct(stake > 0 ? heldProfitAbs / stake : 0),
+        }
+      : {}),
     // Closed: the close rate, as Freqtrade; open: the mark (0 before the first market data — the field is a float).
     current_rate: trip.isOpen ? (ctx.markPx ?? 0) : (trip.avgClosePx ?? 0),
     total_profit_abs: profitAbs,
     total_profit_fiat: null,
-    total_profit_ratio: profitRatio,
+    total_profit_ratio: trip.isOpen ? (maxStake > 0 ? profitAbs / maxStake : 0) : profitRatio,
     stoploss_current_dist: null,
     stoploss_current_dist_pct: null,
     stoploss_current_dist_ratio: null,

@@ -3,7 +3,11 @@ import type { WebSocket } from 'ws';
 import type { Logger } from '../core/log.ts';
 import type { BotEvent, BotView, FillView } from '../engine/bot-view.ts';
 import type { RoundTrip } from '../store/round-trips.ts';
-import { pairOf } from './freqtrade-shapes.ts';
+import { CHART_TIMEFRAME, pairOf } from './freqtrade-shapes.ts';
+
+/** The chart candle new_candle follows, ms (CHART_TIMEFRAME). */
+const CHART_TIMEFRAME_MS = 60_000;
+
 import type { History } from './history.ts';
 import { snapshotOf } from './hlmm-routes.ts';
 
@@ -12,7 +16,8 @@ import { snapshotOf } from './hlmm-routes.ts';
  * - /api/v1/message/ws — Freqtrade's message stream. A client sends `{"type":"subscribe","data":[...types]}` and
  *   then receives flat messages `{"type": "entry_fill", "trade_id": …, "pair": …}` of those types. hlmm sends
  *   `status` (quoting started/stopped), `entry_fill` (a fill that opened or grew the round trip) and `exit_fill`
- *   (a fill that reduced or closed it; a fill crossing through flat sends an exit_fill then an entry_fill).
+ *   (a fill that reduced or closed it; a fill crossing through flat sends an exit_fill then an entry_fill), and
+ *   `new_candle` when the bot clock (its quotes and fills) enters a new chart candle, so FreqUI's chart follows.
  * - /api/v1/hlmm/ws — the dashboard's stream: one `{"type":"snapshot","data":…}` then every BotEvent as is.
  */
 
@@ -157,7 +162,20 @@ export function registerSockets(
       }
     });
 
+    // Start of the newest chart candle seen on the bot clock; FreqUI reloads /pair_candles on each new_candle.
+    let candleStartMs: number | null = null;
     const unsubscribe = view.subscribe((event: BotEvent) => {
+      if (event.type === 'quotes' || event.type === 'fill') {
+        const tsMs = event.type === 'quotes' ? event.tsMs : event.fill.tsMs;
+        const startMs = Math.floor(tsMs / CHART_TIMEFRAME_MS) * CHART_TIMEFRAME_MS;
+        if (candleStartMs === null || startMs > candleStartMs) {
+          // Freqtrade's new_candle: [pair, timeframe, candle type], once per candle.
+          if (candleStartMs !== null && topics.has('new_candle'))
+            send(socket, { type: 'new_candle', data: [pairOf(view.info()), CHART_TIMEFRAME, 'futures'] });
+          candleStartMs = startMs;
+        }
+        if (event.type === 'quotes') return;
+      }
       if (event.type === 'status') {
         if (event.risk.quoting !== quoting) {
           quoting = event.risk.quoting;

@@ -156,9 +156,12 @@ describe('Freqtrade endpoints against a store of known fills', () => {
     close(open.amount, 0.01, 'amount');
     close(open.open_rate, 100_000, 'open_rate');
     close(open.current_rate, 100_050, 'current_rate');
-    close(open.profit_abs, 0.4, 'profit_abs');
+    // As Freqtrade: current profit = what is held (0.01 × 50), total adds the realized −0.1 (the entry fee),
+    // relative to the largest stake held (0.01 × 100 000).
+    close(open.profit_abs, 0.5, 'profit_abs');
+    close(open.profit_ratio, 0.0005, 'profit_ratio');
     close(open.total_profit_abs, 0.4, 'total_profit_abs');
-    close(open.profit_ratio, 0.0004, 'profit_ratio');
+    close(open.total_profit_ratio, 0.0004, 'total_profit_ratio');
     close(open.realized_profit, -0.1, 'realized_profit');
     assert.equal(open.has_open_orders, true);
     assert.equal(open.close_date, null);
@@ -263,6 +266,8 @@ describe('Freqtrade endpoints against a store of known fills', () => {
       // stopentry stops entries only (exits still quoted), as Freqtrade: no longer a full stop.
       'stopEntries',
       'reloadConfig',
+      // A reload ends the stopentry (Freqtrade's reload restores max_open_trades from the config).
+      'startQuoting',
       'flatten',
       'flatten',
     ]);

@@ -2,13 +2,21 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
-import { CandleBuilder, MarketTape, resample, timeframeMs } from '../../src/api/candles.ts';
+import {
+  CandleBuilder,
+  MarketTape,
+  pairHistoryOf,
+  resample,
+  timeframeMs,
+  withGapBreaks,
+} from '../../src/api/candles.ts';
 import { parseTimerange } from '../../src/api/freqtrade-chart-routes.ts';
+import { baseAmount, tradeToFreqtrade } from '../../src/api/freqtrade-shapes.ts';
 import { periodStartMs, timeUnitProfit } from '../../src/api/freqtrade-stats.ts';
 import { planForceEntry } from '../../src/engine/force-entry.ts';
 import { RiskGuard, type RiskLimits } from '../../src/engine/risk.ts';
 import { botNowMs } from '../../src/pnl/bot-summary.ts';
-import type { RoundTrip } from '../../src/store/round-trips.ts';
+import { type RoundTrip, roundTrips, type TradeFill } from '../../src/store/round-trips.ts';
 import { BotDouble, quotesAt, startTestServer, type TestServer } from '../support/api-bot-double.ts';
 import { btcInstrument } from '../support/instruments.ts';
 
@@ -265,6 +273,11 @@ describe('FreqUI endpoints (api_version 2.40)', () => {
     const plot = await get('plot_config');
     for (const k of ['our_bid', 'our_ask', 'reservation_price', 'buy_fill', 'sell_fill'])
       assert.ok(k in plot.main_plot, k);
+    // FreqUI draws a scatter at 3 px unless told: the fills must stand out from the candles.
+    for (const k of ['buy_fill', 'sell_fill']) {
+      assert.equal(plot.main_plot[k].type, 'scatter', k);
+      assert.ok(plot.main_plot[k].scatterSymbolSize >= 8, k);
+    }
     assert.equal((await call('GET', 'pair_candles?pair=ETH/USDC:USDC&timeframe=1m')).status, 404);
   });
 
@@ -308,6 +321,26 @@ describe('FreqUI endpoints (api_version 2.40)', () => {
     assert.ok(!view.calls.some((c) => c.startsWith('stopQuoting')));
     assert.equal((await get('show_config')).max_open_trades, 0);
     assert.equal((await call('POST', 'start', {})).body.status, 'starting trader ...');
+  });
+
+  it('FreqUI’s Reload Config (POST /reload_config) ends a stopbuy, but not an operator’s stop', async () => {
+    await call('POST', 'stopbuy', {});
+    assert.equal((await get('show_config')).max_open_trades, 0);
+    view.calls.length = 0;
+    const r = await call('POST', 'reload_config', {});
+    assert.deepEqual([r.status, r.body], [200, { status: 'Reloading config ...' }]);
+    assert.deepEqual(view.calls, ['reloadConfig', 'startQuoting']);
+    assert.equal((await get('show_config')).max_open_trades, 1);
+    // Stopped by hand (entries stopped too): the reload leaves both.
+    const resting = view.orders;
+    await call('POST', 'stop', {});
+    await call('POST', 'stopbuy', {});
+    view.calls.length = 0;
+    await call('POST', 'reload_config', {});
+    assert.deepEqual(view.calls, ['reloadConfig']);
+    assert.equal((await get('show_config')).max_open_trades, 0);
+    await call('POST', 'start', {});
+    view.orders = resting;
   });
 
   it('DELETE /trades/{id} hides a closed trade (the fills stay); the open one is refused; reload re-reads', async () => {
@@ -474,6 +507,50 @@ describe('FreqUI helpers, hand-computed', () => {
     assert.deepEqual(parseTimerange('20250901-'), { fromMs: Date.UTC(2025, 8, 1), toMs: undefined });
     assert.equal(parseTimerange('yesterday'), null);
   });
+
+  it('a gap in the data answers one filler candle so FreqUI breaks its quote lines there', () => {
+    // As FreqUI's chart receives it (POST /pair_candles): minutes 0 and 1 quoted, nothing until minute 10.
+    const b = new CandleBuilder();
+    b.mid(0, 100);
+    b.mid(60_000, 101);
+    b.mid(600_000, 105);
+    const rows = pairHistoryOf(b.candles, {
+      pair: 'BTC/USDC:USDC',
+      timeframe: '1m',
+      tfMs: 60_000,
+      strategy: 'as-two-sided',
+      lastAnalyzedMs: 600_000,
+    });
+    const col = (name: string) => rows.columns.indexOf(name as (typeof rows.columns)[number]);
+    assert.deepEqual(
+      rows.data.map((r) => r[col('__date_ts')]),
+      [0, 60_000, 120_000, 600_000],
+    );
+    const filler = rows.data[2];
+    // Freqtrade's filler: the previous close, volume 0, no indicator values.
+    assert.deepEqual(
+      [
+        filler[col('open')],
+        filler[col('high')],
+        filler[col('low')],
+        filler[col('close')],
+        filler[col('volume')],
+      ],
+      [101, 101, 101, 101, 0],
+    );
+    for (const k of ['our_bid', 'our_ask', 'reservation_price', 'buy_fill', 'sell_fill', 'position'])
+      assert.equal(filler[col(k)], null, k);
+    assert.equal(rows.length, 4);
+    // In 5m candles minutes 5–9 are the gap: one filler at 300 000 between the candles at 0 and 600 000.
+    assert.deepEqual(
+      withGapBreaks(resample(b.candles, 300_000), 300_000).map((c) => [c.tMs, c.volume, c.bidPx]),
+      [
+        [0, 0, null],
+        [300_000, 0, null],
+        [600_000, 0, null],
+      ],
+    );
+  });
 });
 
 describe('force entry and stopentry in the engine’s risk rules', () => {
@@ -555,5 +632,65 @@ describe('hlmm pnl counts days on the bot’s clock', () => {
       botNowMs({ last_process_ts: (first - 1000) / 1000 }, { first_trade_timestamp: first }, wall),
       wall,
     );
+  });
+});
+
+describe('what FreqUI’s Open Trades row shows (GET /api/v1/status)', () => {
+  const info = {
+    botName: 'hlmm-test',
+    ticker: 'BTC',
+    mode: 'dry',
+    strategy: 'as-two-sided',
+    model: 'as',
+    stakeCurrency: 'USDC',
+    startedMs: 0,
+    version: 'test',
+    feed: 'replay:test',
+  } as const;
+  const fill = (tid: number, side: 'buy' | 'sell', px: number, sz: number, feeQuote: number) => ({
+    tid,
+    side,
+    px,
+    sz,
+    feeQuote,
+    tsMs: T0 + tid * 1000,
+  });
+
+  it('current profit is that of what is held; total adds what the round trip realized', () => {
+    // Short 0.003 @ 110 000, bought back 0.002 @ 109 000: realized 2 − fees 0.08 = 1.92; 0.001 still short.
+    const [trip] = roundTrips([
+      fill(1, 'sell', 110_000, 0.003, 0.05),
+      fill(2, 'buy', 109_000, 0.002, 0.03),
+    ] as TradeFill[]);
+    const t = tradeToFreqtrade(trip, { info, markPx: 109_900, startingBalanceQuote: 1000 }, [], {
+      status: true,
+    }) as unknown as Record<string, number>;
+    const near = (got: number, want: number, what: string) =>
+      assert.ok(Math.abs(got - want) < 1e-9, `${what}: ${got} ≠ ${want}`);
+    near(t.amount, 0.001, 'amount');
+    near(t.stake_amount, 110, 'stake_amount');
+    near(t.realized_profit, 1.92, 'realized_profit');
+    // Held: 0.001 × (110 000 − 109 900) = 0.1 on a stake of 110.
+    near(t.profit_abs, 0.1, 'profit_abs');
+    near(t.profit_ratio, 0.1 / 110, 'profit_ratio');
+    assert.equal(t.profit_pct, 0.09);
+    // Total 1.92 + 0.1 over the largest stake held, 0.003 × 110 000 = 330.
+    near(t.total_profit_abs, 2.02, 'total_profit_abs');
+    near(t.total_profit_ratio, 2.02 / 330, 'total_profit_ratio');
+  });
+
+  it('sizes summed from lots print without floating-point noise', () => {
+    const [trip] = roundTrips([
+      fill(1, 'sell', 110_000, 0.0011, 0),
+      fill(2, 'sell', 110_000, 0.0002, 0),
+    ] as TradeFill[]);
+    assert.notEqual(trip.openPositionBase, 0.0013, 'the sum itself carries the noise');
+    const t = tradeToFreqtrade(trip, { info, markPx: 110_000, startingBalanceQuote: 1000 }, [], {
+      status: true,
+    }) as unknown as Record<string, number>;
+    assert.equal(t.amount, 0.0013);
+    assert.equal(t.amount_requested, 0.0013);
+    assert.equal(t.max_position_base, 0.0013);
+    assert.equal(baseAmount(0.0014600000000000008), 0.00146);
   });
 });

@@ -161,6 +161,28 @@ describe('WebSockets', () => {
     c.close();
   });
 
+  it('message ws: new_candle once per 1m candle on the bot clock, as FreqUI subscribes for its chart', async () => {
+    const c = await Client.open(`${wsBase}/api/v1/message/ws?token=${token}`);
+    // FreqUI's subscription at api_version ≥ 2.21.
+    await c.subscribe(['whitelist', 'entry_fill', 'exit_fill', 'entry_cancel', 'exit_cancel', 'new_candle']);
+    const minute = Date.UTC(2025, 8, 1, 12, 0);
+    s.view.emit({ type: 'quotes', tsMs: minute + 1_000, quotes: quotesAt(100_010) });
+    s.view.emit({ type: 'quotes', tsMs: minute + 59_000, quotes: quotesAt(100_010) });
+    s.view.emit({ type: 'quotes', tsMs: minute + 60_000, quotes: quotesAt(100_010) });
+    s.view.emit({ type: 'quotes', tsMs: minute + 61_000, quotes: quotesAt(100_010) });
+    const nc = await c.waitFor((m) => m.type === 'new_candle', 'new_candle');
+    assert.deepEqual(nc.data, ['BTC/USDC:USDC', '1m', 'futures']);
+    // A fill in the next minute starts the third candle.
+    s.view.emit({
+      type: 'fill',
+      fill: fill(11, 'buy', 100_000, 0.001, 0, minute + 125_000),
+      positionBase: 0.001,
+    });
+    await c.waitFor((m) => m.type === 'entry_fill' || m.type === 'exit_fill', 'the fill');
+    assert.equal(c.messages.filter((m) => m.type === 'new_candle').length, 2);
+    c.close();
+  });
+
   it('dashboard ws: a snapshot first, then every bot event; unsubscribes on close', async () => {
     // Sockets of earlier tests close asynchronously: start from none.
     await until('no listeners left from earlier tests', () => s.view.listenerCount === 0);

@@ -113,7 +113,8 @@ export class BotDouble implements BotView {
   }
   async startQuoting() {
     this.calls.push('startQuoting');
-    this.riskState = { ...this.riskState, quoting: true, stoppedByUser: false };
+    // As the engine: a start also ends a stopentry.
+    this.riskState = { ...this.riskState, quoting: true, stoppedByUser: false, entriesStopped: false };
     this.emitStatus();
   }
   /** What the double's flatten ends with (the engine's sentence for a whole exit of 0.001 at 100 000). */
