@@ -47,7 +47,7 @@ export function priceDecimalsAt(inst: Instrument, px: number): number {
   if (sigFigs >= 1 && sigFigs < 23 && Math.abs(px) >= (POW10[sigFigs - 1] as number) * 1.001) return 0;
   // Digits before the decimal point (≤ 0 for px < 1: 0.001234 → −2, which leaves 7 significant decimals).
   const intDigits = Math.floor(Math.log10(Math.abs(px))) + 1;
-  const maxBySigFigs = inst.priceSignificantFigures - intDigits;
+  const maxBySigFigs = sigFigs - intDigits;
   return Math.max(0, Math.min(maxByDecimals, maxBySigFigs));
 }
 
