@@ -19,6 +19,8 @@ export class FeedDelayQueue {
   private readonly seqs: number[] = [];
   private readonly evs: MarketEvent[] = [];
   private seq = 0;
+  /** Delivery time of the next event, +∞ when empty (a field, not a getter: read twice per event). */
+  nextMs = Number.POSITIVE_INFINITY;
 
   constructor(readonly scale = 1) {}
 
@@ -37,11 +39,6 @@ export class FeedDelayQueue {
 
   get size(): number {
     return this.evs.length;
-  }
-
-  /** Delivery time of the next event, +∞ when empty. */
-  get nextMs(): number {
-    return this.evs.length > 0 ? this.atMs[0] : Number.POSITIVE_INFINITY;
   }
 
   push(atMs: number, ev: MarketEvent): void {
@@ -64,6 +61,7 @@ export class FeedDelayQueue {
     a[i] = atMs;
     s[i] = seq;
     e[i] = ev;
+    this.nextMs = a[0] as number;
   }
 
   /** Removes and returns the next event (call only when size > 0). */
@@ -92,7 +90,8 @@ export class FeedDelayQueue {
       a[i] = lastA;
       s[i] = lastS;
       e[i] = lastE;
-    }
+      this.nextMs = a[0] as number;
+    } else this.nextMs = Number.POSITIVE_INFINITY;
     return top;
   }
 }

@@ -28,19 +28,33 @@ export interface Instrument {
 
 export type RoundDirection = 'down' | 'up' | 'nearest';
 
+// 10^n and 10^−n for the decimals a grid can have, computed once with the same `10 ** n` as before (so the same
+// doubles): a power with a variable exponent is a runtime call, and rounding runs twice per quote.
+const POW10: readonly number[] = Array.from({ length: 23 }, (_, n) => 10 ** n);
+const POW10_NEG: readonly number[] = Array.from({ length: 23 }, (_, n) => 10 ** -n);
+
+function pow10(n: number): number {
+  return n >= 0 && n < 23 && (n | 0) === n ? (POW10[n] as number) : 10 ** n;
+}
+
 /** Decimals a price of this magnitude may have on the instrument's grid (at least 0). */
 export function priceDecimalsAt(inst: Instrument, px: number): number {
   const maxByDecimals = inst.maxPriceDecimals;
-  if (inst.priceSignificantFigures === null) return Math.max(0, maxByDecimals);
+  const sigFigs = inst.priceSignificantFigures;
+  if (sigFigs === null) return Math.max(0, maxByDecimals);
+  // At least `sigFigs` integer digits leaves no decimals: decided without the logarithm when |px| is clearly
+  // (0.1 %) above 10^(sigFigs−1), where log10's last-bit rounding cannot change the digit count (BTC's case).
+  if (sigFigs >= 1 && sigFigs < 23 && Math.abs(px) >= (POW10[sigFigs - 1] as number) * 1.001) return 0;
   // Digits before the decimal point (≤ 0 for px < 1: 0.001234 → −2, which leaves 7 significant decimals).
   const intDigits = Math.floor(Math.log10(Math.abs(px))) + 1;
-  const maxBySigFigs = inst.priceSignificantFigures - intDigits;
+  const maxBySigFigs = sigFigs - intDigits;
   return Math.max(0, Math.min(maxByDecimals, maxBySigFigs));
 }
 
 /** The price grid step at a price, quote units. */
 export function tickSizeAt(inst: Instrument, px: number): number {
-  return 10 ** -priceDecimalsAt(inst, px);
+  const d = priceDecimalsAt(inst, px);
+  return d >= 0 && d < 23 && (d | 0) === d ? (POW10_NEG[d] as number) : 10 ** -d;
 }
 
 /** Smallest size step, base units: 10^−szDecimals (as 1 / 10^n, the correctly rounded double of the decimal). */
@@ -53,7 +67,7 @@ export function lotSizeBase(inst: Instrument): number {
 const GRID_EPSILON = 1e-12;
 
 function roundToDecimals(value: number, decimals: number, direction: RoundDirection): number {
-  const scale = 10 ** decimals;
+  const scale = pow10(decimals);
   const scaled = value * scale;
   const nearest = Math.round(scaled);
   let units: number;

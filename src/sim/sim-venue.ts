@@ -364,7 +364,7 @@ export class SimVenue {
    */
   private onTrade(tr: TradePrint): void {
     const hit = this.reached;
-    hit.length = 0;
+    if (hit.length !== 0) hit.length = 0; // most prints reach none of our orders: skip the length setter
     for (const o of this.live) {
       // A sell aggressor hits bids, a buy aggressor lifts asks.
       if (o.side === tr.side) continue;
