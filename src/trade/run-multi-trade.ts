@@ -29,6 +29,7 @@ import { openStore, type TradeStore } from '../store/trade-store.ts';
 import { type BotClock, MAX_REPLAY_SPEED, ReplayFollowClock, WallClock } from './bot-clock.ts';
 import { ParamsWatcher } from './params-watch.ts';
 import type { TradeCommandOptions } from './run-trade.ts';
+import { armStopTriggers } from './stop-triggers.ts';
 
 /** The account's run summary: every coin's engine summary and the account's risk state. */
 export interface MultiRunSummary {
@@ -318,27 +319,16 @@ async function startSteps(
     })();
     return stopping;
   };
-  if (o.durationS !== undefined)
-    timers.push(setTimeout(() => void stop(`--duration-s ${o.durationS}`), o.durationS * 1000));
-  let failure: Error | null = null;
-  if (fake) {
-    fake.replayDone.then(
-      () => setTimeout(() => void stop('end of replay'), 300),
-      (err: unknown) => {
-        failure = err instanceof Error ? err : new Error(String(err));
-        void stop('replay failed');
-      },
-    );
-  }
-  if (env.handleSignals) {
-    const onSignal = (signal: NodeJS.Signals) => {
-      if (stopping !== null) process.exit(signal === 'SIGINT' ? 130 : 143);
-      void stop(signal);
-    };
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
-  }
-  return { engines, account, store, fake, done, stop, failure: () => failure };
+  const triggers = armStopTriggers({
+    stop,
+    stopping: () => stopping !== null,
+    durationS: o.durationS,
+    replayDone: fake ? fake.replayDone : null,
+    handleSignals: env.handleSignals,
+    timers,
+    logger,
+  });
+  return { engines, account, store, fake, done, stop, failure: triggers.failure };
 }
 
 export function formatMultiSummary(s: MultiRunSummary, formatOne: (c: EngineRunSummary) => string): string {

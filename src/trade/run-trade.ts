@@ -34,6 +34,7 @@ import { openStore, type TradeStore } from '../store/trade-store.ts';
 import { type BotClock, MAX_REPLAY_SPEED, ReplayFollowClock, WallClock } from './bot-clock.ts';
 import { ParamsWatcher } from './params-watch.ts';
 import { explainStartupRejection } from './startup-rejection.ts';
+import { armStopTriggers } from './stop-triggers.ts';
 
 export interface TradeCommandOptions extends SettingFlags {
   config?: string;
@@ -559,35 +560,26 @@ async function startTradingSteps(
     })();
     return stopping;
   };
-  if (o.durationS !== undefined) {
-    const t = setTimeout(() => void stop(`--duration-s ${o.durationS}`), o.durationS * 1000);
-    timers.push(t);
-  }
-  let failure: Error | null = null;
-  if (fake) {
-    fake.replayDone.then(
-      () => setTimeout(() => void stop('end of replay'), 300),
-      (err: unknown) => {
-        failure = err instanceof Error ? err : new Error(String(err));
-        void stop('replay failed');
-      },
-    );
-  }
-  if (env.handleSignals) {
-    // The first signal stops in order (cancel, persist, summary); a second one while that is under way exits at
-    // once — the dead man's switch still cancels whatever rests on a live exchange.
-    const onSignal = (signal: NodeJS.Signals) => {
-      if (stopping !== null) {
-        logger.warn('second signal while stopping: exiting now', { signal });
-        process.exit(signal === 'SIGINT' ? 130 : 143);
-      }
-      void stop(signal);
-    };
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
-  }
+  const triggers = armStopTriggers({
+    stop,
+    stopping: () => stopping !== null,
+    durationS: o.durationS,
+    replayDone: fake ? fake.replayDone : null,
+    handleSignals: env.handleSignals,
+    timers,
+    logger,
+  });
   const assumptions = { fill_model: mode === 'dry' ? describeFillModel(settings.fill) : null };
-  return { engine, store, fake, apiUrl: api?.url ?? null, done, stop, failure: () => failure, assumptions };
+  return {
+    engine,
+    store,
+    fake,
+    apiUrl: api?.url ?? null,
+    done,
+    stop,
+    failure: triggers.failure,
+    assumptions,
+  };
 }
 
 export function formatSummary(s: EngineRunSummary): string {
