@@ -1,4 +1,4 @@
-import { type Instrument, meetsMinOrderValue, sizeForNotional } from '../core/instrument.ts';
+import { type Instrument, meetsMinOrderValue, roundSize, sizeForNotional } from '../core/instrument.ts';
 import type { ModelParams } from '../model/params.ts';
 import { noQuoteExplain } from '../strategy/model-quote.ts';
 import type {
@@ -206,12 +206,7 @@ export class RiskGuard {
       return null;
     }
     const after = positionBase + (o.side === 'buy' ? o.sz + restingBase : -o.sz - restingBase);
-    if (this.entriesStopped) {
-      // Exits only: an order that reduces |position| without crossing zero into a new position.
-      const exit = Math.abs(after) < Math.abs(positionBase) && after * positionBase >= 0;
-      if (!exit) note(explain, `no ${side}: entries stopped (stopentry)`, 'entries stopped');
-      return exit ? o : null;
-    }
+    if (this.entriesStopped) return this.exitOnly(o, side, positionBase, restingBase, explain);
     // A side that reduces |position| is always allowed: it brings us back inside the limits.
     if (Math.abs(after) < Math.abs(positionBase)) return o;
     if (Math.abs(after) / l.lotBase > l.maxPositionLots + LOT_EPSILON) {
@@ -243,6 +238,39 @@ export class RiskGuard {
       return null;
     }
     return o;
+  }
+
+  /**
+   * Entries stopped (stopentry): only an order that reduces |position| without crossing zero. A quote larger than
+   * what is left to close (position minus our resting exits on that side) is cut down to it on the lot grid, so a
+   * position smaller than one order still gets its exit; below the venue's minimum order value it cannot be quoted
+   * and the note says to flatten instead.
+   */
+  private exitOnly(
+    o: QuoteIntent,
+    side: string,
+    positionBase: number,
+    restingBase: number,
+    explain: QuoteExplain | null,
+  ): QuoteIntent | null {
+    const reduces = (o.side === 'buy' && positionBase < 0) || (o.side === 'sell' && positionBase > 0);
+    const leftBase = Math.abs(positionBase) - restingBase;
+    if (!reduces || !(leftBase > 0)) {
+      note(explain, `no ${side}: entries stopped (stopentry)`, 'entries stopped');
+      return null;
+    }
+    if (o.sz <= leftBase * (1 + LOT_EPSILON)) return o;
+    const inst = this.limits.instrument;
+    const sz = inst === undefined ? leftBase : roundSize(inst, leftBase, 'down');
+    if (!(sz > 0) || (inst !== undefined && !meetsMinOrderValue(inst, o.px, sz))) {
+      note(
+        explain,
+        `no ${side}: entries stopped and the ${leftBase} left to close is below the minimum order; flatten to close it`,
+        'entries stopped',
+      );
+      return null;
+    }
+    return { ...o, sz };
   }
 }
 

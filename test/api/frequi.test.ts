@@ -603,7 +603,7 @@ describe('force entry and stopentry in the engine’s risk rules', () => {
     assert.equal(plan({ bbo: null }).ok, false);
   });
 
-  it('stopentry: only the side that reduces the position rests, never one that crosses zero', () => {
+  it('stopentry: only the side that reduces the position rests, cut so that it never crosses zero', () => {
     const g = new RiskGuard(limits);
     g.entriesStopped = true;
     const q = quotesAt(100_000, 5);
@@ -613,8 +613,16 @@ describe('force entry and stopentry in the engine’s risk rules', () => {
     const flat = g.filter(quotesAt(100_000, 5), 0, 100_000);
     assert.equal(flat.bid, null);
     assert.equal(flat.ask, null);
-    // Long 0.0005 and a 0.001 ask: the fill would go short — not an exit.
-    assert.equal(g.filter(quotesAt(100_000, 5), 0.0005, 100_000).ask, null);
+    // Long 0.0005 and a 0.001 ask: a full fill would go short, so the ask is cut to the 0.0005 left to close
+    // (50 USDC, above the minimum): its fill ends flat, never short.
+    const small = g.filter(quotesAt(100_000, 5), 0.0005, 100_000);
+    assert.equal(small.ask?.sz, 0.0005);
+    assert.equal(small.ask?.px, 100_005);
+    assert.equal(small.bid, null);
+    // Long 0.00005 (5 USDC): below the 10 USDC minimum order, nothing can rest; the note says to flatten.
+    const dust = g.filter(quotesAt(100_000, 5), 0.00005, 100_000);
+    assert.equal(dust.ask, null);
+    assert.match(dust.explain?.note ?? '', /below the minimum order; flatten to close it/);
   });
 });
 
