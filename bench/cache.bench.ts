@@ -7,7 +7,6 @@
  *  4. hlmm backtest's path (runBacktest) from the cache and from CSV (events/s through the whole engine), and
  *     from the cache warm by CPU time (the figure to compare across runs on a shared machine).
  */
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -22,39 +21,11 @@ import {
   writeEventCache,
 } from '../src/data/event-cache.ts';
 import { createStrategy } from '../src/strategy/index.ts';
-import { measure, report } from './measure.ts';
+import { measure, report, writeFullDensitySynth } from './measure.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'hlmm-bench-cache-'));
 try {
-  const synth = spawnSync(
-    process.execPath,
-    [
-      '--import',
-      'tsx',
-      'src/cli/main.ts',
-      'synth',
-      '--out',
-      dir,
-      '--ticker',
-      'SYN',
-      '--days',
-      '1',
-      '--sigma',
-      '5',
-      '--A',
-      '0.45',
-      '--k',
-      '0.3',
-      '--tick-size',
-      '1',
-      '--size-refresh',
-      '0.5',
-      '--seed',
-      '1',
-    ],
-    { encoding: 'utf8' },
-  );
-  if (synth.status !== 0) throw new Error(`synth failed: ${synth.stderr}`);
+  writeFullDensitySynth(dir, 1);
 
   const build = await measure(() => loadMarketColumns(dir, 'SYN'));
   const cols = build.result;

@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { calibrate } from '../src/calibrate/calibrate.ts';
 import { createDayBacktester } from '../src/calibrate/day-backtest.ts';
 import { hyperliquidInstrument } from '../src/exchange/hyperliquid/rules.ts';
-import { measure, peakRssMb, report } from './measure.ts';
+import { measure, peakRssMb, report, writeFullDensitySynth } from './measure.ts';
 
 const backtest = createDayBacktester({
   model: 'as',
@@ -88,37 +88,8 @@ report(
 const dir = mkdtempSync(join(tmpdir(), 'hlmm-bench-calibrate-'));
 try {
   const t0 = process.hrtime.bigint();
-  const synth = spawnSync(
-    process.execPath,
-    [
-      '--import',
-      'tsx',
-      'src/cli/main.ts',
-      'synth',
-      '--out',
-      dir,
-      '--ticker',
-      'SYN',
-      '--days',
-      '4',
-      '--sigma',
-      '5',
-      '--A',
-      '0.45',
-      '--k',
-      '0.3',
-      '--tick-size',
-      '1',
-      '--size-refresh',
-      '0.5',
-      '--seed',
-      '1',
-    ],
-    { encoding: 'utf8' },
-  );
-  if (synth.status !== 0) throw new Error(`synth failed: ${synth.stderr}`);
+  const summaryLine = writeFullDensitySynth(dir, 4);
   const synthS = Number(process.hrtime.bigint() - t0) / 1e9;
-  const summaryLine = synth.stderr.trim().split('\n').at(-1) ?? '';
   report('synth 4 days full density (write CSV)', synthS, 's', summaryLine.replace(/^hlmm synth: /, ''));
 
   global.gc?.();

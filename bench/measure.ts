@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 /** Helpers shared by the benchmarks: wall time, CPU time and peak resident memory of the current process. */
 import { resourceUsage } from 'node:process';
 
@@ -25,4 +26,41 @@ export function peakRssMb(): number {
 export function report(name: string, value: number, unit: string, details = ''): void {
   const shown = value >= 100 ? Math.round(value).toLocaleString('en-US') : value.toPrecision(3);
   console.log(`${name}: ${shown} ${unit}${details ? `  (${details})` : ''}`);
+}
+
+/**
+ * Writes the benches' full-density synthetic market (σ 5, A 0.45, k 0.3, tick 1, seed 1) for `days` UTC days
+ * into `dir` as ticker SYN, through the CLI as a user would. Returns the CLI's last summary line.
+ */
+export function writeFullDensitySynth(dir: string, days: number): string {
+  const synth = spawnSync(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      'src/cli/main.ts',
+      'synth',
+      '--out',
+      dir,
+      '--ticker',
+      'SYN',
+      '--days',
+      String(days),
+      '--sigma',
+      '5',
+      '--A',
+      '0.45',
+      '--k',
+      '0.3',
+      '--tick-size',
+      '1',
+      '--size-refresh',
+      '0.5',
+      '--seed',
+      '1',
+    ],
+    { encoding: 'utf8' },
+  );
+  if (synth.status !== 0) throw new Error(`synth failed: ${synth.stderr}`);
+  return synth.stderr.trim().split('\n').at(-1) ?? '';
 }
