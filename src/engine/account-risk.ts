@@ -9,6 +9,10 @@
  *   (equity − its own starting balance). When the drawdown from its peak, or the loss since the UTC day's first
  *   evaluation, reaches the limit, the kill switch trips on EVERY coin.
  *
+ * - Margin in use (live): the exchange's own figure for the whole account (/info clearinghouseState
+ *   marginSummary.totalMarginUsed, read by the trade command), reported beside the notional; the exchange, not
+ *   this module, decides liquidation from it.
+ *
  * Assumes the coins share one margin account with one starting balance (Hyperliquid cross margin: one USDC
  * balance per address); each coin's engine is started with that same balance, so its equity − balance is its PnL.
  */
@@ -49,6 +53,10 @@ export interface AccountRiskState {
   maxDrawdownQuote: number;
   /** Largest Σ |position| × mid seen at an evaluation, quote. */
   maxTotalNotionalQuote: number;
+  /** Margin in use on the exchange at its last reading, quote; null when never read (paper, backtest). */
+  marginUsedQuote: number | null;
+  /** Largest margin in use read, quote; null when never read. */
+  maxMarginUsedQuote: number | null;
 }
 
 const DAY_MS = 86_400_000;
@@ -86,6 +94,8 @@ export class AccountRisk {
   private maxDd = 0;
   private maxNotional = 0;
   private last: AccountRiskState;
+  private margin: { usedQuote: number; accountValueQuote: number; atMs: number } | null = null;
+  private maxMargin: number | null = null;
   /** The reason the account kill switch tripped, and when (bot ms); null while it has not. */
   killSwitch: { reason: string; atMs: number } | null = null;
 
@@ -103,7 +113,34 @@ export class AccountRisk {
       dayLossQuote: 0,
       maxDrawdownQuote: 0,
       maxTotalNotionalQuote: 0,
+      marginUsedQuote: null,
+      maxMarginUsedQuote: null,
     };
+  }
+
+  /**
+   * The exchange's reading of the whole account (live: clearinghouseState marginSummary): margin in use and
+   * account value, quote, at wall or bot ms `atMs`. Shown in the next evaluation's state.
+   */
+  noteExchangeMargin(marginUsedQuote: number, accountValueQuote: number, atMs: number): void {
+    if (!Number.isFinite(marginUsedQuote)) return;
+    this.margin = { usedQuote: marginUsedQuote, accountValueQuote, atMs };
+    if (this.maxMargin === null || marginUsedQuote > this.maxMargin) this.maxMargin = marginUsedQuote;
+  }
+
+  /** The exchange's last reading of the account, or null (never read). */
+  exchangeMargin(): { usedQuote: number; accountValueQuote: number; atMs: number } | null {
+    return this.margin;
+  }
+
+  /**
+   * Trips the account's kill switch on every coin now (an operator's stop of the whole account, or a limit in
+   * `evaluate`); a no-op when it already tripped.
+   */
+  tripKillSwitch(reason: string, nowMs: number): void {
+    if (this.killSwitch !== null) return;
+    this.killSwitch = { reason, atMs: nowMs };
+    for (const m of this.members) m.tripKillSwitch(reason);
   }
 
   add(m: AccountMember): void {
@@ -141,10 +178,7 @@ export class AccountRisk {
     const dayLoss = this.dayStart - eq;
     if (this.killSwitch === null) {
       const reason = accountKillReason(this.limits, dd, dayLoss);
-      if (reason !== null) {
-        this.killSwitch = { reason, atMs: nowMs };
-        for (const m of this.members) m.tripKillSwitch(reason);
-      }
+      if (reason !== null) this.tripKillSwitch(reason, nowMs);
     }
     this.last = {
       equityQuote: eq,
@@ -154,6 +188,8 @@ export class AccountRisk {
       dayLossQuote: dayLoss,
       maxDrawdownQuote: this.maxDd,
       maxTotalNotionalQuote: this.maxNotional,
+      marginUsedQuote: this.margin?.usedQuote ?? null,
+      maxMarginUsedQuote: this.maxMargin,
     };
     return this.last;
   }

@@ -36,7 +36,8 @@ export class RateLimits {
   /** Forced refusals still to hand out, by kind. */
   private readonly forced = { ip: 0, address: 0 };
   private readonly spent = new Map<string, { t: number; w: number }[]>();
-  readonly counters = { ip429: 0, addressRefusals: 0 };
+  /** `ipRequests`: every HTTP request charged (answered or refused with 429). */
+  readonly counters = { ip429: 0, addressRefusals: 0, ipRequests: 0 };
 
   constructor(
     options: RateLimitOptions = {},
@@ -53,6 +54,7 @@ export class RateLimits {
 
   /** Charges `weight` to `ip`; false = answer HTTP 429 (forced, or the minute's budget is spent). */
   takeIp(ip: string, weight: number): boolean {
+    this.counters.ipRequests++;
     if (this.forced.ip > 0) {
       this.forced.ip--;
       this.counters.ip429++;

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { paperVenueFor, tradingEngineFor } from '../config/engine-setup.ts';
 import { apiServerExposureProblem, loadConfig } from '../config/load-config.ts';
 import { runSettings, type SettingFlags } from '../config/run-settings.ts';
-import { type HlmmConfig, NETWORK_URLS } from '../config/schema.ts';
+import type { HlmmConfig } from '../config/schema.ts';
 import { UserError } from '../core/errors.ts';
 import { createLogger, type Logger, type LogLevel } from '../core/log.ts';
 import type { SavedAccount } from '../engine/account.ts';
@@ -28,13 +28,21 @@ import { readPerpInstrument } from '../exchange/hyperliquid/trading/perp-instrum
 import type { Wallet } from '../exchange/hyperliquid/wallet.ts';
 import type { FakeExchange } from '../fake-exchange/server.ts';
 import { describeFillModel, type FillModelStatement } from '../sim/fill-model-config.ts';
-import { lockDatabase } from '../store/db-lock.ts';
-import { StoreGuard } from '../store/store-guard.ts';
-import { openStore, type TradeStore } from '../store/trade-store.ts';
-import { type BotClock, MAX_REPLAY_SPEED, ReplayFollowClock, WallClock } from './bot-clock.ts';
+import type { TradeStore } from '../store/trade-store.ts';
+import { type BotClock, ReplayFollowClock, WallClock } from './bot-clock.ts';
 import { ParamsWatcher } from './params-watch.ts';
 import { explainStartupRejection } from './startup-rejection.ts';
 import { armStopTriggers } from './stop-triggers.ts';
+import {
+  loadTradeWallet,
+  openBotStore,
+  replaySpeed,
+  type StartupCleanup,
+  savedPaperAccount,
+  startReplayExchange,
+  stopOnce,
+  tradeEndpoints,
+} from './trade-setup.ts';
 
 export interface TradeCommandOptions extends SettingFlags {
   config?: string;
@@ -146,9 +154,6 @@ export async function runTradeCommand(o: TradeCommandOptions): Promise<void> {
   process.exitCode = 0;
 }
 
-/** Closes one thing start-up opened (may return a promise). */
-type StartupCleanup = () => unknown;
-
 export async function startTrading(
   o: TradeCommandOptions,
   env: { handleSignals: boolean },
@@ -185,86 +190,39 @@ async function startTradingSteps(
     quiet: o.quiet === true,
   });
 
-  // ---- one bot per database: the lock before anything starts (a refusal leaves nothing running); then the
-  //      store, so an unwritable --db is one sentence before anything connects, in every mode. Every write goes
-  //      through the guard: a failing store pulls the quotes instead of throwing (store-guard.ts).
+  // ---- one bot per database (lock, then the store), before anything connects
   const dbFile = o.db ?? cfg.db_file;
-  const dbLock = lockDatabase(dbFile, {
-    mode: live ? 'live' : o.replay !== undefined ? 'replay' : 'paper',
-    ticker,
-  });
-  opened.push(() => dbLock?.release());
-  const store = new StoreGuard(openStore(dbFile), { logger: logger.child('store') });
-  opened.push(() => store.close());
+  const { store, dbLock } = openBotStore(
+    dbFile,
+    { mode: live ? 'live' : o.replay !== undefined ? 'replay' : 'paper', ticker },
+    logger,
+    opened,
+  );
 
   // ---- live: the key first (one clear sentence and exit 2 without it); it never reaches logs, db or errors
-  let wallet: Wallet | null = null;
-  if (live) {
-    const { loadWallet } = await import('../exchange/hyperliquid/wallet.ts');
-    wallet = loadWallet({
-      keyFile: o.keyFile ?? cfg.exchange.private_key_file ?? undefined,
-      envVar: cfg.exchange.private_key_env,
-      accountAddress: o.account ?? cfg.exchange.account_address ?? undefined,
-      removeFromEnv: true,
-      warn: (m) => logger.warn(m),
-    });
-  }
+  const wallet: Wallet | null = live ? await loadTradeWallet(o, cfg, logger) : null;
 
   // ---- market endpoints: the fake exchange for --replay, else flags, config, network
   let fake: FakeExchange | null = null;
-  let wsUrl = o.wsUrl ?? cfg.exchange.ws_url;
-  let apiUrl = o.apiUrl ?? cfg.exchange.api_url;
-  // The network signatures are made for comes from the config (or --testnet), never from the URL: a proxy or a
-  // stand-in at another URL must not silently turn mainnet orders into testnet signatures (or back).
-  const network: 'mainnet' | 'testnet' = o.testnet ? 'testnet' : cfg.exchange.network;
-  if (o.testnet && !o.wsUrl && !o.apiUrl) {
-    wsUrl = NETWORK_URLS.testnet.ws;
-    apiUrl = NETWORK_URLS.testnet.api;
-  }
-  const otherNetwork = network === 'mainnet' ? 'testnet' : 'mainnet';
-  if (apiUrl.replace(/\/+$/, '') === NETWORK_URLS[otherNetwork].api) {
-    throw new UserError(
-      `the exchange URL ${apiUrl} is Hyperliquid ${otherNetwork} but orders would be signed for ${network}; set "exchange.network" to "${otherNetwork}"${otherNetwork === 'testnet' ? ' (or pass --testnet)' : ' and drop --testnet'}, or point --api-url at ${network}.`,
-    );
-  }
-  const speed = o.speed ?? 1;
-  if (!(speed > 0 && speed <= MAX_REPLAY_SPEED)) {
-    throw new UserError(
-      `--speed ${speed} is out of range; give a number above 0 and at most ${MAX_REPLAY_SPEED}.`,
-    );
-  }
+  let { wsUrl, apiUrl } = tradeEndpoints(o, cfg);
+  const { network } = tradeEndpoints(o, cfg);
+  const speed = replaySpeed(o);
   if (o.replay !== undefined) {
-    if (!existsSync(o.replay))
-      throw new UserError(
-        `--replay ${o.replay}: no such directory; pass a folder recorded by "hlmm collect".`,
-      );
-    // Said here, in trade's words: the fake exchange's own sentence names its --data flag, which trade lacks.
-    const { findMarketFile } = await import('../data/layout.ts');
-    for (const kind of ['prices', 'trades'] as const) {
-      if (findMarketFile(o.replay, kind, ticker) === null)
-        throw new UserError(
-          `--replay ${o.replay} holds no ${kind}_${ticker}.csv(.gz); pass the --ticker the folder was recorded for, or record ${ticker} there with "hlmm collect --symbols ${ticker}".`,
-        );
-    }
-    const { startFakeExchange } = await import('../fake-exchange/server.ts');
-    fake = await startFakeExchange({
-      dataDir: o.replay,
-      symbols: [ticker],
-      port: 0,
-      speed,
-      loop: o.loop === true,
-      idleTimeoutMs: 0,
-      logger: logger.child('fake-exchange'),
-      // --replay --live: our account exists on the fake exchange with the paper wallet's USDC.
-      // It checks signatures for the network the bot signs for, as Hyperliquid's mainnet or testnet would.
-      trading: wallet
-        ? {
-            accounts: [{ address: wallet.accountAddress, usdc: o.wallet ?? cfg.dry_run_wallet }],
-            isMainnet: network === 'mainnet',
-          }
-        : undefined,
-    });
-    opened.push(() => fake?.close());
+    const replay = o.replay;
+    fake = await startReplayExchange(
+      { ...o, replay },
+      {
+        tickers: [ticker],
+        speed,
+        cfg,
+        logger,
+        wallet,
+        network,
+        missingFile: (kind) =>
+          `--replay ${replay} holds no ${kind}_${ticker}.csv(.gz); pass the --ticker the folder was recorded for, or record ${ticker} there with "hlmm collect --symbols ${ticker}".`,
+      },
+      opened,
+    );
     wsUrl = fake.wsUrl;
     apiUrl = fake.url;
     logger.info('replay: fake exchange started', { data: o.replay, speed, ws: wsUrl });
@@ -298,17 +256,8 @@ async function startTradingSteps(
   let restoreAccount: SavedAccount | undefined;
   if (!live && !o.resetPaper) {
     const pnl = store.latestPnl();
-    if (pnl !== null && pnl.coin === ticker) {
-      const pos = store.latestPosition(ticker);
-      restoreAccount = {
-        positionBase: pnl.positionSz,
-        avgEntryPx: pos?.entryPx ?? null,
-        cashQuote: pnl.cashQuote,
-        realizedPnlQuote: pnl.realizedQuote,
-        feesQuote: pnl.feesQuote,
-        fundingQuote: pnl.fundingQuote,
-      };
-    }
+    if (pnl !== null && pnl.coin === ticker)
+      restoreAccount = savedPaperAccount(pnl, store.latestPosition(ticker)?.entryPx);
   }
   let startingBalance = settings.startingBalanceQuote;
 
@@ -527,42 +476,33 @@ async function startTradingSteps(
   }
 
   // ---- stopping
-  let stopping: Promise<EngineRunSummary> | null = null;
-  let resolveDone: (s: EngineRunSummary) => void = () => {};
-  const done = new Promise<EngineRunSummary>((resolve) => {
-    resolveDone = resolve;
+  const { stop, stopping, done } = stopOnce(async (reason: string): Promise<EngineRunSummary> => {
+    logger.info('stopping', { reason });
+    for (const t of timers) clearInterval(t);
+    watcher?.stop();
+    await feed.stop();
+    if (collector) await collector.stop();
+    await liveChecks?.detach();
+    const summary = await engine.stop(reason);
+    fillsCsv?.close();
+    // The shutdown alert (and any still queued) gets a few seconds to leave.
+    await alerts?.dispatcher.close(5_000);
+    if (userSession) await userSession.stop();
+    if (api) await api.close().catch(() => {});
+    if (fake) await fake.close();
+    store.close();
+    dbLock?.release();
+    logger.info('stopped', {
+      reason,
+      fills: summary.fills,
+      position: summary.position,
+      equity: summary.equity,
+    });
+    return summary;
   });
-  const stop = (reason: string): Promise<EngineRunSummary> => {
-    stopping ??= (async () => {
-      logger.info('stopping', { reason });
-      for (const t of timers) clearInterval(t);
-      watcher?.stop();
-      await feed.stop();
-      if (collector) await collector.stop();
-      await liveChecks?.detach();
-      const summary = await engine.stop(reason);
-      fillsCsv?.close();
-      // The shutdown alert (and any still queued) gets a few seconds to leave.
-      await alerts?.dispatcher.close(5_000);
-      if (userSession) await userSession.stop();
-      if (api) await api.close().catch(() => {});
-      if (fake) await fake.close();
-      store.close();
-      dbLock?.release();
-      logger.info('stopped', {
-        reason,
-        fills: summary.fills,
-        position: summary.position,
-        equity: summary.equity,
-      });
-      resolveDone(summary);
-      return summary;
-    })();
-    return stopping;
-  };
   const triggers = armStopTriggers({
     stop,
-    stopping: () => stopping !== null,
+    stopping,
     durationS: o.durationS,
     replayDone: fake ? fake.replayDone : null,
     handleSignals: env.handleSignals,

@@ -33,6 +33,8 @@ export class RequestBudget {
   /** (time ms, weight) of requests in the current window, oldest first. */
   readonly #spent: { t: number; w: number }[] = [];
   #queue: Promise<void> = Promise.resolve();
+  /** Everything this budget let through since it was made: requests and their weight (every user of it). */
+  readonly totals = { requests: 0, weight: 0 };
 
   constructor(opts: { weightPerMinute?: number; now?: () => number; sleep?: Sleep } = {}) {
     this.weightPerMinute = opts.weightPerMinute ?? IP_WEIGHT_PER_MINUTE;
@@ -66,6 +68,8 @@ export class RequestBudget {
     const turn = this.#queue.then(async () => {
       for (let wait = this.waitMs(weight); wait > 0; wait = this.waitMs(weight)) await this.#sleep(wait);
       this.#spent.push({ t: this.#now(), w: weight });
+      this.totals.requests++;
+      this.totals.weight += weight;
     });
     this.#queue = turn.catch(() => undefined);
     return turn;
@@ -73,7 +77,9 @@ export class RequestBudget {
 
   /** Records weight known only after the answer (e.g. per 20 fills returned); never waits. */
   charge(weight: number): void {
-    if (weight > 0) this.#spent.push({ t: this.#now(), w: weight });
+    if (weight <= 0) return;
+    this.#spent.push({ t: this.#now(), w: weight });
+    this.totals.weight += weight;
   }
 
   #prune(now: number): void {

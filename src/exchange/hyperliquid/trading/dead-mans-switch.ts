@@ -1,5 +1,16 @@
-import type { LiveVenueCore } from './live-order.ts';
+import type { Logger } from '../../../core/log.ts';
+import { stuckCancels } from './cancel-retry.ts';
+import type { ExchangeApi, HyperliquidVenueOptions, LiveOrderBook } from './live-order.ts';
 import { errText } from './live-order.ts';
+
+/** What the switch needs of its owner: one coin's venue, or the account's host when several coins share it. */
+export interface DmsHost {
+  wallNow(): number;
+  readonly exchange: Pick<ExchangeApi, 'scheduleCancel'>;
+  readonly counts: { dmsPushes: number };
+  readonly opts: Pick<HyperliquidVenueOptions, 'logger' | 'onIncident'>;
+  track$(p: Promise<unknown>): void;
+}
 
 /** Hyperliquid requires a scheduleCancel time at least this far ahead; a switch this close may fire any moment. */
 export const DMS_MIN_LEAD_MS = 5_000;
@@ -25,7 +36,7 @@ export class DeadMansSwitch {
   private extraMs = 0;
 
   constructor(
-    private readonly v: LiveVenueCore,
+    private readonly v: DmsHost,
     /** Horizon, ms (0 = off). */
     readonly dmsMs: number,
     private readonly exchangeNow: () => number,
@@ -113,5 +124,74 @@ export class DeadMansSwitch {
         error: errText(err),
       });
     });
+  }
+}
+
+/**
+ * The account's one dead man's switch when several coins trade from one address (`hlmm trade --tickers --live`).
+ * Hyperliquid keeps ONE scheduleCancel per account: one switch per coin would have each coin's push overwrite the
+ * others' and the first coin to stop would remove the schedule the others still rely on. So every coin's venue
+ * pushes this one (each venue's tick may push; a push is sent at most every horizon/3), its stuck-cancel rule counts
+ * the orders of every coin, and it is removed only once every coin's venue stopped with its coin swept clean
+ * (`removeIfAllClean`).
+ */
+export class AccountDeadMansSwitch implements DmsHost {
+  readonly counts = { dmsPushes: 0 };
+  readonly switch: DeadMansSwitch;
+  readonly opts: Pick<HyperliquidVenueOptions, 'logger' | 'onIncident'>;
+  private readonly books: LiveOrderBook[] = [];
+  private readonly inFlight = new Set<Promise<unknown>>();
+
+  constructor(
+    readonly exchange: Pick<ExchangeApi, 'scheduleCancel'>,
+    o: {
+      /** Horizon, ms (0 = off). */
+      dmsMs: number;
+      exchangeNowMs: () => number;
+      wallNowMs?: () => number;
+      logger?: HyperliquidVenueOptions['logger'];
+      onIncident?: HyperliquidVenueOptions['onIncident'];
+    },
+  ) {
+    this.opts = { logger: o.logger, onIncident: o.onIncident };
+    this.wallNow = o.wallNowMs ?? Date.now;
+    this.switch = new DeadMansSwitch(this, o.dmsMs, o.exchangeNowMs, (now, horizon) => {
+      let n = 0;
+      for (const b of this.books) n += stuckCancels(b, now, horizon);
+      return n;
+    });
+  }
+
+  readonly wallNow: () => number;
+
+  /** A coin's orders, counted by the stuck-cancel rule. */
+  addBook(book: LiveOrderBook): void {
+    this.books.push(book);
+  }
+
+  track$(p: Promise<unknown>): void {
+    const q = p.catch((err: unknown) =>
+      this.opts.logger?.error("dead man's switch request failed", { error: errText(err) }),
+    );
+    this.inFlight.add(q);
+    void q.finally(() => this.inFlight.delete(q));
+  }
+
+  /**
+   * After every coin's venue stopped: removes the schedule when each swept its coin clean (`clean` per coin),
+   * else leaves it armed so the exchange cancels what is left within the horizon. Returns true when removed.
+   */
+  async removeIfAllClean(clean: ReadonlyMap<string, boolean>, logger?: Logger): Promise<boolean> {
+    await Promise.allSettled([...this.inFlight]);
+    if (this.switch.dmsMs <= 0 || this.switch.lastOkWall === null) return false;
+    const dirty = [...clean].filter(([, ok]) => !ok).map(([coin]) => coin);
+    if (dirty.length > 0) {
+      logger?.error(
+        `orders may still be open (or another hlmm bot's rest) on ${dirty.join(', ')}: leaving the account's dead man's switch armed (the exchange cancels them within ${this.switch.dmsMs} ms)`,
+      );
+      return false;
+    }
+    await this.switch.remove();
+    return true;
   }
 }

@@ -6,6 +6,7 @@ import type { Cloid, OrderSpec } from '../actions.ts';
 import { ActionRejectedError, HttpStatusError, RateLimitedError } from '../errors.ts';
 import type { CancelStatus, HlOrderStatus } from '../exchange-client.ts';
 import type { FrontendOpenOrder } from '../info-schemas.ts';
+import type { AccountDeadMansSwitch } from './dead-mans-switch.ts';
 
 /** What the live venue needs of /exchange (ExchangeClient, or a test double). */
 export interface ExchangeApi {
@@ -50,6 +51,12 @@ export interface HyperliquidVenueOptions {
   knownCloidPrefixes?: Iterable<string>;
   /** An orderUpdates push showed another hlmm bot's order open on this coin (once per cloid prefix). */
   onForeignOrder?: (prefixCloid: string) => void;
+  /**
+   * Several coins from one account: the account's one dead man's switch (dead-mans-switch.ts) instead of this
+   * venue's own, and the process's one cloid source (one prefix, one counter: cloids stay unique on the account).
+   * The venue then never removes the schedule at stop: the account's owner does, once every coin is clean.
+   */
+  shared?: { deadMansSwitch: AccountDeadMansSwitch; nextCloid: () => Cloid };
 }
 
 /** Where one of our live orders stands, as the venue sees it. */

@@ -33,10 +33,12 @@ import type { HttpTransport } from '../http.ts';
 import { InfoClient } from '../info-client.ts';
 import type { FrontendOpenOrder } from '../info-schemas.ts';
 import type { Wallet } from '../wallet.ts';
+import type { ParsedServerMessage } from '../ws-messages.ts';
 import { WsSession } from '../ws-session.ts';
 import { foreignBotOrders, foreignBotSentence, newCloidPrefix, prefixHex } from './foreign-orders.ts';
 import { LiveFunding, paymentOfEntry } from './funding.ts';
 import { applyLeverage, type LeverageSetting } from './leverage.ts';
+import type { HyperliquidVenueOptions } from './live-order.ts';
 import { PositionCheck, type PositionHolder } from './position-check.ts';
 import { HyperliquidVenue } from './venue.ts';
 
@@ -88,21 +90,83 @@ export const POSITION_CHECK_S = 30;
 const FOREIGN_WATCH_MS = 60_000;
 
 export async function startLiveVenue(s: LiveStartOptions): Promise<LiveStart> {
-  const { o, ticker, store, logger } = s;
+  const account = openLiveAccount(s);
+  const coin = await startLiveCoin(account, s);
+  const { venue } = coin;
+  const user = account.user;
+
+  // 6. the user channels (the dead man's switch was armed first)
+  const userSession = new WsSession({
+    url: s.wsUrl,
+    subscriptions: userChannelSubscriptions(user),
+    liveness: 'any',
+    logger: s.logger.child('user-ws'),
+    onMessage: (msg) => routeUserMessage(msg, (c) => (c === s.ticker ? venue : undefined)),
+    // After a reconnect, fills during the gap: the channel's snapshot replays them (de-duplicated by tid).
+  });
+  userSession.start();
+  return { ...coin, userSession };
+}
+
+/** The account's clients and this run's cloid prefix: what every coin traded from one address shares. */
+export interface LiveAccount {
+  /** The trading account's address (the master account for an agent key). */
+  user: string;
+  info: InfoClient;
+  /** One client for the account: one nonce sequence per signer (two clients could sign the same nonce). */
+  exchange: ExchangeClient;
+  /** This run's cloid prefix, stored before any order goes out. */
+  cloidPrefix: Uint8Array;
+  /** Prefixes of this database's runs, this one included: their orders are ours. */
+  knownPrefixes: ReadonlySet<string>;
+  /** Prefixes of earlier runs only (the venue adds its own). */
+  earlierPrefixes: ReadonlySet<string>;
+}
+
+/** Opens the account's clients on one transport (one request budget) and stores this run's cloid prefix. */
+export function openLiveAccount(
+  s: Pick<LiveStartOptions, 'transport' | 'wallet' | 'isMainnet' | 'store' | 'logger' | 'apiUrl'>,
+): LiveAccount {
   const wallet = s.wallet;
   const user = wallet.accountAddress;
   const info = new InfoClient({ transport: s.transport, accountAddress: user });
   const exchange = new ExchangeClient({ transport: s.transport, wallet, isMainnet: s.isMainnet });
-  logger.info('live trading account', {
+  s.logger.info('live trading account', {
     account: user,
     agent: wallet.isAgent ? wallet.address : 'no',
     api: s.apiUrl,
   });
-
   // This run's cloid prefix is stored before any order goes out: a later run of this database then knows them.
-  const knownPrefixes = new Set(store.cloidPrefixes());
+  const earlierPrefixes = new Set(s.store.cloidPrefixes());
   const cloidPrefix = newCloidPrefix();
-  store.recordCloidPrefix(prefixHex(cloidPrefix), Date.now());
+  s.store.recordCloidPrefix(prefixHex(cloidPrefix), Date.now());
+  return {
+    user,
+    info,
+    exchange,
+    cloidPrefix,
+    earlierPrefixes,
+    knownPrefixes: new Set([...earlierPrefixes, prefixHex(cloidPrefix)]),
+  };
+}
+
+/** One coin's live start-up on an opened account: steps 1–5 above (the user channels are the caller's). */
+export type LiveCoinStart = Omit<LiveStart, 'userSession'> & {
+  /** The account as /info clearinghouseState answered at start-up, quote. */
+  accountValueQuote: number;
+  marginUsedQuote: number;
+};
+
+export async function startLiveCoin(
+  account: LiveAccount,
+  s: Omit<LiveStartOptions, 'transport' | 'wallet' | 'isMainnet' | 'apiUrl' | 'wsUrl'> & {
+    /** Several coins from one account: the account's switch (armed by the caller) and cloid source. */
+    shared?: HyperliquidVenueOptions['shared'];
+  },
+): Promise<LiveCoinStart> {
+  const { o, ticker, store, logger } = s;
+  const { user, info, exchange, cloidPrefix } = account;
+  const knownPrefixes = account.earlierPrefixes;
 
   const venue = new HyperliquidVenue({
     cloidPrefix,
@@ -114,6 +178,7 @@ export async function startLiveVenue(s: LiveStartOptions): Promise<LiveStart> {
     logger,
     dmsMs: (o.dmsS ?? 30) * 1000,
     exchangeNowMs: s.exchangeNowMs,
+    shared: s.shared,
     onIncident: (kind, detail) => {
       store.recordRiskEvent({ tsMs: Date.now(), kind, detail });
       // An order whose outcome is unknown may have filled unseen: re-read the position soon.
@@ -143,13 +208,14 @@ export async function startLiveVenue(s: LiveStartOptions): Promise<LiveStart> {
       if (e.type !== 'healthy') positionCheck.doubt(`store ${e.type}`);
     });
 
-  // 1. dead man's switch first: should this start-up die half-way, whatever rests is cancelled anyway.
-  await venue.armDeadMansSwitch();
+  // 1. dead man's switch first: should this start-up die half-way, whatever rests is cancelled anyway. A shared
+  //    (account) switch was armed by the caller before the first coin's start-up.
+  if (s.shared === undefined) await venue.armDeadMansSwitch();
 
   // 2. orphans, cancelled before anything is read: once they are gone nothing of ours can fill, so the fills and
   //    the position read next describe one and the same state.
   const open = await cancelOrphans(info, exchange, ticker, s.assetIndex, logger, {
-    known: new Set([...knownPrefixes, prefixHex(cloidPrefix)]),
+    known: account.knownPrefixes,
     account: user,
     dbFile: store.file,
     nowMs: s.exchangeNowMs,
@@ -262,24 +328,6 @@ export async function startLiveVenue(s: LiveStartOptions): Promise<LiveStart> {
     logger: logger.child('funding'),
   });
 
-  // 6. the user channels (the dead man's switch was armed first)
-  const userSession = new WsSession({
-    url: s.wsUrl,
-    subscriptions: [
-      { type: 'orderUpdates', user },
-      { type: 'userFills', user },
-    ],
-    liveness: 'any',
-    logger: logger.child('user-ws'),
-    onMessage: (msg) => {
-      if (msg.channel !== 'other') return;
-      if (msg.name === 'orderUpdates') venue.onOrderUpdates(msg.data);
-      else if (msg.name === 'userFills') venue.onUserFills(msg.data);
-    },
-    // After a reconnect, fills during the gap: the channel's snapshot replays them (de-duplicated by tid).
-  });
-  userSession.start();
-
   const cash = accountValue - Math.sign(positionBase) * positionValue;
   return {
     venue,
@@ -292,8 +340,9 @@ export async function startLiveVenue(s: LiveStartOptions): Promise<LiveStart> {
       fundingQuote: 0,
     },
     position: { positionBase, entryPx },
-    userSession,
     startingBalanceQuote: accountValue,
+    accountValueQuote: accountValue,
+    marginUsedQuote: Number(state.marginSummary.totalMarginUsed),
     leverage: leverage?.leverage ?? ap?.position.leverage.value ?? null,
     attach(engine) {
       hooks.engine = engine;
@@ -301,6 +350,61 @@ export async function startLiveVenue(s: LiveStartOptions): Promise<LiveStart> {
     },
     detach: () => positionCheck.stop(),
   };
+}
+
+/** The account's user channels: every coin's order updates and fills come on these two (per address, not per coin). */
+export function userChannelSubscriptions(user: string): { type: string; user: string }[] {
+  return [
+    { type: 'orderUpdates', user },
+    { type: 'userFills', user },
+  ];
+}
+
+/** What a user-channel message is routed to: the coin's venue. */
+export interface UserChannelTarget {
+  onOrderUpdates(data: unknown): void;
+  onUserFills(data: unknown): void;
+}
+
+/**
+ * Routes one user-channel message (orderUpdates, userFills: per address, all coins in one message) to each
+ * coin's venue with only that coin's entries; entries of a coin this process does not trade (another bot on the
+ * account) go nowhere. Other channels are ignored. Returns true when the message was a user channel's.
+ */
+export function routeUserMessage(
+  msg: ParsedServerMessage,
+  venueOf: (coin: string) => UserChannelTarget | undefined,
+): boolean {
+  if (msg.channel !== 'other') return false;
+  if (msg.name === 'orderUpdates') {
+    if (!Array.isArray(msg.data)) return true;
+    for (const [coin, updates] of groupByCoin(
+      msg.data,
+      (u) => (u as { order?: { coin?: unknown } })?.order?.coin,
+    ))
+      venueOf(coin)?.onOrderUpdates(updates);
+    return true;
+  }
+  if (msg.name === 'userFills') {
+    const data = msg.data as { fills?: unknown } | null;
+    if (data === null || typeof data !== 'object' || !Array.isArray(data.fills)) return true;
+    for (const [coin, fills] of groupByCoin(data.fills, (f) => (f as { coin?: unknown })?.coin))
+      venueOf(coin)?.onUserFills({ ...data, fills });
+    return true;
+  }
+  return false;
+}
+
+function groupByCoin(items: readonly unknown[], coinOf: (x: unknown) => unknown): Map<string, unknown[]> {
+  const out = new Map<string, unknown[]>();
+  for (const x of items) {
+    const coin = coinOf(x);
+    if (typeof coin !== 'string') continue;
+    let list = out.get(coin);
+    if (list === undefined) out.set(coin, (list = []));
+    list.push(x);
+  }
+  return out;
 }
 
 /** Cancel rounds at start-up before giving up (an order can survive a round: a cancel lost in transport). */

@@ -3,7 +3,7 @@ import { LogThrottle } from '../../../core/log-throttle.ts';
 import type { MarketEvent } from '../../../core/market.ts';
 import { checkBook, type PlausibilityRules, PriceSanity } from '../../../core/plausibility.ts';
 import { RecentTradeIds } from '../../../data/trade-dedup.ts';
-import { type ParsedServerMessage, parseServerMessage } from '../ws-messages.ts';
+import { type ParsedServerMessage, parseServerMessage, type Subscription } from '../ws-messages.ts';
 import { type BackoffPolicy, type DataGap, WsSession } from '../ws-session.ts';
 
 /**
@@ -227,13 +227,25 @@ export class SharedMarketFeed {
     opts: Omit<MarketFeedOptions, 'coin' | 'onEvent' | 'session'> & {
       coins: readonly string[];
       onEvent: (coin: string, ev: MarketEvent) => void;
+      /** More subscriptions on the same socket (live: the account's user channels). */
+      extraSubscriptions?: Subscription[];
+      /** Frames of channels no market feed reads (live: the user channels, for their router). */
+      onMessage?: (msg: ParsedServerMessage, recvS: number) => void;
     },
   ) {
     const feeds: HyperliquidFeed[] = [];
+    const onOther = opts.onMessage;
     this.session = new WsSession({
       url: opts.url,
-      subscriptions: opts.coins.flatMap((c) => feedSubscriptions(c, opts.books !== false)),
+      subscriptions: [
+        ...opts.coins.flatMap((c) => feedSubscriptions(c, opts.books !== false)),
+        ...(opts.extraSubscriptions ?? []),
+      ],
       onMessage: (msg, recvS) => {
+        if (onOther !== undefined && msg.channel === 'other') {
+          onOther(msg, recvS);
+          return;
+        }
         for (let i = 0; i < feeds.length; i++) (feeds[i] as HyperliquidFeed).handleMessage(msg, recvS);
       },
       onOpen: opts.onConnect,

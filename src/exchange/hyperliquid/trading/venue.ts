@@ -101,6 +101,11 @@ export class HyperliquidVenue implements Venue, LiveVenueCore {
   private readonly retryBaseMs: number;
   /** New places/modifies are refused from cancelAll or stop on. */
   stopping = false;
+  /**
+   * After stop: true when the last sweep saw none of the account's orders open on this coin and no other hlmm
+   * bot's on the account (the account's shared switch may then be removed); null before stop.
+   */
+  sweptClean: boolean | null = null;
   private stopped = false;
   private inFlight = new Set<Promise<unknown>>();
   /** Exchange time now (the bot clock: replay time against the fake exchange's replay, wall time live). */
@@ -124,13 +129,16 @@ export class HyperliquidVenue implements Venue, LiveVenueCore {
     this.retryBaseMs = opts.retryBaseMs ?? 500;
     this.exchangeNow = opts.exchangeNowMs ?? this.wallNow;
     const prefix = opts.cloidPrefix ?? newCloidPrefix();
-    this.nextCloid = createCloidSource(prefix);
+    this.nextCloid = opts.shared?.nextCloid ?? createCloidSource(prefix);
     this.cloidPrefixHex = prefixHex(prefix);
     // Prefixes whose orders are ours (this process, earlier runs of this database).
     const ourPrefixes = new Set([this.cloidPrefixHex, ...(opts.knownCloidPrefixes ?? [])]);
-    this.dms = new DeadMansSwitch(this, opts.dmsMs ?? 30_000, this.exchangeNow, (now, horizon) =>
-      stuckCancels(this.book, now, horizon),
-    );
+    if (opts.shared) opts.shared.deadMansSwitch.addBook(this.book);
+    this.dms =
+      opts.shared?.deadMansSwitch.switch ??
+      new DeadMansSwitch(this, opts.dmsMs ?? 30_000, this.exchangeNow, (now, horizon) =>
+        stuckCancels(this.book, now, horizon),
+      );
     this.cancelRetry = new CancelRetry(this);
     this.unknown = new UnknownOutcomes(this, opts.unknownChecks ?? 3);
     this.stopSweep = new StopSweep(this, opts.sweepRounds ?? 5, ourPrefixes);
@@ -285,7 +293,15 @@ export class HyperliquidVenue implements Venue, LiveVenueCore {
     this.stopping = true;
     this.stopped = true;
     await Promise.allSettled([...this.inFlight]);
-    if (this.dms.dmsMs <= 0 || this.dms.lastOkWall === null) return; // never armed: nothing to remove
+    if (this.dms.dmsMs <= 0 || this.dms.lastOkWall === null) {
+      this.sweptClean = true;
+      return; // never armed: nothing to remove
+    }
+    if (this.opts.shared) {
+      // The account's switch: its owner removes it once every coin is clean (AccountDeadMansSwitch).
+      this.sweptClean = (await this.stopSweep.sweep()) && this.stopSweep.othersOnAccount.length === 0;
+      return;
+    }
     if (await this.stopSweep.sweep()) {
       const others = this.stopSweep.othersOnAccount;
       if (others.length > 0) {
