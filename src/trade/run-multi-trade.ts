@@ -1,11 +1,22 @@
 /**
- * `hlmm trade --tickers BTC,ETH,SOL` (paper): several coins, one process, one account, one store, one WebSocket.
- * Each coin runs the engine of `hlmm trade --ticker` (same strategy, per-coin limits, paper venue) with its own
- * parameters file from --params-dir (hot-reloaded); the account's limits (account-risk.ts) are checked over all
+ * `hlmm trade --tickers BTC,ETH,SOL` (paper, or live with --live): several coins, one process, one account, one
+ * store, one WebSocket. Each coin runs the engine of `hlmm trade --ticker` (same strategy, per-coin limits) with its
+ * own parameters file from --params-dir (hot-reloaded); the account's limits (account-risk.ts) are checked over all
  * of them and its kill switch pulls every coin. A coin whose parameters are missing or refused does not quote,
  * the others go on.
+ *
+ * Live, what Hyperliquid keeps per address is shared by every coin, never one per coin:
+ * - one key and one ExchangeClient (one nonce sequence: two clients of one signer could sign the same nonce);
+ * - one HttpTransport, so one request budget (weight per minute, and the cool-down after a 429 or the address
+ *   limit's refusal) for every coin's requests;
+ * - one dead man's switch (scheduleCancel is the account's): armed once before the first coin's start-up, pushed
+ *   by whichever coin ticks, removed only when every coin stopped with its coin swept clean;
+ * - one WebSocket: every coin's market data and the account's user channels (orderUpdates, userFills), whose
+ *   messages are routed to each coin's venue by coin (live-start.ts routeUserMessage);
+ * - the account's margin in use, read from /info clearinghouseState, in the account risk.
+ * Per coin: leverage (updateLeverage before its first order), the start-up checks (another bot's orders, orphans,
+ * missed fills, the position from the exchange) and the periodic position check.
  */
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { paperVenueFor, tradingEngineFor } from '../config/engine-setup.ts';
 import { loadConfig } from '../config/load-config.ts';
@@ -17,23 +28,42 @@ import type { SavedAccount } from '../engine/account.ts';
 import { AccountRisk, type AccountRiskState } from '../engine/account-risk.ts';
 import { FillsCsv } from '../engine/fills-csv.ts';
 import type { EngineRunSummary, TradingEngine } from '../engine/trading-engine.ts';
+import type { Venue } from '../engine/venue.ts';
+import { createCloidSource } from '../exchange/hyperliquid/actions.ts';
 import { HttpTransport } from '../exchange/hyperliquid/http.ts';
 import { InfoClient } from '../exchange/hyperliquid/info-client.ts';
+import { AccountDeadMansSwitch } from '../exchange/hyperliquid/trading/dead-mans-switch.ts';
 import { fundingFor } from '../exchange/hyperliquid/trading/funding.ts';
+import { checkLeverage, leverageSetting } from '../exchange/hyperliquid/trading/leverage.ts';
+import type { LiveAccount, LiveCoinStart } from '../exchange/hyperliquid/trading/live-start.ts';
 import { SharedMarketFeed } from '../exchange/hyperliquid/trading/market-feed.ts';
 import { readPerpInstrument } from '../exchange/hyperliquid/trading/perp-instrument.ts';
+import type { HyperliquidVenue } from '../exchange/hyperliquid/trading/venue.ts';
+import type { Wallet } from '../exchange/hyperliquid/wallet.ts';
+import type { ParsedServerMessage, Subscription } from '../exchange/hyperliquid/ws-messages.ts';
 import type { FakeExchange } from '../fake-exchange/server.ts';
-import { lockDatabase } from '../store/db-lock.ts';
-import { StoreGuard } from '../store/store-guard.ts';
-import { openStore, type TradeStore } from '../store/trade-store.ts';
-import { type BotClock, MAX_REPLAY_SPEED, ReplayFollowClock, WallClock } from './bot-clock.ts';
+import type { TradeStore } from '../store/trade-store.ts';
+import { type BotClock, ReplayFollowClock, WallClock } from './bot-clock.ts';
 import { ParamsWatcher } from './params-watch.ts';
 import type { TradeCommandOptions } from './run-trade.ts';
+import { explainStartupRejection } from './startup-rejection.ts';
 import { armStopTriggers } from './stop-triggers.ts';
+import {
+  loadTradeWallet,
+  openBotStore,
+  replaySpeed,
+  type StartupCleanup,
+  savedPaperAccount,
+  startReplayExchange,
+  stopOnce,
+  tradeEndpoints,
+} from './trade-setup.ts';
 
 /** The account's run summary: every coin's engine summary and the account's risk state. */
 export interface MultiRunSummary {
   tickers: string[];
+  /** 'dry' = paper, 'live' = orders on the exchange. */
+  mode: 'dry' | 'live';
   coins: Record<string, EngineRunSummary>;
   account: {
     starting_balance: number;
@@ -43,7 +73,12 @@ export interface MultiRunSummary {
     fills: number;
     max_drawdown: number;
     max_total_notional: number;
+    /** Live: the exchange's margin in use at its last reading, and the largest read, USDC; null in paper. */
+    margin_used: number | null;
+    max_margin_used: number | null;
     kill_switch: string | null;
+    /** Live: requests (and their weight) that went through the account's one request budget, all coins; null in paper. */
+    requests: { count: number; weight: number } | null;
   };
 }
 
@@ -52,6 +87,13 @@ export interface RunningMultiBot {
   account: AccountRisk;
   store: TradeStore;
   fake: FakeExchange | null;
+  /** Live: each coin's venue (they share the transport, the switch and the cloid source); empty in paper. */
+  venues: Map<string, HyperliquidVenue>;
+  /** The one HTTP transport of every coin (its `budget` is the account's one request budget). */
+  transport: HttpTransport;
+  /** Live: the account's one dead man's switch; null in paper. */
+  deadMansSwitch: AccountDeadMansSwitch | null;
+  feed: SharedMarketFeed;
   done: Promise<MultiRunSummary>;
   stop(reason: string): Promise<MultiRunSummary>;
   failure(): Error | null;
@@ -59,13 +101,18 @@ export interface RunningMultiBot {
 
 /** How often the account's limits are checked, wall ms (the per-coin checks run on each engine's own timer). */
 const ACCOUNT_CHECK_WALL_MS = 100;
+/**
+ * Live: how often the account's margin in use is read (/info clearinghouseState, weight 2: 12 per minute of the
+ * 1200 budget), wall ms.
+ */
+const MARGIN_READ_WALL_MS = 10_000;
 
 export async function startMultiTrading(
   o: TradeCommandOptions,
   tickers: readonly string[],
   env: { handleSignals: boolean },
 ): Promise<RunningMultiBot> {
-  const opened: (() => unknown)[] = [];
+  const opened: StartupCleanup[] = [];
   try {
     return await startSteps(o, tickers, env, opened);
   } catch (err) {
@@ -78,13 +125,12 @@ async function startSteps(
   o: TradeCommandOptions,
   tickers: readonly string[],
   env: { handleSignals: boolean },
-  opened: (() => unknown)[],
+  opened: StartupCleanup[],
 ): Promise<RunningMultiBot> {
   const cfg: HlmmConfig = loadConfig(o.config);
-  if (o.live === true)
-    throw new UserError(
-      '--tickers trades paper only in this version; for live trading run one bot per coin with --ticker.',
-    );
+  const live = o.live === true;
+  if (live && o.dryRun === true)
+    throw new UserError('--live and --dry-run contradict each other; pass only one.');
   if (o.params !== undefined)
     throw new UserError(
       '--params is for one coin; with --tickers pass --params-dir DIR (params_<TICKER>.json).',
@@ -98,45 +144,34 @@ async function startSteps(
     quiet: o.quiet === true,
   });
   const dbFile = o.db ?? cfg.db_file;
-  const dbLock = lockDatabase(dbFile, {
-    mode: o.replay !== undefined ? 'replay' : 'paper',
-    ticker: tickers.join(','),
-  });
-  opened.push(() => dbLock?.release());
-  const store = new StoreGuard(openStore(dbFile), { logger: logger.child('store') });
-  opened.push(() => store.close());
+  const { store, dbLock } = openBotStore(
+    dbFile,
+    { mode: live ? 'live' : o.replay !== undefined ? 'replay' : 'paper', ticker: tickers.join(',') },
+    logger,
+    opened,
+  );
+  const wallet: Wallet | null = live ? await loadTradeWallet(o, cfg, logger) : null;
 
-  let wsUrl = o.wsUrl ?? cfg.exchange.ws_url;
-  let apiUrl = o.apiUrl ?? cfg.exchange.api_url;
-  const speed = o.speed ?? 1;
-  if (!(speed > 0 && speed <= MAX_REPLAY_SPEED))
-    throw new UserError(
-      `--speed ${speed} is out of range; give a number above 0 and at most ${MAX_REPLAY_SPEED}.`,
-    );
+  let { wsUrl, apiUrl } = tradeEndpoints(o, cfg);
+  const { network } = tradeEndpoints(o, cfg);
+  const speed = replaySpeed(o);
   let fake: FakeExchange | null = null;
   if (o.replay !== undefined) {
-    if (!existsSync(o.replay))
-      throw new UserError(
-        `--replay ${o.replay}: no such directory; pass a folder recorded by "hlmm collect".`,
-      );
-    const { findMarketFile } = await import('../data/layout.ts');
-    for (const ticker of tickers)
-      for (const kind of ['prices', 'trades'] as const)
-        if (findMarketFile(o.replay, kind, ticker) === null)
-          throw new UserError(
-            `--replay ${o.replay} holds no ${kind}_${ticker}.csv(.gz); drop ${ticker} from --tickers or record it there with "hlmm collect --symbols ${ticker}".`,
-          );
-    const { startFakeExchange } = await import('../fake-exchange/server.ts');
-    fake = await startFakeExchange({
-      dataDir: o.replay,
-      symbols: [...tickers],
-      port: 0,
-      speed,
-      loop: o.loop === true,
-      idleTimeoutMs: 0,
-      logger: logger.child('fake-exchange'),
-    });
-    opened.push(() => fake?.close());
+    const replay = o.replay;
+    fake = await startReplayExchange(
+      { ...o, replay },
+      {
+        tickers,
+        speed,
+        cfg,
+        logger,
+        wallet,
+        network,
+        missingFile: (kind, ticker) =>
+          `--replay ${replay} holds no ${kind}_${ticker}.csv(.gz); drop ${ticker} from --tickers or record it there with "hlmm collect --symbols ${ticker}".`,
+      },
+      opened,
+    );
     wsUrl = fake.wsUrl;
     apiUrl = fake.url;
     logger.info('replay: fake exchange started', {
@@ -147,37 +182,122 @@ async function startSteps(
     });
   }
   const clock: BotClock = fake || o.clock === 'exchange' ? new ReplayFollowClock(speed) : new WallClock();
-  const info = new InfoClient({ transport: new HttpTransport({ baseUrl: apiUrl }) });
+  // ONE transport for every coin: Hyperliquid counts requests per IP and per address, so one budget spends them.
+  const transport = new HttpTransport({ baseUrl: apiUrl });
+  const info = new InfoClient({ transport });
   const settings = runSettings(cfg, o);
   const paramsDir = o.paramsDir ?? o.replay ?? '.';
-  const account = new AccountRisk(settings.account, settings.startingBalanceQuote);
+
+  // ---- every coin's rules, and its leverage checked against them, before anything is sent
+  const leverage = leverageSetting(o, cfg);
+  const perps = new Map<string, Awaited<ReturnType<typeof readPerpInstrument>>>();
+  for (const ticker of tickers) {
+    const perp = await readPerpInstrument({ info, apiUrl, ticker, live, logger });
+    checkLeverage(leverage, ticker, perp.instrument.maxLeverage);
+    perps.set(ticker, perp);
+  }
+  if (leverage !== null && !live)
+    logger.info('paper: leverage recorded, not simulated', {
+      leverage: leverage.leverage,
+      margin: leverage.margin,
+    });
+
+  // ---- live: the account (clients, cloid prefix), its one switch armed first, then each coin's start-up checks
+  const venues = new Map<string, HyperliquidVenue>();
+  const liveStarts = new Map<string, LiveCoinStart>();
+  let liveAccount: LiveAccount | null = null;
+  let dms: AccountDeadMansSwitch | null = null;
+  if (live) {
+    const w = wallet as Wallet;
+    const { openLiveAccount, startLiveCoin } = await import('../exchange/hyperliquid/trading/live-start.ts');
+    const explain = (err: unknown) =>
+      explainStartupRejection(err, {
+        network,
+        account: w.accountAddress,
+        signer: w.address,
+        isAgent: w.isAgent,
+      });
+    liveAccount = openLiveAccount({
+      transport,
+      wallet: w,
+      isMainnet: network === 'mainnet',
+      store,
+      logger: logger.child('venue'),
+      apiUrl,
+    });
+    dms = new AccountDeadMansSwitch(liveAccount.exchange, {
+      dmsMs: (o.dmsS ?? 30) * 1000,
+      // Signed times in wall time, also against a replay: Hyperliquid's clock is the wall clock.
+      exchangeNowMs: Date.now,
+      logger: logger.child('dead-mans-switch'),
+      onIncident: (kind, detail) => store.recordRiskEvent({ tsMs: Date.now(), kind, detail }),
+    });
+    // Before the first coin's orphans are touched: should start-up die half-way, whatever rests is cancelled.
+    await dms.switch.arm().catch((err: unknown) => {
+      throw explain(err);
+    });
+    const nextCloid = createCloidSource(liveAccount.cloidPrefix);
+    for (const ticker of tickers) {
+      const perp = perps.get(ticker) as Awaited<ReturnType<typeof readPerpInstrument>>;
+      const started = await startLiveCoin(liveAccount, {
+        o,
+        ticker,
+        assetIndex: perp.assetIndex,
+        szDecimals: perp.instrument.szDecimals,
+        store,
+        logger: logger.child(ticker).child('venue'),
+        exchangeNowMs: Date.now,
+        leverage,
+        shared: { deadMansSwitch: dms, nextCloid },
+      }).catch((err: unknown) => {
+        throw explain(err);
+      });
+      started.venue.onLatency = (kind, latencyMs, atMs) =>
+        store.recordLatency({ tsMs: atMs, kind, latencyMs, coin: ticker });
+      venues.set(ticker, started.venue);
+      liveStarts.set(ticker, started);
+    }
+  }
+
+  // The account's starting balance: the exchange's account value live (read last), else the paper wallet.
+  const lastLive = [...liveStarts.values()].at(-1);
+  const account = new AccountRisk(
+    settings.account,
+    lastLive?.accountValueQuote ?? settings.startingBalanceQuote,
+  );
+  if (lastLive) account.noteExchangeMargin(lastLive.marginUsedQuote, lastLive.accountValueQuote, Date.now());
   const engines = new Map<string, TradingEngine>();
   const watchers: ParamsWatcher[] = [];
+  const liveChecks: LiveCoinStart[] = [];
   opened.push(() => {
     for (const w of watchers) w.stop();
   });
   // Paper fill ids from the wall µs, one range per coin: the store's fills are unique by tid across coins.
   const tidBase = Date.now() * 1000;
   for (const [i, ticker] of tickers.entries()) {
-    const { instrument } = await readPerpInstrument({ info, apiUrl, ticker, live: false, logger });
-    const venue = paperVenueFor(settings, tidBase + i * 1e13);
+    const { instrument } = perps.get(ticker) as Awaited<ReturnType<typeof readPerpInstrument>>;
+    const started = liveStarts.get(ticker);
+    const venue: Venue = started?.venue ?? paperVenueFor(settings, tidBase + i * 1e13);
     const coinLog = logger.child(ticker);
+    const leverageInForce = started?.leverage ?? leverage?.leverage ?? null;
     let watcher: ParamsWatcher | null = null;
     const engine = tradingEngineFor(settings, {
       info: {
         botName: cfg.bot_name,
         ticker,
-        mode: 'dry',
+        mode: live ? 'live' : 'dry',
         model: settings.strategy.model ?? cfg.strategy.model,
         stakeCurrency: 'USDC',
         version: '0.1.0',
         feed: fake ? `replay:${o.replay}` : wsUrl,
+        ...(leverageInForce !== null ? { leverage: leverageInForce } : {}),
       },
       coin: ticker,
       instrument,
       venue,
       clock,
       wallNowMs: Date.now,
+      ...(started ? { startingBalanceQuote: started.startingBalanceQuote } : {}),
       store,
       logger: coinLog,
       quoteLogIntervalMs: (o.quoteLogS ?? cfg.logging.quote_log_interval_s) * 1000,
@@ -216,22 +336,19 @@ async function startSteps(
       },
     });
     watchers.push(watcher);
-    let restore: SavedAccount | undefined;
-    const pnl = o.resetPaper ? null : store.latestPnl(ticker);
-    if (pnl !== null) {
-      restore = {
-        positionBase: pnl.positionSz,
-        avgEntryPx: store.latestPosition(ticker)?.entryPx ?? null,
-        cashQuote: pnl.cashQuote,
-        realizedPnlQuote: pnl.realizedQuote,
-        feesQuote: pnl.feesQuote,
-        fundingQuote: pnl.fundingQuote,
-      };
-    }
+    // Live: the account as the exchange reports it; paper: the store's, unless --reset-paper.
+    let restore: SavedAccount | undefined = started?.account;
+    if (!live && !o.resetPaper)
+      restore = savedPaperAccount(store.latestPnl(ticker), store.latestPosition(ticker)?.entryPx);
     watcher.reload();
     watcher.start();
     engine.start({ account: restore });
     opened.push(() => engine.stop('start-up failed'));
+    if (started) {
+      started.attach(engine);
+      liveChecks.push(started);
+      opened.push(() => started.detach());
+    }
   }
   const fillsFiles: FillsCsv[] = [];
   if (o.fillsOut !== undefined) {
@@ -245,17 +362,33 @@ async function startSteps(
   if (o.apiPort !== 0 && (o.apiPort !== undefined || cfg.api_server.enabled))
     logger.warn('the monitoring API serves one coin: with --tickers it is not started in this version');
 
-  // ---- one WebSocket for every coin
+  // ---- one WebSocket for every coin, and live for the account's user channels too (routed by coin)
+  let feedOpen = true;
+  const userSubscriptions: Subscription[] = [];
+  let routeUser: ((msg: ParsedServerMessage) => void) | undefined;
+  if (liveAccount !== null) {
+    const { routeUserMessage, userChannelSubscriptions } = await import(
+      '../exchange/hyperliquid/trading/live-start.ts'
+    );
+    userSubscriptions.push(...userChannelSubscriptions(liveAccount.user));
+    // After a reconnect, fills during the gap: the channel's snapshot replays them (de-duplicated by tid).
+    routeUser = (msg) => {
+      routeUserMessage(msg, (coin) => venues.get(coin));
+    };
+  }
   const feed = new SharedMarketFeed({
     url: wsUrl,
     coins: tickers,
     onEvent: (coin, ev) => {
+      if (!feedOpen) return;
       clock.observe(ev.exchMs);
       engines.get(coin)?.onMarket(ev);
     },
     onConnect: () => {
       for (const e of engines.values()) e.setFeedConnected(true);
     },
+    extraSubscriptions: userSubscriptions,
+    onMessage: routeUser,
     logger: logger.child('feed'),
     stallTimeoutMs: Math.max(5_000, clock.wallMsFor((o.staleS ?? cfg.risk.stale_data_s) * 1000 * 3)),
   });
@@ -272,63 +405,118 @@ async function startSteps(
       if (Number.isFinite(now)) account.evaluate(now);
     }, ACCOUNT_CHECK_WALL_MS),
   );
-  logger.info('hlmm trade started (paper, several coins)', {
+  if (liveAccount !== null) {
+    const acctInfo = liveAccount.info;
+    let reading = false;
+    timers.push(
+      setInterval(() => {
+        if (reading) return;
+        reading = true;
+        acctInfo
+          .clearinghouseState()
+          .then((st) =>
+            account.noteExchangeMargin(
+              Number(st.marginSummary.totalMarginUsed),
+              Number(st.marginSummary.accountValue),
+              Date.now(),
+            ),
+          )
+          .catch((err: unknown) =>
+            logger.warn('reading the margin in use failed; the last reading stays', {
+              error: (err as Error).message,
+            }),
+          )
+          .finally(() => {
+            reading = false;
+          });
+      }, MARGIN_READ_WALL_MS),
+    );
+  }
+  logger.info(`hlmm trade started (${live ? 'LIVE' : 'paper'}, several coins)`, {
     tickers: tickers.join(','),
     feed: fake ? `replay ${o.replay} at ${speed}x` : wsUrl,
     paramsDir,
     db: dbFile,
+    ...(liveAccount ? { account: liveAccount.user } : {}),
   });
 
-  let stopping: Promise<MultiRunSummary> | null = null;
-  let resolveDone: (s: MultiRunSummary) => void = () => {};
-  const done = new Promise<MultiRunSummary>((resolve) => {
-    resolveDone = resolve;
-  });
-  const stop = (reason: string): Promise<MultiRunSummary> => {
-    stopping ??= (async () => {
-      logger.info('stopping', { reason });
-      for (const t of timers) clearInterval(t);
-      for (const w of watchers) w.stop();
-      await feed.stop();
-      const coins: Record<string, EngineRunSummary> = {};
-      for (const [ticker, engine] of engines) coins[ticker] = await engine.stop(reason);
-      for (const csv of fillsFiles) csv.close();
-      if (fake) await fake.close();
-      const final: AccountRiskState = account.evaluate(
-        Number.isFinite(clock.nowMs()) ? clock.nowMs() : Date.now(),
+  const { stop, stopping, done } = stopOnce(async (reason: string): Promise<MultiRunSummary> => {
+    logger.info('stopping', { reason });
+    for (const t of timers) clearInterval(t);
+    for (const w of watchers) w.stop();
+    for (const c of liveChecks) await c.detach();
+    // No market event reaches an engine from here on; live, the socket stays up for the user channels while
+    // every coin cancels (their fills and cancels still come through it).
+    feedOpen = false;
+    if (!live) await feed.stop();
+    const coins: Record<string, EngineRunSummary> = {};
+    const summaries = await Promise.all(
+      [...engines].map(async ([t, e]) => [t, await e.stop(reason)] as const),
+    );
+    for (const [ticker, s] of summaries) coins[ticker] = s;
+    if (dms !== null) {
+      const { closeStaleStoreOrders } = await import('../exchange/hyperliquid/trading/live-start.ts');
+      for (const [t, v] of venues)
+        if (v.sweptClean === true)
+          closeStaleStoreOrders(store, t, new Set(), 'not open on the exchange at stop');
+      const clean = new Map(
+        [...venues].map(([t, v]) => [t, v.sweptClean === true && v.othersOnAccountAtStop() === 0]),
       );
-      store.close();
-      dbLock?.release();
-      const all = Object.values(coins);
-      const summary: MultiRunSummary = {
-        tickers: [...tickers],
-        coins,
-        account: {
-          starting_balance: settings.startingBalanceQuote,
-          pnl: all.reduce((s, c) => s + c.pnl, 0),
-          equity: final.equityQuote,
-          fills: all.reduce((s, c) => s + c.fills, 0),
-          max_drawdown: final.maxDrawdownQuote,
-          max_total_notional: final.maxTotalNotionalQuote,
-          kill_switch: account.killSwitch?.reason ?? null,
-        },
-      };
-      logger.info('stopped', { reason, fills: summary.account.fills, pnl: summary.account.pnl });
-      resolveDone(summary);
-      return summary;
-    })();
-    return stopping;
-  };
+      await dms.removeIfAllClean(clean, logger);
+    }
+    if (live) await feed.stop();
+    for (const csv of fillsFiles) csv.close();
+    if (fake) await fake.close();
+    const final: AccountRiskState = account.evaluate(
+      Number.isFinite(clock.nowMs()) ? clock.nowMs() : Date.now(),
+    );
+    store.close();
+    dbLock?.release();
+    const all = Object.values(coins);
+    const summary: MultiRunSummary = {
+      tickers: [...tickers],
+      mode: live ? 'live' : 'dry',
+      coins,
+      account: {
+        starting_balance: account.startingBalanceQuote,
+        pnl: all.reduce((s, c) => s + c.pnl, 0),
+        equity: final.equityQuote,
+        fills: all.reduce((s, c) => s + c.fills, 0),
+        max_drawdown: final.maxDrawdownQuote,
+        max_total_notional: final.maxTotalNotionalQuote,
+        margin_used: final.marginUsedQuote,
+        max_margin_used: final.maxMarginUsedQuote,
+        kill_switch: account.killSwitch?.reason ?? null,
+        requests: live
+          ? { count: transport.budget.totals.requests, weight: transport.budget.totals.weight }
+          : null,
+      },
+    };
+    logger.info('stopped', { reason, fills: summary.account.fills, pnl: summary.account.pnl });
+    return summary;
+  });
   const triggers = armStopTriggers({
     stop,
-    stopping: () => stopping !== null,
+    stopping,
     durationS: o.durationS,
     replayDone: fake ? fake.replayDone : null,
     handleSignals: env.handleSignals,
     timers,
     logger,
   });
-  return { engines, account, store, fake, done, stop, failure: triggers.failure };
+  return {
+    engines,
+    account,
+    store,
+    fake,
+    venues,
+    transport,
+    deadMansSwitch: dms,
+    feed,
+    done,
+    stop,
+    failure: triggers.failure,
+  };
 }
 
 export function formatMultiSummary(s: MultiRunSummary, formatOne: (c: EngineRunSummary) => string): string {
@@ -340,6 +528,14 @@ export function formatMultiSummary(s: MultiRunSummary, formatOne: (c: EngineRunS
       `  pnl             ${a.pnl.toFixed(4)} USDC (equity ${a.equity.toFixed(4)}, starting balance ${a.starting_balance})`,
       `  fills           ${a.fills}`,
       `  max drawdown    ${a.max_drawdown.toFixed(4)} USDC, max total notional ${a.max_total_notional.toFixed(2)} USDC`,
+      ...(a.margin_used !== null
+        ? [
+            `  margin in use   ${a.margin_used.toFixed(2)} USDC (largest read ${(a.max_margin_used ?? a.margin_used).toFixed(2)} USDC)`,
+          ]
+        : []),
+      ...(a.requests !== null
+        ? [`  requests        ${a.requests.count} (weight ${a.requests.weight}), one budget for every coin`]
+        : []),
       `  kill switch     ${a.kill_switch ?? 'not tripped'}`,
     ].join('\n'),
   );

@@ -264,7 +264,7 @@ async function startTradingSteps(
   // ---- venue
   let venue: Venue;
   let userSession: { stop(): Promise<void> } | null = null;
-  let liveChecks: Pick<LiveStart, 'attach' | 'detach'> | null = null;
+  let liveChecks: Pick<LiveStart, 'attach' | 'detach' | 'venue'> | null = null;
   if (live) {
     const { startLiveVenue } = await import('../exchange/hyperliquid/trading/live-start.ts');
     const liveWallet = wallet as Wallet;
@@ -484,6 +484,11 @@ async function startTradingSteps(
     if (collector) await collector.stop();
     await liveChecks?.detach();
     const summary = await engine.stop(reason);
+    // The stop sweep saw nothing open on the coin: an order the store still marks open ended unseen.
+    if (liveChecks?.venue.sweptClean === true) {
+      const { closeStaleStoreOrders } = await import('../exchange/hyperliquid/trading/live-start.ts');
+      closeStaleStoreOrders(store, ticker, new Set(), 'not open on the exchange at stop');
+    }
     fillsCsv?.close();
     // The shutdown alert (and any still queued) gets a few seconds to leave.
     await alerts?.dispatcher.close(5_000);

@@ -279,19 +279,12 @@ export async function startLiveCoin(
     source: 'exchange',
   });
 
-  const openIds = new Set(open.map((x) => x.oid));
-  let closedWhileDown = 0;
-  for (const r of store.openOrders(ticker)) {
-    if (r.oid !== null && openIds.has(r.oid)) continue;
-    store.updateOrder({
-      cloid: r.cloid,
-      oid: r.oid,
-      status: r.filledSz >= r.sz ? 'filled' : 'canceled',
-      updatedMs: Date.now(),
-      reason: 'closed while the bot was down',
-    });
-    closedWhileDown++;
-  }
+  const closedWhileDown = closeStaleStoreOrders(
+    store,
+    ticker,
+    new Set(open.map((x) => x.oid)),
+    'closed while the bot was down',
+  );
   const detail = `position ${positionBase} ${ticker} from the exchange, ${missed} missed fill(s) recorded, ${open.length} orphan order(s) cancelled, ${closedWhileDown} stored order(s) closed`;
   logger.info(`reconciled with the exchange: ${detail}`);
   store.recordRiskEvent({ tsMs: Date.now(), kind: 'reconcile', detail });
@@ -350,6 +343,34 @@ export async function startLiveCoin(
     },
     detach: () => positionCheck.stop(),
   };
+}
+
+/**
+ * Closes the store's orders of `coin` still marked open that the exchange does not show (`openOids`: those it
+ * does): filled when their stored fills complete them, else cancelled, with `reason`. Used at start-up (orders that
+ * ended while the bot was down) and after a clean stop sweep (an order whose end the bot only learnt as "never
+ * placed, already canceled, or filled", e.g. the old order of a modify whose replacement was refused). Returns
+ * how many it closed.
+ */
+export function closeStaleStoreOrders(
+  store: Pick<TradeStore, 'openOrders' | 'updateOrder'>,
+  coin: string,
+  openOids: ReadonlySet<number>,
+  reason: string,
+): number {
+  let closed = 0;
+  for (const r of store.openOrders(coin)) {
+    if (r.oid !== null && openOids.has(r.oid)) continue;
+    store.updateOrder({
+      cloid: r.cloid,
+      oid: r.oid,
+      status: r.filledSz >= r.sz ? 'filled' : 'canceled',
+      updatedMs: Date.now(),
+      reason,
+    });
+    closed++;
+  }
+  return closed;
 }
 
 /** The account's user channels: every coin's order updates and fills come on these two (per address, not per coin). */

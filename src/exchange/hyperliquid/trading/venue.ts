@@ -102,8 +102,8 @@ export class HyperliquidVenue implements Venue, LiveVenueCore {
   /** New places/modifies are refused from cancelAll or stop on. */
   stopping = false;
   /**
-   * After stop: true when the last sweep saw none of the account's orders open on this coin and no other hlmm
-   * bot's on the account (the account's shared switch may then be removed); null before stop.
+   * After a stop sweep (cancelAll, stop): true when /info showed none of the account's orders open on this coin
+   * (or nothing was ever sent); null before any sweep.
    */
   sweptClean: boolean | null = null;
   private stopped = false;
@@ -282,7 +282,12 @@ export class HyperliquidVenue implements Venue, LiveVenueCore {
     await Promise.allSettled([...this.inFlight]);
     const left = [...this.book.values()].filter((o) => o.state === 'cancelling' || o.state === 'resting');
     if (left.length > 0) await this.sendCancels(left);
-    await this.stopSweep.sweep();
+    this.sweptClean = await this.stopSweep.sweep();
+  }
+
+  /** Another hlmm bot's orders (any coin) the last stop sweep saw on the account: they keep the switch armed. */
+  othersOnAccountAtStop(): number {
+    return this.stopSweep.othersOnAccount.length;
   }
 
   /**
@@ -294,15 +299,15 @@ export class HyperliquidVenue implements Venue, LiveVenueCore {
     this.stopped = true;
     await Promise.allSettled([...this.inFlight]);
     if (this.dms.dmsMs <= 0 || this.dms.lastOkWall === null) {
-      this.sweptClean = true;
-      return; // never armed: nothing to remove
+      // Never armed: no order went out (they wait for the first push); switch off: cancelAll's sweep stands.
+      if (this.dms.dmsMs > 0) this.sweptClean = true;
+      return; // nothing to remove
     }
-    if (this.opts.shared) {
-      // The account's switch: its owner removes it once every coin is clean (AccountDeadMansSwitch).
-      this.sweptClean = (await this.stopSweep.sweep()) && this.stopSweep.othersOnAccount.length === 0;
-      return;
-    }
-    if (await this.stopSweep.sweep()) {
+    const swept = await this.stopSweep.sweep();
+    this.sweptClean = swept;
+    // The account's switch: its owner removes it once every coin is clean (AccountDeadMansSwitch).
+    if (this.opts.shared) return;
+    if (swept) {
       const others = this.stopSweep.othersOnAccount;
       if (others.length > 0) {
         const coins = [...new Set(others.map((o) => o.coin))].join(', ');

@@ -1,0 +1,233 @@
+/**
+ * End to end, in process: `hlmm trade --tickers BTC,ETH,SOL --live --replay DIR --testnet` — one LIVE bot for three
+ * coins on the in-process fake exchange (signed orders, user channels): fills on each coin, one account, one store,
+ * leverage set on each coin before its first order, one WebSocket connection, every coin's requests through one
+ * request budget, one dead man's switch, and the account kill switch pulling every coin's orders off the exchange.
+ */
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { writeSynthMarket } from '../../src/data/synth.ts';
+import { Wallet } from '../../src/exchange/hyperliquid/wallet.ts';
+import { dailyPctFromSigma } from '../../src/model/units.ts';
+import { openStore } from '../../src/store/trade-store.ts';
+import { type RunningMultiBot, startMultiTrading } from '../../src/trade/run-multi-trade.ts';
+import type { TradeCommandOptions } from '../../src/trade/run-trade.ts';
+import { until } from '../support/wait.ts';
+
+const root = mkdtempSync(join(tmpdir(), 'hlmm-trade-multi-live-'));
+after(() => rmSync(root, { recursive: true, force: true }));
+const replay = join(root, 'replay');
+const COINS = {
+  BTC: { sigma: 3, A: 0.5, k: 0.3, tickSize: 1, startMid: 100_000, seed: 31 },
+  ETH: { sigma: 0.3, A: 0.5, k: 3, tickSize: 0.1, startMid: 3000, seed: 32 },
+  SOL: { sigma: 0.05, A: 0.5, k: 20, tickSize: 0.01, startMid: 150, seed: 33 },
+} as const;
+type Coin = keyof typeof COINS;
+const TICKERS = Object.keys(COINS) as Coin[];
+
+const paramsFile = (ticker: Coin) => {
+  const c = COINS[ticker];
+  return {
+    ticker,
+    timestamp: '2025-01-02T00:00:00Z',
+    units: { sigma: 'USDC/sqrt(s)' },
+    market_data: {
+      mid_price: c.startMid,
+      sigma: c.sigma,
+      sigma_daily_pct: dailyPctFromSigma(c.sigma, c.startMid),
+      A: c.A,
+      k: c.k,
+    },
+    optimal_parameters: { gamma: 1e-4 },
+    days: [],
+  };
+};
+
+before(async () => {
+  for (const [ticker, c] of Object.entries(COINS)) {
+    await writeSynthMarket({
+      ...c,
+      outDir: replay,
+      ticker,
+      days: 1,
+      durationS: 3600,
+      stepMs: 1000,
+      startMs: Date.UTC(2025, 0, 1, 1),
+    });
+  }
+});
+
+/** A live 3-coin bot on its own fake exchange; the key is a fresh one, removed from the environment by start-up. */
+async function startLive(extra: Partial<TradeCommandOptions> = {}) {
+  const dir = mkdtempSync(join(root, 'bot-'));
+  const pdir = join(dir, 'params');
+  mkdirSync(pdir);
+  for (const t of TICKERS) writeFileSync(join(pdir, `params_${t}.json`), JSON.stringify(paramsFile(t)));
+  const key = `0x${randomBytes(32).toString('hex')}`;
+  const address = Wallet.fromPrivateKey(key).accountAddress.toLowerCase();
+  process.env.HLMM_PRIVATE_KEY = key;
+  const bot: RunningMultiBot = await startMultiTrading(
+    {
+      live: true,
+      testnet: true,
+      replay,
+      loop: true,
+      speed: 200,
+      paramsDir: pdir,
+      db: join(dir, 'bot.sqlite'),
+      apiPort: 0,
+      quiet: true,
+      logFile: join(dir, 'bot.jsonl'),
+      horizon: '3600',
+      // One lot for every coin: 0.01 is on every coin's size grid (SOL has 2 decimals); SOL's 1.5 USDC lot is
+      // sized up to the 10 USDC minimum order value, so the max position leaves room for it.
+      orderSize: 0.01,
+      maxPosition: 50,
+      wallet: 1_000_000,
+      leverage: 5,
+      margin: 'cross',
+      ...extra,
+    },
+    TICKERS,
+    { handleSignals: false },
+  ).finally(() => {
+    delete process.env.HLMM_PRIVATE_KEY;
+  });
+  assert.ok(bot.fake, 'the replay runs on the in-process fake exchange');
+  return { bot, fake: bot.fake, address, dir };
+}
+
+describe('hlmm trade --tickers --live (fake exchange, testnet)', () => {
+  it('three coins, one account: fills on each, one store, leverage first, one socket, one budget, one switch', async () => {
+    const { bot, fake, address, dir } = await startLive();
+    try {
+      await until(
+        'a fill on every coin',
+        () => [...bot.engines.values()].every((e) => e.summary().fills >= 1),
+        60_000,
+      );
+      // One socket carries every coin's market data and the account's user channels.
+      assert.equal(fake.connectionsAccepted(), 1, 'one WebSocket connection for three coins');
+      const [conn] = [...fake.connections()];
+      const keys = [...(conn?.subscriptions.keys() ?? [])];
+      for (const t of TICKERS) assert.ok(keys.includes(`bbo:${t}`), `bbo:${t} subscribed`);
+      assert.equal(keys.filter((k) => k.startsWith('orderUpdates')).length, 1, 'orderUpdates once');
+      assert.equal(keys.filter((k) => k.startsWith('userFills')).length, 1, 'userFills once');
+      // The account's one switch is armed on the exchange; no coin has its own.
+      assert.ok(fake.trading.scheduledCancelAt(address) !== undefined, "the account's dead man's switch");
+      assert.ok(bot.deadMansSwitch !== null && bot.deadMansSwitch.counts.dmsPushes >= 1);
+      for (const v of bot.venues.values()) assert.equal(v.counts.dmsPushes, 0, 'no per-coin switch push');
+    } finally {
+      await bot.stop('test done');
+    }
+    const s = await bot.done;
+    assert.equal(s.mode, 'live');
+    assert.deepEqual(Object.keys(s.coins), TICKERS);
+
+    // Leverage on each coin before that coin's first order (updateLeverage names the coin; orders do not, so the
+    // first order of any coin is the bound).
+    const log = fake.trading.actionLog.filter((a) => a.user === address);
+    const firstOrder = log.findIndex(
+      (a) => a.type === 'order' || a.type === 'batchModify' || a.type === 'modify',
+    );
+    assert.ok(firstOrder >= 0, 'orders were sent');
+    for (const t of TICKERS) {
+      const lev = log.findIndex((a) => a.type === 'updateLeverage' && a.coin === t);
+      assert.ok(
+        lev >= 0 && lev < firstOrder,
+        `${t}: updateLeverage (#${lev}) before the first order (#${firstOrder})`,
+      );
+      assert.equal(log[lev]?.leverage, 5);
+      assert.equal(log[lev]?.isCross, true);
+      assert.equal(s.coins[t]?.mode, 'live');
+    }
+    // scheduleCancel: armed before the first order, and removed at the stop (every coin swept clean).
+    const firstSchedule = log.findIndex((a) => a.type === 'scheduleCancel');
+    assert.ok(firstSchedule >= 0 && firstSchedule < firstOrder, 'the switch armed before any order');
+    assert.equal(
+      fake.trading.scheduledCancelAt(address),
+      undefined,
+      'switch removed once every coin is clean',
+    );
+    assert.equal(
+      fake.trading.openOrdersOf(address).length,
+      0,
+      'nothing rests on the exchange after the stop',
+    );
+
+    // One budget: every HTTP request of every coin (and of the account) went through it, and only through it.
+    assert.ok(s.account.requests !== null);
+    assert.equal(
+      s.account.requests.count,
+      fake.limits.counters.ipRequests,
+      'the fake saw exactly the budget',
+    );
+    const venueRequests = [...bot.venues.values()].map((v) => v.counts.requests);
+    assert.ok(
+      venueRequests.every((n) => n > 0),
+      'every coin sent requests',
+    );
+    assert.ok(
+      venueRequests.reduce((a, b) => a + b, 0) < s.account.requests.count,
+      "the coins' requests are part of the one budget's count",
+    );
+    assert.ok(
+      s.account.margin_used !== null && s.account.margin_used >= 0,
+      'margin in use read from the exchange',
+    );
+
+    // One store: fills rows for all three coins, each fill once, under its coin.
+    const store = openStore(join(dir, 'bot.sqlite'));
+    let total = 0;
+    try {
+      for (const t of TICKERS) {
+        const fills = store.allFills(t);
+        assert.ok(fills.length >= 1, `${t} fills stored`);
+        assert.ok(fills.every((f) => f.coin === t));
+        assert.equal(store.openOrders(t).length, 0, `${t}: nothing left open in the store`);
+        total += fills.length;
+      }
+      assert.equal(store.fillCount(), total, 'one store holds every coin');
+    } finally {
+      store.close();
+    }
+    // The exchange's fills of the account match, coin by coin.
+    for (const t of TICKERS) {
+      const onFake = fake.trading.fillsOf(address).filter((f) => f.coin === t).length;
+      assert.ok(onFake >= 1, `${t} filled on the exchange`);
+    }
+  });
+
+  it('the account kill switch pulls every coin: no order of any coin left resting on the exchange', async () => {
+    const { bot, fake, address } = await startLive();
+    try {
+      const restingCoins = () => new Set(fake.trading.openOrdersOf(address).map((o) => o.coin));
+      await until('orders resting on every coin', () => TICKERS.every((t) => restingCoins().has(t)), 60_000);
+      bot.account.tripKillSwitch('operator: stop the whole account', Date.now());
+      await until(
+        'every coin pulled on the exchange',
+        () => fake.trading.openOrdersOf(address).length === 0,
+        30_000,
+      );
+      for (const e of bot.engines.values()) assert.equal(e.risk().killSwitch.tripped, true);
+      // The bot still runs (its switch still pushed) and places nothing more.
+      const placed = [...bot.engines.values()].map((e) => e.summary().orders_placed);
+      await new Promise((r) => setTimeout(r, 300));
+      assert.deepEqual(
+        [...bot.engines.values()].map((e) => e.summary().orders_placed),
+        placed,
+        'no order after the kill switch',
+      );
+      assert.equal(fake.trading.openOrdersOf(address).length, 0);
+    } finally {
+      await bot.stop('test done');
+    }
+    const s = await bot.done;
+    assert.equal(s.account.kill_switch, 'operator: stop the whole account');
+    for (const t of TICKERS) assert.equal(s.coins[t]?.kill_switch, s.account.kill_switch);
+  });
+});
