@@ -198,7 +198,7 @@ export function addMultiCoinFlags(cmd: Command): Command {
   return cmd
     .option(
       '--tickers <list>',
-      'several coins from one account, e.g. BTC,ETH (default: config tickers; not with --ticker)',
+      'several coins from one account, e.g. BTC,ETH (trade: paper or --live) (default: config tickers; not with --ticker)',
       symbolListOption,
     )
     .option(
