@@ -18,7 +18,7 @@
  * missed fills, the position from the exchange) and the periodic position check.
  */
 import { join } from 'node:path';
-import { paperVenueFor, tradingEngineFor } from '../config/engine-setup.ts';
+import { paperVenueFor } from '../config/engine-setup.ts';
 import { loadConfig } from '../config/load-config.ts';
 import { runSettings } from '../config/run-settings.ts';
 import type { HlmmConfig } from '../config/schema.ts';
@@ -33,7 +33,6 @@ import { createCloidSource } from '../exchange/hyperliquid/actions.ts';
 import { HttpTransport } from '../exchange/hyperliquid/http.ts';
 import { InfoClient } from '../exchange/hyperliquid/info-client.ts';
 import { AccountDeadMansSwitch } from '../exchange/hyperliquid/trading/dead-mans-switch.ts';
-import { fundingFor } from '../exchange/hyperliquid/trading/funding.ts';
 import { checkLeverage, leverageSetting } from '../exchange/hyperliquid/trading/leverage.ts';
 import type { LiveAccount, LiveCoinStart } from '../exchange/hyperliquid/trading/live-start.ts';
 import { SharedMarketFeed } from '../exchange/hyperliquid/trading/market-feed.ts';
@@ -44,11 +43,12 @@ import type { ParsedServerMessage, Subscription } from '../exchange/hyperliquid/
 import type { FakeExchange } from '../fake-exchange/server.ts';
 import type { TradeStore } from '../store/trade-store.ts';
 import { type BotClock, ReplayFollowClock, WallClock } from './bot-clock.ts';
-import { ParamsWatcher } from './params-watch.ts';
+import type { ParamsWatcher } from './params-watch.ts';
 import type { TradeCommandOptions } from './run-trade.ts';
 import { explainStartupRejection } from './startup-rejection.ts';
 import { armStopTriggers } from './stop-triggers.ts';
 import {
+  coinEngineAndParams,
   loadTradeWallet,
   openBotStore,
   replaySpeed,
@@ -280,30 +280,26 @@ async function startSteps(
     const venue: Venue = started?.venue ?? paperVenueFor(settings, tidBase + i * 1e13);
     const coinLog = logger.child(ticker);
     const leverageInForce = started?.leverage ?? leverage?.leverage ?? null;
-    let watcher: ParamsWatcher | null = null;
-    const engine = tradingEngineFor(settings, {
-      info: {
-        botName: cfg.bot_name,
-        ticker,
-        mode: live ? 'live' : 'dry',
-        model: settings.strategy.model ?? cfg.strategy.model,
-        stakeCurrency: 'USDC',
-        version: '0.1.0',
-        feed: fake ? `replay:${o.replay}` : wsUrl,
-        ...(leverageInForce !== null ? { leverage: leverageInForce } : {}),
-      },
-      coin: ticker,
+    const { engine, watcher } = coinEngineAndParams({
+      settings,
+      cfg,
+      o,
+      ticker,
+      mode: live ? 'live' : 'dry',
       instrument,
       venue,
       clock,
-      wallNowMs: Date.now,
-      ...(started ? { startingBalanceQuote: started.startingBalanceQuote } : {}),
       store,
       logger: coinLog,
-      quoteLogIntervalMs: (o.quoteLogS ?? cfg.logging.quote_log_interval_s) * 1000,
-      snapshotIntervalMs: 5_000,
-      reloadParams: () => watcher?.reload(),
-      funding: fundingFor(venue, { coin: ticker, info, logger: coinLog.child('funding') }),
+      info,
+      feed: fake ? `replay:${o.replay}` : wsUrl,
+      leverage: leverageInForce,
+      startingBalanceQuote: started?.startingBalanceQuote,
+      paramsFile: join(paramsDir, `params_${ticker}.json`),
+      onRefuse: () =>
+        coinLog.warn(`${ticker} does not quote until its parameters load; the other coins go on`, {
+          params: join(paramsDir, `params_${ticker}.json`),
+        }),
     });
     engines.set(ticker, engine);
     account.add({
@@ -319,22 +315,6 @@ async function startSteps(
         maxTotalNotionalQuote: maxTotal,
         othersNotionalQuote: () => account.othersNotionalQuote(ticker),
       };
-    const file = join(paramsDir, `params_${ticker}.json`);
-    watcher = new ParamsWatcher({
-      file,
-      ticker,
-      orderSizeBase: cfg.strategy.mode === 'two-sided' ? settings.strategy.orderSizeBase : undefined,
-      onAccept: (loaded) => {
-        for (const note of loaded.notes) coinLog.warn(note, { params: file });
-        engine.acceptParams(loaded, file);
-      },
-      onRefuse: (reason) => {
-        coinLog.warn(`${ticker} does not quote until its parameters load; the other coins go on`, {
-          params: file,
-        });
-        engine.refuseParams(reason, file);
-      },
-    });
     watchers.push(watcher);
     // Live: the account as the exchange reports it; paper: the store's, unless --reset-paper.
     let restore: SavedAccount | undefined = started?.account;

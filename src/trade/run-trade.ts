@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { paperVenueFor, tradingEngineFor } from '../config/engine-setup.ts';
+import { paperVenueFor } from '../config/engine-setup.ts';
 import { apiServerExposureProblem, loadConfig } from '../config/load-config.ts';
 import { runSettings, type SettingFlags } from '../config/run-settings.ts';
 import type { HlmmConfig } from '../config/schema.ts';
@@ -20,7 +20,6 @@ import type { EngineRunSummary, TradingEngine } from '../engine/trading-engine.t
 import type { Venue } from '../engine/venue.ts';
 import { HttpTransport } from '../exchange/hyperliquid/http.ts';
 import { InfoClient } from '../exchange/hyperliquid/info-client.ts';
-import { fundingFor } from '../exchange/hyperliquid/trading/funding.ts';
 import { checkLeverage, leverageSetting, type MarginMode } from '../exchange/hyperliquid/trading/leverage.ts';
 import type { LiveStart } from '../exchange/hyperliquid/trading/live-start.ts';
 import { HyperliquidFeed } from '../exchange/hyperliquid/trading/market-feed.ts';
@@ -30,10 +29,10 @@ import type { FakeExchange } from '../fake-exchange/server.ts';
 import { describeFillModel, type FillModelStatement } from '../sim/fill-model-config.ts';
 import type { TradeStore } from '../store/trade-store.ts';
 import { type BotClock, ReplayFollowClock, WallClock } from './bot-clock.ts';
-import { ParamsWatcher } from './params-watch.ts';
 import { explainStartupRejection } from './startup-rejection.ts';
 import { armStopTriggers } from './stop-triggers.ts';
 import {
+  coinEngineAndParams,
   loadTradeWallet,
   openBotStore,
   replaySpeed,
@@ -305,41 +304,6 @@ async function startTradingSteps(
     venue = paperVenueFor(settings, undefined, clock);
   }
 
-  // ---- engine
-  let watcher: ParamsWatcher | null = null;
-  const engine = tradingEngineFor(settings, {
-    info: {
-      botName: cfg.bot_name,
-      ticker,
-      mode,
-      model: settings.strategy.model ?? cfg.strategy.model,
-      stakeCurrency: 'USDC',
-      version: '0.1.0',
-      feed: fake ? `replay:${o.replay}` : wsUrl,
-      ...(leverageInForce !== null ? { leverage: leverageInForce } : {}),
-    },
-    coin: ticker,
-    instrument,
-    venue,
-    clock,
-    wallNowMs: Date.now,
-    startingBalanceQuote: startingBalance,
-    store,
-    logger,
-    quoteLogIntervalMs: (o.quoteLogS ?? cfg.logging.quote_log_interval_s) * 1000,
-    snapshotIntervalMs: 5_000,
-    reloadParams: () => watcher?.reload(),
-    funding: fundingFor(venue, { coin: ticker, info, logger: logger.child('funding') }),
-  });
-  if (restoreAccount && !live) {
-    logger.info('paper state restored from the store', {
-      db: dbFile,
-      position: restoreAccount.positionBase,
-      cash: round(restoreAccount.cashQuote),
-      realized: round(restoreAccount.realizedPnlQuote),
-    });
-  }
-
   // ---- parameters: --params, config, or the replay folder's params_<TICKER>.json
   let paramsFile = o.params ?? null;
   if (paramsFile === null) {
@@ -350,20 +314,37 @@ async function startTradingSteps(
         : cfg.params_file;
   }
   const pf = paramsFile;
-  watcher = new ParamsWatcher({
-    file: pf,
+
+  // ---- engine, and the watcher of its parameters file
+  const { engine, watcher } = coinEngineAndParams({
+    settings,
+    cfg,
+    o,
     ticker,
-    // Long-only trades a fixed quote stake, not --order-size lots: its γ is not rescaled (as in the backtest).
-    orderSizeBase: cfg.strategy.mode === 'two-sided' ? lotBase : undefined,
-    onAccept: (loaded) => {
-      for (const note of loaded.notes) logger.warn(note, { params: pf });
-      engine.acceptParams(loaded, pf);
-    },
-    onRefuse: (reason) => engine.refuseParams(reason, pf),
+    mode,
+    instrument,
+    venue,
+    clock,
+    store,
+    logger,
+    info,
+    feed: fake ? `replay:${o.replay}` : wsUrl,
+    leverage: leverageInForce,
+    startingBalanceQuote: startingBalance,
+    paramsFile: pf,
   });
+  if (restoreAccount && !live) {
+    logger.info('paper state restored from the store', {
+      db: dbFile,
+      position: restoreAccount.positionBase,
+      cash: round(restoreAccount.cashQuote),
+      realized: round(restoreAccount.realizedPnlQuote),
+    });
+  }
+
   watcher.reload();
   watcher.start();
-  opened.push(() => watcher?.stop());
+  opened.push(() => watcher.stop());
 
   engine.start({ account: restoreAccount });
   opened.push(async () => {
@@ -479,7 +460,7 @@ async function startTradingSteps(
   const { stop, stopping, done } = stopOnce(async (reason: string): Promise<EngineRunSummary> => {
     logger.info('stopping', { reason });
     for (const t of timers) clearInterval(t);
-    watcher?.stop();
+    watcher.stop();
     await feed.stop();
     if (collector) await collector.stop();
     await liveChecks?.detach();

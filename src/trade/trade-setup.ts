@@ -5,16 +5,24 @@
  * one stop that every trigger (signal, --duration-s, end of replay) calls.
  */
 import { existsSync } from 'node:fs';
+import { tradingEngineFor } from '../config/engine-setup.ts';
+import type { RunSettings } from '../config/run-settings.ts';
 import { type HlmmConfig, NETWORK_URLS } from '../config/schema.ts';
 import { UserError } from '../core/errors.ts';
+import type { Instrument } from '../core/instrument.ts';
 import type { Logger } from '../core/log.ts';
 import type { SavedAccount } from '../engine/account.ts';
+import type { TradingEngine } from '../engine/trading-engine.ts';
+import type { Venue } from '../engine/venue.ts';
+import type { InfoClient } from '../exchange/hyperliquid/info-client.ts';
+import { fundingFor } from '../exchange/hyperliquid/trading/funding.ts';
 import type { Wallet } from '../exchange/hyperliquid/wallet.ts';
 import type { FakeExchange } from '../fake-exchange/server.ts';
 import { type DbLock, lockDatabase } from '../store/db-lock.ts';
 import { StoreGuard } from '../store/store-guard.ts';
-import { openStore } from '../store/trade-store.ts';
-import { MAX_REPLAY_SPEED } from './bot-clock.ts';
+import { openStore, type TradeStore } from '../store/trade-store.ts';
+import { type BotClock, MAX_REPLAY_SPEED } from './bot-clock.ts';
+import { ParamsWatcher } from './params-watch.ts';
 import type { TradeCommandOptions } from './run-trade.ts';
 
 /** Closes one thing start-up opened (may return a promise); closed in reverse order should a later step fail. */
@@ -182,4 +190,74 @@ export function stopOnce<S>(run: (reason: string) => Promise<S>): {
       return stopping;
     },
   };
+}
+
+/**
+ * One coin's engine as `hlmm trade` builds it (one coin or one of several) and the watcher of its parameters file
+ * (created, not started: the caller reloads and starts it). `onRefuse` is told before the engine when the file is
+ * refused (several coins: the warning that the other coins go on).
+ */
+export function coinEngineAndParams(s: {
+  settings: RunSettings;
+  cfg: HlmmConfig;
+  o: Pick<TradeCommandOptions, 'quoteLogS'>;
+  ticker: string;
+  mode: 'dry' | 'live';
+  instrument: Instrument;
+  venue: Venue;
+  clock: BotClock;
+  store: TradeStore;
+  logger: Logger;
+  info: InfoClient;
+  /** What the API reports as the feed: the WebSocket URL, or `replay:DIR`. */
+  feed: string;
+  /** Leverage in force (times), null = unknown. */
+  leverage: number | null;
+  /** Live: the exchange's account value; paper: the settings' wallet. */
+  startingBalanceQuote?: number;
+  paramsFile: string;
+  onRefuse?: (reason: string) => void;
+}): { engine: TradingEngine; watcher: ParamsWatcher } {
+  const { settings, cfg, ticker, venue, logger } = s;
+  let watcher: ParamsWatcher | null = null;
+  const engine = tradingEngineFor(settings, {
+    info: {
+      botName: cfg.bot_name,
+      ticker,
+      mode: s.mode,
+      model: settings.strategy.model ?? cfg.strategy.model,
+      stakeCurrency: 'USDC',
+      version: '0.1.0',
+      feed: s.feed,
+      ...(s.leverage !== null ? { leverage: s.leverage } : {}),
+    },
+    coin: ticker,
+    instrument: s.instrument,
+    venue,
+    clock: s.clock,
+    wallNowMs: Date.now,
+    ...(s.startingBalanceQuote !== undefined ? { startingBalanceQuote: s.startingBalanceQuote } : {}),
+    store: s.store,
+    logger,
+    quoteLogIntervalMs: (s.o.quoteLogS ?? cfg.logging.quote_log_interval_s) * 1000,
+    snapshotIntervalMs: 5_000,
+    reloadParams: () => watcher?.reload(),
+    funding: fundingFor(venue, { coin: ticker, info: s.info, logger: logger.child('funding') }),
+  });
+  const file = s.paramsFile;
+  watcher = new ParamsWatcher({
+    file,
+    ticker,
+    // Long-only trades a fixed quote stake, not --order-size lots: its γ is not rescaled (as in the backtest).
+    orderSizeBase: cfg.strategy.mode === 'two-sided' ? settings.strategy.orderSizeBase : undefined,
+    onAccept: (loaded) => {
+      for (const note of loaded.notes) logger.warn(note, { params: file });
+      engine.acceptParams(loaded, file);
+    },
+    onRefuse: (reason) => {
+      s.onRefuse?.(reason);
+      engine.refuseParams(reason, file);
+    },
+  });
+  return { engine, watcher };
 }

@@ -7,11 +7,10 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { writeSynthMarket } from '../../src/data/synth.ts';
-import { dailyPctFromSigma } from '../../src/model/units.ts';
 import { openStore } from '../../src/store/trade-store.ts';
 import { type RunningMultiBot, startMultiTrading } from '../../src/trade/run-multi-trade.ts';
 import type { TradeCommandOptions } from '../../src/trade/run-trade.ts';
+import { paramsFileFor, writeCoinMarkets } from '../support/multi-coin-market.ts';
 import { until } from '../support/wait.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'hlmm-trade-multi-'));
@@ -25,37 +24,9 @@ const COINS = {
 } as const;
 type Coin = keyof typeof COINS;
 
-const paramsFile = (ticker: Coin) => {
-  const c = COINS[ticker];
-  return {
-    ticker,
-    timestamp: '2025-01-02T00:00:00Z',
-    units: { sigma: 'USDC/sqrt(s)' },
-    market_data: {
-      mid_price: c.startMid,
-      sigma: c.sigma,
-      sigma_daily_pct: dailyPctFromSigma(c.sigma, c.startMid),
-      A: c.A,
-      k: c.k,
-    },
-    optimal_parameters: { gamma: 1e-4 },
-    days: [],
-  };
-};
+const paramsFile = (ticker: Coin) => paramsFileFor(ticker, COINS[ticker]);
 
-before(async () => {
-  for (const [ticker, c] of Object.entries(COINS)) {
-    await writeSynthMarket({
-      ...c,
-      outDir: replay,
-      ticker,
-      days: 1,
-      durationS: 3600,
-      stepMs: 1000,
-      startMs: Date.UTC(2025, 0, 1, 1),
-    });
-  }
-});
+before(() => writeCoinMarkets(replay, COINS));
 
 async function start(dir: string, tickers: Coin[], extra: Partial<TradeCommandOptions> = {}) {
   return startMultiTrading(
