@@ -2,7 +2,8 @@
  * End to end, in process: `hlmm trade --tickers BTC,ETH,SOL --live --replay DIR --testnet` — one LIVE bot for three
  * coins on the in-process fake exchange (signed orders, user channels): fills on each coin, one account, one store,
  * leverage set on each coin before its first order, one WebSocket connection, every coin's requests through one
- * request budget, one dead man's switch, and the account kill switch pulling every coin's orders off the exchange.
+ * request budget, one dead man's switch, and the account kill switch pulling every coin's orders off the exchange;
+ * a coin without parameters sends nothing while the others trade.
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
@@ -33,11 +34,11 @@ const paramsFile = (ticker: Coin) => paramsFileFor(ticker, COINS[ticker]);
 before(() => writeCoinMarkets(replay, COINS));
 
 /** A live 3-coin bot on its own fake exchange; the key is a fresh one, removed from the environment by start-up. */
-async function startLive(extra: Partial<TradeCommandOptions> = {}) {
+async function startLive(extra: Partial<TradeCommandOptions> = {}, withParams: readonly Coin[] = TICKERS) {
   const dir = mkdtempSync(join(root, 'bot-'));
   const pdir = join(dir, 'params');
   mkdirSync(pdir);
-  for (const t of TICKERS) writeFileSync(join(pdir, `params_${t}.json`), JSON.stringify(paramsFile(t)));
+  for (const t of withParams) writeFileSync(join(pdir, `params_${t}.json`), JSON.stringify(paramsFile(t)));
   const key = `0x${randomBytes(32).toString('hex')}`;
   const address = Wallet.fromPrivateKey(key).accountAddress.toLowerCase();
   process.env.HLMM_PRIVATE_KEY = key;
@@ -200,5 +201,28 @@ describe('hlmm trade --tickers --live (fake exchange, testnet)', () => {
     const s = await bot.done;
     assert.equal(s.account.kill_switch, 'operator: stop the whole account');
     for (const t of TICKERS) assert.equal(s.coins[t]?.kill_switch, s.account.kill_switch);
+  });
+
+  it('a coin without parameters sends no order; the other coins trade on', async () => {
+    const { bot, fake, address } = await startLive({}, ['BTC', 'SOL']);
+    try {
+      await until(
+        'fills on BTC and SOL',
+        () => ['BTC', 'SOL'].every((t) => (bot.engines.get(t)?.summary().fills ?? 0) >= 1),
+        60_000,
+      );
+    } finally {
+      await bot.stop('test done');
+    }
+    const s = await bot.done;
+    assert.equal(s.coins.ETH?.orders_placed, 0, 'ETH placed nothing');
+    assert.equal(s.coins.ETH?.fills, 0);
+    assert.equal(
+      fake.trading.fillsOf(address).filter((f) => f.coin === 'ETH').length,
+      0,
+      'no ETH fill on the exchange',
+    );
+    // Its leverage is still set (start-up is per coin, before quoting is decided by the parameters).
+    assert.ok(fake.trading.actionLog.some((a) => a.type === 'updateLeverage' && a.coin === 'ETH'));
   });
 });

@@ -189,47 +189,14 @@ test('one request budget: every request of every user counted, with its weight',
 });
 
 test('store orders the exchange does not show are closed: filled when their fills complete them, else cancelled', () => {
-  const rows: OrderRecord[] = [
-    {
-      oid: 1,
-      cloid: '0xa',
-      coin: 'ETH',
-      side: 'buy',
-      px: 1,
-      sz: 1,
-      filledSz: 0,
-      status: 'open',
-      createdMs: 0,
-      updatedMs: 0,
-      reason: null,
-    },
-    {
-      oid: 2,
-      cloid: '0xb',
-      coin: 'ETH',
-      side: 'buy',
-      px: 1,
-      sz: 1,
-      filledSz: 1,
-      status: 'open',
-      createdMs: 0,
-      updatedMs: 0,
-      reason: null,
-    },
-    {
-      oid: 3,
-      cloid: '0xc',
-      coin: 'ETH',
-      side: 'sell',
-      px: 1,
-      sz: 1,
-      filledSz: 0,
-      status: 'open',
-      createdMs: 0,
-      updatedMs: 0,
-      reason: null,
-    },
-  ] as OrderRecord[];
+  const row = (oid: number, cloid: string, filledSz: number): OrderRecord =>
+    ({
+      ...{ coin: 'ETH', side: 'buy', px: 1, sz: 1, status: 'open', createdMs: 0, updatedMs: 0, reason: null },
+      oid,
+      cloid,
+      filledSz,
+    }) as OrderRecord;
+  const rows = [row(1, '0xa', 0), row(2, '0xb', 1), row(3, '0xc', 0)];
   const updates: {
     cloid: string | null | undefined;
     status: string | undefined;
