@@ -135,7 +135,12 @@ export function priceQuotes(
     gamma,
   };
   if (qModel !== qLots) explain.inventoryTargetLots = config.inventoryTargetLots;
-  if (![model.bid, model.ask, model.reservationPrice].every(Number.isFinite)) {
+  // Three checks, not an array of three: this runs on every strategy call.
+  if (
+    !Number.isFinite(model.bid) ||
+    !Number.isFinite(model.ask) ||
+    !Number.isFinite(model.reservationPrice)
+  ) {
     explain.note = 'no quote: the model gave a non-finite price (check sigma, k, gamma and the horizon)';
     return { bidPx: Number.NaN, askPx: Number.NaN, explain };
   }

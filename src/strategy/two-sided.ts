@@ -2,7 +2,7 @@
  * Two-sided market making: a bid and an ask of one lot each, priced by the shared pipeline (model-quote.ts),
  * with max-position and minimum-order-value checks. Stateless: quotes depend on the context only.
  */
-import { meetsMinOrderValue, roundSize, sizeForNotional } from '../core/instrument.ts';
+import { type Instrument, meetsMinOrderValue, roundSize, sizeForNotional } from '../core/instrument.ts';
 import type { StrategyConfig } from './config.ts';
 import { type LadderConfig, ladderSide } from './ladder.ts';
 import { addNote, emptyExplain, priceQuotes, unusableInputs } from './model-quote.ts';
@@ -18,10 +18,25 @@ const LOT_EPSILON = 1e-9;
  */
 export function sideSize(config: StrategyConfig, px: number): number {
   const inst = config.instrument;
-  const lot = roundSize(inst, config.orderSizeBase, 'nearest');
+  const lot = lotOf(inst, config.orderSizeBase);
   if (!(lot > 0)) return Number.NaN;
   if (meetsMinOrderValue(inst, px, lot)) return lot;
   return sizeForNotional(inst, inst.minOrderValueQuote, px);
+}
+
+// The lot of the last (size decimals, order size) asked: the same two inputs on every call of a run, so the
+// rounding (which reads nothing else of the instrument) runs once; other inputs round afresh.
+let lotSzDecimals = Number.NaN;
+let lotOrderSize = Number.NaN;
+let lotRounded = Number.NaN;
+
+function lotOf(inst: Instrument, orderSizeBase: number): number {
+  if (inst.szDecimals !== lotSzDecimals || orderSizeBase !== lotOrderSize) {
+    lotRounded = roundSize(inst, orderSizeBase, 'nearest');
+    lotSzDecimals = inst.szDecimals;
+    lotOrderSize = orderSizeBase;
+  }
+  return lotRounded;
 }
 
 /** Notes why a side is not quoted, with the short reason the engine reports. */
