@@ -5,7 +5,7 @@
 import { type Instrument, meetsMinOrderValue, roundSize, sizeForNotional } from '../core/instrument.ts';
 import type { StrategyConfig } from './config.ts';
 import { type LadderConfig, ladderSide } from './ladder.ts';
-import { addNote, emptyExplain, priceQuotes, unusableInputs } from './model-quote.ts';
+import { addNote, emptyExplain, type PricedQuotes, priceQuotesInto, unusableInputs } from './model-quote.ts';
 import type { DesiredQuotes, OwnFill, QuoteContext, QuoteExplain, QuoteIntent, Strategy } from './types.ts';
 
 // Tolerance on the lot count so that 0.003 / 0.001 = 2.9999999999999996 lots is not "over the limit".
@@ -48,6 +48,12 @@ function withhold(explain: QuoteExplain, note: string, reason: string): void {
 export class TwoSidedStrategy implements Strategy {
   readonly name: string;
   readonly levels: number;
+  /** The pipeline's prices, reused by every call (read at once; the explain in it is fresh each time). */
+  private readonly priced: PricedQuotes = {
+    bidPx: Number.NaN,
+    askPx: Number.NaN,
+    explain: null as unknown as QuoteExplain,
+  };
   /** null when one level per side (today's two orders, no ladder code on the path). */
   private readonly ladder: LadderConfig | null;
   constructor(readonly config: StrategyConfig) {
@@ -71,7 +77,7 @@ export class TwoSidedStrategy implements Strategy {
     const qLots = ctx.positionBase / c.orderSizeBase;
     const bad = unusableInputs(c, ctx.nowMs, ctx.bbo, ctx.params, qLots);
     if (bad) return { bid: null, ask: null, explain: emptyExplain(ctx.bbo, ctx.params, bad) };
-    const priced = priceQuotes(c, ctx.nowMs, ctx.bbo, ctx.params, qLots);
+    const priced = priceQuotesInto(this.priced, c, ctx.nowMs, ctx.bbo, ctx.params, qLots);
     const explain = priced.explain;
     let bid: QuoteIntent | null = null;
     let ask: QuoteIntent | null = null;
