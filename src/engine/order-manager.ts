@@ -64,6 +64,8 @@ const DUST_SZ = 1e-12;
 
 type Slots = (TrackedOrder | null)[];
 
+const NO_ACTIONS: OrderAction[] = [];
+
 export class OrderManager {
   readonly counts: OrderManagerCounts = { places: 0, cancels: 0, modifies: 0, rejects: 0, unknownReports: 0 };
   readonly levels: number;
@@ -74,6 +76,8 @@ export class OrderManager {
   private readonly tolBps: number;
   private readonly replaceWith: 'modify' | 'cancel-then-place';
   private readonly tif: TimeInForce;
+  /** Reused by every reconcile: the actions it collects (copied out when there are any). */
+  private readonly scratch: OrderAction[] = [];
   /** Reused per reconcile of a side (levels > 1): which desired levels an order already covers. */
   private readonly covered: boolean[];
 
@@ -112,17 +116,23 @@ export class OrderManager {
     return false;
   }
 
-  /** Actions that bring our orders towards `desired`. */
+  /**
+   * Actions that bring our orders towards `desired`: a new array, or a shared empty one (do not add to it) when
+   * nothing is to be done — most calls, as a quote within the tolerance keeps its order.
+   */
   reconcile(desired: DesiredQuotes): OrderAction[] {
-    const out: OrderAction[] = [];
+    const out = this.scratch;
     if (this.levels === 1) {
       this.reconcileSlot(this.bids, 0, 'buy', desired.bidLevels?.[0] ?? desired.bid, out);
       this.reconcileSlot(this.asks, 0, 'sell', desired.askLevels?.[0] ?? desired.ask, out);
-      return out;
+    } else {
+      this.reconcileLadder('buy', levelsOf(desired, 'buy'), out);
+      this.reconcileLadder('sell', levelsOf(desired, 'sell'), out);
     }
-    this.reconcileLadder('buy', levelsOf(desired, 'buy'), out);
-    this.reconcileLadder('sell', levelsOf(desired, 'sell'), out);
-    return out;
+    if (out.length === 0) return NO_ACTIONS;
+    const actions = out.slice();
+    out.length = 0;
+    return actions;
   }
 
   /** Cancels every open order (shutdown, kill switch). Slots with an action in flight are left to finish. */

@@ -1,7 +1,7 @@
 import type { Bbo, MarketEvent } from '../core/market.ts';
 import type { OrderAction, VenueReport } from '../core/orders.ts';
 import type { ModelParams } from '../model/params.ts';
-import type { DesiredQuotes, OwnFill, Strategy } from '../strategy/types.ts';
+import type { DesiredQuotes, OwnFill, QuoteContext, Strategy } from '../strategy/types.ts';
 import type { OrderManager } from './order-manager.ts';
 
 /**
@@ -44,9 +44,15 @@ export class QuotingLoop {
   private needQuote = true;
   private needReconcile = false;
   private readonly intervalMs: number;
+  /**
+   * The one context handed to the strategy, refilled before each call (no object per call on the hot path): a
+   * strategy reads it during `quote` and keeps none of it but the fields' values (the Strategy contract).
+   */
+  private readonly ctx: QuoteContext;
 
   constructor(private readonly cfg: QuotingLoopConfig) {
     this.intervalMs = cfg.requoteIntervalMs ?? 1000;
+    this.ctx = { nowMs: Number.NaN, bbo: null as unknown as Bbo, positionBase: 0, params: cfg.params };
   }
 
   get orderManager(): OrderManager {
@@ -106,12 +112,12 @@ export class QuotingLoop {
     if (bbo === null) return NO_ACTIONS;
     if (this.needQuote || nowMs - this.lastQuoteMs >= this.intervalMs) {
       this.quoteCalls++;
-      this.lastQuote = this.cfg.strategy.quote({
-        nowMs,
-        bbo,
-        positionBase: this.positionBase,
-        params: this.cfg.params,
-      });
+      const ctx = this.ctx;
+      ctx.nowMs = nowMs;
+      ctx.bbo = bbo;
+      ctx.positionBase = this.positionBase;
+      ctx.params = this.cfg.params;
+      this.lastQuote = this.cfg.strategy.quote(ctx);
       this.lastQuoteMs = nowMs;
       this.quotedBidPx = bbo.bidPx;
       this.quotedAskPx = bbo.askPx;

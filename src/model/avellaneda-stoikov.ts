@@ -27,7 +27,22 @@ export function inventorySkewAs(qLots: number, gamma: number, sigma: number, tau
  * log1p keeps the second term exact for small γ/k (its γ → 0 limit is 2/k).
  */
 export function asTotalSpread(gamma: number, sigma: number, tauS: number, k: number): number {
-  return gamma * sigma * sigma * tauS + (2 / gamma) * Math.log1p(gamma / k);
+  return gamma * sigma * sigma * tauS + arrivalTerm(gamma, k);
+}
+
+// (2/γ)·ln(1 + γ/k) of the last γ and k asked: the same pair on every quote of a run, so the logarithm runs once
+// per pair (the same expression, so the same double; Object.is so that 0 and −0 stay apart).
+let lastGamma = Number.NaN;
+let lastK = Number.NaN;
+let lastTerm = Number.NaN;
+
+function arrivalTerm(gamma: number, k: number): number {
+  if (!Object.is(gamma, lastGamma) || !Object.is(k, lastK)) {
+    lastTerm = (2 / gamma) * Math.log1p(gamma / k);
+    lastGamma = gamma;
+    lastK = k;
+  }
+  return lastTerm;
 }
 
 export interface ModelQuotes {

@@ -13,7 +13,7 @@
 import { priceAbove, priceBelow, roundPrice } from '../core/instrument.ts';
 import type { Bbo } from '../core/market.ts';
 import { midPrice } from '../core/market.ts';
-import { asQuotes } from '../model/avellaneda-stoikov.ts';
+import { asTotalSpread, reservationPrice } from '../model/avellaneda-stoikov.ts';
 import { glftQuotes } from '../model/glft.ts';
 import { horizonSeconds } from '../model/horizon.ts';
 import type { ModelParams } from '../model/params.ts';
@@ -110,23 +110,54 @@ export function priceQuotes(
   params: ModelParams,
   qLots: number,
 ): PricedQuotes {
+  return priceQuotesInto(
+    { bidPx: Number.NaN, askPx: Number.NaN, explain: null as unknown as QuoteExplain },
+    config,
+    nowMs,
+    bbo,
+    params,
+    qLots,
+  );
+}
+
+/**
+ * `priceQuotes` written into `out` (returned): a caller that reads the prices at once and keeps only the explain
+ * (a fresh object each call) passes one reused `out`, so a strategy call allocates no wrapper.
+ */
+export function priceQuotesInto(
+  out: PricedQuotes,
+  config: StrategyConfig,
+  nowMs: number,
+  bbo: Bbo,
+  params: ModelParams,
+  qLots: number,
+): PricedQuotes {
   const mid = midPrice(bbo);
   const { sigma, A, k, gamma } = params;
-  let model: { bid: number; ask: number; reservationPrice: number; halfSpread: number };
+  let modelBid: number;
+  let modelAsk: number;
+  let r: number;
   let tauS = Number.NaN;
   // The model skews around the inventory target: its q is the distance from q*, not from 0.
   const qModel = qLots - (config.inventoryTargetLots ?? 0);
   if (config.model === 'as') {
     tauS = horizonSeconds(config.horizon, nowMs);
-    model = asQuotes(mid, qModel, gamma, sigma, tauS, k);
+    // asQuotes' own terms, without its result object (the same operations, so the same doubles).
+    r = reservationPrice(mid, qModel, gamma, sigma, tauS);
+    const halfSpread = asTotalSpread(gamma, sigma, tauS, k) / 2;
+    modelBid = r - halfSpread;
+    modelAsk = r + halfSpread;
   } else {
-    model = glftQuotes(mid, qModel, gamma, sigma, A, k, config.glftXi);
+    const model = glftQuotes(mid, qModel, gamma, sigma, A, k, config.glftXi);
+    modelBid = model.bid;
+    modelAsk = model.ask;
+    r = model.reservationPrice;
   }
   const explain: QuoteExplain = {
     mid,
-    reservationPrice: model.reservationPrice,
-    halfSpreadBid: model.reservationPrice - model.bid,
-    halfSpreadAsk: model.ask - model.reservationPrice,
+    reservationPrice: r,
+    halfSpreadBid: r - modelBid,
+    halfSpreadAsk: modelAsk - r,
     qLots,
     tauS,
     sigma,
@@ -134,14 +165,18 @@ export function priceQuotes(
     k,
     gamma,
   };
+  out.explain = explain;
   if (qModel !== qLots) explain.inventoryTargetLots = config.inventoryTargetLots;
-  if (![model.bid, model.ask, model.reservationPrice].every(Number.isFinite)) {
+  // Three checks, not an array of three: this runs on every strategy call.
+  if (!Number.isFinite(modelBid) || !Number.isFinite(modelAsk) || !Number.isFinite(r)) {
     explain.note = 'no quote: the model gave a non-finite price (check sigma, k, gamma and the horizon)';
-    return { bidPx: Number.NaN, askPx: Number.NaN, explain };
+    out.bidPx = Number.NaN;
+    out.askPx = Number.NaN;
+    return out;
   }
   const feeQuote = config.makerFeeRate * mid;
-  let bid = model.bid - feeQuote;
-  let ask = model.ask + feeQuote;
+  let bid = modelBid - feeQuote;
+  let ask = modelAsk + feeQuote;
   const minSpread = bpsToQuote(config.minSpreadBps, mid);
   if (ask - bid < minSpread) {
     const centre = (bid + ask) / 2;
@@ -169,7 +204,9 @@ export function priceQuotes(
       ? `${note}; no bid: the model bid is at or below zero`
       : 'no bid: the model bid is at or below zero';
   if (note) explain.note = note;
-  return { bidPx, askPx, explain };
+  out.bidPx = bidPx;
+  out.askPx = askPx;
+  return out;
 }
 
 /** Appends a reason to explain.note (notes are joined with "; "). */

@@ -2,10 +2,10 @@
  * Two-sided market making: a bid and an ask of one lot each, priced by the shared pipeline (model-quote.ts),
  * with max-position and minimum-order-value checks. Stateless: quotes depend on the context only.
  */
-import { meetsMinOrderValue, roundSize, sizeForNotional } from '../core/instrument.ts';
+import { type Instrument, meetsMinOrderValue, roundSize, sizeForNotional } from '../core/instrument.ts';
 import type { StrategyConfig } from './config.ts';
 import { type LadderConfig, ladderSide } from './ladder.ts';
-import { addNote, emptyExplain, priceQuotes, unusableInputs } from './model-quote.ts';
+import { addNote, emptyExplain, type PricedQuotes, priceQuotesInto, unusableInputs } from './model-quote.ts';
 import type { DesiredQuotes, OwnFill, QuoteContext, QuoteExplain, QuoteIntent, Strategy } from './types.ts';
 
 // Tolerance on the lot count so that 0.003 / 0.001 = 2.9999999999999996 lots is not "over the limit".
@@ -18,10 +18,25 @@ const LOT_EPSILON = 1e-9;
  */
 export function sideSize(config: StrategyConfig, px: number): number {
   const inst = config.instrument;
-  const lot = roundSize(inst, config.orderSizeBase, 'nearest');
+  const lot = lotOf(inst, config.orderSizeBase);
   if (!(lot > 0)) return Number.NaN;
   if (meetsMinOrderValue(inst, px, lot)) return lot;
   return sizeForNotional(inst, inst.minOrderValueQuote, px);
+}
+
+// The lot of the last (size decimals, order size) asked: the same two inputs on every call of a run, so the
+// rounding (which reads nothing else of the instrument) runs once; other inputs round afresh.
+let lotSzDecimals = Number.NaN;
+let lotOrderSize = Number.NaN;
+let lotRounded = Number.NaN;
+
+function lotOf(inst: Instrument, orderSizeBase: number): number {
+  if (inst.szDecimals !== lotSzDecimals || orderSizeBase !== lotOrderSize) {
+    lotRounded = roundSize(inst, orderSizeBase, 'nearest');
+    lotSzDecimals = inst.szDecimals;
+    lotOrderSize = orderSizeBase;
+  }
+  return lotRounded;
 }
 
 /** Notes why a side is not quoted, with the short reason the engine reports. */
@@ -33,6 +48,12 @@ function withhold(explain: QuoteExplain, note: string, reason: string): void {
 export class TwoSidedStrategy implements Strategy {
   readonly name: string;
   readonly levels: number;
+  /** The pipeline's prices, reused by every call (read at once; the explain in it is fresh each time). */
+  private readonly priced: PricedQuotes = {
+    bidPx: Number.NaN,
+    askPx: Number.NaN,
+    explain: null as unknown as QuoteExplain,
+  };
   /** null when one level per side (today's two orders, no ladder code on the path). */
   private readonly ladder: LadderConfig | null;
   constructor(readonly config: StrategyConfig) {
@@ -56,7 +77,7 @@ export class TwoSidedStrategy implements Strategy {
     const qLots = ctx.positionBase / c.orderSizeBase;
     const bad = unusableInputs(c, ctx.nowMs, ctx.bbo, ctx.params, qLots);
     if (bad) return { bid: null, ask: null, explain: emptyExplain(ctx.bbo, ctx.params, bad) };
-    const priced = priceQuotes(c, ctx.nowMs, ctx.bbo, ctx.params, qLots);
+    const priced = priceQuotesInto(this.priced, c, ctx.nowMs, ctx.bbo, ctx.params, qLots);
     const explain = priced.explain;
     let bid: QuoteIntent | null = null;
     let ask: QuoteIntent | null = null;

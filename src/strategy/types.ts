@@ -86,7 +86,10 @@ export interface Strategy {
   readonly name: string;
   /** Orders it may want resting per side (its ladder levels); absent = 1. The OrderManager keeps that many slots. */
   readonly levels?: number;
-  /** Desired resting quotes now. Must be a pure function of the context plus fills seen so far. */
+  /**
+   * Desired resting quotes now. Must be a pure function of the context plus fills seen so far. The engine reuses
+   * one context object across calls: read its fields, do not keep the object itself.
+   */
   quote(ctx: QuoteContext): DesiredQuotes;
   /** Called for each of our fills, before the next `quote`. */
   onFill(fill: OwnFill): void;

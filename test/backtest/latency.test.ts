@@ -339,4 +339,54 @@ describe('latency statistics', () => {
     while (q.size > 0) out.push(q.pop().exchMs);
     assert.deepEqual(out, [1, 3, 5, 2, 4, 0]);
   });
+
+  it('FeedDelayQueue: lanes and heap give the order of one sort by (delivery time, push order)', () => {
+    // Three kinds, delivery times mostly rising per kind with some going back (those wait in the heap), equal
+    // times across kinds, pops interleaved with pushes: the order must be that of a stable sort by time.
+    let seed = 12345;
+    const rand = () => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed / 2147483648;
+    };
+    const q = new FeedDelayQueue();
+    const waiting: { at: number; n: number }[] = [];
+    const last = [0, 0, 0];
+    const popped: number[] = [];
+    const expected: number[] = [];
+    const takeExpected = () => {
+      let best = 0;
+      for (let i = 1; i < waiting.length; i++)
+        if (
+          waiting[i].at < waiting[best].at ||
+          (waiting[i].at === waiting[best].at && waiting[i].n < waiting[best].n)
+        )
+          best = i;
+      expected.push(waiting.splice(best, 1)[0].n);
+    };
+    for (let n = 0; n < 3000; n++) {
+      const k = Math.floor(rand() * 3);
+      last[k] += rand() < 0.15 ? -Math.floor(rand() * 5) : Math.floor(rand() * 4);
+      const at = last[k];
+      const ev: MarketEvent =
+        k === 0
+          ? bbo(n, n)
+          : k === 1
+            ? sell(n, n, 100, 1)
+            : { kind: 'book', exchMs: n, recvS: n / 1000, seq: n, bids: [], asks: [] };
+      q.push(at, ev);
+      waiting.push({ at, n });
+      assert.equal(q.nextMs, Math.min(...waiting.map((w) => w.at)));
+      while (q.size > 0 && rand() < 0.45) {
+        popped.push(q.pop().exchMs);
+        takeExpected();
+      }
+    }
+    while (q.size > 0) {
+      popped.push(q.pop().exchMs);
+      takeExpected();
+    }
+    assert.equal(q.nextMs, Number.POSITIVE_INFINITY);
+    assert.equal(popped.length, 3000);
+    assert.deepEqual(popped, expected);
+  });
 });
