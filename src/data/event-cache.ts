@@ -18,7 +18,16 @@
  * a directory that cannot be written is read from CSV with a warning. Order-book snapshots are not cached: a
  * backtest that merges an orderbooks file reads CSV (see `cacheServes`).
  */
-import { mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeSync,
+} from 'node:fs';
 import { type FileHandle, open } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import {
@@ -26,11 +35,11 @@ import {
   Field,
   makeVector,
   RecordBatch,
+  RecordBatchFileWriter,
   RecordBatchReader,
   Schema,
   Table,
   tableFromIPC,
-  tableToIPC,
 } from 'apache-arrow';
 import type { MarketEvent } from '../core/market.ts';
 import {
@@ -136,7 +145,7 @@ export async function loadMarketColumns(
   if (cached !== null) return { ...cached, origin: 'cache', file: files.trades };
   const built = await buildColumns(dir, symbol);
   // The files may have changed while they were read (a running collector): key them as they were before.
-  const written = writeCache(files, key, built, warn);
+  const written = await writeCache(files, key, built, warn);
   return { ...built, origin: written ? 'built' : 'built-unwritten', file: files.trades };
 }
 
@@ -272,17 +281,17 @@ export function writeEventCache(
   symbol: string,
   columns: MarketColumns,
   warn: (line: string) => void = () => {},
-): boolean {
+): Promise<boolean> {
   return writeCache(cacheFiles(dir, symbol), sourceKey(dir, symbol), columns, warn);
 }
 
 /** Writes both files (tmp + rename); false, with a warning, when the directory cannot hold them. */
-function writeCache(
+async function writeCache(
   files: { bbo: string; trades: string },
   key: SourceKey[],
   c: MarketColumns,
   warn: (line: string) => void,
-): boolean {
+): Promise<boolean> {
   const days = cacheDays(c);
   const base: CacheMeta = { format: CACHE_FORMAT, sources: key, days };
   const bboTable = tableOf(
@@ -318,8 +327,8 @@ function writeCache(
   const tmp = (f: string) => `${f}.tmp-${process.pid}`;
   try {
     mkdirSync(join(files.trades, '..'), { recursive: true });
-    writeFileSync(tmp(files.bbo), tableToIPC(bboTable, 'file'));
-    writeFileSync(tmp(files.trades), tableToIPC(tradeTable, 'file'));
+    await writeIpcFile(tmp(files.bbo), bboTable);
+    await writeIpcFile(tmp(files.trades), tradeTable);
     // The trades file (with the statistics) last: a reader finding it new finds the BBO file new too.
     renameSync(tmp(files.bbo), files.bbo);
     renameSync(tmp(files.trades), files.trades);
@@ -336,6 +345,23 @@ function writeCache(
       `cannot write the event cache in ${join(files.trades, '..')} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); the CSV files are parsed on every run`,
     );
     return false;
+  }
+}
+
+/**
+ * An Arrow IPC file written piece by piece as the writer produces it (the column buffers go out as views), not
+ * joined into one buffer first: a first run over days of data would otherwise hold the whole file twice.
+ */
+async function writeIpcFile(file: string, table: Table): Promise<void> {
+  const writer = RecordBatchFileWriter.writeAll(table);
+  const fd = openSync(file, 'w');
+  try {
+    for await (const chunk of writer) {
+      let done = 0;
+      while (done < chunk.byteLength) done += writeSync(fd, chunk, done);
+    }
+  } finally {
+    closeSync(fd);
   }
 }
 
@@ -753,6 +779,6 @@ export async function openMarketDays(
     );
   }
   const built = await buildColumns(dir, symbol);
-  const written = writeCache(files, key, built, warn);
+  const written = await writeCache(files, key, built, warn);
   return inMemoryDays(built, written ? 'built' : 'built-unwritten');
 }
