@@ -141,7 +141,23 @@ export async function loadMarketColumns(
   // readMarket names the missing file when there is none; its stream is not iterated here.
   readMarket(dir, symbol, { books: false });
   const key = sourceKey(dir, symbol);
-  const cached = readCache(files, key, warn);
+  // One day: the whole file is read and its columns are views of it (zero-copy). Several days: read a day at a
+  // time into columns of the full length, so memory never holds the file's bytes and the columns both.
+  let cached: MarketColumns | null = null;
+  try {
+    const days = await openCacheDays(files, key);
+    if (days !== null) {
+      try {
+        cached = days.days.length <= 1 ? readCache(files, key, warn) : await joinDays(days);
+      } finally {
+        await days.close();
+      }
+    }
+  } catch (err) {
+    warn(
+      `the event cache ${files.trades} (or ${basename(files.bbo)}) is unreadable (${(err as Error).message}); rebuilding it from the CSV files`,
+    );
+  }
   if (cached !== null) return { ...cached, origin: 'cache', file: files.trades };
   const built = await buildColumns(dir, symbol);
   // The files may have changed while they were read (a running collector): key them as they were before.
@@ -653,6 +669,49 @@ function inMemoryDays(c: MarketColumns, origin: LoadedColumns['origin']): Market
     origin,
     loadDay: async (i) => dayOfColumns(c, days, i),
     close: async () => {},
+  };
+}
+
+/** Every day of `days` in one set of columns (bbo_index global again), filled a day at a time. */
+async function joinDays(days: MarketDays): Promise<MarketColumns> {
+  const nb = days.days.reduce((n, d) => n + d.bboRows, 0);
+  const nt = days.days.reduce((n, d) => n + d.tradeRows, 0);
+  const f = (n: number) => new Float64Array(n);
+  const bbo: BboColumns = {
+    exchMs: f(nb),
+    recvS: f(nb),
+    bidPx: f(nb),
+    bidSz: f(nb),
+    askPx: f(nb),
+    askSz: f(nb),
+  };
+  const trades: TradeColumns = {
+    exchMs: f(nt),
+    recvS: f(nt),
+    px: f(nt),
+    sz: f(nt),
+    side: new Uint8Array(nt),
+    tid: f(nt),
+    bboIndex: new Uint32Array(nt),
+  };
+  let b0 = 0;
+  let t0 = 0;
+  for (let i = 0; i < days.days.length; i++) {
+    const d = await days.loadDay(i);
+    for (const k of Object.keys(bbo) as (keyof BboColumns)[]) bbo[k].set(d.bbo[k], b0);
+    for (const k of ['exchMs', 'recvS', 'px', 'sz', 'tid'] as const) trades[k].set(d.trades[k], t0);
+    trades.side.set(d.trades.side, t0);
+    for (let j = 0; j < d.trades.bboIndex.length; j++)
+      trades.bboIndex[t0 + j] = (d.trades.bboIndex[j] as number) + b0;
+    b0 += d.bbo.exchMs.length;
+    t0 += d.trades.exchMs.length;
+  }
+  return {
+    bbo,
+    trades,
+    stats: days.stats,
+    droppedDuplicateMs: days.droppedDuplicateMs,
+    droppedOutOfOrderMs: days.droppedOutOfOrderMs,
   };
 }
 

@@ -24,6 +24,7 @@ import {
   openMarketStream,
 } from '../../src/data/event-cache.ts';
 import { readMarket } from '../../src/data/market-stream.ts';
+import { writeSynthMarket } from '../../src/data/synth.ts';
 import { loadParamsFile } from '../../src/model/params-file.ts';
 import { createStrategy } from '../../src/strategy/index.ts';
 
@@ -183,6 +184,31 @@ describe('event cache', () => {
       }
       await days.close();
       assert.deepEqual(events, whole.events);
+    }
+  });
+
+  it('one day or several: the columns read back are the columns built', async () => {
+    for (const days of [1, 2]) {
+      const dir = join(root, `synth-${days}`);
+      await writeSynthMarket({
+        sigma: 5,
+        A: 0.45,
+        k: 0.3,
+        tickSize: 1,
+        days,
+        seed: 7,
+        durationS: (days - 1) * 86_400 + 1_800, // the last day is half an hour: small and quick
+        outDir: dir,
+        ticker: 'SYN',
+      });
+      const built = await loadMarketColumns(dir, 'SYN');
+      const read = await loadMarketColumns(dir, 'SYN');
+      assert.equal(built.origin, 'built');
+      assert.equal(read.origin, 'cache');
+      assert.equal(tableFromIPC(readFileSync(cacheFiles(dir, 'SYN').bbo)).batches.length, days);
+      assert.ok(read.trades.exchMs.length > 100);
+      assert.deepEqual(read.bbo, built.bbo);
+      assert.deepEqual(read.trades, built.trades);
     }
   });
 
