@@ -839,5 +839,8 @@ export async function openMarketDays(
   }
   const built = await buildColumns(dir, symbol);
   const written = await writeCache(files, key, built, warn);
-  return inMemoryDays(built, written ? 'built' : 'built-unwritten');
+  if (!written) return inMemoryDays(built, 'built-unwritten');
+  // Read back day by day from the files just written, so the whole recording's columns can go now.
+  const reopened = await openCacheDays(files, key).catch(() => null);
+  return reopened === null ? inMemoryDays(built, 'built') : { ...reopened, origin: 'built' };
 }
