@@ -463,11 +463,16 @@ class Grow {
     (k[5] as Float64Array)[i] = f;
   }
 
-  /** Exact-length columns: copies one at a time (each column's slack is released before the next copy). */
+  /**
+   * Exact-length columns. When the estimate was close (at least 3/4 used) they are views of the filled arrays: a
+   * copy would briefly hold every column twice, the peak of a first run over several days. Otherwise copies, one
+   * at a time.
+   */
   columns(): Float64Array[] {
     const out: Float64Array[] = [];
     for (let i = 0; i < this.cols.length; i++) {
-      out.push((this.cols[i] as Float64Array).slice(0, this.n));
+      const col = this.cols[i] as Float64Array;
+      out.push(this.n >= col.length * 0.75 ? col.subarray(0, this.n) : col.slice(0, this.n));
       this.cols[i] = new Float64Array(0);
     }
     return out;
