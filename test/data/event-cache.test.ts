@@ -195,9 +195,11 @@ describe('event cache', () => {
         A: 0.45,
         k: 0.3,
         tickSize: 1,
-        days,
+        days: 1,
         seed: 7,
-        durationS: (days - 1) * 86_400 + 1_800, // the last day is half an hour: small and quick
+        // Half an hour: within one UTC day, or across midnight (two days, two record batches).
+        startMs: days === 1 ? Date.UTC(2025, 0, 1) : Date.UTC(2025, 0, 1, 23, 45),
+        durationS: 1_800,
         outDir: dir,
         ticker: 'SYN',
       });
