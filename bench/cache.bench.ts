@@ -18,6 +18,7 @@ import {
   ColumnMarketStream,
   cacheFiles,
   loadMarketColumns,
+  openMarketDays,
   writeEventCache,
 } from '../src/data/event-cache.ts';
 import { createStrategy } from '../src/strategy/index.ts';
@@ -30,13 +31,16 @@ try {
   const build = await measure(() => loadMarketColumns(dir, 'SYN'));
   const cols = build.result;
   const rows = cols.bbo.exchMs.length + cols.trades.exchMs.length;
+  const csvLines = cols.stats.reduce((n, st) => n + st.rows, 0);
   const files = cacheFiles(dir, 'SYN');
   const bytes = statSync(files.bbo).size + statSync(files.trades).size;
   report(
     'cache build (CSV parse + merge + Arrow write)',
     rows / build.wallS / 1e6,
     'M rows/s',
-    `${rows.toLocaleString('en-US')} rows in ${build.wallS.toFixed(2)} s, ${(bytes / 2 ** 20).toFixed(0)} MiB of Arrow IPC`,
+    `${rows.toLocaleString('en-US')} rows (events) from ${csvLines.toLocaleString('en-US')} CSV rows in ${build.wallS.toFixed(2)} s, ` +
+      `CPU ${build.cpuS.toFixed(2)} s = ${(rows / build.cpuS / 1e6).toFixed(2)} M rows/s, ${(csvLines / build.cpuS / 1e6).toFixed(2)} M CSV rows/s; ` +
+      `${(bytes / 2 ** 20).toFixed(0)} MiB of Arrow IPC`,
   );
   // The parse is the reader's (bench/reader.bench.ts); the cache's own part is columns → IPC file.
   const parseOnly = await measure(() => buildColumns(dir, 'SYN'));
@@ -44,7 +48,7 @@ try {
     'cache build: CSV parse + merge alone',
     rows / parseOnly.wallS / 1e6,
     'M rows/s',
-    `${parseOnly.wallS.toFixed(2)} s`,
+    `${parseOnly.wallS.toFixed(2)} s, CPU ${parseOnly.cpuS.toFixed(2)} s = ${(rows / parseOnly.cpuS / 1e6).toFixed(2)} M rows/s`,
   );
   const write = await measure(() => writeEventCache(dir, 'SYN', parseOnly.result));
   report(
@@ -61,6 +65,23 @@ try {
     rows / load.wallS / 1e6,
     'M rows/s',
     `${(load.wallS * 1000).toFixed(0)} ms, peak RSS ${load.peakRssMb.toFixed(0)} MB`,
+  );
+
+  // One UTC day read on its own (what calibration does: record batch i of both files), from a fresh open.
+  const oneDay = await measure(async () => {
+    const days = await openMarketDays(dir, 'SYN');
+    try {
+      return await days.loadDay(0);
+    } finally {
+      await days.close();
+    }
+  });
+  const dayRows = oneDay.result.bbo.exchMs.length + oneDay.result.trades.exchMs.length;
+  report(
+    'cache: one day read on its own (open + record batch 0 of both files)',
+    dayRows / oneDay.wallS / 1e6,
+    'M rows/s',
+    `${(oneDay.wallS * 1000).toFixed(0)} ms for ${dayRows.toLocaleString('en-US')} rows`,
   );
 
   // Parquet of the same BBO columns, uncompressed and snappy-less for a fair read comparison.

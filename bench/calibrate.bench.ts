@@ -15,6 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { calibrate } from '../src/calibrate/calibrate.ts';
 import { createDayBacktester } from '../src/calibrate/day-backtest.ts';
+import { CACHE_DIR_NAME } from '../src/data/event-cache.ts';
 import { hyperliquidInstrument } from '../src/exchange/hyperliquid/rules.ts';
 import { measure, peakRssMb, report, writeFullDensitySynth } from './measure.ts';
 
@@ -122,6 +123,8 @@ try {
     ['from the cache, in-thread', ['--workers', '1']],
     ['from the cache, 2 workers', ['--workers', '2']],
   ] as const) {
+    // The in-process run above built the cache: the first CLI run from the cache must build it again.
+    if (label.startsWith('first run')) rmSync(join(dir, CACHE_DIR_NAME), { recursive: true, force: true });
     const r = cliCalibrate([...synArgs, ...extra]);
     report(
       `hlmm calibrate (CLI) synth 4 days full density, ${label}`,

@@ -20,9 +20,16 @@
  * The best score of a day is in-sample (γ is chosen on the day it is scored on); σ, A, k are out-of-sample.
  */
 import { UserError } from '../core/errors.ts';
-import { ColumnMarketStream, openMarketStream } from '../data/event-cache.ts';
+import type { MarketEvent } from '../core/market.ts';
+import {
+  ColumnMarketStream,
+  type DayColumns,
+  type MarketDays,
+  openMarketDays,
+  openMarketStream,
+} from '../data/event-cache.ts';
 import { rangeOf } from '../data/event-columns.ts';
-import { describeBadRows } from '../data/reader.ts';
+import { describeBadRows, type RowStats } from '../data/reader.ts';
 import type { HorizonConfig } from '../model/horizon.ts';
 import type { ModelParams } from '../model/params.ts';
 import { gammaForTotalSpread, type SpreadModelSpec, totalSpreadFor } from '../model/spread-target.ts';
@@ -223,23 +230,31 @@ export async function calibrate(opts: CalibrateOptions): Promise<CalibrationResu
   };
   const notes: string[] = [];
   const progress = opts.progress ?? (() => {});
-  const stream = await openMarketStream(opts.dataDir, opts.ticker, {
-    books: false,
-    fromMs: opts.fromMs,
-    toMs: opts.toMs,
-    cache: opts.cache,
-    warn: (line) => progress(`warning: ${line}`),
-  });
-  // From the cache, a day's events for the γ search are a view of its columns (no copy); from CSV, the
-  // accumulator keeps them in a compact store.
-  const columns = stream instanceof ColumnMarketStream ? stream.columns : null;
+  const warn = (line: string) => progress(`warning: ${line}`);
+  // Through the cache, the stream is read one UTC day at a time (only the days in use are in memory) and a day's
+  // events for the γ search are a view of its columns (no copy); from CSV, the accumulator keeps them in a
+  // compact store.
+  const marketDays: MarketDays | null =
+    opts.cache === false ? null : await openMarketDays(opts.dataDir, opts.ticker, { warn });
+  const stream =
+    marketDays === null
+      ? await openMarketStream(opts.dataDir, opts.ticker, {
+          books: false,
+          fromMs: opts.fromMs,
+          toMs: opts.toMs,
+          cache: false,
+          warn,
+        })
+      : null;
   const windowFromMs = opts.fromMs ?? Number.NEGATIVE_INFINITY;
   const windowToMs = opts.toMs ?? Number.POSITIVE_INFINITY;
+  // The loaded day (column path): the day being read, and closed before the next one is loaded.
+  let dayColumns: DayColumns | null = null;
   const eventsOf = (acc: DayAccumulator): DayEvents | null => {
-    if (columns === null) return acc.events;
+    if (dayColumns === null) return acc.events;
     const from = Math.max(acc.dayStartMs, windowFromMs);
     const to = Math.min(acc.dayStartMs + DAY_MS, windowToMs);
-    return new ColumnDayEvents(columns, rangeOf(columns, from, to));
+    return new ColumnDayEvents(dayColumns, rangeOf(dayColumns, from, to));
   };
 
   const days: CalibratedDay[] = [];
@@ -347,23 +362,27 @@ export async function calibrate(opts: CalibrateOptions): Promise<CalibrationResu
     days.push(day);
   };
 
-  for await (const batch of stream) {
+  const endDay = async () => {
+    grouper.flush();
+    if (current !== null) {
+      lastDayEvents = current.events?.length ?? 0;
+      lastBboMs = current.latestBboMs;
+      const closing = current;
+      current = null; // let the closed day's events go (unless kept as the last usable day)
+      await closeDay(closing);
+    }
+  };
+  const consume = async (batch: readonly MarketEvent[]) => {
     for (const ev of batch) {
       const ms = ev.exchMs;
       const dayStart = utcDayStartMs(ms);
       if (current === null || dayStart > current.dayStartMs) {
-        grouper.flush();
-        if (current !== null) {
-          lastDayEvents = current.events?.length ?? 0;
-          lastBboMs = current.latestBboMs;
-          await closeDay(current);
-          current = null; // let the closed day's events go (unless kept as the last usable day)
-        }
+        await endDay();
         // Size the event store like the previous day (no regrowth on regular data).
         current = new DayAccumulator(
           dayStart,
           maxGapMs,
-          wantGamma && columns === null ? Math.max(65_536, Math.ceil(lastDayEvents * 1.1)) : 0,
+          wantGamma && marketDays === null ? Math.max(65_536, Math.ceil(lastDayEvents * 1.1)) : 0,
           maxRefAgeMs,
           lastBboMs,
         );
@@ -386,19 +405,53 @@ export async function calibrate(opts: CalibrateOptions): Promise<CalibrationResu
       }
       if (!(ms < lastMs)) lastMs = ms;
     }
+  };
+  let rowStats: readonly RowStats[];
+  let resent: number;
+  if (marketDays !== null) {
+    try {
+      // The days with events in the window, in order (a later day's first event is past the window's start).
+      const inWindow = marketDays.days
+        .map((d, i) => ({ d, i }))
+        .filter(({ d }) => d.dayStartMs + DAY_MS > windowFromMs && d.firstMs < windowToMs);
+      for (let n = 0; n < inWindow.length; n++) {
+        const { i } = inWindow[n] as { i: number };
+        dayColumns = await marketDays.loadDay(i);
+        const day = new ColumnMarketStream(
+          { ...dayColumns, stats: [], droppedDuplicateMs: [], droppedOutOfOrderMs: [] },
+          windowFromMs,
+          windowToMs,
+        );
+        for await (const batch of day) await consume(batch);
+        // The next day's events would close this day: close it before that day is loaded (one day in memory
+        // besides the last usable one). The last day is closed below, only when complete.
+        if (n < inWindow.length - 1 && day.length > 0) await endDay();
+      }
+    } finally {
+      await marketDays.close();
+    }
+    rowStats = marketDays.stats;
+    const inRange = (ms: number) => ms >= windowFromMs && ms < windowToMs;
+    resent = marketDays.droppedDuplicateMs.filter(inRange).length;
+  } else {
+    const csv = stream as NonNullable<typeof stream>;
+    for await (const batch of csv) await consume(batch);
+    rowStats = csv.stats;
+    resent = csv.dropped.duplicateTrades;
   }
   grouper.flush();
-  for (const stats of stream.stats) {
+  for (const stats of rowStats) {
     const line = describeBadRows(stats);
     if (line !== null) notes.push(line);
   }
-  const resent = stream.dropped.duplicateTrades;
   if (resent > 0) notes.push(`${resent} re-sent trades (duplicate trade ids) ignored`);
   if (lateEvents > 0) notes.push(`${lateEvents} late events from an already closed day ignored`);
   let droppedIncompleteDay: string | null = null;
-  if (current !== null) {
-    if (isLastDayComplete(current.lastEventMs)) await closeDay(current);
-    else droppedIncompleteDay = new Date(current.dayStartMs).toISOString().slice(0, 10);
+  // Set inside consume (TypeScript cannot see assignments made inside the closure).
+  const tail = current as DayAccumulator | null;
+  if (tail !== null) {
+    if (isLastDayComplete(tail.lastEventMs)) await closeDay(tail);
+    else droppedIncompleteDay = new Date(tail.dayStartMs).toISOString().slice(0, 10);
   }
 
   const where = `${opts.dataDir} (${opts.ticker})`;

@@ -157,6 +157,7 @@ export interface PackedDay {
 
 /** Copies a day into shared-memory columns, in its replay order (what the workers replay). */
 export function packDay(events: DayEvents): PackedDay {
+  if (events instanceof ColumnDayEvents) return packColumns(events);
   let nb = 0;
   let nt = 0;
   events.replay((ev) => {
@@ -204,6 +205,48 @@ export function packDay(events: DayEvents): PackedDay {
     }
   });
   return { bbo, trades };
+}
+
+/** A column view packed column by column (typed-array copies, no event objects), bboIndex rebased to the range. */
+function packColumns(events: ColumnDayEvents): PackedDay {
+  const { bboFrom, bboTo, tradeFrom, tradeTo } = events.range;
+  const { bbo, trades } = events.columns;
+  const shared = <T extends Float64Array | Uint8Array | Uint32Array>(
+    from: T,
+    make: (buf: SharedArrayBuffer, n: number) => T,
+    a: number,
+    b: number,
+  ): T => {
+    const n = Math.max(0, b - a);
+    const out = make(new SharedArrayBuffer(Math.max(1, n) * from.BYTES_PER_ELEMENT), n);
+    out.set(from.subarray(a, a + n) as never);
+    return out;
+  };
+  const f64 = (c: Float64Array, a: number, b: number) =>
+    shared(c, (buf, n) => new Float64Array(buf, 0, n), a, b);
+  const bboIndex = shared(trades.bboIndex, (buf, n) => new Uint32Array(buf, 0, n), tradeFrom, tradeTo);
+  const nb = Math.max(0, bboTo - bboFrom);
+  for (let k = 0; k < bboIndex.length; k++)
+    bboIndex[k] = Math.min(Math.max((bboIndex[k] as number) - bboFrom, 0), nb);
+  return {
+    bbo: {
+      exchMs: f64(bbo.exchMs, bboFrom, bboTo),
+      recvS: f64(bbo.recvS, bboFrom, bboTo),
+      bidPx: f64(bbo.bidPx, bboFrom, bboTo),
+      bidSz: f64(bbo.bidSz, bboFrom, bboTo),
+      askPx: f64(bbo.askPx, bboFrom, bboTo),
+      askSz: f64(bbo.askSz, bboFrom, bboTo),
+    },
+    trades: {
+      exchMs: f64(trades.exchMs, tradeFrom, tradeTo),
+      recvS: f64(trades.recvS, tradeFrom, tradeTo),
+      px: f64(trades.px, tradeFrom, tradeTo),
+      sz: f64(trades.sz, tradeFrom, tradeTo),
+      side: shared(trades.side, (buf, n) => new Uint8Array(buf, 0, n), tradeFrom, tradeTo),
+      tid: f64(trades.tid, tradeFrom, tradeTo),
+      bboIndex,
+    },
+  };
 }
 
 /** A packed day as DayEvents (in a worker). */

@@ -18,13 +18,34 @@
  * a directory that cannot be written is read from CSV with a warning. Order-book snapshots are not cached: a
  * backtest that merges an orderbooks file reads CSV (see `cacheServes`).
  */
-import { mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeSync,
+} from 'node:fs';
+import { type FileHandle, open } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { Field, makeVector, RecordBatch, Schema, Table, tableFromIPC, tableToIPC } from 'apache-arrow';
+import {
+  type AsyncRecordBatchFileReader,
+  Field,
+  makeVector,
+  RecordBatch,
+  RecordBatchFileWriter,
+  RecordBatchReader,
+  Schema,
+  Table,
+  tableFromIPC,
+} from 'apache-arrow';
 import type { MarketEvent } from '../core/market.ts';
 import {
   type BboColumns,
   type ColumnRange,
+  lowerBound,
   rangeOf,
   replayColumns,
   type TradeColumns,
@@ -34,7 +55,7 @@ import { type DroppedEvents, type MarketStream, readMarket } from './market-stre
 import type { RowStats } from './reader.ts';
 
 /** Bump when the layout or the merge rules change: older caches are rebuilt. */
-export const CACHE_FORMAT = 'hlmm-event-cache/1';
+export const CACHE_FORMAT = 'hlmm-event-cache/2';
 export const CACHE_DIR_NAME = '.hlmm-cache';
 
 export type { BboColumns, ColumnRange, TradeColumns } from './event-columns.ts';
@@ -57,12 +78,26 @@ export interface SourceKey {
   mtimeMs: number;
 }
 
+/**
+ * One UTC day of the cache: record batch `i` of both files holds day `i`'s rows (an empty batch when the day has
+ * none of that kind), so a reader can load one day without the others.
+ */
+export interface CacheDay {
+  /** 00:00 UTC of the day, Unix ms. */
+  dayStartMs: number;
+  bboRows: number;
+  tradeRows: number;
+  /** Exchange time of the day's first event, Unix ms. */
+  firstMs: number;
+}
+
 interface CacheMeta {
   format: string;
   sources: SourceKey[];
   stats?: RowStats[];
   droppedDuplicateMs?: number[];
   droppedOutOfOrderMs?: number[];
+  days?: CacheDay[];
 }
 
 export interface EventCacheLoadOptions {
@@ -106,11 +141,27 @@ export async function loadMarketColumns(
   // readMarket names the missing file when there is none; its stream is not iterated here.
   readMarket(dir, symbol, { books: false });
   const key = sourceKey(dir, symbol);
-  const cached = readCache(files, key, warn);
+  // One day: the whole file is read and its columns are views of it (zero-copy). Several days: read a day at a
+  // time into columns of the full length, so memory never holds the file's bytes and the columns both.
+  let cached: MarketColumns | null = null;
+  try {
+    const days = await openCacheDays(files, key);
+    if (days !== null) {
+      try {
+        cached = days.days.length <= 1 ? readCache(files, key, warn) : await joinDays(days);
+      } finally {
+        await days.close();
+      }
+    }
+  } catch (err) {
+    warn(
+      `the event cache ${files.trades} (or ${basename(files.bbo)}) is unreadable (${(err as Error).message}); rebuilding it from the CSV files`,
+    );
+  }
   if (cached !== null) return { ...cached, origin: 'cache', file: files.trades };
   const built = await buildColumns(dir, symbol);
   // The files may have changed while they were read (a running collector): key them as they were before.
-  const written = writeCache(files, key, built, warn);
+  const written = await writeCache(files, key, built, warn);
   return { ...built, origin: written ? 'built' : 'built-unwritten', file: files.trades };
 }
 
@@ -223,7 +274,7 @@ function readCache(
   }
 }
 
-function metaOf(t: Table): CacheMeta {
+function metaOf(t: { schema: Schema }): CacheMeta {
   const raw = t.schema.metadata.get('hlmm');
   if (raw === undefined) throw new Error('no hlmm metadata');
   const meta = JSON.parse(raw) as CacheMeta;
@@ -246,18 +297,19 @@ export function writeEventCache(
   symbol: string,
   columns: MarketColumns,
   warn: (line: string) => void = () => {},
-): boolean {
+): Promise<boolean> {
   return writeCache(cacheFiles(dir, symbol), sourceKey(dir, symbol), columns, warn);
 }
 
 /** Writes both files (tmp + rename); false, with a warning, when the directory cannot hold them. */
-function writeCache(
+async function writeCache(
   files: { bbo: string; trades: string },
   key: SourceKey[],
   c: MarketColumns,
   warn: (line: string) => void,
-): boolean {
-  const base: CacheMeta = { format: CACHE_FORMAT, sources: key };
+): Promise<boolean> {
+  const days = cacheDays(c);
+  const base: CacheMeta = { format: CACHE_FORMAT, sources: key, days };
   const bboTable = tableOf(
     [
       ['exch_ms', c.bbo.exchMs],
@@ -268,6 +320,7 @@ function writeCache(
       ['ask_sz', c.bbo.askSz],
     ],
     base,
+    days.map((d) => d.bboRows),
   );
   const tradeTable = tableOf(
     [
@@ -285,12 +338,13 @@ function writeCache(
       droppedDuplicateMs: c.droppedDuplicateMs,
       droppedOutOfOrderMs: c.droppedOutOfOrderMs,
     },
+    days.map((d) => d.tradeRows),
   );
   const tmp = (f: string) => `${f}.tmp-${process.pid}`;
   try {
     mkdirSync(join(files.trades, '..'), { recursive: true });
-    writeFileSync(tmp(files.bbo), tableToIPC(bboTable, 'file'));
-    writeFileSync(tmp(files.trades), tableToIPC(tradeTable, 'file'));
+    await writeIpcFile(tmp(files.bbo), bboTable);
+    await writeIpcFile(tmp(files.trades), tradeTable);
     // The trades file (with the statistics) last: a reader finding it new finds the BBO file new too.
     renameSync(tmp(files.bbo), files.bbo);
     renameSync(tmp(files.trades), files.trades);
@@ -310,18 +364,69 @@ function writeCache(
   }
 }
 
+/**
+ * An Arrow IPC file written piece by piece as the writer produces it (the column buffers go out as views), not
+ * joined into one buffer first: a first run over days of data would otherwise hold the whole file twice.
+ */
+async function writeIpcFile(file: string, table: Table): Promise<void> {
+  const writer = RecordBatchFileWriter.writeAll(table);
+  const fd = openSync(file, 'w');
+  try {
+    for await (const chunk of writer) {
+      let done = 0;
+      while (done < chunk.byteLength) done += writeSync(fd, chunk, done);
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
+
 type Column = Float64Array | Uint8Array | Uint32Array;
 
-function tableOf(columns: [string, Column][], meta: CacheMeta): Table {
+const DAY_MS = 86_400_000;
+
+/** The UTC days of the merged stream and their rows (both column sets are in exchange-time order). */
+export function cacheDays(c: { bbo: BboColumns; trades: TradeColumns }): CacheDay[] {
+  const days: CacheDay[] = [];
+  const b = c.bbo.exchMs;
+  const t = c.trades.exchMs;
+  let i = 0;
+  let j = 0;
+  while (i < b.length || j < t.length) {
+    const next = Math.min(
+      i < b.length ? (b[i] as number) : Infinity,
+      j < t.length ? (t[j] as number) : Infinity,
+    );
+    const dayStartMs = Math.floor(next / DAY_MS) * DAY_MS;
+    const end = dayStartMs + DAY_MS;
+    const i0 = i;
+    const j0 = j;
+    i = lowerBound(b, end);
+    j = lowerBound(t, end);
+    days.push({ dayStartMs, bboRows: i - i0, tradeRows: j - j0, firstMs: next });
+  }
+  return days;
+}
+
+/** The columns as a table of one record batch per day (`rows`: the day's rows of this table). */
+function tableOf(columns: [string, Column][], meta: CacheMeta, rows: number[]): Table {
   const plain = new Table(Object.fromEntries(columns.map(([name, values]) => [name, makeVector(values)])));
   const schema = new Schema(
     plain.schema.fields.map((f) => new Field(f.name, f.type, false)),
     new Map([['hlmm', JSON.stringify(meta)]]),
   );
-  return new Table(
-    schema,
-    plain.batches.map((b) => new RecordBatch(schema, b.data)),
-  );
+  const batches: RecordBatch[] = [];
+  let from = 0;
+  for (const n of rows) {
+    const part = new Table(
+      Object.fromEntries(
+        columns.map(([name, values]) => [name, makeVector(values.subarray(from, from + n))]),
+      ),
+    );
+    for (const b of part.batches) batches.push(new RecordBatch(schema, b.data));
+    from += n;
+  }
+  return new Table(schema, batches);
 }
 
 /**
@@ -358,11 +463,16 @@ class Grow {
     (k[5] as Float64Array)[i] = f;
   }
 
-  /** Exact-length columns: copies one at a time (each column's slack is released before the next copy). */
+  /**
+   * Exact-length columns. When the estimate was close (at least 3/4 used) they are views of the filled arrays: a
+   * copy would briefly hold every column twice, the peak of a first run over several days. Otherwise copies, one
+   * at a time.
+   */
   columns(): Float64Array[] {
     const out: Float64Array[] = [];
     for (let i = 0; i < this.cols.length; i++) {
-      out.push((this.cols[i] as Float64Array).slice(0, this.n));
+      const col = this.cols[i] as Float64Array;
+      out.push(this.n >= col.length * 0.75 ? col.subarray(0, this.n) : col.slice(0, this.n));
       this.cols[i] = new Float64Array(0);
     }
     return out;
@@ -494,4 +604,248 @@ export async function openMarketStream(
   }
   const columns = await loadMarketColumns(dir, symbol, { warn: opts.warn });
   return new ColumnMarketStream(columns, opts.fromMs, opts.toMs);
+}
+
+/** One day's columns, `bboIndex` counted from the day's first BBO row (what replayColumns needs for the day alone). */
+export interface DayColumns {
+  bbo: BboColumns;
+  trades: TradeColumns;
+}
+
+/**
+ * The merged stream of a symbol day by day: what calibration reads, so that only the days it works on are in
+ * memory (a full-density day is ≈ 55 MB of columns; four days at once were most of the peak). From the cache, a
+ * day is read from disk when asked for (record batch `i` of both files); after a build, days are views of the
+ * columns just built.
+ */
+export interface MarketDays {
+  readonly days: readonly CacheDay[];
+  readonly stats: RowStats[];
+  readonly droppedDuplicateMs: number[];
+  readonly droppedOutOfOrderMs: number[];
+  readonly origin: LoadedColumns['origin'];
+  loadDay(i: number): Promise<DayColumns>;
+  close(): Promise<void>;
+}
+
+/** Day `i` of full columns, as views (only bboIndex is copied, rebased to the day). */
+function dayOfColumns(c: MarketColumns, days: readonly CacheDay[], i: number): DayColumns {
+  let b0 = 0;
+  let t0 = 0;
+  for (let d = 0; d < i; d++) {
+    b0 += (days[d] as CacheDay).bboRows;
+    t0 += (days[d] as CacheDay).tradeRows;
+  }
+  const day = days[i] as CacheDay;
+  const b1 = b0 + day.bboRows;
+  const t1 = t0 + day.tradeRows;
+  const bboIndex = c.trades.bboIndex.slice(t0, t1);
+  for (let k = 0; k < bboIndex.length; k++) bboIndex[k] = (bboIndex[k] as number) - b0;
+  const { exchMs, recvS, bidPx, bidSz, askPx, askSz } = c.bbo;
+  const tr = c.trades;
+  return {
+    bbo: {
+      exchMs: exchMs.subarray(b0, b1),
+      recvS: recvS.subarray(b0, b1),
+      bidPx: bidPx.subarray(b0, b1),
+      bidSz: bidSz.subarray(b0, b1),
+      askPx: askPx.subarray(b0, b1),
+      askSz: askSz.subarray(b0, b1),
+    },
+    trades: {
+      exchMs: tr.exchMs.subarray(t0, t1),
+      recvS: tr.recvS.subarray(t0, t1),
+      px: tr.px.subarray(t0, t1),
+      sz: tr.sz.subarray(t0, t1),
+      side: tr.side.subarray(t0, t1),
+      tid: tr.tid.subarray(t0, t1),
+      bboIndex,
+    },
+  };
+}
+
+function inMemoryDays(c: MarketColumns, origin: LoadedColumns['origin']): MarketDays {
+  const days = cacheDays(c);
+  return {
+    days,
+    stats: c.stats,
+    droppedDuplicateMs: c.droppedDuplicateMs,
+    droppedOutOfOrderMs: c.droppedOutOfOrderMs,
+    origin,
+    loadDay: async (i) => dayOfColumns(c, days, i),
+    close: async () => {},
+  };
+}
+
+/** Every day of `days` in one set of columns (bbo_index global again), filled a day at a time. */
+async function joinDays(days: MarketDays): Promise<MarketColumns> {
+  const nb = days.days.reduce((n, d) => n + d.bboRows, 0);
+  const nt = days.days.reduce((n, d) => n + d.tradeRows, 0);
+  const f = (n: number) => new Float64Array(n);
+  const bbo: BboColumns = {
+    exchMs: f(nb),
+    recvS: f(nb),
+    bidPx: f(nb),
+    bidSz: f(nb),
+    askPx: f(nb),
+    askSz: f(nb),
+  };
+  const trades: TradeColumns = {
+    exchMs: f(nt),
+    recvS: f(nt),
+    px: f(nt),
+    sz: f(nt),
+    side: new Uint8Array(nt),
+    tid: f(nt),
+    bboIndex: new Uint32Array(nt),
+  };
+  let b0 = 0;
+  let t0 = 0;
+  for (let i = 0; i < days.days.length; i++) {
+    const d = await days.loadDay(i);
+    for (const k of Object.keys(bbo) as (keyof BboColumns)[]) bbo[k].set(d.bbo[k], b0);
+    for (const k of ['exchMs', 'recvS', 'px', 'sz', 'tid'] as const) trades[k].set(d.trades[k], t0);
+    trades.side.set(d.trades.side, t0);
+    for (let j = 0; j < d.trades.bboIndex.length; j++)
+      trades.bboIndex[t0 + j] = (d.trades.bboIndex[j] as number) + b0;
+    b0 += d.bbo.exchMs.length;
+    t0 += d.trades.exchMs.length;
+  }
+  return {
+    bbo,
+    trades,
+    stats: days.stats,
+    droppedDuplicateMs: days.droppedDuplicateMs,
+    droppedOutOfOrderMs: days.droppedOutOfOrderMs,
+  };
+}
+
+/** The cache files opened for reading day by day (footer and schema only), or null when absent or stale. */
+async function openCacheDays(
+  files: { bbo: string; trades: string },
+  key: SourceKey[],
+): Promise<MarketDays | null> {
+  let bh: FileHandle;
+  let th: FileHandle;
+  try {
+    bh = await open(files.bbo);
+  } catch {
+    return null; // no cache yet
+  }
+  try {
+    th = await open(files.trades);
+  } catch {
+    await bh.close();
+    return null;
+  }
+  const closeBoth = async () => {
+    await Promise.allSettled([bh.close(), th.close()]);
+  };
+  try {
+    const bbo = (await RecordBatchReader.from(bh)) as unknown as AsyncRecordBatchFileReader;
+    const trades = (await RecordBatchReader.from(th)) as unknown as AsyncRecordBatchFileReader;
+    await Promise.all([bbo.open(), trades.open()]);
+    if (!bbo.isFile() || !trades.isFile()) throw new Error('not an Arrow IPC file');
+    const bboMeta = metaOf(bbo);
+    const meta = metaOf(trades);
+    if (!sameKey(bboMeta, key) || !sameKey(meta, key)) {
+      await closeBoth();
+      return null; // the files changed: rebuild quietly
+    }
+    const days = meta.days;
+    if (
+      !Array.isArray(days) ||
+      bbo.numRecordBatches !== days.length ||
+      trades.numRecordBatches !== days.length
+    )
+      throw new Error('the record batches are not one per day');
+    const bboBefore: number[] = [];
+    let before = 0;
+    for (const d of days) {
+      bboBefore.push(before);
+      before += d.bboRows;
+    }
+    const f64 = (b: RecordBatch, name: string): Float64Array => {
+      const a = b.getChild(name)?.toArray();
+      if (!(a instanceof Float64Array) || a.length !== b.numRows)
+        throw new Error(`column ${name} is missing or not float64`);
+      return a;
+    };
+    const batch = async (r: AsyncRecordBatchFileReader, i: number, rows: number): Promise<RecordBatch> => {
+      const b = await r.readRecordBatch(i);
+      if (b === null || b.numRows !== rows) throw new Error(`record batch ${i} does not hold day ${i}`);
+      return b;
+    };
+    return {
+      days,
+      stats: meta.stats ?? [],
+      droppedDuplicateMs: meta.droppedDuplicateMs ?? [],
+      droppedOutOfOrderMs: meta.droppedOutOfOrderMs ?? [],
+      origin: 'cache',
+      async loadDay(i) {
+        const day = days[i] as CacheDay;
+        const [b, t] = await Promise.all([batch(bbo, i, day.bboRows), batch(trades, i, day.tradeRows)]);
+        const side = t.getChild('side')?.toArray();
+        const index = t.getChild('bbo_index')?.toArray();
+        if (!(side instanceof Uint8Array) || !(index instanceof Uint32Array))
+          throw new Error('column side or bbo_index is missing or of the wrong type');
+        const b0 = bboBefore[i] as number;
+        const bboIndex = new Uint32Array(index.length);
+        for (let k = 0; k < index.length; k++) {
+          const v = (index[k] as number) - b0;
+          if (!(v >= 0 && v <= day.bboRows)) throw new Error('bbo_index outside its day');
+          bboIndex[k] = v;
+        }
+        const [exchMs, recvS, bidPx, bidSz, askPx, askSz] = BBO_FIELDS.map((n) =>
+          f64(b, n),
+        ) as Float64Array[];
+        return {
+          bbo: { exchMs, recvS, bidPx, bidSz, askPx, askSz } as BboColumns,
+          trades: {
+            exchMs: f64(t, 'exch_ms'),
+            recvS: f64(t, 'recv_s'),
+            px: f64(t, 'price'),
+            sz: f64(t, 'size'),
+            side,
+            tid: f64(t, 'trade_id'),
+            bboIndex,
+          },
+        };
+      },
+      close: closeBoth,
+    };
+  } catch (err) {
+    await closeBoth();
+    throw err;
+  }
+}
+
+/**
+ * The symbol's merged stream day by day: from the cache when it matches the files (each day read when asked
+ * for), else built from CSV (and written as the cache) and served from memory. Missing prices/trades files → the
+ * reader's UserError; a cache that cannot be read is rebuilt with a warning.
+ */
+export async function openMarketDays(
+  dir: string,
+  symbol: string,
+  opts: EventCacheLoadOptions = {},
+): Promise<MarketDays> {
+  const warn = opts.warn ?? (() => {});
+  const files = cacheFiles(dir, symbol);
+  readMarket(dir, symbol, { books: false });
+  const key = sourceKey(dir, symbol);
+  try {
+    const cached = await openCacheDays(files, key);
+    if (cached !== null) return cached;
+  } catch (err) {
+    warn(
+      `the event cache ${files.trades} (or ${basename(files.bbo)}) is unreadable (${(err as Error).message}); rebuilding it from the CSV files`,
+    );
+  }
+  const built = await buildColumns(dir, symbol);
+  const written = await writeCache(files, key, built, warn);
+  if (!written) return inMemoryDays(built, 'built-unwritten');
+  // Read back day by day from the files just written, so the whole recording's columns can go now.
+  const reopened = await openCacheDays(files, key).catch(() => null);
+  return reopened === null ? inMemoryDays(built, 'built') : { ...reopened, origin: 'built' };
 }

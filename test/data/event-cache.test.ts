@@ -20,9 +20,11 @@ import {
   ColumnMarketStream,
   cacheFiles,
   loadMarketColumns,
+  openMarketDays,
   openMarketStream,
 } from '../../src/data/event-cache.ts';
 import { readMarket } from '../../src/data/market-stream.ts';
+import { writeSynthMarket } from '../../src/data/synth.ts';
 import { loadParamsFile } from '../../src/model/params-file.ts';
 import { createStrategy } from '../../src/strategy/index.ts';
 
@@ -136,6 +138,80 @@ describe('event cache', () => {
     assert.equal(row.price, first.px);
     assert.equal(row.trade_id, first.tid);
     assert.equal(row.side, first.side === 'buy' ? 0 : 1);
+  });
+
+  it('holds one record batch per UTC day, read back day by day as the whole stream', async () => {
+    const dir = copyOfSample();
+    const whole = await cachedEvents(dir); // builds and writes
+    const files = cacheFiles(dir, 'BTC');
+    const bbo = tableFromIPC(readFileSync(files.bbo));
+    const trades = tableFromIPC(readFileSync(files.trades));
+    const dayOf = (ms: number) => Math.floor(ms / 86_400_000);
+    const firstDay = dayOf(whole.events[0]?.exchMs as number);
+    const lastDay = dayOf(whole.events.at(-1)?.exchMs as number);
+    assert.equal(bbo.batches.length, lastDay - firstDay + 1); // the sample has events on every day
+    assert.equal(trades.batches.length, bbo.batches.length);
+    for (const t of [bbo, trades]) {
+      t.batches.forEach((b, i) => {
+        const ms = b.getChild('exch_ms')?.toArray() as Float64Array;
+        assert.ok(ms.length > 0);
+        assert.ok(
+          ms.every((x) => dayOf(x) === firstDay + i),
+          `batch ${i} holds one day`,
+        );
+      });
+    }
+    // Day by day (from the files, then from a fresh build in memory): the same events in the same order.
+    for (const expectOrigin of ['cache', 'built'] as const) {
+      if (expectOrigin === 'built') rmSync(join(dir, CACHE_DIR_NAME), { recursive: true });
+      const days = await openMarketDays(dir, 'BTC');
+      assert.equal(days.origin, expectOrigin);
+      assert.deepEqual(days.stats, whole.stats);
+      assert.equal(days.droppedDuplicateMs.length, whole.dropped.duplicateTrades);
+      assert.equal(days.days.length, bbo.batches.length);
+      const events: MarketEvent[] = [];
+      for (let i = 0; i < days.days.length; i++) {
+        const day = await days.loadDay(i);
+        assert.equal(day.bbo.exchMs.length, days.days[i]?.bboRows);
+        new ColumnMarketStream({
+          ...day,
+          stats: [],
+          droppedDuplicateMs: [],
+          droppedOutOfOrderMs: [],
+        }).replay((e) => {
+          events.push(e);
+        });
+      }
+      await days.close();
+      assert.deepEqual(events, whole.events);
+    }
+  });
+
+  it('one day or several: the columns read back are the columns built', async () => {
+    for (const days of [1, 2]) {
+      const dir = join(root, `synth-${days}`);
+      await writeSynthMarket({
+        sigma: 5,
+        A: 0.45,
+        k: 0.3,
+        tickSize: 1,
+        days: 1,
+        seed: 7,
+        // Half an hour: within one UTC day, or across midnight (two days, two record batches).
+        startMs: days === 1 ? Date.UTC(2025, 0, 1) : Date.UTC(2025, 0, 1, 23, 45),
+        durationS: 1_800,
+        outDir: dir,
+        ticker: 'SYN',
+      });
+      const built = await loadMarketColumns(dir, 'SYN');
+      const read = await loadMarketColumns(dir, 'SYN');
+      assert.equal(built.origin, 'built');
+      assert.equal(read.origin, 'cache');
+      assert.equal(tableFromIPC(readFileSync(cacheFiles(dir, 'SYN').bbo)).batches.length, days);
+      assert.ok(read.trades.exchMs.length > 100);
+      assert.deepEqual(read.bbo, built.bbo);
+      assert.deepEqual(read.trades, built.trades);
+    }
   });
 
   it('is rebuilt when a source file changes, and when a new day file appears', async () => {
