@@ -186,7 +186,9 @@ export async function calibrateCoins(
 export async function runMultiCalibrate(o: CalibrateCliOptions, tickers: readonly string[]): Promise<void> {
   const list = tickers.join(',');
   if (new Set(tickers).size !== tickers.length)
-    throw new UserError(`--tickers ${list} names a coin twice; list each coin once.`);
+    throw new UserError(
+      `${o.tickers === undefined ? `the config's tickers (${o.config})` : '--tickers'} ${list} names a coin twice; list each coin once.`,
+    );
   if (o.out !== undefined)
     throw new UserError(
       '--out names one file; with several coins each writes params_<TICKER>.json in --out-dir DIR (default: the working folder).',
