@@ -12,8 +12,13 @@ const external = Object.keys({ ...pkg.dependencies, ...pkg.devDependencies })
   .flatMap((name) => [name, `${name}/*`]);
 
 await build({
-  // The γ backtests' worker thread is an entry of its own: new Worker() loads dist/backtest-worker.js.
-  entryPoints: { hlmm: 'src/cli/main.ts', 'backtest-worker': 'src/calibrate/backtest-worker.ts' },
+  // The worker threads are entries of their own: new Worker() loads dist/backtest-worker.js (γ backtests) and
+  // dist/coin-worker.js (one coin of calibrate --tickers).
+  entryPoints: {
+    hlmm: 'src/cli/main.ts',
+    'backtest-worker': 'src/calibrate/backtest-worker.ts',
+    'coin-worker': 'src/calibrate/coin-worker.ts',
+  },
   outdir: 'dist',
   bundle: true,
   splitting: true, // each command is a lazily imported chunk: start-up loads only what it runs

@@ -1,5 +1,6 @@
 /** `hlmm calibrate` after commander parsed its flags (src/cli/commands/calibrate.ts). */
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { UserError } from '../core/errors.ts';
 import type { Instrument } from '../core/instrument.ts';
 import { knownPerpInstrument } from '../exchange/hyperliquid/universe.ts';
@@ -13,7 +14,14 @@ import { knownSzDecimals } from './tick-size.ts';
 
 export interface CalibrateCliOptions {
   data: string;
-  ticker: string;
+  /** One coin (--ticker); with none of --ticker, --tickers, --config: DEFAULT_TICKER. */
+  ticker?: string;
+  /** Several coins (--tickers), each calibrated on a thread of its own (./multi-calibrate.ts). */
+  tickers?: string[];
+  /** Config file whose `tickers` (or `ticker`) are calibrated when neither --ticker nor --tickers is given. */
+  config?: string;
+  /** Folder for params_<TICKER>.json (created if needed); not with --out. */
+  outDir?: string;
   tickSize?: number;
   from?: number;
   to?: number;
@@ -46,26 +54,60 @@ export interface CalibrateCliOptions {
   /** false with --no-cache. */
   cache: boolean;
   workers?: number;
+  /** The parameters file's `timestamp`, Unix ms (tests pin it to compare files byte for byte); default: now. */
+  nowMs?: number;
 }
 
+/** The coin calibrated when no flag or config names one: the config's default `ticker` (src/config/schema.ts). */
+export const DEFAULT_TICKER = 'BTC';
+
 /** szDecimals for the strategy's rounding: flag, Hyperliquid's table, else the one whose price rule fits the tick. */
-function szDecimalsFor(o: CalibrateCliOptions): number {
+function szDecimalsFor(o: CalibrateCliOptions, ticker: string): number {
   if (o.szDecimals !== undefined) return o.szDecimals;
-  const known = knownSzDecimals(o.ticker);
+  const known = knownSzDecimals(ticker);
   if (known !== null) return known;
   if (o.tickSize !== undefined) {
     const tickDecimals = Math.max(0, Math.ceil(-Math.log10(o.tickSize) - 1e-9));
     return Math.min(6, Math.max(0, 6 - tickDecimals));
   }
   throw new UserError(
-    `no size decimals known for ${o.ticker}; pass --sz-decimals N (Hyperliquid meta "szDecimals") or --tick-size.`,
+    `no size decimals known for ${ticker}; pass --sz-decimals N (Hyperliquid meta "szDecimals") or --tick-size.`,
   );
 }
 
-export async function runCalibrateCommand(o: CalibrateCliOptions): Promise<void> {
-  if (o.from !== undefined && o.to !== undefined && o.to <= o.from)
-    throw new UserError('--to must be after --from.');
-  const szDecimals = szDecimalsFor(o);
+/** Where one coin's files go. */
+export interface CoinTarget {
+  ticker: string;
+  /** The parameters file. */
+  out: string;
+  /** The HTML report, if one is asked for. */
+  report?: string;
+}
+
+/** One coin calibrated and its files written. */
+export interface CoinCalibrated {
+  ticker: string;
+  out: string;
+  report: string | null;
+  /** The parameters file's text (what --json prints). */
+  text: string;
+  /** The one-line result: files written, σ, A, k, γ. */
+  summary: string;
+}
+
+/**
+ * One coin, the whole of `hlmm calibrate --ticker T` but the printing of its summary: estimate, search γ, write the
+ * parameters file (and the report). The γ backtests run on `gammaWorkers` threads (1 = in this thread). The same
+ * function runs the single-coin command and each coin of --tickers (./coin-worker.ts), so their files are the same.
+ */
+export async function calibrateCoin(
+  o: CalibrateCliOptions,
+  target: CoinTarget,
+  gammaWorkers: number,
+  progress: (line: string) => void,
+): Promise<CoinCalibrated> {
+  const { ticker, out } = target;
+  const szDecimals = szDecimalsFor(o, ticker);
   const backtestSettings = {
     model: o.model,
     mode: o.mode,
@@ -73,7 +115,7 @@ export async function runCalibrateCommand(o: CalibrateCliOptions): Promise<void>
     maxPositionLots: o.maxPosition,
     horizon: o.horizon,
     // Never null: szDecimals is known here.
-    instrument: knownPerpInstrument(o.ticker, szDecimals) as Instrument,
+    instrument: knownPerpInstrument(ticker, szDecimals) as Instrument,
     makerFeeRate: o.makerFee,
     takerFeeRate: o.takerFee,
     latencyMs: o.latencyMs,
@@ -82,16 +124,16 @@ export async function runCalibrateCommand(o: CalibrateCliOptions): Promise<void>
   };
   const backtest = createDayBacktester(backtestSettings);
   // The γ backtests on worker threads (the pool is loaded only when used: start-up stays small).
-  const workers = o.workers ?? defaultWorkers();
   const pool =
-    workers > 1 ? (await import('./backtest-pool.ts')).startBacktestPool(backtestSettings, workers) : null;
+    gammaWorkers > 1
+      ? (await import('./backtest-pool.ts')).startBacktestPool(backtestSettings, gammaWorkers)
+      : null;
   const started = Date.now();
-  const progress = (line: string) => process.stderr.write(`hlmm calibrate: ${line}\n`);
-  progress(`reading ${o.data} (${o.ticker})…`);
+  progress(`reading ${o.data} (${ticker})…`);
   const result = await calibrate({
     backtestMany: pool?.runMany,
     dataDir: o.data,
-    ticker: o.ticker,
+    ticker,
     tickSize: o.tickSize,
     fromMs: o.from,
     toMs: o.to,
@@ -111,36 +153,85 @@ export async function runCalibrateCommand(o: CalibrateCliOptions): Promise<void>
     fallbackGamma: o.fallbackGamma,
     bootstrapReplicates: o.bootstrap,
     bootstrapSeed: o.seed,
-    keepEquity: o.report !== undefined,
+    keepEquity: target.report !== undefined,
     progress,
     cache: o.cache,
   }).finally(() => pool?.close());
   for (const note of result.notes) progress(note);
-  const json = buildParamsJson(result, o.orderSize);
-  const out = o.out ?? `params_${o.ticker}.json`;
+  const json = buildParamsJson(result, o.orderSize, o.nowMs);
   const text = `${JSON.stringify(json, null, 2)}\n`;
   try {
     writeFileSync(out, text);
   } catch (err) {
     throw new UserError(
-      `cannot write ${out} (${(err as NodeJS.ErrnoException).code ?? String(err)}); pick another --out.`,
+      `cannot write ${out} (${(err as NodeJS.ErrnoException).code ?? String(err)}); pick another ${o.outDir === undefined ? '--out' : '--out-dir'}.`,
     );
   }
-  if (o.report !== undefined) {
+  if (target.report !== undefined) {
     // Loaded only for --report: a plain run does not pay for the report's modules at start-up.
     const [{ writeReport }, { calibrationReportDoc }] = await Promise.all([
       import('../report/index.ts'),
       import('./report.ts'),
     ]);
-    writeReport(o.report, calibrationReportDoc(result, json, o.data));
+    writeReport(target.report, calibrationReportDoc(result, json, o.data));
   }
-  progress(
-    `wrote ${out}${o.report ? ` and ${o.report}` : ''} in ${((Date.now() - started) / 1000).toFixed(1)} s: ` +
-      `σ ${json.market_data.sigma.toPrecision(4)} USDC/√s (${json.market_data.sigma_daily_pct.toPrecision(3)} %/day), ` +
-      `A ${json.market_data.A.toPrecision(4)}/s, k ${json.market_data.k.toPrecision(4)}/USDC, γ ${json.optimal_parameters.gamma.toPrecision(4)}/USDC` +
-      (json.optimal_parameters.gamma_identified
-        ? ''
-        : ' (FALLBACK: γ not identified, see the warning above)'),
+  const summary =
+    `wrote ${out}${target.report ? ` and ${target.report}` : ''} in ${((Date.now() - started) / 1000).toFixed(1)} s: ` +
+    `σ ${json.market_data.sigma.toPrecision(4)} USDC/√s (${json.market_data.sigma_daily_pct.toPrecision(3)} %/day), ` +
+    `A ${json.market_data.A.toPrecision(4)}/s, k ${json.market_data.k.toPrecision(4)}/USDC, γ ${json.optimal_parameters.gamma.toPrecision(4)}/USDC` +
+    (json.optimal_parameters.gamma_identified ? '' : ' (FALLBACK: γ not identified, see the warning above)');
+  return { ticker, out, report: target.report ?? null, text, summary };
+}
+
+/** The coins to calibrate: --tickers, else --ticker, else the config's `tickers` (or `ticker`), else DEFAULT_TICKER. */
+async function coinsOf(o: CalibrateCliOptions): Promise<{ tickers: string[]; several: boolean }> {
+  if (o.tickers !== undefined && o.ticker !== undefined)
+    throw new UserError('pass --ticker (one coin) or --tickers (several), not both.');
+  const upper = (list: readonly string[]) => list.map((t) => t.trim().toUpperCase());
+  if (o.tickers !== undefined) return { tickers: upper(o.tickers), several: true };
+  if (o.ticker !== undefined) return { tickers: upper([o.ticker]), several: false };
+  if (o.config === undefined) return { tickers: [DEFAULT_TICKER], several: false };
+  // Loaded only with --config: the schema's modules are not start-up cost of a plain run.
+  const { loadConfig } = await import('../config/load-config.ts');
+  const cfg = loadConfig(o.config);
+  return cfg.tickers !== null
+    ? { tickers: upper(cfg.tickers), several: true }
+    : { tickers: upper([cfg.ticker]), several: false };
+}
+
+export async function runCalibrateCommand(o: CalibrateCliOptions): Promise<void> {
+  if (o.from !== undefined && o.to !== undefined && o.to <= o.from)
+    throw new UserError('--to must be after --from.');
+  if (o.out !== undefined && o.outDir !== undefined)
+    throw new UserError('pass --out FILE (one coin) or --out-dir DIR, not both.');
+  const { tickers, several } = await coinsOf(o);
+  if (several) {
+    const { runMultiCalibrate } = await import('./multi-calibrate.ts');
+    return runMultiCalibrate(o, tickers);
+  }
+  const ticker = tickers[0] as string;
+  const progress = (line: string) => process.stderr.write(`hlmm calibrate: ${line}\n`);
+  const out =
+    o.out ??
+    (o.outDir === undefined ? `params_${ticker}.json` : join(makeOutDir(o.outDir), `params_${ticker}.json`));
+  const coin = await calibrateCoin(
+    o,
+    { ticker, out, report: o.report },
+    o.workers ?? defaultWorkers(),
+    progress,
   );
-  if (o.json) process.stdout.write(text);
+  progress(coin.summary);
+  if (o.json) process.stdout.write(coin.text);
+}
+
+/** Creates --out-dir if needed; returns it. */
+export function makeOutDir(dir: string): string {
+  try {
+    mkdirSync(dir, { recursive: true });
+  } catch (err) {
+    throw new UserError(
+      `cannot create --out-dir ${dir} (${(err as NodeJS.ErrnoException).code ?? String(err)}); pick another folder.`,
+    );
+  }
+  return dir;
 }

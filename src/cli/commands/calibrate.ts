@@ -1,4 +1,4 @@
-import { choiceOption, dateOption, numberOption } from '../options.ts';
+import { choiceOption, dateOption, numberOption, symbolListOption } from '../options.ts';
 import {
   dataDirFlag,
   horizonOption,
@@ -20,7 +20,17 @@ export const defineCalibrate: DefineCommand = (program) => {
       'Estimate σ, A, k from recorded data and choose γ by walk-forward backtests; write params_<TICKER>.json.',
     )
     .addOption(dataDirFlag())
-    .addOption(tickerFlag())
+    // No default of its own: --tickers or the config's coins apply when it is not given (else BTC).
+    .addOption(tickerFlag(false))
+    .option(
+      '--tickers <list>',
+      'several coins, e.g. BTC,ETH: each from --data into params_<TICKER>.json, in parallel on worker threads (not with --ticker)',
+      symbolListOption,
+    )
+    .option(
+      '--config <file>',
+      "config file (JSON): its tickers (or ticker) are calibrated when neither --ticker nor --tickers is given; calibrate's other settings are its flags",
+    )
     .option(
       '--tick-size <px>',
       'price tick, USDC (default: Hyperliquid rule, else inferred)',
@@ -32,9 +42,20 @@ export const defineCalibrate: DefineCommand = (program) => {
       'last day used: YYYY-MM-DD includes that day; an ISO time is exclusive',
       toDateOption,
     )
-    .option('--out <file>', 'parameters file to write (default params_<TICKER>.json)')
-    .option('--report <file.html>', 'write a self-contained HTML report with charts')
-    .option('--json', 'also print the parameters JSON to stdout', false)
+    .option('--out <file>', 'parameters file to write (default params_<TICKER>.json; one coin)')
+    .option(
+      '--out-dir <dir>',
+      'folder for params_<TICKER>.json, created if needed (default: the working folder; not with --out)',
+    )
+    .option(
+      '--report <file.html>',
+      'write a self-contained HTML report with charts (with --tickers: one per coin, file_<TICKER>.html)',
+    )
+    .option(
+      '--json',
+      'also print the parameters JSON to stdout (with --tickers: {params: {TICKER: …}, failed: {TICKER: why}})',
+      false,
+    )
     .addOption(modelFlag())
     .option(
       '--mode <mode>',
@@ -130,7 +151,7 @@ export const defineCalibrate: DefineCommand = (program) => {
     )
     .option(
       '--workers <n>',
-      'worker threads for the γ backtests (default: cores − 1, at least 1; 1 = in this thread)',
+      'worker threads for the γ backtests (default: cores − 1, at least 1; 1 = in this thread); with --tickers: coin threads in all (default: the cores, at most one per coin)',
       numberOption({ integer: true, min: 1, max: 64 }),
     )
     .action(async (opts) => {

@@ -1,0 +1,20 @@
+/**
+ * A worker thread of ./multi-calibrate.ts: calibrates the coins it is sent, one at a time, with the same
+ * `calibrateCoin` as `hlmm calibrate --ticker T` (its γ backtests in this thread), and sends back the progress
+ * lines and the outcome. The flags come once, in workerData.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { type CalibrateCliOptions, type CoinTarget, calibrateCoin } from './cli-run.ts';
+import { type CoinWorkerMessage, failureOf } from './multi-calibrate.ts';
+
+const { options } = workerData as { options: CalibrateCliOptions };
+const send = (m: CoinWorkerMessage) => parentPort?.postMessage(m);
+
+parentPort?.on('message', async (m: { target: CoinTarget }) => {
+  try {
+    const coin = await calibrateCoin(options, m.target, 1, (line) => send({ line }));
+    send({ done: { ok: true, ...coin } });
+  } catch (err) {
+    send({ done: failureOf(m.target.ticker, err) });
+  }
+});
