@@ -319,7 +319,10 @@ describe('hlmm backtest --tickers (command line)', () => {
       .split('\n')
       .slice(1)
       .map((line) => Math.abs(Number(line.split(',')[6])));
-    assert.ok(Math.max(...positions) <= 0.04 + 1e-12, `ETH position within 4 lots: ${Math.max(...positions)}`);
+    assert.ok(
+      Math.max(...positions) <= 0.04 + 1e-12,
+      `ETH position within 4 lots: ${Math.max(...positions)}`,
+    );
     // BTC is unchanged by ETH's entry: the same as without the config.
     const plain = JSON.parse(hlmm(['backtest', '--tickers', 'BTC,ETH', ...common, '--json']).stdout);
     for (const key of ['pnl', 'fills', 'orders_placed', 'final_position'])
@@ -332,7 +335,10 @@ describe('hlmm backtest --tickers (command line)', () => {
     writeFileSync(cfgFile, JSON.stringify({ coins: { ETH: { order_sise: 0.01 } } }));
     const r = hlmm(['backtest', '--config', cfgFile, '--tickers', 'BTC,ETH', '--data', root]);
     assert.equal(r.code, 2);
-    assert.match(r.stderr, /unknown key "coins\.ETH\.order_sise" \(did you mean "coins\.ETH\.order_size"\?\)/);
+    assert.match(
+      r.stderr,
+      /unknown key "coins\.ETH\.order_sise" \(did you mean "coins\.ETH\.order_size"\?\)/,
+    );
     assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
   });
 
