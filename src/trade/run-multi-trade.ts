@@ -7,6 +7,7 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { coinRunSettings, unusedCoinEntries } from '../config/coin-settings.ts';
 import { paperVenueFor, tradingEngineFor } from '../config/engine-setup.ts';
 import { loadConfig } from '../config/load-config.ts';
 import { runSettings } from '../config/run-settings.ts';
@@ -27,6 +28,7 @@ import { lockDatabase } from '../store/db-lock.ts';
 import { StoreGuard } from '../store/store-guard.ts';
 import { openStore, type TradeStore } from '../store/trade-store.ts';
 import { type BotClock, MAX_REPLAY_SPEED, ReplayFollowClock, WallClock } from './bot-clock.ts';
+import type { MultiCoinOps } from './multi-coin-ops.ts';
 import { ParamsWatcher } from './params-watch.ts';
 import type { TradeCommandOptions } from './run-trade.ts';
 import { armStopTriggers } from './stop-triggers.ts';
@@ -52,6 +54,8 @@ export interface RunningMultiBot {
   account: AccountRisk;
   store: TradeStore;
   fake: FakeExchange | null;
+  /** --collect, the coins' daily re-calibration and the alerts (multi-coin-ops.ts). */
+  ops: MultiCoinOps;
   done: Promise<MultiRunSummary>;
   stop(reason: string): Promise<MultiRunSummary>;
   failure(): Error | null;
@@ -63,7 +67,7 @@ const ACCOUNT_CHECK_WALL_MS = 100;
 export async function startMultiTrading(
   o: TradeCommandOptions,
   tickers: readonly string[],
-  env: { handleSignals: boolean },
+  env: { handleSignals: boolean; cliArgv?: string[] },
 ): Promise<RunningMultiBot> {
   const opened: (() => unknown)[] = [];
   try {
@@ -77,7 +81,7 @@ export async function startMultiTrading(
 async function startSteps(
   o: TradeCommandOptions,
   tickers: readonly string[],
-  env: { handleSignals: boolean },
+  env: { handleSignals: boolean; cliArgv?: string[] },
   opened: (() => unknown)[],
 ): Promise<RunningMultiBot> {
   const cfg: HlmmConfig = loadConfig(o.config);
@@ -158,12 +162,19 @@ async function startSteps(
   });
   // Paper fill ids from the wall µs, one range per coin: the store's fills are unique by tid across coins.
   const tidBase = Date.now() * 1000;
+  // Each coin's lot and limits: its config `coins.<TICKER>` entry over the shared settings (coin-settings.ts).
+  const settingsOf = (ticker: string) => coinRunSettings(settings, cfg.coins, ticker);
+  for (const name of unusedCoinEntries(cfg.coins, tickers))
+    logger.warn(
+      `the config's "coins.${name}" names no coin of --tickers ${tickers.join(',')}; it is not used`,
+    );
   for (const [i, ticker] of tickers.entries()) {
     const { instrument } = await readPerpInstrument({ info, apiUrl, ticker, live: false, logger });
-    const venue = paperVenueFor(settings, tidBase + i * 1e13);
+    const coinSettings = settingsOf(ticker);
+    const venue = paperVenueFor(coinSettings, tidBase + i * 1e13);
     const coinLog = logger.child(ticker);
     let watcher: ParamsWatcher | null = null;
-    const engine = tradingEngineFor(settings, {
+    const engine = tradingEngineFor(coinSettings, {
       info: {
         botName: cfg.bot_name,
         ticker,
@@ -203,7 +214,7 @@ async function startSteps(
     watcher = new ParamsWatcher({
       file,
       ticker,
-      orderSizeBase: cfg.strategy.mode === 'two-sided' ? settings.strategy.orderSizeBase : undefined,
+      orderSizeBase: cfg.strategy.mode === 'two-sided' ? coinSettings.strategy.orderSizeBase : undefined,
       onAccept: (loaded) => {
         for (const note of loaded.notes) coinLog.warn(note, { params: file });
         engine.acceptParams(loaded, file);
@@ -242,6 +253,22 @@ async function startSteps(
       fillsFiles.push(csv);
     }
   }
+  // ---- --collect, the daily re-calibration of each coin and the alerts (multi-coin-ops.ts)
+  const { startMultiCoinOps } = await import('./multi-coin-ops.ts');
+  const ops = await startMultiCoinOps({
+    cfg,
+    tickers,
+    engines,
+    collectFlag: o.collect,
+    replayDir: o.replay,
+    wsUrl,
+    paramsFileOf: (ticker) => join(paramsDir, `params_${ticker}.json`),
+    settingsOf,
+    nowMs: () => clock.nowMs(),
+    logger,
+    cliArgv: env.cliArgv,
+  });
+  opened.push(() => ops.stop());
   if (o.apiPort !== 0 && (o.apiPort !== undefined || cfg.api_server.enabled))
     logger.warn('the monitoring API serves one coin: with --tickers it is not started in this version');
 
@@ -292,6 +319,7 @@ async function startSteps(
       await feed.stop();
       const coins: Record<string, EngineRunSummary> = {};
       for (const [ticker, engine] of engines) coins[ticker] = await engine.stop(reason);
+      await ops.stop();
       for (const csv of fillsFiles) csv.close();
       if (fake) await fake.close();
       const final: AccountRiskState = account.evaluate(
@@ -328,7 +356,7 @@ async function startSteps(
     timers,
     logger,
   });
-  return { engines, account, store, fake, done, stop, failure: triggers.failure };
+  return { engines, account, store, fake, ops, done, stop, failure: triggers.failure };
 }
 
 export function formatMultiSummary(s: MultiRunSummary, formatOne: (c: EngineRunSummary) => string): string {
