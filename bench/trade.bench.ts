@@ -377,18 +377,25 @@ for (const levels of [1, 3]) {
           i = j;
       if (i < 0) return;
       const timer = timers[i] as BenchTimer;
+      // Bot time moves to the firing: a timer that re-arms itself from now is then due later, not again at once.
+      const firesMs = timer.dueMs;
       if (timer.periodMs > 0) timer.dueMs += timer.periodMs;
       else timers.splice(i, 1);
+      if (firesMs > now || Number.isNaN(now)) now = firesMs;
       timer.fn();
     }
   };
 
   /** The moment any coin's venue last received actions (a frame carries one coin: only its engine acts). */
   const acted = { ns: 0n, actions: 0 };
+  /** Actions per coin: every coin must quote for the figure to be the 3-coin one. */
+  const actionsOf = new Map<string, number>();
   class SharedTimedVenue extends PaperVenue {
+    coin = '';
     override submit(actions: readonly OrderAction[], nowMs: number): void {
       acted.ns = process.hrtime.bigint();
       acted.actions += actions.length;
+      actionsOf.set(this.coin, (actionsOf.get(this.coin) ?? 0) + actions.length);
       super.submit(actions, nowMs);
     }
   }
@@ -399,6 +406,8 @@ for (const levels of [1, 3]) {
     const instrument = knownPerpInstrument(c.coin) as Instrument;
     const online = new TimedOnlineParams({ source: 'online', ...ONLINE_DEFAULTS }, instrument);
     onlines.push(online);
+    const venue = new SharedTimedVenue({ makerFeeRate: 0.00015, takerFeeRate: 0.00045, latencyMs: 100 });
+    venue.coin = c.coin;
     const engine = new TradingEngine({
       info: {
         botName: 'bench',
@@ -413,7 +422,7 @@ for (const levels of [1, 3]) {
       coin: c.coin,
       strategy: createStrategy({ orderSizeBase: c.lotBase, instrument, levels: LEVELS }),
       lotBase: c.lotBase,
-      venue: new SharedTimedVenue({ makerFeeRate: 0.00015, takerFeeRate: 0.00045, latencyMs: 100 }),
+      venue,
       clock,
       onlineParams: online,
       risk: {
@@ -472,12 +481,11 @@ for (const levels of [1, 3]) {
   all.sort((a, b) => a - b);
   const refreshes = onlines.flatMap((o) => o.refreshUs.filter((_, i) => i > 0)).sort((a, b) => a - b);
   const tag = `${COINS.length} coins × ${LEVELS} levels, online params`;
-  const resting = [...engines.values()].map((e) => e.openOrders().length);
   report(
     `trade tick-to-quote p50, ${tag}`,
     pct(lat, 0.5),
     'µs',
-    `${lat.length.toLocaleString('en-US')} frames that produced actions, ${acted.actions.toLocaleString('en-US')} actions; resting at the end ${resting.join('/')}`,
+    `${lat.length.toLocaleString('en-US')} frames that produced actions, ${acted.actions.toLocaleString('en-US')} actions (${COINS.map((c) => `${c.coin} ${actionsOf.get(c.coin) ?? 0}`).join(', ')})`,
   );
   report(`trade tick-to-quote p99, ${tag}`, pct(lat, 0.99), 'µs', `max ${pct(lat, 1).toFixed(0)} µs`);
   report(
