@@ -20,6 +20,33 @@ export function alertsFor(
   cfg: HlmmConfig,
   w: { botName: string; coin: string; logger: Logger | null; env?: NodeJS.ProcessEnv },
 ): Alerts | null {
+  const built = alertDispatcherFor(cfg, w);
+  if (built === null) return null;
+  return { ...built, subscriber: new AlertSubscriber(built.dispatcher, w.botName, w.coin) };
+}
+
+/** Several coins in one bot: one dispatcher (one queue per sink), one subscriber per coin naming its coin. */
+export interface CoinsAlerts {
+  dispatcher: AlertDispatcher;
+  subscribers: Map<string, AlertSubscriber>;
+  sinks: string[];
+}
+
+export function alertsForCoins(
+  cfg: HlmmConfig,
+  w: { botName: string; coins: readonly string[]; logger: Logger | null; env?: NodeJS.ProcessEnv },
+): CoinsAlerts | null {
+  const built = alertDispatcherFor(cfg, w);
+  if (built === null) return null;
+  const subscribers = new Map<string, AlertSubscriber>();
+  for (const coin of w.coins) subscribers.set(coin, new AlertSubscriber(built.dispatcher, w.botName, coin));
+  return { ...built, subscribers };
+}
+
+function alertDispatcherFor(
+  cfg: HlmmConfig,
+  w: { logger: Logger | null; env?: NodeJS.ProcessEnv },
+): { dispatcher: AlertDispatcher; sinks: string[] } | null {
   const env = w.env ?? process.env;
   const sinks: AlertSink[] = [];
   const wh = cfg.webhook;
@@ -50,9 +77,5 @@ export function alertsFor(
     { retries: wh.retries, retryDelayMs: wh.retry_delay * 1000, timeoutMs: wh.timeout * 1000 },
     w.logger,
   );
-  return {
-    dispatcher,
-    subscriber: new AlertSubscriber(dispatcher, w.botName, w.coin),
-    sinks: sinks.map((s) => s.name),
-  };
+  return { dispatcher, sinks: sinks.map((s) => s.name) };
 }

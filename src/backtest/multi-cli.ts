@@ -1,5 +1,8 @@
 import { join } from 'node:path';
+import { coinRunSettings, unusedCoinEntries } from '../config/coin-settings.ts';
+import { loadConfig } from '../config/load-config.ts';
 import type { RunSettings } from '../config/run-settings.ts';
+import type { HlmmConfig } from '../config/schema.ts';
 import { UserError } from '../core/errors.ts';
 import { createLogger } from '../core/log.ts';
 import { describeDropped } from '../data/market-stream.ts';
@@ -33,17 +36,19 @@ type CoinPlan =
   | { ticker: string; skipped: string; file: string };
 
 /**
- * Each coin's parameters from `params_<TICKER>.json` in `dir`, rescaled as the single-coin backtest does; --gamma
- * overrides every coin's γ. A missing or refused file leaves that coin out (it does not quote) with the reason.
+ * Each coin's parameters from `params_<TICKER>.json` in `dir`, rescaled to that coin's lot as the single-coin
+ * backtest does; --gamma overrides every coin's γ. A missing or refused file leaves that coin out (it does not
+ * quote) with the reason. `settingsOf`: each coin's settings (its `coins.<TICKER>` entry over the shared ones).
  */
 export function planCoins(
   tickers: readonly string[],
   dir: string,
-  s: RunSettings,
+  settingsOf: (ticker: string) => RunSettings,
   gamma: number | undefined,
 ): CoinPlan[] {
   return tickers.map((ticker) => {
     const file = paramsFileOf(dir, ticker);
+    const s = settingsOf(ticker);
     try {
       const loaded = loadParamsFile(
         file,
@@ -74,6 +79,7 @@ export async function runMultiBacktestCommand(
   tickers: readonly string[],
   settings: RunSettings,
   instruments: InstrumentSource,
+  coinSettings: HlmmConfig['coins'] = loadConfig(o.config).coins,
 ): Promise<void> {
   for (const [flag, given] of [
     ['--params', o.params],
@@ -90,7 +96,13 @@ export async function runMultiBacktestCommand(
   if (new Set(tickers).size !== tickers.length)
     throw new UserError(`--tickers ${tickers.join(',')} names a coin twice; list each coin once.`);
   const dir = o.paramsDir ?? '.';
-  const plans = planCoins(tickers, dir, settings, o.gamma);
+  // Each coin's lot and limits: its `coins.<TICKER>` entry over the shared settings (checked before any run).
+  const settingsOf = (s: RunSettings, ticker: string) => coinRunSettings(s, coinSettings, ticker);
+  for (const name of unusedCoinEntries(coinSettings, tickers))
+    process.stderr.write(
+      `hlmm backtest: the config's "coins.${name}" names no coin of --tickers ${tickers.join(',')}; it is not used.\n`,
+    );
+  const plans = planCoins(tickers, dir, (t) => settingsOf(settings, t), o.gamma);
   for (const p of plans)
     if ('skipped' in p)
       process.stderr.write(
@@ -112,7 +124,7 @@ export async function runMultiBacktestCommand(
       return {
         ticker: p.ticker,
         cfg: withLatencyScaled(
-          backtestConfigFor(s, {
+          backtestConfigFor(settingsOf(s, p.ticker), {
             params: p.params,
             instrument,
             coin: p.ticker,

@@ -4,7 +4,7 @@ import { UserError } from '../core/errors.ts';
 import { containsKeyMaterial } from '../core/key-material.ts';
 import { apiExposureProblem } from './api-exposure.ts';
 import { findJsonSyntaxProblem } from './json-syntax.ts';
-import { configSchema, type HlmmConfig } from './schema.ts';
+import { COIN_SETTING_KEYS, configSchema, type HlmmConfig } from './schema.ts';
 
 /**
  * Loading the config: read the JSON file, refuse raw private keys, apply secret overrides from the environment,
@@ -183,6 +183,8 @@ let defaultsCache: Record<string, unknown> | null = null;
 
 /** The keys allowed in the object at `path`: the keys the defaults have there. */
 function knownKeysAt(path: readonly string[]): string[] {
+  // A coin's entry under `coins` has its own keys (the defaults hold no coin).
+  if (path.length === 2 && path[0] === 'coins') return [...COIN_SETTING_KEYS];
   defaultsCache ??= configSchema.parse({}) as unknown as Record<string, unknown>;
   const v = valueAt(defaultsCache, path);
   return v !== null && typeof v === 'object' && !Array.isArray(v) ? Object.keys(v) : [];
@@ -236,6 +238,13 @@ function checkCrossKeyRules(cfg: HlmmConfig, label: string): void {
     throw new UserError(
       `${label}: "risk.max_order_size" (${cfg.risk.max_order_size}) is smaller than "strategy.order_size" (${cfg.strategy.order_size}), so every quote would be refused; raise it or lower the order size.`,
     );
+  }
+  for (const [coin, c] of Object.entries(cfg.coins)) {
+    const lot = c.order_size ?? cfg.strategy.order_size;
+    if (c.max_order_size !== undefined && c.max_order_size < lot)
+      throw new UserError(
+        `${label}: "coins.${coin}.max_order_size" (${c.max_order_size}) is smaller than ${coin}'s order size (${lot}), so every quote of ${coin} would be refused; raise it or lower "coins.${coin}.order_size".`,
+      );
   }
   if (!cfg.dry_run && cfg.exchange.account_address === null) {
     throw new UserError(

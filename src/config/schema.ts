@@ -82,6 +82,28 @@ const webhookTemplate = z
   )
   .default(null);
 
+const PERP_NAME = /^[A-Za-z0-9]{1,20}$/;
+
+/** One coin's entry under `coins`: every key optional; an absent key keeps the value every coin has. */
+const coinSettings = z.strictObject(
+  {
+    /** This coin's lot, base units (q = position ÷ it). */
+    order_size: number('must be a number of base units greater than 0 (e.g. 0.01 for ETH)', {
+      gt: 0,
+    }).optional(),
+    /** This coin's max position, in its lots: the strategy's and the risk layer's (as --max-position). */
+    max_position_lots: number('must be a number of lots, 0 or more', { min: 0 }).optional(),
+    /** This coin's max |position| × mid, USDC. */
+    max_notional_usdc: number('must be a number of USDC greater than 0', { gt: 0 }).optional(),
+    /** This coin's largest single order, base units. */
+    max_order_size: number('must be a number of base units greater than 0', { gt: 0 }).optional(),
+  },
+  { error: 'must be an object of per-coin settings, e.g. {"order_size": 0.01}' },
+);
+
+/** The keys a `coins.<TICKER>` entry may hold (for the unknown-key sentence). */
+export const COIN_SETTING_KEYS = Object.keys(coinSettings.shape);
+
 // ── the file ────────────────────────────────────────────────────────────────────────────────────────────────────
 
 export const configSchema = z
@@ -290,6 +312,26 @@ export const configSchema = z
           .nullable()
           .default(null),
       }),
+
+      /**
+       * Per-coin settings for several coins traded together (`--tickers`): each coin's lot and its own limits, laid
+       * over the flags and the file's `strategy` / `risk` values for that coin only. Keys are perp names.
+       */
+      coins: z
+        .record(z.string(), coinSettings, {
+          error: 'must be an object keyed by perp name, e.g. {"ETH": {"order_size": 0.01}}',
+        })
+        .default({})
+        .superRefine((coins, ctx) => {
+          for (const name of Object.keys(coins))
+            if (!PERP_NAME.test(name))
+              ctx.addIssue({
+                code: 'custom',
+                path: [name],
+                message:
+                  'names no perp: key each entry by the coin as Hyperliquid spells it (letters and digits, e.g. "ETH")',
+              });
+        }),
 
       fees: section({
         /** Fraction of notional (0.00015 = 0.015 %); negative = rebate. */

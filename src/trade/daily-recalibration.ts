@@ -16,6 +16,8 @@ export interface DailyRecalibrationOptions {
   logger: Logger;
   /** argv to start the hlmm CLI (default: this process's node, its flags and entry script). */
   cliArgv?: string[];
+  /** More `hlmm calibrate` flags (several coins: each coin's --order-size and --max-position). */
+  calibrateArgs?: readonly string[];
 }
 
 const DAY_MS = 86_400_000;
@@ -26,6 +28,10 @@ export class DailyRecalibration {
   runs = 0;
 
   constructor(private readonly opts: DailyRecalibrationOptions) {}
+
+  get ticker(): string {
+    return this.opts.ticker;
+  }
 
   /** Called on the engine's timer with the bot time; starts a run when the UTC day changed. */
   onTime(nowMs: number): void {
@@ -49,7 +55,17 @@ export class DailyRecalibration {
     return new Promise<boolean>((resolve) => {
       const child = spawn(
         process.execPath,
-        [...argv, 'calibrate', '--data', o.dataDir, '--ticker', o.ticker, '--out', tmp],
+        [
+          ...argv,
+          'calibrate',
+          '--data',
+          o.dataDir,
+          '--ticker',
+          o.ticker,
+          '--out',
+          tmp,
+          ...(o.calibrateArgs ?? []),
+        ],
         {
           stdio: ['ignore', 'ignore', 'pipe'],
         },
@@ -63,17 +79,68 @@ export class DailyRecalibration {
         this.runs++;
         if (code === 0) {
           renameSync(tmp, o.paramsFile);
-          o.logger.info('daily re-calibration wrote new parameters', { file: o.paramsFile });
+          o.logger.info('daily re-calibration wrote new parameters', {
+            ticker: o.ticker,
+            file: o.paramsFile,
+          });
           resolve(true);
         } else {
           rmSync(tmp, { force: true });
           const last = err.trim().split('\n').pop() ?? '';
           o.logger.warn(
-            `daily re-calibration failed (exit ${code}); trading on with the current parameters: ${last}`,
+            `daily re-calibration of ${o.ticker} failed (exit ${code}); trading on with the current parameters: ${last}`,
           );
           resolve(false);
         }
       });
     });
+  }
+}
+
+/**
+ * Several coins in one bot (`--tickers`): at each new UTC day of the bot clock every coin is re-calibrated from its
+ * own recorded files into its own parameters file, one coin after another (one calibration at a time: the machine
+ * also runs the quoting loop), and each coin's ParamsWatcher hot-reloads its file. A coin whose calibration fails
+ * keeps its parameters; the others still get theirs.
+ */
+export class CoinsRecalibration {
+  private day = Number.NaN;
+  private running: Promise<Record<string, boolean>> | null = null;
+  /** Completed rounds (every coin tried once). */
+  rounds = 0;
+
+  constructor(readonly coins: readonly Pick<DailyRecalibration, 'ticker' | 'run'>[]) {}
+
+  /** Called on a timer with the bot time; starts a round when the UTC day changed (skipped while one runs). */
+  onTime(nowMs: number): void {
+    if (!Number.isFinite(nowMs)) return;
+    const day = Math.floor(nowMs / DAY_MS);
+    if (Number.isNaN(this.day)) {
+      this.day = day;
+      return;
+    }
+    if (day === this.day || this.running !== null) return;
+    this.day = day;
+    void this.runAll();
+  }
+
+  /** Every coin once, in order; resolves with each coin's outcome (true = new parameters written). */
+  runAll(): Promise<Record<string, boolean>> {
+    this.running ??= (async () => {
+      const out: Record<string, boolean> = {};
+      try {
+        for (const coin of this.coins) out[coin.ticker] = await coin.run();
+      } finally {
+        this.rounds++;
+        this.running = null;
+      }
+      return out;
+    })();
+    return this.running;
+  }
+
+  /** Waits for a round in progress (at stop: the child processes end before the bot says it stopped). */
+  async settled(): Promise<void> {
+    await this.running?.catch(() => {});
   }
 }

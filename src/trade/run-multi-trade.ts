@@ -18,6 +18,7 @@
  * missed fills, the position from the exchange) and the periodic position check.
  */
 import { join } from 'node:path';
+import { coinRunSettings, unusedCoinEntries } from '../config/coin-settings.ts';
 import { paperVenueFor } from '../config/engine-setup.ts';
 import { loadConfig } from '../config/load-config.ts';
 import { runSettings } from '../config/run-settings.ts';
@@ -43,6 +44,7 @@ import type { ParsedServerMessage, Subscription } from '../exchange/hyperliquid/
 import type { FakeExchange } from '../fake-exchange/server.ts';
 import type { TradeStore } from '../store/trade-store.ts';
 import { type BotClock, ReplayFollowClock, WallClock } from './bot-clock.ts';
+import type { MultiCoinOps } from './multi-coin-ops.ts';
 import type { ParamsWatcher } from './params-watch.ts';
 import type { TradeCommandOptions } from './run-trade.ts';
 import { explainStartupRejection } from './startup-rejection.ts';
@@ -94,6 +96,8 @@ export interface RunningMultiBot {
   /** Live: the account's one dead man's switch; null in paper. */
   deadMansSwitch: AccountDeadMansSwitch | null;
   feed: SharedMarketFeed;
+  /** --collect, the coins' daily re-calibration and the alerts (multi-coin-ops.ts). */
+  ops: MultiCoinOps;
   done: Promise<MultiRunSummary>;
   stop(reason: string): Promise<MultiRunSummary>;
   failure(): Error | null;
@@ -110,7 +114,7 @@ const MARGIN_READ_WALL_MS = 10_000;
 export async function startMultiTrading(
   o: TradeCommandOptions,
   tickers: readonly string[],
-  env: { handleSignals: boolean },
+  env: { handleSignals: boolean; cliArgv?: string[] },
 ): Promise<RunningMultiBot> {
   const opened: StartupCleanup[] = [];
   try {
@@ -124,7 +128,7 @@ export async function startMultiTrading(
 async function startSteps(
   o: TradeCommandOptions,
   tickers: readonly string[],
-  env: { handleSignals: boolean },
+  env: { handleSignals: boolean; cliArgv?: string[] },
   opened: StartupCleanup[],
 ): Promise<RunningMultiBot> {
   const cfg: HlmmConfig = loadConfig(o.config);
@@ -274,14 +278,21 @@ async function startSteps(
   });
   // Paper fill ids from the wall µs, one range per coin: the store's fills are unique by tid across coins.
   const tidBase = Date.now() * 1000;
+  // Each coin's lot and limits: its config `coins.<TICKER>` entry over the shared settings (coin-settings.ts).
+  const settingsOf = (ticker: string) => coinRunSettings(settings, cfg.coins, ticker);
+  for (const name of unusedCoinEntries(cfg.coins, tickers))
+    logger.warn(
+      `the config's "coins.${name}" names no coin of --tickers ${tickers.join(',')}; it is not used`,
+    );
   for (const [i, ticker] of tickers.entries()) {
+    const coinSettings = settingsOf(ticker);
     const { instrument } = perps.get(ticker) as Awaited<ReturnType<typeof readPerpInstrument>>;
     const started = liveStarts.get(ticker);
-    const venue: Venue = started?.venue ?? paperVenueFor(settings, tidBase + i * 1e13);
+    const venue: Venue = started?.venue ?? paperVenueFor(coinSettings, tidBase + i * 1e13);
     const coinLog = logger.child(ticker);
     const leverageInForce = started?.leverage ?? leverage?.leverage ?? null;
     const { engine, watcher } = coinEngineAndParams({
-      settings,
+      settings: coinSettings,
       cfg,
       o,
       ticker,
@@ -339,6 +350,22 @@ async function startSteps(
       fillsFiles.push(csv);
     }
   }
+  // ---- --collect, the daily re-calibration of each coin and the alerts (multi-coin-ops.ts)
+  const { startMultiCoinOps } = await import('./multi-coin-ops.ts');
+  const ops = await startMultiCoinOps({
+    cfg,
+    tickers,
+    engines,
+    collectFlag: o.collect,
+    replayDir: o.replay,
+    wsUrl,
+    paramsFileOf: (ticker) => join(paramsDir, `params_${ticker}.json`),
+    settingsOf,
+    nowMs: () => clock.nowMs(),
+    logger,
+    cliArgv: env.cliArgv,
+  });
+  opened.push(() => ops.stop());
   if (o.apiPort !== 0 && (o.apiPort !== undefined || cfg.api_server.enabled))
     logger.warn('the monitoring API serves one coin: with --tickers it is not started in this version');
 
@@ -434,6 +461,7 @@ async function startSteps(
       [...engines].map(async ([t, e]) => [t, await e.stop(reason)] as const),
     );
     for (const [ticker, s] of summaries) coins[ticker] = s;
+    await ops.stop();
     if (dms !== null) {
       const { closeStaleStoreOrders } = await import('../exchange/hyperliquid/trading/live-start.ts');
       for (const [t, v] of venues)
@@ -493,6 +521,7 @@ async function startSteps(
     transport,
     deadMansSwitch: dms,
     feed,
+    ops,
     done,
     stop,
     failure: triggers.failure,

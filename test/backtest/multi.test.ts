@@ -276,6 +276,72 @@ describe('hlmm backtest --tickers (command line)', () => {
       assert.match(readFileSync(join(root, `fills_${t}.csv`), 'utf8').split('\n')[0] ?? '', /side/);
   });
 
+  it("per-coin settings: coins.ETH.order_size sizes ETH's orders, BTC keeps the shared lot", () => {
+    const cfgFile = join(root, 'coins.json');
+    writeFileSync(
+      cfgFile,
+      JSON.stringify({ coins: { ETH: { order_size: 0.01, max_position_lots: 4, max_notional_usdc: 500 } } }),
+    );
+    const fills = join(root, 'coin-fills.csv');
+    const common = ['--data', root, '--horizon', '3600', '--no-latency-sweep', '--params-dir', pdir];
+    const r = hlmm([
+      'backtest',
+      '--config',
+      cfgFile,
+      '--tickers',
+      'BTC,ETH',
+      ...common,
+      '--json',
+      '--fills-out',
+      fills,
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    const j = JSON.parse(r.stdout);
+    assert.equal(j.coins.ETH.settings.order_size, 0.01);
+    assert.equal(j.coins.ETH.settings.risk.max_position_lots, 4);
+    assert.equal(j.coins.ETH.settings.risk.max_notional, 500);
+    assert.equal(j.coins.ETH.settings.risk.max_order_size, null, "one of ETH's own lots");
+    assert.equal(j.coins.BTC.settings.order_size, 0.001);
+    const sizes = (t: string) =>
+      readFileSync(join(root, `coin-fills_${t}.csv`), 'utf8')
+        .trim()
+        .split('\n')
+        .slice(1)
+        .map((line) => Number(line.split(',')[3]));
+    const eth = sizes('ETH');
+    assert.ok(eth.length > 0, 'ETH filled');
+    // Orders are one 0.01 lot each (a fill may take part of one).
+    assert.equal(Math.max(...eth), 0.01, 'the largest ETH fill is one whole 0.01 lot');
+    assert.ok(eth.filter((sz) => sz === 0.01).length > eth.length / 2, 'most ETH fills are whole lots');
+    // |position| ≤ 4 lots of 0.01 ETH.
+    const positions = readFileSync(join(root, 'coin-fills_ETH.csv'), 'utf8')
+      .trim()
+      .split('\n')
+      .slice(1)
+      .map((line) => Math.abs(Number(line.split(',')[6])));
+    assert.ok(
+      Math.max(...positions) <= 0.04 + 1e-12,
+      `ETH position within 4 lots: ${Math.max(...positions)}`,
+    );
+    // BTC is unchanged by ETH's entry: the same as without the config.
+    const plain = JSON.parse(hlmm(['backtest', '--tickers', 'BTC,ETH', ...common, '--json']).stdout);
+    for (const key of ['pnl', 'fills', 'orders_placed', 'final_position'])
+      assert.deepEqual(j.coins.BTC[key], plain.coins.BTC[key], key);
+    assert.equal(Math.max(...sizes('BTC')), 0.001, "BTC's orders stay one 0.001 lot");
+  });
+
+  it('a coins entry with a bad key is one sentence naming it', () => {
+    const cfgFile = join(root, 'bad-coins.json');
+    writeFileSync(cfgFile, JSON.stringify({ coins: { ETH: { order_sise: 0.01 } } }));
+    const r = hlmm(['backtest', '--config', cfgFile, '--tickers', 'BTC,ETH', '--data', root]);
+    assert.equal(r.code, 2);
+    assert.match(
+      r.stderr,
+      /unknown key "coins\.ETH\.order_sise" \(did you mean "coins\.ETH\.order_size"\?\)/,
+    );
+    assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+  });
+
   it('one clear sentence for flags that belong to one coin', () => {
     const r = hlmm(['backtest', '--tickers', 'BTC,ETH', '--data', root, '--sigma', '3']);
     assert.equal(r.code, 2);

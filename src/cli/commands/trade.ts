@@ -69,7 +69,7 @@ export const defineTrade: DefineCommand = (program) => {
     )
     .option(
       '--collect <dir>',
-      'also record the market data the bot sees into DIR, as hlmm collect does (default: config collector.collect_dir)',
+      'also record the market data the bot sees into DIR, as hlmm collect does; with --tickers every coin (default: config collector.collect_dir)',
     )
     .option(
       '--json',
