@@ -1,0 +1,124 @@
+import type { BotInsight } from '../engine/bot-insight.ts';
+import type { BotView } from '../engine/bot-view.ts';
+import type { RoundTrip } from '../store/round-trips.ts';
+import type { TradeStore } from '../store/trade-store.ts';
+import type { MarketTape } from './candles.ts';
+import { pairOf } from './freqtrade-shapes.ts';
+import { createHistory, type History } from './history.ts';
+
+/**
+ * The coins one API serves: one for `hlmm trade --ticker`, several for `hlmm trade --tickers` (one account, one
+ * store). Each coin ("desk") has its own engine view, history, market tape and recorder; the routes look a coin up
+ * by ticker ("ETH") or Freqtrade pair ("ETH/USDC:USDC") and number the round trips of every coin as Freqtrade
+ * numbers its trades: one sequence over all pairs.
+ */
+export interface CoinApi {
+  view: BotView;
+  /** The coin's markouts and market history (absent = those routes answer 404 for it). */
+  insight?: BotInsight;
+  /** The coin's live candles for FreqUI's chart. */
+  tape?: MarketTape;
+}
+
+export interface Desk {
+  coin: string;
+  pair: string;
+  view: BotView;
+  insight: BotInsight | null;
+  tape?: MarketTape;
+  history: History;
+}
+
+/** A round trip of one coin with its trade id across all coins (`trip.id` is that id; `local` the coin's own). */
+export interface NumberedTrip {
+  desk: Desk;
+  trip: RoundTrip;
+  local: RoundTrip;
+}
+
+export interface Desks {
+  readonly list: readonly Desk[];
+  /** True with several coins (the answers then cover all of them, and hlmm's per-coin routes need ?coin=). */
+  readonly multi: boolean;
+  readonly first: Desk;
+  /** The coin by ticker or pair; undefined when the bot does not trade it. */
+  find(coinOrPair: unknown): Desk | undefined;
+  /** Every coin's round trips with their trade ids, in id order; `listed` leaves out those deleted from the lists. */
+  trades(listed: boolean): NumberedTrip[];
+  /** As trades(false), with `desk`'s trips replaced (a fill announced before it is stored). */
+  tradesWith(desk: Desk, trips: RoundTrip[]): NumberedTrip[];
+  /** Ticker list for sentences: "BTC, ETH, SOL". */
+  names(): string;
+}
+
+/**
+ * Trade ids over several coins, pure: every round trip ranked by (open time, coin order, the coin's own id), 1 …
+ * n. One coin keeps its own ids (1, 2, … in order of opening, which is that ranking). An id is stable while trips
+ * open in time order across coins; a trip that opens earlier than one already numbered (a coin's fill stored
+ * late) shifts the later ids by one.
+ */
+export function numberTrips(perCoin: readonly (readonly RoundTrip[])[]): number[][] {
+  if (perCoin.length === 1) return [perCoin[0].map((t) => t.id)];
+  const all: { c: number; i: number; t: RoundTrip }[] = [];
+  perCoin.forEach((trips, c) => {
+    trips.forEach((t, i) => {
+      all.push({ c, i, t });
+    });
+  });
+  all.sort((a, b) => a.t.openMs - b.t.openMs || a.c - b.c || a.t.id - b.t.id);
+  const ids = perCoin.map((trips) => new Array<number>(trips.length).fill(0));
+  all.forEach((x, rank) => {
+    ids[x.c][x.i] = rank + 1;
+  });
+  return ids;
+}
+
+export function createDesks(store: TradeStore, coins: readonly CoinApi[]): Desks {
+  if (coins.length === 0) throw new Error('the API needs at least one coin');
+  const multi = coins.length > 1;
+  const list: Desk[] = coins.map((c) => {
+    const info = c.view.info();
+    return {
+      coin: info.ticker,
+      pair: pairOf(info),
+      view: c.view,
+      insight: c.insight ?? null,
+      tape: c.tape,
+      history: createHistory(store, c.view, { coinOnly: multi }),
+    };
+  });
+  const number = (perDesk: RoundTrip[][], listed: boolean): NumberedTrip[] => {
+    const ids = numberTrips(perDesk);
+    const out: NumberedTrip[] = [];
+    perDesk.forEach((trips, d) => {
+      const desk = list[d];
+      const shown = listed ? new Set(desk.history.listedTrips()) : null;
+      trips.forEach((t, i) => {
+        if (shown && !shown.has(t)) return;
+        out.push({ desk, local: t, trip: ids[d][i] === t.id ? t : { ...t, id: ids[d][i] } });
+      });
+    });
+    return multi ? out.sort((a, b) => a.trip.id - b.trip.id) : out;
+  };
+  return {
+    list,
+    multi,
+    first: list[0],
+    find(key) {
+      if (typeof key !== 'string' || key === '') return undefined;
+      const k = key.trim();
+      return list.find((d) => d.coin === k || d.pair === k) ?? list.find((d) => d.coin === k.toUpperCase());
+    },
+    trades: (listed) =>
+      number(
+        list.map((d) => d.history.trips()),
+        listed,
+      ),
+    tradesWith: (desk, trips) =>
+      number(
+        list.map((d) => (d === desk ? trips : d.history.trips())),
+        false,
+      ),
+    names: () => list.map((d) => d.coin).join(', '),
+  };
+}
