@@ -1,14 +1,7 @@
 import { existsSync } from 'node:fs';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { TradeStore } from '../store/trade-store.ts';
-import {
-  CandleBuilder,
-  type MarketTape,
-  PLOT_CONFIG,
-  pairHistoryOf,
-  resample,
-  timeframeMs,
-} from './candles.ts';
+import { CandleBuilder, PLOT_CONFIG, pairHistoryOf, resample, timeframeMs } from './candles.ts';
 import type { Desk, Desks } from './coins.ts';
 import { CHART_TIMEFRAME } from './freqtrade-shapes.ts';
 

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { WebSocket } from 'ws';
 import type { Logger } from '../core/log.ts';
-import type { BotEvent, BotView, FillView } from '../engine/bot-view.ts';
+import type { BotEvent, FillView } from '../engine/bot-view.ts';
 import type { RoundTrip } from '../store/round-trips.ts';
 import { CHART_TIMEFRAME, pairOf } from './freqtrade-shapes.ts';
 

@@ -52,6 +52,8 @@ export interface RunningMultiBot {
   account: AccountRisk;
   store: TradeStore;
   fake: FakeExchange | null;
+  /** Base URL of the monitoring API (one for every coin), null when it is off. */
+  apiUrl: string | null;
   done: Promise<MultiRunSummary>;
   stop(reason: string): Promise<MultiRunSummary>;
   failure(): Error | null;
@@ -242,8 +244,17 @@ async function startSteps(
       fillsFiles.push(csv);
     }
   }
-  if (o.apiPort !== 0 && (o.apiPort !== undefined || cfg.api_server.enabled))
-    logger.warn('the monitoring API serves one coin: with --tickers it is not started in this version');
+  const { startMultiApi } = await import('./multi-api.ts');
+  const api = await startMultiApi({
+    o,
+    cfg,
+    engines,
+    account,
+    store,
+    logger,
+    dataDir: o.replay ?? o.collect,
+  });
+  if (api) opened.push(() => api.close());
 
   // ---- one WebSocket for every coin
   const feed = new SharedMarketFeed({
@@ -293,6 +304,7 @@ async function startSteps(
       const coins: Record<string, EngineRunSummary> = {};
       for (const [ticker, engine] of engines) coins[ticker] = await engine.stop(reason);
       for (const csv of fillsFiles) csv.close();
+      await api?.close();
       if (fake) await fake.close();
       const final: AccountRiskState = account.evaluate(
         Number.isFinite(clock.nowMs()) ? clock.nowMs() : Date.now(),
@@ -328,7 +340,7 @@ async function startSteps(
     timers,
     logger,
   });
-  return { engines, account, store, fake, done, stop, failure: triggers.failure };
+  return { engines, account, store, fake, apiUrl: api?.url ?? null, done, stop, failure: triggers.failure };
 }
 
 export function formatMultiSummary(s: MultiRunSummary, formatOne: (c: EngineRunSummary) => string): string {
