@@ -34,10 +34,10 @@ describe('hlmm trade --tickers: one API for three coins (paper, replay)', () => 
   const messages: any[] = [];
   let ws: WebSocket;
 
-  // biome-ignore lint/suspicious/noExplicitAny: JSON answers of many shapes
   const call = async (
     path: string,
     init: { method?: string; body?: unknown } = {},
+    // biome-ignore lint/suspicious/noExplicitAny: JSON answers of many shapes
   ): Promise<{ status: number; body: any }> => {
     const res = await fetch(`${url}${path}`, {
       method: init.method ?? 'GET',
