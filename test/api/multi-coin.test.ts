@@ -117,6 +117,41 @@ describe('hlmm trade --tickers: one API for three coins (paper, replay)', () => 
     }
   });
 
+  it("the dashboard WebSocket: one coin's stream with ?coin=, every coin's (tagged) without", async () => {
+    const open = (query: string) => {
+      const sock = new WebSocket(`${url.replace('http', 'ws')}/api/v1/hlmm/ws?token=${token}${query}`);
+      // biome-ignore lint/suspicious/noExplicitAny: JSON messages of several shapes
+      const got: any[] = [];
+      sock.on('message', (raw) => got.push(JSON.parse(String(raw))));
+      return { sock, got };
+    };
+    const all = open('');
+    const eth = open('&coin=ETH');
+    const bad = open('&coin=SOL');
+    try {
+      await until('the overview and events of every coin', () =>
+        MULTI_TICKERS.every((t) => all.got.some((m) => m.type === 'status' && m.coin === t)),
+      );
+      assert.equal(all.got[0].type, 'overview');
+      assert.deepEqual(
+        all.got[0].data.coins.map((c: { coin: string }) => c.coin),
+        MULTI_TICKERS,
+      );
+      await until("ETH's snapshot and a quote", () => eth.got.some((m) => m.type === 'quotes'));
+      assert.equal(eth.got[0].type, 'snapshot');
+      assert.equal(eth.got[0].data.info.ticker, 'ETH');
+      assert.ok(
+        eth.got.every((m) => m.coin === undefined),
+        "one coin's stream: events as one coin's",
+      );
+      await until('the unknown coin refused', () => bad.sock.readyState === WebSocket.CLOSED);
+      assert.match(bad.got[0]?.detail ?? '', /does not trade SOL; it trades BTC, ETH, BNB/);
+    } finally {
+      all.sock.close();
+      eth.sock.close();
+    }
+  });
+
   it('after a stop on every coin, status/trades/performance/count/profit match the store per pair', async () => {
     const stop = await post('/api/v1/stop');
     assert.equal(stop.status, 200);
