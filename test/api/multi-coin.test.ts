@@ -8,7 +8,7 @@
  * The replay loops, so the market keeps moving however long the test takes; every wait is for a condition.
  */
 import assert from 'node:assert/strict';
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import WebSocket from 'ws';
 import { type RoundTrip, roundTrips } from '../../src/store/round-trips.ts';
@@ -23,6 +23,31 @@ import {
 import { settledAfter, until } from '../support/wait.ts';
 
 const PAIRS = MULTI_TICKERS.map((t) => `${t}/USDC:USDC`);
+/** Freqtrade's pydantic field lists (as test/api/frequi.test.ts checks one coin against). */
+const SCHEMAS = JSON.parse(
+  readFileSync(new URL('../fixtures/freqtrade-schemas-2.40.json', import.meta.url), 'utf8'),
+).schemas as Record<string, string[]>;
+/** hlmm's documented additions (docs/frequi.md; `tickers` with several coins, docs/api.md). */
+const EXTRAS: Record<string, string[]> = {
+  TradeSchema: ['fees_quote', 'fills', 'max_position_base'],
+  OpenTradeSchema: ['fees_quote', 'fills', 'max_position_base'],
+  ShowConfig: ['margin_mode', 'ticker', 'model', 'feed', 'tickers'],
+  Balance: ['leverage'],
+};
+function assertShape(obj: unknown, schema: string) {
+  const got = Object.keys(obj as object);
+  const want = SCHEMAS[schema];
+  assert.deepEqual(
+    want.filter((k) => !got.includes(k)),
+    [],
+    `${schema}: missing fields`,
+  );
+  assert.deepEqual(
+    got.filter((k) => !want.includes(k) && !(EXTRAS[schema] ?? []).includes(k)),
+    [],
+    `${schema}: extra fields`,
+  );
+}
 const pairOf = (t: string) => `${t}/USDC:USDC`;
 
 describe('hlmm trade --tickers: one API for three coins (paper, replay)', () => {
@@ -273,6 +298,20 @@ describe('hlmm trade --tickers: one API for three coins (paper, replay)', () => 
     assert.match(unknown.body.detail, /BTC\/USDC:USDC, ETH\/USDC:USDC, BNB\/USDC:USDC/);
     const avail = await get('/api/v1/available_pairs');
     assert.deepEqual(avail.pairs, PAIRS);
+    // Every answer in Freqtrade's own shapes, as for one coin.
+    assertShape(cfg, 'ShowConfig');
+    assertShape(trades, 'TradeResponse');
+    for (const x of trades.trades) assertShape(x, 'TradeSchema');
+    for (const x of status) assertShape(x, 'OpenTradeSchema');
+    for (const r of perf) assertShape(r, 'PerformanceEntry');
+    assertShape(count, 'Count');
+    assertShape(profit, 'Profit');
+    assertShape(balance, 'Balances');
+    for (const c of balance.currencies) assertShape(c, 'Balance');
+    assertShape(wl, 'WhitelistResponse');
+    assertShape(avail, 'AvailablePairs');
+    const daily = await get('/api/v1/daily?timescale=2');
+    assertShape(daily, 'DailyWeeklyMonthly');
     const logs = await get('/api/v1/logs?limit=50');
     assert.ok(logs.logs.every((l: unknown[]) => /^hlmm\.(BTC|ETH|BNB)$/.test(String(l[2]))));
   });
