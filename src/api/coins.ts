@@ -52,25 +52,24 @@ export interface Desks {
 }
 
 /**
- * Trade ids over several coins, pure: every round trip ranked by (open time, coin order, the coin's own id), 1 …
- * n. One coin keeps its own ids (1, 2, … in order of opening, which is that ranking). An id is stable while trips
- * open in time order across coins; a trip that opens earlier than one already numbered (a coin's fill stored
- * late) shifts the later ids by one.
+ * Trade ids over several coins, pure: the coins' round trips merged by open time (ties: coin order), each coin's
+ * kept in its own order, numbered `firstId`, `firstId + 1`, … One coin keeps its own ids.
  */
-export function numberTrips(perCoin: readonly (readonly RoundTrip[])[]): number[][] {
-  if (perCoin.length === 1) return [perCoin[0].map((t) => t.id)];
-  const all: { c: number; i: number; t: RoundTrip }[] = [];
-  perCoin.forEach((trips, c) => {
-    trips.forEach((t, i) => {
-      all.push({ c, i, t });
-    });
-  });
-  all.sort((a, b) => a.t.openMs - b.t.openMs || a.c - b.c || a.t.id - b.t.id);
+export function numberTrips(perCoin: readonly (readonly RoundTrip[])[], firstId = 1): number[][] {
+  if (perCoin.length === 1 && firstId === 1) return [perCoin[0].map((t) => t.id)];
   const ids = perCoin.map((trips) => new Array<number>(trips.length).fill(0));
-  all.forEach((x, rank) => {
-    ids[x.c][x.i] = rank + 1;
-  });
-  return ids;
+  const at = perCoin.map(() => 0);
+  let next = firstId;
+  for (;;) {
+    let pick = -1;
+    perCoin.forEach((trips, c) => {
+      const t = trips[at[c]];
+      if (t !== undefined && (pick < 0 || t.openMs < perCoin[pick][at[pick]].openMs)) pick = c;
+    });
+    if (pick < 0) return ids;
+    ids[pick][at[pick]] = next++;
+    at[pick] += 1;
+  }
 }
 
 export function createDesks(store: TradeStore, coins: readonly CoinApi[]): Desks {
@@ -87,8 +86,24 @@ export function createDesks(store: TradeStore, coins: readonly CoinApi[]): Desks
       history: createHistory(store, c.view, { coinOnly: multi }),
     };
   });
+  // Several coins: a trade id, once given, stays (FreqUI and scripts hold trades by id). The round trips a
+  // look-up finds new (each coin's ids past those numbered) are numbered after the last id, merged by open time.
+  const given: number[][] = list.map(() => []);
+  let nextId = 1;
+  const idsOf = (perDesk: RoundTrip[][]): number[][] => {
+    if (!multi) return numberTrips(perDesk);
+    const fresh = perDesk.map((trips, d) => trips.filter((t) => t.id > given[d].length));
+    const freshIds = numberTrips(fresh, nextId);
+    fresh.forEach((trips, d) => {
+      trips.forEach((t, i) => {
+        given[d][t.id - 1] = freshIds[d][i];
+        nextId = Math.max(nextId, freshIds[d][i] + 1);
+      });
+    });
+    return perDesk.map((trips, d) => trips.map((t) => given[d][t.id - 1]));
+  };
   const number = (perDesk: RoundTrip[][], listed: boolean): NumberedTrip[] => {
-    const ids = numberTrips(perDesk);
+    const ids = idsOf(perDesk);
     const out: NumberedTrip[] = [];
     perDesk.forEach((trips, d) => {
       const desk = list[d];

@@ -3,13 +3,18 @@
  * the one USDC balance of the account, flatten answers of several coins in one, a coin's status word.
  */
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { numberTrips } from '../../src/api/coins.ts';
+import { createDesks, numberTrips } from '../../src/api/coins.ts';
 import { combineAnswers } from '../../src/api/flatten-request.ts';
 import { balanceOfCoins } from '../../src/api/freqtrade-shapes.ts';
 import { coinStatus } from '../../src/api/overview.ts';
 import type { AccountState, BotInfo, RiskState } from '../../src/engine/bot-view.ts';
 import type { RoundTrip } from '../../src/store/round-trips.ts';
+import { openStore } from '../../src/store/trade-store.ts';
+import { BotDouble } from '../support/api-bot-double.ts';
 
 const trip = (id: number, openMs: number): RoundTrip => ({
   id,
@@ -44,6 +49,52 @@ describe('numberTrips', () => {
   });
   it('a coin with no trips yet', () => {
     assert.deepEqual(numberTrips([[], [trip(1, 7)]]), [[], [1]]);
+  });
+});
+
+describe('trade ids of a running several-coin bot', () => {
+  it('an id once given stays, even when a coin later stores a round trip that opened earlier', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hlmm-desks-'));
+    const store = openStore(join(dir, 'bot.sqlite'));
+    try {
+      const btc = new BotDouble();
+      const eth = new BotDouble();
+      eth.infoState = { ...eth.infoState, ticker: 'ETH' };
+      const desks = createDesks(store, [{ view: btc }, { view: eth }]);
+      let tid = 0;
+      const trip = (coin: string, px: number, tsMs: number) => {
+        for (const side of ['buy', 'sell'] as const)
+          store.recordFill({
+            tid: ++tid,
+            coin,
+            oid: tid,
+            cloid: null,
+            side,
+            px,
+            sz: 1,
+            feeQuote: 0,
+            liquidity: 'maker',
+            tsMs: tsMs + (side === 'sell' ? 1 : 0),
+          });
+      };
+      trip('BTC', 100, 1_000);
+      trip('ETH', 10, 2_000);
+      const ids = () => desks.trades(false).map((n) => `${n.desk.coin}@${n.trip.openMs}=${n.trip.id}`);
+      assert.deepEqual(ids(), ['BTC@1000=1', 'ETH@2000=2']);
+      // ETH stores a round trip that opened at 500, before both: it takes the next id, the others keep theirs.
+      trip('ETH', 10, 500);
+      trip('BTC', 100, 3_000);
+      assert.deepEqual(ids(), ['BTC@1000=1', 'ETH@2000=2', 'ETH@500=3', 'BTC@3000=4']);
+      // A new look-up (a restart) numbers what is there by open time, each coin in its own order.
+      const again = createDesks(store, [{ view: btc }, { view: eth }]);
+      assert.deepEqual(
+        again.trades(false).map((n) => `${n.desk.coin}@${n.trip.openMs}=${n.trip.id}`),
+        ['BTC@1000=1', 'ETH@2000=2', 'ETH@500=3', 'BTC@3000=4'],
+      );
+    } finally {
+      store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
