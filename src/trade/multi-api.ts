@@ -24,8 +24,6 @@ export async function startMultiApi(args: {
   account: AccountRisk;
   store: TradeStore;
   logger: Logger;
-  /** Recorded market files of the coins, for FreqUI's /pair_history (the replay folder or the collector's). */
-  dataDir?: string;
 }): Promise<MultiApi | null> {
   const { o, cfg, logger } = args;
   const settings = monitoringApiSettings(o, cfg);
@@ -49,7 +47,8 @@ export async function startMultiApi(args: {
       coins,
       account: args.account,
       store: args.store,
-      dataDir: args.dataDir,
+      // Recorded market files of the coins, for FreqUI's /pair_history.
+      dataDir: o.replay ?? o.collect,
       ...settings,
       corsOrigins: o.apiCors ?? cfg.api_server.CORS_origins,
       wsToken: cfg.api_server.ws_token[0],

@@ -245,15 +245,7 @@ async function startSteps(
     }
   }
   const { startMultiApi } = await import('./multi-api.ts');
-  const api = await startMultiApi({
-    o,
-    cfg,
-    engines,
-    account,
-    store,
-    logger,
-    dataDir: o.replay ?? o.collect,
-  });
+  const api = await startMultiApi({ o, cfg, engines, account, store, logger });
   if (api) opened.push(() => api.close());
 
   // ---- one WebSocket for every coin
