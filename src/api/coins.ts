@@ -102,6 +102,7 @@ export function createDesks(store: TradeStore, coins: readonly CoinApi[]): Desks
     });
     return perDesk.map((trips, d) => trips.map((t) => given[d][t.id - 1]));
   };
+  const cache: ({ perDesk: RoundTrip[][]; shown: number[]; out: NumberedTrip[] } | undefined)[] = [];
   const number = (perDesk: RoundTrip[][], listed: boolean): NumberedTrip[] => {
     const ids = idsOf(perDesk);
     const out: NumberedTrip[] = [];
@@ -124,11 +125,22 @@ export function createDesks(store: TradeStore, coins: readonly CoinApi[]): Desks
       const k = key.trim();
       return list.find((d) => d.coin === k || d.pair === k) ?? list.find((d) => d.coin === k.toUpperCase());
     },
-    trades: (listed) =>
-      number(
-        list.map((d) => d.history.trips()),
-        listed,
-      ),
+    trades: (listed) => {
+      // Polled every few seconds by FreqUI on the bot's own event loop: the answer is kept until a coin's round
+      // trips change (history.trips() hands out the same array until then) or one is deleted from the lists.
+      const perDesk = list.map((d) => d.history.trips());
+      const shown = listed ? list.map((d) => d.history.listedTrips().length) : [];
+      const memo = cache[listed ? 1 : 0];
+      if (
+        memo &&
+        memo.perDesk.every((t, i) => t === perDesk[i]) &&
+        memo.shown.every((n, i) => n === shown[i])
+      )
+        return memo.out;
+      const out = number(perDesk, listed);
+      cache[listed ? 1 : 0] = { perDesk, shown, out };
+      return out;
+    },
     tradesWith: (desk, trips) =>
       number(
         list.map((d) => (d === desk ? trips : d.history.trips())),
