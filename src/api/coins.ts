@@ -103,19 +103,38 @@ export function createDesks(store: TradeStore, coins: readonly CoinApi[]): Desks
     return perDesk.map((trips, d) => trips.map((t) => given[d][t.id - 1]));
   };
   const cache: ({ perDesk: RoundTrip[][]; shown: number[]; out: NumberedTrip[] } | undefined)[] = [];
+  /**
+   * The numbered form of each coin's round trips by position, reused for a closed trip that is still the same
+   * (a coin's trips are rebuilt after each of its fills, but only its last one can change): no copy per look-up.
+   */
+  const wrapped: NumberedTrip[][] = list.map(() => []);
   const number = (perDesk: RoundTrip[][], listed: boolean): NumberedTrip[] => {
     const ids = idsOf(perDesk);
-    const out: NumberedTrip[] = [];
+    // Placed at their id (ids are 1 … n without holes over all coins): in id order without a sort.
+    const slots: (NumberedTrip | undefined)[] = [];
     perDesk.forEach((trips, d) => {
       const desk = list[d];
-      const shown = listed ? new Set(desk.history.listedTrips()) : null;
+      const listedTrips = listed ? desk.history.listedTrips() : trips;
+      const shown = listedTrips.length === trips.length ? null : new Set(listedTrips);
       trips.forEach((t, i) => {
         if (shown && !shown.has(t)) return;
-        out.push({ desk, local: t, trip: ids[d][i] === t.id ? t : { ...t, id: ids[d][i] } });
+        const id = ids[d][i];
+        const was = wrapped[d][i];
+        const same =
+          was !== undefined &&
+          was.trip.id === id &&
+          t.closeMs !== null &&
+          was.local.closeMs === t.closeMs &&
+          was.local.openMs === t.openMs &&
+          was.local.fills === t.fills;
+        const n = same ? was : { desk, local: t, trip: id === t.id ? t : { ...t, id } };
+        wrapped[d][i] = n;
+        slots[id - 1] = n;
       });
     });
-    return multi ? out.sort((a, b) => a.trip.id - b.trip.id) : out;
+    return slots.filter((n): n is NumberedTrip => n !== undefined);
   };
+
   return {
     list,
     multi,

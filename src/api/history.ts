@@ -57,10 +57,11 @@ export function createHistory(store: TradeStore, view: BotView, opts: { coinOnly
         if (f.coin === coin) {
           fills.push({ side: f.side, px: f.px, sz: f.sz, feeQuote: f.feeQuote, tsMs: f.tsMs });
           if (opts.coinOnly) stored.push(f);
+          // Only our coin's fills change our round trips (several coins share one store).
+          dirty = true;
         }
       }
       lastId = batch[batch.length - 1].id;
-      dirty = true;
     }
   };
 

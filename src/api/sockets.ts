@@ -199,10 +199,9 @@ export function registerSockets(
         let trips = desk.history.tripsIncluding(event.fill);
         if (desks.multi) {
           // The trade ids of /status: this coin's trips numbered among every coin's.
-          const mine = new Set(trips);
           trips = desks
             .tradesWith(desk, trips)
-            .filter((n) => mine.has(n.local))
+            .filter((n) => n.desk === desk)
             .map((n) => n.trip);
         }
         const messages = fillMessages(event.fill, event.positionBase, trips, {
