@@ -150,11 +150,7 @@ export function createDesks(store: TradeStore, coins: readonly CoinApi[]): Desks
       const perDesk = list.map((d) => d.history.trips());
       const shown = listed ? list.map((d) => d.history.listedTrips().length) : [];
       const memo = cache[listed ? 1 : 0];
-      if (
-        memo &&
-        memo.perDesk.every((t, i) => t === perDesk[i]) &&
-        memo.shown.every((n, i) => n === shown[i])
-      )
+      if (memo?.perDesk.every((t, i) => t === perDesk[i]) && memo.shown.every((n, i) => n === shown[i]))
         return memo.out;
       const out = number(perDesk, listed);
       cache[listed ? 1 : 0] = { perDesk, shown, out };
