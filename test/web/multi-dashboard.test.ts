@@ -3,7 +3,8 @@
  * markets, looping) in headless Chromium (Debian's /usr/bin/chromium driven by playwright-core): log in, see the
  * all-coins overview with one row per coin (mid, position, pnl, quotes, parameters, status) and the account,
  * open each coin's page (today's one-coin page, fed with that coin's data), stop one coin from its page, then stop
- * every coin from the overview. Screenshots of the overview and a coin page go to docs/images/.
+ * every coin from the overview. Screenshots of the overview and a coin page are written (docs/images/ with
+ * HLMM_SCREENSHOT_DIR=docs/images, as docs/dashboard.md shows them).
  *
  * Every wait is for a condition on the page or the bot (the replay loops, so the market keeps moving).
  */
@@ -27,8 +28,8 @@ import { until, WAIT_BUDGET_MS } from '../support/wait.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 const SKIP = existsSync(CHROMIUM) || process.env.CI ? false : `${CHROMIUM} is not installed`;
-/** The screenshots the docs show (docs/dashboard.md). */
-const IMAGES = process.env.HLMM_SCREENSHOT_DIR ?? 'docs/images';
+/** Screenshots of the overview and a coin page; `HLMM_SCREENSHOT_DIR=docs/images` refreshes the docs' ones. */
+const IMAGES = process.env.HLMM_SCREENSHOT_DIR ?? join(tmpdir(), 'hlmm-dashboard-shots');
 
 async function buildDashboard(): Promise<string> {
   const webRoot = mkdtempSync(join(tmpdir(), 'hlmm-web-'));
