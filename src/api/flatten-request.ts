@@ -89,3 +89,16 @@ export async function flattenAnswer(
   }
   return { code: 409, body: { detail: `${joined}Exit for trade ${trade}: ${result.message}` } };
 }
+
+/**
+ * One answer for flattens on several coins: 200 when every coin's is, else the first refusal's code (409, 400…),
+ * 202 when one still works; each coin's sentence after its ticker.
+ */
+export function combineAnswers(parts: readonly { coin: string; answer: FlattenAnswer }[]): FlattenAnswer {
+  const text = (a: FlattenAnswer) => ('result' in a.body ? a.body.result : a.body.detail);
+  const joined = parts.map((p) => `${p.coin}: ${text(p.answer)}`).join(' ');
+  const refused = parts.find((p) => p.answer.code >= 300);
+  if (refused) return { code: refused.answer.code, body: { detail: joined } };
+  const working = parts.some((p) => p.answer.code === 202);
+  return { code: working ? 202 : 200, body: { result: joined } };
+}

@@ -1,28 +1,20 @@
 import { existsSync } from 'node:fs';
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import type { BotView } from '../engine/bot-view.ts';
 import type { TradeStore } from '../store/trade-store.ts';
-import {
-  CandleBuilder,
-  type MarketTape,
-  PLOT_CONFIG,
-  pairHistoryOf,
-  resample,
-  timeframeMs,
-} from './candles.ts';
-import { CHART_TIMEFRAME, pairOf } from './freqtrade-shapes.ts';
+import { CandleBuilder, PLOT_CONFIG, pairHistoryOf, resample, timeframeMs } from './candles.ts';
+import type { Desk, Desks } from './coins.ts';
+import { CHART_TIMEFRAME } from './freqtrade-shapes.ts';
 
 /**
  * FreqUI's chart page: /pair_candles (the live candles of the bot's own feed, with its quotes, reservation price
  * and fills), /pair_history (candles built from recorded market files in a timerange, with the stored fills),
- * /plot_config, /available_pairs, /strategies, /strategy/{name}. Units as in candles.ts.
+ * /plot_config, /available_pairs, /strategies, /strategy/{name}. Units as in candles.ts. With several coins each
+ * pair has its own candles (its coin's tape and recorded files); /available_pairs lists them all.
  */
 export interface ChartDeps {
-  view: BotView;
+  desks: Desks;
   store: TradeStore;
-  /** The live tape of the bot's market data (absent: /pair_candles answers no candles). */
-  tape?: MarketTape;
-  /** Folder of recorded market files of the bot's coin (the replay folder or collector.collect_dir). */
+  /** Folder of recorded market files of the bot's coins (the replay folder or collector.collect_dir). */
   dataDir?: string;
 }
 
@@ -49,16 +41,19 @@ export function parseTimerange(text: string): { fromMs?: number; toMs?: number }
 }
 
 export function registerChartRoutes(app: FastifyInstance, deps: ChartDeps): void {
-  const { view, store } = deps;
+  const { desks, store } = deps;
+  const view = desks.first.view;
   const api = '/api/v1';
   const strategy = () => view.info().strategy;
-  const ourPair = () => pairOf(view.info());
-  const isOurPair = (p: unknown) => p === ourPair() || p === view.info().ticker;
+  const pairs = () => desks.list.map((d) => d.pair);
+  const deskOf = (p: unknown): Desk | undefined =>
+    desks.list.find((d) => p === d.pair || p === d.view.info().ticker);
   const bad = (reply: FastifyReply, code: number, detail: string) => reply.code(code).send({ detail });
 
   const candleArgs = (q: Record<string, unknown>, reply: FastifyReply) => {
-    if (!isOurPair(q.pair)) {
-      bad(reply, 404, `No data for ${String(q.pair)}: this bot trades ${ourPair()} only.`);
+    const desk = deskOf(q.pair);
+    if (!desk) {
+      bad(reply, 404, `No data for ${String(q.pair)}: this bot trades ${pairs().join(', ')} only.`);
       return null;
     }
     const timeframe = typeof q.timeframe === 'string' ? q.timeframe : CHART_TIMEFRAME;
@@ -76,16 +71,16 @@ export function registerChartRoutes(app: FastifyInstance, deps: ChartDeps): void
       bad(reply, 422, 'limit must be an integer ≥ 0.');
       return null;
     }
-    return { timeframe, tfMs, limit };
+    return { desk, timeframe, tfMs, limit };
   };
 
   const liveCandles = (q: Record<string, unknown>, reply: FastifyReply) => {
     const args = candleArgs(q, reply);
     if (!args) return reply;
-    let candles = resample(deps.tape?.builder.candles ?? [], args.tfMs);
+    let candles = resample(args.desk.tape?.builder.candles ?? [], args.tfMs);
     if (args.limit) candles = candles.slice(-args.limit);
     return pairHistoryOf(candles, {
-      pair: ourPair(),
+      pair: args.desk.pair,
       timeframe: args.timeframe,
       tfMs: args.tfMs,
       strategy: strategy(),
@@ -106,7 +101,7 @@ export function registerChartRoutes(app: FastifyInstance, deps: ChartDeps): void
     if (range === null)
       return bad(reply, 422, 'timerange must read YYYYMMDD-YYYYMMDD (either side may be left empty).');
     const dir = deps.dataDir;
-    const ticker = view.info().ticker;
+    const ticker = args.desk.coin;
     if (!dir || !existsSync(dir))
       return bad(
         reply,
@@ -123,7 +118,7 @@ export function registerChartRoutes(app: FastifyInstance, deps: ChartDeps): void
         }
       }
     } catch (err) {
-      return bad(reply, 404, `No data for ${ourPair()} in ${dir}: ${(err as Error).message}`);
+      return bad(reply, 404, `No data for ${args.desk.pair} in ${dir}: ${(err as Error).message}`);
     }
     // Our stored fills of the coin inside the range, folded into their candles.
     const fromMs = range.fromMs ?? 0;
@@ -142,7 +137,7 @@ export function registerChartRoutes(app: FastifyInstance, deps: ChartDeps): void
     let candles = resample(builder.candles, args.tfMs);
     if (args.limit) candles = candles.slice(-args.limit);
     return pairHistoryOf(candles, {
-      pair: ourPair(),
+      pair: args.desk.pair,
       timeframe: args.timeframe,
       tfMs: args.tfMs,
       strategy: strategy(),
@@ -162,11 +157,11 @@ export function registerChartRoutes(app: FastifyInstance, deps: ChartDeps): void
     const wantTf = typeof q.timeframe === 'string' ? q.timeframe : null;
     const wantStake = typeof q.stake_currency === 'string' ? q.stake_currency : null;
     const ok = (wantTf === null || wantTf === CHART_TIMEFRAME) && (wantStake === null || wantStake === stake);
-    const pairs = ok ? [ourPair()] : [];
+    const listed = ok ? pairs() : [];
     return {
-      length: pairs.length,
-      pairs,
-      pair_interval: pairs.map((p) => [p, CHART_TIMEFRAME, 'futures']),
+      length: listed.length,
+      pairs: listed,
+      pair_interval: listed.map((p) => [p, CHART_TIMEFRAME, 'futures']),
     };
   });
 

@@ -243,12 +243,17 @@ export function profitToFreqtrade(
   summary: TradeSummary,
   ctx: FreqtradeContext,
   nowMs: number,
+  /**
+   * Several coins: each trip's own mark and pair. The best pair is then Freqtrade's — the pair with the largest
+   * Σ closed profit ratio (Trade.get_best_pair) — instead of the one pair's best trade.
+   */
+  coins: { markPxOf: (t: RoundTrip) => number | null; pairOf: (t: RoundTrip) => string } | null = null,
 ) {
   const closed = trips.filter((t) => !t.isOpen);
   const closedRatios = closed.map((t) => t.profitRatio);
   const allRatios = trips.map((t) => {
     const opened = t.amountBase * t.avgOpenPx;
-    return opened > 0 ? tradeProfitNow(t, ctx.markPx) / opened : 0;
+    return opened > 0 ? tradeProfitNow(t, coins ? coins.markPxOf(t) : ctx.markPx) / opened : 0;
   });
   const start = ctx.startingBalanceQuote;
   const closedRatio = start > 0 ? summary.profitClosedQuote / start : 0;
@@ -259,6 +264,15 @@ export function profitToFreqtrade(
   // Drawdown indices point into the closed-trade list (−1 = before the first trade).
   const ddTime = (i: number) => (i < 0 ? (first ?? 0) : (closed[i]?.closeMs ?? 0));
   const best = closed.length > 0 ? closed.reduce((b, t) => (t.profitRatio > b.profitRatio ? t : b)) : null;
+  let bestPair = best ? { pair: pairOf(ctx.info), ratio: best.profitRatio } : null;
+  if (coins && closed.length > 0) {
+    const byPair = new Map<string, number>();
+    for (const t of closed) byPair.set(coins.pairOf(t), (byPair.get(coins.pairOf(t)) ?? 0) + t.profitRatio);
+    bestPair = [...byPair].reduce<{ pair: string; ratio: number } | null>(
+      (b, [pair, ratio]) => (b === null || ratio > b.ratio ? { pair, ratio } : b),
+      null,
+    );
+  }
   const volume = sum(trips.map((t) => t.amountBase * t.avgOpenPx + t.closedAmountBase * (t.avgClosePx ?? 0)));
   const exp = expectancy(closed.map((t) => t.profitQuote));
   return {
@@ -287,9 +301,9 @@ export function profitToFreqtrade(
     latest_trade_humanized: latest === null ? '' : humanizeAgo(latest, nowMs),
     latest_trade_timestamp: latest ?? 0,
     avg_duration: ftDuration(summary.avgDurationMs),
-    best_pair: best ? pairOf(ctx.info) : '',
-    best_rate: best ? pct(best.profitRatio) : 0,
-    best_pair_profit_ratio: best ? best.profitRatio : 0,
+    best_pair: bestPair ? bestPair.pair : '',
+    best_rate: bestPair ? pct(bestPair.ratio) : 0,
+    best_pair_profit_ratio: bestPair ? bestPair.ratio : 0,
     winning_trades: summary.winningTrades,
     losing_trades: summary.losingTrades,
     // Undefined without a losing trade: null, which is also what Freqtrade's JSON encoder makes of infinity.
@@ -365,6 +379,28 @@ export function balanceToFreqtrade(account: AccountState, info: BotInfo) {
     starting_capital_fiat_ratio: 0,
     starting_capital_fiat_pct: 0,
   };
+}
+
+/**
+ * GET /balance of several coins traded from one account: the one USDC balance — the shared starting balance
+ * plus every coin's cash change (each coin's engine starts from that same balance, see engine/account-risk.ts) —
+ * and one row per coin holding a position. Totals are the account's equity.
+ */
+export function balanceOfCoins(coins: readonly { account: AccountState; info: BotInfo }[]) {
+  const first = coins[0];
+  const start = first.account.startingBalanceQuote;
+  const sumOf = (f: (a: AccountState) => number) =>
+    coins.reduce((s, c) => s + f(c.account) - c.account.startingBalanceQuote, start);
+  const merged: AccountState = {
+    ...first.account,
+    positionBase: 0,
+    cashQuote: sumOf((a) => a.cashQuote),
+    equityQuote: sumOf((a) => a.equityQuote),
+    startingBalanceQuote: start,
+  };
+  const out = balanceToFreqtrade(merged, first.info);
+  for (const c of coins) out.currencies.push(...balanceToFreqtrade(c.account, c.info).currencies.slice(1));
+  return out;
 }
 
 /** GET /show_config: the fields FreqUI reads to show a bot. */

@@ -6,6 +6,7 @@ import fastifyWebsocket from '@fastify/websocket';
 import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
 import { UserError } from '../core/errors.ts';
 import type { Logger } from '../core/log.ts';
+import type { AccountRisk } from '../engine/account-risk.ts';
 import type { BotInsight } from '../engine/bot-insight.ts';
 import type { BotView } from '../engine/bot-view.ts';
 import type { TradeStore } from '../store/trade-store.ts';
@@ -18,9 +19,9 @@ import {
   parseBearer,
 } from './auth.ts';
 import type { MarketTape } from './candles.ts';
+import { type CoinApi, createDesks } from './coins.ts';
 import { registerChartRoutes } from './freqtrade-chart-routes.ts';
 import { registerFreqtradeRoutes } from './freqtrade-routes.ts';
-import { createHistory } from './history.ts';
 import { registerHlmmRoutes } from './hlmm-routes.ts';
 import { registerInsightRoutes } from './insight-routes.ts';
 import {
@@ -33,7 +34,16 @@ import {
 import { registerSockets } from './sockets.ts';
 
 export interface ApiServerOptions {
+  /** The bot (one coin); with `coins`, the first coin's view (the bot's name, version and clock). */
   view: BotView;
+  /**
+   * Several coins traded from one account (`hlmm trade --tickers`): each coin's view, recorder and tape. The
+   * Freqtrade routes then cover every pair and hlmm's per-coin routes take ?coin= (see coins.ts). Absent = the
+   * one coin of `view`, `insight` and `tape`.
+   */
+  coins?: readonly CoinApi[];
+  /** The account's risk over several coins (overview, account kill switch); absent with one coin. */
+  account?: AccountRisk;
   store: TradeStore;
   /** Listen address; 127.0.0.1 keeps the API on this machine (Freqtrade `listen_ip_address`). */
   host: string;
@@ -60,7 +70,7 @@ export interface ApiServerOptions {
   insight?: BotInsight;
   /** The bot's live candles for FreqUI's chart (/pair_candles); absent = no live candles. */
   tape?: MarketTape;
-  /** Folder of recorded market files of the bot's coin, for /pair_history. */
+  /** Folder of recorded market files of the bot's coin(s), for /pair_history. */
   dataDir?: string;
 }
 
@@ -105,7 +115,11 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   const tokens = createTokenService(opts.jwtSecret, opts.username);
   const allowedHosts = opts.allowedHosts ?? DEFAULT_ALLOWED_HOSTS;
   const throttle = opts.loginThrottle ?? new LoginThrottle();
-  const history = createHistory(opts.store, opts.view);
+  const desks = createDesks(
+    opts.store,
+    opts.coins ?? [{ view: opts.view, insight: opts.insight, tape: opts.tape }],
+  );
+  const account = opts.account ?? null;
 
   // Fastify's own logger stays off: it would log request headers (Authorization) — ours redacts secrets.
   // forceCloseConnections: shutting the bot down must not wait for idle keep-alive or half-open sockets.
@@ -253,11 +267,18 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     return { access_token: await tokens.issue(user, 'access') };
   });
 
-  registerFreqtradeRoutes(app, { view: opts.view, history, logger: log });
-  registerChartRoutes(app, { view: opts.view, store: opts.store, tape: opts.tape, dataDir: opts.dataDir });
-  registerHlmmRoutes(app, { view: opts.view, history });
-  registerInsightRoutes(app, { insight: opts.insight ?? null });
-  registerSockets(app, { view: opts.view, history, logger: log });
+  registerFreqtradeRoutes(app, {
+    desks,
+    logger: log,
+    onStartAll: () => {
+      // Every coin quoting again: the account's kill switch is re-armed (it trips again if its limit still holds).
+      if (account) account.killSwitch = null;
+    },
+  });
+  registerChartRoutes(app, { desks, store: opts.store, dataDir: opts.dataDir });
+  registerHlmmRoutes(app, { desks, account, logger: log });
+  registerInsightRoutes(app, { desks });
+  registerSockets(app, { desks, account, logger: log });
 
   const webRoot = opts.webRoot ?? findWebRoot();
   if (webRoot) {

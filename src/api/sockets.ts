@@ -1,15 +1,17 @@
 import type { FastifyInstance } from 'fastify';
 import type { WebSocket } from 'ws';
 import type { Logger } from '../core/log.ts';
-import type { BotEvent, BotView, FillView } from '../engine/bot-view.ts';
+import type { BotEvent, FillView } from '../engine/bot-view.ts';
 import type { RoundTrip } from '../store/round-trips.ts';
 import { CHART_TIMEFRAME, pairOf } from './freqtrade-shapes.ts';
 
 /** The chart candle new_candle follows, ms (CHART_TIMEFRAME). */
 const CHART_TIMEFRAME_MS = 60_000;
 
-import type { History } from './history.ts';
+import type { AccountRisk } from '../engine/account-risk.ts';
+import type { Desk, Desks } from './coins.ts';
 import { snapshotOf } from './hlmm-routes.ts';
+import { overviewOf } from './overview.ts';
 
 /**
  * The two WebSockets:
@@ -19,6 +21,10 @@ import { snapshotOf } from './hlmm-routes.ts';
  *   (a fill that reduced or closed it; a fill crossing through flat sends an exit_fill then an entry_fill), and
  *   `new_candle` when the bot clock (its quotes and fills) enters a new chart candle, so FreqUI's chart follows.
  * - /api/v1/hlmm/ws — the dashboard's stream: one `{"type":"snapshot","data":…}` then every BotEvent as is.
+ *   Several coins: `?coin=ETH` is that coin's stream as above; without it, one `{"type":"overview","data":…}`
+ *   (GET /api/v1/hlmm/overview) then every coin's BotEvents with a `coin` field.
+ * With several coins the message stream carries every coin's fills and candles (each with its pair, trade ids
+ * as /status numbers them); `status` says running while any coin quotes.
  */
 
 /** Freqtrade's RPCMessageType values a client may subscribe to (others are refused as Freqtrade does). */
@@ -136,13 +142,14 @@ function send(socket: WebSocket, message: unknown): void {
 
 export function registerSockets(
   app: FastifyInstance,
-  deps: { view: BotView; history: History; logger: Logger },
+  deps: { desks: Desks; account: AccountRisk | null; logger: Logger },
 ): void {
-  const { view, history, logger } = deps;
+  const { desks, logger } = deps;
+  const anyQuoting = () => desks.list.some((d) => d.view.risk().quoting);
 
   app.get('/api/v1/message/ws', { websocket: true }, (socket, req) => {
     const topics = new Set<string>();
-    let quoting = view.risk().quoting;
+    let quoting = anyQuoting();
     logger.info('message ws connected', { ip: req.ip });
 
     socket.on('message', (raw) => {
@@ -158,53 +165,88 @@ export function registerSockets(
           for (const t of msg.data as string[]) topics.add(t);
         }
       } else if (msg.type === 'whitelist') {
-        send(socket, { type: 'whitelist', data: [pairOf(view.info())] });
+        send(socket, { type: 'whitelist', data: desks.list.map((d) => d.pair) });
       }
     });
 
-    // Start of the newest chart candle seen on the bot clock; FreqUI reloads /pair_candles on each new_candle.
-    let candleStartMs: number | null = null;
-    const unsubscribe = view.subscribe((event: BotEvent) => {
-      if (event.type === 'quotes' || event.type === 'fill') {
-        const tsMs = event.type === 'quotes' ? event.tsMs : event.fill.tsMs;
-        const startMs = Math.floor(tsMs / CHART_TIMEFRAME_MS) * CHART_TIMEFRAME_MS;
-        if (candleStartMs === null || startMs > candleStartMs) {
-          // Freqtrade's new_candle: [pair, timeframe, candle type], once per candle.
-          if (candleStartMs !== null && topics.has('new_candle'))
-            send(socket, { type: 'new_candle', data: [pairOf(view.info()), CHART_TIMEFRAME, 'futures'] });
-          candleStartMs = startMs;
+    const follow = (desk: Desk) => {
+      const view = desk.view;
+      // Start of the newest chart candle seen on the bot clock; FreqUI reloads /pair_candles on each new_candle.
+      let candleStartMs: number | null = null;
+      return view.subscribe((event: BotEvent) => {
+        if (event.type === 'quotes' || event.type === 'fill') {
+          const tsMs = event.type === 'quotes' ? event.tsMs : event.fill.tsMs;
+          const startMs = Math.floor(tsMs / CHART_TIMEFRAME_MS) * CHART_TIMEFRAME_MS;
+          if (candleStartMs === null || startMs > candleStartMs) {
+            // Freqtrade's new_candle: [pair, timeframe, candle type], once per candle.
+            if (candleStartMs !== null && topics.has('new_candle'))
+              send(socket, { type: 'new_candle', data: [pairOf(view.info()), CHART_TIMEFRAME, 'futures'] });
+            candleStartMs = startMs;
+          }
+          if (event.type === 'quotes') return;
         }
-        if (event.type === 'quotes') return;
-      }
-      if (event.type === 'status') {
-        if (event.risk.quoting !== quoting) {
-          quoting = event.risk.quoting;
-          if (topics.has('status')) send(socket, { type: 'status', status: quoting ? 'running' : 'stopped' });
+        if (event.type === 'status') {
+          const now = desks.multi ? anyQuoting() : event.risk.quoting;
+          if (now !== quoting) {
+            quoting = now;
+            if (topics.has('status'))
+              send(socket, { type: 'status', status: quoting ? 'running' : 'stopped' });
+          }
+          return;
         }
-        return;
-      }
-      if (event.type !== 'fill' || !(topics.has('entry_fill') || topics.has('exit_fill'))) return;
-      const info = view.info();
-      const messages = fillMessages(event.fill, event.positionBase, history.tripsIncluding(event.fill), {
-        pair: pairOf(info),
-        ticker: info.ticker,
-        stake: info.stakeCurrency,
-        markPx: view.account().mid,
-        leverage: info.leverage,
+        if (event.type !== 'fill' || !(topics.has('entry_fill') || topics.has('exit_fill'))) return;
+        const info = view.info();
+        let trips = desk.history.tripsIncluding(event.fill);
+        if (desks.multi) {
+          // The trade ids of /status: this coin's trips numbered among every coin's.
+          trips = desks
+            .tradesWith(desk, trips)
+            .filter((n) => n.desk === desk)
+            .map((n) => n.trip);
+        }
+        const messages = fillMessages(event.fill, event.positionBase, trips, {
+          pair: pairOf(info),
+          ticker: info.ticker,
+          stake: info.stakeCurrency,
+          markPx: view.account().mid,
+          leverage: info.leverage,
+        });
+        for (const m of messages) if (topics.has(m.type)) send(socket, m);
       });
-      for (const m of messages) if (topics.has(m.type)) send(socket, m);
-    });
+    };
+    const unsubscribes = desks.list.map(follow);
+    const unsubscribe = () => {
+      for (const u of unsubscribes) u();
+    };
     socket.on('close', unsubscribe);
     socket.on('error', unsubscribe);
   });
 
   app.get('/api/v1/hlmm/ws', { websocket: true }, (socket, req) => {
     logger.info('dashboard ws connected', { ip: req.ip });
-    send(socket, { type: 'snapshot', data: snapshotOf(view, history) });
-    const unsubscribe = view.subscribe((event: BotEvent) => {
-      if (event.type === 'quotes' && socket.bufferedAmount > MAX_BUFFERED_BYTES) return;
-      send(socket, event);
-    });
+    const coin = new URLSearchParams(req.url.split('?')[1] ?? '').get('coin');
+    const desk = coin ? desks.find(coin) : desks.multi ? null : desks.first;
+    if (coin && !desk) {
+      send(socket, { type: 'error', detail: `this bot does not trade ${coin}; it trades ${desks.names()}.` });
+      socket.close(1008, 'unknown coin');
+      return;
+    }
+    const forward = (d: Desk, tag: boolean) =>
+      d.view.subscribe((event: BotEvent) => {
+        if (event.type === 'quotes' && socket.bufferedAmount > MAX_BUFFERED_BYTES) return;
+        send(socket, tag ? { ...event, coin: d.coin } : event);
+      });
+    let unsubscribes: (() => void)[];
+    if (desk) {
+      send(socket, { type: 'snapshot', data: snapshotOf(desk.view, desk.history) });
+      unsubscribes = [forward(desk, false)];
+    } else {
+      send(socket, { type: 'overview', data: overviewOf(desks, deps.account) });
+      unsubscribes = desks.list.map((d) => forward(d, true));
+    }
+    const unsubscribe = () => {
+      for (const u of unsubscribes) u();
+    };
     socket.on('close', unsubscribe);
     socket.on('error', unsubscribe);
   });

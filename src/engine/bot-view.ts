@@ -136,6 +136,8 @@ export interface BotControls {
   forceEnter?(side: Side, sz: number, limitPx?: number): Promise<ForceEntryOutcome>;
   /** Cancels the bot's resting orders now (quoting goes on: the strategy re-quotes at its next step). */
   cancelOpenOrders?(): Promise<number>;
+  /** Trips the kill switch: orders cancelled, no quoting until started again; a no-op when already tripped. */
+  tripKillSwitch?(reason: string): void;
 }
 
 export interface BotView extends BotControls {

@@ -98,6 +98,8 @@ export interface RunningMultiBot {
   feed: SharedMarketFeed;
   /** --collect, the coins' daily re-calibration and the alerts (multi-coin-ops.ts). */
   ops: MultiCoinOps;
+  /** Base URL of the monitoring API (one for every coin), null when it is off. */
+  apiUrl: string | null;
   done: Promise<MultiRunSummary>;
   stop(reason: string): Promise<MultiRunSummary>;
   failure(): Error | null;
@@ -366,8 +368,9 @@ async function startSteps(
     cliArgv: env.cliArgv,
   });
   opened.push(() => ops.stop());
-  if (o.apiPort !== 0 && (o.apiPort !== undefined || cfg.api_server.enabled))
-    logger.warn('the monitoring API serves one coin: with --tickers it is not started in this version');
+  const { startMultiApi } = await import('./multi-api.ts');
+  const api = await startMultiApi({ o, cfg, engines, account, store, logger });
+  if (api) opened.push(() => api.close());
 
   // ---- one WebSocket for every coin, and live for the account's user channels too (routed by coin)
   let feedOpen = true;
@@ -474,6 +477,7 @@ async function startSteps(
     }
     if (live) await feed.stop();
     for (const csv of fillsFiles) csv.close();
+    await api?.close();
     if (fake) await fake.close();
     const final: AccountRiskState = account.evaluate(
       Number.isFinite(clock.nowMs()) ? clock.nowMs() : Date.now(),
@@ -522,6 +526,7 @@ async function startSteps(
     deadMansSwitch: dms,
     feed,
     ops,
+    apiUrl: api?.url ?? null,
     done,
     stop,
     failure: triggers.failure,

@@ -89,6 +89,58 @@ const MAX_POINTS = 3000;
 const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
 const session = new Session();
 
+/** GET /api/v1/hlmm/overview (src/api/overview.ts): one row per coin and the account. */
+interface CoinRowView {
+  coin: string;
+  pair: string;
+  status: string;
+  state: string | null;
+  mid: number | null;
+  positionBase: number;
+  notionalQuote: number | null;
+  pnlQuote: number;
+  bid: { px: number; sz: number } | null;
+  ask: { px: number; sz: number } | null;
+  openOrders: number;
+  params: { sigma: number; A: number; k: number; gamma: number; source: string; file: string | null } | null;
+}
+interface OverviewView {
+  multi: boolean;
+  tickers: string[];
+  nowMs: number;
+  botName: string;
+  mode: 'dry' | 'live';
+  account: {
+    equityQuote: number;
+    pnlQuote: number;
+    totalNotionalQuote: number;
+    maxTotalNotionalQuote: number | null;
+    drawdownQuote: number | null;
+    maxDrawdownLimitQuote: number | null;
+    dayLossQuote: number | null;
+    dailyLossLimitQuote: number | null;
+    killSwitch: { tripped: boolean; reason: string | null; atMs: number | null };
+    coins: number;
+    quotingCoins: number;
+  };
+  coins: CoinRowView[];
+}
+
+/**
+ * Several coins (`hlmm trade --tickers`): the page opens on the all-coins overview (#overview) and shows one coin
+ * as today's one-coin page (#coin=ETH), every request then carrying ?coin=. One coin: the one-coin page only.
+ */
+const view = {
+  multi: false,
+  tickers: [] as string[],
+  /** The coin shown; null = the overview (several coins) or the bot's one coin. */
+  coin: null as string | null,
+};
+/** `?coin=ETH` (or `&coin=…` after other parameters) while one coin of several is shown; '' otherwise. */
+function coinParam(sep: '?' | '&' = '?'): string {
+  return view.coin === null ? '' : `${sep}coin=${encodeURIComponent(view.coin)}`;
+}
+
 const state = {
   info: null as BotInfo | null,
   account: null as AccountState | null,
@@ -288,7 +340,7 @@ async function loadHistory(reset: boolean): Promise<void> {
   let h: HistoryView;
   const after = !reset && Number.isFinite(lastRowMs) ? `&after_ms=${lastRowMs - 5000}` : '';
   try {
-    h = await session.api<HistoryView>(`/api/v1/hlmm/history?minutes=60${after}`);
+    h = await session.api<HistoryView>(`/api/v1/hlmm/history?minutes=60${after}${coinParam('&')}`);
   } catch (err) {
     if (reset) $('price-note').textContent = `No history from the bot (${(err as Error).message}).`;
     return;
@@ -344,7 +396,7 @@ async function loadMarkouts(): Promise<void> {
   if (markoutsPending) return;
   markoutsPending = true;
   try {
-    const m = await session.api<MarkoutsView>('/api/v1/hlmm/markouts');
+    const m = await session.api<MarkoutsView>(`/api/v1/hlmm/markouts${coinParam()}`);
     const b = (v: number | null) => (v === null ? '—' : v.toFixed(2));
     $('markouts-body').innerHTML = m.horizons
       .map(
@@ -617,7 +669,7 @@ async function refreshOrders(render = true): Promise<void> {
   if (ordersPending) return;
   ordersPending = true;
   try {
-    const body = await session.api<{ openOrders: OpenOrderView[] }>('/api/v1/hlmm/orders');
+    const body = await session.api<{ openOrders: OpenOrderView[] }>(`/api/v1/hlmm/orders${coinParam()}`);
     state.orders = body.openOrders;
     if (render) renderOrders();
   } catch {
@@ -633,7 +685,9 @@ let retryMs = 1000;
 
 function connect(): void {
   const proto = location.protocol === 'https:' ? 'wss' : 'ws';
-  const ws = new WebSocket(`${proto}://${location.host}/api/v1/hlmm/ws?token=${session.accessToken ?? ''}`);
+  const ws = new WebSocket(
+    `${proto}://${location.host}/api/v1/hlmm/ws?token=${session.accessToken ?? ''}${coinParam('&')}`,
+  );
   socket = ws;
   $('conn').textContent = 'connecting';
   ws.onopen = () => {
@@ -688,6 +742,34 @@ const CONTROLS: Record<string, { text: string; path: string; body?: unknown }> =
   },
 };
 
+/** Several coins: the same buttons on one coin (hlmm's per-coin controls), and the account's on every coin. */
+const ACCOUNT_CONTROLS: Record<string, { text: string; path: string }> = {
+  'stop-all': {
+    text: 'Stop quoting on EVERY coin? Resting orders are canceled; positions are kept.',
+    path: '/api/v1/hlmm/stop',
+  },
+  'start-all': { text: 'Start quoting again on every coin?', path: '/api/v1/hlmm/start' },
+  'flatten-all': {
+    text: `Flatten EVERY coin's position now? Each coin sends reduce-only IOC limit orders within the slippage cap (${FLATTEN_DEFAULTS.slippageCapBps} bps by default), as the one-coin flatten does.`,
+    path: '/api/v1/hlmm/flatten',
+  },
+  'kill-all': {
+    text: 'Trip the account kill switch? Every coin cancels its orders and stops quoting until started again.',
+    path: '/api/v1/hlmm/kill',
+  },
+};
+
+function controlOf(action: string): { text: string; path: string; body?: unknown } | undefined {
+  if (action in ACCOUNT_CONTROLS) return ACCOUNT_CONTROLS[action];
+  const control = CONTROLS[action];
+  if (!control || !view.multi || view.coin === null) return control;
+  const coin = view.coin;
+  const path = { stop: '/api/v1/hlmm/stop', start: '/api/v1/hlmm/start', flatten: '/api/v1/hlmm/flatten' }[
+    action as 'stop' | 'start' | 'flatten'
+  ];
+  return { text: `${coin}: ${control.text}`, path: `${path}${coinParam()}`, body: {} };
+}
+
 function confirmAction(text: string): Promise<boolean> {
   const dialog = $<HTMLDialogElement>('confirm-dialog');
   $('confirm-text').textContent = text;
@@ -699,9 +781,10 @@ function confirmAction(text: string): Promise<boolean> {
 }
 
 async function runControl(action: string): Promise<void> {
-  const control = CONTROLS[action];
+  const control = controlOf(action);
   if (!control || !(await confirmAction(control.text))) return;
-  const out = $('control-result');
+  const forAccount = action in ACCOUNT_CONTROLS;
+  const out = $(forAccount ? 'account-result' : 'control-result');
   out.textContent = '…';
   try {
     const res = await session.api<{ status?: string; result?: string }>(control.path, {
@@ -710,7 +793,11 @@ async function runControl(action: string): Promise<void> {
       body: JSON.stringify(control.body ?? {}),
     });
     out.textContent = res.status ?? res.result ?? 'done';
-    const risk = await session.api<RiskState>('/api/v1/hlmm/risk');
+    if (forAccount) {
+      await loadOverview();
+      return;
+    }
+    const risk = await session.api<RiskState>(`/api/v1/hlmm/risk${coinParam()}`);
     state.risk = risk;
     renderStatus();
   } catch (err) {
@@ -723,6 +810,119 @@ async function runControl(action: string): Promise<void> {
   }
 }
 
+// ---- several coins: the overview and the coin tabs --------------------------------------------------------------
+function renderTabs(): void {
+  const nav = $('coin-tabs');
+  nav.hidden = !view.multi;
+  if (!view.multi) return;
+  const tab = (key: string, label: string, active: boolean) =>
+    `<button type="button" data-view="${key}" class="${active ? 'active' : ''}">${label}</button>`;
+  nav.innerHTML = [
+    tab('overview', 'All coins', view.coin === null),
+    ...view.tickers.map((t) => tab(t, t, view.coin === t)),
+  ].join('');
+}
+
+function renderOverview(o: OverviewView): void {
+  seeBotTime(o.nowMs);
+  const a = o.account;
+  $('bot-name').textContent = o.botName;
+  $('bot-ticker').textContent = `${o.tickers.join(', ')} · all coins`;
+  $('bot-mode').textContent = o.mode === 'live' ? 'LIVE' : 'dry run';
+  const status = $('status');
+  status.dataset.state = a.killSwitch.tripped
+    ? 'kill'
+    : a.quotingCoins === a.coins
+      ? 'quoting'
+      : a.quotingCoins === 0
+        ? 'stopped'
+        : 'pulled';
+  status.textContent = a.killSwitch.tripped ? 'kill switch' : `${a.quotingCoins} of ${a.coins} quoting`;
+  $('acct-equity').textContent = `${fmt(a.equityQuote)} USDC`;
+  signed($('acct-pnl'), a.pnlQuote);
+  const beside = (now: number | null, limit: number | null) =>
+    `${now === null ? '—' : fmt(Math.max(0, now))} / ${limit === null ? 'no limit' : fmt(limit)} USDC`;
+  $('acct-notional').textContent = beside(a.totalNotionalQuote, a.maxTotalNotionalQuote);
+  $('acct-dd').textContent = beside(a.drawdownQuote, a.maxDrawdownLimitQuote);
+  $('acct-dll').textContent = beside(a.dayLossQuote, a.dailyLossLimitQuote);
+  $('acct-kill').textContent = a.killSwitch.tripped ? `TRIPPED: ${a.killSwitch.reason ?? ''}` : 'armed';
+  $('acct-kill').classList.toggle('neg', a.killSwitch.tripped);
+  $('acct-quoting').textContent = `${a.quotingCoins} of ${a.coins}`;
+  const esc = (t: string) => t.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
+  const cls = (v: number) => (v > 0 ? 'pos' : v < 0 ? 'neg' : '');
+  $('coins-body').innerHTML = o.coins
+    .map((c) => {
+      const p = c.params;
+      const quote = (q: { px: number; sz: number } | null) => (q ? `${q.px} × ${q.sz}` : '—');
+      return `<tr data-coin="${esc(c.coin)}"><td><b>${esc(c.coin)}</b></td><td><span class="badge" data-state="${esc(c.status)}" title="${esc(c.state ?? '')}">${esc(c.status)}</span></td><td>${fmt(c.mid)}</td><td>${sig(c.positionBase, 6)}</td><td>${fmt(c.notionalQuote)}</td><td class="${cls(c.pnlQuote)}">${fmt(c.pnlQuote, 4)}</td><td class="buy">${quote(c.bid)}</td><td class="sell">${quote(c.ask)}</td><td>${p ? short(p.sigma) : '—'}</td><td>${p ? short(p.A) : '—'}</td><td>${p ? short(p.k) : '—'}</td><td>${p ? short(p.gamma) : '—'}</td><td class="muted">${p ? esc(p.source) : 'none'}</td><td>${c.openOrders}</td></tr>`;
+    })
+    .join('');
+  $('overview-note').textContent =
+    `${new Date(o.nowMs).toISOString().slice(0, 19).replace('T', ' ')} UTC on the bot's clock. σ in USDC/√s, A in 1/s, k and γ in 1/USDC; params = where the values in use come from (file, or online/blend). Click a coin for its page.`;
+}
+
+let overviewPending = false;
+async function loadOverview(): Promise<OverviewView | null> {
+  if (overviewPending) return null;
+  overviewPending = true;
+  try {
+    const o = await session.api<OverviewView>('/api/v1/hlmm/overview');
+    view.multi = o.multi;
+    view.tickers = o.tickers;
+    if (view.multi && view.coin === null) renderOverview(o);
+    return o;
+  } catch (err) {
+    if (err instanceof SessionExpired) showLogin('Session expired; log in again.');
+    else $('overview-note').textContent = `No answer from the bot (${(err as Error).message}).`;
+    return null;
+  } finally {
+    overviewPending = false;
+  }
+}
+
+/** Forgets what the page holds of the coin shown (a new coin's snapshot and history refill it). */
+function resetCoinState(): void {
+  state.info = null;
+  state.account = null;
+  state.risk = null;
+  state.orders = [];
+  state.fills = [];
+  state.price = [[], [], [], [], [], [], []];
+  state.equity = [[], []];
+  state.paramsHist = [];
+  fillKeys.clear();
+  lastRowMs = Number.NEGATIVE_INFINITY;
+  priceChart?.setData(state.price as uPlot.AlignedData);
+  equityChart?.setData(state.equity as uPlot.AlignedData);
+  $('control-result').textContent = '';
+}
+
+/** Shows the overview (coin null) or one coin; several coins only. */
+function selectView(coin: string | null): void {
+  const old = socket;
+  socket = null;
+  old?.close();
+  view.coin = coin !== null && view.tickers.includes(coin) ? coin : null;
+  const hash = view.coin === null ? '#overview' : `#coin=${view.coin}`;
+  if (location.hash !== hash) window.history.replaceState(null, '', hash);
+  renderTabs();
+  $('overview').hidden = view.coin !== null;
+  $('coin-view').hidden = view.coin === null;
+  resetCoinState();
+  if (view.coin === null) {
+    $('conn').textContent = 'live';
+    void loadOverview();
+  } else {
+    if (!priceChart) makeCharts();
+    connect();
+  }
+}
+
+function coinFromHash(): string | null {
+  const m = /^#coin=([A-Za-z0-9]+)$/.exec(location.hash);
+  return m ? m[1] : null;
+}
+
 // ---- start -----------------------------------------------------------------------------------------------------
 function showLogin(message = ''): void {
   socket?.close();
@@ -733,11 +933,19 @@ function showLogin(message = ''): void {
   $('login-error').textContent = message;
 }
 
-function showApp(): void {
+async function showApp(): Promise<void> {
   $('login').hidden = true;
   $('app').hidden = false;
-  if (!priceChart) makeCharts();
   session.scheduleRefresh();
+  // Several coins or one: the overview says. An older bot without it is a one-coin bot.
+  const o = await loadOverview();
+  if (o?.multi) {
+    selectView(coinFromHash());
+    return;
+  }
+  $('overview').hidden = true;
+  $('coin-view').hidden = false;
+  if (!priceChart) makeCharts();
   connect();
 }
 
@@ -747,7 +955,7 @@ $('login-form').addEventListener('submit', async (e) => {
   try {
     await session.login($<HTMLInputElement>('user').value, $<HTMLInputElement>('password').value);
     $<HTMLInputElement>('password').value = '';
-    showApp();
+    await showApp();
   } catch (err) {
     $('login-error').textContent = (err as Error).message;
   }
@@ -756,17 +964,33 @@ $('logout').addEventListener('click', () => showLogin());
 document.querySelectorAll<HTMLButtonElement>('.controls button[data-action]').forEach((button) => {
   button.addEventListener('click', () => void runControl(button.dataset.action ?? ''));
 });
+$('coin-tabs').addEventListener('click', (e) => {
+  const key = (e.target as HTMLElement).closest<HTMLElement>('button[data-view]')?.dataset.view;
+  if (key) selectView(key === 'overview' ? null : key);
+});
+$('coins-body').addEventListener('click', (e) => {
+  const coin = (e.target as HTMLElement).closest<HTMLElement>('tr[data-coin]')?.dataset.coin;
+  if (coin) selectView(coin);
+});
+window.addEventListener('hashchange', () => {
+  if (view.multi && session.loggedIn) selectView(coinFromHash());
+});
 setInterval(() => {
   renderStatus();
   renderOrders();
+  if (view.multi && view.coin === null) return;
   if (state.goneSinceMs === null && session.loggedIn && !$('app').hidden) void loadMarkouts();
 }, 5000);
 // The chart, the open orders and their ages follow the bot's own history (bot clock), polled: the WebSocket's
 // quote events carry no book, and a replay's bot clock runs faster than the wall's.
 setInterval(() => {
+  if (view.multi && view.coin === null) {
+    if (session.loggedIn && !$('app').hidden) void loadOverview();
+    return;
+  }
   if (state.goneSinceMs !== null || !session.loggedIn || $('app').hidden || priceChart === null) return;
   // Orders first, then the history: its bot time is then at or after every order's creation (real ages).
   void refreshOrders(false).then(() => loadHistory(false).then(renderOrders));
 }, 2000);
 
-if (session.loggedIn) showApp();
+if (session.loggedIn) void showApp();

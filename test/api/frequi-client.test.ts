@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
 import { execFile, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { MarketTape } from '../../src/api/candles.ts';
+import { roundTrips } from '../../src/store/round-trips.ts';
 import {
   BotDouble,
   quotesAt,
@@ -14,6 +15,14 @@ import {
   TEST_USER,
   type TestServer,
 } from '../support/api-bot-double.ts';
+import {
+  MULTI_PASSWORD,
+  MULTI_TICKERS,
+  MULTI_USER,
+  startMultiBot,
+  writeMultiReplay,
+} from '../support/multi-coin-bot.ts';
+import { until } from '../support/wait.ts';
 
 /**
  * Freqtrade's own REST client (freqtrade_client.FtRestClient, Python) against an hlmm API: every call answers
@@ -135,5 +144,65 @@ describe("Freqtrade's REST client against hlmm", { skip }, () => {
     assert.match(a('stopbuy').status, /No more entries/);
     assert.equal(a('start').status, 'starting trader ...');
     assert.equal(a('stop').status, 'stopping trader ...');
+  });
+});
+
+describe("Freqtrade's REST client against a three-coin bot (hlmm trade --tickers)", { skip }, () => {
+  let bot: Awaited<ReturnType<typeof startMultiBot>>;
+  let replay: string;
+  // biome-ignore lint/suspicious/noExplicitAny: JSON answers of many shapes, checked field by field
+  const answers = new Map<string, { answer?: any; error?: string }>();
+  const pairs = MULTI_TICKERS.map((t) => `${t}/USDC:USDC`);
+
+  before(async () => {
+    replay = await writeMultiReplay();
+    bot = await startMultiBot(replay);
+    await until('a closed round trip on every coin', () =>
+      MULTI_TICKERS.every((t) => roundTrips(bot.store.allFills(t)).some((x) => !x.isOpen)),
+    );
+    const script = new URL('../support/ft-client-drive.py', import.meta.url).pathname;
+    const { stdout } = await run(
+      'python3',
+      [script, dir as string, bot.apiUrl as string, MULTI_USER, MULTI_PASSWORD, pairs.join(',')],
+      { timeout: 60_000 },
+    );
+    for (const line of stdout.trim().split('\n')) {
+      const r = JSON.parse(line);
+      answers.set(r.call, r);
+    }
+  });
+  after(async () => {
+    await bot?.stop('test done');
+    if (bot) rmSync(bot.dir, { recursive: true, force: true });
+    if (replay) rmSync(replay, { recursive: true, force: true });
+  });
+
+  it('every call answers without an error, and the answers cover every pair', () => {
+    assert.equal(answers.size, 15 + 2 * pairs.length + 3);
+    for (const [call, r] of answers) {
+      assert.equal(r.error, undefined, `${call}: ${r.error}`);
+      const a = r.answer;
+      assert.ok(a !== null && a !== undefined, `${call}: no answer`);
+      if (!Array.isArray(a)) assert.equal(a.detail, undefined, `${call}: ${JSON.stringify(a)}`);
+    }
+    const a = (k: string) => answers.get(k)?.answer;
+    assert.deepEqual(a('whitelist').whitelist, pairs);
+    assert.equal(a('show_config').max_open_trades, 3);
+    assert.deepEqual(a('available_pairs').pairs, pairs);
+    const tradedPairs = new Set(a('trades').trades.map((t: { pair: string }) => t.pair));
+    assert.deepEqual([...tradedPairs].sort(), [...pairs].sort(), 'closed trades of every pair');
+    assert.deepEqual(
+      a('performance')
+        .map((r: { pair: string }) => r.pair)
+        .sort(),
+      [...pairs].sort(),
+    );
+    for (const p of pairs) {
+      assert.equal(a(`pair_candles ${p}`).pair, p);
+      assert.ok(a(`pair_candles ${p}`).length >= 1, `${p}: candles`);
+      assert.equal(a(`exits ${p}`)[0].exit_reason, 'flat');
+    }
+    assert.equal(a('stop').status, 'stopping trader ...');
+    assert.equal(a('start').status, 'starting trader ...');
   });
 });

@@ -27,7 +27,7 @@ export const defineTrade: DefineCommand = (program) => {
     .option('--db <file>', 'SQLite store (default: config db_file, user_data/hlmm.sqlite)')
     .option(
       '--api-port <n>',
-      'monitoring REST API port (0 = off; default: config, 3004)',
+      'monitoring REST API and dashboard port, one for every coin with --tickers (0 = off; default: config, 3004)',
       numberOption({ integer: true, min: 0, max: 65535 }),
     )
     .option(
