@@ -329,6 +329,16 @@ describe('latency statistics', () => {
     assert.ok(Number.isNaN(new MsHistogram().quantileMs(0.5)));
   });
 
+  it('MsHistogram keeps delays of seconds and caps at 60 000 ms: 2, 1500, 1500, 42 000, 90 000 ms', () => {
+    const h = new MsHistogram();
+    for (const ms of [1500, 2, 90_000, 42_000, 1500]) h.add(ms);
+    assert.equal(h.count, 5);
+    assert.equal(h.quantileMs(0.2), 2);
+    assert.equal(h.quantileMs(0.6), 1500);
+    assert.equal(h.quantileMs(0.8), 42_000);
+    assert.equal(h.quantileMs(1), 60_000);
+  });
+
   it('FeedDelayQueue pops by delivery time, ties in arrival order', () => {
     const q = new FeedDelayQueue();
     const evs = [5, 1, 3, 1, 4, 2].map((t, i) => ({ ...bbo(i, i), tag: t }));
