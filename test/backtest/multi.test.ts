@@ -18,7 +18,7 @@ import {
   NO_ACCOUNT_LIMITS,
 } from '../../src/engine/account-risk.ts';
 import { knownPerpInstrument } from '../../src/exchange/hyperliquid/universe.ts';
-import { dailyPctFromSigma } from '../../src/model/units.ts';
+import { paramsFileFor } from '../support/multi-coin-market.ts';
 
 // Two synthetic coins with known σ, A, k (hlmm synth), three hours each at 1 s mid steps, the same span.
 const root = mkdtempSync(join(tmpdir(), 'hlmm-multi-'));
@@ -204,23 +204,10 @@ function hlmm(args: string[]) {
 
 describe('hlmm backtest --tickers (command line)', () => {
   const pdir = join(root, 'params');
-  const paramsFile = (ticker: keyof typeof COINS, fileTicker: string = ticker) => {
-    const c = COINS[ticker];
-    return {
-      ticker: fileTicker,
-      timestamp: '2025-01-02T00:00:00Z',
-      units: { sigma: 'USDC/sqrt(s)' },
-      market_data: {
-        mid_price: c.startMid,
-        sigma: c.sigma,
-        sigma_daily_pct: dailyPctFromSigma(c.sigma, c.startMid),
-        A: c.A,
-        k: c.k,
-      },
-      optimal_parameters: { gamma: 1e-4 },
-      days: [],
-    };
-  };
+  const paramsFile = (ticker: keyof typeof COINS, fileTicker: string = ticker) => ({
+    ...paramsFileFor(ticker, COINS[ticker]),
+    ticker: fileTicker,
+  });
   before(() => {
     mkdirSync(pdir, { recursive: true });
     writeFileSync(join(pdir, 'params_BTC.json'), JSON.stringify(paramsFile('BTC')));

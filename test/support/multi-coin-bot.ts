@@ -9,9 +9,9 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeSynthMarket } from '../../src/data/synth.ts';
-import { dailyPctFromSigma } from '../../src/model/units.ts';
 import { type RunningMultiBot, startMultiTrading } from '../../src/trade/run-multi-trade.ts';
 import type { TradeCommandOptions } from '../../src/trade/run-trade.ts';
+import { paramsFileFor } from './multi-coin-market.ts';
 
 export const MULTI_COINS = {
   BTC: { sigma: 3, A: 0.5, k: 0.3, tickSize: 1, startMid: 100_000, seed: 21 },
@@ -44,23 +44,7 @@ export async function writeMultiReplay(): Promise<string> {
       stepMs: 1000,
       startMs: Date.UTC(2025, 0, 1, 1),
     });
-    writeFileSync(
-      join(dir, `params_${ticker}.json`),
-      JSON.stringify({
-        ticker,
-        timestamp: '2025-01-02T00:00:00Z',
-        units: { sigma: 'USDC/sqrt(s)' },
-        market_data: {
-          mid_price: c.startMid,
-          sigma: c.sigma,
-          sigma_daily_pct: dailyPctFromSigma(c.sigma, c.startMid),
-          A: c.A,
-          k: c.k,
-        },
-        optimal_parameters: { gamma: 1e-4 },
-        days: [],
-      }),
-    );
+    writeFileSync(join(dir, `params_${ticker}.json`), JSON.stringify(paramsFileFor(ticker, c)));
   }
   return dir;
 }
