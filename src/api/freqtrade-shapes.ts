@@ -72,6 +72,14 @@ export function baseAmount(sizeBase: number): number {
 }
 
 /**
+ * A price as a client shows it: an average of fills or a mid carries binary noise in its last digits
+ * (3005.3500000000004); 12 significant figures keep every digit a price or an average of prices can mean.
+ */
+export function shownPx(px: number): number {
+  return Number.isFinite(px) && px !== 0 ? Number(px.toPrecision(12)) : px;
+}
+
+/**
  * The chart timeframe hlmm offers FreqUI (its candles are built from the bot's own market data, see candles.ts).
  * Trades carry it in minutes, as Freqtrade's trade.timeframe.
  */
@@ -148,13 +156,13 @@ export function tradeToFreqtrade(
     open_timestamp: trip.openMs,
     open_fill_date: ftDate(trip.openMs),
     open_fill_timestamp: trip.openMs,
-    open_rate: openRate,
-    open_rate_requested: openRate,
+    open_rate: shownPx(openRate),
+    open_rate_requested: shownPx(openRate),
     open_trade_value: stake,
     close_date: ftDate(trip.closeMs),
     close_timestamp: trip.closeMs,
-    close_rate: trip.isOpen ? null : trip.avgClosePx,
-    close_rate_requested: trip.isOpen ? null : trip.avgClosePx,
+    close_rate: trip.isOpen || trip.avgClosePx === null ? null : shownPx(trip.avgClosePx),
+    close_rate_requested: trip.isOpen || trip.avgClosePx === null ? null : shownPx(trip.avgClosePx),
     close_profit: trip.isOpen ? null : trip.profitRatio,
     close_profit_pct: trip.isOpen ? null : pct(trip.profitRatio),
     close_profit_abs: trip.isOpen ? null : trip.profitQuote,
@@ -207,7 +215,7 @@ export function tradeToFreqtrade(
         }
       : {}),
     // Closed: the close rate, as Freqtrade; open: the mark (0 before the first market data — the field is a float).
-    current_rate: trip.isOpen ? (ctx.markPx ?? 0) : (trip.avgClosePx ?? 0),
+    current_rate: shownPx(trip.isOpen ? (ctx.markPx ?? 0) : (trip.avgClosePx ?? 0)),
     total_profit_abs: profitAbs,
     total_profit_fiat: null,
     total_profit_ratio: trip.isOpen ? (maxStake > 0 ? profitAbs / maxStake : 0) : profitRatio,

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { createDesks, numberTrips } from '../../src/api/coins.ts';
 import { combineAnswers } from '../../src/api/flatten-request.ts';
-import { balanceOfCoins } from '../../src/api/freqtrade-shapes.ts';
+import { balanceOfCoins, shownPx } from '../../src/api/freqtrade-shapes.ts';
 import { coinStatus } from '../../src/api/overview.ts';
 import type { AccountState, BotInfo, RiskState } from '../../src/engine/bot-view.ts';
 import type { RoundTrip } from '../../src/store/round-trips.ts';
@@ -194,5 +194,15 @@ describe('coinStatus', () => {
       coinStatus(risk({ stoppedByUser: true, killSwitch: { tripped: true, reason: 'x', atMs: 1 } })),
       'kill switch',
     );
+  });
+});
+
+describe('prices shown to Freqtrade clients', () => {
+  it('drop the binary noise of a mid or an average, keep every meaningful digit', () => {
+    assert.equal(shownPx((3005.3 + 3005.4) / 2), 3005.35);
+    assert.equal(shownPx((598.66 * 0.017 + 598.75 * 0.017) / 0.034), 598.705);
+    assert.equal(shownPx(100_050.5), 100_050.5);
+    assert.equal(shownPx(0.000123456789012345), 0.000123456789012);
+    assert.equal(shownPx(0), 0);
   });
 });
