@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { paperVenueFor } from '../config/engine-setup.ts';
+import { coinRunSettings } from '../config/coin-settings.ts';
 import { apiServerExposureProblem, loadConfig } from '../config/load-config.ts';
 import { runSettings, type SettingFlags } from '../config/run-settings.ts';
 import type { HlmmConfig } from '../config/schema.ts';
@@ -248,7 +249,8 @@ async function startTradingSteps(
     });
 
   // ---- strategy, limits, fill model: the one configuration shared with hlmm backtest
-  const settings = runSettings(cfg, o);
+  // The coin's `coins.<TICKER>` lot and limits over them, as with --tickers.
+  const settings = coinRunSettings(runSettings(cfg, o), cfg.coins, ticker);
   const lotBase = settings.strategy.orderSizeBase;
 
   // ---- restore from the store (opened first of all, above)
