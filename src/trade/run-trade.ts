@@ -7,8 +7,8 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { paperVenueFor } from '../config/engine-setup.ts';
 import { coinRunSettings } from '../config/coin-settings.ts';
+import { paperVenueFor } from '../config/engine-setup.ts';
 import { apiServerExposureProblem, loadConfig } from '../config/load-config.ts';
 import { runSettings, type SettingFlags } from '../config/run-settings.ts';
 import type { HlmmConfig } from '../config/schema.ts';
