@@ -30,6 +30,7 @@ import type { FakeExchange } from '../fake-exchange/server.ts';
 import { describeFillModel, type FillModelStatement } from '../sim/fill-model-config.ts';
 import type { TradeStore } from '../store/trade-store.ts';
 import { type BotClock, ReplayFollowClock, WallClock } from './bot-clock.ts';
+import { refuseCollectIntoReplay } from './collect-dir-check.ts';
 import { explainStartupRejection } from './startup-rejection.ts';
 import { armStopTriggers } from './stop-triggers.ts';
 import {
@@ -176,6 +177,12 @@ async function startTradingSteps(
   opened: StartupCleanup[],
 ): Promise<RunningBot> {
   const cfg: HlmmConfig = loadConfig(o.config);
+  // Before anything opens: recording into the folder being replayed would corrupt it.
+  refuseCollectIntoReplay(
+    o.collect ?? cfg.collector.collect_dir,
+    o.collect !== undefined ? '--collect' : 'collector.collect_dir in the config',
+    o.replay,
+  );
   const apiSettings = monitoringApiSettings(o, cfg);
   const live = o.live === true;
   if (live && o.dryRun === true)
