@@ -1,3 +1,4 @@
+import { coinRunSettings } from '../config/coin-settings.ts';
 import { loadConfig } from '../config/load-config.ts';
 import { type RunSettings, runSettings, type SettingFlags } from '../config/run-settings.ts';
 import { UserError } from '../core/errors.ts';
@@ -115,7 +116,8 @@ export async function runBacktestCommand(
   if (o.paramsDir !== undefined)
     throw new UserError('--params-dir goes with --tickers; for one coin pass --params FILE.');
   const ticker = (o.ticker ?? cfg.ticker).trim().toUpperCase();
-  const settings = runSettings(cfg, o);
+  // The coin's `coins.<TICKER>` lot and limits over the shared settings, as with --tickers.
+  const settings = coinRunSettings(runSettings(cfg, o), cfg.coins, ticker);
   const { params, notes } = resolveParams(
     o,
     ticker,

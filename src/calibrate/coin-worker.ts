@@ -4,15 +4,20 @@
  * lines and the outcome. The flags come once, in workerData.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { type CalibrateCliOptions, type CoinTarget, calibrateCoin } from './cli-run.ts';
-import { type CoinWorkerMessage, failureOf } from './multi-calibrate.ts';
+import type { CoinTarget } from './cli-run.ts';
+import {
+  type CoinWorkerMessage,
+  calibrateOneCoin,
+  failureOf,
+  type MultiCalibrateOptions,
+} from './multi-calibrate.ts';
 
-const { options } = workerData as { options: CalibrateCliOptions };
+const { options } = workerData as { options: MultiCalibrateOptions };
 const send = (m: CoinWorkerMessage) => parentPort?.postMessage(m);
 
 parentPort?.on('message', async (m: { target: CoinTarget }) => {
   try {
-    const coin = await calibrateCoin(options, m.target, 1, (line) => send({ line }));
+    const coin = await calibrateOneCoin(options, m.target, (line) => send({ line }), true);
     send({ done: { ok: true, ...coin } });
   } catch (err) {
     send({ done: failureOf(m.target.ticker, err) });

@@ -40,6 +40,40 @@ export type CoinOutcome = ({ ok: true } & CoinCalibrated) | ({ ok: false } & Coi
 /** Messages from ./coin-worker.ts. */
 export type CoinWorkerMessage = { line: string } | { done: CoinOutcome };
 
+/**
+ * Internal, for tests only (no flag or config key sets it): the coin whose calibration fails on a bug — thrown by
+ * the calibration (`throw`), or by the death of its worker thread (`thread`; in this thread it throws). It shows the
+ * failure path of a real bug: the other coins written, the exit as docs/calibrate.md says.
+ */
+export interface CoinBugForTest {
+  ticker: string;
+  how: 'throw' | 'thread';
+}
+
+/** The calibrate options with the internal test hook (it travels to the coin threads with the flags). */
+export type MultiCalibrateOptions = CalibrateCliOptions & { coinBugForTest?: CoinBugForTest };
+
+/** `calibrateCoin`, unless the test hook names this coin. Used by this thread and by ./coin-worker.ts. */
+export function calibrateOneCoin(
+  o: MultiCalibrateOptions,
+  target: CoinTarget,
+  onLine: (line: string) => void,
+  inWorker: boolean,
+): Promise<CoinCalibrated> {
+  const bug = o.coinBugForTest;
+  if (bug !== undefined && bug.ticker === target.ticker) {
+    if (bug.how === 'thread' && inWorker) {
+      // Uncaught, outside the worker's own catch: the thread dies as on a crash; this never settles.
+      setImmediate(() => {
+        throw new TypeError(`test: ${target.ticker}'s coin thread crashed`);
+      });
+      return new Promise(() => {});
+    }
+    return Promise.reject(new TypeError(`test: ${target.ticker}'s calibration failed on a bug`));
+  }
+  return calibrateCoin(o, target, 1, onLine);
+}
+
 export function failureOf(ticker: string, err: unknown): CoinOutcome {
   const e = err instanceof Error ? err : new Error(String(err));
   return isUserError(e)
@@ -128,7 +162,7 @@ function runOnWorker(
  * a throw.
  */
 export async function calibrateCoins(
-  o: CalibrateCliOptions,
+  o: MultiCalibrateOptions,
   targets: readonly CoinTarget[],
   threads: number,
   onLine: (ticker: string, line: string) => void,
@@ -139,7 +173,7 @@ export async function calibrateCoins(
       try {
         outcomes.set(t.ticker, {
           ok: true,
-          ...(await calibrateCoin(o, t, 1, (line) => onLine(t.ticker, line))),
+          ...(await calibrateOneCoin(o, t, (line) => onLine(t.ticker, line), false)),
         });
       } catch (err) {
         outcomes.set(t.ticker, failureOf(t.ticker, err));

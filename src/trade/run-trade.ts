@@ -7,6 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { coinRunSettings } from '../config/coin-settings.ts';
 import { paperVenueFor } from '../config/engine-setup.ts';
 import { apiServerExposureProblem, loadConfig } from '../config/load-config.ts';
 import { runSettings, type SettingFlags } from '../config/run-settings.ts';
@@ -29,6 +30,7 @@ import type { FakeExchange } from '../fake-exchange/server.ts';
 import { describeFillModel, type FillModelStatement } from '../sim/fill-model-config.ts';
 import type { TradeStore } from '../store/trade-store.ts';
 import { type BotClock, ReplayFollowClock, WallClock } from './bot-clock.ts';
+import { refuseCollectIntoReplay } from './collect-dir-check.ts';
 import { explainStartupRejection } from './startup-rejection.ts';
 import { armStopTriggers } from './stop-triggers.ts';
 import {
@@ -175,6 +177,12 @@ async function startTradingSteps(
   opened: StartupCleanup[],
 ): Promise<RunningBot> {
   const cfg: HlmmConfig = loadConfig(o.config);
+  // Before anything opens: recording into the folder being replayed would corrupt it.
+  refuseCollectIntoReplay(
+    o.collect ?? cfg.collector.collect_dir,
+    o.collect !== undefined ? '--collect' : 'collector.collect_dir in the config',
+    o.replay,
+  );
   const apiSettings = monitoringApiSettings(o, cfg);
   const live = o.live === true;
   if (live && o.dryRun === true)
@@ -248,7 +256,8 @@ async function startTradingSteps(
     });
 
   // ---- strategy, limits, fill model: the one configuration shared with hlmm backtest
-  const settings = runSettings(cfg, o);
+  // The coin's `coins.<TICKER>` lot and limits over them, as with --tickers.
+  const settings = coinRunSettings(runSettings(cfg, o), cfg.coins, ticker);
   const lotBase = settings.strategy.orderSizeBase;
 
   // ---- restore from the store (opened first of all, above)

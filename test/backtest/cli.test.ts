@@ -119,6 +119,40 @@ describe('hlmm backtest on the bundled BTC sample', () => {
     assert.match(wrong.stderr, /parameters are for ETH but --ticker is BTC/);
   });
 
+  it("--ticker takes the config's coins.<TICKER> lot and limits, as --tickers does", () => {
+    const cfg = join(tmp, 'coins.json');
+    // Lower case on purpose: the backtest upper-cases the ticker and the entry is found ignoring case.
+    writeFileSync(cfg, JSON.stringify({ coins: { btc: { order_size: 0.002, max_position_lots: 2 } } }));
+    const fills = join(tmp, 'coin-fills.csv');
+    const r = hlmm([
+      'backtest',
+      '--config',
+      cfg,
+      '--ticker',
+      'BTC',
+      ...PARAMS,
+      '--from',
+      '2025-09-02',
+      '--to',
+      '2025-09-03',
+      '--fills-out',
+      fills,
+      '--json',
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    const j = JSON.parse(r.stdout);
+    assert.equal(j.settings.order_size, 0.002);
+    assert.equal(j.settings.max_position_lots, 2);
+    assert.ok(j.max_abs_position <= 0.004 + 1e-12, `max |position| ${j.max_abs_position} within 2 lots`);
+    const sizes = readFileSync(fills, 'utf8')
+      .trim()
+      .split('\n')
+      .slice(1)
+      .map((line) => Number(line.split(',')[3]));
+    assert.ok(sizes.length > 0, 'it filled');
+    assert.equal(Math.max(...sizes), 0.002, 'its orders are one coins.btc lot');
+  });
+
   it('missing parameters: one clear sentence, exit 2', () => {
     const r = hlmm(['backtest', '--gamma', '0.1']);
     assert.equal(r.code, 2);

@@ -5,9 +5,14 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Command } from 'commander';
 import { type CalibrateCliOptions, runCalibrateCommand } from '../../src/calibrate/cli-run.ts';
-import { coinThreads, reportPathFor } from '../../src/calibrate/multi-calibrate.ts';
+import {
+  type CoinBugForTest,
+  coinThreads,
+  type MultiCalibrateOptions,
+  reportPathFor,
+} from '../../src/calibrate/multi-calibrate.ts';
 import { defineCalibrate } from '../../src/cli/commands/calibrate.ts';
-import { UserError } from '../../src/core/errors.ts';
+import { isUserError, UserError } from '../../src/core/errors.ts';
 import { writeSynthMarket } from '../../src/data/synth.ts';
 import { spawnCli } from '../support/cli-process.ts';
 
@@ -49,8 +54,15 @@ async function optionsOf(args: string[]): Promise<CalibrateCliOptions> {
 }
 
 /** Runs `hlmm calibrate ARGS` in this process; its stderr lines are returned (and not printed). */
-async function calibrateCli(args: string[]): Promise<{ lines: string[]; error: unknown }> {
-  const o = { ...(await optionsOf(['--data', data, ...FAST, ...args])), nowMs: NOW_MS };
+async function calibrateCli(
+  args: string[],
+  coinBugForTest?: CoinBugForTest,
+): Promise<{ lines: string[]; error: unknown }> {
+  const o: MultiCalibrateOptions = {
+    ...(await optionsOf(['--data', data, ...FAST, ...args])),
+    nowMs: NOW_MS,
+    ...(coinBugForTest === undefined ? {} : { coinBugForTest }),
+  };
   const lines: string[] = [];
   const write = process.stderr.write;
   process.stderr.write = ((chunk: string | Uint8Array) => {
@@ -141,6 +153,70 @@ describe('hlmm calibrate --tickers', () => {
     assert.match((run.error as Error).message, /^no coin of SOL,DOGE could be calibrated/);
     for (const t of ['SOL', 'DOGE'])
       assert.equal(run.lines.filter((l) => l.startsWith(`hlmm calibrate: ${t}: not calibrated: `)).length, 1);
+  });
+
+  it('a coin whose thread crashes on a bug is reported with its stack; the other coins are still written (exit 0)', async () => {
+    const out = join(root, 'crash');
+    const run = await calibrateCli(['--tickers', 'BTC,ETH,SOL', '--workers', '2', '--out-dir', out], {
+      ticker: 'ETH',
+      how: 'thread',
+    });
+    // No error out of the command: the CLI exits 0, as at least one coin was written.
+    assert.equal(run.error, null, String(run.error));
+    const eth = run.lines.filter((l) =>
+      l.startsWith('hlmm calibrate: ETH: not calibrated: internal error: '),
+    );
+    assert.equal(eth.length, 1, 'one line for the crashed coin');
+    assert.match(eth[0] as string, /TypeError: test: ETH's coin thread crashed/);
+    assert.ok(
+      run.lines.some((l) => /^\s+at /.test(l)),
+      "the bug's stack is printed (it is a bug, not bad input)",
+    );
+    assert.ok(!existsSync(join(out, 'params_ETH.json')), 'nothing written for the crashed coin');
+    // The surviving thread went on: BTC calibrated, SOL got its own sentence (not "not started").
+    const btc = JSON.parse(readFileSync(join(out, 'params_BTC.json'), 'utf8'));
+    assert.equal(btc.ticker, 'BTC');
+    assert.ok(Math.abs(btc.market_data.sigma / 3 - 1) < 0.05, `BTC σ ${btc.market_data.sigma}`);
+    assert.equal(
+      run.lines.filter((l) => /^hlmm calibrate: SOL: not calibrated: No prices file for SOL/.test(l)).length,
+      1,
+    );
+    assert.match(run.lines.at(-1) ?? '', /1 of 3 coins calibrated in .* s; not calibrated: ETH, SOL$/);
+  });
+
+  it('a bug of the only coin that had data is an internal error (exit 70), not a user error; its thread serves the next coin', async () => {
+    for (const workers of ['2', '1']) {
+      const run = await calibrateCli(
+        ['--tickers', 'BTC,SOL,DOGE', '--workers', workers, '--out-dir', join(root, `bug-${workers}`)],
+        { ticker: 'BTC', how: 'throw' },
+      );
+      // Not a UserError: the CLI's entry (src/cli/main.ts) prints it with its stack and exits 70.
+      assert.ok(
+        run.error instanceof Error && !isUserError(run.error),
+        `--workers ${workers}: ${String(run.error)}`,
+      );
+      assert.match(
+        (run.error as Error).message,
+        /^no coin of BTC,SOL,DOGE was calibrated; at least one failed on an internal error \(above\)\.$/,
+      );
+      assert.equal(
+        run.lines.filter((l) =>
+          l.startsWith(
+            "hlmm calibrate: BTC: not calibrated: internal error: TypeError: test: BTC's calibration failed on a bug",
+          ),
+        ).length,
+        1,
+        `--workers ${workers}`,
+      );
+      for (const t of ['SOL', 'DOGE'])
+        assert.equal(
+          run.lines.filter((l) =>
+            l.startsWith(`hlmm calibrate: ${t}: not calibrated: No prices file for ${t}`),
+          ).length,
+          1,
+          `--workers ${workers}: ${t} calibrated (and refused) on its own, not "not started"`,
+        );
+    }
   });
 
   it('takes the coins from the config’s tickers when no flag names one', async () => {

@@ -1,7 +1,7 @@
 // Start-up failures of `hlmm trade` are one sentence and exit 2, in every mode, and leave nothing running.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -59,6 +59,45 @@ describe('hlmm trade start-up errors', () => {
         /^hlmm: cannot (open the database|create the lock file) "\/proc\/hlmm-cannot-write\.sqlite(\.lock)?"/,
       );
     }
+  });
+
+  it('one coin refuses to record into the folder it replays (--collect or collector.collect_dir), before anything opens', () => {
+    // A copy of the sample: before this refusal the collector appended the replayed market to these very files.
+    const replay = join(dir, 'replay-copy');
+    mkdirSync(replay);
+    for (const f of readdirSync('data/sample').filter((n) => /\.(gz|json)$/.test(n)))
+      copyFileSync(join('data/sample', f), join(replay, f));
+    const before = readdirSync(replay).sort();
+    const cfg = join(dir, 'collect-into-replay.json');
+    writeFileSync(cfg, JSON.stringify({ collector: { collect_dir: `${replay}/` } }));
+    for (const [how, key] of [
+      [['--collect', `${replay}/.`], '--collect'],
+      [['--config', cfg], 'collector\\.collect_dir in the config'],
+    ] as const) {
+      const db = join(dir, `collect-${key.length}.sqlite`);
+      const r = hlmm([
+        'trade',
+        '--replay',
+        replay,
+        ...how,
+        '--api-port',
+        '0',
+        '--db',
+        db,
+        '--duration-s',
+        '5',
+      ]);
+      assert.equal(r.hung, false, `hung: ${how.join(' ')}`);
+      assert.equal(r.status, 2, r.stderr);
+      assertOneSentence(
+        r.stderr,
+        new RegExp(
+          `^hlmm: ${key} .* is the --replay folder: the bot would record the replayed market into the files being replayed; record into another folder\\.$`,
+        ),
+      );
+      assert.equal(existsSync(db), false, 'refused before the database was opened');
+    }
+    assert.deepEqual(readdirSync(replay).sort(), before, 'nothing recorded into the replayed folder');
   });
 
   it('a taken API port is one sentence and exit 2, and the already started replay does not keep the process alive', async () => {

@@ -449,8 +449,9 @@ export class HyperliquidVenue implements Venue, LiveVenueCore {
       if (s?.kind === 'success') {
         this.close(o, { type: 'cancelled', cid: o.cid, exchMs: t, reason: 'user' }, out);
       } else if (s?.kind === 'error') {
-        // "Order was never placed, already canceled, or filled": its fills (if any) come through userFills.
-        this.close(o, { type: 'cancel-reject', cid: o.cid, exchMs: t }, out);
+        // "Order was never placed, already canceled, or filled": its fills (if any) come through userFills. The
+        // exchange's text goes with the report (the store's reason for closing the order).
+        this.close(o, { type: 'cancel-reject', cid: o.cid, exchMs: t }, out, s.message);
       } else {
         this.cancelRetry.failed(o, 0);
       }
