@@ -2,7 +2,8 @@
  * The operations around the several-coin bot (`hlmm trade --tickers`), as `hlmm trade --ticker` has them for one:
  * - `--collect DIR` (or `collector.collect_dir`): one collector records every traded coin into DIR, with the files
  *   `hlmm collect --symbols A,B,C` writes (prices_/trades_/orderbooks_<TICKER>, one set per coin), under DIR's
- *   one-writer lock. It has its own WebSocket, as the one-coin bot's collector does.
+ *   one-writer lock. It rides the bot's one WebSocket (no socket of its own): the bot's feed subscribes to the
+ *   recorder's channels and hands it every market-data frame (run-multi-trade.ts).
  * - the daily re-calibration (`collector.recalibrate_daily`): at each new UTC day of the bot clock every coin is
  *   re-calibrated from its own recorded files (DIR, or `collector.read_dir` that another process records) into its
  *   own params_<TICKER>.json, with its own lot and max position; each coin's watcher hot-reloads its file.
@@ -10,7 +11,7 @@
  */
 import { resolve } from 'node:path';
 import type { CoinsAlerts } from '../alerts/setup.ts';
-import type { Collector } from '../collect/collector.ts';
+import type { FeedCollector } from '../collect/collector.ts';
 import type { RunSettings } from '../config/run-settings.ts';
 import type { HlmmConfig } from '../config/schema.ts';
 import { UserError } from '../core/errors.ts';
@@ -26,8 +27,6 @@ export interface MultiCoinOpsOptions {
   collectFlag: string | undefined;
   /** `--replay DIR`, whose files the fake exchange is reading. */
   replayDir: string | undefined;
-  /** The socket the bot's feed reads (the fake exchange's with --replay). */
-  wsUrl: string;
   paramsFileOf: (ticker: string) => string;
   /** Each coin's settings (its lot and max position go to its calibration). */
   settingsOf: (ticker: string) => RunSettings;
@@ -39,7 +38,8 @@ export interface MultiCoinOpsOptions {
 }
 
 export interface MultiCoinOps {
-  collector: Collector | null;
+  /** The recorder of --collect, waiting for the bot's feed to hand it frames (`onFrame`, `subscriptions`). */
+  collector: FeedCollector | null;
   collectDir: string | null;
   recalibration: CoinsRecalibration | null;
   alerts: CoinsAlerts | null;
@@ -78,15 +78,14 @@ export async function startMultiCoinOps(o: MultiCoinOpsOptions): Promise<MultiCo
     }
 
     // ---- one collector for every coin
-    let collector: Collector | null = null;
+    let collector: FeedCollector | null = null;
     if (collectDir) {
-      const { startCollector } = await import('../collect/collector.ts');
-      collector = startCollector({
+      const { startFeedCollector } = await import('../collect/collector.ts');
+      collector = startFeedCollector({
         symbols: [...tickers],
         outDir: collectDir,
         writer: `hlmm trade --tickers (${tickers.join(',')})`,
         outDirFlag: collectKey,
-        wsUrl: o.wsUrl,
         logger: logger.child('collect'),
       });
       const c = collector;

@@ -12,7 +12,7 @@
  * - one dead man's switch (scheduleCancel is the account's): armed once before the first coin's start-up, pushed
  *   by whichever coin ticks, removed only when every coin stopped with its coin swept clean;
  * - one WebSocket: every coin's market data and the account's user channels (orderUpdates, userFills), whose
- *   messages are routed to each coin's venue by coin (live-start.ts routeUserMessage);
+ *   messages are routed to each coin's venue by coin (live-start.ts routeUserMessage), and the --collect recorder;
  * - the account's margin in use, read from /info clearinghouseState, in the account risk.
  * Per coin: leverage (updateLeverage before its first order), the start-up checks (another bot's orders, orphans,
  * missed fills, the position from the exchange) and the periodic position check.
@@ -360,7 +360,6 @@ async function startSteps(
     engines,
     collectFlag: o.collect,
     replayDir: o.replay,
-    wsUrl,
     paramsFileOf: (ticker) => join(paramsDir, `params_${ticker}.json`),
     settingsOf,
     nowMs: () => clock.nowMs(),
@@ -397,11 +396,14 @@ async function startSteps(
     onConnect: () => {
       for (const e of engines.values()) e.setFeedConnected(true);
     },
-    extraSubscriptions: userSubscriptions,
+    // --collect rides this socket too: its channels, and every market-data frame handed to its recorder.
+    extraSubscriptions: [...userSubscriptions, ...(ops.collector?.subscriptions ?? [])],
     onMessage: routeUser,
+    onFrame: ops.collector?.onFrame,
     logger: logger.child('feed'),
     stallTimeoutMs: Math.max(5_000, clock.wallMsFor((o.staleS ?? cfg.risk.stale_data_s) * 1000 * 3)),
   });
+  ops.collector?.attach(feed.session);
   feed.start();
   opened.push(() => feed.stop());
   const timers: NodeJS.Timeout[] = [];

@@ -7,6 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import type { FeedCollector } from '../collect/collector.ts';
 import { paperVenueFor } from '../config/engine-setup.ts';
 import { apiServerExposureProblem, loadConfig } from '../config/load-config.ts';
 import { runSettings, type SettingFlags } from '../config/run-settings.ts';
@@ -378,8 +379,28 @@ async function startTradingSteps(
     logger.info('alerts on', { to: alerts.sinks.join(', ') });
   }
 
+  // ---- optional collector in the bot: it rides the feed's socket (its channels, every frame), no socket of its own
+  const collectDir = o.collect ?? cfg.collector.collect_dir;
+  let collector: FeedCollector | null = null;
+  if (collectDir) {
+    const { startFeedCollector } = await import('../collect/collector.ts');
+    opened.push(async () => {
+      await collector?.stop();
+    });
+    collector = startFeedCollector({
+      symbols: [ticker],
+      outDir: collectDir,
+      writer: `hlmm trade (collector.collect_dir, ${ticker})`,
+      outDirFlag: 'collector.collect_dir in the config',
+      logger: logger.child('collect'),
+    });
+    logger.info('collector recording', { dir: collectDir });
+  }
+
   // ---- feed
   const feed = new HyperliquidFeed({
+    extraSubscriptions: collector?.subscriptions,
+    onFrame: collector?.onFrame,
     url: wsUrl,
     coin: ticker,
     onEvent: (ev) => {
@@ -390,6 +411,7 @@ async function startTradingSteps(
     logger: logger.child('feed'),
     stallTimeoutMs: Math.max(5_000, clock.wallMsFor((o.staleS ?? cfg.risk.stale_data_s) * 1000 * 3)),
   });
+  collector?.attach(feed.session);
   feed.start();
   opened.push(() => feed.stop());
   const timers: NodeJS.Timeout[] = [];
@@ -402,24 +424,7 @@ async function startTradingSteps(
     }, 100),
   );
 
-  // ---- optional collector in the bot, and the daily re-calibration on what it (or another recorder) records
-  const collectDir = o.collect ?? cfg.collector.collect_dir;
-  let collector: { stop(): Promise<unknown> } | null = null;
-  if (collectDir) {
-    const { startCollector } = await import('../collect/collector.ts');
-    opened.push(async () => {
-      await collector?.stop();
-    });
-    collector = startCollector({
-      symbols: [ticker],
-      outDir: collectDir,
-      writer: `hlmm trade (collector.collect_dir, ${ticker})`,
-      outDirFlag: 'collector.collect_dir in the config',
-      wsUrl,
-      logger: logger.child('collect'),
-    });
-    logger.info('collector recording', { dir: collectDir });
-  }
+  // ---- the daily re-calibration on what the collector (or another recorder) records
   // Reading a directory someone else records (collector.read_dir) takes no writer lock: one writer, many readers.
   const recalibrateDir = collectDir || cfg.collector.read_dir;
   if (recalibrateDir && cfg.collector.recalibrate_daily) {
