@@ -9,6 +9,7 @@
  */
 import { mkdirSync } from 'node:fs';
 import type { Logger } from '../core/log.ts';
+import { LogThrottle } from '../core/log-throttle.ts';
 import type { ParsedServerMessage, Subscription } from '../exchange/hyperliquid/ws-messages.ts';
 import {
   type BackoffPolicy,
@@ -80,7 +81,7 @@ interface FrameSource {
 }
 
 /** The recorder, its lock and its timers, on frames some socket hands it. */
-function recorderCore(options: CollectorOptions) {
+function recorderCore(options: CollectorOptions, onWriteError?: (err: unknown) => void) {
   const logger = options.logger;
   mkdirSync(options.outDir, { recursive: true });
   // One writer per directory: a second recorder on the same files would write every row twice.
@@ -131,7 +132,18 @@ function recorderCore(options: CollectorOptions) {
     };
   };
 
-  const flushTimer = setInterval(() => recorder.flushSync(), (options.flushIntervalS ?? 5) * 1000);
+  const flushTimer = setInterval(
+    () => {
+      if (onWriteError === undefined) recorder.flushSync();
+      else
+        try {
+          recorder.flushSync();
+        } catch (err) {
+          onWriteError(err);
+        }
+    },
+    (options.flushIntervalS ?? 5) * 1000,
+  );
   const summaryTimer = setInterval(
     () => {
       const r = report();
@@ -233,17 +245,36 @@ export interface FeedCollector extends Omit<Collector, 'session' | 'stop'> {
 export function startFeedCollector(
   options: Omit<CollectorOptions, 'wsUrl' | 'stallTimeoutS' | 'pingIntervalS' | 'backoff'>,
 ): FeedCollector {
-  const core = recorderCore(options);
+  const core = recorderCore(options, (err) => failed(err));
   options.logger?.info("collecting on the bot's market-data socket", {
     symbols: options.symbols.join(','),
     out: options.outDir,
   });
+  // The bot's market data must get through whatever happens to the recording (a full disk): the failure is
+  // logged, at most once a minute, and the feed goes on.
+  const throttle = new LogThrottle(60_000);
+  const failed = (err: unknown): void => {
+    const suppressed = throttle.shouldLog('record', Date.now());
+    if (suppressed !== null)
+      options.logger?.error('recording the market failed; trading goes on', {
+        dir: options.outDir,
+        error: err instanceof Error ? err.message : String(err),
+        ...(suppressed > 0 ? { alsoSinceLastLine: suppressed } : {}),
+      });
+  };
+  const onFrame = (msg: ParsedServerMessage, recvS: number): void => {
+    try {
+      core.onFrame(msg, recvS);
+    } catch (err) {
+      failed(err);
+    }
+  };
   return {
     subscriptions: collectorSubscriptions(options.symbols),
     recorder: core.recorder,
     report: core.report,
     flush: core.flush,
-    onFrame: core.onFrame,
+    onFrame,
     attach: core.setSource,
     stop: () => core.stop(async () => {}),
   };
