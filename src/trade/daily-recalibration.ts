@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { renameSync, rmSync } from 'node:fs';
+import type { RunSettings } from '../config/run-settings.ts';
 import type { Logger } from '../core/log.ts';
 
 /**
@@ -21,6 +22,19 @@ export interface DailyRecalibrationOptions {
 }
 
 const DAY_MS = 86_400_000;
+
+/**
+ * The `hlmm calibrate` flags that make a re-calibration size γ for the lot the bot trades (its --order-size and
+ * --max-position, after the config's coins.<TICKER> entry), not calibrate's defaults.
+ */
+export function lotCalibrateArgs(s: Pick<RunSettings, 'strategy'>): string[] {
+  return [
+    '--order-size',
+    String(s.strategy.orderSizeBase),
+    '--max-position',
+    String(s.strategy.maxPositionLots),
+  ];
+}
 
 export class DailyRecalibration {
   private day = Number.NaN;

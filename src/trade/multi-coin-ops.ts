@@ -2,20 +2,20 @@
  * The operations around the several-coin bot (`hlmm trade --tickers`), as `hlmm trade --ticker` has them for one:
  * - `--collect DIR` (or `collector.collect_dir`): one collector records every traded coin into DIR, with the files
  *   `hlmm collect --symbols A,B,C` writes (prices_/trades_/orderbooks_<TICKER>, one set per coin), under DIR's
- *   one-writer lock. It has its own WebSocket, as the one-coin bot's collector does.
+ *   one-writer lock. It rides the bot's one WebSocket (no socket of its own): the bot's feed subscribes to the
+ *   recorder's channels and hands it every market-data frame (run-multi-trade.ts).
  * - the daily re-calibration (`collector.recalibrate_daily`): at each new UTC day of the bot clock every coin is
  *   re-calibrated from its own recorded files (DIR, or `collector.read_dir` that another process records) into its
  *   own params_<TICKER>.json, with its own lot and max position; each coin's watcher hot-reloads its file.
  * - alerts (webhook, Telegram): one dispatcher, one subscriber per coin, so every alert names its coin.
  */
-import { resolve } from 'node:path';
 import type { CoinsAlerts } from '../alerts/setup.ts';
-import type { Collector } from '../collect/collector.ts';
+import type { FeedCollector } from '../collect/collector.ts';
 import type { RunSettings } from '../config/run-settings.ts';
 import type { HlmmConfig } from '../config/schema.ts';
-import { UserError } from '../core/errors.ts';
 import type { Logger } from '../core/log.ts';
 import type { TradingEngine } from '../engine/trading-engine.ts';
+import { refuseCollectIntoReplay } from './collect-dir-check.ts';
 import type { CoinsRecalibration } from './daily-recalibration.ts';
 
 export interface MultiCoinOpsOptions {
@@ -26,8 +26,6 @@ export interface MultiCoinOpsOptions {
   collectFlag: string | undefined;
   /** `--replay DIR`, whose files the fake exchange is reading. */
   replayDir: string | undefined;
-  /** The socket the bot's feed reads (the fake exchange's with --replay). */
-  wsUrl: string;
   paramsFileOf: (ticker: string) => string;
   /** Each coin's settings (its lot and max position go to its calibration). */
   settingsOf: (ticker: string) => RunSettings;
@@ -39,7 +37,8 @@ export interface MultiCoinOpsOptions {
 }
 
 export interface MultiCoinOps {
-  collector: Collector | null;
+  /** The recorder of --collect, waiting for the bot's feed to hand it frames (`onFrame`, `subscriptions`). */
+  collector: FeedCollector | null;
   collectDir: string | null;
   recalibration: CoinsRecalibration | null;
   alerts: CoinsAlerts | null;
@@ -54,10 +53,7 @@ export async function startMultiCoinOps(o: MultiCoinOpsOptions): Promise<MultiCo
   const { cfg, tickers, logger } = o;
   const collectDir = o.collectFlag ?? cfg.collector.collect_dir;
   const collectKey = o.collectFlag !== undefined ? '--collect' : 'collector.collect_dir in the config';
-  if (collectDir && o.replayDir !== undefined && resolve(collectDir) === resolve(o.replayDir))
-    throw new UserError(
-      `${collectKey} ${collectDir} is the --replay folder: the bot would record the replayed market into the files being replayed; record into another folder.`,
-    );
+  refuseCollectIntoReplay(collectDir, collectKey, o.replayDir);
   const closers: (() => Promise<unknown> | unknown)[] = [];
   const close = async () => {
     for (const c of closers.reverse()) await Promise.resolve(c()).catch(() => {});
@@ -78,15 +74,14 @@ export async function startMultiCoinOps(o: MultiCoinOpsOptions): Promise<MultiCo
     }
 
     // ---- one collector for every coin
-    let collector: Collector | null = null;
+    let collector: FeedCollector | null = null;
     if (collectDir) {
-      const { startCollector } = await import('../collect/collector.ts');
-      collector = startCollector({
+      const { startFeedCollector } = await import('../collect/collector.ts');
+      collector = startFeedCollector({
         symbols: [...tickers],
         outDir: collectDir,
         writer: `hlmm trade --tickers (${tickers.join(',')})`,
         outDirFlag: collectKey,
-        wsUrl: o.wsUrl,
         logger: logger.child('collect'),
       });
       const c = collector;
@@ -98,7 +93,9 @@ export async function startMultiCoinOps(o: MultiCoinOpsOptions): Promise<MultiCo
     let recalibration: CoinsRecalibration | null = null;
     const recalibrateDir = collectDir || cfg.collector.read_dir;
     if (recalibrateDir && cfg.collector.recalibrate_daily) {
-      const { CoinsRecalibration, DailyRecalibration } = await import('./daily-recalibration.ts');
+      const { CoinsRecalibration, DailyRecalibration, lotCalibrateArgs } = await import(
+        './daily-recalibration.ts'
+      );
       if (!collectDir) {
         // Someone else records read_dir: say now which coins it lacks (their calibration would fail each day).
         const { findMarketFiles } = await import('../data/layout.ts');
@@ -117,12 +114,7 @@ export async function startMultiCoinOps(o: MultiCoinOpsOptions): Promise<MultiCo
             paramsFile: o.paramsFileOf(ticker),
             logger: logger.child('recalibrate').child(ticker),
             cliArgv: o.cliArgv,
-            calibrateArgs: [
-              '--order-size',
-              String(s.strategy.orderSizeBase),
-              '--max-position',
-              String(s.strategy.maxPositionLots),
-            ],
+            calibrateArgs: lotCalibrateArgs(s),
           });
         }),
       );

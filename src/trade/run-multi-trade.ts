@@ -12,10 +12,13 @@
  * - one dead man's switch (scheduleCancel is the account's): armed once before the first coin's start-up, pushed
  *   by whichever coin ticks, removed only when every coin stopped with its coin swept clean;
  * - one WebSocket: every coin's market data and the account's user channels (orderUpdates, userFills), whose
- *   messages are routed to each coin's venue by coin (live-start.ts routeUserMessage);
- * - the account's margin in use, read from /info clearinghouseState, in the account risk.
- * Per coin: leverage (updateLeverage before its first order), the start-up checks (another bot's orders, orphans,
- * missed fills, the position from the exchange) and the periodic position check.
+ *   messages are routed to each coin's venue by coin (live-start.ts routeUserMessage), and the --collect recorder;
+ * - the account's reads that answer for every coin (live-start.ts LiveAccount): one /info clearinghouseState per
+ *   position-check period for every coin's position check (account-reads.ts, AccountPositionChecks), whose answers
+ *   also carry the margin in use for the account risk; userFills once for the coins that look for missed fills
+ *   together; one userFunding poll (AccountFunding) handing each coin its payments.
+ * Per coin: leverage (updateLeverage before its first order) and the start-up checks (another bot's orders,
+ * orphans, missed fills, the position from the exchange).
  */
 import { join } from 'node:path';
 import { coinRunSettings, unusedCoinEntries } from '../config/coin-settings.ts';
@@ -95,6 +98,8 @@ export interface RunningMultiBot {
   transport: HttpTransport;
   /** Live: the account's one dead man's switch; null in paper. */
   deadMansSwitch: AccountDeadMansSwitch | null;
+  /** Live: the account's clients and its shared reads (position checks, funding poll); null in paper. */
+  liveAccount: LiveAccount | null;
   feed: SharedMarketFeed;
   /** --collect, the coins' daily re-calibration and the alerts (multi-coin-ops.ts). */
   ops: MultiCoinOps;
@@ -224,6 +229,7 @@ async function startSteps(
         isAgent: w.isAgent,
       });
     liveAccount = openLiveAccount({
+      o,
       transport,
       wallet: w,
       isMainnet: network === 'mainnet',
@@ -360,7 +366,6 @@ async function startSteps(
     engines,
     collectFlag: o.collect,
     replayDir: o.replay,
-    wsUrl,
     paramsFileOf: (ticker) => join(paramsDir, `params_${ticker}.json`),
     settingsOf,
     nowMs: () => clock.nowMs(),
@@ -397,11 +402,14 @@ async function startSteps(
     onConnect: () => {
       for (const e of engines.values()) e.setFeedConnected(true);
     },
-    extraSubscriptions: userSubscriptions,
+    // --collect rides this socket too: its channels, and every market-data frame handed to its recorder.
+    extraSubscriptions: [...userSubscriptions, ...(ops.collector?.subscriptions ?? [])],
     onMessage: routeUser,
+    onFrame: ops.collector?.onFrame,
     logger: logger.child('feed'),
     stallTimeoutMs: Math.max(5_000, clock.wallMsFor((o.staleS ?? cfg.risk.stale_data_s) * 1000 * 3)),
   });
+  ops.collector?.attach(feed.session);
   feed.start();
   opened.push(() => feed.stop());
   const timers: NodeJS.Timeout[] = [];
@@ -416,21 +424,23 @@ async function startSteps(
     }, ACCOUNT_CHECK_WALL_MS),
   );
   if (liveAccount !== null) {
-    const acctInfo = liveAccount.info;
+    const reads = liveAccount.reads;
+    // Every clearinghouseState the account reads (the coins' position checks too) carries the margin in use: the
+    // margin timer reads only when no other read brought one within half its period.
+    reads.onState((st, atWallMs) =>
+      account.noteExchangeMargin(
+        Number(st.marginSummary.totalMarginUsed),
+        Number(st.marginSummary.accountValue),
+        atWallMs,
+      ),
+    );
     let reading = false;
     timers.push(
       setInterval(() => {
-        if (reading) return;
+        if (reading || Date.now() - reads.lastStateAtMs < MARGIN_READ_WALL_MS / 2) return;
         reading = true;
-        acctInfo
+        reads
           .clearinghouseState()
-          .then((st) =>
-            account.noteExchangeMargin(
-              Number(st.marginSummary.totalMarginUsed),
-              Number(st.marginSummary.accountValue),
-              Date.now(),
-            ),
-          )
           .catch((err: unknown) =>
             logger.warn('reading the margin in use failed; the last reading stays', {
               error: (err as Error).message,
@@ -524,6 +534,7 @@ async function startSteps(
     venues,
     transport,
     deadMansSwitch: dms,
+    liveAccount,
     feed,
     ops,
     apiUrl: api?.url ?? null,

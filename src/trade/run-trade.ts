@@ -7,6 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import type { FeedCollector } from '../collect/collector.ts';
 import { coinRunSettings } from '../config/coin-settings.ts';
 import { paperVenueFor } from '../config/engine-setup.ts';
 import { apiServerExposureProblem, loadConfig } from '../config/load-config.ts';
@@ -387,8 +388,28 @@ async function startTradingSteps(
     logger.info('alerts on', { to: alerts.sinks.join(', ') });
   }
 
+  // ---- optional collector in the bot: it rides the feed's socket (its channels, every frame), no socket of its own
+  const collectDir = o.collect ?? cfg.collector.collect_dir;
+  let collector: FeedCollector | null = null;
+  if (collectDir) {
+    const { startFeedCollector } = await import('../collect/collector.ts');
+    opened.push(async () => {
+      await collector?.stop();
+    });
+    collector = startFeedCollector({
+      symbols: [ticker],
+      outDir: collectDir,
+      writer: `hlmm trade (collector.collect_dir, ${ticker})`,
+      outDirFlag: 'collector.collect_dir in the config',
+      logger: logger.child('collect'),
+    });
+    logger.info('collector recording', { dir: collectDir });
+  }
+
   // ---- feed
   const feed = new HyperliquidFeed({
+    extraSubscriptions: collector?.subscriptions,
+    onFrame: collector?.onFrame,
     url: wsUrl,
     coin: ticker,
     onEvent: (ev) => {
@@ -399,6 +420,7 @@ async function startTradingSteps(
     logger: logger.child('feed'),
     stallTimeoutMs: Math.max(5_000, clock.wallMsFor((o.staleS ?? cfg.risk.stale_data_s) * 1000 * 3)),
   });
+  collector?.attach(feed.session);
   feed.start();
   opened.push(() => feed.stop());
   const timers: NodeJS.Timeout[] = [];
@@ -411,33 +433,17 @@ async function startTradingSteps(
     }, 100),
   );
 
-  // ---- optional collector in the bot, and the daily re-calibration on what it (or another recorder) records
-  const collectDir = o.collect ?? cfg.collector.collect_dir;
-  let collector: { stop(): Promise<unknown> } | null = null;
-  if (collectDir) {
-    const { startCollector } = await import('../collect/collector.ts');
-    opened.push(async () => {
-      await collector?.stop();
-    });
-    collector = startCollector({
-      symbols: [ticker],
-      outDir: collectDir,
-      writer: `hlmm trade (collector.collect_dir, ${ticker})`,
-      outDirFlag: 'collector.collect_dir in the config',
-      wsUrl,
-      logger: logger.child('collect'),
-    });
-    logger.info('collector recording', { dir: collectDir });
-  }
+  // ---- the daily re-calibration on what the collector (or another recorder) records
   // Reading a directory someone else records (collector.read_dir) takes no writer lock: one writer, many readers.
   const recalibrateDir = collectDir || cfg.collector.read_dir;
   if (recalibrateDir && cfg.collector.recalibrate_daily) {
-    const { DailyRecalibration } = await import('./daily-recalibration.ts');
+    const { DailyRecalibration, lotCalibrateArgs } = await import('./daily-recalibration.ts');
     const recal = new DailyRecalibration({
       dataDir: recalibrateDir,
       ticker,
       paramsFile: pf,
       logger: logger.child('recalibrate'),
+      calibrateArgs: lotCalibrateArgs(settings),
     });
     timers.push(setInterval(() => recal.onTime(clock.nowMs()), 1_000));
   }

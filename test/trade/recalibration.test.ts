@@ -5,7 +5,11 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { createLogger } from '../../src/core/log.ts';
 import { loadParamsFile } from '../../src/model/params-file.ts';
-import { CoinsRecalibration, DailyRecalibration } from '../../src/trade/daily-recalibration.ts';
+import {
+  CoinsRecalibration,
+  DailyRecalibration,
+  lotCalibrateArgs,
+} from '../../src/trade/daily-recalibration.ts';
 import { until } from '../support/wait.ts';
 
 const logger = createLogger({ component: 'test', quiet: true });
@@ -84,4 +88,13 @@ test('several coins: one round per new UTC day, one coin at a time; a failed coi
   assert.deepEqual(calls, ['BTC', 'ETH', 'SOL'], 'each coin once, in order');
   assert.equal(maxRunning, 1, 'one calibration at a time');
   assert.equal(recal.rounds, 1);
+});
+
+test('a re-calibration is sized for the lot the bot trades: its --order-size and --max-position', () => {
+  assert.deepEqual(lotCalibrateArgs({ strategy: { orderSizeBase: 0.002, maxPositionLots: 5 } as never }), [
+    '--order-size',
+    '0.002',
+    '--max-position',
+    '5',
+  ]);
 });

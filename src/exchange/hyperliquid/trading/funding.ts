@@ -120,13 +120,10 @@ export class PaperFunding implements FundingSource {
 
 // ------------------------------------------------------------------------------------------------ live
 
-export interface LiveFundingOptions {
-  coin: string;
+export interface AccountFundingOptions {
   info: {
     allUserFunding(startTimeMs: number): Promise<UserFundingEntry[]>;
   };
-  /** Payments at or before this exchange time are already in the account the engine starts from. */
-  accountAsOfMs: number;
   /** Safety-net poll period, wall ms (default 5 min). */
   pollMs?: number;
   /** Poll this long (bot-clock ms) after each hour boundary, once the settlement has landed (default 5 s). */
@@ -134,35 +131,53 @@ export interface LiveFundingOptions {
   logger?: Logger;
 }
 
-export class LiveFunding implements FundingSource {
-  private sinceMs: number;
+interface FundingCoin {
+  sinceMs: number;
+  book: (p: FundingPayment) => void;
+  payments: number;
+}
+
+/**
+ * The live funding poll of one account: /info userFunding is per address (every coin's payments in one answer),
+ * so the account reads it ONCE per poll — after each hour boundary of the bot clock and every `pollMs` — from the
+ * earliest moment any coin still waits for, and hands each coin its own payments after its own `sinceMs`.
+ */
+export class AccountFunding {
+  private readonly coins = new Map<string, FundingCoin>();
   private nextPollAtMs = Number.NaN;
   private timer: NodeJS.Timeout | null = null;
   private inFlight: Promise<void> | null = null;
-  private book: ((p: FundingPayment) => void) | null = null;
-  private stopped = false;
   readonly counters = { polls: 0, payments: 0, failures: 0 };
 
-  constructor(private readonly opts: LiveFundingOptions) {
-    this.sinceMs = opts.accountAsOfMs + 1;
+  constructor(private readonly opts: AccountFundingOptions) {}
+
+  /** Books `coin`'s payments after `accountAsOfMs` (already in the account it starts from) from now on. */
+  add(coin: string, accountAsOfMs: number, book: (p: FundingPayment) => void): void {
+    this.coins.set(coin, { sinceMs: accountAsOfMs + 1, book, payments: 0 });
+    if (this.timer === null) {
+      this.timer = setInterval(() => void this.poll(), this.opts.pollMs ?? 300_000);
+      this.timer.unref();
+    }
   }
 
-  start(book: (p: FundingPayment) => void): void {
-    this.book = book;
-    void this.poll();
-    this.timer = setInterval(() => void this.poll(), this.opts.pollMs ?? 300_000);
-    this.timer.unref();
+  /** Payments handed to `coin` so far. */
+  paymentsOf(coin: string): number {
+    return this.coins.get(coin)?.payments ?? 0;
   }
 
-  async stop(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearInterval(this.timer);
-    this.timer = null;
+  /** Stops booking `coin` (the poll ends with the last coin); resolves once a poll in flight is done. */
+  async remove(coin: string): Promise<void> {
+    this.coins.delete(coin);
+    if (this.coins.size === 0 && this.timer !== null) {
+      clearInterval(this.timer);
+      this.timer = null;
+    }
     await this.inFlight;
   }
 
-  onClock(nowMs: number, _positionBase: number, _markPx: number | null): FundingPayment[] {
-    if (!Number.isFinite(nowMs)) return NONE;
+  /** The bot clock moved (any coin's engine): one poll per hour boundary for the account. */
+  onClock(nowMs: number): void {
+    if (!Number.isFinite(nowMs)) return;
     const delay = this.opts.settleDelayMs ?? 5_000;
     if (Number.isNaN(this.nextPollAtMs))
       this.nextPollAtMs = (Math.floor(nowMs / HOUR_MS) + 1) * HOUR_MS + delay;
@@ -170,23 +185,28 @@ export class LiveFunding implements FundingSource {
       this.nextPollAtMs = (Math.floor(nowMs / HOUR_MS) + 1) * HOUR_MS + delay;
       void this.poll();
     }
-    return NONE;
   }
 
-  /** Reads the payments since the last one seen and hands each to the engine (which books it once). */
+  /** Reads the account's payments since the earliest one a coin waits for and books each with its coin, once. */
   poll(): Promise<void> {
-    if (this.stopped) return Promise.resolve();
+    if (this.coins.size === 0) return Promise.resolve();
     this.inFlight ??= (async () => {
+      // After this turn: coins that start together (the several-coin start-up) are all in this one read.
+      await new Promise<void>((r) => setImmediate(r));
       this.counters.polls++;
       try {
-        const entries = (await this.opts.info.allUserFunding(this.sinceMs)).filter(
-          (e) => e.delta.coin === this.opts.coin,
-        );
+        if (this.coins.size === 0) return;
+        let since = Number.POSITIVE_INFINITY;
+        for (const c of this.coins.values()) since = Math.min(since, c.sinceMs);
+        const entries = await this.opts.info.allUserFunding(since);
         for (const e of entries.sort((a, b) => a.time - b.time)) {
-          if (this.stopped) break;
+          const c = this.coins.get(e.delta.coin);
+          // Another coin of the account (not traded here), or one this coin's start-up already stored.
+          if (c === undefined || e.time < c.sinceMs) continue;
+          c.payments++;
           this.counters.payments++;
-          this.book?.(paymentOfEntry(e));
-          if (e.time >= this.sinceMs) this.sinceMs = e.time + 1;
+          c.book(paymentOfEntry(e));
+          c.sinceMs = e.time + 1;
         }
       } catch (err) {
         this.counters.failures++;
@@ -198,6 +218,52 @@ export class LiveFunding implements FundingSource {
       }
     })();
     return this.inFlight;
+  }
+}
+
+export interface LiveFundingOptions extends AccountFundingOptions {
+  coin: string;
+  /** Payments at or before this exchange time are already in the account the engine starts from. */
+  accountAsOfMs: number;
+  /** The account's one poll, shared with its other coins; absent = a poll of this coin's own. */
+  account?: AccountFunding;
+}
+
+/** One coin's live funding: its part of the account's poll (AccountFunding), as the engine's FundingSource. */
+export class LiveFunding implements FundingSource {
+  private readonly account: AccountFunding;
+  private stopped = false;
+
+  constructor(private readonly opts: LiveFundingOptions) {
+    this.account = opts.account ?? new AccountFunding(opts);
+  }
+
+  /** The account's poll counters; `payments` = this coin's. */
+  get counters(): { polls: number; payments: number; failures: number } {
+    const c = this.account.counters;
+    return { polls: c.polls, payments: this.account.paymentsOf(this.opts.coin), failures: c.failures };
+  }
+
+  start(book: (p: FundingPayment) => void): void {
+    if (this.stopped) return;
+    this.account.add(this.opts.coin, this.opts.accountAsOfMs, book);
+    void this.account.poll();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await this.account.remove(this.opts.coin);
+  }
+
+  onClock(nowMs: number, _positionBase: number, _markPx: number | null): FundingPayment[] {
+    this.account.onClock(nowMs);
+    return NONE;
+  }
+
+  /** Reads the payments since the last one seen and hands each to the engine (which books it once). */
+  poll(): Promise<void> {
+    if (this.stopped) return Promise.resolve();
+    return this.account.poll();
   }
 }
 

@@ -35,11 +35,12 @@ import type { FrontendOpenOrder } from '../info-schemas.ts';
 import type { Wallet } from '../wallet.ts';
 import type { ParsedServerMessage } from '../ws-messages.ts';
 import { WsSession } from '../ws-session.ts';
+import { AccountReads } from './account-reads.ts';
 import { foreignBotOrders, foreignBotSentence, newCloidPrefix, prefixHex } from './foreign-orders.ts';
-import { LiveFunding, paymentOfEntry } from './funding.ts';
+import { AccountFunding, LiveFunding, paymentOfEntry } from './funding.ts';
 import { applyLeverage, type LeverageSetting } from './leverage.ts';
 import type { HyperliquidVenueOptions } from './live-order.ts';
-import { PositionCheck, type PositionHolder } from './position-check.ts';
+import { AccountPositionChecks, PositionCheck, type PositionHolder } from './position-check.ts';
 import { HyperliquidVenue } from './venue.ts';
 
 export interface LiveStartOptions {
@@ -121,11 +122,21 @@ export interface LiveAccount {
   knownPrefixes: ReadonlySet<string>;
   /** Prefixes of earlier runs only (the venue adds its own). */
   earlierPrefixes: ReadonlySet<string>;
+  /**
+   * The account's reads that answer for every coin (clearinghouseState, userFills), one request per turn for all
+   * coins; the periodic position re-read of every coin on one timer; the one userFunding poll of the account.
+   */
+  reads: AccountReads;
+  positionChecks: AccountPositionChecks;
+  funding: AccountFunding;
 }
 
 /** Opens the account's clients on one transport (one request budget) and stores this run's cloid prefix. */
 export function openLiveAccount(
-  s: Pick<LiveStartOptions, 'transport' | 'wallet' | 'isMainnet' | 'store' | 'logger' | 'apiUrl'>,
+  s: Pick<LiveStartOptions, 'transport' | 'wallet' | 'isMainnet' | 'store' | 'logger' | 'apiUrl'> & {
+    /** --position-check-s (default POSITION_CHECK_S). */
+    o?: { positionCheckS?: number };
+  },
 ): LiveAccount {
   const wallet = s.wallet;
   const user = wallet.accountAddress;
@@ -147,6 +158,9 @@ export function openLiveAccount(
     cloidPrefix,
     earlierPrefixes,
     knownPrefixes: new Set([...earlierPrefixes, prefixHex(cloidPrefix)]),
+    reads: new AccountReads(info),
+    positionChecks: new AccountPositionChecks((s.o?.positionCheckS ?? POSITION_CHECK_S) * 1000),
+    funding: new AccountFunding({ info, logger: s.logger.child('funding') }),
   };
 }
 
@@ -195,11 +209,12 @@ export async function startLiveCoin(
   });
   const startedWallMs = Date.now();
   const hooks: { engine: LiveEngine | null } = { engine: null };
+  // Re-read on the account's one timer (every coin in one clearinghouseState), and alone on a doubt.
   const positionCheck = new PositionCheck({
-    info,
+    info: account.reads,
     venue,
     coin: ticker,
-    intervalMs: (o.positionCheckS ?? POSITION_CHECK_S) * 1000,
+    intervalMs: 0,
     logger: logger.child('position'),
   });
   // A failed or refused store write: a fill may not be where it should; the exchange tells.
@@ -319,6 +334,7 @@ export async function startLiveCoin(
     info,
     accountAsOfMs,
     logger: logger.child('funding'),
+    account: account.funding,
   });
 
   const cash = accountValue - Math.sign(positionBase) * positionValue;
@@ -340,8 +356,12 @@ export async function startLiveCoin(
     attach(engine) {
       hooks.engine = engine;
       positionCheck.start(engine);
+      account.positionChecks.add(positionCheck);
     },
-    detach: () => positionCheck.stop(),
+    detach: () => {
+      account.positionChecks.remove(positionCheck);
+      return positionCheck.stop();
+    },
   };
 }
 

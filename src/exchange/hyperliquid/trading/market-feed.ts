@@ -47,6 +47,13 @@ export interface MarketFeedOptions {
    * frame to `handleMessage`; absent = this feed's own socket.
    */
   session?: WsSession;
+  /**
+   * Every frame the socket parses (the user channels' excepted on a shared socket), before the feeds read it (the bot's `--collect` recorder rides
+   * the feed's socket this way instead of opening its own).
+   */
+  onFrame?: (msg: ParsedServerMessage, recvS: number) => void;
+  /** More subscriptions on the feed's socket (the recorder's channels; kept across reconnects). */
+  extraSubscriptions?: Subscription[];
 }
 
 /** The subscriptions of one coin's market data: bbo and trades, and l2Book unless `books` is false. */
@@ -88,8 +95,14 @@ export class HyperliquidFeed {
       opts.session ??
       new WsSession({
         url: opts.url,
-        subscriptions: feedSubscriptions(coin, opts.books !== false),
-        onMessage: (msg, recvS) => this.onMessage(msg, recvS),
+        subscriptions: [...feedSubscriptions(coin, opts.books !== false), ...(opts.extraSubscriptions ?? [])],
+        onMessage:
+          opts.onFrame === undefined
+            ? (msg, recvS) => this.onMessage(msg, recvS)
+            : (msg, recvS) => {
+                (opts.onFrame as NonNullable<MarketFeedOptions['onFrame']>)(msg, recvS);
+                this.onMessage(msg, recvS);
+              },
         onOpen: opts.onConnect,
         onGap: opts.onGap,
         logger: opts.logger,
@@ -227,7 +240,7 @@ export class SharedMarketFeed {
     opts: Omit<MarketFeedOptions, 'coin' | 'onEvent' | 'session'> & {
       coins: readonly string[];
       onEvent: (coin: string, ev: MarketEvent) => void;
-      /** More subscriptions on the same socket (live: the account's user channels). */
+      /** More subscriptions on the same socket (live: the account's user channels; the recorder's channels). */
       extraSubscriptions?: Subscription[];
       /** Frames of channels no market feed reads (live: the user channels, for their router). */
       onMessage?: (msg: ParsedServerMessage, recvS: number) => void;
@@ -235,6 +248,7 @@ export class SharedMarketFeed {
   ) {
     const feeds: HyperliquidFeed[] = [];
     const onOther = opts.onMessage;
+    const onFrame = opts.onFrame;
     this.session = new WsSession({
       url: opts.url,
       subscriptions: [
@@ -246,6 +260,7 @@ export class SharedMarketFeed {
           onOther(msg, recvS);
           return;
         }
+        onFrame?.(msg, recvS);
         for (let i = 0; i < feeds.length; i++) (feeds[i] as HyperliquidFeed).handleMessage(msg, recvS);
       },
       onOpen: opts.onConnect,
@@ -261,6 +276,7 @@ export class SharedMarketFeed {
           coin,
           onEvent: (ev) => opts.onEvent(coin, ev),
           onConnect: undefined,
+          onFrame: undefined,
           session: this.session,
         }),
       );

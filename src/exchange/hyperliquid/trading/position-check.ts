@@ -157,3 +157,42 @@ export class PositionCheck {
 function round(x: number): number {
   return Math.round(x * 1e9) / 1e9;
 }
+
+/**
+ * The periodic position re-read of every coin of one account on ONE timer: each tick starts every coin's check in
+ * the same turn, so their clearinghouseState reads (through the account's AccountReads) are one request per
+ * period for the account, not one per coin. Each coin's PositionCheck is built with `intervalMs: 0` (its doubts
+ * still check it alone, soon).
+ */
+export class AccountPositionChecks {
+  private readonly checks = new Set<PositionCheck>();
+  private timer: NodeJS.Timeout | null = null;
+  readonly counts = { ticks: 0 };
+
+  /** `intervalMs`: the period of the re-read, wall ms; 0 = only on doubt. */
+  constructor(private readonly intervalMs: number) {}
+
+  /** Checks `check` every period from now on (the timer starts with the first coin). */
+  add(check: PositionCheck): void {
+    this.checks.add(check);
+    if (this.timer === null && this.intervalMs > 0) {
+      this.timer = setInterval(() => void this.checkAll(), this.intervalMs);
+      this.timer.unref?.();
+    }
+  }
+
+  /** Stops checking `check` (the timer stops with the last coin). */
+  remove(check: PositionCheck): void {
+    this.checks.delete(check);
+    if (this.checks.size === 0 && this.timer !== null) {
+      clearInterval(this.timer);
+      this.timer = null;
+    }
+  }
+
+  /** One check of every coin, started in one turn (their reads share one request). */
+  checkAll(): Promise<PositionCheckOutcome[]> {
+    this.counts.ticks++;
+    return Promise.all([...this.checks].map((c) => c.checkNow()));
+  }
+}
