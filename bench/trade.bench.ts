@@ -96,12 +96,11 @@ interface BenchTimer {
 }
 
 /**
- * `online`: σ, A, k re-estimated over a 10-minute window every 5 s of exchange time (params_source online). Each
- * frame feeds the estimator inside its tick-to-quote time; the refreshes run on their own timer between frames,
- * as the wall clock's timers do live, and are timed on their own.
+ * The bot's timers on bot time: `runTimers(t)` runs those due by `t` in due order between frames, moving bot time
+ * to each firing (a timer that re-arms itself from now is then due later, not again at once); `observe` moves bot
+ * time forward to a frame's exchange time.
  */
-function build(online: TimedOnlineParams | null = null, levels = 1) {
-  const venue = new TimedVenue({ makerFeeRate: 0.00015, takerFeeRate: 0.00045, latencyMs: 100 });
+function benchTimers() {
   let now = Number.NaN;
   const timers: BenchTimer[] = [];
   let nextId = 1;
@@ -109,7 +108,7 @@ function build(online: TimedOnlineParams | null = null, levels = 1) {
     timers.push({ id: nextId, dueMs: now + delayMs, periodMs, fn });
     return nextId++;
   };
-  const timedClock = {
+  const clock = {
     nowMs: () => now,
     setTimeout: (fn: () => void, ms: number) => add(fn, ms, 0),
     setInterval: (fn: () => void, ms: number) => add(fn, ms, ms),
@@ -118,7 +117,6 @@ function build(online: TimedOnlineParams | null = null, levels = 1) {
       if (i >= 0) timers.splice(i, 1);
     },
   };
-  /** Runs the timers due by `t` (bot ms), moving bot time to each one's due time. */
   const runTimers = (t: number) => {
     for (;;) {
       let i = -1;
@@ -130,12 +128,29 @@ function build(online: TimedOnlineParams | null = null, levels = 1) {
           i = j;
       if (i < 0) return;
       const timer = timers[i] as BenchTimer;
+      const firesMs = timer.dueMs;
       if (timer.periodMs > 0) timer.dueMs += timer.periodMs;
       else timers.splice(i, 1);
-      if (timer.dueMs > now || Number.isNaN(now)) now = Math.max(now, timer.dueMs - timer.periodMs);
+      if (firesMs > now || Number.isNaN(now)) now = firesMs;
       timer.fn();
     }
   };
+  const observe = (exchMs: number) => {
+    if (!(exchMs <= now)) now = exchMs;
+  };
+  return { clock, runTimers, observe };
+}
+
+/**
+ * `online`: σ, A, k re-estimated over a 10-minute window every 5 s of exchange time (params_source online). Each
+ * frame feeds the estimator inside its tick-to-quote time; the refreshes run on their own timer between frames,
+ * as the wall clock's timers do live, and are timed on their own.
+ */
+function build(online: TimedOnlineParams | null = null, levels = 1) {
+  const venue = new TimedVenue({ makerFeeRate: 0.00015, takerFeeRate: 0.00045, latencyMs: 100 });
+  const botTime = benchTimers();
+  const timedClock = botTime.clock;
+  const runTimers = botTime.runTimers;
   const engine = new TradingEngine({
     info: {
       botName: 'bench',
@@ -159,7 +174,7 @@ function build(online: TimedOnlineParams | null = null, levels = 1) {
     clock:
       online !== null
         ? timedClock
-        : { nowMs: () => now, setTimeout: () => 0, setInterval: () => 0, clearTimer: () => {} },
+        : { nowMs: timedClock.nowMs, setTimeout: () => 0, setInterval: () => 0, clearTimer: () => {} },
     onlineParams: online,
     risk: {
       maxPositionLots: 10,
@@ -180,7 +195,7 @@ function build(online: TimedOnlineParams | null = null, levels = 1) {
     url: 'ws://unused',
     coin: 'BTC',
     onEvent: (ev) => {
-      if (!(ev.exchMs <= now)) now = ev.exchMs;
+      botTime.observe(ev.exchMs);
       engine.onMarket(ev);
     },
   });
@@ -349,42 +364,10 @@ for (const levels of [1, 3]) {
     }
   }
 
-  // Timers as a live bot has them (see build()): run between frames when bot time reaches them.
-  let now = Number.NaN;
-  const timers: BenchTimer[] = [];
-  let nextId = 1;
-  const add = (fn: () => void, delayMs: number, periodMs: number) => {
-    timers.push({ id: nextId, dueMs: now + delayMs, periodMs, fn });
-    return nextId++;
-  };
-  const clock = {
-    nowMs: () => now,
-    setTimeout: (fn: () => void, ms: number) => add(fn, ms, 0),
-    setInterval: (fn: () => void, ms: number) => add(fn, ms, ms),
-    clearTimer: (id: number) => {
-      const i = timers.findIndex((t) => t.id === id);
-      if (i >= 0) timers.splice(i, 1);
-    },
-  };
-  const runTimers = (t: number) => {
-    for (;;) {
-      let i = -1;
-      for (let j = 0; j < timers.length; j++)
-        if (
-          (timers[j] as BenchTimer).dueMs <= t &&
-          (i < 0 || (timers[j] as BenchTimer).dueMs < (timers[i] as BenchTimer).dueMs)
-        )
-          i = j;
-      if (i < 0) return;
-      const timer = timers[i] as BenchTimer;
-      // Bot time moves to the firing: a timer that re-arms itself from now is then due later, not again at once.
-      const firesMs = timer.dueMs;
-      if (timer.periodMs > 0) timer.dueMs += timer.periodMs;
-      else timers.splice(i, 1);
-      if (firesMs > now || Number.isNaN(now)) now = firesMs;
-      timer.fn();
-    }
-  };
+  // Timers as a live bot has them (see benchTimers()): run between frames when bot time reaches them.
+  const botTime = benchTimers();
+  const clock = botTime.clock;
+  const runTimers = botTime.runTimers;
 
   /** The moment any coin's venue last received actions (a frame carries one coin: only its engine acts). */
   const acted = { ns: 0n, actions: 0 };
@@ -454,7 +437,7 @@ for (const levels of [1, 3]) {
     url: 'ws://unused',
     coins: COINS.map((c) => c.coin),
     onEvent: (coin, ev) => {
-      if (!(ev.exchMs <= now)) now = ev.exchMs;
+      botTime.observe(ev.exchMs);
       engines.get(coin)?.onMarket(ev);
     },
   });
