@@ -4,7 +4,7 @@
  * lines and the outcome. The flags come once, in workerData.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import type { CoinTarget } from './cli-run.ts';
+import type { CoinTarget } from './calibrate-coin.ts';
 import {
   type CoinWorkerMessage,
   calibrateOneCoin,

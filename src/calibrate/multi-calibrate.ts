@@ -23,7 +23,7 @@ import {
   type CoinTarget,
   calibrateCoin,
   makeOutDir,
-} from './cli-run.ts';
+} from './calibrate-coin.ts';
 
 /** A coin that was not calibrated, and why. */
 export interface CoinFailure {
