@@ -138,6 +138,23 @@ test('live on a replay: signed ALO orders with cloids, re-priced; a rate limit b
   assert.ok(!log.includes(key.slice(2)), 'the key never reaches the log');
 });
 
+/**
+ * Resolves once the fake has handled no new action for 25 polls in a row: whatever a frozen bot had already put
+ * on the wire has landed (the fake runs in this process, so its handling only waits on this event loop).
+ */
+async function actionsSettled(counters: { actions: number }): Promise<void> {
+  let seen = counters.actions;
+  let still = 0;
+  await until('the frozen bot\'s last actions handled', () => {
+    if (counters.actions !== seen) {
+      seen = counters.actions;
+      still = 0;
+      return false;
+    }
+    return ++still >= 25;
+  });
+}
+
 const runBot = (args: string[], key: string) => spawnCli(['trade', ...args], { HLMM_PRIVATE_KEY: key });
 
 test("after SIGKILL the dead man's switch cancels the orders; a restart recovers position and orphans with no duplicated fill", async () => {
@@ -197,12 +214,16 @@ test("after SIGKILL the dead man's switch cancels the orders; a restart recovers
     // 2. Wide quotes, SIGKILL: the dead man's switch cancels them within its horizon (15 s of exchange time,
     //    stamped with a replay clock that may lag the fake's by a few exchange seconds).
     const second = runBot(args(15, 'second.jsonl', ['--config', wide]), key);
-    await until(
-      'second run quoting with its switch armed',
-      () =>
-        fake.trading.openOrdersOf(address).length === 2 &&
-        (fake.trading.scheduledCancelAt(address) ?? 0) > Date.now(),
-    );
+    const secondArmed = () =>
+      fake.trading.openOrdersOf(address).length === 2 &&
+      (fake.trading.scheduledCancelAt(address) ?? 0) > Date.now();
+    for (;;) {
+      await until('second run quoting with its switch armed', secondArmed);
+      second.child.kill('SIGSTOP');
+      await actionsSettled(fake.trading.counters);
+      if (secondArmed()) break;
+      second.child.kill('SIGCONT');
+    }
     const switchesBefore = fake.trading.counters.scheduledCancels;
     second.child.kill('SIGKILL');
     await second.exit;
@@ -225,7 +246,15 @@ test("after SIGKILL the dead man's switch cancels the orders; a restart recovers
 
     // 3. Wide quotes with a long switch, SIGKILL: its orders stay behind as orphans.
     const third = runBot(args(120, 'third.jsonl', ['--config', wide]), key);
-    await until('third run quoting', () => fake.trading.openOrdersOf(address).length === 2);
+    // The bot may re-quote or pull its quotes (the looping sample has hours-long gaps) at any moment, so it is
+    // frozen first and killed only once the exchange, with nothing more arriving from it, holds both orders.
+    for (;;) {
+      await until('third run quoting', () => fake.trading.openOrdersOf(address).length === 2);
+      third.child.kill('SIGSTOP');
+      await actionsSettled(fake.trading.counters);
+      if (fake.trading.openOrdersOf(address).length === 2) break;
+      third.child.kill('SIGCONT');
+    }
     third.child.kill('SIGKILL');
     await third.exit;
     const orphans = fake.trading.openOrdersOf(address).length;
