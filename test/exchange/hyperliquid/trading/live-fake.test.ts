@@ -145,7 +145,7 @@ test('live on a replay: signed ALO orders with cloids, re-priced; a rate limit b
 async function actionsSettled(counters: { actions: number }): Promise<void> {
   let seen = counters.actions;
   let still = 0;
-  await until('the frozen bot\'s last actions handled', () => {
+  await until("the frozen bot's last actions handled", () => {
     if (counters.actions !== seen) {
       seen = counters.actions;
       still = 0;
