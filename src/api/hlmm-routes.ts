@@ -31,8 +31,8 @@ export function inventoryOf(view: BotView) {
   const mid = account.mid;
   return {
     positionBase: account.positionBase,
-    /** q of the model: position ÷ order size (from the latest quote explanation), when known. */
-    qLots: quotes?.explain?.qLots ?? null,
+    /** q of the model: position ÷ order size now (the latest quote's q only when the lot is not known). */
+    qLots: risk.lotBase ? account.positionBase / risk.lotBase : (quotes?.explain?.qLots ?? null),
     maxPositionLots: risk.maxPositionLots,
     notionalQuote: mid === null ? null : account.positionBase * mid,
     mid,

@@ -50,6 +50,8 @@ export interface RiskState {
   staleData: boolean;
   lastMarketMs: number | null;
   maxPositionLots: number;
+  /** One lot, base units: the order size that q counts in (q = position ÷ lotBase). */
+  lotBase?: number;
   dailyLossLimitQuote: number | null;
   maxDrawdownQuote: number | null;
 }

@@ -982,6 +982,7 @@ export class TradingEngine implements BotView {
       staleData: this.guard.stale,
       lastMarketMs: this.guard.lastMarketMs,
       maxPositionLots: l.maxPositionLots,
+      lotBase: l.lotBase,
       dailyLossLimitQuote: l.dailyLossLimitQuote,
       maxDrawdownQuote: l.maxDrawdownQuote,
     };

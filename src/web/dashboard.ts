@@ -520,6 +520,8 @@ function renderAccount(): void {
   signed($('pnl-unrealized'), a.unrealizedPnlQuote);
   $('pnl-fees').textContent = `${fmt(a.feesQuote, 4)} USDC`;
   signed($('pnl-funding'), a.fundingQuote, 4);
+  const lot = state.risk?.lotBase;
+  if (lot) renderInventoryMeter(a.positionBase / lot);
   document.querySelectorAll('.base-unit').forEach((el) => {
     el.textContent = base || 'base';
   });
@@ -548,7 +550,8 @@ function renderQuotes(q: DesiredQuotes | null): void {
   $('quote-note').textContent = q?.explain?.note ?? '';
   if (q?.explain) {
     renderParamsNow({ sigma: q.explain.sigma, A: q.explain.A, k: q.explain.k, gamma: q.explain.gamma });
-    renderInventoryMeter(q.explain.qLots);
+    // q as the last quote saw it, only when the bot does not say what a lot is (a fill since moves it).
+    if (!state.risk?.lotBase) renderInventoryMeter(q.explain.qLots);
   }
 }
 
@@ -595,13 +598,20 @@ function renderOrders(): void {
   $('orders-body').innerHTML = rows.join('') || '<tr><td colspan="5" class="muted">none</td></tr>';
 }
 
+/** A fill's time, UTC: the time alone on the bot clock's day, the date too before it (a looping replay spans days). */
+function fillTime(tsMs: number): string {
+  const iso = new Date(tsMs).toISOString();
+  const today = botClockMs === null ? null : new Date(botClockMs).toISOString().slice(0, 10);
+  return iso.slice(0, 10) === today ? iso.slice(11, 19) : `${iso.slice(0, 10)} ${iso.slice(11, 19)}`;
+}
+
 function renderFills(): void {
   const rows = state.fills
     .slice(-100)
     .reverse()
     .map(
       (f) =>
-        `<tr><td>${new Date(f.tsMs).toISOString().slice(11, 19)}</td><td class="${f.side}">${f.side}</td><td>${f.px}</td><td>${f.sz}</td><td>${fmt(f.feeQuote, 4)}</td><td>${f.liquidity}</td></tr>`,
+        `<tr><td>${fillTime(f.tsMs)}</td><td class="${f.side}">${f.side}</td><td>${f.px}</td><td>${f.sz}</td><td>${fmt(f.feeQuote, 4)}</td><td>${f.liquidity}</td></tr>`,
     );
   $('fills-body').innerHTML = rows.join('') || '<tr><td colspan="6" class="muted">none yet</td></tr>';
 }
