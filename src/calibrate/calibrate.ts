@@ -30,20 +30,21 @@ import {
 } from '../data/event-cache.ts';
 import { rangeOf } from '../data/event-columns.ts';
 import { describeBadRows, type RowStats } from '../data/reader.ts';
+import { AggressorGrouper, DEFAULT_MAX_REF_AGE_MS } from '../estimate/aggressors.ts';
+import { DEFAULT_MIN_ORDERS } from '../estimate/intensity.ts';
+import { DEFAULT_MAX_GAP_MS, headlineSigma } from '../estimate/volatility.ts';
 import type { HorizonConfig } from '../model/horizon.ts';
 import type { ModelParams } from '../model/params.ts';
 import { gammaForTotalSpread, type SpreadModelSpec, totalSpreadFor } from '../model/spread-target.ts';
 import type { QuotingModel } from '../strategy/config.ts';
-import { AggressorGrouper } from './aggressors.ts';
 import { type BacktestMany, inThread } from './backtest-pool.ts';
 import { bootstrapRng, DEFAULT_BOOTSTRAP_REPLICATES, DEFAULT_BOOTSTRAP_SEED } from './bootstrap.ts';
 import { gammaInterval, type Interval, intensityIntervals, sigmaInterval } from './confidence.ts';
 import type { DayBacktester, DayBacktestOutcome } from './day-backtest.ts';
-import { DayAccumulator, type DayEstimate, DEFAULT_MAX_REF_AGE_MS } from './day-estimate.ts';
+import { DayAccumulator, type DayEstimate } from './day-estimate.ts';
 import { ColumnDayEvents, type DayEvents } from './day-events.ts';
 import { type GammaRange, gammaRange, searchGammaBatched } from './gamma-search.ts';
 import { FALLBACK_SPREAD_FRACTION, gammaNotIdentified, type HeadlineGamma } from './headline-gamma.ts';
-import { DEFAULT_MIN_ORDERS } from './intensity.ts';
 import {
   type CalibrationObjective,
   DEFAULT_RISK_PENALTY,
@@ -52,7 +53,6 @@ import {
 } from './score.ts';
 import { resolveTickSize, type TickSize } from './tick-size.ts';
 import { isLastDayComplete, utcDayStartMs } from './trading-day.ts';
-import { DEFAULT_MAX_GAP_MS, headlineSigma } from './volatility.ts';
 
 export type { QuotingModel };
 

@@ -8,6 +8,8 @@
  */
 
 import type { SeededRandom } from '../data/synth-random.ts';
+import { fitIntensity } from '../estimate/intensity.ts';
+import { twoScalesVariance } from '../estimate/volatility.ts';
 import {
   blockMinutesFor,
   blockSums,
@@ -18,9 +20,7 @@ import {
   resample,
 } from './bootstrap.ts';
 import type { DayEstimate } from './day-estimate.ts';
-import { fitIntensity } from './intensity.ts';
 import { type ObjectiveSpec, objectiveScore } from './score.ts';
-import { twoScalesVariance } from './volatility.ts';
 
 export type Interval = [number, number];
 

@@ -14,11 +14,11 @@
  * come from the reference book either; they are rejected and counted.
  */
 import type { MarketEvent } from '../core/market.ts';
-import type { AggressiveOrder } from './aggressors.ts';
+import { type AggressiveOrder, DEFAULT_MAX_REF_AGE_MS } from '../estimate/aggressors.ts';
+import { fitIntensity, type IntensityFit } from '../estimate/intensity.ts';
+import { MidGridVolatility, type SigmaMinuteSums } from '../estimate/volatility.ts';
 import { DayEventStore } from './day-events.ts';
-import { fitIntensity, type IntensityFit } from './intensity.ts';
 import { utcDateKey } from './trading-day.ts';
-import { MidGridVolatility, type SigmaMinuteSums } from './volatility.ts';
 
 const MINUTE_MS = 60_000;
 const MINUTES_PER_DAY = 1_440;
@@ -26,9 +26,6 @@ const MINUTES_PER_DAY = 1_440;
 function minuteOfDay(ms: number): number {
   return Math.floor((((ms % 86_400_000) + 86_400_000) % 86_400_000) / MINUTE_MS);
 }
-
-/** Oldest reference BBO an aggressive order's depth may be measured from, ms (see the module comment). */
-export const DEFAULT_MAX_REF_AGE_MS = 5_000;
 
 export interface DayEstimate {
   date: string;

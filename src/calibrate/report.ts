@@ -3,9 +3,10 @@
  * empirical points (log y), σ per day, the γ score curve and the chosen γ's backtest equity — rendered with the
  * shared report builder (src/report: one self-contained HTML file, uPlot inlined).
  */
+
+import { intensityAt } from '../estimate/intensity.ts';
 import type { ReportBlock, ReportDoc } from '../report/index.ts';
 import type { CalibrationResult } from './calibrate.ts';
-import { intensityAt } from './intensity.ts';
 import type { ParamsJson } from './params-output.ts';
 
 const fmt = (x: number | null | undefined, digits = 4) =>

@@ -22,10 +22,10 @@
  *   fall back independently. Before the first refresh everything is calibrated.
  */
 
-import type { RollingEstimate } from '../calibrate/rolling-estimate.ts';
-import { RollingMarketEstimator } from '../calibrate/rolling-estimate.ts';
 import { type Instrument, tickSizeAt } from '../core/instrument.ts';
 import type { MarketEvent } from '../core/market.ts';
+import type { RollingEstimate } from '../estimate/rolling-estimate.ts';
+import { RollingMarketEstimator } from '../estimate/rolling-estimate.ts';
 import type { ModelParams } from '../model/params.ts';
 
 export type ParamsSource = 'calibrated' | 'online' | 'blend';

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { AggressiveOrder } from '../../src/calibrate/aggressors.ts';
 import { DayAccumulator } from '../../src/calibrate/day-estimate.ts';
 import { gammaNotIdentified } from '../../src/calibrate/headline-gamma.ts';
-import { fitIntensity } from '../../src/calibrate/intensity.ts';
 import type { MarketEvent } from '../../src/core/market.ts';
+import type { AggressiveOrder } from '../../src/estimate/aggressors.ts';
+import { fitIntensity } from '../../src/estimate/intensity.ts';
 
 const bbo = (exchMs: number, bidPx: number, askPx: number): MarketEvent => ({
   kind: 'bbo',

@@ -1,16 +1,16 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Ledger } from '../../src/backtest/ledger.ts';
-import { type AggressiveOrder, AggressorGrouper } from '../../src/calibrate/aggressors.ts';
 import { DayEventStore } from '../../src/calibrate/day-events.ts';
 import { gammaRange, logSpaced, searchGamma } from '../../src/calibrate/gamma-search.ts';
-import { fitIntensity } from '../../src/calibrate/intensity.ts';
 import { scoreEquity, scoreLedger, scoreMinutePnl } from '../../src/calibrate/score.ts';
 import { inferTickFromPrices, resolveTickSize } from '../../src/calibrate/tick-size.ts';
 import { isLastDayComplete, utcDateKey } from '../../src/calibrate/trading-day.ts';
-import { headlineSigma, sigmaFromMids } from '../../src/calibrate/volatility.ts';
 import type { MarketEvent } from '../../src/core/market.ts';
 import { RecentTradeIds } from '../../src/data/trade-dedup.ts';
+import { type AggressiveOrder, AggressorGrouper } from '../../src/estimate/aggressors.ts';
+import { fitIntensity } from '../../src/estimate/intensity.ts';
+import { headlineSigma, sigmaFromMids } from '../../src/estimate/volatility.ts';
 import { asTotalSpread } from '../../src/model/avellaneda-stoikov.ts';
 
 const close = (actual: number, expected: number, tol = 1e-9) =>

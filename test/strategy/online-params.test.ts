@@ -1,14 +1,14 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { BacktestEngine } from '../../src/backtest/backtest.ts';
-import { AggressorGrouper } from '../../src/calibrate/aggressors.ts';
 import { DayAccumulator } from '../../src/calibrate/day-estimate.ts';
-import { DEFAULT_MIN_ORDERS } from '../../src/calibrate/intensity.ts';
-import { RollingMarketEstimator } from '../../src/calibrate/rolling-estimate.ts';
-import { DEFAULT_MAX_GAP_MS, MidGridVolatility, sigmaFromMids } from '../../src/calibrate/volatility.ts';
 import type { MarketEvent } from '../../src/core/market.ts';
 import { generateSynthMarket, type SynthMarketSpec } from '../../src/data/synth.ts';
 import { RecentTradeIds } from '../../src/data/trade-dedup.ts';
+import { AggressorGrouper } from '../../src/estimate/aggressors.ts';
+import { DEFAULT_MIN_ORDERS } from '../../src/estimate/intensity.ts';
+import { RollingMarketEstimator } from '../../src/estimate/rolling-estimate.ts';
+import { DEFAULT_MAX_GAP_MS, MidGridVolatility, sigmaFromMids } from '../../src/estimate/volatility.ts';
 import { createStrategy } from '../../src/strategy/index.ts';
 import {
   combineParams,

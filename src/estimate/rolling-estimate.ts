@@ -20,8 +20,7 @@
  */
 import type { MarketEvent } from '../core/market.ts';
 import { RecentTradeIds } from '../data/trade-dedup.ts';
-import { type AggressiveOrder, AggressorGrouper } from './aggressors.ts';
-import { DEFAULT_MAX_REF_AGE_MS } from './day-estimate.ts';
+import { type AggressiveOrder, AggressorGrouper, DEFAULT_MAX_REF_AGE_MS } from './aggressors.ts';
 import { DEFAULT_MIN_ORDERS, fitIntensity, type IntensityFit } from './intensity.ts';
 import { DEFAULT_MAX_GAP_MS, MidGridVolatility, SIGMA_GRID_MS, twoScalesVariance } from './volatility.ts';
 

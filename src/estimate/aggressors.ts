@@ -7,9 +7,12 @@
  * BBO strictly before that millisecond — Hyperliquid publishes a block's BBO after its trades) to its furthest
  * print: max price − mid for a buy, mid − min price for a sell. A per-day mid would make δ meaningless.
  * Each order carries the age of that reference BBO, so that the day estimate can drop orders measured from a
- * stale book (a recording whose BBO stream stopped while trades kept coming: ./day-estimate.ts).
+ * stale book (a recording whose BBO stream stopped while trades kept coming: src/calibrate/day-estimate.ts).
  */
 import type { Side } from '../core/market.ts';
+
+/** Oldest reference BBO an aggressive order's depth may be measured from, ms (src/calibrate/day-estimate.ts says why). */
+export const DEFAULT_MAX_REF_AGE_MS = 5_000;
 
 export interface AggressiveOrder {
   exchMs: number;
