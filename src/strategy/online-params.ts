@@ -1,6 +1,6 @@
 /**
  * Online parameters: σ, A and k re-estimated inside the run loop over a rolling window of the market, by the
- * calibration's own estimators in their streaming form (src/calibrate/rolling-estimate.ts). γ always comes from
+ * calibration's own estimators in their streaming form (src/estimate/rolling-estimate.ts). γ always comes from
  * the calibration (it is chosen by backtesting, not measured).
  *
  * `params_source`:
