@@ -1,4 +1,5 @@
 import type { Side } from '../core/market.ts';
+import { TimeBucket } from '../engine/time-bucket.ts';
 
 /**
  * Backtest accounting, all in quote currency (USDC) unless named. Exact by construction:
@@ -88,10 +89,14 @@ export class Ledger {
   private lastT = Number.NaN;
   private absQTimeSum = 0;
   private atLimitMs = 0;
+  /** |position| ÷ lot and whether it is at the max position, as of the last fill (advance runs on every event). */
+  private absQ = 0;
+  private atLimit = false;
   private totalMs = 0;
   private peakEquity = 0;
   private maxDrawdown = 0;
   private minute = Number.NaN;
+  private readonly minuteOf = new TimeBucket(MINUTE_MS);
   private minuteStartEquity = 0;
   private n = 0;
   private mean = 0;
@@ -108,7 +113,9 @@ export class Ledger {
   constructor(
     private readonly lotBase: number,
     private readonly maxPositionLots: number,
-  ) {}
+  ) {
+    this.positionMoved();
+  }
 
   get equity(): number {
     return this.position === 0 ? this.cash : this.cash + this.position * this.mid;
@@ -120,14 +127,13 @@ export class Ledger {
     if (!Number.isNaN(last)) {
       const dt = t - last;
       if (dt > 0) {
-        const absQ = Math.abs(this.position) / this.lotBase;
-        this.absQTimeSum += absQ * dt;
-        if (this.maxPositionLots > 0 && absQ >= this.maxPositionLots - 1e-9) this.atLimitMs += dt;
+        this.absQTimeSum += this.absQ * dt;
+        if (this.atLimit) this.atLimitMs += dt;
         this.totalMs += dt;
       }
     }
     this.lastT = t;
-    const m = Math.floor(t / MINUTE_MS);
+    const m = this.minuteOf.of(t);
     if (m !== this.minute) {
       if (!Number.isNaN(this.minute) && m > this.minute) {
         this.closeMinute();
@@ -172,7 +178,13 @@ export class Ledger {
     else this.makerFills++;
     const absPos = Math.abs(this.position);
     if (absPos > this.maxAbsPosition) this.maxAbsPosition = absPos;
+    this.positionMoved();
     this.markDrawdown();
+  }
+
+  private positionMoved(): void {
+    this.absQ = Math.abs(this.position) / this.lotBase;
+    this.atLimit = this.maxPositionLots > 0 && this.absQ >= this.maxPositionLots - 1e-9;
   }
 
   /** A funding payment (positive = received), quote. */

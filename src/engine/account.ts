@@ -1,5 +1,6 @@
 import type { Side } from '../core/market.ts';
 import type { AccountState } from './bot-view.ts';
+import { TimeBucket } from './time-bucket.ts';
 
 /**
  * The bot's own accounting of one perp, in quote currency (USDC) unless named; positions in base units.
@@ -68,6 +69,7 @@ export class Account {
   fills = 0;
   private peakEquity: number;
   private day = Number.NaN;
+  private readonly dayOf = new TimeBucket(DAY_MS);
   private dayStartEquity: number;
   /** Set by restore until the first mark: the peak and day start wait for a price (see restore). */
   private restored: { earlierToday: EarlierTodayLookup | null } | null = null;
@@ -141,7 +143,7 @@ export class Account {
     if (!(mid > 0)) return;
     this.mid = mid;
     const eq = this.equity();
-    const day = Math.floor(nowMs / DAY_MS);
+    const day = this.dayOf.of(nowMs);
     const r = this.restored;
     if (r !== null) {
       this.restored = null;

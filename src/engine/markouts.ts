@@ -164,6 +164,8 @@ class Horizon {
 export class MarkoutTracker implements EngineSubscriber {
   private readonly horizons: Horizon[];
   private mid = Number.NaN;
+  /** Earliest due time of a waiting fill over the horizons, +∞ when none waits: most events skip the horizons. */
+  private nextDueMs = Number.POSITIVE_INFINITY;
   private fills = 0;
   private unmeasured = 0;
   readonly window: number;
@@ -179,11 +181,8 @@ export class MarkoutTracker implements EngineSubscriber {
 
   /** Bot time moved to `nowMs` with no new mid: the fills due before it are measured with the mid in force. */
   clock(nowMs: number): void {
-    if (Number.isNaN(this.mid)) return;
-    for (let i = 0; i < this.horizons.length; i++) {
-      const h = this.horizons[i];
-      if (h.head < h.queue.length) h.resolve(nowMs, this.mid, true);
-    }
+    if (Number.isNaN(this.mid) || !(this.nextDueMs < nowMs)) return;
+    this.resolveAll(nowMs, this.mid, true);
   }
 
   market(ev: MarketEvent): void {
@@ -198,10 +197,17 @@ export class MarkoutTracker implements EngineSubscriber {
   onMid(tMs: number, mid: number): void {
     if (!Number.isNaN(this.mid)) this.clock(tMs);
     this.mid = mid;
+    if (this.nextDueMs <= tMs) this.resolveAll(tMs, mid, false);
+  }
+
+  private resolveAll(tMs: number, mid: number, strict: boolean): void {
+    let next = Number.POSITIVE_INFINITY;
     for (let i = 0; i < this.horizons.length; i++) {
       const h = this.horizons[i];
-      if (h.head < h.queue.length) h.resolve(tMs, mid, false);
+      if (h.head < h.queue.length) h.resolve(tMs, mid, strict);
+      if (h.head < h.queue.length && h.queue[h.head].dueMs < next) next = h.queue[h.head].dueMs;
     }
+    this.nextDueMs = next;
   }
 
   /** One of our fills at `tMs` (exchange time), measured against the mid in force then. */
@@ -212,7 +218,11 @@ export class MarkoutTracker implements EngineSubscriber {
       return;
     }
     const sign = side === 'buy' ? 1 : -1;
-    for (const h of this.horizons) h.queue.push({ dueMs: tMs + h.ms, sign, px, mid: this.mid });
+    for (const h of this.horizons) {
+      const dueMs = tMs + h.ms;
+      h.queue.push({ dueMs, sign, px, mid: this.mid });
+      if (dueMs < this.nextDueMs) this.nextDueMs = dueMs;
+    }
   }
 
   summary(): MarkoutSummary {
