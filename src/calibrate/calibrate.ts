@@ -469,6 +469,12 @@ export async function calibrate(opts: CalibrateOptions): Promise<CalibrationResu
       if (!(ms < lastMs)) lastMs = ms;
     }
   };
+  // One copy of a day: in shared memory when there are workers. The loaded copy is only referenced inside this
+  // function, so it can go as soon as the shared one exists (a local of the reading loop would live across its
+  // awaits, i.e. for the whole day).
+  const share = wantGamma ? opts.shareColumns : undefined;
+  const loadDay = async (from: MarketDays, i: number): Promise<DayColumns> =>
+    share === undefined ? from.loadDay(i) : share(await from.loadDay(i));
   let rowStats: readonly RowStats[];
   let resent: number;
   if (marketDays !== null) {
@@ -480,9 +486,7 @@ export async function calibrate(opts: CalibrateOptions): Promise<CalibrationResu
       for (let n = 0; n < inWindow.length; n++) {
         const { i } = inWindow[n] as { i: number };
         dayColumns = null; // the last day's columns go before the next day is loaded
-        const loaded = await marketDays.loadDay(i);
-        // One copy of the day: in shared memory for the workers when there are workers (the loaded one goes).
-        dayColumns = wantGamma && opts.shareColumns ? opts.shareColumns(loaded) : loaded;
+        dayColumns = await loadDay(marketDays, i);
         const day = new ColumnMarketStream(
           { ...dayColumns, stats: [], droppedDuplicateMs: [], droppedOutOfOrderMs: [] },
           windowFromMs,
