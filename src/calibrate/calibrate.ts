@@ -110,7 +110,7 @@ export interface CalibrateOptions {
    */
   shareColumns?: (columns: DayColumns) => DayColumns;
   /**
-   * Day searches that may run at once (default 1: each day's search ends before the next day is read). With
+   * Day searches that may run at once (default 1: a day's search starts once the previous day's has ended). With
    * worker threads, 2 lets a day's search run while the next day is read and searched, so no worker waits for a
    * round's last backtest or for the reading; each day's parameters and results are the same either way.
    */
@@ -302,6 +302,8 @@ export async function calibrate(opts: CalibrateOptions): Promise<CalibrationResu
     lane = lanes.open();
     const notesOfDay: string[] = [];
     noteParts.push(notesOfDay);
+    // At most `daysInFlight` searches at once: the oldest ends before this day's starts.
+    while (searches.length - searchesDone >= daysInFlight) await searches[searchesDone++];
     const search = searchDay(acc, dayLane, notesOfDay);
     if (search === null) {
       dayLane.close();
@@ -309,7 +311,6 @@ export async function calibrate(opts: CalibrateOptions): Promise<CalibrationResu
     }
     search.catch(() => {}); // awaited below and at the end; a failure must not be an unhandled rejection first
     searches.push(search);
-    while (searches.length - searchesDone >= daysInFlight) await searches[searchesDone++];
   };
 
   /** Closes a day's estimates; returns its γ search (with the walk-forward run), or null when it has none. */
