@@ -10,7 +10,6 @@
  * in-thread, and from the warm cache with 2 worker threads (targets ≤ 8 s, ≤ 300 MB). Last, two coins
  * (`--tickers`): two --ticker runs, one process in-thread, and one process with a coin per worker thread.
  */
-import { spawnSync } from 'node:child_process';
 import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,7 +17,14 @@ import { calibrate } from '../src/calibrate/calibrate.ts';
 import { createDayBacktester } from '../src/calibrate/day-backtest.ts';
 import { CACHE_DIR_NAME } from '../src/data/event-cache.ts';
 import { hyperliquidInstrument } from '../src/exchange/hyperliquid/rules.ts';
-import { measure, peakRssMb, report, writeFullDensitySynth } from './measure.ts';
+import {
+  type Measurement,
+  measure,
+  measureCli,
+  peakRssMb,
+  report,
+  writeFullDensitySynth,
+} from './measure.ts';
 
 const backtest = createDayBacktester({
   model: 'as',
@@ -37,21 +43,8 @@ const backtest = createDayBacktester({
 /** The original Python tool on the bundled sample, as recorded in the same run as hlmm's 1.19 s (issue 14). */
 const PYTHON_SAMPLE_S = 4.83;
 
-/** `hlmm calibrate ARGS` from the production bundle in its own process: wall s, CPU s (all threads), peak RSS MB. */
-function cliCalibrate(args: string[]): { wallS: number; cpuS: number; rssMb: number } {
-  const t0 = process.hrtime.bigint();
-  const run = spawnSync(
-    process.execPath,
-    ['--import', './bench/peak-rss-on-exit.mjs', 'dist/hlmm.js', 'calibrate', ...args],
-    { encoding: 'utf8' },
-  );
-  if (run.status !== 0) throw new Error(`hlmm calibrate failed: ${run.stderr}`);
-  return {
-    wallS: Number(process.hrtime.bigint() - t0) / 1e9,
-    cpuS: Number(/cpu-us (\d+)/.exec(run.stderr)?.[1] ?? Number.NaN) / 1e6,
-    rssMb: Number(/peak-rss-kb (\d+)/.exec(run.stderr)?.[1] ?? Number.NaN) / 1024,
-  };
-}
+/** `hlmm calibrate ARGS` from the production bundle in its own process. */
+const cliCalibrate = (args: string[]) => measureCli(['calibrate', ...args]);
 
 const sampleDir = mkdtempSync(join(tmpdir(), 'hlmm-bench-sample-'));
 cpSync('data/sample', sampleDir, { recursive: true, filter: (src) => !src.includes('.hlmm-cache') });
@@ -67,7 +60,7 @@ for (const [label, extra] of [
     `hlmm calibrate (CLI) bundled sample, ${label}`,
     r.wallS,
     's',
-    `${(r.wallS / PYTHON_SAMPLE_S).toFixed(2)}× the Python tool's recorded ${PYTHON_SAMPLE_S} s (target ≤ 0.1×); CPU ${r.cpuS.toFixed(2)} s; peak RSS ${r.rssMb.toFixed(0)} MB`,
+    `${(r.wallS / PYTHON_SAMPLE_S).toFixed(2)}× the Python tool's recorded ${PYTHON_SAMPLE_S} s (target ≤ 0.1×); CPU ${r.cpuS.toFixed(2)} s; peak RSS ${r.peakRssMb.toFixed(0)} MB`,
   );
 }
 report(
@@ -89,10 +82,13 @@ report(
 
 const dir = mkdtempSync(join(tmpdir(), 'hlmm-bench-calibrate-'));
 try {
-  const t0 = process.hrtime.bigint();
-  const summaryLine = writeFullDensitySynth(dir, 4);
-  const synthS = Number(process.hrtime.bigint() - t0) / 1e9;
-  report('synth 4 days full density (write CSV)', synthS, 's', summaryLine.replace(/^hlmm synth: /, ''));
+  const synth = await measure(() => writeFullDensitySynth(dir, 4));
+  report(
+    'synth 4 days full density (write CSV)',
+    synth.wallS,
+    's',
+    synth.result.replace(/^hlmm synth: /, ''),
+  );
 
   global.gc?.();
   const rssBefore = peakRssMb();
@@ -131,7 +127,7 @@ try {
       `hlmm calibrate (CLI) synth 4 days full density, ${label}`,
       r.wallS,
       's',
-      `CPU ${r.cpuS.toFixed(1)} s; peak RSS ${r.rssMb.toFixed(0)} MB (targets ≤ 8 s, ≤ 300 MB)`,
+      `CPU ${r.cpuS.toFixed(1)} s; peak RSS ${r.peakRssMb.toFixed(0)} MB (targets ≤ 8 s, ≤ 300 MB)`,
     );
   }
 } finally {
@@ -145,37 +141,7 @@ try {
 const coinsDir = mkdtempSync(join(tmpdir(), 'hlmm-bench-tickers-'));
 try {
   const coins = ['SYNA', 'SYNB'] as const;
-  for (const [i, coin] of coins.entries()) {
-    const synth = spawnSync(
-      process.execPath,
-      [
-        '--import',
-        'tsx',
-        'src/cli/main.ts',
-        'synth',
-        '--out',
-        coinsDir,
-        '--ticker',
-        coin,
-        '--days',
-        '2',
-        '--sigma',
-        '5',
-        '--A',
-        '0.45',
-        '--k',
-        '0.3',
-        '--tick-size',
-        '1',
-        '--size-refresh',
-        '0.5',
-        '--seed',
-        String(11 + i),
-      ],
-      { encoding: 'utf8' },
-    );
-    if (synth.status !== 0) throw new Error(`synth failed: ${synth.stderr}`);
-  }
+  for (const [i, coin] of coins.entries()) writeFullDensitySynth(coinsDir, 2, coin, 11 + i);
   const common = ['--data', coinsDir, '--tick-size', '1', '--out-dir', coinsDir];
   // The first run builds both coins' caches; it is not measured.
   cliCalibrate([...common, '--tickers', coins.join(','), '--workers', '2']);
@@ -183,12 +149,11 @@ try {
   const apart = {
     wallS: alone.reduce((s, r) => s + r.wallS, 0),
     cpuS: alone.reduce((s, r) => s + r.cpuS, 0),
-    rssMb: Math.max(...alone.map((r) => r.rssMb)),
+    peakRssMb: Math.max(...alone.map((r) => r.peakRssMb)),
   };
   const inThread = cliCalibrate([...common, '--tickers', coins.join(','), '--workers', '1']);
   const threads = cliCalibrate([...common, '--tickers', coins.join(','), '--workers', '2']);
-  const line = (r: { cpuS: number; rssMb: number }) =>
-    `CPU ${r.cpuS.toFixed(1)} s; peak RSS ${r.rssMb.toFixed(0)} MB`;
+  const line = (r: Measurement) => `CPU ${r.cpuS.toFixed(1)} s; peak RSS ${r.peakRssMb.toFixed(0)} MB`;
   report(
     'hlmm calibrate (CLI) 2 coins × 2 days full density, two --ticker runs',
     apart.wallS,

@@ -29,10 +29,32 @@ export function report(name: string, value: number, unit: string, details = ''):
 }
 
 /**
- * Writes the benches' full-density synthetic market (σ 5, A 0.45, k 0.3, tick 1, seed 1) for `days` UTC days
- * into `dir` as ticker SYN, through the CLI as a user would. Returns the CLI's last summary line.
+ * `hlmm ARGS` from the production bundle (dist/, `npm run build` first) in a process of its own, as a user runs it
+ * (start-up, module load and output included): wall time, CPU time of all its threads and its peak RSS, from
+ * bench/peak-rss-on-exit.mjs preloaded into it. A failing command throws with its stderr.
  */
-export function writeFullDensitySynth(dir: string, days: number): string {
+export function measureCli(args: string[]): Measurement {
+  const t0 = process.hrtime.bigint();
+  const run = spawnSync(
+    process.execPath,
+    ['--import', './bench/peak-rss-on-exit.mjs', 'dist/hlmm.js', ...args],
+    {
+      encoding: 'utf8',
+    },
+  );
+  if (run.status !== 0) throw new Error(`hlmm ${args[0]} failed: ${run.stderr}`);
+  return {
+    wallS: Number(process.hrtime.bigint() - t0) / 1e9,
+    cpuS: Number(/cpu-us (\d+)/.exec(run.stderr)?.[1] ?? Number.NaN) / 1e6,
+    peakRssMb: Number(/peak-rss-kb (\d+)/.exec(run.stderr)?.[1] ?? Number.NaN) / 1024,
+  };
+}
+
+/**
+ * Writes the benches' full-density synthetic market (σ 5, A 0.45, k 0.3, tick 1; default ticker SYN, seed 1) for
+ * `days` UTC days into `dir`, through the CLI as a user would. Returns the CLI's last summary line.
+ */
+export function writeFullDensitySynth(dir: string, days: number, ticker = 'SYN', seed = 1): string {
   const synth = spawnSync(
     process.execPath,
     [
@@ -43,7 +65,7 @@ export function writeFullDensitySynth(dir: string, days: number): string {
       '--out',
       dir,
       '--ticker',
-      'SYN',
+      ticker,
       '--days',
       String(days),
       '--sigma',
@@ -57,7 +79,7 @@ export function writeFullDensitySynth(dir: string, days: number): string {
       '--size-refresh',
       '0.5',
       '--seed',
-      '1',
+      String(seed),
     ],
     { encoding: 'utf8' },
   );

@@ -8,9 +8,11 @@
  * the same order, and the outcomes come back in the order the jobs were given (test/calibrate/workers.test.ts).
  */
 import { Worker } from 'node:worker_threads';
+import type { DayColumns } from '../data/event-cache.ts';
+import type { ColumnRange } from '../data/event-columns.ts';
 import type { ModelParams } from '../model/params.ts';
 import type { DayBacktester, DayBacktestOutcome, DayBacktestSettings } from './day-backtest.ts';
-import { type DayEvents, PackedDayEvents, packDay } from './day-events.ts';
+import { ColumnDayEvents, type DayEvents, type PackedDay, packDay } from './day-events.ts';
 
 export interface BacktestJob {
   events: DayEvents;
@@ -28,12 +30,30 @@ export function inThread(backtest: DayBacktester): BacktestMany {
 
 export interface BacktestPool {
   runMany: BacktestMany;
+  /**
+   * A day's columns copied into shared memory, for calibrate to read (and drop the loaded copy): its events
+   * (column views) then reach the workers without another copy.
+   */
+  shareColumns(columns: DayColumns): DayColumns;
   close(): Promise<void>;
 }
 
-interface Pending {
+interface QueuedJob {
+  id: number;
+  day: SharedDay;
+  params: ModelParams;
+  withEquity: boolean;
   resolve: (o: DayBacktestOutcome) => void;
   reject: (err: Error) => void;
+}
+
+interface SharedDay {
+  id: number;
+  /** Shared-memory columns and the day's range in them (a --from/--to window may cut the day). */
+  packed: PackedDay;
+  range: ColumnRange;
+  /** Jobs of this day queued or running: a worker holds the day only while some are. */
+  jobs: number;
 }
 
 function workerUrl(): URL {
@@ -43,6 +63,11 @@ function workerUrl(): URL {
     : new URL('./backtest-worker.js', import.meta.url);
 }
 
+/**
+ * Workers take the next job when they are free (one queue, first in first out), not a share decided when the
+ * job is given: with several searches queued at once (a day's rounds, the next day's grid, the published
+ * search), no worker waits while another has work lined up.
+ */
 export function startBacktestPool(settings: DayBacktestSettings, workers: number): BacktestPool {
   const pool = Array.from({ length: workers }, () => {
     const url = workerUrl();
@@ -55,59 +80,111 @@ export function startBacktestPool(settings: DayBacktestSettings, workers: number
         )
       : new Worker(url, { workerData: { settings } });
     w.unref();
-    return { worker: w, busy: 0 };
+    return { worker: w, running: null as QueuedJob | null, days: new Set<SharedDay>() };
   });
-  const pending = new Map<number, Pending>();
+  const queue: QueuedJob[] = [];
   let nextJob = 0;
   let failure: Error | null = null;
+  const fail = (err: Error) => {
+    failure = err;
+    for (const p of pool) {
+      p.running?.reject(err);
+      p.running = null;
+    }
+    for (const job of queue.splice(0)) job.reject(err);
+  };
+  type Slot = (typeof pool)[number];
+  const dispatch = () => {
+    for (const p of pool) {
+      if (p.running !== null) continue;
+      const job = queue.shift();
+      if (job === undefined) return;
+      // A day no job needs any more leaves the worker (it is re-shared, without a copy, if needed again).
+      for (const d of p.days) {
+        if (d.jobs === 0 && d !== job.day) {
+          p.worker.postMessage({ drop: d.id });
+          p.days.delete(d);
+        }
+      }
+      if (!p.days.has(job.day)) {
+        p.worker.postMessage({ day: job.day.id, packed: job.day.packed, range: job.day.range });
+        p.days.add(job.day);
+      }
+      p.running = job;
+      p.worker.postMessage({ job: job.id, day: job.day.id, params: job.params, withEquity: job.withEquity });
+    }
+  };
+  const done = (p: Slot) => {
+    const job = p.running as QueuedJob;
+    p.running = null;
+    job.day.jobs--;
+    dispatch();
+    return job;
+  };
   for (const p of pool) {
     p.worker.on('message', (m: { job: number; outcome?: DayBacktestOutcome; error?: string }) => {
-      const job = pending.get(m.job);
-      if (job === undefined) return;
-      pending.delete(m.job);
-      p.busy--;
+      if (p.running === null || p.running.id !== m.job) return;
+      const job = done(p);
       if (m.error !== undefined) job.reject(new Error(`backtest worker: ${m.error}`));
       else job.resolve(m.outcome as DayBacktestOutcome);
     });
-    p.worker.on('error', (err) => {
-      failure = err;
-      for (const job of pending.values()) job.reject(err);
-      pending.clear();
-    });
+    p.worker.on('error', fail);
   }
-  // Each day goes to the workers once (shared memory), keyed by the DayEvents object.
-  const days = new WeakMap<DayEvents, number>();
+  // Columns already in shared memory (shareColumns) go to the workers as they are; any other day is packed into
+  // shared memory once, keyed by its DayEvents object.
+  const inShared = new WeakSet<DayColumns>();
+  const shared = new WeakMap<DayEvents, SharedDay>();
   let nextDay = 0;
-  let lastDay: number | null = null;
-  const dayId = (events: DayEvents): number => {
-    const known = days.get(events);
+  const sharedOf = (events: DayEvents): SharedDay => {
+    const known = shared.get(events);
     if (known !== undefined) return known;
-    const id = nextDay++;
-    days.set(events, id);
-    const packed = events instanceof PackedDayEvents ? events.packed : packDay(events);
-    // The γ search works on one day at a time (then the published search on the last): older days go.
-    for (const p of pool) {
-      if (lastDay !== null) p.worker.postMessage({ drop: lastDay });
-      p.worker.postMessage({ day: id, packed });
-    }
-    lastDay = id;
-    return id;
+    const columns = events instanceof ColumnDayEvents ? events.columns : null;
+    const day =
+      columns !== null && inShared.has(columns)
+        ? { id: nextDay++, packed: columns, range: (events as ColumnDayEvents).range, jobs: 0 }
+        : { id: nextDay++, packed: packDay(events), range: null, jobs: 0 };
+    const range = day.range ?? {
+      bboFrom: 0,
+      bboTo: day.packed.bbo.exchMs.length,
+      tradeFrom: 0,
+      tradeTo: day.packed.trades.exchMs.length,
+    };
+    const entry = { ...day, range };
+    shared.set(events, entry);
+    return entry;
+  };
+  const shareColumns = (columns: DayColumns): DayColumns => {
+    const out = { bbo: sharedCopy(columns.bbo), trades: sharedCopy(columns.trades) };
+    inShared.add(out);
+    return out;
   };
   const run = (job: BacktestJob): Promise<DayBacktestOutcome> => {
     if (failure !== null) return Promise.reject(failure);
-    const day = dayId(job.events);
-    const target = pool.reduce((a, b) => (b.busy < a.busy ? b : a));
-    target.busy++;
-    const id = nextJob++;
+    const day = sharedOf(job.events);
+    day.jobs++;
     return new Promise((resolve, reject) => {
-      pending.set(id, { resolve, reject });
-      target.worker.postMessage({ job: id, day, params: job.params, withEquity: job.withEquity });
+      queue.push({ id: nextJob++, day, params: job.params, withEquity: job.withEquity, resolve, reject });
+      dispatch();
     });
   };
   return {
     runMany: (jobs) => Promise.all(jobs.map(run)),
+    shareColumns,
     async close() {
       await Promise.all(pool.map((p) => p.worker.terminate()));
     },
   };
+}
+
+/** Each typed-array column of `columns` copied into a SharedArrayBuffer of its own. */
+function sharedCopy<T extends object>(columns: T): T {
+  const out: Record<string, unknown> = {};
+  for (const [name, col] of Object.entries(columns)) {
+    const a = col as Float64Array | Uint32Array | Uint8Array;
+    const Typed = a.constructor as new (buf: SharedArrayBuffer, offset: number, n: number) => typeof a;
+    const copy = new Typed(new SharedArrayBuffer(Math.max(1, a.byteLength)), 0, a.length);
+    copy.set(a as never);
+    out[name] = copy;
+  }
+  return out as T;
 }

@@ -3,26 +3,29 @@
  * backtests with the same createDayBacktester as the main thread.
  */
 import { parentPort, workerData } from 'node:worker_threads';
+import type { ColumnRange } from '../data/event-columns.ts';
 import type { ModelParams } from '../model/params.ts';
 import { createDayBacktester, type DayBacktestSettings } from './day-backtest.ts';
-import { type PackedDay, PackedDayEvents } from './day-events.ts';
+import { ColumnDayEvents, type PackedDay } from './day-events.ts';
 
 const { settings } = workerData as { settings: DayBacktestSettings };
 const backtest = createDayBacktester(settings);
-const days = new Map<number, PackedDayEvents>();
+const days = new Map<number, ColumnDayEvents>();
 
 parentPort?.on(
   'message',
   (m: {
     day?: number;
     packed?: PackedDay;
+    range?: ColumnRange;
     drop?: number;
     job?: number;
     params?: ModelParams;
     withEquity?: boolean;
   }) => {
     if (m.drop !== undefined) days.delete(m.drop);
-    if (m.packed !== undefined && m.day !== undefined) days.set(m.day, new PackedDayEvents(m.packed));
+    if (m.packed !== undefined && m.range !== undefined && m.day !== undefined)
+      days.set(m.day, new ColumnDayEvents(m.packed, m.range));
     if (m.job === undefined) return;
     try {
       const events = days.get(m.day as number);

@@ -133,6 +133,9 @@ export async function calibrateCoin(
   progress(`reading ${o.data} (${ticker})…`);
   const result = await calibrate({
     backtestMany: pool?.runMany,
+    shareColumns: pool?.shareColumns,
+    // On workers a day's search overlaps the next day's reading and search (./calibrate.ts, daysInFlight).
+    daysInFlight: pool === null ? 1 : 2,
     dataDir: o.data,
     ticker,
     tickSize: o.tickSize,

@@ -5,8 +5,11 @@
  * depths (./aggressors.ts), the λ(δ) fit (./intensity.ts). When a day ends (the next day's first event arrives),
  * its estimates are final; if a previous usable day exists, the day is backtested on a γ grid with that PREVIOUS
  * day's σ, A, k (./gamma-search.ts): what is estimated on day N−1 trades day N, nothing of day N leaks into the
- * parameters it is traded with. At most two days' events are in memory (the last usable day is kept for the
- * published-parameter search).
+ * parameters it is traded with. In this thread a day's search ends before the next day is read (at most two days'
+ * events in memory: the last usable day is kept for the published-parameter search); on worker threads
+ * (`daysInFlight` 2) a day's search runs while the next day is read and searched, and the published search starts
+ * as soon as the last day's estimates are known, so the workers take backtests from one queue without waiting for
+ * a round's last backtest or for the reading. Progress lines and notes come out in day order either way.
  * Headline (the parameters for the day after the last usable day): σ = mean of the last ≤ 7 daily σ; A, k = the
  * last usable day's fit; γ = the best eligible γ of one more search on the last usable day with exactly those
  * σ, A, k (./headline-gamma.ts: published as tested, never re-solved), or the fallback γ when the data do not
@@ -45,6 +48,7 @@ import { DayAccumulator, type DayEstimate } from './day-estimate.ts';
 import { ColumnDayEvents, type DayEvents } from './day-events.ts';
 import { type GammaRange, gammaRange, searchGammaBatched } from './gamma-search.ts';
 import { FALLBACK_SPREAD_FRACTION, gammaNotIdentified, type HeadlineGamma } from './headline-gamma.ts';
+import { OrderedProgress, type ProgressLane } from './ordered-progress.ts';
 import {
   type CalibrationObjective,
   DEFAULT_RISK_PENALTY,
@@ -100,6 +104,17 @@ export interface CalibrateOptions {
   progress?: (line: string) => void;
   /** Read through the columnar event cache (default true; false parses the CSV files: `--no-cache`). */
   cache?: boolean;
+  /**
+   * Copies a day's cache columns where the backtests run (the worker pool's shared memory: ./backtest-pool.ts)
+   * as soon as it is loaded; the day is then read and searched from that one copy. Default: none (in this thread).
+   */
+  shareColumns?: (columns: DayColumns) => DayColumns;
+  /**
+   * Day searches that may run at once (default 1: a day's search starts once the previous day's has ended). With
+   * worker threads, 2 lets a day's search run while the next day is read and searched, so no worker waits for a
+   * round's last backtest or for the reading; each day's parameters and results are the same either way.
+   */
+  daysInFlight?: number;
 }
 
 export interface GammaPoint {
@@ -230,7 +245,15 @@ export async function calibrate(opts: CalibrateOptions): Promise<CalibrationResu
   };
   const notes: string[] = [];
   const progress = opts.progress ?? (() => {});
-  const warn = (line: string) => progress(`warning: ${line}`);
+  // Lines in day order while searches overlap: `lane` takes the lines of the day being read.
+  const lanes = new OrderedProgress(progress);
+  let lane = lanes.open();
+  const warn = (line: string) => lane.write(`warning: ${line}`);
+  // The notes in the order of the work (a day's search may end after the next day's notes are known).
+  const noteParts: string[][] = [];
+  const daysInFlight = Math.max(1, opts.daysInFlight ?? 1);
+  const searches: Promise<void>[] = [];
+  let searchesDone = 0;
   // Through the cache, the stream is read one UTC day at a time (only the days in use are in memory) and a day's
   // events for the γ search are a view of its columns (no copy); from CSV, the accumulator keeps them in a
   // compact store.
@@ -262,7 +285,8 @@ export async function calibrate(opts: CalibrateOptions): Promise<CalibrationResu
   let tick: TickSize | null = null;
   let current: DayAccumulator | null = null;
   // The last usable day and its events: the published-parameter search runs on it once the data end.
-  let lastUsable: { day: CalibratedDay; events: DayEvents | null } | null = null;
+  let lastUsable: { day: CalibratedDay; events: DayEvents | null; search: Promise<void> | null } | null =
+    null;
   const grouper = new AggressorGrouper((order) => {
     // Orders are emitted when their millisecond closes; they belong to the day of their own timestamp.
     if (current !== null && utcDayStartMs(order.exchMs) === current.dayStartMs) current.onAggressor(order);
@@ -274,6 +298,28 @@ export async function calibrate(opts: CalibrateOptions): Promise<CalibrationResu
   let lastMs = Number.NaN;
 
   const closeDay = async (acc: DayAccumulator) => {
+    const dayLane = lane;
+    lane = lanes.open();
+    const notesOfDay: string[] = [];
+    noteParts.push(notesOfDay);
+    // At most `daysInFlight` searches at once: the oldest ends before this day's starts.
+    while (searches.length - searchesDone >= daysInFlight) await searches[searchesDone++];
+    const search = searchDay(acc, dayLane, notesOfDay);
+    if (search === null) {
+      dayLane.close();
+      return;
+    }
+    search.catch(() => {}); // awaited below and at the end; a failure must not be an unhandled rejection first
+    searches.push(search);
+  };
+
+  /** Closes a day's estimates; returns its γ search (with the walk-forward run), or null when it has none. */
+  const searchDay = (
+    acc: DayAccumulator,
+    dayLane: ProgressLane,
+    notesOfDay: string[],
+  ): Promise<void> | null => {
+    const progress = (line: string) => dayLane.write(line);
     if (tick === null) tick = resolveTickSize(opts.ticker, opts.tickSize, lastMid, tickSample);
     if (!(tick.tick > 0)) {
       throw new UserError(
@@ -309,57 +355,75 @@ export async function calibrate(opts: CalibrateOptions): Promise<CalibrationResu
     else if (day.fit === null) day.skipped = `too few aggressive orders to fit λ(δ) (${day.fitError})`;
     else if (!(day.sigma > 0)) day.skipped = 'the BBO never moves: no σ';
     if (day.skipped !== null) {
-      notes.push(`${day.date}: skipped: ${day.skipped}`);
+      notesOfDay.push(`${day.date}: skipped: ${day.skipped}`);
       days.push(day);
-      return;
+      return null;
     }
     if (day.fitPoor) {
-      notes.push(
+      notesOfDay.push(
         `${day.date}: warning: λ(δ) fit R² ${day.fit?.r2.toFixed(3)} is below ${minFitR2}; its A, k are unreliable`,
       );
     }
     const prev = lastUsable?.day;
+    // Only yesterday's search, not its events: today's search must not keep yesterday's day in memory.
+    const prevSearch = lastUsable?.search ?? null;
     const events = eventsOf(acc);
+    let search: Promise<void> | null = null;
     if (!wantGamma) day.gammaSkipped = 'γ search disabled';
     else if (prev === undefined)
       day.gammaSkipped = 'first usable day: no previous day to take parameters from';
     else if (events === null || events.length === 0) day.gammaSkipped = 'no events';
     else {
       const params = paramsOf(prev);
-      // Walk-forward: yesterday's chosen γ, traded today with the σ, A, k known at today's start — queued with
-      // the search's backtests (it does not depend on them), reported after them.
-      const chosen = prev.gamma?.best;
-      const oosRun = chosen
-        ? runMany([{ events, params: { ...params, gamma: chosen.gamma }, withEquity: false }])
-        : null;
-      day.gamma = await searchDayGamma(
-        runMany,
-        events,
-        params,
-        prev.date,
-        prev.lastMid,
-        day,
-        model,
-        tauS,
-        opts,
-        objective,
-        minFills,
-        progress,
-      );
-      if (day.gamma === null)
-        day.gammaSkipped = 'no γ range: no γ gives a spread between 0.01 % and 1 % of the mid';
-      else if (day.gamma.noEligible !== null) notes.push(`${day.date}: ${day.gamma.noEligible}`);
-      if (chosen && oosRun !== null) {
-        const o = (await oosRun)[0] as DayBacktestOutcome;
-        const score = objectiveScore(objective, o.pnl, o.minutes, o.minuteStd, chosen.gamma);
-        day.oos = { gamma: chosen.gamma, chosenOn: prev.date, score, pnl: o.pnl, fills: o.fills };
-        progress(
-          `${day.date}: out of sample, γ ${fmt(chosen.gamma)} chosen on ${prev.date}: score ${score.toFixed(2)}, ${o.fills} fills`,
-        );
-      }
+      search = (async () => {
+        try {
+          // Walk-forward: yesterday's chosen γ (once yesterday's search has ended), traded today with the σ, A, k
+          // known at today's start — queued with the search's backtests (it does not depend on them), reported
+          // after them.
+          const oosRun = (async () => {
+            await prevSearch;
+            const chosen = prev.gamma?.best;
+            if (!chosen) return null;
+            const o = (
+              await runMany([{ events, params: { ...params, gamma: chosen.gamma }, withEquity: false }])
+            )[0];
+            return { chosen, o: o as DayBacktestOutcome };
+          })();
+          oosRun.catch(() => {}); // awaited below, after the search
+          day.gamma = await searchDayGamma(
+            runMany,
+            events,
+            params,
+            prev.date,
+            prev.lastMid,
+            day,
+            model,
+            tauS,
+            opts,
+            objective,
+            minFills,
+            progress,
+          );
+          if (day.gamma === null)
+            day.gammaSkipped = 'no γ range: no γ gives a spread between 0.01 % and 1 % of the mid';
+          else if (day.gamma.noEligible !== null) notesOfDay.push(`${day.date}: ${day.gamma.noEligible}`);
+          const oos = await oosRun;
+          if (oos !== null) {
+            const { chosen, o } = oos;
+            const score = objectiveScore(objective, o.pnl, o.minutes, o.minuteStd, chosen.gamma);
+            day.oos = { gamma: chosen.gamma, chosenOn: prev.date, score, pnl: o.pnl, fills: o.fills };
+            progress(
+              `${day.date}: out of sample, γ ${fmt(chosen.gamma)} chosen on ${prev.date}: score ${score.toFixed(2)}, ${o.fills} fills`,
+            );
+          }
+        } finally {
+          dayLane.close();
+        }
+      })();
     }
-    lastUsable = { day, events };
+    lastUsable = { day, events, search };
     days.push(day);
+    return search;
   };
 
   const endDay = async () => {
@@ -406,6 +470,12 @@ export async function calibrate(opts: CalibrateOptions): Promise<CalibrationResu
       if (!(ms < lastMs)) lastMs = ms;
     }
   };
+  // One copy of a day: in shared memory when there are workers. The loaded copy is only referenced inside this
+  // function, so it can go as soon as the shared one exists (a local of the reading loop would live across its
+  // awaits, i.e. for the whole day).
+  const share = wantGamma ? opts.shareColumns : undefined;
+  const loadDay = async (from: MarketDays, i: number): Promise<DayColumns> =>
+    share === undefined ? from.loadDay(i) : share(await from.loadDay(i));
   let rowStats: readonly RowStats[];
   let resent: number;
   if (marketDays !== null) {
@@ -416,7 +486,8 @@ export async function calibrate(opts: CalibrateOptions): Promise<CalibrationResu
         .filter(({ d }) => d.dayStartMs + DAY_MS > windowFromMs && d.firstMs < windowToMs);
       for (let n = 0; n < inWindow.length; n++) {
         const { i } = inWindow[n] as { i: number };
-        dayColumns = await marketDays.loadDay(i);
+        dayColumns = null; // the last day's columns go before the next day is loaded
+        dayColumns = await loadDay(marketDays, i);
         const day = new ColumnMarketStream(
           { ...dayColumns, stats: [], droppedDuplicateMs: [], droppedOutOfOrderMs: [] },
           windowFromMs,
@@ -440,12 +511,14 @@ export async function calibrate(opts: CalibrateOptions): Promise<CalibrationResu
     resent = csv.dropped.duplicateTrades;
   }
   grouper.flush();
+  const readNotes: string[] = [];
+  noteParts.push(readNotes);
   for (const stats of rowStats) {
     const line = describeBadRows(stats);
-    if (line !== null) notes.push(line);
+    if (line !== null) readNotes.push(line);
   }
-  if (resent > 0) notes.push(`${resent} re-sent trades (duplicate trade ids) ignored`);
-  if (lateEvents > 0) notes.push(`${lateEvents} late events from an already closed day ignored`);
+  if (resent > 0) readNotes.push(`${resent} re-sent trades (duplicate trade ids) ignored`);
+  if (lateEvents > 0) readNotes.push(`${lateEvents} late events from an already closed day ignored`);
   let droppedIncompleteDay: string | null = null;
   // Set inside consume (TypeScript cannot see assignments made inside the closure).
   const tail = current as DayAccumulator | null;
@@ -475,6 +548,39 @@ export async function calibrate(opts: CalibrateOptions): Promise<CalibrationResu
   }
   const last = usable[usable.length - 1] as CalibratedDay;
   const lastFit = last.fit as NonNullable<CalibratedDay['fit']>;
+  const headlineDays = usable.slice(-7);
+  const sigma = headlineSigma(headlineDays.map((d) => d.sigma));
+  const published = { sigma, A: lastFit.A, k: lastFit.k };
+  // The published γ: searched on the last usable day with exactly the published σ, A, k. It needs only the
+  // estimates, so it starts while the last days' searches still run; its lines wait until those are reported.
+  const kept = lastUsable as { day: CalibratedDay; events: DayEvents | null } | null;
+  const heldLines: string[] = [];
+  let holdLines = true;
+  const publishedProgress = (line: string) => (holdLines ? heldLines.push(line) : progress(line));
+  let publishedSearch: Promise<DayGammaResult | null> | null = null;
+  if (wantGamma && sigma > 0 && kept !== null && kept.events !== null && kept.events.length > 0) {
+    publishedProgress(
+      `${last.date}: γ search with the published σ ${fmt(sigma)}, A ${fmt(published.A)}, k ${fmt(published.k)}`,
+    );
+    publishedSearch = searchDayGamma(
+      runMany,
+      kept.events,
+      published,
+      'published',
+      last.lastMid,
+      last,
+      model,
+      tauS,
+      opts,
+      objective,
+      minFills,
+      publishedProgress,
+      true,
+    );
+    publishedSearch.catch(() => {}); // awaited below, after the day searches
+  }
+  await Promise.all(searches);
+  notes.unshift(...noteParts.flat());
   const gammaDays = usable.filter((d) => d.gamma !== null);
   if (wantGamma && gammaDays.length === 0) {
     throw new UserError(`${where}: no day could be backtested to choose γ (${last.gammaSkipped}).`);
@@ -491,34 +597,14 @@ export async function calibrate(opts: CalibrateOptions): Promise<CalibrationResu
   // Set by the first closed day (TypeScript cannot see assignments made inside the closure).
   const resolvedTick = tick as TickSize | null;
   if (resolvedTick === null) throw new Error('calibrate: tick size not resolved');
-  const headlineDays = usable.slice(-7);
-  const sigma = headlineSigma(headlineDays.map((d) => d.sigma));
   if (!(sigma > 0)) throw new UserError(`${where}: the BBO never moves, σ cannot be estimated.`);
-  const published = { sigma, A: lastFit.A, k: lastFit.k };
   const spec = spreadModelSpec(model, lastFit.A);
 
-  // The published γ: searched on the last usable day with exactly the published σ, A, k.
-  const kept = lastUsable as { day: CalibratedDay; events: DayEvents | null } | null;
   let headlineSearch: CalibrationResult['headlineSearch'] = null;
-  if (wantGamma && kept !== null && kept.events !== null && kept.events.length > 0) {
-    progress(
-      `${last.date}: γ search with the published σ ${fmt(sigma)}, A ${fmt(published.A)}, k ${fmt(published.k)}`,
-    );
-    const r = await searchDayGamma(
-      runMany,
-      kept.events,
-      published,
-      'published',
-      last.lastMid,
-      last,
-      model,
-      tauS,
-      opts,
-      objective,
-      minFills,
-      progress,
-      true,
-    );
+  for (const line of heldLines) progress(line);
+  holdLines = false;
+  if (publishedSearch !== null) {
+    const r = await publishedSearch;
     headlineSearch = r === null ? null : { ...r, date: last.date };
   }
   const rng = bootstrapRng(bootstrap.seed);

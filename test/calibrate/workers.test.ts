@@ -83,15 +83,31 @@ describe('calibration on worker threads', () => {
     cpSync(SAMPLE, dir, { recursive: true, filter: (src) => !src.includes(CACHE_DIR_NAME) });
     const backtest = createDayBacktester(settings);
     const base = { dataDir: dir, ticker: 'BTC', backtest, keepEquity: true, bootstrapReplicates: 50 };
-    const csv = await calibrate({ ...base, cache: false });
-    const cached = await calibrate({ ...base, cache: true });
+    // Progress lines without the search's timing ("[11 backtests, 0.3 s]"): the same lines in the same order.
+    const linesOf = (lines: string[]) => lines.map((l) => l.replace(/ \[[^\]]*\]$/, ''));
+    const csvLines: string[] = [];
+    const csv = await calibrate({ ...base, cache: false, progress: (l) => csvLines.push(l) });
+    const cachedLines: string[] = [];
+    const cached = await calibrate({ ...base, cache: true, progress: (l) => cachedLines.push(l) });
     const pool = startBacktestPool(settings, 2);
     let threaded: Awaited<ReturnType<typeof calibrate>>;
+    const threadedLines: string[] = [];
     try {
-      threaded = await calibrate({ ...base, cache: true, backtestMany: pool.runMany });
+      // As `hlmm calibrate --workers 2` runs it: days in shared memory, two days' searches at once.
+      threaded = await calibrate({
+        ...base,
+        cache: true,
+        backtestMany: pool.runMany,
+        shareColumns: pool.shareColumns,
+        daysInFlight: 2,
+        progress: (l) => threadedLines.push(l),
+      });
     } finally {
       await pool.close();
     }
+    assert.ok(csvLines.some((l) => /out of sample/.test(l)));
+    assert.deepEqual(linesOf(cachedLines), linesOf(csvLines));
+    assert.deepEqual(linesOf(threadedLines), linesOf(csvLines));
     assert.ok(csv.days.length >= 5);
     assert.ok(csv.days.some((d) => d.gamma !== null && d.gamma.curve.length === 11));
     assert.deepEqual(cached, csv);
@@ -107,5 +123,20 @@ describe('calibration on worker threads', () => {
     const cacheWin = await calibrate({ ...base, ...win, cache: true });
     assert.ok(csvWin.days.filter((d) => d.gamma !== null).length >= 1);
     assert.deepEqual(withoutRowStats(cacheWin), withoutRowStats(csvWin));
+    // The window on workers: each day's range within its shared columns reaches the workers.
+    const winPool = startBacktestPool(settings, 2);
+    try {
+      const threadedWin = await calibrate({
+        ...base,
+        ...win,
+        cache: true,
+        backtestMany: winPool.runMany,
+        shareColumns: winPool.shareColumns,
+        daysInFlight: 2,
+      });
+      assert.deepEqual(threadedWin, cacheWin);
+    } finally {
+      await winPool.close();
+    }
   });
 });
