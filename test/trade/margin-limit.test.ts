@@ -172,6 +172,14 @@ describe('hlmm trade --tickers (paper) with account_risk.max_margin_usdc', () =>
         assert.ok(Date.now() - t0 < WAIT_BUDGET_MS, 'the overview never showed the margin limit');
         await new Promise((r) => setTimeout(r, 50));
       }
+      // A coin's risk events list the account's margin event (no coin) beside its own (its coin), none of another.
+      const risk = (await (
+        await fetch(`${bot.apiUrl}/api/v1/hlmm/risk?coin=BTC&limit=1000`, {
+          headers: { authorization: auth },
+        })
+      ).json()) as { events: { kind: string; coin: string | null }[] };
+      assert.ok(risk.events.some((e) => e.kind === 'margin_limit' && e.coin === null));
+      assert.ok(risk.events.every((e) => e.coin === null || e.coin === 'BTC'));
     } finally {
       await bot.stop('test done');
     }

@@ -172,6 +172,9 @@ test('3 live coins: after SIGKILL a restart takes every position from the exchan
         const tids = new Set(store.allFills(t).map((f) => f.tid));
         assert.equal(tids.size, onExchange.filter((f) => f.coin === t).length, `${t}: fills once`);
         assert.equal(store.openOrders(t).length, 0, `${t}: nothing left open in the store`);
+        // Its reconciliations are stored under its coin, one per start-up.
+        const reconciled = store.riskEvents().filter((e) => e.kind === 'reconcile' && e.coin === t);
+        assert.equal(reconciled.length, 3, `${t}: one reconcile risk event per start`);
       }
       // Each coin's engine records its own run: the two killed processes left two unfinished runs per coin.
       const unfinished = store.unfinishedRuns();
