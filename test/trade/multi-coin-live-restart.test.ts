@@ -17,6 +17,7 @@ import { Wallet } from '../../src/exchange/hyperliquid/wallet.ts';
 import { startFakeExchange } from '../../src/fake-exchange/server.ts';
 import { openStore } from '../../src/store/trade-store.ts';
 import { spawnCli } from '../support/cli-process.ts';
+import { LIVE_TICKERS, type LiveCoin, liveCoins } from '../support/multi-coin-live.ts';
 import { paramsFileFor, writeCoinMarkets } from '../support/multi-coin-market.ts';
 import { actionsSettled, until } from '../support/wait.ts';
 
@@ -24,13 +25,9 @@ const root = mkdtempSync(join(tmpdir(), 'hlmm-multi-restart-'));
 after(() => rmSync(root, { recursive: true, force: true }));
 const replay = join(root, 'replay');
 const pdir = join(root, 'params');
-const COINS = {
-  BTC: { sigma: 3, A: 0.5, k: 0.3, tickSize: 1, startMid: 100_000, seed: 61 },
-  ETH: { sigma: 0.3, A: 0.5, k: 3, tickSize: 0.1, startMid: 3000, seed: 62 },
-  SOL: { sigma: 0.05, A: 0.5, k: 20, tickSize: 0.01, startMid: 150, seed: 63 },
-} as const;
-type Coin = keyof typeof COINS;
-const TICKERS = Object.keys(COINS) as Coin[];
+const COINS = liveCoins(61);
+type Coin = LiveCoin;
+const TICKERS = LIVE_TICKERS;
 
 before(async () => {
   await writeCoinMarkets(replay, COINS);
