@@ -2,6 +2,7 @@
  * The account's margin limit (config account_risk.max_margin_usdc): when the margin in use reaches it, no coin
  * adds to its position (quotes that reduce stay), the coins are told once, and they resume once back under. Paper
  * estimates each coin's margin as |position| × mid ÷ leverage; live takes the exchange's reading of the account.
+ * (The per-quote gate itself: test/engine/risk.test.ts.)
  */
 import assert from 'node:assert/strict';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -14,8 +15,6 @@ import {
   NO_ACCOUNT_LIMITS,
   paperMarginQuote,
 } from '../../src/engine/account-risk.ts';
-import { RiskGatedStrategy, RiskGuard } from '../../src/engine/risk.ts';
-import { createStrategy } from '../../src/strategy/index.ts';
 import { MULTI_PASSWORD, MULTI_USER, startMultiBot, writeMultiReplay } from '../support/multi-coin-bot.ts';
 import { settledAfter, until, WAIT_BUDGET_MS } from '../support/wait.ts';
 
@@ -81,45 +80,6 @@ test("live: the exchange's reading of the account rules over the coins' own esti
   // Off (no limit) or unknown margin: never limited.
   assert.equal(marginLimitReason(null, 1e9), null);
   assert.equal(marginLimitReason(100, null), null);
-});
-
-test("a coin under the account's margin limit quotes only the side that reduces its position", () => {
-  const guard = new RiskGuard({
-    maxPositionLots: 10,
-    maxNotionalQuote: 1e9,
-    maxOrderSizeBase: 0.001,
-    dailyLossLimitQuote: null,
-    maxDrawdownQuote: null,
-    staleDataMs: 10_000,
-    lotBase: 0.001,
-  });
-  guard.paramsOk = true;
-  const s = new RiskGatedStrategy(createStrategy({ orderSizeBase: 0.001, maxPositionLots: 10 }), guard);
-  const bbo = {
-    exchMs: Date.UTC(2025, 8, 1, 12),
-    recvS: 0,
-    bidPx: 100_000,
-    bidSz: 1,
-    askPx: 100_010,
-    askSz: 1,
-  };
-  const params = { sigma: 3, A: 0.1, k: 0.05, gamma: 0.0001 };
-  const quote = (positionBase: number) => s.quote({ nowMs: bbo.exchMs, bbo, positionBase, params });
-  guard.accountEntriesLimit = marginLimitReason(100, 120);
-  const long = quote(0.002);
-  assert.equal(long.bid, null, 'no bid while long: it would add');
-  assert.ok(long.ask, 'the ask reduces the long');
-  assert.match(
-    long.explain?.note ?? '',
-    /no bid: margin in use 120\.00 USDC reached the account limit 100 USDC/,
-  );
-  const short = quote(-0.002);
-  assert.ok(short.bid && short.ask === null, 'short: only the bid');
-  const flat = quote(0);
-  assert.ok(flat.bid === null && flat.ask === null, 'flat: any fill would add');
-  guard.accountEntriesLimit = null;
-  const free = quote(0.002);
-  assert.ok(free.bid && free.ask, 'back under: both sides again');
 });
 
 describe('hlmm trade --tickers (paper) with account_risk.max_margin_usdc', () => {

@@ -17,6 +17,7 @@ import { Wallet } from '../../src/exchange/hyperliquid/wallet.ts';
 import { startFakeExchange } from '../../src/fake-exchange/server.ts';
 import { openStore } from '../../src/store/trade-store.ts';
 import { spawnCli } from '../support/cli-process.ts';
+import { liveOnFakeFlags } from '../support/live-on-fake.ts';
 import { LIVE_TICKERS, type LiveCoin, liveCoins } from '../support/multi-coin-live.ts';
 import { paramsFileFor, writeCoinMarkets } from '../support/multi-coin-market.ts';
 import { actionsSettled, until } from '../support/wait.ts';
@@ -57,14 +58,7 @@ test('3 live coins: after SIGKILL a restart takes every position from the exchan
     'trade',
     '--tickers',
     TICKERS.join(','),
-    '--live',
-    '--testnet',
-    '--ws-url',
-    fake.wsUrl,
-    '--api-url',
-    fake.url,
-    '--clock',
-    'exchange',
+    ...liveOnFakeFlags(fake),
     '--speed',
     String(speed),
     '--params-dir',

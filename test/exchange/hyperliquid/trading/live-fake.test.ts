@@ -17,6 +17,7 @@ import { startFakeExchange } from '../../../../src/fake-exchange/server.ts';
 import { openStore } from '../../../../src/store/trade-store.ts';
 import { startTrading } from '../../../../src/trade/run-trade.ts';
 import { spawnCli } from '../../../support/cli-process.ts';
+import { liveOnFakeFlags } from '../../../support/live-on-fake.ts';
 import { actionsSettled, until } from '../../../support/wait.ts';
 
 const PARAMS = 'data/sample/params_BTC.json';
@@ -158,15 +159,7 @@ test("after SIGKILL the dead man's switch cancels the orders; a restart recovers
   const wide = join(dir, 'wide.json');
   writeFileSync(wide, JSON.stringify({ strategy: { min_spread_bps: 600 } }));
   const args = (dms: number, log: string, extra: string[] = []) => [
-    '--live',
-    // The stand-in checks testnet signatures; the network comes from the flag, never from the URL.
-    '--testnet',
-    '--ws-url',
-    fake.wsUrl,
-    '--api-url',
-    fake.url,
-    '--clock',
-    'exchange',
+    ...liveOnFakeFlags(fake),
     '--speed',
     String(speed),
     '--params',
