@@ -141,7 +141,8 @@ export function createHistory(store: TradeStore, view: BotView, opts: { coinOnly
         .filter((p) => p.coin === coin);
       return thin(points, range.maxPoints);
     },
-    riskEvents: (limit) => store.riskEvents({ limit }),
+    // Several coins: this coin's events and the account's; one coin: every event (all are its own).
+    riskEvents: (limit) => store.riskEvents(opts.coinOnly ? { limit, coin: view.info().ticker } : { limit }),
   };
 }
 

@@ -88,6 +88,9 @@ export function accountOf(desks: Desks, account: AccountRisk | null) {
       maxDrawdownLimitQuote: risk.maxDrawdownQuote,
       dayLossQuote: a.dayLossQuote ?? null,
       dailyLossLimitQuote: risk.dailyLossLimitQuote,
+      marginUsedQuote: null,
+      maxMarginQuote: null,
+      marginLimit: null,
       killSwitch: risk.killSwitch,
       coins: rows.length,
       quotingCoins,
@@ -108,6 +111,11 @@ export function accountOf(desks: Desks, account: AccountRisk | null) {
     maxDrawdownLimitQuote: account.limits.maxDrawdownQuote,
     dayLossQuote: s.dayLossQuote,
     dailyLossLimitQuote: account.limits.dailyLossLimitQuote,
+    /** Live: the exchange's last reading; paper: Σ |position| × mid ÷ leverage (null = unknown). */
+    marginUsedQuote: s.marginUsedQuote,
+    maxMarginQuote: account.limits.maxMarginQuote ?? null,
+    /** Why no coin adds to its position (the margin limit reached), null while under it. */
+    marginLimit: s.marginLimit,
     killSwitch: account.killSwitch
       ? { tripped: true, reason: account.killSwitch.reason, atMs: account.killSwitch.atMs }
       : { tripped: false, reason: null, atMs: null },

@@ -311,6 +311,13 @@ export const configSchema = z
         daily_loss_limit_usdc: number('must be a number of USDC greater than 0, or null', { gt: 0 })
           .nullable()
           .default(null),
+        /**
+         * No coin adds to its position while the account's margin in use (live: the exchange's
+         * totalMarginUsed; paper: Σ |position| × mid ÷ leverage) is at or above this, USDC; reducing quotes stay.
+         */
+        max_margin_usdc: number('must be a number of USDC greater than 0, or null', { gt: 0 })
+          .nullable()
+          .default(null),
       }),
 
       /**

@@ -9,9 +9,11 @@
  *   (equity − its own starting balance). When the drawdown from its peak, or the loss since the UTC day's first
  *   evaluation, reaches the limit, the kill switch trips on EVERY coin.
  *
- * - Margin in use (live): the exchange's own figure for the whole account (/info clearinghouseState
- *   marginSummary.totalMarginUsed, read by the trade command), reported beside the notional; the exchange, not
- *   this module, decides liquidation from it.
+ * - Margin in use: live, the exchange's own figure for the whole account (/info clearinghouseState
+ *   marginSummary.totalMarginUsed, read by the trade command); in paper, each coin's |position| × mid ÷ its
+ *   leverage (paperMarginQuote). When it reaches `maxMarginQuote`, no coin adds to its position (a side that
+ *   reduces |position| still rests) until it is back under: the account stops growing, it is not closed. The
+ *   exchange, not this module, decides liquidation from it.
  *
  * Assumes the coins share one margin account with one starting balance (Hyperliquid cross margin: one USDC
  * balance per address); each coin's engine is started with that same balance, so its equity − balance is its PnL.
@@ -23,13 +25,38 @@ export interface AccountRiskLimits {
   maxDrawdownQuote: number | null;
   /** Kill switch on every coin when today's account loss (UTC day) reaches this, quote; null = off. */
   dailyLossLimitQuote: number | null;
+  /** No coin adds to its position while the margin in use is at or above this, quote; null or absent = off. */
+  maxMarginQuote?: number | null;
 }
 
 export const NO_ACCOUNT_LIMITS: AccountRiskLimits = {
   maxTotalNotionalQuote: null,
   maxDrawdownQuote: null,
   dailyLossLimitQuote: null,
+  maxMarginQuote: null,
 };
+
+/**
+ * Hyperliquid's leverage on a coin whose leverage was never set: 20×, or the coin's maximum when lower (the
+ * fake exchange margins positions the same way).
+ */
+export function defaultLeverage(maxLeverage: number): number {
+  return Math.min(20, maxLeverage);
+}
+
+/** Margin a position ties up in a cross account: |position| × mid ÷ leverage, quote. */
+export function paperMarginQuote(notionalQuote: number, leverage: number): number {
+  return notionalQuote / leverage;
+}
+
+/** Why the account adds to no position now (margin in use at or over its limit), or null. Pure. */
+export function marginLimitReason(
+  maxMarginQuote: number | null | undefined,
+  marginUsedQuote: number | null,
+): string | null {
+  if (maxMarginQuote == null || marginUsedQuote === null || marginUsedQuote < maxMarginQuote) return null;
+  return `margin in use ${marginUsedQuote.toFixed(2)} USDC reached the account limit ${maxMarginQuote} USDC: no coin adds to its position`;
+}
 
 /** What the account risk reads from, and does to, one coin's engine. */
 export interface AccountMember {
@@ -40,6 +67,10 @@ export interface AccountMember {
   notionalQuote(): number;
   /** Trips this coin's kill switch (orders cancelled, no quoting); a no-op when already tripped. */
   tripKillSwitch(reason: string): void;
+  /** Paper: the margin this coin's position ties up, quote (live, the exchange's reading of the account counts). */
+  marginQuote?(): number;
+  /** The account's margin limit reached (its reason) or back under (null): this coin adds to no position meanwhile. */
+  limitEntries?(reason: string | null): void;
 }
 
 /** The account's equity and its loss measures at one evaluation, quote. */
@@ -57,6 +88,8 @@ export interface AccountRiskState {
   marginUsedQuote: number | null;
   /** Largest margin in use read, quote; null when never read. */
   maxMarginUsedQuote: number | null;
+  /** Why no coin adds to its position (margin limit reached), or null. */
+  marginLimit: string | null;
 }
 
 const DAY_MS = 86_400_000;
@@ -98,6 +131,10 @@ export class AccountRisk {
   private maxMargin: number | null = null;
   /** The reason the account kill switch tripped, and when (bot ms); null while it has not. */
   killSwitch: { reason: string; atMs: number } | null = null;
+  /** Why no coin adds to its position now (margin limit), null while under it; changes only in `evaluate`. */
+  marginLimit: string | null = null;
+  /** Called when the margin limit is reached (its reason) and when the account is back under it (null). */
+  onMarginLimit: ((reason: string | null) => void) | null = null;
 
   constructor(
     readonly limits: AccountRiskLimits,
@@ -115,6 +152,7 @@ export class AccountRisk {
       maxTotalNotionalQuote: 0,
       marginUsedQuote: null,
       maxMarginUsedQuote: null,
+      marginLimit: null,
     };
   }
 
@@ -126,6 +164,17 @@ export class AccountRisk {
     if (!Number.isFinite(marginUsedQuote)) return;
     this.margin = { usedQuote: marginUsedQuote, accountValueQuote, atMs };
     if (this.maxMargin === null || marginUsedQuote > this.maxMargin) this.maxMargin = marginUsedQuote;
+  }
+
+  /**
+   * Margin in use now, quote: the exchange's last reading (live), else the Σ of the coins' own margins (paper),
+   * null when neither is known.
+   */
+  marginUsedQuote(): number | null {
+    if (this.margin !== null) return this.margin.usedQuote;
+    let sum: number | null = null;
+    for (const m of this.members) if (m.marginQuote) sum = (sum ?? 0) + m.marginQuote();
+    return sum;
   }
 
   /** The exchange's last reading of the account, or null (never read). */
@@ -180,6 +229,16 @@ export class AccountRisk {
       const reason = accountKillReason(this.limits, dd, dayLoss);
       if (reason !== null) this.tripKillSwitch(reason, nowMs);
     }
+    const used = this.marginUsedQuote();
+    if (used !== null && this.margin === null && (this.maxMargin === null || used > this.maxMargin))
+      this.maxMargin = used;
+    // The reason's figure moves with every reading: members hear of a change of state, not of a new figure.
+    const limit = marginLimitReason(this.limits.maxMarginQuote, used);
+    if ((limit === null) !== (this.marginLimit === null)) {
+      this.marginLimit = limit;
+      for (const m of this.members) m.limitEntries?.(limit);
+      this.onMarginLimit?.(limit);
+    }
     this.last = {
       equityQuote: eq,
       peakEquityQuote: this.peak,
@@ -188,8 +247,9 @@ export class AccountRisk {
       dayLossQuote: dayLoss,
       maxDrawdownQuote: this.maxDd,
       maxTotalNotionalQuote: this.maxNotional,
-      marginUsedQuote: this.margin?.usedQuote ?? null,
+      marginUsedQuote: used,
       maxMarginUsedQuote: this.maxMargin,
+      marginLimit: this.marginLimit,
     };
     return this.last;
   }

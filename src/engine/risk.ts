@@ -92,6 +92,8 @@ export class RiskGuard {
   lastMarketMs: number | null = null;
   /** Set when this coin shares an account with others (`--tickers`); null = this coin's limits only. */
   accountNotional: AccountNotionalGate | null = null;
+  /** Why the shared account adds to no position now (its margin limit, account-risk.ts), or null. */
+  accountEntriesLimit: string | null = null;
 
   constructor(readonly limits: RiskLimits) {}
 
@@ -223,6 +225,10 @@ export class RiskGuard {
         `no ${side}: a fill would exceed max notional ${l.maxNotionalQuote} USDC`,
         level === 0 ? 'max notional' : null,
       );
+      return null;
+    }
+    if (this.accountEntriesLimit !== null) {
+      note(explain, `no ${side}: ${this.accountEntriesLimit}`, level === 0 ? 'account margin' : null);
       return null;
     }
     const acct = this.accountNotional;

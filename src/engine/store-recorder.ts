@@ -154,6 +154,6 @@ export class StoreRecorder implements EngineSubscriber {
   }
 
   risk(kind: RiskEventKind, detail: string, value: number | null, limit: number | null): void {
-    this.store.recordRiskEvent({ tsMs: this.wallNowMs(), kind, detail, value, limit });
+    this.store.recordRiskEvent({ tsMs: this.wallNowMs(), kind, detail, value, limit, coin: this.coin });
   }
 }

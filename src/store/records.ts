@@ -159,6 +159,8 @@ export interface RiskEventRecord {
   /** The measured value and the limit it was compared with, when the event is a threshold (quote, base or s). */
   value?: number | null;
   limit?: number | null;
+  /** The coin concerned; null or absent = the account as a whole (and every row older than the column). */
+  coin?: string | null;
 }
 
 export interface BotRun {

@@ -160,6 +160,11 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX latency_samples_kind_ts ON latency_samples(kind, ts_ms);
   `,
+  // 5: the coin a risk event concerns (several coins share one store); NULL for the account's own events (its
+  // dead man's switch, its margin limit) and for rows written before this column existed.
+  `
+  ALTER TABLE risk_events ADD COLUMN coin TEXT;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -508,7 +508,7 @@ export class StoreGuard implements TradeStore {
   hiddenTrades() {
     return this.inner.hiddenTrades();
   }
-  riskEvents(query?: { limit?: number; sinceMs?: number }) {
+  riskEvents(query?: { limit?: number; sinceMs?: number; coin?: string }) {
     return this.inner.riskEvents(query);
   }
   settings() {

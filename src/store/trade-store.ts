@@ -100,7 +100,12 @@ export interface TradeStore {
 
   recordRiskEvent(event: RiskEventRecord): void;
   /** Newest first. */
-  riskEvents(query?: { limit?: number; sinceMs?: number }): Array<RiskEventRecord & { id: number }>;
+  /** Newest first; with `coin`, that coin's events and the account's (coin null). */
+  riskEvents(query?: {
+    limit?: number;
+    sinceMs?: number;
+    coin?: string;
+  }): Array<RiskEventRecord & { id: number }>;
 
   /** One measured latency of the live bot (see LatencySampleRecord). */
   recordLatency(sample: LatencySampleRecord): void;
@@ -436,8 +441,14 @@ class SqliteTradeStore implements TradeStore {
       ),
       hiddenTrades: p('SELECT trade_id, open_ms FROM hidden_trades'),
 
-      insertRisk: p('INSERT INTO risk_events (ts_ms, kind, detail, value, "limit") VALUES (?, ?, ?, ?, ?)'),
+      insertRisk: p(
+        'INSERT INTO risk_events (ts_ms, kind, detail, value, "limit", coin) VALUES (?, ?, ?, ?, ?, ?)',
+      ),
       riskEvents: p('SELECT * FROM risk_events WHERE ts_ms >= ? ORDER BY ts_ms DESC, id DESC LIMIT ?'),
+      // One coin's events and the account's (coin NULL): what concerns that coin.
+      coinRiskEvents: p(
+        'SELECT * FROM risk_events WHERE ts_ms >= ? AND (coin = ? OR coin IS NULL) ORDER BY ts_ms DESC, id DESC LIMIT ?',
+      ),
 
       insertLatency: p('INSERT INTO latency_samples (ts_ms, kind, latency_ms, coin) VALUES (?, ?, ?, ?)'),
       latencyRange: p(
@@ -859,17 +870,33 @@ class SqliteTradeStore implements TradeStore {
 
   recordRiskEvent(e: RiskEventRecord): void {
     assertFinite('riskEvent', { value: e.value, limit: e.limit });
-    this.stmt.insertRisk.run(e.tsMs, e.kind, freeText(e.detail), e.value ?? null, e.limit ?? null);
+    this.stmt.insertRisk.run(
+      e.tsMs,
+      e.kind,
+      freeText(e.detail),
+      e.value ?? null,
+      e.limit ?? null,
+      e.coin ?? null,
+    );
   }
 
-  riskEvents(query: { limit?: number; sinceMs?: number } = {}): Array<RiskEventRecord & { id: number }> {
-    const rows = this.stmt.riskEvents.all(query.sinceMs ?? 0, query.limit ?? 1000) as Array<{
+  riskEvents(
+    query: { limit?: number; sinceMs?: number; coin?: string } = {},
+  ): Array<RiskEventRecord & { id: number }> {
+    const since = query.sinceMs ?? 0;
+    const limit = query.limit ?? 1000;
+    const rows = (
+      query.coin === undefined
+        ? this.stmt.riskEvents.all(since, limit)
+        : this.stmt.coinRiskEvents.all(since, query.coin, limit)
+    ) as Array<{
       id: number;
       ts_ms: number;
       kind: string;
       detail: string;
       value: number | null;
       limit: number | null;
+      coin: string | null;
     }>;
     return rows.map((r) => ({
       id: r.id,
@@ -878,6 +905,7 @@ class SqliteTradeStore implements TradeStore {
       detail: r.detail,
       value: r.value,
       limit: r.limit,
+      coin: r.coin,
     }));
   }
 

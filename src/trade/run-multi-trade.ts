@@ -29,7 +29,12 @@ import type { HlmmConfig } from '../config/schema.ts';
 import { UserError } from '../core/errors.ts';
 import { createLogger } from '../core/log.ts';
 import type { SavedAccount } from '../engine/account.ts';
-import { AccountRisk, type AccountRiskState } from '../engine/account-risk.ts';
+import {
+  AccountRisk,
+  type AccountRiskState,
+  defaultLeverage,
+  paperMarginQuote,
+} from '../engine/account-risk.ts';
 import { FillsCsv } from '../engine/fills-csv.ts';
 import type { EngineRunSummary, TradingEngine } from '../engine/trading-engine.ts';
 import type { Venue } from '../engine/venue.ts';
@@ -78,7 +83,7 @@ export interface MultiRunSummary {
     fills: number;
     max_drawdown: number;
     max_total_notional: number;
-    /** Live: the exchange's margin in use at its last reading, and the largest read, USDC; null in paper. */
+    /** Margin in use (live: the exchange's last reading; paper: Σ |position| × mid ÷ leverage) and its largest, USDC. */
     margin_used: number | null;
     max_margin_used: number | null;
     kill_switch: string | null;
@@ -278,6 +283,18 @@ async function startSteps(
     lastLive?.accountValueQuote ?? settings.startingBalanceQuote,
   );
   if (lastLive) account.noteExchangeMargin(lastLive.marginUsedQuote, lastLive.accountValueQuote, Date.now());
+  // Said once when reached and once when back under (the reason's figure moves with every reading).
+  account.onMarginLimit = (reason) => {
+    if (reason !== null) logger.warn(reason);
+    else logger.info('margin in use back under the account limit: the coins add to positions again');
+    store.recordRiskEvent({
+      tsMs: Date.now(),
+      kind: reason !== null ? 'margin_limit' : 'margin_limit_cleared',
+      detail: reason ?? 'margin in use back under the account limit',
+      value: account.marginUsedQuote(),
+      limit: account.limits.maxMarginQuote ?? null,
+    });
+  };
   const engines = new Map<string, TradingEngine>();
   const watchers: ParamsWatcher[] = [];
   const liveChecks: LiveCoinStart[] = [];
@@ -327,6 +344,14 @@ async function startSteps(
       notionalQuote: () =>
         engine.accounting.mid > 0 ? Math.abs(engine.accounting.positionBase) * engine.accounting.mid : 0,
       tripKillSwitch: (reason) => engine.tripKillSwitch(reason),
+      marginQuote: () =>
+        paperMarginQuote(
+          engine.accounting.mid > 0 ? Math.abs(engine.accounting.positionBase) * engine.accounting.mid : 0,
+          leverageInForce ?? defaultLeverage(instrument.maxLeverage),
+        ),
+      limitEntries: (reason) => {
+        engine.guard.accountEntriesLimit = reason;
+      },
     });
     const maxTotal = settings.account.maxTotalNotionalQuote;
     if (maxTotal !== null)

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Account } from '../../src/engine/account.ts';
+import { marginLimitReason } from '../../src/engine/account-risk.ts';
 import { RiskGatedStrategy, RiskGuard, type RiskLimits } from '../../src/engine/risk.ts';
 import { createStrategy } from '../../src/strategy/index.ts';
 
@@ -107,4 +108,24 @@ test('daily loss limit trips the kill switch; stale data pulls quotes and clears
   g2.onMarket(bbo.exchMs + 10_500);
   assert.equal(g2.evaluate(new Account(1000).snapshot(), bbo.exchMs + 10_600).staleChanged, false);
   assert.equal(g2.pullReason(), null);
+});
+
+test("under the account's margin limit only the side that reduces the position is quoted", () => {
+  const { guard, s } = gated();
+  const quote = (positionBase: number) => s.quote({ nowMs: bbo.exchMs, bbo, positionBase, params });
+  guard.accountEntriesLimit = marginLimitReason(100, 120);
+  const long = quote(0.001);
+  assert.equal(long.bid, null, 'no bid while long: it would add');
+  assert.ok(long.ask, 'the ask reduces the long');
+  assert.match(
+    long.explain?.note ?? '',
+    /no bid: margin in use 120\.00 USDC reached the account limit 100 USDC/,
+  );
+  const short = quote(-0.001);
+  assert.ok(short.bid && short.ask === null, 'short: only the bid');
+  const flat = quote(0);
+  assert.ok(flat.bid === null && flat.ask === null, 'flat: any fill would add');
+  guard.accountEntriesLimit = null;
+  const free = quote(0.001);
+  assert.ok(free.bid && free.ask, 'back under: both sides again');
 });

@@ -68,3 +68,11 @@ export async function withLiveBotOnFake(
     await fake.close();
   }
 }
+
+/**
+ * The CLI flags of a live bot (child process) on the fake exchange `fake`: testnet (the stand-in checks testnet
+ * signatures; the network comes from the flag, never from the URL), its endpoints, the exchange's clock.
+ */
+export function liveOnFakeFlags(fake: { url: string; wsUrl: string }): string[] {
+  return ['--live', '--testnet', '--ws-url', fake.wsUrl, '--api-url', fake.url, '--clock', 'exchange'];
+}

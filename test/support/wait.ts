@@ -45,3 +45,21 @@ export async function settledAfter(
     return last !== null && last > t0 + exchangeMs;
   });
 }
+
+/**
+ * Resolves once the fake exchange has handled no new action for 25 polls in a row: whatever a frozen (SIGSTOPped)
+ * bot had already put on the wire has landed (the fake runs in the test's process, so its handling only waits on
+ * this event loop).
+ */
+export async function actionsSettled(counters: { actions: number }): Promise<void> {
+  let seen = counters.actions;
+  let still = 0;
+  await until("the frozen bot's last actions handled", () => {
+    if (counters.actions !== seen) {
+      seen = counters.actions;
+      still = 0;
+      return false;
+    }
+    return ++still >= 25;
+  });
+}

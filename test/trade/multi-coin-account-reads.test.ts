@@ -3,61 +3,30 @@
  * position-check period for all three: the fake sees one /info clearinghouseState per period, not three.
  */
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { startMultiTrading } from '../../src/trade/run-multi-trade.ts';
-import { paramsFileFor, writeCoinMarkets } from '../support/multi-coin-market.ts';
+import { liveCoins, startLiveMultiBot } from '../support/multi-coin-live.ts';
+import { writeCoinMarkets } from '../support/multi-coin-market.ts';
 import { until } from '../support/wait.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'hlmm-multi-account-reads-'));
 after(() => rmSync(root, { recursive: true, force: true }));
 const replay = join(root, 'replay');
-const COINS = {
-  BTC: { sigma: 3, A: 0.5, k: 0.3, tickSize: 1, startMid: 100_000, seed: 51 },
-  ETH: { sigma: 0.3, A: 0.5, k: 3, tickSize: 0.1, startMid: 3000, seed: 52 },
-  SOL: { sigma: 0.05, A: 0.5, k: 20, tickSize: 0.01, startMid: 150, seed: 53 },
-} as const;
-type Coin = keyof typeof COINS;
-const TICKERS = Object.keys(COINS) as Coin[];
+const COINS = liveCoins(51);
 
 before(() => writeCoinMarkets(replay, COINS));
 
 describe('hlmm trade --tickers --live: one set of account reads for every coin', () => {
   it('three coins: one clearinghouseState per position-check period, not three', async () => {
-    const dir = mkdtempSync(join(root, 'bot-'));
-    const pdir = join(dir, 'params');
-    mkdirSync(pdir);
-    for (const t of TICKERS)
-      writeFileSync(join(pdir, `params_${t}.json`), JSON.stringify(paramsFileFor(t, COINS[t])));
-    process.env.HLMM_PRIVATE_KEY = `0x${randomBytes(32).toString('hex')}`;
-    const bot = await startMultiTrading(
-      {
-        live: true,
-        testnet: true,
-        replay,
-        loop: true,
-        // Slow enough that the orders leave the request budget room for the reads (a read waits for its weight).
-        speed: 20,
-        paramsDir: pdir,
-        db: join(dir, 'bot.sqlite'),
-        apiPort: 0,
-        quiet: true,
-        logFile: join(dir, 'bot.jsonl'),
-        horizon: '3600',
-        orderSize: 0.01,
-        maxPosition: 50,
-        wallet: 1_000_000,
-        positionCheckS: 1,
-      },
-      TICKERS,
-      { handleSignals: false },
-    ).finally(() => {
-      delete process.env.HLMM_PRIVATE_KEY;
+    const { bot, fake } = await startLiveMultiBot({
+      root,
+      replay,
+      coins: COINS,
+      // Slow enough that the orders leave the request budget room for the reads (a read waits for its weight).
+      extra: { speed: 20, positionCheckS: 1 },
     });
-    const fake = bot.fake;
     const acct = bot.liveAccount;
     assert.ok(fake !== null && acct !== null);
     // Count what the fake exchange is asked from here on (start-up reads each coin once, in order, by design).

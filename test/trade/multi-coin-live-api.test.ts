@@ -5,71 +5,40 @@
  * (`POST /api/v1/hlmm/kill`, no ?coin=) leaves no order of any coin resting on the exchange.
  */
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { Wallet } from '../../src/exchange/hyperliquid/wallet.ts';
-import { startMultiTrading } from '../../src/trade/run-multi-trade.ts';
 import { freePort, MULTI_PASSWORD, MULTI_USER } from '../support/multi-coin-bot.ts';
-import { paramsFileFor, writeCoinMarkets } from '../support/multi-coin-market.ts';
+import { LIVE_TICKERS, liveCoins, startLiveMultiBot } from '../support/multi-coin-live.ts';
+import { writeCoinMarkets } from '../support/multi-coin-market.ts';
 import { settledAfter, until, WAIT_BUDGET_MS } from '../support/wait.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'hlmm-trade-multi-live-api-'));
 after(() => rmSync(root, { recursive: true, force: true }));
 const replay = join(root, 'replay');
 // The coins of test/trade/multi-coin-live.test.ts: 0.01 is on every coin's size grid.
-const COINS = {
-  BTC: { sigma: 3, A: 0.5, k: 0.3, tickSize: 1, startMid: 100_000, seed: 41 },
-  ETH: { sigma: 0.3, A: 0.5, k: 3, tickSize: 0.1, startMid: 3000, seed: 42 },
-  SOL: { sigma: 0.05, A: 0.5, k: 20, tickSize: 0.01, startMid: 150, seed: 43 },
-} as const;
-type Coin = keyof typeof COINS;
-const TICKERS = Object.keys(COINS) as Coin[];
+const COINS = liveCoins(41);
+const TICKERS = LIVE_TICKERS;
 const pairOf = (t: string) => `${t}/USDC:USDC`;
 
 before(() => writeCoinMarkets(replay, COINS));
 
 describe('hlmm trade --tickers --live with the monitoring API (fake exchange, testnet)', () => {
   it('whitelist of 3 pairs, /status per pair once fills arrive, and the API kill pulls every coin off the exchange', async () => {
-    const dir = mkdtempSync(join(root, 'bot-'));
-    const pdir = join(dir, 'params');
-    mkdirSync(pdir);
-    for (const t of TICKERS)
-      writeFileSync(join(pdir, `params_${t}.json`), JSON.stringify(paramsFileFor(t, COINS[t])));
-    const key = `0x${randomBytes(32).toString('hex')}`;
-    const address = Wallet.fromPrivateKey(key).accountAddress.toLowerCase();
-    process.env.HLMM_PRIVATE_KEY = key;
-    const bot = await startMultiTrading(
-      {
-        live: true,
-        testnet: true,
-        replay,
-        loop: true,
-        speed: 200,
-        paramsDir: pdir,
-        db: join(dir, 'bot.sqlite'),
+    const { bot, fake, address } = await startLiveMultiBot({
+      root,
+      replay,
+      coins: COINS,
+      extra: {
         apiPort: await freePort(),
         apiHost: '127.0.0.1',
         apiUser: MULTI_USER,
         apiPassword: MULTI_PASSWORD,
-        quiet: true,
-        logFile: join(dir, 'bot.jsonl'),
-        horizon: '3600',
-        orderSize: 0.01,
-        maxPosition: 50,
-        wallet: 1_000_000,
         leverage: 5,
         margin: 'cross',
       },
-      TICKERS,
-      { handleSignals: false },
-    ).finally(() => {
-      delete process.env.HLMM_PRIVATE_KEY;
     });
-    const fake = bot.fake;
-    assert.ok(fake, 'the replay runs on the in-process fake exchange');
     try {
       assert.ok(bot.apiUrl, 'the API is on');
       const url = bot.apiUrl as string;

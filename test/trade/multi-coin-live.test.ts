@@ -6,72 +6,34 @@
  * a coin without parameters sends nothing while the others trade.
  */
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { Wallet } from '../../src/exchange/hyperliquid/wallet.ts';
 import { openStore } from '../../src/store/trade-store.ts';
-import { type RunningMultiBot, startMultiTrading } from '../../src/trade/run-multi-trade.ts';
 import type { TradeCommandOptions } from '../../src/trade/run-trade.ts';
-import { paramsFileFor, writeCoinMarkets } from '../support/multi-coin-market.ts';
+import { LIVE_TICKERS, type LiveCoin, liveCoins, startLiveMultiBot } from '../support/multi-coin-live.ts';
+import { writeCoinMarkets } from '../support/multi-coin-market.ts';
 import { until } from '../support/wait.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'hlmm-trade-multi-live-'));
 after(() => rmSync(root, { recursive: true, force: true }));
 const replay = join(root, 'replay');
-const COINS = {
-  BTC: { sigma: 3, A: 0.5, k: 0.3, tickSize: 1, startMid: 100_000, seed: 31 },
-  ETH: { sigma: 0.3, A: 0.5, k: 3, tickSize: 0.1, startMid: 3000, seed: 32 },
-  SOL: { sigma: 0.05, A: 0.5, k: 20, tickSize: 0.01, startMid: 150, seed: 33 },
-} as const;
-type Coin = keyof typeof COINS;
-const TICKERS = Object.keys(COINS) as Coin[];
-
-const paramsFile = (ticker: Coin) => paramsFileFor(ticker, COINS[ticker]);
+const COINS = liveCoins(31);
+type Coin = LiveCoin;
+const TICKERS = LIVE_TICKERS;
 
 before(() => writeCoinMarkets(replay, COINS));
 
-/** A live 3-coin bot on its own fake exchange; the key is a fresh one, removed from the environment by start-up. */
-async function startLive(extra: Partial<TradeCommandOptions> = {}, withParams: readonly Coin[] = TICKERS) {
-  const dir = mkdtempSync(join(root, 'bot-'));
-  const pdir = join(dir, 'params');
-  mkdirSync(pdir);
-  for (const t of withParams) writeFileSync(join(pdir, `params_${t}.json`), JSON.stringify(paramsFile(t)));
-  const key = `0x${randomBytes(32).toString('hex')}`;
-  const address = Wallet.fromPrivateKey(key).accountAddress.toLowerCase();
-  process.env.HLMM_PRIVATE_KEY = key;
-  const bot: RunningMultiBot = await startMultiTrading(
-    {
-      live: true,
-      testnet: true,
-      replay,
-      loop: true,
-      speed: 200,
-      paramsDir: pdir,
-      db: join(dir, 'bot.sqlite'),
-      apiPort: 0,
-      quiet: true,
-      logFile: join(dir, 'bot.jsonl'),
-      horizon: '3600',
-      // One lot for every coin: 0.01 is on every coin's size grid (SOL has 2 decimals); SOL's 1.5 USDC lot is
-      // sized up to the 10 USDC minimum order value, so the max position leaves room for it.
-      orderSize: 0.01,
-      maxPosition: 50,
-      wallet: 1_000_000,
-      leverage: 5,
-      margin: 'cross',
-      ...extra,
-    },
-    TICKERS,
-    { handleSignals: false },
-  ).finally(() => {
-    delete process.env.HLMM_PRIVATE_KEY;
+/** A live 3-coin bot on its own fake exchange, leverage 5 cross on every coin. */
+const startLive = (extra: Partial<TradeCommandOptions> = {}, withParams: readonly Coin[] = TICKERS) =>
+  startLiveMultiBot({
+    root,
+    replay,
+    coins: COINS,
+    extra: { leverage: 5, margin: 'cross', ...extra },
+    withParams,
   });
-  assert.ok(bot.fake, 'the replay runs on the in-process fake exchange');
-  return { bot, fake: bot.fake, address, dir };
-}
 
 describe('hlmm trade --tickers --live (fake exchange, testnet)', () => {
   it('three coins, one account: fills on each, one store, leverage first, one socket, one budget, one switch', async () => {

@@ -1,11 +1,9 @@
 import assert from 'node:assert/strict';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { build } from 'esbuild';
-import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { BotInsight } from '../../src/engine/bot-insight.ts';
 import { type RunningBot, startTrading } from '../../src/trade/run-trade.ts';
 import {
@@ -16,7 +14,9 @@ import {
   TEST_USER,
   type TestServer,
 } from '../support/api-bot-double.ts';
-import { settledAfter, until, WAIT_BUDGET_MS } from '../support/wait.ts';
+import { buildDashboard, NO_BROWSER, openDashboardBrowser } from '../support/dashboard-browser.ts';
+import { freePort } from '../support/multi-coin-bot.ts';
+import { settledAfter, until } from '../support/wait.ts';
 
 /**
  * The dashboard in headless Chromium, first against a REAL paper bot (issue 6's test): `hlmm trade --replay
@@ -31,7 +31,6 @@ import { settledAfter, until, WAIT_BUDGET_MS } from '../support/wait.ts';
  * The replay loops, so the market keeps moving however long the test takes on a busy machine; every wait is for a
  * condition on the page or the bot, with test/support/wait.ts's hang guard as its budget.
  */
-const CHROMIUM = '/usr/bin/chromium';
 /** Screenshots of each state, to look at (desktop and phone width); printed at the end of the run. */
 const SHOTS = process.env.HLMM_SCREENSHOT_DIR ?? join(tmpdir(), 'hlmm-dashboard-shots');
 mkdirSync(SHOTS, { recursive: true });
@@ -40,43 +39,7 @@ async function shot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path, fullPage: true });
   process.stderr.write(`dashboard screenshot: ${path}\n`);
 }
-const SKIP = existsSync(CHROMIUM) || process.env.CI ? false : `${CHROMIUM} is not installed`;
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
-
-/** The dashboard bundle as scripts/build.mjs makes it, into a temporary folder. */
-async function buildDashboard(): Promise<string> {
-  const webRoot = mkdtempSync(join(tmpdir(), 'hlmm-web-'));
-  await build({
-    entryPoints: { dashboard: 'src/web/dashboard.ts' },
-    outdir: webRoot,
-    bundle: true,
-    format: 'esm',
-    platform: 'browser',
-    target: ['chrome100'],
-    logLevel: 'warning',
-  });
-  copyFileSync('src/web/index.html', join(webRoot, 'index.html'));
-  return webRoot;
-}
-
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const port = (srv.address() as { port: number }).port;
-  await new Promise<void>((r) => srv.close(() => r()));
-  return port;
-}
-
-describe('dashboard in a browser against a replayed paper bot', { skip: SKIP }, () => {
+describe('dashboard in a browser against a replayed paper bot', { skip: NO_BROWSER }, () => {
   const password = 'dashboard-replay-password';
   let bot: RunningBot;
   let context: BrowserContext;
@@ -108,16 +71,7 @@ describe('dashboard in a browser against a replayed paper bot', { skip: SKIP }, 
       },
       { handleSignals: false },
     );
-    profile = mkdtempSync(join(tmpdir(), 'hlmm-chromium-'));
-    context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: CHROMIUM_ARGS,
-      viewport: { width: 1280, height: 900 },
-    });
-    context.setDefaultTimeout(WAIT_BUDGET_MS);
-    page = context.pages()[0] ?? (await context.newPage());
-    page.on('pageerror', (e) => pageErrors.push(e.message));
+    ({ context, page, profile } = await openDashboardBrowser(1280, pageErrors));
   });
 
   after(async () => {
@@ -203,7 +157,7 @@ describe('dashboard in a browser against a replayed paper bot', { skip: SKIP }, 
 });
 
 // Skipped only on a developer machine without Chromium; in CI (.ci/run installs it) a missing browser fails.
-describe('dashboard in a browser against the BotView test double', { skip: SKIP }, () => {
+describe('dashboard in a browser against the BotView test double', { skip: NO_BROWSER }, () => {
   let s: TestServer;
   let context: BrowserContext;
   let page: Page;
@@ -251,17 +205,8 @@ describe('dashboard in a browser against the BotView test double', { skip: SKIP 
         });
     }
     s = await startTestServer({ webRoot, insight });
-    profile = mkdtempSync(join(tmpdir(), 'hlmm-chromium-'));
-    context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: CHROMIUM_ARGS,
-      viewport: { width: 1280, height: 900 },
-    });
-    context.setDefaultTimeout(WAIT_BUDGET_MS);
-    page = context.pages()[0] ?? (await context.newPage());
+    ({ context, page, profile } = await openDashboardBrowser(1280, pageErrors));
     page.on('request', (r) => requests.push(r.url()));
-    page.on('pageerror', (e) => pageErrors.push(e.message));
   });
 
   after(async () => {

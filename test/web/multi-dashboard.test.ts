@@ -9,12 +9,12 @@
  * Every wait is for a condition on the page or the bot (the replay loops, so the market keeps moving).
  */
 import assert from 'node:assert/strict';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { build } from 'esbuild';
-import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
+import { buildDashboard, NO_BROWSER, openDashboardBrowser } from '../support/dashboard-browser.ts';
 import {
   MULTI_COINS,
   MULTI_PASSWORD,
@@ -24,29 +24,12 @@ import {
   startMultiBot,
   writeMultiReplay,
 } from '../support/multi-coin-bot.ts';
-import { until, WAIT_BUDGET_MS } from '../support/wait.ts';
+import { until } from '../support/wait.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
-const SKIP = existsSync(CHROMIUM) || process.env.CI ? false : `${CHROMIUM} is not installed`;
 /** Screenshots of the overview and a coin page; `HLMM_SCREENSHOT_DIR=docs/images` refreshes the docs' ones. */
 const IMAGES = process.env.HLMM_SCREENSHOT_DIR ?? join(tmpdir(), 'hlmm-dashboard-shots');
 
-async function buildDashboard(): Promise<string> {
-  const webRoot = mkdtempSync(join(tmpdir(), 'hlmm-web-'));
-  await build({
-    entryPoints: { dashboard: 'src/web/dashboard.ts' },
-    outdir: webRoot,
-    bundle: true,
-    format: 'esm',
-    platform: 'browser',
-    target: ['chrome100'],
-    logLevel: 'warning',
-  });
-  copyFileSync('src/web/index.html', join(webRoot, 'index.html'));
-  return webRoot;
-}
-
-describe('dashboard of a three-coin bot in a browser', { skip: SKIP }, () => {
+describe('dashboard of a three-coin bot in a browser', { skip: NO_BROWSER }, () => {
   let bot: Awaited<ReturnType<typeof startMultiBot>>;
   let replay: string;
   let webRoot: string;
@@ -66,22 +49,7 @@ describe('dashboard of a three-coin bot in a browser', { skip: SKIP }, () => {
     webRoot = await buildDashboard();
     replay = await writeMultiReplay();
     bot = await startMultiBot(replay, { apiWebRoot: webRoot });
-    profile = mkdtempSync(join(tmpdir(), 'hlmm-chromium-'));
-    context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--no-first-run',
-        '--disable-background-networking',
-      ],
-      viewport: { width: 1400, height: 900 },
-    });
-    context.setDefaultTimeout(WAIT_BUDGET_MS);
-    page = context.pages()[0] ?? (await context.newPage());
-    page.on('pageerror', (e) => pageErrors.push(e.message));
+    ({ context, page, profile } = await openDashboardBrowser(1400, pageErrors));
     mkdirSync(IMAGES, { recursive: true });
   });
   after(async () => {

@@ -194,7 +194,7 @@ export async function startLiveCoin(
     exchangeNowMs: s.exchangeNowMs,
     shared: s.shared,
     onIncident: (kind, detail) => {
-      store.recordRiskEvent({ tsMs: Date.now(), kind, detail });
+      store.recordRiskEvent({ tsMs: Date.now(), kind, detail, coin: ticker });
       // An order whose outcome is unknown may have filled unseen: re-read the position soon.
       if (kind === 'reconcile') positionCheck.doubt(detail);
     },
@@ -203,7 +203,7 @@ export async function startLiveCoin(
       const early = Date.now() - startedWallMs < FOREIGN_WATCH_MS;
       const sentence = `another hlmm bot (cloid prefix ${prefix}) placed an order on ${ticker} on account ${user}; ${early ? 'this bot started last: quoting stopped, stop one of the two bots' : 'that bot should have refused to start: stop one of the two bots'}`;
       logger.error(sentence);
-      store.recordRiskEvent({ tsMs: Date.now(), kind: 'reconcile', detail: sentence });
+      store.recordRiskEvent({ tsMs: Date.now(), kind: 'reconcile', detail: sentence, coin: ticker });
       if (early) void hooks.engine?.stopQuoting(sentence);
     },
   });
@@ -302,7 +302,7 @@ export async function startLiveCoin(
   );
   const detail = `position ${positionBase} ${ticker} from the exchange, ${missed} missed fill(s) recorded, ${open.length} orphan order(s) cancelled, ${closedWhileDown} stored order(s) closed`;
   logger.info(`reconciled with the exchange: ${detail}`);
-  store.recordRiskEvent({ tsMs: Date.now(), kind: 'reconcile', detail });
+  store.recordRiskEvent({ tsMs: Date.now(), kind: 'reconcile', detail, coin: ticker });
 
   // 5. funding before the account was read: stored, already in the account value
   const stored = store.fundingPayments().filter((f) => f.coin === ticker);

@@ -17,7 +17,8 @@ import { startFakeExchange } from '../../../../src/fake-exchange/server.ts';
 import { openStore } from '../../../../src/store/trade-store.ts';
 import { startTrading } from '../../../../src/trade/run-trade.ts';
 import { spawnCli } from '../../../support/cli-process.ts';
-import { until } from '../../../support/wait.ts';
+import { liveOnFakeFlags } from '../../../support/live-on-fake.ts';
+import { actionsSettled, until } from '../../../support/wait.ts';
 
 const PARAMS = 'data/sample/params_BTC.json';
 
@@ -138,23 +139,6 @@ test('live on a replay: signed ALO orders with cloids, re-priced; a rate limit b
   assert.ok(!log.includes(key.slice(2)), 'the key never reaches the log');
 });
 
-/**
- * Resolves once the fake has handled no new action for 25 polls in a row: whatever a frozen bot had already put
- * on the wire has landed (the fake runs in this process, so its handling only waits on this event loop).
- */
-async function actionsSettled(counters: { actions: number }): Promise<void> {
-  let seen = counters.actions;
-  let still = 0;
-  await until("the frozen bot's last actions handled", () => {
-    if (counters.actions !== seen) {
-      seen = counters.actions;
-      still = 0;
-      return false;
-    }
-    return ++still >= 25;
-  });
-}
-
 const runBot = (args: string[], key: string) => spawnCli(['trade', ...args], { HLMM_PRIVATE_KEY: key });
 
 test("after SIGKILL the dead man's switch cancels the orders; a restart recovers position and orphans with no duplicated fill", async () => {
@@ -175,15 +159,7 @@ test("after SIGKILL the dead man's switch cancels the orders; a restart recovers
   const wide = join(dir, 'wide.json');
   writeFileSync(wide, JSON.stringify({ strategy: { min_spread_bps: 600 } }));
   const args = (dms: number, log: string, extra: string[] = []) => [
-    '--live',
-    // The stand-in checks testnet signatures; the network comes from the flag, never from the URL.
-    '--testnet',
-    '--ws-url',
-    fake.wsUrl,
-    '--api-url',
-    fake.url,
-    '--clock',
-    'exchange',
+    ...liveOnFakeFlags(fake),
     '--speed',
     String(speed),
     '--params',

@@ -1,0 +1,183 @@
+/**
+ * A LIVE three-coin bot (`hlmm trade --tickers BTC,ETH,SOL --live`, child processes) against a fake exchange run
+ * by the test, so it outlives the bot: trade until a coin holds a position, SIGKILL; again with wide quotes (they
+ * cannot fill), frozen then SIGKILLed with orders resting on every coin; restart. The restart takes every coin's
+ * position from the exchange, cancels every coin's orphans (counted per coin in the log), stores every exchange
+ * fill exactly once, and arms the account's one dead man's switch before it touches any orphan.
+ */
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { HttpTransport } from '../../src/exchange/hyperliquid/http.ts';
+import { InfoClient } from '../../src/exchange/hyperliquid/info-client.ts';
+import { Wallet } from '../../src/exchange/hyperliquid/wallet.ts';
+import { startFakeExchange } from '../../src/fake-exchange/server.ts';
+import { openStore } from '../../src/store/trade-store.ts';
+import { spawnCli } from '../support/cli-process.ts';
+import { liveOnFakeFlags } from '../support/live-on-fake.ts';
+import { LIVE_TICKERS, type LiveCoin, liveCoins } from '../support/multi-coin-live.ts';
+import { paramsFileFor, writeCoinMarkets } from '../support/multi-coin-market.ts';
+import { actionsSettled, until } from '../support/wait.ts';
+
+const root = mkdtempSync(join(tmpdir(), 'hlmm-multi-restart-'));
+after(() => rmSync(root, { recursive: true, force: true }));
+const replay = join(root, 'replay');
+const pdir = join(root, 'params');
+const COINS = liveCoins(61);
+type Coin = LiveCoin;
+const TICKERS = LIVE_TICKERS;
+
+before(async () => {
+  await writeCoinMarkets(replay, COINS);
+  mkdirSync(pdir);
+  for (const t of TICKERS)
+    writeFileSync(join(pdir, `params_${t}.json`), JSON.stringify(paramsFileFor(t, COINS[t])));
+});
+
+test('3 live coins: after SIGKILL a restart takes every position from the exchange, cancels every coin’s orphans, stores each fill once', async () => {
+  const key = `0x${randomBytes(32).toString('hex')}`;
+  const address = Wallet.fromPrivateKey(key).accountAddress.toLowerCase();
+  // Slow enough that three coins' orders leave the request budget room for the reads.
+  const speed = 20;
+  const fake = await startFakeExchange({
+    dataDir: replay,
+    symbols: [...TICKERS],
+    speed,
+    loop: true,
+    idleTimeoutMs: 0,
+    trading: { accounts: [{ address, usdc: 100_000 }] },
+  });
+  const db = join(root, 'bot.sqlite');
+  // Quotes 6 % away from the mid cannot fill in a few seconds: what the kill leaves behind stays to be counted.
+  const wide = join(root, 'wide.json');
+  writeFileSync(wide, JSON.stringify({ strategy: { min_spread_bps: 600 } }));
+  const args = (log: string, extra: string[] = []) => [
+    'trade',
+    '--tickers',
+    TICKERS.join(','),
+    ...liveOnFakeFlags(fake),
+    '--speed',
+    String(speed),
+    '--params-dir',
+    pdir,
+    '--horizon',
+    '3600',
+    '--order-size',
+    '0.01',
+    '--max-position',
+    '50',
+    '--db',
+    db,
+    '--api-port',
+    '0',
+    '--quiet',
+    '--json',
+    // Long: the orders a kill leaves behind are still there at the restart (orphans, not the switch's).
+    '--dms-s',
+    '120',
+    '--log-file',
+    join(root, log),
+    ...extra,
+  ];
+  const run = (a: string[]) => spawnCli(a, { HLMM_PRIVATE_KEY: key });
+  const restingOn = (t: Coin) => fake.trading.openOrdersOf(address).filter((o) => o.coin === t).length;
+  const everyCoinResting = () => TICKERS.every((t) => restingOn(t) > 0);
+  /** Freezes the bot once `cond` holds, waits for what it put on the wire, and kills it with `cond` still true. */
+  const killWhen = async (bot: ReturnType<typeof run>, what: string, cond: () => boolean) => {
+    for (;;) {
+      await until(what, cond);
+      bot.child.kill('SIGSTOP');
+      await actionsSettled(fake.trading.counters);
+      if (cond()) break;
+      bot.child.kill('SIGCONT');
+    }
+    bot.child.kill('SIGKILL');
+    await bot.exit;
+  };
+  try {
+    // 1. Trade until a coin has a position and every coin quotes; kill.
+    const first = run(args('first.jsonl'));
+    await killWhen(first, 'a fill and orders resting on every coin', () => {
+      return fake.trading.fillsOf(address).length >= 1 && everyCoinResting();
+    });
+
+    // 2. Wide quotes: its start-up cancels the first run's orphans; frozen and killed with every coin resting.
+    const second = run(args('second.jsonl', ['--config', wide]));
+    const firstOids = new Set(fake.trading.openOrdersOf(address).map((o) => o.oid));
+    await killWhen(second, 'only wide orders of the second run resting, on every coin', () => {
+      const open = fake.trading.openOrdersOf(address);
+      return everyCoinResting() && open.every((o) => !firstOids.has(o.oid));
+    });
+    const orphans = Object.fromEntries(TICKERS.map((t) => [t, restingOn(t)]));
+    const actionsBefore = fake.trading.actionLog.length;
+
+    // 3. Restart.
+    const third = run([...args('third.jsonl'), '--duration-s', '3']);
+    assert.equal(await third.exit, 0, third.err());
+    const summary = JSON.parse(third.out().trim());
+    const lines = readFileSync(join(root, 'third.jsonl'), 'utf8')
+      .split('\n')
+      .filter((l) => l.length > 0)
+      .map((l) => JSON.parse(l));
+    for (const t of TICKERS) {
+      const found = lines.filter(
+        (l) => l.msg === 'orphan orders found at start were cancelled' && l.component.includes(`.${t}.`),
+      );
+      assert.equal(found.length, 1, `${t}: one orphan count in the log`);
+      assert.equal(found[0].found, orphans[t], `${t}: every orphan found`);
+      assert.equal(found[0].cancelled, orphans[t], `${t}: every orphan cancelled`);
+    }
+    // The account's one switch, armed before the first orphan was touched.
+    const mine = fake.trading.actionLog.slice(actionsBefore).filter((a) => a.user === address);
+    const firstArm = mine.findIndex((a) => a.type === 'scheduleCancel');
+    const firstCancel = mine.findIndex((a) => a.type === 'cancel' || a.type === 'cancelByCloid');
+    assert.ok(
+      firstArm >= 0 && firstArm < firstCancel,
+      `switch armed (#${firstArm}) before cancel (#${firstCancel})`,
+    );
+
+    // Every coin's position is the exchange's.
+    const info = new InfoClient({
+      transport: new HttpTransport({ baseUrl: fake.url }),
+      accountAddress: address,
+    });
+    const state = await info.clearinghouseState();
+    let positions = 0;
+    for (const t of TICKERS) {
+      const szi = Number(state.assetPositions.find((p) => p.position.coin === t)?.position.szi ?? 0);
+      if (szi !== 0) positions++;
+      const bot = summary.coins[t].position;
+      assert.ok(Math.abs(bot - szi) < 1e-9, `${t}: bot ${bot} vs exchange ${szi}`);
+    }
+    assert.ok(positions >= 1, 'a coin held a position through the kills');
+
+    // Each exchange fill stored exactly once, under its coin.
+    const store = openStore(db);
+    try {
+      const onExchange = fake.trading.fillsOf(address);
+      assert.equal(store.fillCount(), onExchange.length, 'each exchange fill stored once');
+      for (const t of TICKERS) {
+        const tids = new Set(store.allFills(t).map((f) => f.tid));
+        assert.equal(tids.size, onExchange.filter((f) => f.coin === t).length, `${t}: fills once`);
+        assert.equal(store.openOrders(t).length, 0, `${t}: nothing left open in the store`);
+        // Its reconciliations are stored under its coin, one per start-up.
+        const reconciled = store.riskEvents().filter((e) => e.kind === 'reconcile' && e.coin === t);
+        assert.equal(reconciled.length, 3, `${t}: one reconcile risk event per start`);
+      }
+      // Each coin's engine records its own run: the two killed processes left two unfinished runs per coin.
+      const unfinished = store.unfinishedRuns();
+      for (const t of TICKERS)
+        assert.equal(unfinished.filter((r) => r.ticker === t).length, 2, `${t}: two killed runs`);
+      assert.equal(unfinished.length, 2 * TICKERS.length, 'no other run left unfinished');
+    } finally {
+      store.close();
+    }
+    assert.equal(fake.trading.openOrdersOf(address).length, 0, 'the clean stop cancels every coin');
+    assert.equal(fake.trading.scheduledCancelAt(address), undefined, 'switch removed at the clean stop');
+  } finally {
+    await fake.close();
+  }
+});
