@@ -1,0 +1,228 @@
+/**
+ * Builds the event cache's columns (./event-columns.ts) straight from the CSV bytes: the reader's own row parsers
+ * (./reader.ts) hand each accepted BBO and trade to growing typed-array columns — no event object per row — and
+ * the two sorted column sets are then merged by exchange time in place, under the same MONOTONIC RULE and tie
+ * order as the object merge of ./market-stream.ts. The result equals what that merge yields, column for column
+ * (test/data/column-build.test.ts compares the two).
+ */
+import { statSync } from 'node:fs';
+import type { BboColumns, TradeColumns } from './event-columns.ts';
+import { findMarketFiles } from './layout.ts';
+import { DUPLICATE, KEEP, MonotonicGate } from './market-stream.ts';
+import { type BboSink, parsePricesInto, parseTradesInto, type RowStats, type TradeSink } from './reader.ts';
+
+export interface BuiltColumns {
+  bbo: BboColumns;
+  trades: TradeColumns;
+  /** Row statistics of each CSV file: prices files, then trades files (the object stream's order). */
+  stats: RowStats[];
+  /** Exchange times of the events the MONOTONIC RULE dropped, in merged order. */
+  droppedDuplicateMs: number[];
+  droppedOutOfOrderMs: number[];
+}
+
+/**
+ * Capacity estimates (only sizing: too low grows by a quarter, too high wastes the difference until the exact
+ * copy at the end): a BBO is two prices rows of ~45 bytes (real and synthetic files: 80–100 bytes per update), a
+ * trades row ~55 bytes (60–70); gzip shrinks these files about 4×.
+ */
+const PRICES_BYTES_PER_BBO = 80;
+const TRADES_BYTES_PER_ROW = 55;
+const GZIP_RATIO = 4;
+
+/** Parses every prices and trades file of `symbol` in `dir` (in reading order) and merges them into columns. */
+export async function buildMarketColumns(dir: string, symbol: string): Promise<BuiltColumns> {
+  const pricesFiles = findMarketFiles(dir, 'prices', symbol);
+  const tradesFiles = findMarketFiles(dir, 'trades', symbol);
+  // Sized from the files up front: doubling arrays of a few hundred MB would briefly need twice that.
+  const bbo = new BboColumnSink(estimateRows(pricesFiles, PRICES_BYTES_PER_BBO));
+  const trades = new TradeColumnSink(estimateRows(tradesFiles, TRADES_BYTES_PER_ROW));
+  const stats: RowStats[] = [];
+  for (const f of pricesFiles) stats.push(copyStats(await parsePricesInto(f, bbo)));
+  for (const f of tradesFiles) stats.push(copyStats(await parseTradesInto(f, trades)));
+  const bboCapacity = bbo.cols[0].length;
+  const tradeCapacity = trades.side.length;
+  const merged = mergeInPlace(bbo.cols, bbo.n, trades.cols, trades.side, trades.n);
+  const b = exactLength(bbo.cols, merged.bboRows, bboCapacity);
+  const t = exactLength(trades.cols, merged.tradeRows, tradeCapacity);
+  return {
+    bbo: { exchMs: b[0], recvS: b[1], bidPx: b[2], bidSz: b[3], askPx: b[4], askSz: b[5] },
+    trades: {
+      exchMs: t[0],
+      recvS: t[1],
+      px: t[2],
+      sz: t[3],
+      tid: t[4],
+      side: exactLength([trades.side], merged.tradeRows, tradeCapacity)[0],
+      bboIndex: exactLength([merged.bboIndex], merged.tradeRows, tradeCapacity)[0],
+    },
+    stats,
+    droppedDuplicateMs: merged.droppedDuplicateMs,
+    droppedOutOfOrderMs: merged.droppedOutOfOrderMs,
+  };
+}
+
+function estimateRows(files: string[], bytesPerRow: number): number {
+  return files.reduce(
+    (n, f) => n + Math.ceil((statSync(f).size * (f.endsWith('.gz') ? GZIP_RATIO : 1)) / bytesPerRow),
+    1024,
+  );
+}
+
+function copyStats(s: RowStats): RowStats {
+  return { ...s, badLines: [...s.badLines], reasons: { ...s.reasons } };
+}
+
+/** BBO columns in CSV order: exch_ms, recv_s, bid_px, bid_sz, ask_px, ask_sz. */
+class BboColumnSink implements BboSink {
+  n = 0;
+  cols: Float64Array[];
+
+  constructor(capacity: number) {
+    this.cols = Array.from({ length: 6 }, () => new Float64Array(capacity));
+  }
+
+  bbo(exchMs: number, recvS: number, bidPx: number, bidSz: number, askPx: number, askSz: number): void {
+    if (this.n === this.cols[0].length) this.cols = this.cols.map((c) => grown(c));
+    const i = this.n++;
+    const k = this.cols;
+    k[0][i] = exchMs;
+    k[1][i] = recvS;
+    k[2][i] = bidPx;
+    k[3][i] = bidSz;
+    k[4][i] = askPx;
+    k[5][i] = askSz;
+  }
+}
+
+/** Trade columns in CSV order: exch_ms, recv_s, price, size, trade_id, and the side (0 buy, 1 sell). */
+class TradeColumnSink implements TradeSink {
+  n = 0;
+  cols: Float64Array[];
+  side: Uint8Array;
+
+  constructor(capacity: number) {
+    this.cols = Array.from({ length: 5 }, () => new Float64Array(capacity));
+    this.side = new Uint8Array(capacity);
+  }
+
+  trade(exchMs: number, recvS: number, px: number, sz: number, side: number, tid: number): void {
+    if (this.n === this.side.length) {
+      this.cols = this.cols.map((c) => grown(c));
+      this.side = grown(this.side);
+    }
+    const i = this.n++;
+    const k = this.cols;
+    k[0][i] = exchMs;
+    k[1][i] = recvS;
+    k[2][i] = px;
+    k[3][i] = sz;
+    k[4][i] = tid;
+    this.side[i] = side;
+  }
+}
+
+function grown<T extends Float64Array | Uint8Array>(col: T): T {
+  const next = new (col.constructor as new (n: number) => T)(Math.ceil(col.length * 1.25) + 1024);
+  next.set(col);
+  return next;
+}
+
+interface Merged {
+  bboRows: number;
+  tradeRows: number;
+  /** Per kept trade: the BBO rows kept before it. */
+  bboIndex: Uint32Array;
+  droppedDuplicateMs: number[];
+  droppedOutOfOrderMs: number[];
+}
+
+/**
+ * Merges the BBO rows [0, nb) and trade rows [0, nt) by exchange time — a trade before a BBO of the same time
+ * (market-stream's TIE_RANK), each kind in file order — through the MonotonicGate. Kept rows are compacted to
+ * the front of their own columns (a kept row never moves forward, so in place is safe).
+ */
+function mergeInPlace(
+  b: Float64Array[],
+  nb: number,
+  t: Float64Array[],
+  side: Uint8Array,
+  nt: number,
+): Merged {
+  const gate = new MonotonicGate();
+  const droppedDuplicateMs: number[] = [];
+  const droppedOutOfOrderMs: number[] = [];
+  const bboIndex = new Uint32Array(side.length);
+  const [bMs, bRecv, bidPx, bidSz, askPx, askSz] = b as [
+    Float64Array,
+    Float64Array,
+    Float64Array,
+    Float64Array,
+    Float64Array,
+    Float64Array,
+  ];
+  const [tMs, tRecv, px, sz, tid] = t as [
+    Float64Array,
+    Float64Array,
+    Float64Array,
+    Float64Array,
+    Float64Array,
+  ];
+  let i = 0;
+  let j = 0;
+  let bw = 0;
+  let tw = 0;
+  while (i < nb || j < nt) {
+    // Trades up to (and at) the next BBO's time, then BBOs before the next trade's time.
+    const bboMs = i < nb ? (bMs[i] as number) : Number.POSITIVE_INFINITY;
+    for (; j < nt && (tMs[j] as number) <= bboMs; j++) {
+      const ms = tMs[j] as number;
+      const verdict = gate.trade(ms, tid[j] as number);
+      if (verdict !== KEEP) {
+        (verdict === DUPLICATE ? droppedDuplicateMs : droppedOutOfOrderMs).push(ms);
+        continue;
+      }
+      tMs[tw] = ms;
+      tRecv[tw] = tRecv[j] as number;
+      px[tw] = px[j] as number;
+      sz[tw] = sz[j] as number;
+      tid[tw] = tid[j] as number;
+      side[tw] = side[j] as number;
+      bboIndex[tw] = bw;
+      tw++;
+    }
+    const tradeMs = j < nt ? (tMs[j] as number) : Number.POSITIVE_INFINITY;
+    for (; i < nb && (bMs[i] as number) < tradeMs; i++) {
+      const ms = bMs[i] as number;
+      if (gate.bbo(ms) !== KEEP) {
+        droppedOutOfOrderMs.push(ms);
+        continue;
+      }
+      bMs[bw] = ms;
+      bRecv[bw] = bRecv[i] as number;
+      bidPx[bw] = bidPx[i] as number;
+      bidSz[bw] = bidSz[i] as number;
+      askPx[bw] = askPx[i] as number;
+      askSz[bw] = askSz[i] as number;
+      bw++;
+    }
+  }
+  return { bboRows: bw, tradeRows: tw, bboIndex, droppedDuplicateMs, droppedOutOfOrderMs };
+}
+
+/**
+ * The first `n` values of each column. When the estimate was close (at least 3/4 used) they are views of the
+ * filled arrays: a copy would briefly hold every column twice, the peak of a first run over several days.
+ * Otherwise copies, one at a time, each filled array released as soon as it is copied.
+ */
+function exactLength<T extends Float64Array | Uint8Array | Uint32Array>(
+  cols: T[],
+  n: number,
+  capacity: number,
+): T[] {
+  return cols.map((col, i) => {
+    const out = n >= capacity * 0.75 ? (col.subarray(0, n) as T) : (col.slice(0, n) as T);
+    cols[i] = col.subarray(0, 0) as T;
+    return out;
+  });
+}
