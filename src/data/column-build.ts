@@ -24,10 +24,10 @@ export interface BuiltColumns {
 /**
  * Capacity estimates (only sizing: too low grows by a quarter, too high wastes the difference until the exact
  * copy at the end): a BBO is two prices rows of ~45 bytes (real and synthetic files: 80–100 bytes per update), a
- * trades row ~55 bytes (60–70); gzip shrinks these files about 4×.
+ * trades row ~50 bytes (synthetic ~54, real 60–70); gzip shrinks these files about 4×.
  */
 const PRICES_BYTES_PER_BBO = 80;
-const TRADES_BYTES_PER_ROW = 55;
+const TRADES_BYTES_PER_ROW = 50;
 const GZIP_RATIO = 4;
 
 /** Parses every prices and trades file of `symbol` in `dir` (in reading order) and merges them into columns. */
