@@ -140,7 +140,8 @@ interface Merged {
 /**
  * Merges the BBO rows [0, nb) and trade rows [0, nt) by exchange time — a trade before a BBO of the same time
  * (market-stream's TIE_RANK), each kind in file order — through the MonotonicGate. Kept rows are compacted to
- * the front of their own columns (a kept row never moves forward, so in place is safe).
+ * the front of their own columns (a kept row never moves forward, so in place is safe; rows before the first
+ * drop stay where they are).
  */
 function mergeInPlace(
   b: Float64Array[],
@@ -182,12 +183,14 @@ function mergeInPlace(
         (verdict === DUPLICATE ? droppedDuplicateMs : droppedOutOfOrderMs).push(ms);
         continue;
       }
-      tMs[tw] = ms;
-      tRecv[tw] = tRecv[j] as number;
-      px[tw] = px[j] as number;
-      sz[tw] = sz[j] as number;
-      tid[tw] = tid[j] as number;
-      side[tw] = side[j] as number;
+      if (tw !== j) {
+        tMs[tw] = ms;
+        tRecv[tw] = tRecv[j] as number;
+        px[tw] = px[j] as number;
+        sz[tw] = sz[j] as number;
+        tid[tw] = tid[j] as number;
+        side[tw] = side[j] as number;
+      }
       bboIndex[tw] = bw;
       tw++;
     }
@@ -198,12 +201,14 @@ function mergeInPlace(
         droppedOutOfOrderMs.push(ms);
         continue;
       }
-      bMs[bw] = ms;
-      bRecv[bw] = bRecv[i] as number;
-      bidPx[bw] = bidPx[i] as number;
-      bidSz[bw] = bidSz[i] as number;
-      askPx[bw] = askPx[i] as number;
-      askSz[bw] = askSz[i] as number;
+      if (bw !== i) {
+        bMs[bw] = ms;
+        bRecv[bw] = bRecv[i] as number;
+        bidPx[bw] = bidPx[i] as number;
+        bidSz[bw] = bidSz[i] as number;
+        askPx[bw] = askPx[i] as number;
+        askSz[bw] = askSz[i] as number;
+      }
       bw++;
     }
   }
