@@ -154,21 +154,9 @@ function mergeInPlace(
   const droppedDuplicateMs: number[] = [];
   const droppedOutOfOrderMs: number[] = [];
   const bboIndex = new Uint32Array(side.length);
-  const [bMs, bRecv, bidPx, bidSz, askPx, askSz] = b as [
-    Float64Array,
-    Float64Array,
-    Float64Array,
-    Float64Array,
-    Float64Array,
-    Float64Array,
-  ];
-  const [tMs, tRecv, px, sz, tid] = t as [
-    Float64Array,
-    Float64Array,
-    Float64Array,
-    Float64Array,
-    Float64Array,
-  ];
+  const bMs = b[0] as Float64Array;
+  const tMs = t[0] as Float64Array;
+  const tid = t[4] as Float64Array;
   let i = 0;
   let j = 0;
   let bw = 0;
@@ -184,11 +172,7 @@ function mergeInPlace(
         continue;
       }
       if (tw !== j) {
-        tMs[tw] = ms;
-        tRecv[tw] = tRecv[j] as number;
-        px[tw] = px[j] as number;
-        sz[tw] = sz[j] as number;
-        tid[tw] = tid[j] as number;
+        moveRow(t, j, tw);
         side[tw] = side[j] as number;
       }
       bboIndex[tw] = bw;
@@ -201,18 +185,19 @@ function mergeInPlace(
         droppedOutOfOrderMs.push(ms);
         continue;
       }
-      if (bw !== i) {
-        bMs[bw] = ms;
-        bRecv[bw] = bRecv[i] as number;
-        bidPx[bw] = bidPx[i] as number;
-        bidSz[bw] = bidSz[i] as number;
-        askPx[bw] = askPx[i] as number;
-        askSz[bw] = askSz[i] as number;
-      }
+      if (bw !== i) moveRow(b, i, bw);
       bw++;
     }
   }
   return { bboRows: bw, tradeRows: tw, bboIndex, droppedDuplicateMs, droppedOutOfOrderMs };
+}
+
+/** Copies row `from` of every column to row `to`. */
+function moveRow(cols: Float64Array[], from: number, to: number): void {
+  for (let c = 0; c < cols.length; c++) {
+    const col = cols[c] as Float64Array;
+    col[to] = col[from] as number;
+  }
 }
 
 /**
