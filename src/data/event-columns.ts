@@ -107,3 +107,85 @@ export function replayColumns(
     });
   }
 }
+
+/**
+ * BBO and trade columns filled event by event in stream order (order-book snapshots are left out): `bboIndex` is
+ * counted as the events come, so `replayColumns` over `columns()` gives back exactly the order pushed. What the
+ * γ search keeps of a day read from CSV (~45–48 bytes per event instead of ~250 for an object).
+ */
+export class EventColumnsBuilder {
+  private nb = 0;
+  private nt = 0;
+  private bbo: BboColumns;
+  private trades: TradeColumns;
+
+  constructor(capacity = 65_536) {
+    this.bbo = bboColumns(capacity);
+    this.trades = tradeColumns(capacity);
+  }
+
+  push(ev: MarketEvent): void {
+    if (ev.kind === 'bbo') {
+      if (this.nb === this.bbo.exchMs.length) this.bbo = copyInto(this.bbo, bboColumns(this.nb * 2));
+      const b = this.bbo;
+      const i = this.nb++;
+      b.exchMs[i] = ev.exchMs;
+      b.recvS[i] = ev.recvS;
+      b.bidPx[i] = ev.bidPx;
+      b.bidSz[i] = ev.bidSz;
+      b.askPx[i] = ev.askPx;
+      b.askSz[i] = ev.askSz;
+    } else if (ev.kind === 'trade') {
+      if (this.nt === this.trades.exchMs.length)
+        this.trades = copyInto(this.trades, tradeColumns(this.nt * 2));
+      const t = this.trades;
+      const j = this.nt++;
+      t.exchMs[j] = ev.exchMs;
+      t.recvS[j] = ev.recvS;
+      t.px[j] = ev.px;
+      t.sz[j] = ev.sz;
+      t.side[j] = ev.side === 'buy' ? 0 : 1;
+      t.tid[j] = ev.tid;
+      t.bboIndex[j] = this.nb;
+    }
+  }
+
+  /** The events pushed so far, as views of the filled part (valid until the next push). */
+  columns(): { bbo: BboColumns; trades: TradeColumns } {
+    return { bbo: sliceColumns(this.bbo, 0, this.nb), trades: sliceColumns(this.trades, 0, this.nt) };
+  }
+}
+
+function bboColumns(n: number): BboColumns {
+  const f = () => new Float64Array(Math.max(1, n));
+  return { exchMs: f(), recvS: f(), bidPx: f(), bidSz: f(), askPx: f(), askSz: f() };
+}
+
+function tradeColumns(n: number): TradeColumns {
+  const f = () => new Float64Array(Math.max(1, n));
+  const m = Math.max(1, n);
+  return {
+    exchMs: f(),
+    recvS: f(),
+    px: f(),
+    sz: f(),
+    side: new Uint8Array(m),
+    tid: f(),
+    bboIndex: new Uint32Array(m),
+  };
+}
+
+type ColumnSet = Record<string, Float64Array | Uint8Array | Uint32Array>;
+
+/** `to` with `from`'s values at its start (to's columns are at least as long). */
+function copyInto<T extends object>(from: T, to: T): T {
+  for (const key of Object.keys(from)) (to as ColumnSet)[key]?.set((from as ColumnSet)[key] as never);
+  return to;
+}
+
+/** Views of rows [a, b) of every column. */
+function sliceColumns<T extends object>(c: T, a: number, b: number): T {
+  const out: ColumnSet = {};
+  for (const [key, col] of Object.entries(c as ColumnSet)) out[key] = col.subarray(a, b);
+  return out as T;
+}
