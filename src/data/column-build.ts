@@ -6,10 +6,10 @@
  * (test/data/column-build.test.ts compares the two).
  */
 import { statSync } from 'node:fs';
-import type { BboColumns, TradeColumns } from './event-columns.ts';
+import { type BboColumns, EventColumnsBuilder, type TradeColumns } from './event-columns.ts';
 import { findMarketFiles } from './layout.ts';
 import { DUPLICATE, KEEP, MonotonicGate } from './market-stream.ts';
-import { type BboSink, parsePricesInto, parseTradesInto, type RowStats, type TradeSink } from './reader.ts';
+import { parsePricesInto, parseTradesInto, type RowStats } from './reader.ts';
 
 export interface BuiltColumns {
   bbo: BboColumns;
@@ -35,16 +35,22 @@ export async function buildMarketColumns(dir: string, symbol: string): Promise<B
   const pricesFiles = findMarketFiles(dir, 'prices', symbol);
   const tradesFiles = findMarketFiles(dir, 'trades', symbol);
   // Sized from the files up front: doubling arrays of a few hundred MB would briefly need twice that.
-  const bbo = new BboColumnSink(estimateRows(pricesFiles, PRICES_BYTES_PER_BBO));
-  const trades = new TradeColumnSink(estimateRows(tradesFiles, TRADES_BYTES_PER_ROW));
+  const builder = new EventColumnsBuilder(
+    estimateRows(pricesFiles, PRICES_BYTES_PER_BBO),
+    estimateRows(tradesFiles, TRADES_BYTES_PER_ROW),
+  );
   const stats: RowStats[] = [];
-  for (const f of pricesFiles) stats.push(copyStats(await parsePricesInto(f, bbo)));
-  for (const f of tradesFiles) stats.push(copyStats(await parseTradesInto(f, trades)));
-  const bboCapacity = bbo.cols[0].length;
-  const tradeCapacity = trades.side.length;
-  const merged = mergeInPlace(bbo.cols, bbo.n, trades.cols, trades.side, trades.n);
-  const b = exactLength(bbo.cols, merged.bboRows, bboCapacity);
-  const t = exactLength(trades.cols, merged.tradeRows, tradeCapacity);
+  for (const f of pricesFiles) stats.push(copyStats(await parsePricesInto(f, builder)));
+  for (const f of tradesFiles) stats.push(copyStats(await parseTradesInto(f, builder)));
+  const { bbo, trades, bboRows, tradeRows } = builder.release();
+  // Column arrays for the merge's row moves (bbo_index is the merge's own output, written over the parse's).
+  const bboCols = [bbo.exchMs, bbo.recvS, bbo.bidPx, bbo.bidSz, bbo.askPx, bbo.askSz];
+  const tradeCols = [trades.exchMs, trades.recvS, trades.px, trades.sz, trades.tid];
+  const bboCapacity = bbo.exchMs.length;
+  const tradeCapacity = trades.exchMs.length;
+  const merged = mergeInPlace(bboCols, bboRows, tradeCols, trades.side, trades.bboIndex, tradeRows);
+  const b = exactLength(bboCols, merged.bboRows, bboCapacity);
+  const t = exactLength(tradeCols, merged.tradeRows, tradeCapacity);
   return {
     bbo: { exchMs: b[0], recvS: b[1], bidPx: b[2], bidSz: b[3], askPx: b[4], askSz: b[5] },
     trades: {
@@ -54,7 +60,7 @@ export async function buildMarketColumns(dir: string, symbol: string): Promise<B
       sz: t[3],
       tid: t[4],
       side: exactLength([trades.side], merged.tradeRows, tradeCapacity)[0],
-      bboIndex: exactLength([merged.bboIndex], merged.tradeRows, tradeCapacity)[0],
+      bboIndex: exactLength([trades.bboIndex], merged.tradeRows, tradeCapacity)[0],
     },
     stats,
     droppedDuplicateMs: merged.droppedDuplicateMs,
@@ -73,73 +79,17 @@ function copyStats(s: RowStats): RowStats {
   return { ...s, badLines: [...s.badLines], reasons: { ...s.reasons } };
 }
 
-/** BBO columns in CSV order: exch_ms, recv_s, bid_px, bid_sz, ask_px, ask_sz. */
-class BboColumnSink implements BboSink {
-  n = 0;
-  cols: Float64Array[];
-
-  constructor(capacity: number) {
-    this.cols = Array.from({ length: 6 }, () => new Float64Array(capacity));
-  }
-
-  bbo(exchMs: number, recvS: number, bidPx: number, bidSz: number, askPx: number, askSz: number): void {
-    if (this.n === this.cols[0].length) this.cols = this.cols.map((c) => grown(c));
-    const i = this.n++;
-    const k = this.cols;
-    k[0][i] = exchMs;
-    k[1][i] = recvS;
-    k[2][i] = bidPx;
-    k[3][i] = bidSz;
-    k[4][i] = askPx;
-    k[5][i] = askSz;
-  }
-}
-
-/** Trade columns in CSV order: exch_ms, recv_s, price, size, trade_id, and the side (0 buy, 1 sell). */
-class TradeColumnSink implements TradeSink {
-  n = 0;
-  cols: Float64Array[];
-  side: Uint8Array;
-
-  constructor(capacity: number) {
-    this.cols = Array.from({ length: 5 }, () => new Float64Array(capacity));
-    this.side = new Uint8Array(capacity);
-  }
-
-  trade(exchMs: number, recvS: number, px: number, sz: number, side: number, tid: number): void {
-    if (this.n === this.side.length) {
-      this.cols = this.cols.map((c) => grown(c));
-      this.side = grown(this.side);
-    }
-    const i = this.n++;
-    const k = this.cols;
-    k[0][i] = exchMs;
-    k[1][i] = recvS;
-    k[2][i] = px;
-    k[3][i] = sz;
-    k[4][i] = tid;
-    this.side[i] = side;
-  }
-}
-
-function grown<T extends Float64Array | Uint8Array>(col: T): T {
-  const next = new (col.constructor as new (n: number) => T)(Math.ceil(col.length * 1.25) + 1024);
-  next.set(col);
-  return next;
-}
-
 interface Merged {
   bboRows: number;
   tradeRows: number;
-  /** Per kept trade: the BBO rows kept before it. */
-  bboIndex: Uint32Array;
   droppedDuplicateMs: number[];
   droppedOutOfOrderMs: number[];
 }
 
 /**
  * Merges the BBO rows [0, nb) and trade rows [0, nt) by exchange time — a trade before a BBO of the same time
- * (market-stream's TIE_RANK), each kind in file order — through the MonotonicGate. Kept rows are compacted to
+ * (market-stream's TIE_RANK), each kind in file order — through the MonotonicGate, writing each kept trade's
+ * `bboIndex` (the BBO rows kept before it). Kept rows are compacted to
  * the front of their own columns (a kept row never moves forward, so in place is safe; rows before the first
  * drop stay where they are).
  */
@@ -148,12 +98,12 @@ function mergeInPlace(
   nb: number,
   t: Float64Array[],
   side: Uint8Array,
+  bboIndex: Uint32Array,
   nt: number,
 ): Merged {
   const gate = new MonotonicGate();
   const droppedDuplicateMs: number[] = [];
   const droppedOutOfOrderMs: number[] = [];
-  const bboIndex = new Uint32Array(side.length);
   const bMs = b[0] as Float64Array;
   const tMs = t[0] as Float64Array;
   const tid = t[4] as Float64Array;
@@ -189,7 +139,7 @@ function mergeInPlace(
       bw++;
     }
   }
-  return { bboRows: bw, tradeRows: tw, bboIndex, droppedDuplicateMs, droppedOutOfOrderMs };
+  return { bboRows: bw, tradeRows: tw, droppedDuplicateMs, droppedOutOfOrderMs };
 }
 
 /** Copies row `from` of every column to row `to`. */

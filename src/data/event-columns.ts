@@ -109,51 +109,73 @@ export function replayColumns(
 }
 
 /**
- * BBO and trade columns filled event by event in stream order (order-book snapshots are left out): `bboIndex` is
- * counted as the events come, so `replayColumns` over `columns()` gives back exactly the order pushed. What the
- * γ search keeps of a day read from CSV (~45–48 bytes per event instead of ~250 for an object).
+ * BBO and trade columns filled row by row in stream order (order-book snapshots are left out): `bboIndex` is
+ * counted as the rows come, so `replayColumns` over `columns()` gives back exactly the order pushed. What the
+ * γ search keeps of a day read from CSV (~45–48 bytes per event instead of ~250 for an object), and what the
+ * cache build fills straight from the CSV parsers (./column-build.ts: `bbo`/`trade` are its row sinks).
  */
 export class EventColumnsBuilder {
   private nb = 0;
   private nt = 0;
-  private bbo: BboColumns;
-  private trades: TradeColumns;
+  private b: BboColumns;
+  private t: TradeColumns;
 
-  constructor(capacity = 65_536) {
-    this.bbo = bboColumns(capacity);
-    this.trades = tradeColumns(capacity);
+  constructor(bboCapacity = 65_536, tradeCapacity = bboCapacity) {
+    this.b = bboColumns(bboCapacity);
+    this.t = tradeColumns(tradeCapacity);
   }
 
   push(ev: MarketEvent): void {
-    if (ev.kind === 'bbo') {
-      if (this.nb === this.bbo.exchMs.length) this.bbo = copyInto(this.bbo, bboColumns(this.nb * 2));
-      const b = this.bbo;
-      const i = this.nb++;
-      b.exchMs[i] = ev.exchMs;
-      b.recvS[i] = ev.recvS;
-      b.bidPx[i] = ev.bidPx;
-      b.bidSz[i] = ev.bidSz;
-      b.askPx[i] = ev.askPx;
-      b.askSz[i] = ev.askSz;
-    } else if (ev.kind === 'trade') {
-      if (this.nt === this.trades.exchMs.length)
-        this.trades = copyInto(this.trades, tradeColumns(this.nt * 2));
-      const t = this.trades;
-      const j = this.nt++;
-      t.exchMs[j] = ev.exchMs;
-      t.recvS[j] = ev.recvS;
-      t.px[j] = ev.px;
-      t.sz[j] = ev.sz;
-      t.side[j] = ev.side === 'buy' ? 0 : 1;
-      t.tid[j] = ev.tid;
-      t.bboIndex[j] = this.nb;
-    }
+    if (ev.kind === 'bbo') this.bbo(ev.exchMs, ev.recvS, ev.bidPx, ev.bidSz, ev.askPx, ev.askSz);
+    else if (ev.kind === 'trade')
+      this.trade(ev.exchMs, ev.recvS, ev.px, ev.sz, ev.side === 'buy' ? 0 : 1, ev.tid);
   }
 
-  /** The events pushed so far, as views of the filled part (valid until the next push). */
-  columns(): { bbo: BboColumns; trades: TradeColumns } {
-    return { bbo: sliceColumns(this.bbo, 0, this.nb), trades: sliceColumns(this.trades, 0, this.nt) };
+  bbo(exchMs: number, recvS: number, bidPx: number, bidSz: number, askPx: number, askSz: number): void {
+    if (this.nb === this.b.exchMs.length) this.b = copyInto(this.b, bboColumns(grownLength(this.nb)));
+    const b = this.b;
+    const i = this.nb++;
+    b.exchMs[i] = exchMs;
+    b.recvS[i] = recvS;
+    b.bidPx[i] = bidPx;
+    b.bidSz[i] = bidSz;
+    b.askPx[i] = askPx;
+    b.askSz[i] = askSz;
   }
+
+  /** `side`: 0 = buy aggressor, 1 = sell. */
+  trade(exchMs: number, recvS: number, px: number, sz: number, side: number, tid: number): void {
+    if (this.nt === this.t.exchMs.length) this.t = copyInto(this.t, tradeColumns(grownLength(this.nt)));
+    const t = this.t;
+    const j = this.nt++;
+    t.exchMs[j] = exchMs;
+    t.recvS[j] = recvS;
+    t.px[j] = px;
+    t.sz[j] = sz;
+    t.side[j] = side;
+    t.tid[j] = tid;
+    t.bboIndex[j] = this.nb;
+  }
+
+  /** The rows pushed so far, as views of the filled part (valid until the next push). */
+  columns(): { bbo: BboColumns; trades: TradeColumns } {
+    return { bbo: sliceColumns(this.b, 0, this.nb), trades: sliceColumns(this.t, 0, this.nt) };
+  }
+
+  /** The columns at their full capacity, handed over: the builder keeps none of them (it starts empty again). */
+  release(): { bbo: BboColumns; trades: TradeColumns; bboRows: number; tradeRows: number } {
+    const out = { bbo: this.b, trades: this.t, bboRows: this.nb, tradeRows: this.nt };
+    this.b = bboColumns(1);
+    this.t = tradeColumns(1);
+    this.nb = 0;
+    this.nt = 0;
+    return out;
+  }
+}
+
+/** A quarter more (a few hundred MB doubled would briefly need twice that), at least 1,024 rows more. */
+function grownLength(n: number): number {
+  return Math.ceil(n * 1.25) + 1024;
 }
 
 function bboColumns(n: number): BboColumns {
