@@ -42,6 +42,7 @@ import {
   tableFromIPC,
 } from 'apache-arrow';
 import type { MarketEvent } from '../core/market.ts';
+import { buildMarketColumns } from './column-build.ts';
 import {
   type BboColumns,
   type ColumnRange,
@@ -165,50 +166,10 @@ export async function loadMarketColumns(
   return { ...built, origin: written ? 'built' : 'built-unwritten', file: files.trades };
 }
 
-/** Parses the CSV files through the merge once, into columns. */
+/** Parses the CSV files through the merge once, into columns (./column-build.ts: no event objects). */
 export async function buildColumns(dir: string, symbol: string): Promise<MarketColumns> {
-  const droppedDuplicateMs: number[] = [];
-  const droppedOutOfOrderMs: number[] = [];
-  const stream = readMarket(dir, symbol, {
-    books: false,
-    onDrop: (reason, ms) => (reason === 'duplicate' ? droppedDuplicateMs : droppedOutOfOrderMs).push(ms),
-  });
-  // Sized from the files up front: doubling arrays of a few hundred MB would briefly need twice that.
-  const estimate = (kind: 'prices' | 'trades', bytesPerRow: number) =>
-    findMarketFiles(dir, kind, symbol).reduce(
-      (n, f) => n + Math.ceil((statSync(f).size * (f.endsWith('.gz') ? GZIP_RATIO : 1)) / bytesPerRow),
-      1024,
-    );
-  const bbo = new Grow(6, estimate('prices', PRICES_BYTES_PER_BBO));
-  const tr = new Grow(6, estimate('trades', TRADES_BYTES_PER_ROW));
-  const side = new GrowU8(tr.capacity);
-  for await (const batch of stream) {
-    for (let i = 0; i < batch.length; i++) {
-      const e = batch[i] as MarketEvent;
-      if (e.kind === 'bbo') bbo.push6(e.exchMs, e.recvS, e.bidPx, e.bidSz, e.askPx, e.askSz);
-      else if (e.kind === 'trade') {
-        tr.push6(e.exchMs, e.recvS, e.px, e.sz, e.tid, bbo.n);
-        side.push(e.side === 'buy' ? 0 : 1);
-      }
-    }
-  }
-  const b = bbo.columns();
-  const t = tr.columns();
-  return {
-    bbo: { exchMs: b[0], recvS: b[1], bidPx: b[2], bidSz: b[3], askPx: b[4], askSz: b[5] },
-    trades: {
-      exchMs: t[0],
-      recvS: t[1],
-      px: t[2],
-      sz: t[3],
-      side: side.values(),
-      tid: t[4],
-      bboIndex: Uint32Array.from(t[5]),
-    },
-    stats: stream.stats.map((s) => ({ ...s, badLines: [...s.badLines], reasons: { ...s.reasons } })),
-    droppedDuplicateMs,
-    droppedOutOfOrderMs,
-  };
+  readMarket(dir, symbol, { books: false }); // names the missing prices or trades file, as a read would
+  return buildMarketColumns(dir, symbol);
 }
 
 const BBO_FIELDS = ['exch_ms', 'recv_s', 'bid_px', 'bid_sz', 'ask_px', 'ask_sz'] as const;
@@ -427,84 +388,6 @@ function tableOf(columns: [string, Column][], meta: CacheMeta, rows: number[]): 
     from += n;
   }
   return new Table(schema, batches);
-}
-
-/**
- * Capacity estimates (only sizing: too low grows by a quarter, too high wastes the difference until the exact
- * copy at the end): a BBO is two prices rows of ~45 bytes (real and synthetic files: 80–100 bytes per update), a
- * trades row ~55 bytes (60–70); gzip shrinks these files about 4×.
- */
-const PRICES_BYTES_PER_BBO = 80;
-const TRADES_BYTES_PER_ROW = 55;
-const GZIP_RATIO = 4;
-
-/** Growable float64 columns, `width` of them filled together. */
-class Grow {
-  n = 0;
-  private cols: Float64Array[];
-
-  constructor(width: number, capacity: number) {
-    this.cols = Array.from({ length: width }, () => new Float64Array(capacity));
-  }
-
-  get capacity(): number {
-    return (this.cols[0] as Float64Array).length;
-  }
-
-  push6(a: number, b: number, c: number, d: number, e: number, f: number): void {
-    if (this.n === (this.cols[0] as Float64Array).length) this.cols = this.cols.map((col) => grown(col));
-    const i = this.n++;
-    const k = this.cols;
-    (k[0] as Float64Array)[i] = a;
-    (k[1] as Float64Array)[i] = b;
-    (k[2] as Float64Array)[i] = c;
-    (k[3] as Float64Array)[i] = d;
-    (k[4] as Float64Array)[i] = e;
-    (k[5] as Float64Array)[i] = f;
-  }
-
-  /**
-   * Exact-length columns. When the estimate was close (at least 3/4 used) they are views of the filled arrays: a
-   * copy would briefly hold every column twice, the peak of a first run over several days. Otherwise copies, one
-   * at a time.
-   */
-  columns(): Float64Array[] {
-    const out: Float64Array[] = [];
-    for (let i = 0; i < this.cols.length; i++) {
-      const col = this.cols[i] as Float64Array;
-      out.push(this.n >= col.length * 0.75 ? col.subarray(0, this.n) : col.slice(0, this.n));
-      this.cols[i] = new Float64Array(0);
-    }
-    return out;
-  }
-}
-
-class GrowU8 {
-  n = 0;
-  private col: Uint8Array;
-
-  constructor(capacity: number) {
-    this.col = new Uint8Array(capacity);
-  }
-
-  push(v: number): void {
-    if (this.n === this.col.length) {
-      const next = new Uint8Array(Math.ceil(this.col.length * 1.25) + 1024);
-      next.set(this.col);
-      this.col = next;
-    }
-    this.col[this.n++] = v;
-  }
-
-  values(): Uint8Array {
-    return this.col.slice(0, this.n);
-  }
-}
-
-function grown(col: Float64Array): Float64Array {
-  const next = new Float64Array(Math.ceil(col.length * 1.25) + 1024);
-  next.set(col);
-  return next;
 }
 
 const BATCH_SIZE = 8192;

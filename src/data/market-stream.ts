@@ -55,7 +55,7 @@ export function describeDropped(d: DroppedEvents): string | null {
  * them, so a resting order at the old touch must see the trade before the book moves: trades, then BBO, then
  * full book snapshots.
  */
-const TIE_RANK: Record<MarketEvent['kind'], number> = { trade: 0, bbo: 1, book: 2 };
+export const TIE_RANK: Record<MarketEvent['kind'], number> = { trade: 0, bbo: 1, book: 2 };
 
 /**
  * How far a file may step back in exchange time. Recorded files are in exchange-time order except for trades
@@ -76,6 +76,33 @@ const BATCH_SIZE = 8192;
  * before the fromMs/toMs window, so a window is exactly a slice of the whole stream.
  */
 const TID_WINDOW = 100_000;
+
+/** What the MONOTONIC RULE says of one event read: kept, or dropped for which reason. */
+export const KEEP = 0;
+export const DUPLICATE = 1;
+export const OUT_OF_ORDER = 2;
+
+/**
+ * The MONOTONIC RULE as a gate the events pass through in merged order (the object merge below and the column
+ * merge of ./column-build.ts both use it). A trade's id is remembered even when the trade is then dropped as out
+ * of order.
+ */
+export class MonotonicGate {
+  private readonly tids = new RecentTradeIds(TID_WINDOW);
+  private lastMs = Number.NEGATIVE_INFINITY;
+
+  trade(exchMs: number, tid: number): number {
+    if (!this.tids.admit(tid)) return DUPLICATE;
+    return this.bbo(exchMs);
+  }
+
+  /** Also the rule for any event without a trade id (BBO, book). */
+  bbo(exchMs: number): number {
+    if (exchMs < this.lastMs) return OUT_OF_ORDER;
+    this.lastMs = exchMs;
+    return KEEP;
+  }
+}
 
 /**
  * Merges the symbol's files in `dir` in exchange-time order (ties: trades, BBO, book; stable within a file).
@@ -146,8 +173,7 @@ class MergedStream implements MarketStream {
     const stopAtMs = toMs + REORDER_SLACK_MS;
     const dropped = this.dropped;
     const onDrop = this.onDrop;
-    const tids = new RecentTradeIds(TID_WINDOW);
-    let lastMs = Number.NEGATIVE_INFINITY;
+    const gate = new MonotonicGate();
     const sources: Source[] = [];
     try {
       for (const reader of this.readers) {
@@ -188,17 +214,17 @@ class MergedStream implements MarketStream {
           if (e.exchMs > limitMs || (e.exchMs === limitMs && !rankWins)) break;
           i++;
           const inWindow = e.exchMs >= fromMs && e.exchMs < toMs;
-          if (e.kind === 'trade' && !tids.admit(e.tid)) {
+          const verdict = e.kind === 'trade' ? gate.trade(e.exchMs, e.tid) : gate.bbo(e.exchMs);
+          if (verdict === DUPLICATE) {
             if (inWindow) dropped.duplicateTrades++;
             onDrop?.('duplicate', e.exchMs);
             continue;
           }
-          if (e.exchMs < lastMs) {
+          if (verdict === OUT_OF_ORDER) {
             if (inWindow) dropped.outOfOrder++;
             onDrop?.('out-of-order', e.exchMs);
             continue;
           }
-          lastMs = e.exchMs;
           if (inWindow) {
             out.push(e);
             if (out.length >= BATCH_SIZE) {

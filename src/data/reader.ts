@@ -12,6 +12,7 @@
  */
 
 import { createReadStream, statSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { basename } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream';
@@ -93,21 +94,61 @@ export function readPriceEvents(
   file: string,
   rules: PlausibilityRules = DEFAULT_PLAUSIBILITY,
 ): BatchReader<BboEvent> {
-  return new CsvBatchReader(file, (stats) => new PricesParser(stats, new PriceSanity(rules)));
+  return new CsvBatchReader(file, (stats) => {
+    const sink = new BboObjects();
+    return { parser: new PricesParser(stats, new PriceSanity(rules), sink), out: sink };
+  });
 }
 
 export function readTradeEvents(
   file: string,
   rules: PlausibilityRules = DEFAULT_PLAUSIBILITY,
 ): BatchReader<TradeEvent> {
-  return new CsvBatchReader(file, (stats) => new TradesParser(stats, new PriceSanity(rules)));
+  return new CsvBatchReader(file, (stats) => {
+    const sink = new TradeObjects();
+    return { parser: new TradesParser(stats, new PriceSanity(rules), sink), out: sink };
+  });
 }
 
 export function readBookEvents(
   file: string,
   rules: PlausibilityRules = DEFAULT_PLAUSIBILITY,
 ): BatchReader<BookEvent> {
-  return new CsvBatchReader(file, (stats) => new BooksParser(stats, new PriceSanity(rules)));
+  return new CsvBatchReader(file, (stats) => {
+    const sink = new Batch<BookEvent>();
+    return { parser: new BooksParser(stats, new PriceSanity(rules), sink), out: sink };
+  });
+}
+
+/** Where a prices parser puts each BBO it accepts (an object batch, or typed columns: ./column-build.ts). */
+export interface BboSink {
+  bbo(exchMs: number, recvS: number, bidPx: number, bidSz: number, askPx: number, askSz: number): void;
+}
+
+/** Where a trades parser puts each trade it accepts; `side` 0 = buy aggressor, 1 = sell. */
+export interface TradeSink {
+  trade(exchMs: number, recvS: number, px: number, sz: number, side: number, tid: number): void;
+}
+
+/**
+ * Parses the whole prices file `file` into `sink` (no objects, no batches) and returns its row statistics: the
+ * same rows accepted and the same bad rows counted as `readPriceEvents`, by the same parser.
+ */
+export function parsePricesInto(
+  file: string,
+  sink: BboSink,
+  rules: PlausibilityRules = DEFAULT_PLAUSIBILITY,
+): Promise<RowStats> {
+  return new CsvFile(file).parseAll((stats) => new PricesParser(stats, new PriceSanity(rules), sink));
+}
+
+/** Parses the whole trades file `file` into `sink`; as `readTradeEvents` (duplicate trade ids kept). */
+export function parseTradesInto(
+  file: string,
+  sink: TradeSink,
+  rules: PlausibilityRules = DEFAULT_PLAUSIBILITY,
+): Promise<RowStats> {
+  return new CsvFile(file).parseAll((stats) => new TradesParser(stats, new PriceSanity(rules), sink));
 }
 
 /**
@@ -133,15 +174,15 @@ export function thousands(n: number): string {
 // ---------------------------------------------------------------------------------------------------------
 // The line loop shared by the three files.
 
-interface RowParser<T> {
+interface RowParser {
   /** The expected header, as shown to users. */
   readonly headerHint: string;
   /** Throws a UserError if `header` (BOM and CR removed) is not this file kind's header. */
   checkHeader(header: string, file: string): void;
-  /** Parses bytes [start, end) of line `line`: pushes 0 or 1 records to `out` and returns true, or counts a bad row and returns false. */
-  row(buf: Uint8Array, start: number, end: number, line: number, out: T[]): boolean;
+  /** Parses bytes [start, end) of line `line`: hands 0 or 1 records to its sink, or counts a bad row. */
+  row(buf: Uint8Array, start: number, end: number, line: number): void;
   /** End of the file: flush any state (e.g. a pending unpaired price row). */
-  finish(out: T[]): void;
+  finish(): void;
 }
 
 /** Counts a skipped row; returns false so a row parser can `return countBad(…)`. */
@@ -158,14 +199,124 @@ function countBad(stats: RowStats, line: number, reason: string): false {
   return false;
 }
 
-class CsvBatchReader<T> implements BatchReader<T> {
-  readonly stats: RowStats;
-  private readonly file: string;
-  private readonly makeParser: (stats: RowStats) => RowParser<T>;
+/** Parsed records gathered for the next yield of a BatchReader. */
+class Batch<T> {
+  out: T[] = [];
 
-  constructor(file: string, makeParser: (stats: RowStats) => RowParser<T>) {
+  take(): T[] {
+    const out = this.out;
+    this.out = [];
+    return out;
+  }
+}
+
+class BboObjects extends Batch<BboEvent> implements BboSink {
+  bbo(exchMs: number, recvS: number, bidPx: number, bidSz: number, askPx: number, askSz: number): void {
+    this.out.push({ kind: 'bbo', exchMs, recvS, bidPx, bidSz, askPx, askSz });
+  }
+}
+
+class TradeObjects extends Batch<TradeEvent> implements TradeSink {
+  trade(exchMs: number, recvS: number, px: number, sz: number, side: number, tid: number): void {
+    this.out.push({ kind: 'trade', exchMs, recvS, px, sz, side: SIDES[side], tid });
+  }
+}
+
+/**
+ * The lines of one file, chunk by chunk, handed to a row parser: the header checked, blank lines skipped, a line
+ * split across chunks joined, a line over MAX_LINE_BYTES skipped and counted.
+ */
+class LineSplitter {
+  private line = 0; // number of the line being handled
+  private header = true;
+  private carry: Buffer | null = null; // a partial line from the previous chunk
+  private skippingLongLine = false;
+
+  constructor(
+    private readonly file: string,
+    private readonly parser: RowParser,
+    private readonly stats: RowStats,
+  ) {}
+
+  /** Starts a new chunk: finishes the line carried over; the position of its first whole line, or -1. */
+  begin(chunk: Buffer): number {
+    if (this.skippingLongLine) {
+      const nl = chunk.indexOf(NEWLINE);
+      if (nl === -1) return -1;
+      this.skippingLongLine = false;
+      return nl + 1;
+    }
+    if (this.carry === null) return 0;
+    const nl = chunk.indexOf(NEWLINE);
+    if (nl === -1) {
+      this.carry = Buffer.concat([this.carry, chunk]);
+      if (this.carry.length > MAX_LINE_BYTES) {
+        this.carry = null;
+        this.skippingLongLine = true;
+        this.line++;
+        if (this.header)
+          throw new UserError(
+            `${this.file}: the first line is over 1 MiB long; it must be "${this.parser.headerHint}".`,
+          );
+        this.stats.rows++;
+        countBad(this.stats, this.line, 'line too long');
+      }
+      return -1;
+    }
+    const joined = Buffer.concat([this.carry, chunk.subarray(0, nl)]);
+    this.carry = null;
+    this.handle(joined, 0, joined.length);
+    return nl + 1;
+  }
+
+  /**
+   * Handles the lines of `chunk` from `pos`: -1 once the chunk is used up (its partial last line carried over),
+   * or the position to resume from as soon as `batch` holds BATCH_SIZE records.
+   */
+  scan(chunk: Buffer, pos: number, batch: Batch<unknown> | null): number {
+    for (;;) {
+      const nl = chunk.indexOf(NEWLINE, pos);
+      if (nl === -1) break;
+      this.handle(chunk, pos, nl);
+      pos = nl + 1;
+      if (batch !== null && batch.out.length >= BATCH_SIZE) return pos;
+    }
+    // A copy: the chunk's memory may be reused for the next read (see `plainChunks`).
+    if (pos < chunk.length) this.carry = Buffer.from(chunk.subarray(pos));
+    return -1;
+  }
+
+  /** The end of the file: its last line without a newline, the header check, the parser's flush. */
+  end(): void {
+    if (this.carry !== null) this.handle(this.carry, 0, this.carry.length);
+    this.carry = null;
+    if (this.header) throw headerError(this.file, this.parser);
+    this.parser.finish();
+  }
+
+  private handle(buf: Uint8Array, start: number, end: number): void {
+    this.line++;
+    if (end > start && buf[end - 1] === CR) end--;
+    if (this.header) {
+      this.header = false;
+      let text = Buffer.from(buf.buffer, buf.byteOffset + start, end - start).toString('utf8');
+      if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+      this.parser.checkHeader(text, this.file);
+      return;
+    }
+    if (end === start) return; // blank line: not a row
+    this.stats.rows++;
+    this.parser.row(buf, start, end, this.line);
+  }
+}
+
+/** One market-data file: checked to exist on creation; each pass re-reads it and resets `stats`. */
+class CsvFile {
+  readonly stats: RowStats;
+  protected readonly file: string;
+
+  constructor(file: string) {
     this.file = file;
-    this.makeParser = makeParser;
     this.stats = { file, rows: 0, badRows: 0, badLines: [], reasons: {} };
     let isFile = false;
     try {
@@ -177,92 +328,81 @@ class CsvBatchReader<T> implements BatchReader<T> {
       throw new UserError(`${file} is not a file; give the path of a .csv or .csv.gz market-data file.`);
   }
 
-  async *[Symbol.asyncIterator](): AsyncGenerator<T[]> {
+  protected resetStats(): RowStats {
     const stats = this.stats;
     stats.rows = 0;
     stats.badRows = 0;
     stats.badLines.length = 0;
     for (const key of Object.keys(stats.reasons)) delete stats.reasons[key];
-    const parser = this.makeParser(stats);
-    const file = this.file;
-    const input = openBytes(file);
+    return stats;
+  }
 
-    let out: T[] = [];
-    let line = 0; // number of the line being handled
-    let header = true;
-    let carry: Buffer | null = null; // a partial line from the previous chunk
-    let skippingLongLine = false;
-
-    const handle = (buf: Uint8Array, start: number, end: number): void => {
-      line++;
-      if (end > start && buf[end - 1] === CR) end--;
-      if (header) {
-        header = false;
-        let text = Buffer.from(buf.buffer, buf.byteOffset + start, end - start).toString('utf8');
-        if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-        parser.checkHeader(text, file);
-        return;
+  /**
+   * One pass over the whole file into the parser's sink. A plain file is read chunk by chunk into one reused
+   * buffer (no stream, no buffer per chunk); a .gz file through gunzip as the batch reader does.
+   */
+  async parseAll(makeParser: (stats: RowStats) => RowParser): Promise<RowStats> {
+    const lines = new LineSplitter(this.file, makeParser(this.resetStats()), this.stats);
+    const input = this.file.endsWith('.gz') ? openBytes(this.file) : null;
+    try {
+      const chunks = input === null ? plainChunks(this.file) : (input as AsyncIterable<Buffer>);
+      for await (const chunk of chunks) {
+        const pos = lines.begin(chunk);
+        if (pos >= 0) lines.scan(chunk, pos, null);
       }
-      if (end === start) return; // blank line: not a row
-      stats.rows++;
-      parser.row(buf, start, end, line, out);
-    };
+      lines.end();
+    } catch (err) {
+      throw readError(err, this.file);
+    } finally {
+      input?.destroy();
+    }
+    return this.stats;
+  }
+}
 
+class CsvBatchReader<T> extends CsvFile implements BatchReader<T> {
+  private readonly makeParser: (stats: RowStats) => { parser: RowParser; out: Batch<T> };
+
+  constructor(file: string, makeParser: (stats: RowStats) => { parser: RowParser; out: Batch<T> }) {
+    super(file);
+    this.makeParser = makeParser;
+  }
+
+  async *[Symbol.asyncIterator](): AsyncGenerator<T[]> {
+    const { parser, out } = this.makeParser(this.resetStats());
+    const lines = new LineSplitter(this.file, parser, this.stats);
+    const input = openBytes(this.file);
     try {
       for await (const chunk of input as AsyncIterable<Buffer>) {
-        let pos = 0;
-        if (skippingLongLine) {
-          const nl = chunk.indexOf(NEWLINE);
-          if (nl === -1) continue;
-          skippingLongLine = false;
-          pos = nl + 1;
-        } else if (carry !== null) {
-          const nl = chunk.indexOf(NEWLINE);
-          if (nl === -1) {
-            carry = Buffer.concat([carry, chunk]);
-            if (carry.length > MAX_LINE_BYTES) {
-              carry = null;
-              skippingLongLine = true;
-              line++;
-              if (header)
-                throw new UserError(
-                  `${file}: the first line is over 1 MiB long; it must be "${parser.headerHint}".`,
-                );
-              stats.rows++;
-              countBad(stats, line, 'line too long');
-            }
-            continue;
-          }
-          const joined = Buffer.concat([carry, chunk.subarray(0, nl)]);
-          carry = null;
-          handle(joined, 0, joined.length);
-          pos = nl + 1;
+        let pos = lines.begin(chunk);
+        while (pos >= 0) {
+          pos = lines.scan(chunk, pos, out);
+          if (out.out.length >= BATCH_SIZE) yield out.take();
         }
-        for (;;) {
-          const nl = chunk.indexOf(NEWLINE, pos);
-          if (nl === -1) break;
-          handle(chunk, pos, nl);
-          pos = nl + 1;
-          if (out.length >= BATCH_SIZE) {
-            yield out;
-            out = [];
-          }
-        }
-        if (pos < chunk.length) carry = chunk.subarray(pos);
-        if (out.length >= BATCH_SIZE) {
-          yield out;
-          out = [];
-        }
+        if (out.out.length >= BATCH_SIZE) yield out.take();
       }
-      if (carry !== null) handle(carry, 0, carry.length); // last line without a newline
-      if (header) throw headerError(file, parser);
-      parser.finish(out);
-      if (out.length > 0) yield out;
+      lines.end();
+      if (out.out.length > 0) yield out.take();
     } catch (err) {
-      throw readError(err, file);
+      throw readError(err, this.file);
     } finally {
       input.destroy();
     }
+  }
+}
+
+/** The bytes of a plain file, CHUNK_BYTES at a time, each chunk a view of the same buffer (valid until the next). */
+async function* plainChunks(file: string): AsyncGenerator<Buffer> {
+  const handle = await open(file, 'r');
+  try {
+    const buf = Buffer.allocUnsafe(CHUNK_BYTES);
+    for (;;) {
+      const { bytesRead } = await handle.read(buf, 0, CHUNK_BYTES, null);
+      if (bytesRead === 0) return;
+      yield buf.subarray(0, bytesRead);
+    }
+  } finally {
+    await handle.close();
   }
 }
 
@@ -276,7 +416,7 @@ function openBytes(file: string): Readable {
   });
 }
 
-function headerError(file: string, parser: RowParser<unknown>): UserError {
+function headerError(file: string, parser: RowParser): UserError {
   return new UserError(`${file} has no header line; its first line must be "${parser.headerHint}".`);
 }
 
@@ -315,15 +455,13 @@ function positiveProblem(value: number, nonNumeric: string, nonPositive: string)
   return value <= 0 ? nonPositive : nonNumeric; // NaN and ±Infinity compare false with 0 except -Infinity
 }
 
-// The leading columns prices and trades rows share (timestamp,price,size,side), parsed into module-level slots
-// rather than an object per row: the reader is a hot path (the same pattern as csv-fields' `fieldEnd`).
-let leadRecvS = 0;
-let leadPx = 0;
-let leadSz = 0;
-let leadSide = -1;
+// The leading columns prices and trades rows share (timestamp,price,size,side), parsed into the fields of one
+// object rather than an object per row: the reader is a hot path. Fields, not module-level `let`s: V8 boxes a
+// double stored in a module variable (a heap number per store, ~8 per row of garbage), not one in an object field.
+const lead = { recvS: 0.5, px: 0.5, sz: 0.5, side: -1 };
 
 /**
- * Parses "timestamp,price,size,side" from `start` into the lead* slots, leaving `fieldEnd` after the side.
+ * Parses "timestamp,price,size,side" from `start` into `lead`, leaving `fieldEnd` after the side.
  * False when the row ends at or before the side (a column is missing).
  */
 function parseLeadingColumns(
@@ -332,27 +470,27 @@ function parseLeadingColumns(
   end: number,
   sideWords: readonly Uint8Array[],
 ): boolean {
-  leadRecvS = parseNumberField(buf, start, end);
+  lead.recvS = parseNumberField(buf, start, end);
   if (fieldEnd >= end) return false;
-  leadPx = parseNumberField(buf, fieldEnd + 1, end);
+  lead.px = parseNumberField(buf, fieldEnd + 1, end);
   if (fieldEnd >= end) return false;
-  leadSz = parseNumberField(buf, fieldEnd + 1, end);
+  lead.sz = parseNumberField(buf, fieldEnd + 1, end);
   if (fieldEnd >= end) return false;
-  leadSide = parseWordField(buf, fieldEnd + 1, end, sideWords);
+  lead.side = parseWordField(buf, fieldEnd + 1, end, sideWords);
   return fieldEnd < end;
 }
 
 /** Reason the leading columns are unusable, or null. Asked after the column count is known good. */
 function leadingProblem(): string | null {
   return (
-    positiveProblem(leadRecvS, 'non-numeric timestamp', 'non-positive timestamp') ??
-    positiveProblem(leadPx, 'non-numeric price', 'non-positive price') ??
-    positiveProblem(leadSz, 'non-numeric size', 'non-positive size') ??
-    (leadSide < 0 ? 'unknown side' : null)
+    positiveProblem(lead.recvS, 'non-numeric timestamp', 'non-positive timestamp') ??
+    positiveProblem(lead.px, 'non-numeric price', 'non-positive price') ??
+    positiveProblem(lead.sz, 'non-numeric size', 'non-positive size') ??
+    (lead.side < 0 ? 'unknown side' : null)
   );
 }
 
-class PricesParser implements RowParser<BboEvent> {
+class PricesParser implements RowParser {
   readonly headerHint = PRICES_HEADER;
   private readonly stats: RowStats;
   // The first row of a pair, waiting for its partner.
@@ -366,6 +504,7 @@ class PricesParser implements RowParser<BboEvent> {
   constructor(
     stats: RowStats,
     private readonly sanity: PriceSanity,
+    private readonly sink: BboSink,
   ) {
     this.stats = stats;
   }
@@ -374,7 +513,7 @@ class PricesParser implements RowParser<BboEvent> {
     expectHeader(header, PRICES_HEADER, file);
   }
 
-  row(buf: Uint8Array, start: number, end: number, line: number, out: BboEvent[]): boolean {
+  row(buf: Uint8Array, start: number, end: number, line: number): boolean {
     if (!parseLeadingColumns(buf, start, end, BID_ASK)) return countBad(this.stats, line, WRONG_COLUMNS);
     const exchMs = parseNumberField(buf, fieldEnd + 1, end);
     if (fieldEnd !== end) return countBad(this.stats, line, WRONG_COLUMNS);
@@ -383,10 +522,10 @@ class PricesParser implements RowParser<BboEvent> {
       leadingProblem() ??
       positiveProblem(exchMs, 'non-numeric exchange_timestamp', 'non-positive exchange_timestamp');
     if (problem !== null) return countBad(this.stats, line, problem);
-    const recvS = leadRecvS;
-    const px = leadPx;
-    const sz = leadSz;
-    const side = leadSide;
+    const recvS = lead.recvS;
+    const px = lead.px;
+    const sz = lead.sz;
+    const side = lead.side;
 
     if (
       this.pendingSide >= 0 &&
@@ -406,7 +545,7 @@ class PricesParser implements RowParser<BboEvent> {
         countBad(this.stats, this.pendingLine, implausible);
         return countBad(this.stats, line, implausible);
       }
-      out.push({ kind: 'bbo', exchMs, recvS, bidPx, bidSz, askPx, askSz });
+      this.sink.bbo(exchMs, recvS, bidPx, bidSz, askPx, askSz);
       return true;
     }
     if (this.pendingSide >= 0) countBad(this.stats, this.pendingLine, 'unpaired bid/ask row');
@@ -425,13 +564,14 @@ class PricesParser implements RowParser<BboEvent> {
   }
 }
 
-class TradesParser implements RowParser<TradeEvent> {
+class TradesParser implements RowParser {
   readonly headerHint = TRADES_HEADER;
   private readonly stats: RowStats;
 
   constructor(
     stats: RowStats,
     private readonly sanity: PriceSanity,
+    private readonly sink: TradeSink,
   ) {
     this.stats = stats;
   }
@@ -440,7 +580,7 @@ class TradesParser implements RowParser<TradeEvent> {
     expectHeader(header, TRADES_HEADER, file);
   }
 
-  row(buf: Uint8Array, start: number, end: number, line: number, out: TradeEvent[]): boolean {
+  row(buf: Uint8Array, start: number, end: number, line: number): boolean {
     if (!parseLeadingColumns(buf, start, end, BUY_SELL)) return countBad(this.stats, line, WRONG_COLUMNS);
     const tid = parseNumberField(buf, fieldEnd + 1, end);
     if (fieldEnd >= end) return countBad(this.stats, line, WRONG_COLUMNS);
@@ -451,16 +591,16 @@ class TradesParser implements RowParser<TradeEvent> {
       leadingProblem() ??
       (Number.isSafeInteger(tid) && tid >= 0 ? null : 'trade_id not a whole number below 2^53') ??
       positiveProblem(exchMs, 'non-numeric exchange_timestamp', 'non-positive exchange_timestamp') ??
-      this.sanity.check(leadPx, leadSz);
+      this.sanity.check(lead.px, lead.sz);
     if (problem !== null) return countBad(this.stats, line, problem);
-    out.push({ kind: 'trade', exchMs, recvS: leadRecvS, px: leadPx, sz: leadSz, side: SIDES[leadSide], tid });
+    this.sink.trade(exchMs, lead.recvS, lead.px, lead.sz, lead.side, tid);
     return true;
   }
 
   finish(): void {}
 }
 
-class BooksParser implements RowParser<BookEvent> {
+class BooksParser implements RowParser {
   readonly headerHint = `${ORDERBOOK_HEADER_PREFIX},bid_price_0,bid_size_0,ask_price_0,ask_size_0,…`;
   private readonly stats: RowStats;
   private depth = 0;
@@ -468,6 +608,7 @@ class BooksParser implements RowParser<BookEvent> {
   constructor(
     stats: RowStats,
     private readonly sanity: PriceSanity,
+    private readonly sink: Batch<BookEvent>,
   ) {
     this.stats = stats;
   }
@@ -484,7 +625,7 @@ class BooksParser implements RowParser<BookEvent> {
     this.depth = depth;
   }
 
-  row(buf: Uint8Array, start: number, end: number, line: number, out: BookEvent[]): boolean {
+  row(buf: Uint8Array, start: number, end: number, line: number): boolean {
     // Count columns first: a book row is long and mostly optional cells, so the shape is checked up front.
     let commas = 0;
     for (let i = start; i < end; i++) if (buf[i] === 44) commas++;
@@ -530,7 +671,7 @@ class BooksParser implements RowParser<BookEvent> {
     }
     problem ??= checkBook(this.sanity, bids, asks);
     if (problem !== null) return countBad(this.stats, line, problem);
-    out.push({ kind: 'book', exchMs, recvS, seq, bids, asks });
+    this.sink.out.push({ kind: 'book', exchMs, recvS, seq, bids, asks });
     return true;
   }
 
