@@ -1,6 +1,6 @@
 import { coinRunSettings } from '../config/coin-settings.ts';
 import { loadConfig } from '../config/load-config.ts';
-import { type RunSettings, runSettings, type SettingFlags } from '../config/run-settings.ts';
+import { type RunSettings, runSettings } from '../config/run-settings.ts';
 import { UserError } from '../core/errors.ts';
 import type { Instrument } from '../core/instrument.ts';
 import { createLogger } from '../core/log.ts';
@@ -10,37 +10,12 @@ import { writeFillsCsv } from '../engine/fills-csv.ts';
 import type { ModelParams } from '../model/params.ts';
 import { loadParamsFile } from '../model/params-file.ts';
 import { writeReport } from '../report/render.ts';
+import type { BacktestCliOptions, InstrumentSource } from './cli-options.ts';
 import { withLatencyScaled } from './config.ts';
 import { backtestReportDoc } from './report.ts';
 import { runBacktest } from './run.ts';
 import { backtestConfigFor, LATENCY_FACTORS } from './settings.ts';
 import { backtestJson, backtestText, type LatencyLine, latencyLinesJson } from './summary.ts';
-
-/** `hlmm backtest` options after commander parsed them (see src/cli/commands/backtest.ts). */
-export interface BacktestCliOptions extends SettingFlags {
-  config?: string;
-  data: string;
-  ticker?: string;
-  /** Several coins from one account (see multi-cli.ts); each coin's params_<TICKER>.json from paramsDir. */
-  tickers?: string[];
-  paramsDir?: string;
-  params?: string;
-  gamma?: number;
-  sigma?: number;
-  A?: number;
-  k?: number;
-  from?: number;
-  to?: number;
-  szDecimals?: number;
-  books: boolean;
-  /** Re-run at zero and twice the latency (default true; --no-latency-sweep). */
-  latencySweep?: boolean;
-  /** false with --no-cache. */
-  cache: boolean;
-  json: boolean;
-  report?: string;
-  fillsOut?: string;
-}
 
 function resolveParams(
   o: BacktestCliOptions,
@@ -79,12 +54,6 @@ function resolveParams(
   }
   return { params: given as ModelParams, notes: ['params from flags'] };
 }
-
-/**
- * Where the backtest's Instrument comes from: the venue's known table, with --sz-decimals over it; null when the
- * coin is unknown and no --sz-decimals was given. The command line passes the exchange's table.
- */
-export type InstrumentSource = (coin: string, szDecimals?: number) => Instrument | null;
 
 function instrumentFor(o: BacktestCliOptions, ticker: string, source: InstrumentSource): Instrument {
   const known = source(ticker, o.szDecimals);

@@ -13,7 +13,7 @@ import { loadParamsFile } from '../model/params-file.ts';
 import type { ReportDoc } from '../report/render.ts';
 import { writeReport } from '../report/render.ts';
 import { scaleLatency } from '../sim/fill-model-config.ts';
-import type { BacktestCliOptions, InstrumentSource } from './cli-run.ts';
+import type { BacktestCliOptions, InstrumentSource } from './cli-options.ts';
 import { withLatencyScaled } from './config.ts';
 import {
   type CoinBacktestConfig,

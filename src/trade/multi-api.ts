@@ -9,7 +9,7 @@ import type { AccountRisk } from '../engine/account-risk.ts';
 import { BotInsight } from '../engine/bot-insight.ts';
 import type { TradingEngine } from '../engine/trading-engine.ts';
 import type { TradeStore } from '../store/trade-store.ts';
-import { monitoringApiSettings, type TradeCommandOptions } from './run-trade.ts';
+import { monitoringApiSettings, type TradeCommandOptions } from './trade-options.ts';
 
 export interface MultiApi {
   url: string;

@@ -54,9 +54,9 @@ import type { TradeStore } from '../store/trade-store.ts';
 import { type BotClock, ReplayFollowClock, WallClock } from './bot-clock.ts';
 import type { MultiCoinOps } from './multi-coin-ops.ts';
 import type { ParamsWatcher } from './params-watch.ts';
-import type { TradeCommandOptions } from './run-trade.ts';
 import { explainStartupRejection } from './startup-rejection.ts';
 import { armStopTriggers } from './stop-triggers.ts';
+import type { TradeCommandOptions } from './trade-options.ts';
 import {
   coinEngineAndParams,
   loadTradeWallet,

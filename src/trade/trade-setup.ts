@@ -23,7 +23,7 @@ import { StoreGuard } from '../store/store-guard.ts';
 import { openStore, type TradeStore } from '../store/trade-store.ts';
 import { type BotClock, MAX_REPLAY_SPEED } from './bot-clock.ts';
 import { ParamsWatcher } from './params-watch.ts';
-import type { TradeCommandOptions } from './run-trade.ts';
+import type { TradeCommandOptions } from './trade-options.ts';
 
 /** Closes one thing start-up opened (may return a promise); closed in reverse order should a later step fail. */
 export type StartupCleanup = () => unknown;

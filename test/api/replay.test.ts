@@ -19,7 +19,8 @@ import { defaultConfig } from '../../src/config/load-config.ts';
 import { UserError } from '../../src/core/errors.ts';
 import { collectSummaries } from '../../src/pnl/run-pnl.ts';
 import type { PnlSnapshot, StoredFill } from '../../src/store/records.ts';
-import { monitoringApiSettings, type RunningBot, startTrading } from '../../src/trade/run-trade.ts';
+import { type RunningBot, startTrading } from '../../src/trade/run-trade.ts';
+import { monitoringApiSettings } from '../../src/trade/trade-options.ts';
 import { settledAfter, until } from '../support/wait.ts';
 
 const USER = 'hlmm';

@@ -6,7 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Wallet } from '../../src/exchange/hyperliquid/wallet.ts';
 import { type FakeExchange, startFakeExchange } from '../../src/fake-exchange/server.ts';
-import { type RunningBot, startTrading, type TradeCommandOptions } from '../../src/trade/run-trade.ts';
+import { type RunningBot, startTrading } from '../../src/trade/run-trade.ts';
+import type { TradeCommandOptions } from '../../src/trade/trade-options.ts';
 import { until } from './wait.ts';
 
 export interface LiveOnFake {

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeSynthMarket } from '../../src/data/synth.ts';
 import { type RunningMultiBot, startMultiTrading } from '../../src/trade/run-multi-trade.ts';
-import type { TradeCommandOptions } from '../../src/trade/run-trade.ts';
+import type { TradeCommandOptions } from '../../src/trade/trade-options.ts';
 import { paramsFileFor } from './multi-coin-market.ts';
 
 export const MULTI_COINS = {

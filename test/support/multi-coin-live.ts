@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { Wallet } from '../../src/exchange/hyperliquid/wallet.ts';
 import type { FakeExchange } from '../../src/fake-exchange/server.ts';
 import { type RunningMultiBot, startMultiTrading } from '../../src/trade/run-multi-trade.ts';
-import type { TradeCommandOptions } from '../../src/trade/run-trade.ts';
+import type { TradeCommandOptions } from '../../src/trade/trade-options.ts';
 import { paramsFileFor } from './multi-coin-market.ts';
 
 /** BTC, ETH and SOL as synthetic markets; `seed`, `seed + 1`, `seed + 2` keep each test's own tape. */

@@ -11,7 +11,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { Wallet } from '../../src/exchange/hyperliquid/wallet.ts';
-import { startTrading, type TradeCommandOptions } from '../../src/trade/run-trade.ts';
+import { startTrading } from '../../src/trade/run-trade.ts';
+import type { TradeCommandOptions } from '../../src/trade/trade-options.ts';
 import { until } from '../support/wait.ts';
 
 const PARAMS = 'data/sample/params_BTC.json';

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { openStore } from '../../src/store/trade-store.ts';
-import type { TradeCommandOptions } from '../../src/trade/run-trade.ts';
+import type { TradeCommandOptions } from '../../src/trade/trade-options.ts';
 import { LIVE_TICKERS, type LiveCoin, liveCoins, startLiveMultiBot } from '../support/multi-coin-live.ts';
 import { writeCoinMarkets } from '../support/multi-coin-market.ts';
 import { until } from '../support/wait.ts';

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { openStore } from '../../src/store/trade-store.ts';
 import { type RunningMultiBot, startMultiTrading } from '../../src/trade/run-multi-trade.ts';
-import type { TradeCommandOptions } from '../../src/trade/run-trade.ts';
+import type { TradeCommandOptions } from '../../src/trade/trade-options.ts';
 import { paramsFileFor, writeCoinMarkets } from '../support/multi-coin-market.ts';
 import { until } from '../support/wait.ts';
 

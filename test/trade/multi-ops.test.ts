@@ -16,7 +16,7 @@ import { loadParamsFile } from '../../src/model/params-file.ts';
 import { dailyPctFromSigma } from '../../src/model/units.ts';
 import { openStore } from '../../src/store/trade-store.ts';
 import { startMultiTrading } from '../../src/trade/run-multi-trade.ts';
-import type { TradeCommandOptions } from '../../src/trade/run-trade.ts';
+import type { TradeCommandOptions } from '../../src/trade/trade-options.ts';
 import { until } from '../support/wait.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'hlmm-multi-ops-'));

@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import type { BotEvent } from '../../src/engine/bot-view.ts';
 import { openStore } from '../../src/store/trade-store.ts';
-import { type RunningBot, startTrading, type TradeCommandOptions } from '../../src/trade/run-trade.ts';
+import { type RunningBot, startTrading } from '../../src/trade/run-trade.ts';
+import type { TradeCommandOptions } from '../../src/trade/trade-options.ts';
 import { until } from '../support/wait.ts';
 
 const SAMPLE = 'data/sample';

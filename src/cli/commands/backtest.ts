@@ -1,7 +1,7 @@
 import { dateOption, numberOption } from '../options.ts';
 import { dataDirFlag, szDecimalsFlag, tickerFlag, toDateOption } from '../replay-flags.ts';
 import { addMultiCoinFlags, addSettingFlags } from '../setting-flags.ts';
-import type { DefineCommand } from './index.ts';
+import type { DefineCommand } from './define-command.ts';
 
 export const defineBacktest: DefineCommand = (program) => {
   const cmd = program

@@ -11,7 +11,7 @@ import {
   tickerFlag,
   toDateOption,
 } from '../replay-flags.ts';
-import type { DefineCommand } from './index.ts';
+import type { DefineCommand } from './define-command.ts';
 
 export const defineCalibrate: DefineCommand = (program) => {
   program

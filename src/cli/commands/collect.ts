@@ -1,8 +1,8 @@
 import { HYPERLIQUID_URLS } from '../../exchange/hyperliquid/endpoints.ts';
 import { logLevelOption, numberOption, symbolListOption } from '../options.ts';
+import type { DefineCommand } from './define-command.ts';
 import { defineDemo } from './demo.ts';
 import { defineFakeExchange } from './fake-exchange.ts';
-import type { DefineCommand } from './index.ts';
 
 export const defineCollect: DefineCommand = (program) => {
   program

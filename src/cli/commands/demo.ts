@@ -1,5 +1,5 @@
 import { numberOption } from '../options.ts';
-import type { DefineCommand } from './index.ts';
+import type { DefineCommand } from './define-command.ts';
 
 export const defineDemo: DefineCommand = (program) => {
   program

@@ -1,6 +1,6 @@
 import { InvalidArgumentError } from 'commander';
 import { choiceOption, logLevelOption, numberOption, symbolListOption } from '../options.ts';
-import type { DefineCommand } from './index.ts';
+import type { DefineCommand } from './define-command.ts';
 
 /** --speed: a positive multiple of real time, or max / 0 for the firehose. */
 function speedOption(text: string): number {

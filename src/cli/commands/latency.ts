@@ -1,4 +1,4 @@
-import type { DefineCommand } from './index.ts';
+import type { DefineCommand } from './define-command.ts';
 
 export const defineLatency: DefineCommand = (program) => {
   program

@@ -1,6 +1,6 @@
 import { InvalidArgumentError } from 'commander';
 import { numberOption } from '../options.ts';
-import type { DefineCommand } from './index.ts';
+import type { DefineCommand } from './define-command.ts';
 
 function urlListOption(text: string): string[] {
   const urls = text

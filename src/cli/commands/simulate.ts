@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { numberOption } from '../options.ts';
-import type { DefineCommand } from './index.ts';
+import type { DefineCommand } from './define-command.ts';
 
 export const defineSimulate: DefineCommand = (program: Command) => {
   program

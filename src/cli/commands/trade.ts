@@ -2,7 +2,7 @@ import { InvalidArgumentError } from 'commander';
 import { MAX_REPLAY_SPEED } from '../../trade/bot-clock.ts';
 import { choiceOption, logLevelOption, numberOption } from '../options.ts';
 import { addMultiCoinFlags, addSettingFlags } from '../setting-flags.ts';
-import type { DefineCommand } from './index.ts';
+import type { DefineCommand } from './define-command.ts';
 
 export const defineTrade: DefineCommand = (program) => {
   const cmd = program
