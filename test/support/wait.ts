@@ -63,3 +63,25 @@ export async function actionsSettled(counters: { actions: number }): Promise<voi
     return ++still >= 25;
   });
 }
+
+/**
+ * SIGKILLs a bot child process at a moment `cond` holds on the fake exchange: the bot may re-quote or pull its
+ * quotes at any time, so it is frozen (SIGSTOP) first, what it had already sent is let land, and `cond` is checked
+ * again; if it no longer holds the bot runs on (SIGCONT) and the wait starts over.
+ */
+export async function killWhen(
+  bot: { child: { kill(signal: NodeJS.Signals): boolean }; exit: Promise<unknown> },
+  counters: { actions: number },
+  what: string,
+  cond: () => boolean,
+): Promise<void> {
+  for (;;) {
+    await until(what, cond);
+    bot.child.kill('SIGSTOP');
+    await actionsSettled(counters);
+    if (cond()) break;
+    bot.child.kill('SIGCONT');
+  }
+  bot.child.kill('SIGKILL');
+  await bot.exit;
+}

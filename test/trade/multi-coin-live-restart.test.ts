@@ -20,7 +20,7 @@ import { spawnCli } from '../support/cli-process.ts';
 import { liveOnFakeFlags } from '../support/live-on-fake.ts';
 import { LIVE_TICKERS, type LiveCoin, liveCoins } from '../support/multi-coin-live.ts';
 import { paramsFileFor, writeCoinMarkets } from '../support/multi-coin-market.ts';
-import { actionsSettled, until } from '../support/wait.ts';
+import { killWhen as killBotWhen } from '../support/wait.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'hlmm-multi-restart-'));
 after(() => rmSync(root, { recursive: true, force: true }));
@@ -85,18 +85,8 @@ test('3 live coins: after SIGKILL a restart takes every position from the exchan
   const run = (a: string[]) => spawnCli(a, { HLMM_PRIVATE_KEY: key });
   const restingOn = (t: Coin) => fake.trading.openOrdersOf(address).filter((o) => o.coin === t).length;
   const everyCoinResting = () => TICKERS.every((t) => restingOn(t) > 0);
-  /** Freezes the bot once `cond` holds, waits for what it put on the wire, and kills it with `cond` still true. */
-  const killWhen = async (bot: ReturnType<typeof run>, what: string, cond: () => boolean) => {
-    for (;;) {
-      await until(what, cond);
-      bot.child.kill('SIGSTOP');
-      await actionsSettled(fake.trading.counters);
-      if (cond()) break;
-      bot.child.kill('SIGCONT');
-    }
-    bot.child.kill('SIGKILL');
-    await bot.exit;
-  };
+  const killWhen = (bot: ReturnType<typeof run>, what: string, cond: () => boolean) =>
+    killBotWhen(bot, fake.trading.counters, what, cond);
   try {
     // 1. Trade until a coin has a position and every coin quotes; kill.
     const first = run(args('first.jsonl'));

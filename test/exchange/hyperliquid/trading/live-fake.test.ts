@@ -18,7 +18,7 @@ import { openStore } from '../../../../src/store/trade-store.ts';
 import { startTrading } from '../../../../src/trade/run-trade.ts';
 import { spawnCli } from '../../../support/cli-process.ts';
 import { liveOnFakeFlags } from '../../../support/live-on-fake.ts';
-import { actionsSettled, until } from '../../../support/wait.ts';
+import { killWhen, until } from '../../../support/wait.ts';
 
 const PARAMS = 'data/sample/params_BTC.json';
 
@@ -193,16 +193,8 @@ test("after SIGKILL the dead man's switch cancels the orders; a restart recovers
     const secondArmed = () =>
       fake.trading.openOrdersOf(address).length === 2 &&
       (fake.trading.scheduledCancelAt(address) ?? 0) > Date.now();
-    for (;;) {
-      await until('second run quoting with its switch armed', secondArmed);
-      second.child.kill('SIGSTOP');
-      await actionsSettled(fake.trading.counters);
-      if (secondArmed()) break;
-      second.child.kill('SIGCONT');
-    }
+    await killWhen(second, fake.trading.counters, 'second run quoting with its switch armed', secondArmed);
     const switchesBefore = fake.trading.counters.scheduledCancels;
-    second.child.kill('SIGKILL');
-    await second.exit;
     const killedAt = Date.now();
     // The switch as the bot last pushed it: due within its 15 s horizon of the kill (its lead, judged on arrival in
     // exchange time, then runs on the exchange's wall clock; 10 s of slack for the bot's clock lagging the fake's),
@@ -224,15 +216,12 @@ test("after SIGKILL the dead man's switch cancels the orders; a restart recovers
     const third = runBot(args(120, 'third.jsonl', ['--config', wide]), key);
     // The bot may re-quote or pull its quotes (the looping sample has hours-long gaps) at any moment, so it is
     // frozen first and killed only once the exchange, with nothing more arriving from it, holds both orders.
-    for (;;) {
-      await until('third run quoting', () => fake.trading.openOrdersOf(address).length === 2);
-      third.child.kill('SIGSTOP');
-      await actionsSettled(fake.trading.counters);
-      if (fake.trading.openOrdersOf(address).length === 2) break;
-      third.child.kill('SIGCONT');
-    }
-    third.child.kill('SIGKILL');
-    await third.exit;
+    await killWhen(
+      third,
+      fake.trading.counters,
+      'third run quoting',
+      () => fake.trading.openOrdersOf(address).length === 2,
+    );
     const orphans = fake.trading.openOrdersOf(address).length;
     assert.equal(orphans, 2);
 
