@@ -115,6 +115,11 @@ interface OverviewView {
     pnlQuote: number;
     totalNotionalQuote: number;
     maxTotalNotionalQuote: number | null;
+    /** Live: the exchange's reading; paper: Σ |position| × mid ÷ leverage; null = unknown (older bots: absent). */
+    marginUsedQuote?: number | null;
+    maxMarginQuote?: number | null;
+    /** Why no coin adds to its position while the margin limit holds; null under it. */
+    marginLimit?: string | null;
     drawdownQuote: number | null;
     maxDrawdownLimitQuote: number | null;
     dayLossQuote: number | null;
@@ -853,6 +858,9 @@ function renderOverview(o: OverviewView): void {
   const beside = (now: number | null, limit: number | null) =>
     `${now === null ? '—' : fmt(Math.max(0, now))} / ${limit === null ? 'no limit' : fmt(limit)} USDC`;
   $('acct-notional').textContent = beside(a.totalNotionalQuote, a.maxTotalNotionalQuote);
+  $('acct-margin').textContent = beside(a.marginUsedQuote ?? null, a.maxMarginQuote ?? null);
+  $('acct-margin').classList.toggle('neg', (a.marginLimit ?? null) !== null);
+  $('acct-margin').title = a.marginLimit ?? '';
   $('acct-dd').textContent = beside(a.drawdownQuote, a.maxDrawdownLimitQuote);
   $('acct-dll').textContent = beside(a.dayLossQuote, a.dailyLossLimitQuote);
   $('acct-kill').textContent = a.killSwitch.tripped ? `TRIPPED: ${a.killSwitch.reason ?? ''}` : 'armed';

@@ -105,6 +105,8 @@ describe('dashboard of a three-coin bot in a browser', { skip: NO_BROWSER }, () 
       (await page.textContent('#acct-notional')) ?? '',
       /^\d+\.\d\d \/ (\d+\.\d\d|no limit) USDC$/,
     );
+    // Paper: Σ |position| × mid ÷ leverage, no limit configured.
+    assert.match((await page.textContent('#acct-margin')) ?? '', /^\d+\.\d\d \/ no limit USDC$/);
     assert.equal(await page.textContent('#acct-kill'), 'armed');
     assert.equal(await page.textContent('#bot-ticker'), 'BTC, ETH, BNB · all coins');
     assert.match((await page.textContent('#status')) ?? '', /^[0-3] of 3 quoting$/);
