@@ -18,6 +18,8 @@ export interface BacktestCliOptions extends SettingFlags {
   from?: number;
   to?: number;
   szDecimals?: number;
+  /** With --tickers: each coin's leverage for its margin estimate (config leverage when absent). */
+  leverage?: number;
   books: boolean;
   /** Re-run at zero and twice the latency (default true; --no-latency-sweep). */
   latencySweep?: boolean;

@@ -7,7 +7,9 @@ import { UserError } from '../core/errors.ts';
 import { createLogger } from '../core/log.ts';
 import { describeDropped } from '../data/market-stream.ts';
 import { describeBadRows } from '../data/reader.ts';
+import { defaultLeverage } from '../engine/account-risk.ts';
 import { writeFillsCsv } from '../engine/fills-csv.ts';
+import { checkLeverage, leverageSetting } from '../exchange/hyperliquid/trading/leverage.ts';
 import type { ModelParams } from '../model/params.ts';
 import { loadParamsFile } from '../model/params-file.ts';
 import type { ReportDoc } from '../report/render.ts';
@@ -79,8 +81,9 @@ export async function runMultiBacktestCommand(
   tickers: readonly string[],
   settings: RunSettings,
   instruments: InstrumentSource,
-  coinSettings: HlmmConfig['coins'] = loadConfig(o.config).coins,
+  config: Pick<HlmmConfig, 'coins' | 'leverage' | 'margin_mode'> = loadConfig(o.config),
 ): Promise<void> {
+  const coinSettings = config.coins;
   for (const [flag, given] of [
     ['--params', o.params],
     ['--sigma', o.sigma],
@@ -113,6 +116,8 @@ export async function runMultiBacktestCommand(
     throw new UserError(
       `no coin of --tickers ${tickers.join(',')} has usable parameters in ${dir}; run hlmm calibrate for each or pass --params-dir.`,
     );
+  // Each coin's leverage, for its margin in the account's margin limit (as paper trading estimates it).
+  const leverage = leverageSetting({ leverage: o.leverage }, config);
   const logger = createLogger({ component: 'backtest', level: 'warn', file: undefined });
   const coinsFor = (s: RunSettings, full: boolean, latencyFactor: number): CoinBacktestConfig[] =>
     active.map((p) => {
@@ -121,8 +126,10 @@ export async function runMultiBacktestCommand(
         throw new UserError(
           `no size decimals known for ${p.ticker}; backtest it alone with --ticker ${p.ticker} --sz-decimals N.`,
         );
+      checkLeverage(leverage, p.ticker, instrument.maxLeverage);
       return {
         ticker: p.ticker,
+        leverage: leverage?.leverage ?? defaultLeverage(instrument.maxLeverage),
         cfg: withLatencyScaled(
           backtestConfigFor(settingsOf(s, p.ticker), {
             params: p.params,
@@ -223,6 +230,7 @@ const r6 = (x: number): number | null => (Number.isFinite(x) ? Math.round(x * 1e
 function coinExtra(c: CoinBacktestResult): Record<string, unknown> {
   return {
     ticker: c.ticker,
+    leverage: c.leverage,
     bad_rows: c.rowStats.reduce((sum, s) => sum + s.badRows, 0),
     dropped_duplicate_trades: c.dropped.duplicateTrades,
     dropped_out_of_order: c.dropped.outOfOrder,
@@ -245,12 +253,14 @@ export function multiBacktestJson(
       fees: r6(a.feesQuote),
       max_drawdown: r6(a.maxDrawdownQuote),
       max_total_notional: r6(a.maxTotalNotionalQuote),
+      max_margin_used: a.final.maxMarginUsedQuote === null ? null : r6(a.final.maxMarginUsedQuote),
       kill_switch: a.killSwitch,
       kill_switch_at: a.killSwitchAtMs === null ? null : new Date(a.killSwitchAtMs).toISOString(),
       limits: {
         max_total_notional: a.limits.maxTotalNotionalQuote,
         max_drawdown: a.limits.maxDrawdownQuote,
         daily_loss_limit: a.limits.dailyLossLimitQuote,
+        max_margin: a.limits.maxMarginQuote ?? null,
       },
     },
     coins: Object.fromEntries(r.coins.map((c) => [c.ticker, backtestJson(c, coinExtra(c))])),
@@ -270,7 +280,7 @@ export function multiBacktestText(
   const lines = [
     `account           ${r.coins.map((c) => c.ticker).join(', ')} on one clock, starting balance ${a.startingBalanceQuote} USDC`,
     `account pnl       ${f(a.pnlQuote, 4)} USDC (${r.coins.map((c) => `${c.ticker} ${f(c.pnlQuote, 4)}`).join(', ')}), fees ${f(a.feesQuote, 4)} USDC, ${a.fills} fills`,
-    `account risk      max drawdown ${f(a.maxDrawdownQuote, 4)} USDC (limit ${limit(a.limits.maxDrawdownQuote)}), daily loss limit ${limit(a.limits.dailyLossLimitQuote)}, max total notional ${f(a.maxTotalNotionalQuote)} USDC (limit ${limit(a.limits.maxTotalNotionalQuote)})`,
+    `account risk      max drawdown ${f(a.maxDrawdownQuote, 4)} USDC (limit ${limit(a.limits.maxDrawdownQuote)}), daily loss limit ${limit(a.limits.dailyLossLimitQuote)}, max total notional ${f(a.maxTotalNotionalQuote)} USDC (limit ${limit(a.limits.maxTotalNotionalQuote)}), max margin used ${f(a.final.maxMarginUsedQuote ?? Number.NaN)} USDC (limit ${limit(a.limits.maxMarginQuote ?? null)})`,
   ];
   if (a.killSwitch !== null)
     lines.push(

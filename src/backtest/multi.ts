@@ -1,14 +1,14 @@
 import type { MarketEvent } from '../core/market.ts';
 import { type DroppedEvents, type MarketStream, readMarket } from '../data/market-stream.ts';
 import type { RowStats } from '../data/reader.ts';
+import { accountMember } from '../engine/account-member.ts';
 import {
-  type AccountMember,
   AccountRisk,
   type AccountRiskLimits,
   type AccountRiskState,
+  defaultLeverage,
 } from '../engine/account-risk.ts';
 import { SimulatedClock } from '../engine/clock.ts';
-import type { TradingEngine } from '../engine/trading-engine.ts';
 import { BacktestEngine, type BacktestResult } from './backtest.ts';
 import type { BacktestConfig } from './config.ts';
 
@@ -16,6 +16,16 @@ import type { BacktestConfig } from './config.ts';
 export interface CoinBacktestConfig {
   ticker: string;
   cfg: BacktestConfig;
+  /**
+   * The coin's leverage, times: its margin in the account's margin limit is |position| × mid ÷ this (as paper
+   * trading estimates it). Default Hyperliquid's for a coin never set: 20×, or the coin's maximum when lower.
+   */
+  leverage?: number;
+}
+
+/** The leverage a coin's margin is estimated with: its own, else Hyperliquid's default for its instrument. */
+function coinLeverage(coin: CoinBacktestConfig): number {
+  return coin.leverage ?? defaultLeverage(coin.cfg.risk?.instrument?.maxLeverage ?? Number.POSITIVE_INFINITY);
 }
 
 export interface MultiBacktestConfig {
@@ -34,6 +44,8 @@ export interface MultiBacktestConfig {
 
 export interface CoinBacktestResult extends BacktestResult {
   ticker: string;
+  /** The leverage its margin was estimated with, times. */
+  leverage: number;
   rowStats: RowStats[];
   dropped: DroppedEvents;
 }
@@ -59,17 +71,6 @@ export interface AccountBacktestResult {
 export interface MultiBacktestResult {
   coins: CoinBacktestResult[];
   account: AccountBacktestResult;
-}
-
-/** A TradingEngine as a member of the account's risk. */
-export function accountMember(coin: string, engine: TradingEngine): AccountMember {
-  const acct = engine.accounting;
-  return {
-    coin,
-    pnlQuote: () => acct.equity() - acct.startingBalanceQuote,
-    notionalQuote: () => (acct.mid > 0 ? Math.abs(acct.positionBase) * acct.mid : 0),
-    tripKillSwitch: (reason) => engine.tripKillSwitch(reason),
-  };
 }
 
 /** The head of one coin's stream in the merge. */
@@ -100,8 +101,9 @@ export async function runMultiBacktest(c: MultiBacktestConfig): Promise<MultiBac
   );
   const maxTotal = c.account.maxTotalNotionalQuote;
   engines.forEach((e, i) => {
-    const ticker = (c.coins[i] as CoinBacktestConfig).ticker;
-    account.add(accountMember(ticker, e.engine));
+    const coin = c.coins[i] as CoinBacktestConfig;
+    const ticker = coin.ticker;
+    account.add(accountMember(ticker, e.engine, coinLeverage(coin)));
     if (maxTotal !== null)
       e.engine.guard.accountNotional = {
         maxTotalNotionalQuote: maxTotal,
@@ -161,6 +163,7 @@ export async function runMultiBacktest(c: MultiBacktestConfig): Promise<MultiBac
   const coins: CoinBacktestResult[] = engines.map((e, i) => ({
     ...e.finish(),
     ticker: (c.coins[i] as CoinBacktestConfig).ticker,
+    leverage: coinLeverage(c.coins[i] as CoinBacktestConfig),
     rowStats: [...(streams[i] as MarketStream).stats],
     dropped: { ...(streams[i] as MarketStream).dropped },
   }));

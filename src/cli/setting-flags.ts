@@ -219,5 +219,10 @@ export function addMultiCoinFlags(cmd: Command): Command {
       '--account-daily-loss <usdc>',
       "with --tickers: kill switch on every coin at this loss since the UTC day's start, USDC (default: config account_risk.daily_loss_limit_usdc, off)",
       numberOption({ positive: true }),
+    )
+    .option(
+      '--account-max-margin <usdc>',
+      "with --tickers: while the margin in use is at or above this, no coin adds to its position, USDC (live: the exchange's totalMarginUsed; paper and backtest: Σ |position| × mid ÷ leverage) (default: config account_risk.max_margin_usdc, off)",
+      numberOption({ positive: true }),
     );
 }

@@ -66,6 +66,7 @@ export interface SettingFlags {
   accountMaxNotional?: number;
   accountKillDrawdown?: number;
   accountDailyLoss?: number;
+  accountMaxMargin?: number;
 }
 
 export interface RunSettings {
@@ -171,7 +172,7 @@ export function runSettings(cfg: HlmmConfig, f: SettingFlags): RunSettings {
       maxTotalNotionalQuote: f.accountMaxNotional ?? cfg.account_risk.max_total_notional_usdc,
       maxDrawdownQuote: f.accountKillDrawdown ?? cfg.account_risk.max_drawdown_usdc,
       dailyLossLimitQuote: f.accountDailyLoss ?? cfg.account_risk.daily_loss_limit_usdc,
-      maxMarginQuote: cfg.account_risk.max_margin_usdc,
+      maxMarginQuote: f.accountMaxMargin ?? cfg.account_risk.max_margin_usdc,
     },
   };
 }

@@ -84,9 +84,9 @@ export interface AccountRiskState {
   maxDrawdownQuote: number;
   /** Largest Σ |position| × mid seen at an evaluation, quote. */
   maxTotalNotionalQuote: number;
-  /** Margin in use on the exchange at its last reading, quote; null when never read (paper, backtest). */
+  /** Margin in use, quote: the exchange's last reading (live), else Σ of the coins' estimates (paper, backtest); null when neither. */
   marginUsedQuote: number | null;
-  /** Largest margin in use read, quote; null when never read. */
+  /** Largest margin in use seen, quote; null when never known. */
   maxMarginUsedQuote: number | null;
   /** Why no coin adds to its position (margin limit reached), or null. */
   marginLimit: string | null;

@@ -29,12 +29,8 @@ import type { HlmmConfig } from '../config/schema.ts';
 import { UserError } from '../core/errors.ts';
 import { createLogger } from '../core/log.ts';
 import type { SavedAccount } from '../engine/account.ts';
-import {
-  AccountRisk,
-  type AccountRiskState,
-  defaultLeverage,
-  paperMarginQuote,
-} from '../engine/account-risk.ts';
+import { accountMember } from '../engine/account-member.ts';
+import { AccountRisk, type AccountRiskState, defaultLeverage } from '../engine/account-risk.ts';
 import { FillsCsv } from '../engine/fills-csv.ts';
 import type { EngineRunSummary, TradingEngine } from '../engine/trading-engine.ts';
 import type { Venue } from '../engine/venue.ts';
@@ -338,21 +334,7 @@ async function startSteps(
         }),
     });
     engines.set(ticker, engine);
-    account.add({
-      coin: ticker,
-      pnlQuote: () => engine.accounting.equity() - engine.accounting.startingBalanceQuote,
-      notionalQuote: () =>
-        engine.accounting.mid > 0 ? Math.abs(engine.accounting.positionBase) * engine.accounting.mid : 0,
-      tripKillSwitch: (reason) => engine.tripKillSwitch(reason),
-      marginQuote: () =>
-        paperMarginQuote(
-          engine.accounting.mid > 0 ? Math.abs(engine.accounting.positionBase) * engine.accounting.mid : 0,
-          leverageInForce ?? defaultLeverage(instrument.maxLeverage),
-        ),
-      limitEntries: (reason) => {
-        engine.guard.accountEntriesLimit = reason;
-      },
-    });
+    account.add(accountMember(ticker, engine, leverageInForce ?? defaultLeverage(instrument.maxLeverage)));
     const maxTotal = settings.account.maxTotalNotionalQuote;
     if (maxTotal !== null)
       engine.guard.accountNotional = {

@@ -193,6 +193,57 @@ describe('hlmm backtest --tickers: several coins, one clock, one account', () =>
   });
 });
 
+describe('hlmm backtest --tickers: the account margin limit, as paper trading estimates it', () => {
+  const run = (leverage: number, maxMarginQuote: number | null) =>
+    runMultiBacktest({
+      dataDir: root,
+      coins: [
+        { ...coinCfg('BTC'), leverage },
+        { ...coinCfg('ETH'), leverage },
+      ],
+      account: { ...NO_ACCOUNT_LIMITS, maxMarginQuote },
+      startingBalanceQuote: 1000,
+    });
+
+  it('margin in use is Σ |position| × mid ÷ leverage: twice as much at 10× as at 20× on the same fills', async () => {
+    const at20 = await run(20, null);
+    const at10 = await run(10, null);
+    const m20 = at20.account.final.maxMarginUsedQuote as number;
+    const m10 = at10.account.final.maxMarginUsedQuote as number;
+    assert.ok(m20 > 0, 'some position was held');
+    assert.ok(Math.abs(m10 - 2 * m20) < 1e-9 * m10, `${m10} vs 2 × ${m20}`);
+    // The largest total notional over the run, divided by the leverage, bounds the largest margin.
+    assert.ok(m20 <= at20.account.maxTotalNotionalQuote / 20 + 1e-9);
+    assert.deepEqual(
+      at20.coins.map((c) => c.leverage),
+      [20, 20],
+    );
+    assert.equal(at20.account.fills, at10.account.fills, 'no limit: the leverage changes no fill');
+  });
+
+  it('at the limit no coin adds to its position; the reducing side stays', async () => {
+    // One BTC lot (0.001 × ≈ 100 000) at 10× ties up ≈ 10 USDC: a 10 USDC limit binds after the first BTC fill.
+    const free = await run(10, null);
+    const capped = await run(10, 10);
+    const withheld = capped.coins.reduce((s, r) => s + (r.pulledSeconds['account margin'] ?? 0), 0);
+    assert.ok(withheld > 0, 'some side was withheld for the account margin');
+    // Two fills landing together may each pass it by one order: a BTC lot (≈ 11 USDC at 10×) and an ETH order
+    // at the venue's 10 USDC minimum (≈ 1.2 USDC at 10×).
+    const maxMargin = capped.account.final.maxMarginUsedQuote as number;
+    assert.ok(maxMargin <= 10 + 11 + 1.2, `${maxMargin}`);
+    assert.ok(
+      maxMargin < (free.account.final.maxMarginUsedQuote as number),
+      'the limit held the margin down',
+    );
+    const btc = capped.coins[0];
+    assert.ok(btc !== undefined && btc.maxAbsPositionLots <= 2, `BTC ${btc?.maxAbsPositionLots} lots`);
+    assert.ok(
+      btc.maxAbsPositionLots < (free.coins[0]?.maxAbsPositionLots ?? 0),
+      'BTC held less than unlimited',
+    );
+  });
+});
+
 // The real CLI entry point through tsx (as test/backtest-cli.test.ts).
 function hlmm(args: string[]) {
   const run = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
@@ -327,6 +378,38 @@ describe('hlmm backtest --tickers (command line)', () => {
       /unknown key "coins\.ETH\.order_sise" \(did you mean "coins\.ETH\.order_size"\?\)/,
     );
     assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+  });
+
+  it("--account-max-margin and --leverage: the limit and each coin's leverage in the JSON; a leverage over the maximum refused", () => {
+    const common = ['--data', root, '--params-dir', pdir, '--horizon', '3600', '--no-latency-sweep'];
+    const r = hlmm([
+      'backtest',
+      '--tickers',
+      'BTC,ETH',
+      ...common,
+      '--account-max-margin',
+      '10',
+      '--leverage',
+      '10',
+      '--json',
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    const j = JSON.parse(r.stdout);
+    assert.equal(j.account.limits.max_margin, 10);
+    assert.equal(j.coins.BTC.leverage, 10);
+    assert.equal(j.coins.ETH.leverage, 10);
+    assert.ok(typeof j.account.max_margin_used === 'number' && j.account.max_margin_used > 0);
+    assert.ok(
+      (j.coins.BTC.pulled_seconds['account margin'] ?? 0) +
+        (j.coins.ETH.pulled_seconds['account margin'] ?? 0) >
+        0,
+    );
+    const over = hlmm(['backtest', '--tickers', 'BTC,ETH', ...common, '--leverage', '60']);
+    assert.equal(over.code, 2);
+    assert.match(
+      over.stderr,
+      /^hlmm: --leverage 60: BTC allows at most 50× on Hyperliquid; use --leverage 50 or less\.\n$/,
+    );
   });
 
   it('one clear sentence for flags that belong to one coin', () => {

@@ -27,6 +27,11 @@ export const defineBacktest: DefineCommand = (program) => {
       numberOption({ min: -0.01, max: 0.01 }),
     )
     .addOption(szDecimalsFlag())
+    .option(
+      '--leverage <n>',
+      "with --tickers: each coin's leverage, times, at most the coin's maximum: its margin in --account-max-margin is |position| × mid ÷ this (default: config leverage, else Hyperliquid's 20× or the coin's maximum when lower)",
+      numberOption({ integer: true, min: 1 }),
+    )
     .option('--no-books', 'ignore orderbooks_<TICKER>.csv even when present')
     .option(
       '--no-latency-sweep',
