@@ -54,6 +54,8 @@ interface SharedDay {
   range: ColumnRange;
   /** Jobs of this day queued or running: a worker holds the day only while some are. */
   jobs: number;
+  /** The day as this thread replays it, while it has jobs (null otherwise). */
+  events: ColumnDayEvents | null;
 }
 
 function workerUrl(): URL {
@@ -63,13 +65,24 @@ function workerUrl(): URL {
     : new URL('./backtest-worker.js', import.meta.url);
 }
 
+/** Jobs a worker holds at once (the one running and the next): it starts the next one without waiting for the
+ * main thread, which may be running a backtest of its own when the worker's answer arrives. */
+const WORKER_JOBS_IN_FLIGHT = 2;
+
 /**
- * Workers take the next job when they are free (one queue, first in first out), not a share decided when the
- * job is given: with several searches queued at once (a day's rounds, the next day's grid, the published
- * search), no worker waits while another has work lined up.
+ * The γ backtests on `threads` threads: this one and `threads − 1` workers (this thread has little else to do once
+ * a day is read, and each worker costs a V8 heap of its own). Jobs wait in one queue, first in first out, and each
+ * thread takes the next when it is free (a worker holds one more, see WORKER_JOBS_IN_FLIGHT) — not a share decided
+ * when the job is given: with several searches queued at once (a day's rounds, the next day's grid, the published
+ * search), no thread waits while another has work lined up. This thread runs a job between two turns of its event
+ * loop (setImmediate), so the workers' answers and the next day's reading are served in between.
  */
-export function startBacktestPool(settings: DayBacktestSettings, workers: number): BacktestPool {
-  const pool = Array.from({ length: workers }, () => {
+export function startBacktestPool(
+  settings: DayBacktestSettings,
+  threads: number,
+  backtest: DayBacktester,
+): BacktestPool {
+  const pool = Array.from({ length: Math.max(0, threads - 1) }, () => {
     const url = workerUrl();
     // From source (tests run through tsx) Node 20 does not pass a worker's entry file through the loader hooks,
     // so a one-line bootstrap imports it; the bundle's worker is plain JavaScript.
@@ -80,51 +93,69 @@ export function startBacktestPool(settings: DayBacktestSettings, workers: number
         )
       : new Worker(url, { workerData: { settings } });
     w.unref();
-    return { worker: w, running: null as QueuedJob | null, days: new Set<SharedDay>() };
+    return { worker: w, running: [] as QueuedJob[], days: new Set<SharedDay>() };
   });
   const queue: QueuedJob[] = [];
   let nextJob = 0;
   let failure: Error | null = null;
+  let mainBusy = false;
   const fail = (err: Error) => {
     failure = err;
-    for (const p of pool) {
-      p.running?.reject(err);
-      p.running = null;
-    }
+    for (const p of pool) for (const job of p.running.splice(0)) job.reject(err);
     for (const job of queue.splice(0)) job.reject(err);
   };
   type Slot = (typeof pool)[number];
+  const post = (p: Slot, job: QueuedJob) => {
+    // A day no job needs any more leaves the worker (it is re-shared, without a copy, if needed again).
+    for (const d of p.days) {
+      if (d.jobs === 0 && d !== job.day) {
+        p.worker.postMessage({ drop: d.id });
+        p.days.delete(d);
+      }
+    }
+    if (!p.days.has(job.day)) {
+      p.worker.postMessage({ day: job.day.id, packed: job.day.packed, range: job.day.range });
+      p.days.add(job.day);
+    }
+    p.running.push(job);
+    p.worker.postMessage({ job: job.id, day: job.day.id, params: job.params, withEquity: job.withEquity });
+  };
+  const runHere = () => {
+    mainBusy = false;
+    const job = queue.shift();
+    if (job === undefined) return;
+    let outcome: DayBacktestOutcome;
+    try {
+      job.day.events ??= new ColumnDayEvents(job.day.packed, job.day.range);
+      outcome = backtest(job.day.events, job.params, job.withEquity);
+    } catch (err) {
+      finish(job);
+      job.reject(err as Error);
+      return;
+    }
+    finish(job);
+    job.resolve(outcome);
+  };
   const dispatch = () => {
     for (const p of pool) {
-      if (p.running !== null) continue;
-      const job = queue.shift();
-      if (job === undefined) return;
-      // A day no job needs any more leaves the worker (it is re-shared, without a copy, if needed again).
-      for (const d of p.days) {
-        if (d.jobs === 0 && d !== job.day) {
-          p.worker.postMessage({ drop: d.id });
-          p.days.delete(d);
-        }
-      }
-      if (!p.days.has(job.day)) {
-        p.worker.postMessage({ day: job.day.id, packed: job.day.packed, range: job.day.range });
-        p.days.add(job.day);
-      }
-      p.running = job;
-      p.worker.postMessage({ job: job.id, day: job.day.id, params: job.params, withEquity: job.withEquity });
+      while (p.running.length < WORKER_JOBS_IN_FLIGHT && queue.length > 0)
+        post(p, queue.shift() as QueuedJob);
+    }
+    if (!mainBusy && queue.length > 0) {
+      mainBusy = true;
+      setImmediate(runHere);
     }
   };
-  const done = (p: Slot) => {
-    const job = p.running as QueuedJob;
-    p.running = null;
-    job.day.jobs--;
+  const finish = (job: QueuedJob) => {
+    if (--job.day.jobs === 0) job.day.events = null;
     dispatch();
-    return job;
   };
   for (const p of pool) {
     p.worker.on('message', (m: { job: number; outcome?: DayBacktestOutcome; error?: string }) => {
-      if (p.running === null || p.running.id !== m.job) return;
-      const job = done(p);
+      const at = p.running.findIndex((j) => j.id === m.job);
+      if (at < 0) return;
+      const job = p.running.splice(at, 1)[0] as QueuedJob;
+      finish(job);
       if (m.error !== undefined) job.reject(new Error(`backtest worker: ${m.error}`));
       else job.resolve(m.outcome as DayBacktestOutcome);
     });
@@ -141,15 +172,15 @@ export function startBacktestPool(settings: DayBacktestSettings, workers: number
     const columns = events instanceof ColumnDayEvents ? events.columns : null;
     const day =
       columns !== null && inShared.has(columns)
-        ? { id: nextDay++, packed: columns, range: (events as ColumnDayEvents).range, jobs: 0 }
-        : { id: nextDay++, packed: packDay(events), range: null, jobs: 0 };
+        ? { id: nextDay++, packed: columns, range: (events as ColumnDayEvents).range }
+        : { id: nextDay++, packed: packDay(events), range: null };
     const range = day.range ?? {
       bboFrom: 0,
       bboTo: day.packed.bbo.exchMs.length,
       tradeFrom: 0,
       tradeTo: day.packed.trades.exchMs.length,
     };
-    const entry = { ...day, range };
+    const entry: SharedDay = { ...day, range, jobs: 0, events: null };
     shared.set(events, entry);
     return entry;
   };

@@ -127,7 +127,7 @@ export async function calibrateCoin(
   // The γ backtests on worker threads (the pool is loaded only when used: start-up stays small).
   const pool =
     gammaWorkers > 1
-      ? (await import('./backtest-pool.ts')).startBacktestPool(backtestSettings, gammaWorkers)
+      ? (await import('./backtest-pool.ts')).startBacktestPool(backtestSettings, gammaWorkers, backtest)
       : null;
   const started = Date.now();
   progress(`reading ${o.data} (${ticker})…`);

@@ -78,7 +78,7 @@ describe('γ search in batches', () => {
 });
 
 describe('calibration on worker threads', () => {
-  it('gives exactly the single-threaded result (CSV, cache, and cache with 2 workers)', async () => {
+  it('gives exactly the single-threaded result (CSV, cache, and cache on 3 and 2 threads)', async () => {
     const dir = join(root, 'sample');
     cpSync(SAMPLE, dir, { recursive: true, filter: (src) => !src.includes(CACHE_DIR_NAME) });
     const backtest = createDayBacktester(settings);
@@ -89,11 +89,12 @@ describe('calibration on worker threads', () => {
     const csv = await calibrate({ ...base, cache: false, progress: (l) => csvLines.push(l) });
     const cachedLines: string[] = [];
     const cached = await calibrate({ ...base, cache: true, progress: (l) => cachedLines.push(l) });
-    const pool = startBacktestPool(settings, 2);
+    // This thread and two workers: jobs of one search spread over three threads.
+    const pool = startBacktestPool(settings, 3, backtest);
     let threaded: Awaited<ReturnType<typeof calibrate>>;
     const threadedLines: string[] = [];
     try {
-      // As `hlmm calibrate --workers 2` runs it: days in shared memory, two days' searches at once.
+      // As `hlmm calibrate --workers 3` runs it: days in shared memory, two days' searches at once.
       threaded = await calibrate({
         ...base,
         cache: true,
@@ -124,7 +125,7 @@ describe('calibration on worker threads', () => {
     assert.ok(csvWin.days.filter((d) => d.gamma !== null).length >= 1);
     assert.deepEqual(withoutRowStats(cacheWin), withoutRowStats(csvWin));
     // The window on workers: each day's range within its shared columns reaches the workers.
-    const winPool = startBacktestPool(settings, 2);
+    const winPool = startBacktestPool(settings, 2, backtest);
     try {
       const threadedWin = await calibrate({
         ...base,
