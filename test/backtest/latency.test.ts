@@ -399,4 +399,18 @@ describe('latency statistics', () => {
     assert.equal(popped.length, 3000);
     assert.deepEqual(popped, expected);
   });
+
+  it('FeedDelayQueue: grows past its first ring with every push walking back to the head, ties stable', () => {
+    // 300 events due ever earlier (each one walks over all the queued ones), pairs due at the same time: popped
+    // in delivery-time order, the earlier-matched of a pair first, after the ring grew several times.
+    const q = new FeedDelayQueue();
+    for (let n = 0; n < 300; n++) q.push(1000 - Math.floor(n / 2), bbo(n, n));
+    assert.equal(q.size, 300);
+    assert.equal(q.nextMs, 1000 - 149);
+    const out: number[] = [];
+    while (q.size > 0) out.push(q.pop().exchMs);
+    const expected = Array.from({ length: 150 }, (_, k) => [298 - 2 * k, 299 - 2 * k]).flat();
+    assert.deepEqual(out, expected);
+    assert.equal(q.nextMs, Number.POSITIVE_INFINITY);
+  });
 });
