@@ -67,17 +67,21 @@ export function lotSizeBase(inst: Instrument): number {
 const GRID_EPSILON = 1e-12;
 
 function roundToDecimals(value: number, decimals: number, direction: RoundDirection): number {
+  // No decimals (BTC's prices): × 1 and ÷ 1 give the same doubles, so they are skipped.
+  if (decimals === 0) return gridUnits(value, direction);
   const scale = pow10(decimals);
-  const scaled = value * scale;
-  const nearest = Math.round(scaled);
-  let units: number;
-  if (Math.abs(scaled - nearest) <= GRID_EPSILON * Math.max(1, Math.abs(scaled))) units = nearest;
-  else if (direction === 'down') units = Math.floor(scaled);
-  else if (direction === 'up') units = Math.ceil(scaled);
-  else units = nearest;
   // Dividing the integer count by an exact power of ten is correctly rounded, so this is the same double as
   // parsing the decimal text (no 3 × 0.1 noise), without a string round trip.
-  return units / scale;
+  return gridUnits(value * scale, direction) / scale;
+}
+
+/** The whole number of grid units for `scaled` (value × 10^decimals), rounded in `direction`. */
+function gridUnits(scaled: number, direction: RoundDirection): number {
+  const nearest = Math.round(scaled);
+  if (Math.abs(scaled - nearest) <= GRID_EPSILON * Math.max(1, Math.abs(scaled))) return nearest;
+  if (direction === 'down') return Math.floor(scaled);
+  if (direction === 'up') return Math.ceil(scaled);
+  return nearest;
 }
 
 /**

@@ -64,6 +64,21 @@ describe('Instrument price grid', () => {
     assert.ok(Number.isNaN(roundPrice(BTC, Number.NaN, 'up')));
   });
 
+  it('no decimals (whole-number grid): the same doubles as scaling by 10^0', () => {
+    // The decimals-0 path skips × 1 and ÷ 1; the reference does them, with the same grid tolerance.
+    const ref = (px: number, dir: 'down' | 'up' | 'nearest') => {
+      const scaled = px * 1;
+      const nearest = Math.round(scaled);
+      if (Math.abs(scaled - nearest) <= 1e-12 * Math.max(1, Math.abs(scaled))) return nearest / 1;
+      return (dir === 'down' ? Math.floor(scaled) : dir === 'up' ? Math.ceil(scaled) : nearest) / 1;
+    };
+    for (const px of [10_001.5, 99_661.4999, 100_000.7, 123_456.000_000_01, 54_321.5, 2 ** 40 + 0.5])
+      for (const dir of ['down', 'up', 'nearest'] as const)
+        assert.ok(Object.is(roundPrice(BTC, px, dir), ref(px, dir)), `${px} ${dir}`);
+    assert.equal(roundSize({ ...BTC, szDecimals: 0 }, 2.7), 2);
+    assert.equal(roundSize({ ...BTC, szDecimals: 0 }, 2.2, 'up'), 3);
+  });
+
   it('the next valid price above and below', () => {
     assert.equal(priceBelow(BTC, 100_000), 99_999);
     assert.equal(priceAbove(BTC, 100_000), 100_001);

@@ -153,6 +153,29 @@ describe('horizon', () => {
     assert.equal(horizonSeconds({ kind: 'end-of-day-utc' }, Date.parse('2025-09-10T23:59:59.500Z')), 0.5);
     assert.equal(horizonSeconds({ kind: 'end-of-day-utc' }, Date.parse('2025-09-11T00:00:00Z')), 86_400);
   });
+  it('end of day: the reused day gives the same doubles as the formula afresh (day edges, fractional ms)', () => {
+    const fresh = (nowMs: number) => ((Math.floor(nowMs / 86_400_000) + 1) * 86_400_000 - nowMs) / 1000;
+    const eod = { kind: 'end-of-day-utc' } as const;
+    const midnight = Date.parse('2025-09-11T00:00:00Z');
+    const edges = [-2, -1.0000001, -1, -0.5, -1e-7, -1e-12, 0, 1e-7, 0.5, 1, 1.5, 2, 43_200_000];
+    // In both orders, so each time is asked both as a new day and inside a remembered one.
+    for (const t of [...edges, ...edges.slice().reverse()]) {
+      const nowMs = midnight + t;
+      assert.ok(Object.is(horizonSeconds(eod, nowMs), fresh(nowMs)), `nowMs ${nowMs}`);
+    }
+    fc.assert(
+      fc.property(
+        fc.double({ min: -1e16, max: 1e16, noNaN: true }),
+        fc.double({ min: 0, max: 86_400_000 }),
+        (a, b) => {
+          for (const nowMs of [a, a + b, a - b])
+            if (!Object.is(horizonSeconds(eod, nowMs), fresh(nowMs))) return false;
+          return true;
+        },
+      ),
+    );
+    assert.ok(Number.isNaN(horizonSeconds(eod, Number.NaN)));
+  });
   it('rolling: τ is constant', () => {
     assert.equal(horizonSeconds({ kind: 'rolling', tauS: 3600 }, 123), 3600);
   });
