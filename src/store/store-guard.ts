@@ -1,4 +1,3 @@
-import Database from 'better-sqlite3';
 import type { Logger } from '../core/log.ts';
 import type {
   FillRecord,
@@ -76,15 +75,25 @@ interface Pending {
  */
 const PASSING = /^SQLITE_(FULL|IOERR|BUSY|LOCKED|READONLY|CANTOPEN|NOMEM|PROTOCOL|CORRUPT|NOTADB|INTERRUPT)/;
 
+/**
+ * better-sqlite3's SqliteError, recognised by shape rather than `instanceof` so that importing the guard does not
+ * load the native SQLite module (≈ 9 ms of start-up for commands such as `hlmm calibrate` that never open a store).
+ */
+function isSqliteError(err: unknown): err is Error & { code: string } {
+  if (!(err instanceof Error) || err.name !== 'SqliteError') return false;
+  const code: unknown = (err as Error & { code?: unknown }).code;
+  return typeof code === 'string' && code.startsWith('SQLITE_');
+}
+
 /** 'passing' when retrying the same write may succeed later, 'final' when it never will. */
 export function storeFailureKind(err: unknown): 'passing' | 'final' {
-  if (err instanceof Database.SqliteError && PASSING.test(err.code)) return 'passing';
+  if (isSqliteError(err) && PASSING.test(err.code)) return 'passing';
   return 'final';
 }
 
 /** A short readable reason: SQLite's message and code, or the error's message. */
 export function storeErrorText(err: unknown): string {
-  if (err instanceof Database.SqliteError) return `${err.message} (${err.code})`;
+  if (isSqliteError(err)) return `${err.message} (${err.code})`;
   return err instanceof Error ? err.message : String(err);
 }
 
@@ -273,8 +282,7 @@ export class StoreGuard implements TradeStore {
     if (entry === undefined || now - entry.atMs >= this.logIntervalMs) {
       const suppressed = entry?.suppressed ?? 0;
       const more = suppressed > 0 ? ` (${suppressed} more since the last line)` : '';
-      const fields =
-        err instanceof Database.SqliteError || !(err instanceof Error) ? undefined : { stack: err.stack };
+      const fields = isSqliteError(err) || !(err instanceof Error) ? undefined : { stack: err.stack };
       this.log.error(
         `store refused a ${kind} record (${reason}); it is not stored, the bot's in-memory state has it${more}`,
         fields,

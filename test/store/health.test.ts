@@ -19,7 +19,12 @@ import type { LogFields, Logger } from '../../src/core/log.ts';
 import type { OrderAction, VenueReport } from '../../src/core/orders.ts';
 import { TradingEngine } from '../../src/engine/trading-engine.ts';
 import type { Venue, VenueReportEvent } from '../../src/engine/venue.ts';
-import { type StoreEvent, StoreGuard } from '../../src/store/store-guard.ts';
+import {
+  type StoreEvent,
+  StoreGuard,
+  storeErrorText,
+  storeFailureKind,
+} from '../../src/store/store-guard.ts';
 import { openStore, type TradeStore } from '../../src/store/trade-store.ts';
 import { testClock } from '../support/clock-double.ts';
 import {
@@ -677,4 +682,25 @@ test("live bot on the fake exchange, its database on a tmpfs that fills up: orde
     await fake.close();
     fs.unmount();
   }
+});
+
+test('SQLite errors are recognised by shape (the guard does not load better-sqlite3): passing vs final codes, text', () => {
+  assert.equal(
+    storeFailureKind(new Database.SqliteError('database or disk is full', 'SQLITE_FULL')),
+    'passing',
+  );
+  assert.equal(storeFailureKind(new Database.SqliteError('database is locked', 'SQLITE_BUSY')), 'passing');
+  assert.equal(
+    storeFailureKind(new Database.SqliteError('UNIQUE constraint failed', 'SQLITE_CONSTRAINT_UNIQUE')),
+    'final',
+  );
+  assert.equal(
+    storeErrorText(new Database.SqliteError('database is locked', 'SQLITE_BUSY')),
+    'database is locked (SQLITE_BUSY)',
+  );
+  // A plain Error with a SQLite-looking code is not SQLite's: final, and its text is its message alone.
+  const plain = Object.assign(new Error('disk full?'), { code: 'SQLITE_FULL' });
+  assert.equal(storeFailureKind(plain), 'final');
+  assert.equal(storeErrorText(plain), 'disk full?');
+  assert.equal(storeFailureKind('SQLITE_FULL'), 'final');
 });
