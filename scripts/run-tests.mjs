@@ -1,5 +1,5 @@
-// Runs every test/**/*.test.ts with Node's own test runner (through tsx for TypeScript), then prints the slowest
-// test files. Node 20's --test does not expand globs itself, so the files are listed here.
+// Builds dist/, runs every test/**/*.test.ts with Node's own test runner (through tsx for TypeScript), then prints
+// the slowest test files. Node 20's --test does not expand globs itself, so the files are listed here.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -43,6 +43,12 @@ function printSlowest(timings, wallMs) {
       `whole run ${(wallMs / 1000).toFixed(1)} s):\n${lines.join('\n')}\n`,
   );
 }
+
+// dist/ first: the CLI tests run ./bin/hlmm, the production bundle (test/support/hlmm-cli.ts refuses a stale one).
+const build = spawnSync(process.execPath, [new URL('./build.mjs', import.meta.url).pathname], {
+  stdio: 'inherit',
+});
+if (build.status !== 0) process.exit(build.status ?? 1);
 
 const only = process.argv.slice(2);
 const files = only.length > 0 ? only : testFiles('test').sort();

@@ -3,7 +3,7 @@
 // and always ended here: on success, failure, Ctrl-C or SIGTERM, and they end themselves if this script dies
 // without a chance to clean up (they watch their parent).
 // Usage: node scripts/test-stress.mjs [test files…]   (default: every test, as `npm test` runs them)
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 
 const BUSY_PROCESSES = 2;
 // A spin loop that exits once its parent is gone (checked every few tens of ms of spinning).
@@ -39,9 +39,7 @@ for (const [signal, number] of [
 process.stdout.write(
   `test:stress: ${BUSY_PROCESSES} busy processes (pids ${busy.map((c) => c.pid).join(', ')}) load the cores\n`,
 );
-// dist/ first: CLI tests spawn ./bin/hlmm.
-const build = spawnSync(process.execPath, ['scripts/build.mjs'], { stdio: 'inherit' });
-if (build.status !== 0) process.exit(build.status ?? 1);
+// scripts/run-tests.mjs builds dist/ first (CLI tests spawn ./bin/hlmm).
 tests = spawn(process.execPath, ['scripts/run-tests.mjs', ...process.argv.slice(2)], {
   stdio: 'inherit',
   detached: true,

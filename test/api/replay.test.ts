@@ -21,6 +21,7 @@ import { collectSummaries } from '../../src/pnl/run-pnl.ts';
 import type { PnlSnapshot, StoredFill } from '../../src/store/records.ts';
 import { type RunningBot, startTrading } from '../../src/trade/run-trade.ts';
 import { monitoringApiSettings } from '../../src/trade/trade-options.ts';
+import { HLMM_ARGV } from '../support/hlmm-cli.ts';
 import { settledAfter, until } from '../support/wait.ts';
 
 const USER = 'hlmm';
@@ -422,9 +423,7 @@ describe('the API of a replayed paper session', () => {
       execFile(
         process.execPath,
         [
-          '--import',
-          'tsx',
-          'src/cli/main.ts',
+          ...HLMM_ARGV,
           'pnl',
           '--bots',
           `${alpha.apiUrl},${beta.apiUrl},${dead}`,

@@ -5,10 +5,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { dailyPctFromSigma } from '../../src/model/units.ts';
+import { HLMM_ARGV } from '../support/hlmm-cli.ts';
 
-// Runs the real CLI entry point through tsx (same code as ./bin/hlmm, no build step needed).
+// Runs the real CLI, ./bin/hlmm (the production bundle: test/support/hlmm-cli.ts).
 function hlmm(args: string[]) {
-  const run = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
+  const run = spawnSync(process.execPath, [...HLMM_ARGV, ...args], {
     encoding: 'utf8',
     timeout: 120_000,
   });

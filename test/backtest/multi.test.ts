@@ -18,6 +18,7 @@ import {
   NO_ACCOUNT_LIMITS,
 } from '../../src/engine/account-risk.ts';
 import { knownPerpInstrument } from '../../src/exchange/hyperliquid/universe.ts';
+import { HLMM_ARGV } from '../support/hlmm-cli.ts';
 import { paramsFileFor } from '../support/multi-coin-market.ts';
 
 // Two synthetic coins with known σ, A, k (hlmm synth), three hours each at 1 s mid steps, the same span.
@@ -244,9 +245,9 @@ describe('hlmm backtest --tickers: the account margin limit, as paper trading es
   });
 });
 
-// The real CLI entry point through tsx (as test/backtest-cli.test.ts).
+// The real CLI, ./bin/hlmm (as test/backtest/cli.test.ts).
 function hlmm(args: string[]) {
-  const run = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
+  const run = spawnSync(process.execPath, [...HLMM_ARGV, ...args], {
     encoding: 'utf8',
     timeout: 120_000,
   });

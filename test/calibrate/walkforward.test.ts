@@ -12,6 +12,7 @@ import { writeSynthMarket } from '../../src/data/synth.ts';
 import type { ModelParams } from '../../src/model/params.ts';
 import { loadParamsFile } from '../../src/model/params-file.ts';
 import { totalSpreadFor } from '../../src/model/spread-target.ts';
+import { HLMM_ARGV } from '../support/hlmm-cli.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'hlmm-calibrate-'));
 after(() => rmSync(root, { recursive: true, force: true }));
@@ -275,9 +276,7 @@ describe('hlmm calibrate on the bundled real BTC sample', () => {
     const run = spawnSync(
       process.execPath,
       [
-        '--import',
-        'tsx',
-        'src/cli/main.ts',
+        ...HLMM_ARGV,
         'calibrate',
         '--data',
         'data/sample',
@@ -316,13 +315,9 @@ describe('hlmm calibrate on the bundled real BTC sample', () => {
   });
 
   it('bad flag: exit 2 without a stack trace', () => {
-    const run = spawnSync(
-      process.execPath,
-      ['--import', 'tsx', 'src/cli/main.ts', 'calibrate', '--data', join(root, 'none')],
-      {
-        encoding: 'utf8',
-      },
-    );
+    const run = spawnSync(process.execPath, [...HLMM_ARGV, 'calibrate', '--data', join(root, 'none')], {
+      encoding: 'utf8',
+    });
     assert.equal(run.status, 2);
     assert.match(run.stderr, /hlmm: No prices file for BTC/);
     assert.doesNotMatch(run.stderr, /at .*\.ts:\d+/);

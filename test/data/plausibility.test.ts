@@ -11,6 +11,7 @@ import type { MarketEvent } from '../../src/core/market.ts';
 import { DEFAULT_PLAUSIBILITY, IMPLAUSIBLE, PriceSanity } from '../../src/core/plausibility.ts';
 import { readPriceEvents, readTradeEvents } from '../../src/data/reader.ts';
 import { HyperliquidFeed } from '../../src/exchange/hyperliquid/trading/market-feed.ts';
+import { HLMM_ARGV } from '../support/hlmm-cli.ts';
 
 describe('PriceSanity', () => {
   it('refuses out-of-range prices, crossed books, huge notionals and jumps; accepts ordinary moves', () => {
@@ -170,17 +171,7 @@ describe('a backtest on poisoned files', () => {
     const run = (data: string) => {
       const out = spawnSync(
         process.execPath,
-        [
-          '--import',
-          'tsx',
-          'src/cli/main.ts',
-          'backtest',
-          '--data',
-          data,
-          '--params',
-          'data/sample/params_BTC.json',
-          '--json',
-        ],
+        [...HLMM_ARGV, 'backtest', '--data', data, '--params', 'data/sample/params_BTC.json', '--json'],
         { encoding: 'utf8' },
       );
       assert.equal(out.status, 0, out.stderr);

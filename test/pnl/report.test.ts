@@ -15,6 +15,7 @@ import {
   TEST_USER,
   type TestServer,
 } from '../support/api-bot-double.ts';
+import { HLMM_ARGV } from '../support/hlmm-cli.ts';
 
 const DAY = 86_400_000;
 const NOW = Date.UTC(2025, 8, 20, 12, 0, 0);
@@ -201,9 +202,7 @@ describe('hlmm pnl against two running API servers and a dead URL', () => {
       execFile(
         process.execPath,
         [
-          '--import',
-          'tsx',
-          'src/cli/main.ts',
+          ...HLMM_ARGV,
           'pnl',
           '--bots',
           `${alpha.server.url},${dead}`,
@@ -236,7 +235,7 @@ describe('hlmm pnl against two running API servers and a dead URL', () => {
   });
 
   it('`hlmm pnl` without --bots is a one-sentence error, exit 2', () => {
-    const res = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'pnl'], {
+    const res = spawnSync(process.execPath, [...HLMM_ARGV, 'pnl'], {
       encoding: 'utf8',
       timeout: 120_000,
     });

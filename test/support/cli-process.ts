@@ -1,9 +1,10 @@
-// Runs the real CLI entry point (through tsx, the same code as ./bin/hlmm) as a child process whose output the
+// Runs the real CLI (./bin/hlmm: the production bundle, see ./hlmm-cli.ts) as a child process whose output the
 // test reads while it runs and whose exit it awaits.
 import { spawn } from 'node:child_process';
+import { HLMM_ARGV } from './hlmm-cli.ts';
 
 export function spawnCli(args: string[], env: Record<string, string> = {}) {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
+  const child = spawn(process.execPath, [...HLMM_ARGV, ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, ...env },
   });

@@ -17,6 +17,7 @@ import { dailyPctFromSigma } from '../../src/model/units.ts';
 import { openStore } from '../../src/store/trade-store.ts';
 import { startMultiTrading } from '../../src/trade/run-multi-trade.ts';
 import type { TradeCommandOptions } from '../../src/trade/trade-options.ts';
+import { HLMM_ARGV } from '../support/hlmm-cli.ts';
 import { until } from '../support/wait.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'hlmm-multi-ops-'));
@@ -105,7 +106,7 @@ function start(
       ...extra,
     },
     tickers,
-    { handleSignals: false, cliArgv: ['--import', 'tsx', 'src/cli/main.ts'] },
+    { handleSignals: false, cliArgv: [...HLMM_ARGV] },
   );
 }
 

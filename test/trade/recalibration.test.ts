@@ -10,10 +10,11 @@ import {
   DailyRecalibration,
   lotCalibrateArgs,
 } from '../../src/trade/daily-recalibration.ts';
+import { HLMM_ARGV } from '../support/hlmm-cli.ts';
 import { until } from '../support/wait.ts';
 
 const logger = createLogger({ component: 'test', quiet: true });
-const cliArgv = ['--import', 'tsx', 'src/cli/main.ts'];
+const cliArgv = [...HLMM_ARGV];
 
 test('a new UTC day re-calibrates from the recorded folder and replaces the parameters file', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'hlmm-recal-'));
