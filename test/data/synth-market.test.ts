@@ -99,6 +99,23 @@ describe('generateSynthMarket', () => {
       (e: unknown) => e instanceof UserError && /--days/.test(e.message),
     );
   });
+
+  it('a shorter market is the longer one cut short: one second more gives every event before the cut', () => {
+    // What test/support/synth-events.ts relies on to generate hours, not whole days: 2 h against 1 h + 1 s, with
+    // 1 s steps and 1.5 orders/s a side, so the last step before the cut holds orders.
+    const dense: SynthMarketSpec = { sigma: 3, A: 1.5, k: 0.05, tickSize: 1, days: 1, seed: 5, stepMs: 1000 };
+    const cutMs = Date.UTC(2025, 0, 1, 1);
+    const before = <T extends { exchMs: number }>(rows: T[]) => rows.filter((r) => r.exchMs < cutMs);
+    const longer = collect({ ...dense, durationS: 7200 });
+    const hour = collect({ ...dense, durationS: 3601 });
+    const longerTrades = before(longer.trades);
+    assert.ok(longerTrades.some((t) => t.exchMs > cutMs - 1000), 'orders in the last step before the cut');
+    assert.deepEqual(before(hour.trades), longerTrades);
+    assert.deepEqual(before(hour.bbos), before(longer.bbos));
+    // Cut exactly at the hour, the orders of its last step are not drawn: why the helper adds the second.
+    const exact = collect({ ...dense, durationS: 3600 });
+    assert.ok(before(exact.trades).length < longerTrades.length);
+  });
 });
 
 describe('writeSynthMarket', () => {

@@ -9,37 +9,17 @@ import { backtestConfigFor } from '../../src/backtest/settings.ts';
 import { paperVenueFor, tradingEngineFor } from '../../src/config/engine-setup.ts';
 import { parseConfig } from '../../src/config/load-config.ts';
 import { runSettings } from '../../src/config/run-settings.ts';
-import type { MarketEvent } from '../../src/core/market.ts';
-import { generateSynthMarket } from '../../src/data/synth.ts';
 import { SimulatedClock } from '../../src/engine/clock.ts';
 import { btcInstrument } from '../support/instruments.ts';
+import { synthEventsFor } from '../support/synth-events.ts';
 
-function synthEvents(hours: number): MarketEvent[] {
-  const spec = { sigma: 3, A: 1.5, k: 0.05, tickSize: 1, days: 1, seed: 5, startMid: 100_000 };
-  const bbos: MarketEvent[] = [];
-  const trades: MarketEvent[] = [];
-  generateSynthMarket(spec, {
-    writeBbo: (b) => bbos.push({ kind: 'bbo', ...b }),
-    writeTrade: (t) => trades.push({ kind: 'trade', ...t }),
-  });
-  const endMs = Date.UTC(2025, 0, 1) + hours * 3_600_000;
-  const out: MarketEvent[] = [];
-  let i = 0;
-  let j = 0;
-  while (i < bbos.length || j < trades.length) {
-    const next =
-      j < trades.length && (i >= bbos.length || trades[j].exchMs <= bbos[i].exchMs) ? trades[j++] : bbos[i++];
-    if (next.exchMs >= endMs) break;
-    out.push(next);
-  }
-  return out;
-}
+const SPEC = { sigma: 3, A: 1.5, k: 0.05, tickSize: 1, days: 1, seed: 5, startMid: 100_000 };
 
 const PARAMS = { sigma: 3, A: 1.5, k: 0.05, gamma: 0.00002 };
 const VENUE = btcInstrument;
 
 describe('3-level ladder in the backtest and in paper', () => {
-  const events = synthEvents(2);
+  const events = synthEventsFor(SPEC, 2);
   const s = runSettings(parseConfig({ strategy: { levels: 2 } }, 'cfg'), {
     levels: 3,
     levelSpacingTicks: 2,

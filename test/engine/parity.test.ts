@@ -13,12 +13,12 @@ import { parseConfig } from '../../src/config/load-config.ts';
 import { type RunSettings, runSettings } from '../../src/config/run-settings.ts';
 import type { MarketEvent } from '../../src/core/market.ts';
 import { readMarket } from '../../src/data/market-stream.ts';
-import { generateSynthMarket } from '../../src/data/synth.ts';
 import { SimulatedClock } from '../../src/engine/clock.ts';
 import type { TradingEngine } from '../../src/engine/trading-engine.ts';
 import type { ModelParams } from '../../src/model/params.ts';
 import { loadParamsFile } from '../../src/model/params-file.ts';
 import { perpInstrument } from '../support/instruments.ts';
+import { synthEventsFor } from '../support/synth-events.ts';
 
 interface Trace {
   actions: string[];
@@ -110,27 +110,6 @@ async function sampleEvents(): Promise<MarketEvent[]> {
   return out;
 }
 
-/** A synthetic market in exchange-time order (trades before the BBO at the same ms, as the reader merges). */
-function synthEvents(spec: Parameters<typeof generateSynthMarket>[0], hours: number): MarketEvent[] {
-  const bbos: MarketEvent[] = [];
-  const trades: MarketEvent[] = [];
-  generateSynthMarket(spec, {
-    writeBbo: (b) => bbos.push({ kind: 'bbo', ...b }),
-    writeTrade: (t) => trades.push({ kind: 'trade', ...t }),
-  });
-  const endMs = (spec.startMs ?? Date.UTC(2025, 0, 1)) + hours * 3_600_000;
-  const out: MarketEvent[] = [];
-  let i = 0;
-  let j = 0;
-  while (i < bbos.length || j < trades.length) {
-    const next =
-      j < trades.length && (i >= bbos.length || trades[j].exchMs <= bbos[i].exchMs) ? trades[j++] : bbos[i++];
-    if (next.exchMs >= endMs) break;
-    out.push(next);
-  }
-  return out;
-}
-
 const ETH = { sigma: 0.15, A: 2, k: 2, tickSize: 0.1, days: 1, seed: 7, startMid: 3000 };
 const ETH_PARAMS: ModelParams = { sigma: 0.15, A: 2, k: 2, gamma: 0.0005 };
 
@@ -168,7 +147,7 @@ describe('backtest = paper trading in process (same configuration, same events)'
       maxPosition: 3,
     });
     const spec = { sigma: 3, A: 1.5, k: 0.05, tickSize: 1, days: 1, seed: 11, startMid: 100_000 };
-    const events = synthEvents(spec, 3);
+    const events = synthEventsFor(spec, 3);
     const params = { sigma: 3, A: 1.5, k: 0.05, gamma: 0.00002 };
     const bt = viaBacktest(events, s, params, 'BTC', 5);
     const paper = viaPaper(events, s, params, 'BTC', 5);
@@ -189,7 +168,7 @@ describe('online parameters, inventory target and fill delay: the same in backte
       filledOrderDelayS: 2,
     });
     const spec = { sigma: 3, A: 1.5, k: 0.05, tickSize: 1, days: 1, seed: 5, startMid: 50_000 };
-    const events = synthEvents(spec, 0.5);
+    const events = synthEventsFor(spec, 0.5);
     const params = { sigma: 2, A: 1.5, k: 0.05, gamma: 0.00002 };
     const bt = viaBacktest(events, s, params, 'BTC', 5);
     const paper = viaPaper(events, s, params, 'BTC', 5);
@@ -247,7 +226,7 @@ describe('backtest = paper trading with entry and response latency', () => {
 });
 
 describe('the ETH case: a lot worth less than the 10 USDC minimum', () => {
-  const events = synthEvents(ETH, 4);
+  const events = synthEventsFor(ETH, 4);
 
   it('out of the box (order size 0.001 ETH ≈ 3 USDC): quotes the 10 USDC minimum, in paper exactly as in backtest', () => {
     const s = runSettings(parseConfig({ ticker: 'ETH' }, 'cfg'), FEED_AT_EXCHANGE_TIME);
