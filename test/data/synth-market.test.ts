@@ -109,7 +109,10 @@ describe('generateSynthMarket', () => {
     const longer = collect({ ...dense, durationS: 7200 });
     const hour = collect({ ...dense, durationS: 3601 });
     const longerTrades = before(longer.trades);
-    assert.ok(longerTrades.some((t) => t.exchMs > cutMs - 1000), 'orders in the last step before the cut');
+    assert.ok(
+      longerTrades.some((t) => t.exchMs > cutMs - 1000),
+      'orders in the last step before the cut',
+    );
     assert.deepEqual(before(hour.trades), longerTrades);
     assert.deepEqual(before(hour.bbos), before(longer.bbos));
     // Cut exactly at the hour, the orders of its last step are not drawn: why the helper adds the second.
