@@ -6,10 +6,10 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 
 const SLOWEST_SHOWN = 10;
-// Three files at once on two cores: several files mostly wait on wall time (the fake exchange's 5 s scheduleCancel
-// lead, order-entry latency, live restarts: test/fake-exchange/orders.test.ts is 17.7 s wall for 2.3 s of CPU), so
-// a third file fills the core they leave idle. Measured on the 2-core VM: 224.5 s with 2, 205 s with 3.
-const FILES_AT_ONCE = 3;
+// Two files at once on two cores. Three fill the core that files waiting on wall time leave idle (the fake
+// exchange's 5 s scheduleCancel lead, live restarts) and won in a warm working copy (224.5 → 205 s), but lost on a
+// fresh clone, where tsx's transform cache is cold and the suite is CPU-bound (216.8 s with 2, 238.7 s with 3).
+const FILES_AT_ONCE = 2;
 
 function testFiles(dir) {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
