@@ -1,15 +1,18 @@
-// Builds dist/, runs every test/**/*.test.ts with Node's own test runner (through tsx for TypeScript), then prints
-// the slowest test files. Node 20's --test does not expand globs itself, so the files are listed here.
+// Builds dist/, compiles src/ and test/ to JavaScript once (./compile-ts.mjs), runs every test/**/*.test.ts with
+// Node's own test runner (./ts-loader serves each .ts from the compiled files), then prints the slowest test files.
+// Node 20's --test does not expand globs itself, so the files are listed here.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
+import { compileTs } from './compile-ts.mjs';
 
 const SLOWEST_SHOWN = 10;
-// Two files at once on two cores. Three fill the core that files waiting on wall time leave idle (the fake
-// exchange's 5 s scheduleCancel lead, live restarts) and won in a warm working copy (224.5 → 205 s), but lost on a
-// fresh clone, where tsx's transform cache is cold and the suite is CPU-bound (216.8 s with 2, 238.7 s with 3).
-const FILES_AT_ONCE = 2;
+// Four files at once on two cores: several files mostly wait on wall time (the fake exchange's 5 s scheduleCancel
+// lead, live restarts, a browser), so more files than cores keep both busy. With tsx (a loader start and a
+// transform cache per process) three lost to two on a fresh clone; with the compiled tree (./compile-ts.mjs) a
+// process starts on ≈ 0.28 s less CPU, and 2 / 3 / 4 at once ran 229 / 182 / 150 s (docs/benchmarks.md).
+const FILES_AT_ONCE = 4;
 
 function testFiles(dir) {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
@@ -59,11 +62,13 @@ const files = only.length > 0 ? only : testFiles('test').sort();
 const scratch = mkdtempSync(join(tmpdir(), 'hlmm-test-timings-'));
 const timingsFile = join(scratch, 'timings.jsonl');
 const t0 = Date.now();
+const compiledDir = join(scratch, 'js');
+await compileTs(compiledDir);
 const result = spawnSync(
   process.execPath,
   [
     '--import',
-    'tsx',
+    new URL('./ts-loader/register.mjs', import.meta.url).href,
     '--test',
     `--test-concurrency=${FILES_AT_ONCE}`,
     '--test-reporter=spec',
@@ -72,7 +77,7 @@ const result = spawnSync(
     `--test-reporter-destination=${timingsFile}`,
     ...files,
   ],
-  { stdio: 'inherit' },
+  { stdio: 'inherit', env: { ...process.env, HLMM_TEST_JS_DIR: compiledDir } },
 );
 printSlowest(readTimings(timingsFile), Date.now() - t0);
 rmSync(scratch, { recursive: true, force: true });

@@ -7,12 +7,12 @@
  * Results are identical to the in-thread run: a worker runs the same createDayBacktester on the same events in
  * the same order, and the outcomes come back in the order the jobs were given (test/calibrate/workers.test.ts).
  */
-import { Worker } from 'node:worker_threads';
 import type { DayColumns } from '../data/event-cache.ts';
 import type { ColumnRange } from '../data/event-columns.ts';
 import type { ModelParams } from '../model/params.ts';
 import type { DayBacktester, DayBacktestOutcome, DayBacktestSettings } from './day-backtest.ts';
 import { ColumnDayEvents, type DayEvents, type PackedDay, packDay } from './day-events.ts';
+import { startWorker } from './worker-start.ts';
 
 export interface BacktestJob {
   events: DayEvents;
@@ -58,13 +58,6 @@ interface SharedDay {
   events: ColumnDayEvents | null;
 }
 
-function workerUrl(): URL {
-  // From source (tests, tsx) the worker is the .ts beside this file; in the bundle, dist/backtest-worker.js.
-  return import.meta.url.endsWith('.ts')
-    ? new URL('./backtest-worker.ts', import.meta.url)
-    : new URL('./backtest-worker.js', import.meta.url);
-}
-
 /** Jobs a worker holds at once (the one running and the next): it starts the next one without waiting for the
  * main thread, which may be running a backtest of its own when the worker's answer arrives. */
 const WORKER_JOBS_IN_FLIGHT = 2;
@@ -83,15 +76,7 @@ export function startBacktestPool(
   backtest: DayBacktester,
 ): BacktestPool {
   const pool = Array.from({ length: Math.max(0, threads - 1) }, () => {
-    const url = workerUrl();
-    // From source (tests run through tsx) Node 20 does not pass a worker's entry file through the loader hooks,
-    // so a one-line bootstrap imports it; the bundle's worker is plain JavaScript.
-    const w = url.pathname.endsWith('.ts')
-      ? new Worker(
-          `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(url.href)}); })`,
-          { eval: true, workerData: { settings } },
-        )
-      : new Worker(url, { workerData: { settings } });
+    const w = startWorker(import.meta.url, 'backtest-worker', { settings });
     w.unref();
     return { worker: w, running: [] as QueuedJob[], days: new Set<SharedDay>() };
   });

@@ -15,7 +15,7 @@
  */
 import { availableParallelism } from 'node:os';
 import { extname, join } from 'node:path';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { isUserError, UserError } from '../core/errors.ts';
 import {
   type CalibrateCliOptions,
@@ -24,6 +24,7 @@ import {
   calibrateCoin,
   makeOutDir,
 } from './calibrate-coin.ts';
+import { startWorker } from './worker-start.ts';
 
 /** A coin that was not calibrated, and why. */
 export interface CoinFailure {
@@ -99,24 +100,8 @@ export function reportPathFor(report: string, ticker: string): string {
   return `${report.slice(0, report.length - ext.length)}_${ticker}${ext}`;
 }
 
-function workerUrl(): URL {
-  // From source (tests, tsx) the worker is the .ts beside this file; in the bundle, dist/coin-worker.js.
-  return import.meta.url.endsWith('.ts')
-    ? new URL('./coin-worker.ts', import.meta.url)
-    : new URL('./coin-worker.js', import.meta.url);
-}
-
 function startCoinWorker(o: CalibrateCliOptions): Worker {
-  const url = workerUrl();
-  const workerData = { options: o };
-  // From source Node 20 does not pass a worker's entry file through tsx's loader hooks, so a one-line bootstrap
-  // imports it (as ./backtest-pool.ts does); the bundle's worker is plain JavaScript.
-  return url.pathname.endsWith('.ts')
-    ? new Worker(
-        `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(url.href)}); })`,
-        { eval: true, workerData },
-      )
-    : new Worker(url, { workerData });
+  return startWorker(import.meta.url, 'coin-worker', { options: o });
 }
 
 /** One coin on a worker thread; a worker that dies fails the coin it was running (and is not used again). */
