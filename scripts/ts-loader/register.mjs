@@ -2,7 +2,7 @@
 // --import on to the runner's test processes and to worker threads, so each registers the hooks itself.
 import { register } from 'node:module';
 
-// Stack traces point into the .ts sources (the compiled files carry inline source maps).
+// Stack traces point into the .ts sources (each compiled file names its source map; ../compile-ts.mjs).
 process.setSourceMapsEnabled(true);
 register(new URL('./hooks.mjs', import.meta.url));
 // src/calibrate/worker-start.ts reads this: a worker's .ts entry loads through these hooks as it is (this file
