@@ -69,7 +69,17 @@ const timingsFile = join(scratch, 'timings.jsonl');
 const t0 = Date.now();
 const typecheckRun = typecheck ? startTypecheck() : null;
 const compiledDir = join(scratch, 'js');
-await compileTs(compiledDir);
+try {
+  await compileTs(compiledDir);
+} catch {
+  // esbuild has printed each error with its file and line; the type-check, if running, may say more.
+  if (typecheckRun !== null) await typecheckRun;
+  rmSync(scratch, { recursive: true, force: true });
+  process.stderr.write(
+    '\nrun-tests: src/ or test/ does not compile (the errors above); fix them and run again.\n',
+  );
+  process.exit(1);
+}
 const testsStatus = await exitOf(
   spawn(
     process.execPath,
