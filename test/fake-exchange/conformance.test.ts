@@ -15,7 +15,7 @@ import { MarketDataWriter } from '../../src/data/writer.ts';
 import { type FakeExchange, startFakeExchange } from '../../src/fake-exchange/server.ts';
 import { postJson, sdkClients } from '../support/hl-sdk-client.ts';
 import { sdkErrors, sdkValidator } from '../support/hl-sdk-schemas.ts';
-import { until as waitUntil } from '../support/wait.ts';
+import { WAIT_BUDGET_MS, until as waitUntil } from '../support/wait.ts';
 
 const T0 = 1_756_707_600_000;
 const BUILDER = '0x1111111111111111111111111111111111111111';
@@ -83,7 +83,11 @@ describe('the fake exchange conforms to @nktkas/hyperliquid response types', () 
       trading: { accounts: [{ address, usdc: 10_000 }] },
     });
     sdk = sdkClients(ex.url);
-    await until(() => (ex.markets.get('BTC')?.recentTrades(5).length ?? 0) >= 3, 10_000, 'a few trades');
+    await until(
+      () => (ex.markets.get('BTC')?.recentTrades(5).length ?? 0) >= 3,
+      WAIT_BUDGET_MS,
+      'a few trades',
+    );
   });
   after(async () => {
     await ex.close();
@@ -255,7 +259,7 @@ describe('the fake exchange conforms to @nktkas/hyperliquid response types', () 
       await sdk.exchange.order({ orders: [limit('107000', '0.001', 'Alo')], grouping: 'na' });
       await sdk.exchange.order({ orders: [limit('107948', '0.001', 'Ioc')], grouping: 'na' });
       for (const [channel, , type] of subs) {
-        await until(() => frames.some((f) => f.channel === channel), 10_000, `a ${channel} frame`);
+        await until(() => frames.some((f) => f.channel === channel), WAIT_BUDGET_MS, `a ${channel} frame`);
         for (const f of frames.filter((x) => x.channel === channel)) conforms('subscription', type, f.data);
       }
       const acks = frames.filter((f) => f.channel === 'subscriptionResponse');

@@ -97,7 +97,6 @@ async function subscriber(
   await until(
     'subscription acks',
     () => frames.filter((f) => f.channel === 'subscriptionResponse').length >= subscriptions.length,
-    5_000,
   );
   return { frames, ws };
 }
@@ -116,7 +115,7 @@ describe('the fake exchange is one market', () => {
       trading: { accounts: [{ address, usdc: 100_000 }] },
     });
     sdk = sdkClients(ex.url);
-    await until('first bbo', () => ex.markets.get('BTC')?.bbo != null, 5_000);
+    await until('first bbo', () => ex.markets.get('BTC')?.bbo != null);
   });
   after(async () => {
     await ex.close();
@@ -160,7 +159,7 @@ describe('the fake exchange is one market', () => {
       { type: 'l2Book', coin: 'BTC', nSigFigs: 5, mantissa: 5 },
     ]);
     try {
-      await until('an l2Book snapshot', () => frames.some((f) => f.channel === 'l2Book'), 5_000);
+      await until('an l2Book snapshot', () => frames.some((f) => f.channel === 'l2Book'));
       const book = frames.find((f) => f.channel === 'l2Book')!.data;
       // Steps of 50: bids 107 947 … 107 928 all fall in 107 900; asks 107 948 … 107 950 in 107 950, the rest in 108 000.
       assert.deepEqual(sizes(book.levels[0]), [['107900.0', '10.0', 20]]);
@@ -203,11 +202,8 @@ describe('the fake exchange is one market', () => {
       // The public trades feed prints each of our taker fills: aggressor side B, the fill's tid and hash,
       // users [buyer, seller] with the zero address for the recorded maker.
       const tids = new Set(fills.map((f) => f.tid));
-      await until(
-        'our trades on the feed',
-        () =>
-          frames.some((f) => f.channel === 'trades' && f.data.some((t: { tid: number }) => tids.has(t.tid))),
-        5_000,
+      await until('our trades on the feed', () =>
+        frames.some((f) => f.channel === 'trades' && f.data.some((t: { tid: number }) => tids.has(t.tid))),
       );
       const ours = frames
         .filter((f) => f.channel === 'trades')
@@ -240,7 +236,7 @@ describe('the fake exchange is one market', () => {
       ]);
       assert.deepEqual(bookAfter.data.levels[0][0], { px: '107947.0', sz: '0.5', n: 1 }); // bids untouched
       // The recorded book refreshes with the next recorded BBO: 107 948 × 1 is displayed again.
-      await until('the recorded book refreshed', () => ex.markets.get('BTC')!.asks[0].px === 107_948, 5_000);
+      await until('the recorded book refreshed', () => ex.markets.get('BTC')!.asks[0].px === 107_948);
     } finally {
       ws.close();
     }
@@ -298,7 +294,7 @@ describe('with an orderbooks file the recorded depth is walked', () => {
     });
     let closeWs = () => {};
     try {
-      await until('first recorded book', () => (fx.markets.get('BTC')?.asks.length ?? 0) === 3, 5_000);
+      await until('first recorded book', () => (fx.markets.get('BTC')?.asks.length ?? 0) === 3);
       const sdk = sdkClients(fx.url);
       const { frames, ws } = await subscriber(fx.wsUrl, [
         { type: 'trades', coin: 'BTC' },
@@ -318,15 +314,12 @@ describe('with an orderbooks file the recorded depth is walked', () => {
       assert.equal(placed.filled.avgPx, '107952.2');
       // The l2Book pushed with our trades: 107 948 and 107 955 taken, only 107 990 left on the ask side, until
       // the next recorded snapshot (every 2 s here) shows the three recorded levels again.
-      await until(
-        'the consumed book pushed',
-        () =>
-          frames.some(
-            (f) =>
-              f.channel === 'trades' &&
-              f.data.some((t: { users: string[] }) => t.users[0] === address.toLowerCase()),
-          ),
-        5_000,
+      await until('the consumed book pushed', () =>
+        frames.some(
+          (f) =>
+            f.channel === 'trades' &&
+            f.data.some((t: { users: string[] }) => t.users[0] === address.toLowerCase()),
+        ),
       );
       const tradesAt = frames.findIndex(
         (f) =>
@@ -337,7 +330,7 @@ describe('with an orderbooks file the recorded depth is walked', () => {
       assert.ok(consumed !== undefined);
       assert.deepEqual(consumed.data.levels[1], [{ px: '107990.0', sz: '5.0', n: 1 }]);
       assert.deepEqual(consumed.data.levels[0].length, 2); // bids untouched
-      await until('the recorded snapshot is back', () => fx.markets.get('BTC')!.asks.length === 3, 5_000);
+      await until('the recorded snapshot is back', () => fx.markets.get('BTC')!.asks.length === 3);
     } finally {
       closeWs();
       await fx.close();

@@ -15,12 +15,13 @@ import { ExchangeClient } from '../../src/exchange/hyperliquid/exchange-client.t
 import { HttpTransport } from '../../src/exchange/hyperliquid/http.ts';
 import { Wallet } from '../../src/exchange/hyperliquid/wallet.ts';
 import { type FakeExchange, startFakeExchange } from '../../src/fake-exchange/server.ts';
+import { WAIT_BUDGET_MS } from '../support/wait.ts';
 
 const KEY = '0x0123456789012345678901234567890123456789012345678901234567890123';
 const T0 = 1_756_707_600_000;
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
-async function until(check: () => boolean, ms = 10_000, what = 'condition') {
+async function until(check: () => boolean, ms = WAIT_BUDGET_MS, what = 'condition') {
   const end = Date.now() + ms;
   while (!check()) {
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
@@ -69,7 +70,7 @@ describe('order statuses on the fake exchange', () => {
     });
     transport = new HttpTransport({ baseUrl: ex.url, maxRetries: 0 });
     client = new ExchangeClient({ transport, wallet, isMainnet: false });
-    await until(() => ex.markets.get('BTC')?.bbo != null, 5_000, 'first bbo');
+    await until(() => ex.markets.get('BTC')?.bbo != null, WAIT_BUDGET_MS, 'first bbo');
     ws = new WebSocket(ex.wsUrl);
     ws.on('message', (raw) => {
       const f = JSON.parse(raw.toString());

@@ -28,19 +28,30 @@ async function until(check: () => boolean, ms = WAIT_BUDGET_MS, what = 'conditio
 }
 
 /**
- * A BTC market at 107947 / 107948 (bid size 0.5, ask size 1.0) quoted every 500 ms for 60 s, with a sell of 1.0
- * at the bid at T0+3 s and a buy of 2.0 at the ask at T0+6 s.
+ * A BTC market at 107947 / 107948 (bid size 0.5, ask size 1.0) quoted every 500 ms for 60 s, and only a 0.0001 sell
+ * at the end (a trades file must exist; the 0.5 bid queued ahead absorbs it). The tests that need a print feed it
+ * once their order rests (printNow), so no print can pass before a test slowed by a busy machine is ready.
  */
 async function marketDir(): Promise<string> {
   const dir = mkdtempSync(join(tmpdir(), 'hlmm-fx-orders-'));
   const w = new MarketDataWriter({ dir, symbol: 'BTC' });
   for (let t = 0; t <= 60_000; t += 500) {
-    if (t === 3_000) w.writeTrade({ exchMs: T0 + t, recvS: 1, px: 107_947, sz: 1, side: 'sell', tid: 1 });
-    if (t === 6_000) w.writeTrade({ exchMs: T0 + t, recvS: 1, px: 107_948, sz: 2, side: 'buy', tid: 2 });
     w.writeBbo({ exchMs: T0 + t, recvS: 1, bidPx: 107_947, bidSz: 0.5, askPx: 107_948, askSz: 1 });
   }
+  w.writeTrade({ exchMs: T0 + 60_000, recvS: 1, px: 107_947, sz: 0.0001, side: 'sell', tid: 1 });
   await w.close();
   return dir;
+}
+
+/**
+ * A print fed to the fake's fill model at its exchange time now, as its replay feeds each recorded one (the same
+ * call): a recorded print would pass at a fixed wall time, before a test slowed by a busy machine has its order
+ * resting. Returns its time, ms.
+ */
+function printNow(h: Harness, side: 'buy' | 'sell', px: number, sz: number, tid: number): number {
+  const exchMs = h.ex.trading.nowMs();
+  h.ex.trading.onMarketEvent('BTC', { kind: 'trade', exchMs, recvS: exchMs / 1000, px, sz, side, tid });
+  return exchMs;
 }
 
 async function wsClient(url: string) {
@@ -145,7 +156,8 @@ describe('order entry end to end (signed requests, replayed fills)', () => {
       assert.equal(upd.data[0].order.oid, oid);
       assert.equal(upd.data[0].order.limitPx, '107947.0');
 
-      // Replayed sell of 1.0 at 107947 (T0+3 s): 0.5 ahead of us, then our 0.001 fills as maker.
+      // A sell of 1.0 at 107947: 0.5 ahead of us, then our 0.001 fills as maker.
+      const soldAtMs = printNow(h, 'sell', 107_947, 1, 2);
       await until(
         () => ws.frames.some((f) => f.channel === 'userFills' && f.data.fills.length > 0),
         10_000,
@@ -156,7 +168,7 @@ describe('order entry end to end (signed requests, replayed fills)', () => {
       assert.equal(fill.px, '107947.0');
       assert.equal(fill.sz, '0.001');
       assert.equal(fill.side, 'B');
-      assert.equal(fill.time, T0 + 3_000);
+      assert.equal(fill.time, soldAtMs);
       assert.equal(fill.startPosition, '0.0');
       assert.equal(fill.dir, 'Open Long');
       assert.equal(fill.closedPnl, '0.0');
@@ -185,9 +197,10 @@ describe('order entry end to end (signed requests, replayed fills)', () => {
       // 10,000 − fee 0.01619205 + unrealized 0.0005
       assert.equal(state.marginSummary.accountValue, '9999.984308');
 
-      // Close at the ask: the replayed buy of 2.0 at 107948 (T0+6 s) has 1.0 ahead of us.
+      // Close at the ask: a buy of 2.0 at 107948 has 1.0 ahead of us.
       const [ask] = await h.client.placeOrders([alo(107_948, 0.001, { isBuy: false })]);
       assert.equal(ask.kind, 'resting');
+      printNow(h, 'buy', 107_948, 2, 3);
       await until(
         () => ws.frames.filter((f) => f.channel === 'userFills').length >= 3,
         10_000,

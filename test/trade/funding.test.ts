@@ -84,7 +84,9 @@ test('live on the fake exchange: the exchange funding payment is booked once, al
     dataDir: 'data/sample',
     symbols: ['BTC'],
     port: 0,
-    speed: 50,
+    // Real time: the sample's quotes stop 884 s after 00:00 and the replay then skips a day (≈ 23 hourly
+    // payments at once); at 50× that came 18 s after the start, within reach of two slow bot start-ups.
+    speed: 1,
     fromMs: H - 1_000,
     idleTimeoutMs: 0,
     trading: { accounts: [{ address, usdc: 1000 }], fundingRatePerHour: rate },

@@ -106,7 +106,7 @@ describe('hlmm trade --tickers (paper) with account_risk.max_margin_usdc', () =>
       // under, and the coins add again): tried again until one such stretch is seen.
       const t0 = Date.now();
       for (;;) {
-        await until('the margin limit reached', () => bot.account.marginLimit !== null, 60_000);
+        await until('the margin limit reached', () => bot.account.marginLimit !== null);
         const at = crossings;
         for (const e of bot.engines.values())
           await settledAfter(e, 2_000, 'quotes re-decided under the limit');

@@ -70,10 +70,8 @@ describe('hlmm trade --tickers --live with the monitoring API (fake exchange, te
       assert.equal(cfg.body.dry_run, false, 'the API says the bot is live');
       assert.deepEqual(cfg.body.tickers, TICKERS);
 
-      await until(
-        'a fill on every coin',
-        () => [...bot.engines.values()].every((e) => e.summary().fills >= 1),
-        60_000,
+      await until('a fill on every coin', () =>
+        [...bot.engines.values()].every((e) => e.summary().fills >= 1),
       );
       // /status: one open trade per coin holding a position. Positions come and go with the fills, so it is asked
       // until every coin holds one at the moment of asking.
@@ -106,7 +104,7 @@ describe('hlmm trade --tickers --live with the monitoring API (fake exchange, te
 
       // The account kill through the API: every coin's orders off the exchange.
       const restingCoins = () => new Set(fake.trading.openOrdersOf(address).map((o) => o.coin));
-      await until('orders resting on every coin', () => TICKERS.every((t) => restingCoins().has(t)), 60_000);
+      await until('orders resting on every coin', () => TICKERS.every((t) => restingCoins().has(t)));
       const kill = await call('/api/v1/hlmm/kill', 'POST');
       assert.equal(kill.status, 200, JSON.stringify(kill.body));
       assert.match(kill.body.status, /every coin/);
@@ -114,7 +112,6 @@ describe('hlmm trade --tickers --live with the monitoring API (fake exchange, te
       await until(
         'no order of any coin resting on the exchange',
         () => fake.trading.openOrdersOf(address).length === 0,
-        30_000,
       );
       // Still nothing after more market data has reached every coin: none quotes again.
       for (const [t, e] of bot.engines) await settledAfter(e, 2_000, `${t} market data after the kill`);

@@ -1,9 +1,10 @@
 /**
  * A LIVE three-coin bot (`hlmm trade --tickers BTC,ETH,SOL --live`, child processes) against a fake exchange run
- * by the test, so it outlives the bot: trade until a coin holds a position, SIGKILL; again with wide quotes (they
- * cannot fill), frozen then SIGKILLed with orders resting on every coin; restart. The restart takes every coin's
- * position from the exchange, cancels every coin's orphans (counted per coin in the log), stores every exchange
- * fill exactly once, and arms the account's one dead man's switch before it touches any orphan.
+ * by the test, so it outlives the bot: trade until a coin holds a position, SIGKILL (the test cancels what it left,
+ * so the position stays as it was); again with wide quotes (they cannot fill), frozen then SIGKILLed with orders
+ * resting on every coin; restart. The restart takes every coin's position from the exchange, cancels every coin's
+ * orphans (counted per coin in the log), stores every exchange fill exactly once, and arms the account's one dead
+ * man's switch before it touches any orphan.
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
@@ -11,6 +12,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import { ExchangeClient } from '../../src/exchange/hyperliquid/exchange-client.ts';
 import { HttpTransport } from '../../src/exchange/hyperliquid/http.ts';
 import { InfoClient } from '../../src/exchange/hyperliquid/info-client.ts';
 import { Wallet } from '../../src/exchange/hyperliquid/wallet.ts';
@@ -83,6 +85,11 @@ test('3 live coins: after SIGKILL a restart takes every position from the exchan
     ...extra,
   ];
   const run = (a: string[]) => spawnCli(a, { HLMM_PRIVATE_KEY: key });
+  const trader = new ExchangeClient({
+    transport: new HttpTransport({ baseUrl: fake.url }),
+    wallet: Wallet.fromPrivateKey(key),
+    isMainnet: false,
+  });
   const restingOn = (t: Coin) => fake.trading.openOrdersOf(address).filter((o) => o.coin === t).length;
   const everyCoinResting = () => TICKERS.every((t) => restingOn(t) > 0);
   // The net of the account's fills on a coin: a buy and a sell of the same lot leave it flat.
@@ -100,14 +107,19 @@ test('3 live coins: after SIGKILL a restart takes every position from the exchan
     await killWhen(first, 'a position and orders resting on every coin', () => {
       return coinsHolding() >= 1 && everyCoinResting();
     });
+    // Its orders are cancelled here, with the account's key, the moment it is dead: left resting until the second
+    // run's start-up cancels them (1–3 s of wall time, up to a minute of this market), a fill of the reducing side
+    // alone could take the only position flat before the restart that must read it.
+    const leftByFirst = fake.trading.openOrdersOf(address).map((o) => ({ asset: o.asset, oid: o.oid }));
+    const cancelled = await trader.cancel(leftByFirst);
+    assert.ok(
+      cancelled.every((c) => c.kind === 'success'),
+      `the first run's orders cancelled: ${JSON.stringify(cancelled)}`,
+    );
 
-    // 2. Wide quotes: its start-up cancels the first run's orphans; frozen and killed with every coin resting.
+    // 2. Wide quotes: frozen and killed with every coin resting.
     const second = run(args('second.jsonl', ['--config', wide]));
-    const firstOids = new Set(fake.trading.openOrdersOf(address).map((o) => o.oid));
-    await killWhen(second, 'only wide orders of the second run resting, on every coin', () => {
-      const open = fake.trading.openOrdersOf(address);
-      return everyCoinResting() && open.every((o) => !firstOids.has(o.oid));
-    });
+    await killWhen(second, 'wide orders of the second run resting on every coin', everyCoinResting);
     const orphans = Object.fromEntries(TICKERS.map((t) => [t, restingOn(t)]));
     // Checked before the restart: the third run trades for 3 s and may itself close a position.
     assert.ok(coinsHolding() >= 1, 'a coin held a position through the kills');

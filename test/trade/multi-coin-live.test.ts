@@ -39,10 +39,8 @@ describe('hlmm trade --tickers --live (fake exchange, testnet)', () => {
   it('three coins, one account: fills on each, one store, leverage first, one socket, one budget, one switch', async () => {
     const { bot, fake, address, dir } = await startLive();
     try {
-      await until(
-        'a fill on every coin',
-        () => [...bot.engines.values()].every((e) => e.summary().fills >= 1),
-        60_000,
+      await until('a fill on every coin', () =>
+        [...bot.engines.values()].every((e) => e.summary().fills >= 1),
       );
       // One socket carries every coin's market data and the account's user channels.
       assert.equal(fake.connectionsAccepted(), 1, 'one WebSocket connection for three coins');
@@ -140,13 +138,9 @@ describe('hlmm trade --tickers --live (fake exchange, testnet)', () => {
     const { bot, fake, address } = await startLive();
     try {
       const restingCoins = () => new Set(fake.trading.openOrdersOf(address).map((o) => o.coin));
-      await until('orders resting on every coin', () => TICKERS.every((t) => restingCoins().has(t)), 60_000);
+      await until('orders resting on every coin', () => TICKERS.every((t) => restingCoins().has(t)));
       bot.account.tripKillSwitch('operator: stop the whole account', Date.now());
-      await until(
-        'every coin pulled on the exchange',
-        () => fake.trading.openOrdersOf(address).length === 0,
-        30_000,
-      );
+      await until('every coin pulled on the exchange', () => fake.trading.openOrdersOf(address).length === 0);
       for (const e of bot.engines.values()) assert.equal(e.risk().killSwitch.tripped, true);
       // The bot still runs (its switch still pushed) and places nothing more.
       const placed = [...bot.engines.values()].map((e) => e.summary().orders_placed);
@@ -168,10 +162,8 @@ describe('hlmm trade --tickers --live (fake exchange, testnet)', () => {
   it('a coin without parameters sends no order; the other coins trade on', async () => {
     const { bot, fake, address } = await startLive({}, ['BTC', 'SOL']);
     try {
-      await until(
-        'fills on BTC and SOL',
-        () => ['BTC', 'SOL'].every((t) => (bot.engines.get(t)?.summary().fills ?? 0) >= 1),
-        60_000,
+      await until('fills on BTC and SOL', () =>
+        ['BTC', 'SOL'].every((t) => (bot.engines.get(t)?.summary().fills ?? 0) >= 1),
       );
     } finally {
       await bot.stop('test done');

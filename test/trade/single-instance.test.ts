@@ -19,10 +19,11 @@ import { startFakeExchange } from '../../src/fake-exchange/server.ts';
 import { lockDatabase } from '../../src/store/db-lock.ts';
 import { startTrading } from '../../src/trade/run-trade.ts';
 import { spawnCli } from '../support/cli-process.ts';
+import { WAIT_BUDGET_MS } from '../support/wait.ts';
 
 const PARAMS = 'data/sample/params_BTC.json';
 
-async function until(what: string, cond: () => boolean, timeoutMs = 60_000): Promise<void> {
+async function until(what: string, cond: () => boolean, timeoutMs = WAIT_BUDGET_MS): Promise<void> {
   const t0 = Date.now();
   while (!cond()) {
     if (Date.now() - t0 > timeoutMs) throw new Error(`timed out waiting for: ${what}`);
@@ -207,10 +208,16 @@ test("live: a bot finds another hlmm bot's orders on its account and coin (anoth
     // The other bot pauses (no order of it rests): ours starts and quotes.
     await other.cancelByCloid([{ asset: 0, cloid: otherCloid(1) }]);
     process.env.HLMM_PRIVATE_KEY = key;
+    const startedWall = Date.now();
     const bot = await startTrading(opts('first.sqlite', 'first.jsonl'), { handleSignals: false });
     try {
       await until('quoting', () => fake.trading.openOrdersOf(address).length === 2);
-      // The other bot quotes again, within our first minute: ours yields.
+      // The other bot quotes again, within our first minute (of wall time, the bot's rule): ours yields.
+      const sinceStartS = (Date.now() - startedWall) / 1000;
+      assert.ok(
+        sinceStartS < 50,
+        `the bot took ${sinceStartS} s to quote: too late to test its first minute`,
+      );
       await placeOther(2);
       await until('quoting stopped', () => !bot.engine.risk().quoting);
       await until("only the other bot's order rests", () => fake.trading.openOrdersOf(address).length === 1);

@@ -326,7 +326,10 @@ describe('dashboard in a browser against the BotView test double', { skip: NO_BR
       (await page.textContent('#quote-state')) ?? '',
       /^No connection to the bot since \d\d:\d\d:\d\d UTC/,
     );
-    assert.match((await page.textContent('#conn')) ?? '', /^no answer from the bot; retrying in \d+ s$/);
+    // Waited for, not read once: its countdown becomes "connecting" when a retry starts.
+    await page.waitForFunction(() =>
+      /^no answer from the bot; retrying in \d+ s$/.test(document.getElementById('conn')?.textContent ?? ''),
+    );
     assert.equal(await page.getAttribute('#status', 'data-state'), 'gone');
     await page.click('#btn-start');
     await page.waitForSelector('#confirm-dialog[open]');
