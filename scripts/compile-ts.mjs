@@ -1,35 +1,65 @@
-// TypeScript → JavaScript for the test run, with esbuild (types stripped, nothing bundled; imports keep their .ts
-// paths and resolve to the sources, whose loads ./ts-loader/hooks.mjs serves from the compiled files).
-// The compiled tree mirrors the repository under $HLMM_TEST_JS_DIR: <dir>/src/a/b.js for src/a/b.ts.
-import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
-import { dirname, join, relative } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+// TypeScript → JavaScript for the test run, with esbuild (types stripped, nothing bundled), into a tree that
+// mirrors the repository, so the tests run as plain JavaScript with no module loader at all:
+//   <dir>/src/a/b.js        src/a/b.ts compiled, its relative imports of ./x.ts rewritten to ./x.js, a source map
+//                           beside it (stack traces and failures point at the .ts lines with --enable-source-maps)
+//   <dir>/src/a/b.ts        a symlink to the source (tests that read sources, tsx children importing one)
+//   <dir>/src/a/<other>     a symlink for every other file of src/ and test/ (fixtures, assets, scripts)
+//   <dir>/<top-level entry> a symlink for everything else at the top (node_modules, data, dist, bin, package.json…)
+// Paths built from import.meta.url inside the repository therefore resolve as in the sources; paths that leave the
+// repository (../shared) go through test/support/repo-root.ts, which follows the package.json symlink back.
+// Why no loader: in Node 20 every process and worker thread that registers loader hooks gets a hooks thread of its
+// own, which then serves each module load by message; that cost ≈ 0.1 s of CPU per test process and ≈ 0.6 s per
+// worker thread (docs/benchmarks.md, ninth session).
+import { mkdirSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 const REPO = fileURLToPath(new URL('..', import.meta.url));
-const REPO_URL = pathToFileURL(REPO).href;
 /** The folders compiled before a run: everything a test imports from this repository lives there. */
 const COMPILED_FOLDERS = ['src', 'test'];
-const ESBUILD_OPTIONS = { format: 'esm', platform: 'node', target: 'node20' };
+/** Not mirrored at the top: the compiled folders are built here, and git's data is no test's business. */
+const NOT_MIRRORED = new Set([...COMPILED_FOLDERS, '.git']);
+/**
+ * A relative module specifier ending in .ts, as esbuild leaves it in `import … from '…'`, `export … from '…'` and
+ * `import('…')` (esbuild prints every specifier with double quotes). Only those forms: a '.ts' inside a string
+ * elsewhere (a file name a test writes, `new URL('./x.ts', import.meta.url)`) is not a specifier and stays.
+ */
+const RELATIVE_TS_SPECIFIER = /(\bfrom\s*|\bimport\s*\(\s*|\bimport\s+)"(\.\.?\/[^"\n]*)\.ts"/g;
 
-function tsFiles(dir) {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+/** Mirrors `dir` (a folder of src/ or test/) under `outDir`; returns its .ts files. */
+function mirrorFolder(dir, outDir) {
+  const tsFiles = [];
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
     const path = join(dir, entry.name);
-    if (entry.isDirectory()) return tsFiles(path);
-    return entry.name.endsWith('.ts') ? [path] : [];
-  });
+    const mirrored = join(outDir, relative(REPO, path));
+    if (entry.isDirectory()) {
+      mkdirSync(mirrored, { recursive: true });
+      tsFiles.push(...mirrorFolder(path, outDir));
+      continue;
+    }
+    symlinkSync(path, mirrored);
+    if (entry.name.endsWith('.ts')) tsFiles.push(path);
+  }
+  return tsFiles;
 }
 
 /**
- * Compiles src/ and test/ into `outDir` (one esbuild pass: ≈ 0.8 s for ≈ 400 files). Each file's source map
- * sits beside it and is named by its absolute path: the module runs under the .ts file's URL, against which a
- * relative name would resolve to the wrong place (and Node 20 ignores a file: URL there).
+ * Builds the mirror in `outDir` (which must not exist yet, or be empty): one esbuild pass over src/ and test/
+ * (≈ 0.8 s for ≈ 400 files) and the symlinks. Throws when a source does not compile (esbuild has printed why).
  */
 export async function compileTs(outDir) {
   const { build } = await import('esbuild');
-  const entryPoints = COMPILED_FOLDERS.flatMap((folder) => tsFiles(join(REPO, folder)));
+  mkdirSync(outDir, { recursive: true });
+  for (const entry of readdirSync(REPO, { withFileTypes: true }))
+    if (!NOT_MIRRORED.has(entry.name)) symlinkSync(join(REPO, entry.name), join(outDir, entry.name));
+  const entryPoints = COMPILED_FOLDERS.flatMap((folder) => {
+    mkdirSync(join(outDir, folder), { recursive: true });
+    return mirrorFolder(join(REPO, folder), outDir);
+  });
   const { outputFiles } = await build({
-    ...ESBUILD_OPTIONS,
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
     entryPoints,
     outdir: outDir,
     outbase: REPO,
@@ -39,32 +69,24 @@ export async function compileTs(outDir) {
     logLevel: 'warning',
   });
   for (const file of outputFiles) {
-    mkdirSync(dirname(file.path), { recursive: true });
     if (!file.path.endsWith('.js')) {
       writeFileSync(file.path, file.contents);
       continue;
     }
-    writeFileSync(file.path, `${file.text}//# sourceMappingURL=${file.path}.map\n`);
+    const code = file.text.replace(RELATIVE_TS_SPECIFIER, '$1"$2.js"');
+    writeFileSync(file.path, `${code}//# sourceMappingURL=${basename(file.path)}.map\n`);
   }
 }
 
-/** Where the compiled file of a .ts URL is, or null when this process has no compiled tree (or it is elsewhere). */
-export function compiledPathFor(url) {
-  const outDir = process.env.HLMM_TEST_JS_DIR;
-  if (!outDir || !url.startsWith(REPO_URL)) return null;
-  const path = relative(REPO, fileURLToPath(url));
-  return join(outDir, `${path.slice(0, -'.ts'.length)}.js`);
+/** The compiled file in `outDir` of a test file given as a repository path (test/a/b.test.ts). */
+export function compiledTestPath(outDir, repoPath) {
+  const rel = relative(REPO, join(REPO, repoPath));
+  return join(outDir, `${rel.slice(0, -'.ts'.length)}.js`);
 }
 
-/** One file compiled on demand (a file the compile before the run did not see). */
-export async function transformTs(url) {
-  const { transform } = await import('esbuild');
-  const path = fileURLToPath(url);
-  const { code } = await transform(await readFile(path, 'utf8'), {
-    ...ESBUILD_OPTIONS,
-    loader: 'ts',
-    sourcefile: path,
-    sourcemap: 'inline',
-  });
-  return code;
+/** The repository path (test/a/b.test.ts) of a compiled test file in `outDir`, or `path` when it is not one. */
+export function sourceTestPath(outDir, path) {
+  const rel = relative(outDir, path);
+  if (rel.startsWith('..') || !rel.endsWith('.js')) return path;
+  return join(dirname(rel), `${basename(rel, '.js')}.ts`);
 }

@@ -1,17 +1,18 @@
-// Builds dist/, compiles src/ and test/ to JavaScript once (./compile-ts.mjs), runs every test/**/*.test.ts with
-// Node's own test runner (./ts-loader serves each .ts from the compiled files), then prints the slowest test files.
+// Builds dist/, compiles src/ and test/ to JavaScript once into a mirror of the repository (./compile-ts.mjs),
+// runs the compiled test/**/*.test.ts with Node's own test runner, no loader, then prints the slowest test files.
 // Node 20's --test does not expand globs itself, so the files are listed here.
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
-import { compileTs } from './compile-ts.mjs';
+import { compiledTestPath, compileTs, sourceTestPath } from './compile-ts.mjs';
 
 const SLOWEST_SHOWN = 10;
 // Four files at once on two cores: several files mostly wait on wall time (the fake exchange's 5 s scheduleCancel
 // lead, live restarts, a browser), so more files than cores keep both busy. With tsx (a loader start and a
 // transform cache per process) three lost to two on a fresh clone; with the compiled tree (./compile-ts.mjs) a
-// process starts on ≈ 0.28 s less CPU, and 2 / 3 / 4 at once ran 229 / 182 / 150 s (docs/benchmarks.md).
+// process starts on ≈ 0.28 s less CPU, and 2 / 3 / 4 at once ran 229 / 182 / 150 s (docs/benchmarks.md). The
+// scratch folder holds the mirror of symlinks: removing it (rmSync) removes the links, never what they point to.
 const FILES_AT_ONCE = 4;
 
 function testFiles(dir) {
@@ -84,20 +85,23 @@ const testsStatus = await exitOf(
   spawn(
     process.execPath,
     [
-      '--import',
-      new URL('./ts-loader/register.mjs', import.meta.url).href,
+      // Stack traces and failure locations in the .ts sources (each compiled file names its source map).
+      '--enable-source-maps',
       '--test',
       `--test-concurrency=${FILES_AT_ONCE}`,
       '--test-reporter=spec',
       '--test-reporter-destination=stdout',
       `--test-reporter=${new URL('./test-timings-reporter.mjs', import.meta.url).href}`,
       `--test-reporter-destination=${timingsFile}`,
-      ...files,
+      ...files.map((f) => compiledTestPath(compiledDir, f)),
     ],
-    { stdio: 'inherit', env: { ...process.env, HLMM_TEST_JS_DIR: compiledDir } },
+    { stdio: 'inherit' },
   ),
 );
-printSlowest(readTimings(timingsFile), Date.now() - t0);
+printSlowest(
+  readTimings(timingsFile).map((t) => ({ ...t, file: sourceTestPath(compiledDir, t.file) })),
+  Date.now() - t0,
+);
 rmSync(scratch, { recursive: true, force: true });
 const typecheckStatus = typecheckRun === null ? 0 : await typecheckRun;
 process.exit(testsStatus !== 0 ? testsStatus : typecheckStatus);

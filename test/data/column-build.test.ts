@@ -6,9 +6,10 @@ import { after, describe, it } from 'node:test';
 import type { MarketEvent } from '../../src/core/market.ts';
 import { buildMarketColumns } from '../../src/data/column-build.ts';
 import { readMarket } from '../../src/data/market-stream.ts';
+import { REPO_ROOT } from '../support/repo-root.ts';
 
 const SAMPLE = join(import.meta.dirname, '..', '..', 'data', 'sample');
-const REAL = join(import.meta.dirname, '..', '..', '..', 'shared', 'data', 'hyperliquid');
+const REAL = join(REPO_ROOT, '..', 'shared', 'data', 'hyperliquid');
 const root = mkdtempSync(join(tmpdir(), 'hlmm-column-build-'));
 after(() => rmSync(root, { recursive: true, force: true }));
 

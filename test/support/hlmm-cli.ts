@@ -5,9 +5,10 @@
  * build dist/ first; a bundle older than any file of src/ is refused with the fix, so no test runs stale code.
  */
 import { readdirSync, statSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { REPO_ROOT } from './repo-root.ts';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+// The repository itself, not the test run's mirror of it (whose compiled .js files are newer than any bundle).
+const ROOT = `${REPO_ROOT}/`;
 const BIN = `${ROOT}bin/hlmm`;
 const BUNDLE = `${ROOT}dist/hlmm.js`;
 
