@@ -11,7 +11,7 @@
 // own, which then serves each module load by message; that cost ≈ 0.1 s of CPU per test process and ≈ 0.6 s per
 // worker thread (docs/benchmarks.md, ninth session).
 import { mkdirSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
-import { basename, dirname, join, relative } from 'node:path';
+import { basename, dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const REPO = fileURLToPath(new URL('..', import.meta.url));
@@ -78,9 +78,9 @@ export async function compileTs(outDir) {
   }
 }
 
-/** The compiled file in `outDir` of a test file given as a repository path (test/a/b.test.ts). */
-export function compiledTestPath(outDir, repoPath) {
-  const rel = relative(REPO, join(REPO, repoPath));
+/** The compiled file in `outDir` of a test file (test/a/b.test.ts, relative to the working folder, or absolute). */
+export function compiledTestPath(outDir, testPath) {
+  const rel = relative(REPO, resolve(testPath));
   return join(outDir, `${rel.slice(0, -'.ts'.length)}.js`);
 }
 
