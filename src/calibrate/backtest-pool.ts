@@ -146,8 +146,8 @@ export function startBacktestPool(
     });
     p.worker.on('error', fail);
   }
-  // Columns already in shared memory (shareColumns) go to the workers as they are; any other day is packed into
-  // shared memory once, keyed by its DayEvents object.
+  // Columns already in shared memory (shareColumns, or read into a shared day slot: ./day-slots.ts) go to the
+  // workers as they are; any other day is packed into shared memory once, keyed by its DayEvents object.
   const inShared = new WeakSet<DayColumns>();
   const shared = new WeakMap<DayEvents, SharedDay>();
   let nextDay = 0;
@@ -156,7 +156,7 @@ export function startBacktestPool(
     if (known !== undefined) return known;
     const columns = events instanceof ColumnDayEvents ? events.columns : null;
     const day =
-      columns !== null && inShared.has(columns)
+      columns !== null && (inShared.has(columns) || inSharedMemory(columns))
         ? { id: nextDay++, packed: columns, range: (events as ColumnDayEvents).range }
         : { id: nextDay++, packed: packDay(events), range: null };
     const range = day.range ?? {
@@ -190,6 +190,12 @@ export function startBacktestPool(
       await Promise.all(pool.map((p) => p.worker.terminate()));
     },
   };
+}
+
+/** Whether every column of the day lies in shared memory (the workers can read it without a copy). */
+function inSharedMemory(columns: DayColumns): boolean {
+  const all = [...Object.values(columns.bbo), ...Object.values(columns.trades)] as ArrayBufferView[];
+  return all.every((a) => a.buffer instanceof SharedArrayBuffer);
 }
 
 /** Each typed-array column of `columns` copied into a SharedArrayBuffer of its own. */

@@ -10,6 +10,7 @@ import type { HorizonConfig } from '../model/horizon.ts';
 import type { QueueModelName } from '../sim/queue.ts';
 import { calibrate } from './calibrate.ts';
 import { createDayBacktester } from './day-backtest.ts';
+import { DaySlots } from './day-slots.ts';
 import { buildParamsJson } from './params-output.ts';
 import { knownSzDecimals } from './tick-size.ts';
 
@@ -129,13 +130,21 @@ export async function calibrateCoin(
     gammaWorkers > 1
       ? (await import('./backtest-pool.ts')).startBacktestPool(backtestSettings, gammaWorkers, backtest)
       : null;
+  // On workers a day's search overlaps the next day's reading and search (./calibrate.ts, daysInFlight). The
+  // days in memory are at most the slots: two (a full-density day is ≈ 51 MB). With workers the next day's read
+  // waits for the older search's end (a third slot was as fast on the 4-day set, and 50 MB more); in this thread
+  // it is read while yesterday's search runs.
+  const daysInFlight = pool === null ? 1 : 2;
+  const daySlots = new DaySlots(2, (bytes) =>
+    pool === null ? new ArrayBuffer(bytes) : new SharedArrayBuffer(bytes),
+  );
   const started = Date.now();
   progress(`reading ${o.data} (${ticker})…`);
   const result = await calibrate({
     backtestMany: pool?.runMany,
     shareColumns: pool?.shareColumns,
-    // On workers a day's search overlaps the next day's reading and search (./calibrate.ts, daysInFlight).
-    daysInFlight: pool === null ? 1 : 2,
+    daysInFlight,
+    daySlots,
     dataDir: o.data,
     ticker,
     tickSize: o.tickSize,

@@ -46,6 +46,7 @@ import { gammaInterval, type Interval, intensityIntervals, sigmaInterval } from 
 import type { DayBacktester, DayBacktestOutcome } from './day-backtest.ts';
 import { DayAccumulator, type DayEstimate } from './day-estimate.ts';
 import { ColumnDayEvents, type DayEvents } from './day-events.ts';
+import type { DayLease, DaySlots } from './day-slots.ts';
 import { type GammaRange, gammaRange, searchGammaBatched } from './gamma-search.ts';
 import { FALLBACK_SPREAD_FRACTION, gammaNotIdentified, type HeadlineGamma } from './headline-gamma.ts';
 import { OrderedProgress, type ProgressLane } from './ordered-progress.ts';
@@ -109,6 +110,13 @@ export interface CalibrateOptions {
    * as soon as it is loaded; the day is then read and searched from that one copy. Default: none (in this thread).
    */
   shareColumns?: (columns: DayColumns) => DayColumns;
+  /**
+   * Reused buffers the cache's days are read into (./day-slots.ts; shared memory when there are workers): the
+   * days in memory are at most its slots, and no day is copied after it is read. Without it each day is read into
+   * memory of its own (and copied by `shareColumns`). At least `daysInFlight` slots; with exactly that many the next
+   * day is read once the oldest search has ended.
+   */
+  daySlots?: DaySlots;
   /**
    * Day searches that may run at once (default 1: a day's search starts once the previous day's has ended). With
    * worker threads, 2 lets a day's search run while the next day is read and searched, so no worker waits for a
@@ -273,6 +281,9 @@ export async function calibrate(opts: CalibrateOptions): Promise<CalibrationResu
   const windowToMs = opts.toMs ?? Number.POSITIVE_INFINITY;
   // The loaded day (column path): the day being read, and closed before the next one is loaded.
   let dayColumns: DayColumns | null = null;
+  // Its slot (opts.daySlots), held by the reading until the day is closed; its search and the last usable day
+  // hold it on their own.
+  let dayLease: DayLease | null = null;
   const eventsOf = (acc: DayAccumulator): DayEvents | null => {
     if (dayColumns === null) return acc.events;
     const from = Math.max(acc.dayStartMs, windowFromMs);
@@ -285,8 +296,12 @@ export async function calibrate(opts: CalibrateOptions): Promise<CalibrationResu
   let tick: TickSize | null = null;
   let current: DayAccumulator | null = null;
   // The last usable day and its events: the published-parameter search runs on it once the data end.
-  let lastUsable: { day: CalibratedDay; events: DayEvents | null; search: Promise<void> | null } | null =
-    null;
+  let lastUsable: {
+    day: CalibratedDay;
+    events: DayEvents | null;
+    search: Promise<void> | null;
+    lease: DayLease | null;
+  } | null = null;
   const grouper = new AggressorGrouper((order) => {
     // Orders are emitted when their millisecond closes; they belong to the day of their own timestamp.
     if (current !== null && utcDayStartMs(order.exchMs) === current.dayStartMs) current.onAggressor(order);
@@ -368,6 +383,7 @@ export async function calibrate(opts: CalibrateOptions): Promise<CalibrationResu
     // Only yesterday's search, not its events: today's search must not keep yesterday's day in memory.
     const prevSearch = lastUsable?.search ?? null;
     const events = eventsOf(acc);
+    const lease = dayColumns === null ? null : dayLease;
     let search: Promise<void> | null = null;
     if (!wantGamma) day.gammaSkipped = 'γ search disabled';
     else if (prev === undefined)
@@ -375,6 +391,7 @@ export async function calibrate(opts: CalibrateOptions): Promise<CalibrationResu
     else if (events === null || events.length === 0) day.gammaSkipped = 'no events';
     else {
       const params = paramsOf(prev);
+      lease?.retain();
       search = (async () => {
         try {
           // Walk-forward: yesterday's chosen γ (once yesterday's search has ended), traded today with the σ, A, k
@@ -417,11 +434,14 @@ export async function calibrate(opts: CalibrateOptions): Promise<CalibrationResu
             );
           }
         } finally {
+          lease?.release();
           dayLane.close();
         }
       })();
     }
-    lastUsable = { day, events, search };
+    lastUsable?.lease?.release();
+    lease?.retain();
+    lastUsable = { day, events, search, lease };
     days.push(day);
     return search;
   };
@@ -474,8 +494,19 @@ export async function calibrate(opts: CalibrateOptions): Promise<CalibrationResu
   // function, so it can go as soon as the shared one exists (a local of the reading loop would live across its
   // awaits, i.e. for the whole day).
   const share = wantGamma ? opts.shareColumns : undefined;
-  const loadDay = async (from: MarketDays, i: number): Promise<DayColumns> =>
-    share === undefined ? from.loadDay(i) : share(await from.loadDay(i));
+  const slots = wantGamma ? opts.daySlots : undefined;
+  const loadDay = async (from: MarketDays, i: number): Promise<DayColumns> => {
+    const bytes = slots === undefined ? null : from.dayBytes(i);
+    if (slots === undefined || bytes === null)
+      return share === undefined ? from.loadDay(i) : share(await from.loadDay(i));
+    dayLease = await slots.acquire(bytes);
+    return from.loadDay(i, dayLease.bytes);
+  };
+  const endReading = () => {
+    dayColumns = null;
+    dayLease?.release();
+    dayLease = null;
+  };
   let rowStats: readonly RowStats[];
   let resent: number;
   if (marketDays !== null) {
@@ -486,7 +517,7 @@ export async function calibrate(opts: CalibrateOptions): Promise<CalibrationResu
         .filter(({ d }) => d.dayStartMs + DAY_MS > windowFromMs && d.firstMs < windowToMs);
       for (let n = 0; n < inWindow.length; n++) {
         const { i } = inWindow[n] as { i: number };
-        dayColumns = null; // the last day's columns go before the next day is loaded
+        endReading(); // the last day's columns go before the next day is loaded
         dayColumns = await loadDay(marketDays, i);
         const day = new ColumnMarketStream(
           { ...dayColumns, stats: [], droppedDuplicateMs: [], droppedOutOfOrderMs: [] },
@@ -526,6 +557,7 @@ export async function calibrate(opts: CalibrateOptions): Promise<CalibrationResu
     if (isLastDayComplete(tail.lastEventMs)) await closeDay(tail);
     else droppedIncompleteDay = new Date(tail.dayStartMs).toISOString().slice(0, 10);
   }
+  endReading();
 
   const where = `${opts.dataDir} (${opts.ticker})`;
   if (days.length < 2) {
@@ -553,7 +585,7 @@ export async function calibrate(opts: CalibrateOptions): Promise<CalibrationResu
   const published = { sigma, A: lastFit.A, k: lastFit.k };
   // The published γ: searched on the last usable day with exactly the published σ, A, k. It needs only the
   // estimates, so it starts while the last days' searches still run; its lines wait until those are reported.
-  const kept = lastUsable as { day: CalibratedDay; events: DayEvents | null } | null;
+  const kept = lastUsable as { day: CalibratedDay; events: DayEvents | null; lease: DayLease | null } | null;
   const heldLines: string[] = [];
   let holdLines = true;
   const publishedProgress = (line: string) => (holdLines ? heldLines.push(line) : progress(line));
@@ -607,6 +639,7 @@ export async function calibrate(opts: CalibrateOptions): Promise<CalibrationResu
     const r = await publishedSearch;
     headlineSearch = r === null ? null : { ...r, date: last.date };
   }
+  kept?.lease?.release(); // the last day's slot: every search is over
   const rng = bootstrapRng(bootstrap.seed);
   const settings = { replicates: bootstrap.replicates, rng };
   const sigmaCI = sigmaInterval(headlineDays, settings);

@@ -40,6 +40,7 @@ import {
   Schema,
   Table,
   tableFromIPC,
+  tableToIPC,
 } from 'apache-arrow';
 import type { MarketEvent } from '../core/market.ts';
 import { buildMarketColumns } from './column-build.ts';
@@ -507,7 +508,14 @@ export interface MarketDays {
   readonly droppedDuplicateMs: number[];
   readonly droppedOutOfOrderMs: number[];
   readonly origin: LoadedColumns['origin'];
-  loadDay(i: number): Promise<DayColumns>;
+  /**
+   * Day `i`; with `into` (at least `dayBytes(i)` bytes, 8-aligned) it is read straight into that memory and its
+   * columns are views of it: no copy of the day anywhere else (calibration's reused day slots,
+   * src/calibrate/day-slots.ts).
+   */
+  loadDay(i: number, into?: Uint8Array): Promise<DayColumns>;
+  /** Bytes day `i` needs to be read in place, or null when these days cannot be (they are already in memory). */
+  dayBytes(i: number): number | null;
   close(): Promise<void>;
 }
 
@@ -556,6 +564,7 @@ function inMemoryDays(c: MarketColumns, origin: LoadedColumns['origin']): Market
     droppedOutOfOrderMs: c.droppedOutOfOrderMs,
     origin,
     loadDay: async (i) => dayOfColumns(c, days, i),
+    dayBytes: () => null,
     close: async () => {},
   };
 }
@@ -654,10 +663,17 @@ async function openCacheDays(
         throw new Error(`column ${name} is missing or not float64`);
       return a;
     };
-    const batch = async (r: AsyncRecordBatchFileReader, i: number, rows: number): Promise<RecordBatch> => {
-      const b = await r.readRecordBatch(i);
-      if (b === null || b.numRows !== rows) throw new Error(`record batch ${i} does not hold day ${i}`);
+    const checked = (b: RecordBatch | null | undefined, i: number, rows: number): RecordBatch => {
+      if (b == null || b.numRows !== rows) throw new Error(`record batch ${i} does not hold day ${i}`);
       return b;
+    };
+    const batch = async (r: AsyncRecordBatchFileReader, i: number, rows: number): Promise<RecordBatch> =>
+      checked(await r.readRecordBatch(i), i, rows);
+    const bboFile = { handle: bh, reader: bbo, schemaMessage: schemaMessage(bbo.schema) };
+    const tradeFile = { handle: th, reader: trades, schemaMessage: schemaMessage(trades.schema) };
+    const bothInPlace = (i: number) => {
+      const b = inPlaceBytes(bboFile, i);
+      return { b, total: b + inPlaceBytes(tradeFile, i) };
     };
     return {
       days,
@@ -665,15 +681,29 @@ async function openCacheDays(
       droppedDuplicateMs: meta.droppedDuplicateMs ?? [],
       droppedOutOfOrderMs: meta.droppedOutOfOrderMs ?? [],
       origin: 'cache',
-      async loadDay(i) {
+      dayBytes: (i) => bothInPlace(i).total,
+      async loadDay(i, into) {
         const day = days[i] as CacheDay;
-        const [b, t] = await Promise.all([batch(bbo, i, day.bboRows), batch(trades, i, day.tradeRows)]);
+        let b: RecordBatch;
+        let t: RecordBatch;
+        if (into === undefined) {
+          [b, t] = await Promise.all([batch(bbo, i, day.bboRows), batch(trades, i, day.tradeRows)]);
+        } else {
+          const { b: at, total } = bothInPlace(i);
+          if (into.byteLength < total || into.byteOffset % 8 !== 0)
+            throw new Error(`loadDay: day ${i} needs ${total} bytes at an 8-aligned offset`);
+          [b, t] = await Promise.all([
+            readInPlace(bboFile, i, into.subarray(0, at)).then((x) => checked(x, i, day.bboRows)),
+            readInPlace(tradeFile, i, into.subarray(at, total)).then((x) => checked(x, i, day.tradeRows)),
+          ]);
+        }
         const side = t.getChild('side')?.toArray();
         const index = t.getChild('bbo_index')?.toArray();
         if (!(side instanceof Uint8Array) || !(index instanceof Uint32Array))
           throw new Error('column side or bbo_index is missing or of the wrong type');
         const b0 = bboBefore[i] as number;
-        const bboIndex = new Uint32Array(index.length);
+        // Read in place, the column is this day's own copy: rebased where it lies.
+        const bboIndex = into === undefined ? new Uint32Array(index.length) : index;
         for (let k = 0; k < index.length; k++) {
           const v = (index[k] as number) - b0;
           if (!(v >= 0 && v <= day.bboRows)) throw new Error('bbo_index outside its day');
@@ -701,6 +731,52 @@ async function openCacheDays(
     await closeBoth();
     throw err;
   }
+}
+
+/** One cache file opened for day-by-day reads, with its schema as an IPC stream message. */
+interface DayFile {
+  handle: FileHandle;
+  reader: AsyncRecordBatchFileReader;
+  schemaMessage: Uint8Array;
+}
+
+/** The schema alone as an IPC stream message (continuation, length, flatbuffer padded to 8 bytes, no body). */
+function schemaMessage(schema: Schema): Uint8Array {
+  const stream = tableToIPC(new Table(schema), 'stream');
+  const metaLength = new DataView(stream.buffer, stream.byteOffset).getInt32(4, true);
+  return stream.slice(0, 8 + metaLength);
+}
+
+const align8 = (n: number) => Math.ceil(n / 8) * 8;
+
+/** Record batch `i` of `f` as a stream of its own: the schema message, the batch's message, end of stream. */
+function inPlaceBytes(f: DayFile, i: number): number {
+  const block = f.reader.footer?.getRecordBatch(i);
+  if (block == null) throw new Error(`record batch ${i} is missing`);
+  return align8(f.schemaMessage.byteLength + block.metaDataLength + block.bodyLength + 8);
+}
+
+/**
+ * Reads record batch `i` of `f` into `into` (inPlaceBytes(f, i) bytes) as a one-batch IPC stream and decodes it
+ * there: Arrow's columns are views of `into`. The batch's message is copied from the file as it is (its body
+ * stays 8-aligned: the schema message before it is a multiple of 8 bytes long).
+ */
+async function readInPlace(f: DayFile, i: number, into: Uint8Array): Promise<RecordBatch | undefined> {
+  const block = f.reader.footer?.getRecordBatch(i);
+  if (block == null) throw new Error(`record batch ${i} is missing`);
+  const s = f.schemaMessage.byteLength;
+  const n = block.metaDataLength + block.bodyLength;
+  into.set(f.schemaMessage, 0);
+  let done = 0;
+  while (done < n) {
+    const { bytesRead } = await f.handle.read(into, s + done, n - done, block.offset + done);
+    if (bytesRead === 0) throw new Error(`the file ends inside record batch ${i}`);
+    done += bytesRead;
+  }
+  // End of stream: continuation marker, then a zero length.
+  new DataView(into.buffer, into.byteOffset).setUint32(s + n, 0xffffffff, true);
+  new DataView(into.buffer, into.byteOffset).setUint32(s + n + 4, 0, true);
+  return tableFromIPC(into.subarray(0, s + n + 8)).batches[0];
 }
 
 /**

@@ -6,6 +6,7 @@ import { after, describe, it } from 'node:test';
 import { startBacktestPool } from '../../src/calibrate/backtest-pool.ts';
 import { calibrate } from '../../src/calibrate/calibrate.ts';
 import { createDayBacktester, type DayBacktestSettings } from '../../src/calibrate/day-backtest.ts';
+import { DaySlots } from '../../src/calibrate/day-slots.ts';
 import { searchGamma, searchGammaBatched } from '../../src/calibrate/gamma-search.ts';
 import { CACHE_DIR_NAME } from '../../src/data/event-cache.ts';
 import { btcInstrument } from '../support/instruments.ts';
@@ -106,6 +107,31 @@ describe('calibration on worker threads', () => {
     } finally {
       await pool.close();
     }
+    // As `hlmm calibrate --workers 2` runs it now: each day read straight into one of two reused shared slots
+    // (more days than slots: a slot is reused while the workers still hold the previous day's views).
+    const slotPool = startBacktestPool(settings, 2, backtest);
+    const sharedSlots = new DaySlots(2, (n) => new SharedArrayBuffer(n));
+    let slotted: Awaited<ReturnType<typeof calibrate>>;
+    try {
+      slotted = await calibrate({
+        ...base,
+        cache: true,
+        backtestMany: slotPool.runMany,
+        shareColumns: slotPool.shareColumns,
+        daySlots: sharedSlots,
+        daysInFlight: 2,
+      });
+    } finally {
+      await slotPool.close();
+    }
+    // And in this thread (`--workers 1`): two slots of plain memory.
+    const plainSlots = new DaySlots(2, (n) => new ArrayBuffer(n));
+    const slottedHere = await calibrate({ ...base, cache: true, daySlots: plainSlots });
+    assert.deepEqual(slotted, csv);
+    assert.deepEqual(slottedHere, csv);
+    // Every day's slot was given back once its searches ended.
+    assert.equal(sharedSlots.held, 0);
+    assert.equal(plainSlots.held, 0);
     assert.ok(csvLines.some((l) => /out of sample/.test(l)));
     assert.deepEqual(linesOf(cachedLines), linesOf(csvLines));
     assert.deepEqual(linesOf(threadedLines), linesOf(csvLines));
@@ -136,6 +162,15 @@ describe('calibration on worker threads', () => {
         daysInFlight: 2,
       });
       assert.deepEqual(threadedWin, cacheWin);
+      const slottedWin = await calibrate({
+        ...base,
+        ...win,
+        cache: true,
+        backtestMany: winPool.runMany,
+        daySlots: new DaySlots(2, (n) => new SharedArrayBuffer(n)),
+        daysInFlight: 2,
+      });
+      assert.deepEqual(slottedWin, cacheWin);
     } finally {
       await winPool.close();
     }

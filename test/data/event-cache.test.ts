@@ -173,6 +173,23 @@ describe('event cache', () => {
       for (let i = 0; i < days.days.length; i++) {
         const day = await days.loadDay(i);
         assert.equal(day.bbo.exchMs.length, days.days[i]?.bboRows);
+        const bytes = days.dayBytes(i);
+        // Read in place (calibration's day slots; a fresh build is read back from the files it wrote too): the same
+        // columns, every one a view of the memory given.
+        assert.ok(bytes !== null && bytes > 0);
+        const into = new Uint8Array(new SharedArrayBuffer(bytes + 64), 8, bytes);
+        const inPlace = await days.loadDay(i, into);
+        assert.deepEqual(
+          Object.fromEntries(Object.entries(inPlace.bbo).map(([k, v]) => [k, Array.from(v)])),
+          Object.fromEntries(Object.entries(day.bbo).map(([k, v]) => [k, Array.from(v)])),
+        );
+        assert.deepEqual(
+          Object.fromEntries(Object.entries(inPlace.trades).map(([k, v]) => [k, Array.from(v)])),
+          Object.fromEntries(Object.entries(day.trades).map(([k, v]) => [k, Array.from(v)])),
+        );
+        for (const col of [...Object.values(inPlace.bbo), ...Object.values(inPlace.trades)])
+          assert.equal((col as ArrayBufferView).buffer, into.buffer);
+        await assert.rejects(days.loadDay(i, into.subarray(0, bytes - 8)), /needs \d+ bytes/);
         new ColumnMarketStream({
           ...day,
           stats: [],
