@@ -13,6 +13,9 @@ import { BotDouble, startTestServer, type TestServer } from '../support/api-bot-
  */
 const DAY = 86_400_000;
 const T0 = Math.floor(Date.now() / DAY) * DAY - DAY + 3_600_000; // yesterday 01:00 UTC
+/** Today (UTC, as the file loaded): the bot clock stops at its last ms, so a run across midnight sees the same days. */
+const TODAY_MS = T0 - 3_600_000 + DAY;
+const botNowMs = () => Math.min(Date.now(), TODAY_MS + DAY - 1);
 const FILLS = [
   { tid: 1, side: 'buy', px: 100_000, sz: 0.01, feeQuote: 0.1, tsMs: T0 },
   { tid: 2, side: 'sell', px: 100_100, sz: 0.01, feeQuote: 0.1, tsMs: T0 + 60_000 },
@@ -42,6 +45,7 @@ describe('Freqtrade endpoints against a store of known fills', () => {
 
   before(async () => {
     const view = new BotDouble({ startedMs: T0 - 1000 });
+    view.nowMs = botNowMs;
     view.accountState = {
       ...view.accountState,
       positionBase: 0.01,
@@ -196,8 +200,8 @@ describe('Freqtrade endpoints against a store of known fills', () => {
     const data = d.data as Record<string, unknown>[];
     assert.equal(data.length, 3);
     assert.equal(d.stake_currency, 'USDC');
-    const today = new Date(Math.floor(Date.now() / DAY) * DAY).toISOString().slice(0, 10);
-    const yesterday = new Date(Math.floor(Date.now() / DAY) * DAY - DAY).toISOString().slice(0, 10);
+    const today = new Date(TODAY_MS).toISOString().slice(0, 10);
+    const yesterday = new Date(TODAY_MS - DAY).toISOString().slice(0, 10);
     assert.equal(data[0].date, today);
     assert.equal(data[0].trade_count, 0);
     close(data[0].starting_balance, 998.4, 'today start');

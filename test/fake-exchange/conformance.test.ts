@@ -80,6 +80,8 @@ describe('the fake exchange conforms to @nktkas/hyperliquid response types', () 
       dataDir: await marketDir(),
       symbols: ['BTC'],
       speed: 30,
+      // The 2 h tape lasts 240 s at 30×: looped, it outlasts the file on any machine.
+      loop: true,
       trading: { accounts: [{ address, usdc: 10_000 }] },
     });
     sdk = sdkClients(ex.url);
