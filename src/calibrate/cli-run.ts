@@ -3,7 +3,7 @@
 import { join } from 'node:path';
 import { UserError } from '../core/errors.ts';
 import { type CalibrateCliOptions, calibrateCoin, DEFAULT_TICKER, makeOutDir } from './calibrate-coin.ts';
-import { defaultWorkers } from './default-workers.ts';
+import { defaultWorkers, sourceBytesOf } from './default-workers.ts';
 
 export type { CalibrateCliOptions } from './calibrate-coin.ts';
 
@@ -41,7 +41,7 @@ export async function runCalibrateCommand(o: CalibrateCliOptions): Promise<void>
   const coin = await calibrateCoin(
     o,
     { ticker, out, report: o.report },
-    o.workers ?? defaultWorkers(),
+    o.workers ?? defaultWorkers(sourceBytesOf(o.data, ticker)),
     progress,
   );
   progress(coin.summary);

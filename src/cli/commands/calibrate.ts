@@ -151,7 +151,7 @@ export const defineCalibrate: DefineCommand = (program) => {
     )
     .option(
       '--workers <n>',
-      'threads for the γ backtests, this one included (default: cores − 1, at least 1; 1 = in this thread, N = it and N − 1 workers); with --tickers: coin threads in all (default: the cores, at most one per coin)',
+      'threads for the γ backtests, this one included (default: cores − 1, at least 1, and 2 on 2 cores for 20 MB of CSV or more; 1 = in this thread, N = it and N − 1 workers); with --tickers: coin threads in all (default: the cores, at most one per coin)',
       numberOption({ integer: true, min: 1, max: 64 }),
     )
     .action(async (opts) => {
