@@ -46,10 +46,7 @@ export class DaySlots {
     }));
   }
 
-  /** Slots, and those held now (tests). */
-  get size(): number {
-    return this.slots.length;
-  }
+  /** Slots held now (tests). */
   get held(): number {
     return this.slots.filter((s) => s.holders > 0).length;
   }
