@@ -1,7 +1,11 @@
 // Bundles src/ into dist/ with esbuild (well under a second), so `./bin/hlmm` starts fast after `npm ci`
 // (npm runs `prepare`). Type-checking is separate (`npm run typecheck`): esbuild only strips types.
-import { readFileSync } from 'node:fs';
+import { copyFileSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+
+// Paths below are the repository's, from whatever folder this runs in.
+const REPO = fileURLToPath(new URL('..', import.meta.url));
 
 // Dependencies stay in node_modules, except apache-arrow: bundled (tree-shaken to the IPC reader and writer the
 // event cache uses) it loads as one module instead of ~140 files, which is most of `hlmm calibrate`'s start-up.
@@ -20,6 +24,7 @@ await build({
     'coin-worker': 'src/calibrate/coin-worker.ts',
   },
   outdir: 'dist',
+  absWorkingDir: REPO,
   bundle: true,
   splitting: true, // each command is a lazily imported chunk: start-up loads only what it runs
   format: 'esm',
@@ -35,6 +40,7 @@ await build({
 await build({
   entryPoints: { dashboard: 'src/web/dashboard.ts' },
   outdir: 'dist/web',
+  absWorkingDir: REPO,
   bundle: true,
   format: 'esm',
   platform: 'browser',
@@ -43,5 +49,7 @@ await build({
   sourcemap: 'linked',
   logLevel: 'warning',
 });
-const { copyFileSync } = await import('node:fs');
-copyFileSync('src/web/index.html', 'dist/web/index.html');
+copyFileSync(
+  new URL('../src/web/index.html', import.meta.url),
+  new URL('../dist/web/index.html', import.meta.url),
+);

@@ -5,9 +5,13 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { compiledTestPath, compileTs, sourceTestPath } from './compile-ts.mjs';
 
 const SLOWEST_SHOWN = 10;
+// The tests run in the repository folder (they name data/sample, ./bin/hlmm… relative to it), from wherever this
+// script is started; test files named on the command line are taken relative to the folder it is started in.
+const REPO = fileURLToPath(new URL('..', import.meta.url));
 // Four files at once on two cores: several files mostly wait on wall time (the fake exchange's 5 s scheduleCancel
 // lead, live restarts, a browser), so more files than cores keep both busy. With tsx (a loader start and a
 // transform cache per process) three lost to two on a fresh clone; with the compiled tree (./compile-ts.mjs) a
@@ -64,7 +68,7 @@ if (build.status !== 0) process.exit(build.status ?? 1);
 const args = process.argv.slice(2);
 const typecheck = args.includes('--typecheck');
 const only = args.filter((a) => a !== '--typecheck');
-const files = only.length > 0 ? only : testFiles('test').sort();
+const files = only.length > 0 ? only : testFiles(join(REPO, 'test')).sort();
 const scratch = mkdtempSync(join(tmpdir(), 'hlmm-test-timings-'));
 const timingsFile = join(scratch, 'timings.jsonl');
 const t0 = Date.now();
@@ -95,7 +99,7 @@ const testsStatus = await exitOf(
       `--test-reporter-destination=${timingsFile}`,
       ...files.map((f) => compiledTestPath(compiledDir, f)),
     ],
-    { stdio: 'inherit' },
+    { stdio: 'inherit', cwd: REPO },
   ),
 );
 printSlowest(
@@ -117,7 +121,7 @@ function exitOf(child) {
 /** `tsc --noEmit` in the background; its output is held and printed in one block when it ends. */
 function startTypecheck() {
   const tsc = new URL('../node_modules/typescript/bin/tsc', import.meta.url).pathname;
-  const child = spawn(process.execPath, [tsc, '--noEmit'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [tsc, '--noEmit'], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
   const output = [];
   child.stdout.on('data', (chunk) => output.push(chunk));
   child.stderr.on('data', (chunk) => output.push(chunk));
