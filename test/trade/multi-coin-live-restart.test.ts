@@ -112,10 +112,15 @@ test('3 live coins: after SIGKILL a restart takes every position from the exchan
     // alone could take the only position flat before the restart that must read it.
     const leftByFirst = fake.trading.openOrdersOf(address).map((o) => ({ asset: o.asset, oid: o.oid }));
     const cancelled = await trader.cancel(leftByFirst);
+    // An order may fill at the exchange between the read above and the cancel (the market keeps replaying): the
+    // exchange then answers that it is no longer open. Either way nothing of the first run may rest afterwards.
     assert.ok(
-      cancelled.every((c) => c.kind === 'success'),
-      `the first run's orders cancelled: ${JSON.stringify(cancelled)}`,
+      cancelled.every(
+        (c) => c.kind === 'success' || (c.kind === 'error' && /already canceled, or filled/.test(c.message)),
+      ),
+      `the first run's orders cancelled or gone: ${JSON.stringify(cancelled)}`,
     );
+    assert.equal(fake.trading.openOrdersOf(address).length, 0, 'nothing of the first run rests');
 
     // 2. Wide quotes: frozen and killed with every coin resting.
     const second = run(args('second.jsonl', ['--config', wide]));
