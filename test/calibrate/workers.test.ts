@@ -90,40 +90,30 @@ describe('calibration on worker threads', () => {
     const csv = await calibrate({ ...base, cache: false, progress: (l) => csvLines.push(l) });
     const cachedLines: string[] = [];
     const cached = await calibrate({ ...base, cache: true, progress: (l) => cachedLines.push(l) });
+    // A calibration on a pool of `threads` (this one included), as `hlmm calibrate --workers N` runs it: days in
+    // shared memory, two days' searches at once; the pool closed afterwards.
+    const onPool = async (threads: number, more: Partial<Parameters<typeof calibrate>[0]> = {}) => {
+      const pool = startBacktestPool(settings, threads, backtest);
+      try {
+        return await calibrate({
+          ...base,
+          cache: true,
+          backtestMany: pool.runMany,
+          shareColumns: pool.shareColumns,
+          daysInFlight: 2,
+          ...more,
+        });
+      } finally {
+        await pool.close();
+      }
+    };
     // This thread and two workers: jobs of one search spread over three threads.
-    const pool = startBacktestPool(settings, 3, backtest);
-    let threaded: Awaited<ReturnType<typeof calibrate>>;
     const threadedLines: string[] = [];
-    try {
-      // As `hlmm calibrate --workers 3` runs it: days in shared memory, two days' searches at once.
-      threaded = await calibrate({
-        ...base,
-        cache: true,
-        backtestMany: pool.runMany,
-        shareColumns: pool.shareColumns,
-        daysInFlight: 2,
-        progress: (l) => threadedLines.push(l),
-      });
-    } finally {
-      await pool.close();
-    }
+    const threaded = await onPool(3, { progress: (l) => threadedLines.push(l) });
     // As `hlmm calibrate --workers 2` runs it now: each day read straight into one of two reused shared slots
     // (more days than slots: a slot is reused while the workers still hold the previous day's views).
-    const slotPool = startBacktestPool(settings, 2, backtest);
     const sharedSlots = new DaySlots(2, (n) => new SharedArrayBuffer(n));
-    let slotted: Awaited<ReturnType<typeof calibrate>>;
-    try {
-      slotted = await calibrate({
-        ...base,
-        cache: true,
-        backtestMany: slotPool.runMany,
-        shareColumns: slotPool.shareColumns,
-        daySlots: sharedSlots,
-        daysInFlight: 2,
-      });
-    } finally {
-      await slotPool.close();
-    }
+    const slotted = await onPool(2, { daySlots: sharedSlots });
     // And in this thread (`--workers 1`): two slots of plain memory.
     const plainSlots = new DaySlots(2, (n) => new ArrayBuffer(n));
     const slottedHere = await calibrate({ ...base, cache: true, daySlots: plainSlots });
@@ -151,28 +141,12 @@ describe('calibration on worker threads', () => {
     assert.ok(csvWin.days.filter((d) => d.gamma !== null).length >= 1);
     assert.deepEqual(withoutRowStats(cacheWin), withoutRowStats(csvWin));
     // The window on workers: each day's range within its shared columns reaches the workers.
-    const winPool = startBacktestPool(settings, 2, backtest);
-    try {
-      const threadedWin = await calibrate({
-        ...base,
-        ...win,
-        cache: true,
-        backtestMany: winPool.runMany,
-        shareColumns: winPool.shareColumns,
-        daysInFlight: 2,
-      });
-      assert.deepEqual(threadedWin, cacheWin);
-      const slottedWin = await calibrate({
-        ...base,
-        ...win,
-        cache: true,
-        backtestMany: winPool.runMany,
-        daySlots: new DaySlots(2, (n) => new SharedArrayBuffer(n)),
-        daysInFlight: 2,
-      });
-      assert.deepEqual(slottedWin, cacheWin);
-    } finally {
-      await winPool.close();
-    }
+    const threadedWin = await onPool(2, win);
+    assert.deepEqual(threadedWin, cacheWin);
+    const slottedWin = await onPool(2, {
+      ...win,
+      daySlots: new DaySlots(2, (n) => new SharedArrayBuffer(n)),
+    });
+    assert.deepEqual(slottedWin, cacheWin);
   });
 });
