@@ -5,14 +5,15 @@
  *  2. loading it back (rows/s) — and the same columns as Parquet (hyparquet-writer / hyparquet) for comparison;
  *  3. the feed alone from the cache (events/s: columns → event objects, no engine);
  *  4. hlmm backtest's path (runBacktest) from the cache and from CSV (events/s through the whole engine), and
- *     from the cache warm by CPU time (the figure to compare across runs on a shared machine).
+ *     from the cache warm by CPU time (the figure to compare across runs on a shared machine), and beside each
+ *     warm run the engine's floor: the same backtest with a strategy that never quotes.
  */
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parquetRead } from 'hyparquet';
 import { parquetWriteBuffer } from 'hyparquet-writer';
-import { runBacktest } from '../src/backtest/run.ts';
+import { runBacktest, type StreamBacktestResult } from '../src/backtest/run.ts';
 import {
   buildColumns,
   ColumnMarketStream,
@@ -22,7 +23,8 @@ import {
   writeEventCache,
 } from '../src/data/event-cache.ts';
 import { createStrategy } from '../src/strategy/index.ts';
-import { measure, report, writeFullDensitySynth } from './measure.ts';
+import { type Measurement, measure, report, writeFullDensitySynth } from './measure.ts';
+import { neverQuotes } from './never-quotes.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'hlmm-bench-cache-'));
 try {
@@ -170,8 +172,13 @@ try {
   );
   // Warm (what calibration's repeated day backtests see), by CPU time: a single cold wall-time run on a shared
   // machine moves by 2× from one run to the next.
-  const warm = [];
-  for (let r = 0; r < 3; r++)
+  // Each warm run is followed by the engine's floor in the same minute: the same backtest with a strategy that
+  // never quotes (./never-quotes.ts), so every layer but the quoting runs as usual (feed, clock, feed-delay queue,
+  // risk gate, quoting loop, paper venue, ledger, markouts). The A–S figure can never pass that floor.
+  type Run = Measurement & { result: StreamBacktestResult };
+  const warm: Run[] = [];
+  const floor: Run[] = [];
+  for (let r = 0; r < 3; r++) {
     warm.push(
       await measure(() =>
         runBacktest({
@@ -181,12 +188,24 @@ try {
         }),
       ),
     );
-  const best = warm.reduce((a, b) => (b.cpuS < a.cpuS ? b : a));
+    floor.push(await measure(() => runBacktest({ ...cfg, strategy: neverQuotes(), cache: true })));
+  }
+  const bestOf = (runs: Run[]) => runs.reduce((a, b) => (b.cpuS < a.cpuS ? b : a));
+  const best = bestOf(warm);
+  const bestFloor = bestOf(floor);
+  const cpuRates = (runs: Run[]) => runs.map((m) => (m.result.events / m.cpuS / 1e6).toFixed(2)).join(' / ');
   report(
     'backtest from the cache, warm (best CPU of 3 more runs)',
     best.result.events / best.cpuS / 1e6,
     'M events/s',
-    `wall ${best.wallS.toFixed(2)} s; CPU of the 3 runs ${warm.map((m) => (best.result.events / m.cpuS / 1e6).toFixed(2)).join(' / ')} M events/s`,
+    `wall ${best.wallS.toFixed(2)} s; CPU of the 3 runs ${cpuRates(warm)} M events/s`,
+  );
+  report(
+    "the engine's floor: the same warm backtest, a strategy that never quotes (best CPU of 3, alternated)",
+    bestFloor.result.events / bestFloor.cpuS / 1e6,
+    'M events/s',
+    `CPU of the 3 runs ${cpuRates(floor)} M events/s; ${bestFloor.result.quoteCalls.toLocaleString('en-US')} strategy calls, ` +
+      `${bestFloor.result.fills} fills; the A–S run takes ${(best.cpuS / bestFloor.cpuS).toFixed(2)}× its CPU`,
   );
   const fromCsv = await measure(() =>
     runBacktest({
