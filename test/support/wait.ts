@@ -67,19 +67,25 @@ export async function actionsSettled(counters: { actions: number }): Promise<voi
 /**
  * SIGKILLs a bot child process at a moment `cond` holds on the fake exchange: the bot may re-quote or pull its
  * quotes at any time, so it is frozen (SIGSTOP) first, what it had already sent is let land, and `cond` is checked
- * again; if it no longer holds the bot runs on (SIGCONT) and the wait starts over.
+ * again; if it no longer holds the bot runs on (SIGCONT) and the wait starts over. `atKill` runs in the same
+ * synchronous step as that last check (no event-loop turn between them: the fake exchange's market cannot move in
+ * between), e.g. to cancel what the frozen bot left resting while the state that `cond` saw still holds.
  */
 export async function killWhen(
   bot: { child: { kill(signal: NodeJS.Signals): boolean }; exit: Promise<unknown> },
   counters: { actions: number },
   what: string,
   cond: () => boolean,
+  atKill?: () => void,
 ): Promise<void> {
   for (;;) {
     await until(what, cond);
     bot.child.kill('SIGSTOP');
     await actionsSettled(counters);
-    if (cond()) break;
+    if (cond()) {
+      atKill?.();
+      break;
+    }
     bot.child.kill('SIGCONT');
   }
   bot.child.kill('SIGKILL');

@@ -12,7 +12,6 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { ExchangeClient } from '../../src/exchange/hyperliquid/exchange-client.ts';
 import { HttpTransport } from '../../src/exchange/hyperliquid/http.ts';
 import { InfoClient } from '../../src/exchange/hyperliquid/info-client.ts';
 import { Wallet } from '../../src/exchange/hyperliquid/wallet.ts';
@@ -85,11 +84,6 @@ test('3 live coins: after SIGKILL a restart takes every position from the exchan
     ...extra,
   ];
   const run = (a: string[]) => spawnCli(a, { HLMM_PRIVATE_KEY: key });
-  const trader = new ExchangeClient({
-    transport: new HttpTransport({ baseUrl: fake.url }),
-    wallet: Wallet.fromPrivateKey(key),
-    isMainnet: false,
-  });
   const restingOn = (t: Coin) => fake.trading.openOrdersOf(address).filter((o) => o.coin === t).length;
   const everyCoinResting = () => TICKERS.every((t) => restingOn(t) > 0);
   // The net of the account's fills on a coin: a buy and a sell of the same lot leave it flat.
@@ -99,26 +93,37 @@ test('3 live coins: after SIGKILL a restart takes every position from the exchan
       .filter((f) => f.coin === t)
       .reduce((net, f) => net + (f.side === 'B' ? 1 : -1) * Number(f.sz), 0);
   const coinsHolding = () => TICKERS.filter((t) => Math.abs(netOn(t)) > 1e-9).length;
-  const killWhen = (bot: ReturnType<typeof run>, what: string, cond: () => boolean) =>
-    killBotWhen(bot, fake.trading.counters, what, cond);
+  const killWhen = (bot: ReturnType<typeof run>, what: string, cond: () => boolean, atKill?: () => void) =>
+    killBotWhen(bot, fake.trading.counters, what, cond, atKill);
+  // Cancels every order of the account at the fake exchange now, synchronously (no request on its way during
+  // which the replayed market could fill one).
+  const cancelAllNow = () => {
+    const account = fake.trading.accounts.get(address);
+    assert.ok(account, 'the account exists at the fake exchange');
+    const cancels = fake.trading.openOrdersOf(address).map((o) => ({ a: o.asset, o: o.oid }));
+    return fake.trading.execute(account, { type: 'cancel', cancels });
+  };
   try {
     // 1. Trade until a coin holds a position (not only a fill: two can net to flat) and every coin quotes; kill.
+    // Its orders are cancelled in the same step that sees the position, while it is frozen: left resting until the
+    // second run's start-up cancels them (1–3 s of wall time, up to a minute of this market) — or only until a
+    // cancel request reaches the exchange — a fill of the reducing side alone could take the only position flat
+    // before the restart that must read it.
     const first = run(args('first.jsonl'));
-    await killWhen(first, 'a position and orders resting on every coin', () => {
-      return coinsHolding() >= 1 && everyCoinResting();
-    });
-    // Its orders are cancelled here, with the account's key, the moment it is dead: left resting until the second
-    // run's start-up cancels them (1–3 s of wall time, up to a minute of this market), a fill of the reducing side
-    // alone could take the only position flat before the restart that must read it.
-    const leftByFirst = fake.trading.openOrdersOf(address).map((o) => ({ asset: o.asset, oid: o.oid }));
-    const cancelled = await trader.cancel(leftByFirst);
-    // An order may fill at the exchange between the read above and the cancel (the market keeps replaying): the
-    // exchange then answers that it is no longer open. Either way nothing of the first run may rest afterwards.
+    let cancelled: ReturnType<typeof cancelAllNow> | null = null;
+    await killWhen(
+      first,
+      'a position and orders resting on every coin',
+      () => coinsHolding() >= 1 && everyCoinResting(),
+      () => {
+        cancelled = cancelAllNow();
+      },
+    );
+    const answer = cancelled as unknown as { status: string; response: { data: { statuses: unknown[] } } };
+    assert.equal(answer.status, 'ok', `the first run's orders cancelled: ${JSON.stringify(answer)}`);
     assert.ok(
-      cancelled.every(
-        (c) => c.kind === 'success' || (c.kind === 'error' && /already canceled, or filled/.test(c.message)),
-      ),
-      `the first run's orders cancelled or gone: ${JSON.stringify(cancelled)}`,
+      answer.response.data.statuses.every((s) => s === 'success'),
+      `every order of the first run cancelled: ${JSON.stringify(answer)}`,
     );
     assert.equal(fake.trading.openOrdersOf(address).length, 0, 'nothing of the first run rests');
 
