@@ -8,7 +8,7 @@
  *
  * Not part of `npm run bench` (no .bench.ts suffix): it is the instrument for comparing two versions. On a shared
  * VM the CPU time of one run moves by ±30 % from minute to minute, so compare instruction counts instead, which
- * other work on the machine does not change (±1.5 % between identical runs here), e.g. with Debian's valgrind:
+ * other work on the machine does not change (0.04–2.5 % between runs of one build here), e.g. with Debian's valgrind:
  *
  *   valgrind --tool=cachegrind --cache-sim=no --cachegrind-out-file=/dev/null \
  *     node --import tsx bench/engine-runs.ts --runs 5 --data DIR
