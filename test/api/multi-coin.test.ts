@@ -270,14 +270,15 @@ describe('hlmm trade --tickers: one API for three coins (paper, replay)', () => 
     // (a payment landed while the request was on its way).
     const start = engine('BTC').account().startingBalanceQuote;
     const cashNow = () => MULTI_TICKERS.reduce((s, t) => s + engine(t).account().cashQuote - start, start);
-    let balance = await get('/api/v1/balance');
-    let cash = cashNow();
-    for (let tries = 0; tries < 20; tries++) {
-      const before = cashNow();
+    let balance: Awaited<ReturnType<typeof get>>;
+    let before: number;
+    let cash: number;
+    let tries = 0;
+    do {
+      before = cashNow();
       balance = await get('/api/v1/balance');
       cash = cashNow();
-      if (cash === before) break;
-    }
+    } while (cash !== before && ++tries < 20);
     assert.equal(balance.currencies[0].currency, 'USDC');
     const positions = balance.currencies.slice(1).map((c: { currency: string }) => c.currency);
     assert.deepEqual(
