@@ -4,6 +4,7 @@ import { type RunSettings, runSettings } from '../config/run-settings.ts';
 import { UserError } from '../core/errors.ts';
 import type { Instrument } from '../core/instrument.ts';
 import { createLogger } from '../core/log.ts';
+import { marketColumnsFor } from '../data/event-cache.ts';
 import { describeDropped } from '../data/market-stream.ts';
 import { describeBadRows } from '../data/reader.ts';
 import { writeFillsCsv } from '../engine/fills-csv.ts';
@@ -106,15 +107,23 @@ export async function runBacktestCommand(
     series: o.report !== undefined,
   });
   let lastProgress = Date.now();
-  const result = await runBacktest({
-    ...base,
+  const warn = (line: string) => process.stderr.write(`hlmm backtest: warning: ${line}\n`);
+  // Loaded once for the run and its latency sweep (null: streamed from the CSV files, each run reads them again).
+  const columns =
+    (await marketColumnsFor(o.data, ticker, { books: o.books, cache: o.cache, warn })) ?? undefined;
+  const market = {
     dataDir: o.data,
     ticker,
     fromMs: o.from,
     toMs: o.to,
     books: o.books,
     cache: o.cache,
-    warn: (line) => process.stderr.write(`hlmm backtest: warning: ${line}\n`),
+    warn,
+    columns,
+  };
+  const result = await runBacktest({
+    ...base,
+    ...market,
     onProgress: (n, t) => {
       const now = Date.now();
       if (now - lastProgress < 2000) return;
@@ -144,17 +153,7 @@ export async function runBacktestCommand(
         backtestConfigFor(settings, { params, instrument, coin: ticker }),
         factor,
       );
-      const r =
-        factor === 1
-          ? result
-          : await runBacktest({
-              ...scaled,
-              dataDir: o.data,
-              ticker,
-              fromMs: o.from,
-              toMs: o.to,
-              books: o.books,
-            });
+      const r = factor === 1 ? result : await runBacktest({ ...scaled, ...market });
       latencyLines.push({
         factor,
         latencyMs: scaled.latencyMs ?? 0,

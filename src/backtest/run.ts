@@ -1,5 +1,5 @@
 import type { MarketEvent } from '../core/market.ts';
-import { ColumnMarketStream, openMarketStream } from '../data/event-cache.ts';
+import { ColumnMarketStream, type MarketColumns, openMarketStream } from '../data/event-cache.ts';
 import type { DroppedEvents } from '../data/market-stream.ts';
 import type { RowStats } from '../data/reader.ts';
 import { BacktestEngine, type BacktestResult } from './backtest.ts';
@@ -30,6 +30,11 @@ export interface StreamBacktestConfig extends BacktestConfig {
   cache?: boolean;
   /** Warnings about the cache (rebuilt, not writable). */
   warn?: (line: string) => void;
+  /**
+   * The market already loaded as columns (`marketColumnsFor`): replayed instead of opening `dataDir` again, so
+   * the runs of a latency sweep share one load (`dataDir`, `books`, `cache` and `warn` are then not used).
+   */
+  columns?: MarketColumns;
 }
 
 export interface StreamBacktestResult extends BacktestResult {
@@ -42,13 +47,16 @@ export interface StreamBacktestResult extends BacktestResult {
 /** Streams the market files of `cfg.dataDir` through one backtest; memory does not grow with the days. */
 export async function runBacktest(cfg: StreamBacktestConfig): Promise<StreamBacktestResult> {
   const engine = new BacktestEngine(cfg);
-  const stream = await openMarketStream(cfg.dataDir, cfg.ticker, {
-    fromMs: cfg.fromMs,
-    toMs: cfg.toMs,
-    books: cfg.books ?? true,
-    cache: cfg.cache,
-    warn: cfg.warn,
-  });
+  const stream =
+    cfg.columns !== undefined
+      ? new ColumnMarketStream(cfg.columns, cfg.fromMs, cfg.toMs)
+      : await openMarketStream(cfg.dataDir, cfg.ticker, {
+          fromMs: cfg.fromMs,
+          toMs: cfg.toMs,
+          books: cfg.books ?? true,
+          cache: cfg.cache,
+          warn: cfg.warn,
+        });
   let n = 0;
   if (stream instanceof ColumnMarketStream) {
     // The hot path: typed columns straight into the engine, no batches, no promises.

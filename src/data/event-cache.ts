@@ -482,12 +482,25 @@ export async function openMarketStream(
   symbol: string,
   opts: OpenMarketOptions = {},
 ): Promise<MarketStream | ColumnMarketStream> {
-  const books = opts.books !== false && findMarketFiles(dir, 'orderbooks', symbol).length > 0;
-  if (opts.cache === false || books) {
+  const columns = await marketColumnsFor(dir, symbol, opts);
+  if (columns === null) {
     return readMarket(dir, symbol, { fromMs: opts.fromMs, toMs: opts.toMs, books: opts.books });
   }
-  const columns = await loadMarketColumns(dir, symbol, { warn: opts.warn });
   return new ColumnMarketStream(columns, opts.fromMs, opts.toMs);
+}
+
+/**
+ * The columns `openMarketStream` would replay (the cache, built on first use), or null when it streams the CSV
+ * files instead (`cache` false, or order-book snapshots to merge). Loaded once, they serve several replays.
+ */
+export async function marketColumnsFor(
+  dir: string,
+  symbol: string,
+  opts: Pick<OpenMarketOptions, 'books' | 'cache' | 'warn'> = {},
+): Promise<LoadedColumns | null> {
+  const books = opts.books !== false && findMarketFiles(dir, 'orderbooks', symbol).length > 0;
+  if (opts.cache === false || books) return null;
+  return loadMarketColumns(dir, symbol, { warn: opts.warn });
 }
 
 /** One day's columns, `bboIndex` counted from the day's first BBO row (what replayColumns needs for the day alone). */

@@ -20,6 +20,8 @@ import {
   ColumnMarketStream,
   cacheFiles,
   loadMarketColumns,
+  type MarketColumns,
+  marketColumnsFor,
   openMarketDays,
   openMarketStream,
 } from '../../src/data/event-cache.ts';
@@ -81,9 +83,9 @@ describe('event cache', () => {
     assert.deepEqual(cacheWin.dropped, csvWin.dropped);
   });
 
-  it('a backtest from the cache is the backtest from CSV, fill for fill', async () => {
+  it('a backtest from the cache is the backtest from CSV, fill for fill; columns loaded once replay the same, run after run', async () => {
     const dir = copyOfSample();
-    const run = (cache: boolean) =>
+    const run = (cache: boolean, columns?: MarketColumns) =>
       runBacktest({
         strategy: createStrategy({ orderSizeBase: 0.001, maxPositionLots: 5 }),
         params: loadParamsFile(join(SAMPLE, 'params_BTC.json'), { orderSizeBase: 0.001 }).params,
@@ -95,11 +97,20 @@ describe('event cache', () => {
         ticker: 'BTC',
         fromMs: Date.UTC(2025, 8, 2),
         cache,
+        columns,
       });
     const csv = await run(false);
     const cached = await run(true);
     assert.ok(csv.fills > 0);
     assert.deepEqual(cached, csv);
+    // What hlmm backtest's latency sweep does: one load, several replays (the dataDir is not read again).
+    assert.equal(await marketColumnsFor(dir, 'BTC', { cache: false }), null);
+    const columns = await marketColumnsFor(dir, 'BTC');
+    assert.ok(columns !== null);
+    rmSync(cacheFiles(dir, 'BTC').trades);
+    assert.deepEqual(await run(true, columns), csv);
+    assert.deepEqual(await run(true, columns), csv);
+    assert.equal(existsSync(cacheFiles(dir, 'BTC').trades), false);
   });
 
   it('is standard Arrow IPC with named columns any Arrow reader opens', async () => {
